@@ -1,0 +1,515 @@
+// The API server's semantics without HTTP: create, read, update, patch and delete with decoding,
+// defaulting, admission, validation and optimistic concurrency, each write one transaction.
+// The HTTP handlers and the controllers both go through here, so a controller's write is an
+// ordinary write: validated, versioned, logged and seen by watchers.
+import type { Identity } from "../../auth/identity";
+import { LIMITS } from "../../limits";
+import type { Clock } from "../clock";
+import { apiVersionOf, storageOf, type ClusterSettings, type HookContext, type KObject, type ResourceDef } from "../resources/define";
+import { storageKind } from "../resources/registry";
+import { SqlAllocations } from "../store/allocations";
+import type { Store } from "../store/store";
+import { attrsOf, selectableFields } from "./attrs";
+import { ApiError, errors, successStatus, type Status } from "./errors";
+import { applyPatch, type PatchType } from "./patch";
+import { decode, validate, type FieldValidation } from "./schema/decode";
+import { Problems, type K8sIssue } from "./schema/dsl";
+import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
+import { formatTime } from "./time";
+import { dns1123Subdomain } from "./validation";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+  subresource?: string;
+  identity?: Identity;
+}
+
+export interface WriteResult {
+  object: KObject;
+  warnings: string[];
+  /** PUT created the object. */
+  created?: boolean;
+}
+
+export interface DeleteRequest {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  dryRun?: boolean;
+}
+
+export interface DeleteResult {
+  /** What to answer: the object (for kinds that return it, or when deletion is pending) or a Status. */
+  body: KObject | Status;
+  /** The object is gone (rather than waiting for finalizers or a grace period). */
+  gone: boolean;
+  object: KObject;
+}
+
+export interface ListOptions {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldRequirement[];
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListResult {
+  items: KObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+/** Thrown inside a transaction to roll a dry run back while keeping its answer. */
+class DryRunDone extends Error {
+  constructor(readonly result: unknown) {
+    super("dry run");
+  }
+}
+
+const SYSTEM_META = ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"] as const;
+
+export class ApiServer {
+  private readonly allocations: SqlAllocations;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly settings: () => ClusterSettings,
+  ) {
+    this.allocations = new SqlAllocations(store.sqlStorage);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  get(def: ResourceDef, namespace: string, name: string): KObject {
+    const stored = this.store.get(storageOf(def), def.namespaced ? namespace : "", name);
+    if (!stored) throw errors.notFound(def.group, def.plural, name);
+    return this.toWire(def, stored);
+  }
+
+  /** An object in storage form, or undefined (for controllers). */
+  peek<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
+    return this.store.get<T>(storage, namespace, name);
+  }
+
+  list(def: ResourceDef, namespace: string | null, opts: ListOptions = {}): ListResult {
+    this.checkFieldSelector(def, opts.fieldSelector);
+    const storage = storageOf(def);
+    const ns = def.namespaced ? namespace : null;
+    const after = opts.continue ? decodeContinue(opts.continue) : undefined;
+    const rv = after?.rv ?? this.store.rv;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const items: KObject[] = [];
+    let last: { namespace: string; name: string } | undefined;
+    let more = false;
+    const filtered = !!(opts.labelSelector?.length || opts.fieldSelector?.length);
+    for (const row of this.store.scan(storage, ns, after)) {
+      const obj = JSON.parse(row.body) as KObject;
+      if (!this.matches(def, obj, opts)) continue;
+      if (items.length >= limit) {
+        more = true;
+        break;
+      }
+      items.push(this.toWire(def, obj));
+      last = { namespace: row.namespace, name: row.name };
+    }
+    const result: ListResult = { items, resourceVersion: String(rv) };
+    if (more && last) {
+      result.continue = encodeContinue({ rv, ...last });
+      if (!filtered) result.remainingItemCount = this.store.countOf(storage, ns, last);
+    }
+    return result;
+  }
+
+  matches(def: ResourceDef, obj: KObject, opts: { labelSelector?: LabelSelector; fieldSelector?: FieldRequirement[] }): boolean {
+    if (opts.labelSelector?.length && !matchesLabels(opts.labelSelector, obj.metadata.labels)) return false;
+    if (opts.fieldSelector?.length && !matchesFields(opts.fieldSelector, attrsOf(this.storedDef(def), obj).fields)) return false;
+    return true;
+  }
+
+  checkFieldSelector(def: ResourceDef, sel: FieldRequirement[] | undefined): void {
+    if (!sel?.length) return;
+    const allowed = new Set(selectableFields(def));
+    for (const r of sel) if (!allowed.has(r.field)) throw errors.badRequest(`field label not supported: ${r.field}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Create
+
+  create(def: ResourceDef, namespace: string, body: unknown, opts: WriteOptions = {}): WriteResult {
+    const { value: obj, warnings } = this.decodeBody(def, body, opts);
+    if (def.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== namespace)
+        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      obj.metadata.namespace = namespace;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (def.virtual) {
+      def.defaults?.(obj);
+      validate(def.schema, obj, def.group, def.kind, obj.metadata.name ?? "");
+      if (!opts.identity) throw errors.internal("no identity for a review");
+      return { object: def.virtual(obj, { identity: opts.identity, namespace }), warnings };
+    }
+    for (const f of SYSTEM_META) delete obj.metadata[f];
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
+    if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
+    def.defaults?.(obj);
+    this.validateNew(def, obj);
+    return { object: this.run(opts.dryRun, () => this.insert(def, obj, opts, generated)), warnings };
+  }
+
+  private insert(def: ResourceDef, obj: KObject, opts: WriteOptions, generated: boolean): KObject {
+    const storage = storageOf(def);
+    const ns = def.namespaced ? obj.metadata.namespace! : "";
+    this.admitNamespace(def, ns, obj.metadata.name!);
+    for (let attempt = 0; this.store.get(storage, ns, obj.metadata.name!); attempt++) {
+      if (!generated || attempt >= 8) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
+      obj.metadata.name = generateName(obj.metadata.generateName!);
+    }
+    if (this.store.objectCount >= LIMITS.objectsPerCluster)
+      throw errors.forbidden(def.group, def.plural, obj.metadata.name!, `exceeded the cluster's limit of ${LIMITS.objectsPerCluster} objects`);
+    const now = this.clock.now();
+    obj.metadata.uid = crypto.randomUUID();
+    obj.metadata.creationTimestamp = formatTime(now);
+    if (def.generation) obj.metadata.generation = 1;
+    def.prepareCreate?.(obj, this.hookContext(opts.dryRun ?? false, def, obj));
+    const stored = def.storage ? def.storage.toStorage(obj) : obj;
+    this.checkSize(def, stored);
+    this.store.put(storage, stored, "ADDED", null);
+    return this.toWire(def, structuredClone(stored));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Update (PUT) and its subresources
+
+  update(def: ResourceDef, namespace: string, name: string, body: unknown, opts: WriteOptions = {}): WriteResult {
+    const { value: obj, warnings } = this.decodeBody(def, body, opts);
+    this.checkIdentity(def, namespace, name, obj);
+    const result = this.run(opts.dryRun, () => {
+      const storage = storageOf(def);
+      const stored = this.store.get(storage, def.namespaced ? namespace : "", name);
+      if (!stored) {
+        if (!def.allowCreateOnUpdate || opts.subresource) throw errors.notFound(def.group, def.plural, name);
+        def.defaults?.(obj);
+        this.validateNew(def, obj);
+        return { object: this.insert(def, obj, opts, false), created: true };
+      }
+      const old = this.toWire(def, stored);
+      return { object: this.replace(def, old, obj, opts), created: false };
+    });
+    return { ...result, warnings };
+  }
+
+  /** The update path shared by PUT, PATCH and controllers: `obj` replaces `old` (both wire form). */
+  private replace(def: ResourceDef, old: KObject, obj: KObject, opts: WriteOptions): KObject {
+    const name = old.metadata.name!;
+    const rv = obj.metadata.resourceVersion;
+    if (rv && rv !== old.metadata.resourceVersion) throw errors.staleUpdate(def.group, def.plural, name);
+    if (!rv && !def.allowUnconditionalUpdate)
+      throw errors.invalid(def.group, def.kind, name, [{ path: ["metadata", "resourceVersion"], reason: "FieldValueInvalid", message: "Invalid value: 0x0: must be specified for an update" }]);
+    if (obj.metadata.uid && obj.metadata.uid !== old.metadata.uid)
+      throw errors.conflict(def.group, def.plural, name, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
+    // Fields only the server sets come from the stored object.
+    obj.metadata.uid = old.metadata.uid;
+    obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
+    obj.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (old.metadata.deletionTimestamp) obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+    else delete obj.metadata.deletionTimestamp;
+    if (old.metadata.deletionGracePeriodSeconds !== undefined) obj.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+    else delete obj.metadata.deletionGracePeriodSeconds;
+    if (old.metadata.generation !== undefined) obj.metadata.generation = old.metadata.generation;
+    else delete obj.metadata.generation;
+    delete obj.metadata.managedFields;
+    delete obj.metadata.selfLink;
+
+    const ctx = this.hookContext(opts.dryRun ?? false, def, obj);
+    def.defaults?.(obj);
+    const sub = opts.subresource;
+    if (sub === "status") {
+      def.prepareStatusUpdate?.(obj, old);
+      for (const f of ["labels", "annotations", "finalizers", "ownerReferences"] as const) {
+        if (old.metadata[f] !== undefined) (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
+        else delete obj.metadata[f];
+      }
+    } else if (sub === "finalize") {
+      const finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers;
+      const kept = structuredClone(old);
+      kept.spec = { ...((old.spec as object) ?? {}), finalizers };
+      if (!finalizers?.length) delete (kept.spec as { finalizers?: string[] }).finalizers;
+      kept.metadata.resourceVersion = old.metadata.resourceVersion;
+      obj.spec = kept.spec;
+      obj.status = old.status;
+      obj.metadata = { ...kept.metadata };
+    } else {
+      def.prepareUpdate?.(obj, old, ctx);
+    }
+
+    const issues: K8sIssue[] = [];
+    if (def.validateUpdate) {
+      const collected: K8sIssue[] = [];
+      def.validateUpdate(obj, old, new Problems(null, [], collected));
+      issues.push(...collected);
+    }
+    const oldFinalizers = new Set(old.metadata.finalizers ?? []);
+    if (old.metadata.deletionTimestamp) {
+      const added = (obj.metadata.finalizers ?? []).filter((f) => !oldFinalizers.has(f));
+      if (added.length)
+        issues.push({
+          path: ["metadata", "finalizers"],
+          reason: "FieldValueForbidden",
+          message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((a) => JSON.stringify(a)).join(", ")}}`,
+        });
+    }
+    validate(def.schema, obj, def.group, def.kind, name, issues);
+
+    if (def.generation && specChanged(old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    const storage = storageOf(def);
+    const stored = def.storage ? def.storage.toStorage(obj) : obj;
+    const oldStored = def.storage ? def.storage.toStorage(old) : old;
+    if (sameObject(oldStored, stored)) return old; // no change: no write, no new resourceVersion
+    this.checkSize(def, stored);
+    const storedDef = this.storedDef(def);
+    if (stored.metadata.deletionTimestamp && !stored.metadata.finalizers?.length && !(stored.metadata.deletionGracePeriodSeconds ?? 0) && (storedDef.readyToRemove?.(stored) ?? true)) {
+      storedDef.onDelete?.(stored, ctx);
+      this.store.remove(storage, stored, attrsOf(storedDef, oldStored));
+      return this.toWire(def, stored);
+    }
+    this.store.put(storage, stored, "MODIFIED", attrsOf(storedDef, oldStored));
+    return this.toWire(def, structuredClone(stored));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Patch
+
+  patch(def: ResourceDef, namespace: string, name: string, type: Exclude<PatchType, "apply">, patch: unknown, opts: WriteOptions = {}): WriteResult {
+    let warnings: string[] = [];
+    const object = this.run(opts.dryRun, () => {
+      const stored = this.store.get(storageOf(def), def.namespaced ? namespace : "", name);
+      if (!stored) throw errors.notFound(def.group, def.plural, name);
+      const old = this.toWire(def, stored);
+      const patched = applyPatch(type, structuredClone(old) as Record<string, unknown>, patch, def.schema);
+      const decoded = this.decodeBody(def, patched, opts);
+      warnings = decoded.warnings;
+      this.checkIdentity(def, namespace, name, decoded.value);
+      return this.replace(def, old, decoded.value, opts);
+    });
+    return { object, warnings };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Delete
+
+  delete(def: ResourceDef, namespace: string, name: string, req: DeleteRequest = {}): DeleteResult {
+    return this.run(req.dryRun, () => {
+      const storage = storageOf(def);
+      const storedDef = this.storedDef(def);
+      const old = this.store.get(storage, def.namespaced ? namespace : "", name);
+      if (!old) throw errors.notFound(def.group, def.plural, name);
+      const pre = req.preconditions;
+      if (pre?.uid && pre.uid !== old.metadata.uid)
+        throw errors.conflict(def.group, def.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
+        throw errors.conflict(def.group, def.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      const prev = attrsOf(storedDef, old);
+      const now = this.clock.now();
+      const grace = Math.max(0, storedDef.gracePeriod?.(old, req.gracePeriodSeconds) ?? 0);
+      const obj = structuredClone(old);
+      const pending = (obj.metadata.finalizers?.length ?? 0) > 0 || grace > 0 || !(storedDef.readyToRemove?.(obj) ?? true);
+      const ctx = this.hookContext(req.dryRun ?? false, def, obj);
+      if (obj.metadata.deletionTimestamp) {
+        // Already being deleted: a shorter grace period may bring the end forward.
+        const current = obj.metadata.deletionGracePeriodSeconds ?? 0;
+        if (req.gracePeriodSeconds !== undefined && grace < current) {
+          obj.metadata.deletionGracePeriodSeconds = grace;
+          obj.metadata.deletionTimestamp = formatTime(now + grace * 1000);
+          if (grace === 0 && !obj.metadata.finalizers?.length && (storedDef.readyToRemove?.(obj) ?? true)) {
+            storedDef.onDelete?.(obj, ctx);
+            this.store.remove(storage, obj, prev);
+            return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj) };
+          }
+          this.store.put(storage, obj, "MODIFIED", prev);
+        }
+        const wire = this.toWire(def, obj);
+        return { body: wire, gone: false, object: wire };
+      }
+      if (pending) {
+        obj.metadata.deletionTimestamp = formatTime(now + grace * 1000);
+        obj.metadata.deletionGracePeriodSeconds = grace;
+        storedDef.beginDelete?.(obj);
+        this.store.put(storage, obj, "MODIFIED", prev);
+        const wire = this.toWire(def, structuredClone(obj));
+        return { body: wire, gone: false, object: wire };
+      }
+      storedDef.onDelete?.(obj, ctx);
+      this.store.remove(storage, obj, prev);
+      return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj) };
+    });
+  }
+
+  deleteCollection(def: ResourceDef, namespace: string | null, list: ListOptions, req: DeleteRequest = {}): KObject[] {
+    const { items } = this.list(def, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
+    const out: KObject[] = [];
+    for (const item of items) {
+      try {
+        out.push(this.delete(def, item.metadata.namespace ?? "", item.metadata.name!, req).object);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    return out;
+  }
+
+  private deletedBody(def: ResourceDef, obj: KObject): KObject | Status {
+    if (def.deleteReturnsObject) return this.toWire(def, obj);
+    return successStatus({ name: obj.metadata.name, ...(def.group ? { group: def.group } : {}), kind: def.plural, uid: obj.metadata.uid });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Helpers
+
+  /** Runs `fn` in one transaction; a dry run rolls back and still answers. */
+  private run<T>(dryRun: boolean | undefined, fn: () => T): T {
+    if (!dryRun) return this.store.transaction(fn);
+    try {
+      this.store.transaction(() => {
+        throw new DryRunDone(fn());
+      });
+    } catch (e) {
+      if (e instanceof DryRunDone) return e.result as T;
+      throw e;
+    }
+    throw new Error("unreachable");
+  }
+
+  private decodeBody(def: ResourceDef, body: unknown, opts: WriteOptions): { value: KObject; warnings: string[] } {
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw errors.badRequest("Object 'Kind' is missing in the request body");
+    const b = body as Record<string, unknown>;
+    const apiVersion = apiVersionOf(def);
+    if (b.kind !== undefined && b.kind !== def.kind)
+      throw errors.badRequest(`${String(b.kind)} in version "${String(b.apiVersion ?? "")}" cannot be handled as a ${def.kind}: no kind "${String(b.kind)}" is registered for version "${String(b.apiVersion ?? "")}"`);
+    if (b.apiVersion !== undefined && b.apiVersion !== apiVersion)
+      throw errors.badRequest(`the API version in the data (${String(b.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    b.apiVersion = apiVersion;
+    b.kind = def.kind;
+    b.metadata ??= {};
+    const decoded = decode<KObject>(def.schema, b, { fieldValidation: opts.fieldValidation ?? "Ignore", kind: def.kind, version: def.version });
+    decoded.value.metadata ??= {};
+    return decoded;
+  }
+
+  private checkIdentity(def: ResourceDef, namespace: string, name: string, obj: KObject) {
+    if (obj.metadata.name && obj.metadata.name !== name) throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    obj.metadata.name = name;
+    if (def.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== namespace) throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      obj.metadata.namespace = namespace;
+    } else delete obj.metadata.namespace;
+  }
+
+  private validateNew(def: ResourceDef, obj: KObject) {
+    const name = obj.metadata.name ?? "";
+    const issues: K8sIssue[] = [];
+    if (!name) issues.push({ path: ["metadata", "name"], reason: "FieldValueRequired", message: "Required value: name or generateName is required" });
+    else for (const e of (def.nameRule ?? dns1123Subdomain)(name)) issues.push({ path: ["metadata", "name"], reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(name)}: ${e}` });
+    validate(def.schema, obj, def.group, def.kind, name, issues);
+  }
+
+  private admitNamespace(def: ResourceDef, namespace: string, name: string) {
+    if (!def.namespaced) return;
+    const ns = this.store.get<KObject & { status?: { phase?: string } }>("namespaces", "", namespace);
+    if (!ns) throw errors.notFound("", "namespaces", namespace);
+    if (ns.metadata.deletionTimestamp || ns.status?.phase === "Terminating")
+      throw errors.forbidden(def.group, def.plural, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+  }
+
+  private checkSize(def: ResourceDef, obj: KObject) {
+    const size = JSON.stringify(obj).length;
+    if (size > LIMITS.objectBytes) {
+      const err = errors.tooLarge(LIMITS.objectBytes);
+      err.status.message = `${def.kind} "${obj.metadata.name}" is too large: ${size} bytes; the limit is ${LIMITS.objectBytes} bytes`;
+      throw err;
+    }
+  }
+
+  private hookContext(dryRun: boolean, def: ResourceDef, obj: KObject): HookContext {
+    return {
+      now: this.clock.now(),
+      allocations: this.allocations,
+      cluster: this.settings(),
+      dryRun,
+      get: <T extends KObject>(storage: string, namespace: string, name: string) => this.store.get<T>(storage, namespace, name),
+      forbid: (reason: string): never => {
+        throw errors.forbidden(def.group, def.plural, obj.metadata.name ?? "", reason);
+      },
+    };
+  }
+
+  storedDef(def: ResourceDef): ResourceDef {
+    return def.storage ? storageKind(def.storage.resource) ?? def : def;
+  }
+
+  /** A stored object as the client of `def` sees it: converted, with time-derived state filled in. */
+  toWire(def: ResourceDef, stored: KObject): KObject {
+    let obj = def.storage ? def.storage.fromStorage(stored) : stored;
+    if (def.decorate) obj = def.decorate(obj, this.clock.now());
+    return obj;
+  }
+}
+
+function generateName(prefix: string): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(5));
+  let s = "";
+  for (const b of bytes) s += alphabet[b % alphabet.length];
+  return prefix.slice(0, 58) + s;
+}
+
+function specChanged(a: KObject, b: KObject): boolean {
+  const strip = (o: KObject) => {
+    const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+    return rest;
+  };
+  return JSON.stringify(canonical(strip(a))) !== JSON.stringify(canonical(strip(b)));
+}
+
+function sameObject(a: KObject, b: KObject): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = canonical(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+interface ContinueToken {
+  rv: number;
+  namespace: string;
+  name: string;
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return btoa(JSON.stringify({ v: 1, rv: t.rv, ns: t.namespace, n: t.name })).replace(/=+$/, "");
+}
+
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(atob(s)) as { rv: number; ns: string; n: string };
+    if (typeof t.rv !== "number" || typeof t.n !== "string") throw new Error();
+    return { rv: t.rv, namespace: t.ns ?? "", name: t.n };
+  } catch {
+    throw errors.badRequest("invalid continue token");
+  }
+}
+

@@ -1,0 +1,26 @@
+// The kube API request as the Worker hands it to a cluster object (over RPC, or rebuilt inside
+// the object for streams), and the answer.
+import type { Identity } from "../../../auth/identity";
+
+export interface KubeRequest {
+  method: string;
+  /** Path after the cluster prefix, starting with "/". */
+  path: string;
+  /** Query string without "?". */
+  query: string;
+  accept: string | null;
+  contentType: string | null;
+  userAgent: string | null;
+  body: Uint8Array | null;
+  identity: Identity;
+  /** The cluster's URL prefix ("/k8s/<cluster-id>"), for URLs the answer contains. */
+  basePath: string;
+  /** Host the client used, for discovery's serverAddress. */
+  host: string;
+}
+
+export interface KubeResponse {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}

@@ -1,0 +1,99 @@
+// Opening a watch: newline-delimited events, replayed from the requested resourceVersion (or the
+// current state), then followed live through the hub. Headers go out at once, before any event,
+// so clients that wait for them (kubectl delete, wait, rollout status) proceed.
+import { LIMITS } from "../../../limits";
+import type { Clock } from "../../clock";
+import { apiVersionOf, storageOf, type KObject, type ResourceDef } from "../../resources/define";
+import type { Store } from "../../store/store";
+import { eventFor, type EventType, type WatchFilter, type WatchHub, type WatchSink } from "../../store/watch";
+import type { ApiServer } from "../apiserver";
+import { attrsOf } from "../attrs";
+import { errors } from "../errors";
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "../selectors";
+import { table, type IncludeObject } from "../table";
+import { representation } from "./respond";
+import type { KubeRequest } from "./types";
+
+const encoder = new TextEncoder();
+const BOOKMARK_EVERY_MS = 60_000;
+const KEEPALIVE_EVERY_MS = 30_000;
+
+function line(v: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(v) + "\n");
+}
+
+export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Clock, req: KubeRequest, def: ResourceDef, namespace: string | null, name: string | undefined, q: URLSearchParams): Response {
+  if (hub.size >= LIMITS.watchesPerCluster) throw errors.tooManyRequests(`too many watches open on this cluster: the limit is ${LIMITS.watchesPerCluster}`);
+  const labelSelector = parseLabelSelector(q.get("labelSelector") ?? "");
+  const fieldSelector = parseFieldSelector(q.get("fieldSelector") ?? "");
+  if (name) fieldSelector.push({ field: "metadata.name", op: "=", value: name });
+  api.checkFieldSelector(def, fieldSelector);
+  const storedDef = api.storedDef(def);
+  const storage = storageOf(def);
+  const ns = def.namespaced ? namespace : null;
+
+  const filter: WatchFilter = {
+    storage,
+    namespace: ns,
+    matches: (a) => matchesLabels(labelSelector, a.labels) && matchesFields(fieldSelector, a.fields),
+    attrsOf: (body) => attrsOf(storedDef, JSON.parse(body) as KObject),
+  };
+
+  const rep = representation(req.accept);
+  const asTable = rep.as === "table";
+  const include: IncludeObject = q.get("includeObject") === "Object" ? "Object" : q.get("includeObject") === "None" ? "None" : "Metadata";
+  let headersSent = false;
+  const sink: WatchSink = {
+    encode(type: EventType, body: string) {
+      const obj = api.toWire(def, JSON.parse(body) as KObject);
+      if (!asTable) return line({ type, object: obj });
+      const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, clock.now(), !headersSent);
+      headersSent = true;
+      return line({ type, object: t });
+    },
+    bookmark(rv: number) {
+      if (asTable) return null;
+      return line({ type: "BOOKMARK", object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv) } } });
+    },
+  };
+
+  const contentType = asTable ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
+  const headers = { "Content-Type": contentType, "Cache-Control": "no-cache, private", "X-Content-Type-Options": "nosniff" };
+  const bookmarks = ["true", "1"].includes(q.get("allowWatchBookmarks") ?? "");
+  const rvParam = q.get("resourceVersion") ?? "";
+  const backlog: Uint8Array[] = [];
+
+  if (rvParam === "" || rvParam === "0") {
+    // Start with the current state as ADDED events.
+    for (const row of store.scan(storage, ns)) {
+      const obj = JSON.parse(row.body) as KObject;
+      if (filter.matches(attrsOf(storedDef, obj))) backlog.push(sink.encode("ADDED", row.body)!);
+    }
+    if (bookmarks && q.get("sendInitialEvents") === "true" && !asTable) {
+      backlog.push(
+        line({ type: "BOOKMARK", object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.rv), annotations: { "k8s.io/initial-events-end": "true" } } } }),
+      );
+    }
+  } else {
+    if (!/^\d+$/.test(rvParam)) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
+    const rv = Number(rvParam);
+    if (rv < store.compactedRv) {
+      const expired = { type: "ERROR", object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `too old resource version: ${rv} (${store.compactedRv + 1})`, reason: "Expired", code: 410 } };
+      return new Response(hub.fail(line(expired)), { status: 200, headers });
+    }
+    for (const c of store.changesSince(rv, storage)) {
+      const chunk = eventFor({ filter, sink }, c);
+      if (chunk) backlog.push(chunk);
+    }
+  }
+
+  const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "");
+  const timeoutMs = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : LIMITS.watchDefaultSeconds * 1000;
+  const body = hub.open(filter, sink, backlog, {
+    timeoutMs,
+    bookmarkEveryMs: bookmarks ? BOOKMARK_EVERY_MS : undefined,
+    keepaliveEveryMs: KEEPALIVE_EVERY_MS,
+    currentRv: () => store.rv,
+  });
+  return new Response(body, { status: 200, headers });
+}

@@ -1,0 +1,160 @@
+// The control loop. Committed changes put keys on the queues of the controllers that care; the
+// object's alarm drains the queues and fires due timers, then sets the next alarm for the
+// earliest timer, or none. Queues live in memory and are rebuilt from the store after an
+// eviction (each controller's resync); timers live in the store.
+import type { Env } from "../../env";
+import type { ApiServer } from "../api/apiserver";
+import type { Clock } from "../clock";
+import type { Change, Store } from "../store/store";
+
+export interface ControllerContext {
+  api: ApiServer;
+  store: Store;
+  clock: Clock;
+  env: Env;
+  clusterId: () => string;
+  /** Runs `key` of `controller` again at cluster time `at` (ms). */
+  schedule(controller: string, key: string, at: number): void;
+}
+
+export interface Controller {
+  name: string;
+  /** Keys a committed change puts on this controller's queue. */
+  keysFor(change: Change): string[];
+  /** Keys to work on after the object starts (queues are not persisted). */
+  resync(ctx: ControllerContext): string[];
+  /** Brings `key` to its desired state. Idempotent: it may run twice, or be cut off. */
+  reconcile(key: string, ctx: ControllerContext): void | Promise<void>;
+}
+
+/** Retry delays for failing reconciles: 1 s doubling to 5 min (cluster time). */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+
+export class ControlLoop {
+  private readonly queues = new Map<string, Set<string>>();
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    private readonly controllers: Controller[],
+    private readonly ctx: Omit<ControllerContext, "schedule">,
+    /** Asks for the object's alarm at a real (wall-clock) time. */
+    private readonly wake: (realTime: number) => void,
+  ) {
+    for (const c of controllers) this.queues.set(c.name, new Set());
+  }
+
+  get context(): ControllerContext {
+    return { ...this.ctx, schedule: (controller, key, at) => this.schedule(controller, key, at) };
+  }
+
+  /** Called for every committed batch of changes. */
+  onCommit(changes: readonly Change[]): void {
+    let any = false;
+    for (const c of this.controllers) {
+      const q = this.queues.get(c.name)!;
+      for (const ch of changes) {
+        for (const k of c.keysFor(ch)) {
+          q.add(k);
+          any = true;
+        }
+      }
+    }
+    if (any) this.wake(Date.now());
+  }
+
+  /** Rebuilds the queues from the store (after the object starts) and wakes if there is work. */
+  resync(): void {
+    let any = false;
+    for (const c of this.controllers) {
+      for (const k of c.resync(this.context)) {
+        this.queues.get(c.name)!.add(k);
+        any = true;
+      }
+    }
+    if (any) this.wake(Date.now());
+    else this.wakeForTimers();
+  }
+
+  enqueue(controller: string, key: string): void {
+    this.queues.get(controller)?.add(key);
+    this.wake(Date.now());
+  }
+
+  schedule(controller: string, key: string, at: number): void {
+    const sql = this.ctx.store.sqlStorage;
+    sql.exec(
+      "INSERT INTO timers (controller, key, due) VALUES (?, ?, ?) ON CONFLICT(controller, key) DO UPDATE SET due = min(due, excluded.due)",
+      controller,
+      key,
+      Math.floor(at),
+    );
+    this.wake(this.ctx.clock.realTimeOf(at));
+  }
+
+  get pending(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.size;
+    return n;
+  }
+
+  /** Earliest timer on the cluster clock, or null. */
+  nextTimer(): number | null {
+    const row = this.ctx.store.sqlStorage.exec<{ due: number | null }>("SELECT min(due) AS due FROM timers").one();
+    return row.due ?? null;
+  }
+
+  /**
+   * One alarm's worth of work: due timers onto the queues, then drain the queues (until the
+   * budget runs out). Returns when the next alarm should be, in real time, or null for none.
+   */
+  async run(budgetMs = 10_000): Promise<number | null> {
+    const started = Date.now();
+    this.fireDueTimers();
+    for (;;) {
+      let worked = false;
+      for (const c of this.controllers) {
+        const q = this.queues.get(c.name)!;
+        while (q.size) {
+          if (Date.now() - started > budgetMs) return Date.now();
+          const key = q.values().next().value as string;
+          q.delete(key);
+          worked = true;
+          await this.reconcileOne(c, key);
+        }
+      }
+      this.fireDueTimers();
+      if (!worked && this.pending === 0) break;
+    }
+    const next = this.nextTimer();
+    return next === null ? null : this.ctx.clock.realTimeOf(next);
+  }
+
+  private async reconcileOne(c: Controller, key: string) {
+    const id = `${c.name}/${key}`;
+    try {
+      await c.reconcile(key, this.context);
+      this.failures.delete(id);
+    } catch (e) {
+      const n = (this.failures.get(id) ?? 0) + 1;
+      this.failures.set(id, n);
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (n - 1));
+      console.warn(`reconcile ${id} failed (attempt ${n}), retrying in ${delay} ms:`, e instanceof Error ? e.message : e);
+      this.schedule(c.name, key, this.ctx.clock.now() + delay);
+    }
+  }
+
+  private fireDueTimers() {
+    const sql = this.ctx.store.sqlStorage;
+    const now = this.ctx.clock.now();
+    const due = sql.exec<{ controller: string; key: string }>("SELECT controller, key FROM timers WHERE due <= ? ORDER BY due", now).toArray();
+    if (!due.length) return;
+    sql.exec("DELETE FROM timers WHERE due <= ?", now);
+    for (const t of due) this.queues.get(t.controller)?.add(t.key);
+  }
+
+  private wakeForTimers() {
+    const next = this.nextTimer();
+    if (next !== null) this.wake(this.ctx.clock.realTimeOf(next));
+  }
+}

@@ -1,0 +1,159 @@
+// Review kinds: questions a client asks the API server about itself ("may I?", "who am I?").
+// They are created and answered at once; nothing is stored.
+import type { z } from "zod";
+import { kubeAllowed, userGroups, userName } from "../../auth/identity";
+import { bool, list, map, opt, req, str, struct } from "../api/schema/dsl";
+import { defineKind, type KObject } from "./define";
+import { objectSchema } from "./types/meta";
+
+const AUTHZ = "io.k8s.api.authorization.v1";
+const AUTHN = "io.k8s.api.authentication.v1";
+
+const ResourceAttributes = struct(`${AUTHZ}.ResourceAttributes`, "An action on a resource.", {
+  namespace: opt(1, str, "Namespace of the action; empty for all namespaces or cluster-scoped resources."),
+  verb: opt(2, str, "get, list, watch, create, update, patch, delete, deletecollection, or *."),
+  group: opt(3, str, "API group of the resource."),
+  version: opt(4, str, "API version of the resource."),
+  resource: opt(5, str, "The resource, such as pods."),
+  subresource: opt(6, str, "The subresource, such as log."),
+  name: opt(7, str, "Name of the object."),
+});
+
+const NonResourceAttributes = struct(`${AUTHZ}.NonResourceAttributes`, "An action on a non-resource path.", {
+  path: opt(1, str, "The URL path."),
+  verb: opt(2, str, "The HTTP verb."),
+});
+
+const SubjectAccessReviewStatus = struct(`${AUTHZ}.SubjectAccessReviewStatus`, "The answer.", {
+  allowed: req(1, bool, "Whether the action is allowed."),
+  denied: opt(4, bool, "Whether it is explicitly denied."),
+  reason: opt(2, str, "Why."),
+  evaluationError: opt(3, str, "Problems while deciding."),
+});
+
+export const SelfSubjectAccessReviewSchema = objectSchema(
+  `${AUTHZ}.SelfSubjectAccessReview`,
+  "Asks whether the caller may perform an action.",
+  { group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview" },
+  {
+    spec: req(
+      2,
+      struct(`${AUTHZ}.SelfSubjectAccessReviewSpec`, "The action asked about; exactly one of the two.", {
+        resourceAttributes: opt(1, ResourceAttributes, "An action on a resource."),
+        nonResourceAttributes: opt(2, NonResourceAttributes, "An action on a path."),
+      }),
+      "The action.",
+    ),
+    status: opt(3, SubjectAccessReviewStatus, "The answer, filled by the server."),
+  },
+);
+type SSAR = z.infer<typeof SelfSubjectAccessReviewSchema> & KObject;
+
+const ResourceRule = struct(`${AUTHZ}.ResourceRule`, "Actions allowed on resources.", {
+  verbs: req(1, list(str, { listType: "atomic" }), "Verbs."),
+  apiGroups: opt(2, list(str, { listType: "atomic" }), "API groups."),
+  resources: opt(3, list(str, { listType: "atomic" }), "Resources."),
+  resourceNames: opt(4, list(str, { listType: "atomic" }), "Names."),
+});
+const NonResourceRule = struct(`${AUTHZ}.NonResourceRule`, "Actions allowed on paths.", {
+  verbs: req(1, list(str, { listType: "atomic" }), "Verbs."),
+  nonResourceURLs: opt(2, list(str, { listType: "atomic" }), "Paths."),
+});
+
+export const SelfSubjectRulesReviewSchema = objectSchema(
+  `${AUTHZ}.SelfSubjectRulesReview`,
+  "Lists what the caller may do in a namespace.",
+  { group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview" },
+  {
+    spec: req(2, struct(`${AUTHZ}.SelfSubjectRulesReviewSpec`, "The namespace asked about.", { namespace: opt(1, str, "Namespace.") }), "The namespace."),
+    status: opt(
+      3,
+      struct(`${AUTHZ}.SubjectRulesReviewStatus`, "The rules.", {
+        resourceRules: req(1, list(ResourceRule, { listType: "atomic" }), "Rules on resources."),
+        nonResourceRules: req(2, list(NonResourceRule, { listType: "atomic" }), "Rules on paths."),
+        incomplete: req(3, bool, "Whether the list may be incomplete."),
+        evaluationError: opt(4, str, "Problems while listing."),
+      }),
+      "The answer, filled by the server.",
+    ),
+  },
+);
+type SSRR = z.infer<typeof SelfSubjectRulesReviewSchema> & KObject;
+
+const UserInfo = struct(`${AUTHN}.UserInfo`, "A user as the API server knows it.", {
+  username: opt(1, str, "User name."),
+  uid: opt(2, str, "Unique ID."),
+  groups: opt(3, list(str, { listType: "atomic" }), "Groups."),
+  extra: opt(4, map(list(str)), "Extra attributes."),
+});
+
+export const SelfSubjectReviewSchema = objectSchema(
+  `${AUTHN}.SelfSubjectReview`,
+  "Asks who the caller is.",
+  { group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview" },
+  { status: opt(2, struct(`${AUTHN}.SelfSubjectReviewStatus`, "The answer.", { userInfo: opt(1, UserInfo, "The caller.") }), "The answer, filled by the server.") },
+);
+type SSR = z.infer<typeof SelfSubjectReviewSchema> & KObject;
+
+const READ = ["get", "list", "watch"];
+const ALL = ["*"];
+
+export const selfSubjectAccessReviews = defineKind<SSAR>({
+  group: "authorization.k8s.io",
+  version: "v1",
+  kind: "SelfSubjectAccessReview",
+  plural: "selfsubjectaccessreviews",
+  singular: "selfsubjectaccessreview",
+  namespaced: false,
+  schema: SelfSubjectAccessReviewSchema,
+  verbs: ["create"],
+  virtual(o, ctx) {
+    const ra = o.spec?.resourceAttributes;
+    const na = o.spec?.nonResourceAttributes;
+    let allowed: boolean;
+    if (ra) allowed = ra.verb === "*" ? ctx.identity.role !== "view" : kubeAllowed(ctx.identity.role, ra.verb ?? "", ra.group ?? "", ra.resource ?? "");
+    else allowed = !!na && (na.verb === "get" || ctx.identity.role !== "view");
+    return { ...o, status: { allowed, ...(allowed ? { reason: `allowed by the ${ctx.identity.role} role of the token` } : {}) } };
+  },
+});
+
+export const selfSubjectRulesReviews = defineKind<SSRR>({
+  group: "authorization.k8s.io",
+  version: "v1",
+  kind: "SelfSubjectRulesReview",
+  plural: "selfsubjectrulesreviews",
+  singular: "selfsubjectrulesreview",
+  namespaced: false,
+  schema: SelfSubjectRulesReviewSchema,
+  verbs: ["create"],
+  virtual(o, ctx) {
+    const role = ctx.identity.role;
+    const resourceRules =
+      role === "view"
+        ? [
+            { verbs: READ, apiGroups: ["*"], resources: ["*"] },
+            { verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"] },
+            { verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["selfsubjectreviews"] },
+          ]
+        : [{ verbs: ALL, apiGroups: ["*"], resources: ["*"] }];
+    const nonResourceRules = [{ verbs: role === "view" ? ["get"] : ALL, nonResourceURLs: ["*"] }];
+    return { ...o, status: { resourceRules, nonResourceRules, incomplete: false } };
+  },
+});
+
+export const selfSubjectReviews = defineKind<SSR>({
+  group: "authentication.k8s.io",
+  version: "v1",
+  kind: "SelfSubjectReview",
+  plural: "selfsubjectreviews",
+  singular: "selfsubjectreview",
+  namespaced: false,
+  schema: SelfSubjectReviewSchema,
+  verbs: ["create"],
+  virtual(o, ctx) {
+    return {
+      ...o,
+      status: { userInfo: { username: userName(ctx.identity), uid: ctx.identity.tokenId, groups: userGroups(ctx.identity), extra: { "kubedo.dev/tenant": [ctx.identity.tenantName] } } },
+    };
+  },
+});

@@ -1,0 +1,48 @@
+// The cluster's own SQLite schema (inside its Durable Object). Versioned by meta.schema_version;
+// each step runs once, in order, inside the object's constructor.
+
+const STEPS: string[][] = [
+  [
+    // Every stored object, keyed the way etcd keys them: resource, namespace ('' when cluster-scoped), name.
+    `CREATE TABLE objects (
+       resource TEXT NOT NULL,
+       namespace TEXT NOT NULL,
+       name TEXT NOT NULL,
+       uid TEXT NOT NULL,
+       rv INTEGER NOT NULL,
+       body TEXT NOT NULL,
+       PRIMARY KEY (resource, namespace, name)
+     ) WITHOUT ROWID`,
+    // The change log: one row per committed change; rv is the cluster's resourceVersion.
+    // prev holds the labels and selectable fields of the object before the change, so a watch
+    // with a selector can tell an object that stopped matching (DELETED) from one that changed.
+    `CREATE TABLE changes (
+       rv INTEGER PRIMARY KEY,
+       type TEXT NOT NULL,
+       resource TEXT NOT NULL,
+       namespace TEXT NOT NULL,
+       name TEXT NOT NULL,
+       body TEXT NOT NULL,
+       prev TEXT,
+       at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX changes_at ON changes(at)`,
+    // Changes to copy into D1 (the namespace catalog), flushed by the alarm.
+    `CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL)`,
+    // Allocated ClusterIPs and NodePorts: value -> owner.
+    `CREATE TABLE allocations (pool TEXT NOT NULL, value TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (pool, value)) WITHOUT ROWID`,
+    // Timers on the cluster clock, multiplexed onto the object's single alarm.
+    `CREATE TABLE timers (controller TEXT NOT NULL, key TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (controller, key)) WITHOUT ROWID`,
+    `CREATE INDEX timers_due ON timers(due)`,
+  ],
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const row = sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+  const current = row ? Number(row.value) : 0;
+  for (let v = current; v < STEPS.length; v++) {
+    for (const stmt of STEPS[v]) sql.exec(stmt);
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(v + 1));
+  }
+}

@@ -1,0 +1,297 @@
+// The cluster's object store: this cluster's etcd, on the Durable Object's SQLite.
+//
+// Every write is one transaction that updates `objects` and appends to `changes`; the change's
+// sequence number is the new resourceVersion (one counter per cluster, never reused). Committed
+// changes are handed to listeners (the watch hub, the work queues) only after the transaction
+// commits, so nobody sees a change that was rolled back.
+import type { KObject } from "../resources/define";
+import { migrate } from "./schema";
+
+export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
+
+/** What selectors look at: labels and the kind's selectable fields. */
+export interface Attrs {
+  labels: Record<string, string>;
+  fields: Record<string, string>;
+}
+
+export interface Change {
+  rv: number;
+  type: ChangeType;
+  resource: string;
+  namespace: string;
+  name: string;
+  /** The object after the change (for DELETED: its last state, with the deletion's resourceVersion). */
+  body: string;
+  /** Attributes before the change; null for ADDED. */
+  prev: Attrs | null;
+}
+
+export interface StoredRow {
+  namespace: string;
+  name: string;
+  body: string;
+}
+
+export type ChangeListener = (changes: readonly Change[]) => void;
+
+/** How long and how many changes the log keeps before compaction. */
+export interface Retention {
+  maxChanges: number;
+  maxAgeMs: number;
+}
+
+const COMPACT_EVERY = 256;
+
+export class Store {
+  private readonly sql: SqlStorage;
+  private revision: number;
+  private compacted: number;
+  private pending: Change[] | null = null;
+  private readonly listeners: ChangeListener[] = [];
+  private readonly writeHooks: ChangeListener[] = [];
+  private writesSinceCompaction = 0;
+  private count: number;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly realNow: () => number = () => Date.now(),
+    private readonly retention: Retention = { maxChanges: 20000, maxAgeMs: 10 * 60 * 1000 },
+  ) {
+    this.sql = storage.sql;
+    migrate(this.sql);
+    this.revision = Number(this.meta("rv") ?? "0");
+    this.compacted = Number(this.meta("compacted_rv") ?? "0");
+    this.count = Number(this.sql.exec("SELECT count(*) AS n FROM objects").one().n);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Meta
+
+  meta(key: string): string | undefined {
+    const rows = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray();
+    return rows[0]?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  /** The cluster's current resourceVersion. */
+  get rv(): number {
+    return this.revision;
+  }
+
+  /** Changes at or below this revision are gone from the log. */
+  get compactedRv(): number {
+    return this.compacted;
+  }
+
+  get objectCount(): number {
+    return this.count;
+  }
+
+  get sqlStorage(): SqlStorage {
+    return this.sql;
+  }
+
+  onCommit(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Runs inside the write's transaction, for writes that must commit with it (the outbox). */
+  onWrite(hook: ChangeListener): void {
+    this.writeHooks.push(hook);
+  }
+
+  /** Queues a message for another store (D1), committed with the current transaction. */
+  outbox(topic: string, payload: unknown): void {
+    this.requireTx();
+    this.sql.exec("INSERT INTO outbox (topic, payload) VALUES (?, ?)", topic, JSON.stringify(payload));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Transactions
+
+  /**
+   * Runs `fn` as one transaction. Writes made inside become visible to listeners after commit;
+   * a throw rolls everything back. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.pending) return fn();
+    const pending: Change[] = [];
+    this.pending = pending;
+    const startRevision = this.revision;
+    const startCount = this.count;
+    let result: T;
+    try {
+      result = this.storage.transactionSync(() => {
+        const r = fn();
+        if (this.revision !== startRevision) this.setMeta("rv", String(this.revision));
+        return r;
+      });
+    } catch (e) {
+      this.revision = startRevision;
+      this.count = startCount;
+      throw e;
+    } finally {
+      this.pending = null;
+    }
+    if (pending.length) {
+      for (const l of this.listeners) l(pending);
+      this.writesSinceCompaction += pending.length;
+      if (this.writesSinceCompaction >= COMPACT_EVERY) this.compact();
+    }
+    return result;
+  }
+
+  private requireTx(): Change[] {
+    if (!this.pending) throw new Error("store write outside a transaction");
+    return this.pending;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  getRaw(resource: string, namespace: string, name: string): string | undefined {
+    const rows = this.sql.exec<{ body: string }>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray();
+    return rows[0]?.body;
+  }
+
+  get<T extends KObject = KObject>(resource: string, namespace: string, name: string): T | undefined {
+    const raw = this.getRaw(resource, namespace, name);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  /**
+   * Objects of a resource in key order (namespace, then name), optionally in one namespace and
+   * after a given key. Rows stream from SQLite; the cursor is consumed synchronously by the caller.
+   */
+  *scan(resource: string, namespace: string | null, after?: { namespace: string; name: string }): Generator<StoredRow> {
+    let cursor: SqlStorageCursor<{ namespace: string; name: string; body: string }>;
+    if (namespace !== null) {
+      cursor = after
+        ? this.sql.exec("SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? AND name > ? ORDER BY name", resource, namespace, after.name)
+        : this.sql.exec("SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? ORDER BY name", resource, namespace);
+    } else {
+      cursor = after
+        ? this.sql.exec(
+            "SELECT namespace, name, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name",
+            resource,
+            after.namespace,
+            after.name,
+          )
+        : this.sql.exec("SELECT namespace, name, body FROM objects WHERE resource = ? ORDER BY namespace, name", resource);
+    }
+    for (const row of cursor) yield row;
+  }
+
+  countOf(resource: string, namespace: string | null, after?: { namespace: string; name: string }): number {
+    if (namespace !== null) {
+      return Number(
+        after
+          ? this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = ? AND namespace = ? AND name > ?", resource, namespace, after.name).one().n
+          : this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = ? AND namespace = ?", resource, namespace).one().n,
+      );
+    }
+    return Number(
+      after
+        ? this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = ? AND (namespace, name) > (?, ?)", resource, after.namespace, after.name).one().n
+        : this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = ?", resource).one().n,
+    );
+  }
+
+  /** Every namespace that holds at least one object of any namespaced resource. */
+  resourcesInNamespace(namespace: string): string[] {
+    return this.sql.exec<{ resource: string }>("SELECT DISTINCT resource FROM objects WHERE namespace = ?", namespace).toArray().map((r) => r.resource);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes (inside a transaction)
+
+  /** Writes a new or changed object; returns it with its new resourceVersion. */
+  put<T extends KObject>(resource: string, obj: T, type: "ADDED" | "MODIFIED", prev: Attrs | null): T {
+    const pending = this.requireTx();
+    const rv = ++this.revision;
+    obj.metadata.resourceVersion = String(rv);
+    const body = JSON.stringify(obj);
+    const namespace = obj.metadata.namespace ?? "";
+    const name = obj.metadata.name!;
+    if (type === "ADDED") {
+      this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv, body);
+      this.count++;
+    } else {
+      this.sql.exec("UPDATE objects SET rv = ?, body = ?, uid = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, obj.metadata.uid!, resource, namespace, name);
+    }
+    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
+    return obj;
+  }
+
+  /** Removes an object; the DELETED change carries its last state at the deletion's revision. */
+  remove<T extends KObject>(resource: string, obj: T, prev: Attrs): T {
+    const pending = this.requireTx();
+    const rv = ++this.revision;
+    const namespace = obj.metadata.namespace ?? "";
+    const name = obj.metadata.name!;
+    this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
+    this.count--;
+    obj.metadata.resourceVersion = String(rv);
+    const body = JSON.stringify(obj);
+    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev });
+    return obj;
+  }
+
+  private appendChange(pending: Change[], c: Change) {
+    this.sql.exec(
+      "INSERT INTO changes (rv, type, resource, namespace, name, body, prev, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      c.rv,
+      c.type,
+      c.resource,
+      c.namespace,
+      c.name,
+      c.body,
+      c.prev ? JSON.stringify(c.prev) : null,
+      this.realNow(),
+    );
+    pending.push(c);
+    for (const h of this.writeHooks) h([c]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The change log
+
+  /** Changes after `rv`, oldest first, optionally for one resource. */
+  *changesSince(rv: number, resource?: string): Generator<Change> {
+    const cursor = resource
+      ? this.sql.exec<ChangeRow>("SELECT rv, type, resource, namespace, name, body, prev FROM changes WHERE rv > ? AND resource = ? ORDER BY rv", rv, resource)
+      : this.sql.exec<ChangeRow>("SELECT rv, type, resource, namespace, name, body, prev FROM changes WHERE rv > ? ORDER BY rv", rv);
+    for (const r of cursor) {
+      yield { rv: r.rv, type: r.type as ChangeType, resource: r.resource, namespace: r.namespace, name: r.name, body: r.body, prev: r.prev ? (JSON.parse(r.prev) as Attrs) : null };
+    }
+  }
+
+  /** Drops changes beyond the retention; a watch from before the oldest kept change gets 410. */
+  compact(): void {
+    this.writesSinceCompaction = 0;
+    const byCount = this.revision - this.retention.maxChanges;
+    const cutoff = this.realNow() - this.retention.maxAgeMs;
+    const old = this.sql.exec<{ rv: number | null }>("SELECT max(rv) AS rv FROM changes WHERE at < ?", cutoff).one().rv ?? 0;
+    const upTo = Math.max(byCount, old);
+    if (upTo <= this.compacted) return;
+    this.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM changes WHERE rv <= ?", upTo);
+      this.compacted = upTo;
+      this.setMeta("compacted_rv", String(upTo));
+    });
+  }
+}
+
+interface ChangeRow extends Record<string, SqlStorageValue> {
+  rv: number;
+  type: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  body: string;
+  prev: string | null;
+}

@@ -1,0 +1,136 @@
+// The watch hub: every open watch of this cluster, fed from the change log. A watch replays the
+// log from its resourceVersion, then follows committed changes live. Selectors see transitions:
+// an object that stops matching is DELETED for that watch, one that starts matching is ADDED.
+//
+// Streams are written without awaiting; a client that went away shows up as a rejected write
+// (workerd gives no abort signal), and its watch is freed on the first failure.
+import type { Attrs, Change, ChangeType } from "./store";
+
+export type EventType = ChangeType | "BOOKMARK" | "ERROR";
+
+export interface WatchFilter {
+  storage: string;
+  namespace: string | null;
+  matches(attrs: Attrs): boolean;
+  attrsOf(body: string): Attrs;
+}
+
+export interface WatchSink {
+  /** Encodes one event for this watch; null skips it. */
+  encode(type: EventType, body: string): Uint8Array | null;
+  bookmark(rv: number): Uint8Array | null;
+}
+
+interface Watcher {
+  filter: WatchFilter;
+  sink: WatchSink;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  closed: boolean;
+  timers: ReturnType<typeof setTimeout>[];
+  /** Bytes written but not yet taken by the client. */
+  pending: number;
+}
+
+/** A client that falls this far behind is cut off, as Kubernetes drops slow watchers. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const KEEPALIVE = new TextEncoder().encode("\n");
+
+export class WatchHub {
+  private readonly watchers = new Set<Watcher>();
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Registers a watch. `backlog` are the events to send first (the replay); after it, the watch
+   * receives every committed change. Returns the readable side of the stream.
+   */
+  open(
+    filter: WatchFilter,
+    sink: WatchSink,
+    backlog: Uint8Array[],
+    opts: { timeoutMs: number; bookmarkEveryMs?: number; keepaliveEveryMs: number; currentRv: () => number },
+  ): ReadableStream<Uint8Array> {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const w: Watcher = { filter, sink, writer: writable.getWriter(), closed: false, timers: [], pending: 0 };
+    this.watchers.add(w);
+    for (const chunk of backlog) this.write(w, chunk);
+    w.timers.push(setTimeout(() => this.close(w), opts.timeoutMs));
+    if (opts.bookmarkEveryMs) {
+      w.timers.push(
+        setInterval(() => {
+          const b = sink.bookmark(opts.currentRv());
+          if (b) this.write(w, b);
+        }, opts.bookmarkEveryMs),
+      );
+    }
+    w.timers.push(setInterval(() => this.write(w, KEEPALIVE), opts.keepaliveEveryMs));
+    return readable;
+  }
+
+  /** Sends one watch a terminal event (an error) and closes it. */
+  fail(chunk: Uint8Array): ReadableStream<Uint8Array> {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    writer.write(chunk).catch(() => {});
+    writer.close().catch(() => {});
+    return readable;
+  }
+
+  publish(changes: readonly Change[]): void {
+    if (!this.watchers.size) return;
+    for (const w of this.watchers) {
+      for (const c of changes) {
+        const chunk = eventFor(w, c);
+        if (chunk) this.write(w, chunk);
+      }
+    }
+  }
+
+  closeAll(): void {
+    for (const w of [...this.watchers]) this.close(w);
+  }
+
+  private write(w: Watcher, chunk: Uint8Array) {
+    if (w.closed) return;
+    if (w.pending > MAX_BUFFERED_BYTES) {
+      this.close(w);
+      return;
+    }
+    w.pending += chunk.byteLength;
+    w.writer.write(chunk).then(
+      () => (w.pending -= chunk.byteLength),
+      () => this.close(w),
+    );
+  }
+
+  private close(w: Watcher) {
+    if (w.closed) return;
+    w.closed = true;
+    this.watchers.delete(w);
+    for (const t of w.timers) clearTimeout(t);
+    w.writer.close().catch(() => {});
+  }
+}
+
+/** The event a change is for a watch, after namespace and selector filtering. */
+export function eventFor(w: { filter: WatchFilter; sink: WatchSink }, c: Change): Uint8Array | null {
+  const f = w.filter;
+  if (c.resource !== f.storage) return null;
+  if (f.namespace !== null && c.namespace !== f.namespace) return null;
+  const now = f.matches(f.attrsOf(c.body));
+  const before = c.prev ? f.matches(c.prev) : false;
+  let type: ChangeType;
+  if (c.type === "ADDED") {
+    if (!now) return null;
+    type = "ADDED";
+  } else if (c.type === "DELETED") {
+    if (!before && !now) return null;
+    type = "DELETED";
+  } else if (now && before) type = "MODIFIED";
+  else if (now) type = "ADDED";
+  else if (before) type = "DELETED";
+  else return null;
+  return w.sink.encode(type, c.body);
+}

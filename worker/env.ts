@@ -1,0 +1,12 @@
+// Bindings and variables of the Worker and of every cluster object (wrangler.toml).
+import type { ClusterObject } from "./cluster/object";
+
+export interface Env {
+  DB: D1Database;
+  CLUSTER: DurableObjectNamespace<ClusterObject>;
+  ASSETS: Fetcher;
+  /** The operator's bootstrap token: may create tenants. */
+  ADMIN_TOKEN?: string;
+  /** Base64 PEM of the CA that signs the serving certificate, put into kubeconfigs (local HTTPS). */
+  CA_DATA?: string;
+}

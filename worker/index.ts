@@ -1,0 +1,39 @@
+// The Worker: the management API (/v1), the kube API gateway (/k8s), health, and the
+// dashboard (static files from web/, served before the Worker runs).
+import { Hono } from "hono";
+import { db } from "./db/queries";
+import { kubeRoutes } from "./gateway";
+import { clusterRoutes } from "./service/clusters";
+import { errorResponse, HttpError, type AppEnv } from "./service/http";
+import { tenantRoutes } from "./service/tenants";
+import { tokenRoutes } from "./service/tokens";
+import { sql } from "drizzle-orm";
+
+export { ClusterObject } from "./cluster/object";
+
+const app = new Hono<AppEnv>();
+
+app.get("/healthz", async (c) => {
+  // Ready once D1 answers (its migrations applied).
+  try {
+    await db(c.env.DB).run(sql`SELECT count(*) FROM tenants`);
+    return c.text("ok");
+  } catch (e) {
+    return c.text(`not ready: ${(e as Error).message}`, 503);
+  }
+});
+
+app.route("/v1/tenants", tenantRoutes);
+app.route("/v1/clusters", clusterRoutes);
+app.route("/v1/tokens", tokenRoutes);
+app.route("/k8s", kubeRoutes);
+
+app.notFound((c) => errorResponse(c, 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+
+app.onError((err, c) => {
+  if (err instanceof HttpError) return errorResponse(c, err.status, err.message);
+  console.error("unhandled error", c.req.method, c.req.path, err);
+  return errorResponse(c, 500, "internal error");
+});
+
+export default app;

@@ -1,0 +1,24 @@
+// Every bound kubedo enforces, in one place. Errors that hit one name it; README lists them.
+
+export const LIMITS = {
+  /** Largest request body accepted (Kubernetes' own limit is 3 MiB). */
+  requestBodyBytes: 3 * 1024 * 1024,
+  /** Largest stored object (etcd's default request limit is 1.5 MiB). */
+  objectBytes: 1536 * 1024,
+  /** Objects one cluster may hold. */
+  objectsPerCluster: 50_000,
+  /** Open watches per cluster. */
+  watchesPerCluster: 200,
+  /** Clusters per tenant. */
+  clustersPerTenant: 20,
+  /** Nodes per cluster. */
+  nodesPerCluster: 200,
+  /** Requests per token: steady rate per second and burst. */
+  requestsPerSecond: 100,
+  requestBurst: 200,
+  /** Longest a watch stays open without a timeoutSeconds of its own (Kubernetes picks 30-60 min). */
+  watchDefaultSeconds: 1800,
+  /** Change log kept for watches to resume from: entries and age. */
+  changeLogEntries: 20_000,
+  changeLogAgeMs: 15 * 60 * 1000,
+} as const;

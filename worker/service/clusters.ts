@@ -1,0 +1,105 @@
+// /v1/clusters: create (from a kind config), list, show, delete, and the kubeconfig.
+import { Hono } from "hono";
+import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
+import type { ClusterInfo } from "../cluster/object";
+import { clusterByName, clustersOf, countClusters, db, deleteClusterRows, insertCluster, insertToken, namespacesOf, type ClusterRow } from "../db/queries";
+import type { Env } from "../env";
+import { LIMITS } from "../limits";
+import { canSee, need, requireToken } from "./auth";
+import { clusterStub, forgetCluster } from "./clusterAccess";
+import { ConfigError, parseClusterConfig } from "./clusterConfig";
+import { fail, serverUrl, type AppEnv } from "./http";
+import { kubeconfig } from "./kubeconfig";
+
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+async function visibleCluster(c: { env: Env; var: AppEnv["Variables"] }, name: string): Promise<ClusterRow> {
+  const row = await clusterByName(db(c.env.DB), c.var.identity.tenantId, name);
+  if (!row || !canSee(c.var.identity, row)) fail(404, `cluster ${JSON.stringify(name)} not found`);
+  return row!;
+}
+
+function summary(c: Parameters<typeof serverUrl>[0], row: ClusterRow) {
+  return { id: row.id, name: row.name, server: serverUrl(c, row.id), createdAt: new Date(row.createdAt).toISOString() };
+}
+
+export const clusterRoutes = new Hono<AppEnv>()
+  .use(requireToken)
+  .post("/", async (c) => {
+    const id = c.var.identity;
+    need(id, "admin", "create clusters");
+    if (id.clusterId !== null) fail(403, "a token for a single cluster may not create clusters");
+    const text = await c.req.text();
+    if (text.length > MAX_CONFIG_BYTES) fail(413, `the cluster config is larger than the limit of ${MAX_CONFIG_BYTES} bytes`);
+    let config;
+    try {
+      config = parseClusterConfig(text, c.req.query("name") ?? null);
+    } catch (e) {
+      if (e instanceof ConfigError) fail(400, e.message);
+      throw e;
+    }
+    const d = db(c.env.DB);
+    if (await clusterByName(d, id.tenantId, config!.name)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
+    if ((await countClusters(d, id.tenantId)) >= LIMITS.clustersPerTenant) fail(403, `this tenant already has the maximum of ${LIMITS.clustersPerTenant} clusters`);
+    const row: ClusterRow = { id: randomId("c-", 10), tenantId: id.tenantId, name: config!.name, config: JSON.stringify(config), createdAt: Date.now() };
+    try {
+      await insertCluster(d, row);
+    } catch (e) {
+      if (String(e).includes("UNIQUE")) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
+      throw e;
+    }
+    try {
+      await clusterStub(c.env, row.id).init({ id: row.id, config: config! });
+    } catch (e) {
+      await deleteClusterRows(d, row.id);
+      throw e;
+    }
+    return c.json(summary(c, row), 201);
+  })
+  .get("/", async (c) => {
+    const id = c.var.identity;
+    const rows = (await clustersOf(db(c.env.DB), id.tenantId)).filter((r) => canSee(id, r));
+    return c.json({ clusters: rows.map((r) => summary(c, r)) });
+  })
+  .get("/:name", async (c) => {
+    const row = await visibleCluster(c, c.req.param("name"));
+    const [nss, info] = await Promise.all([namespacesOf(db(c.env.DB), row.id), clusterStub(c.env, row.id).info() as Promise<ClusterInfo>]);
+    const config = JSON.parse(row.config);
+    return c.json({
+      ...summary(c, row),
+      kubernetesVersion: config.kubernetesVersion,
+      config: config.original,
+      nodes: config.nodes.length,
+      namespaces: nss.map((n) => ({ name: n.name, uid: n.uid, phase: n.phase, createdAt: n.createdAt, resourceVersion: String(n.resourceVersion) })),
+      alarm: info.alarm,
+      resourceVersion: String(info.resourceVersion),
+      objects: info.objects,
+    });
+  })
+  .delete("/:name", async (c) => {
+    const id = c.var.identity;
+    need(id, "admin", "delete clusters");
+    const row = await visibleCluster(c, c.req.param("name"));
+    await clusterStub(c.env, row.id).destroy();
+    await deleteClusterRows(db(c.env.DB), row.id);
+    forgetCluster(row.id);
+    return c.json({ id: row.id, name: row.name, deleted: true });
+  })
+  .get("/:name/kubeconfig", async (c) => {
+    const id = c.var.identity;
+    const row = await visibleCluster(c, c.req.param("name"));
+    // A fresh token for this cluster, with the caller's role (never more).
+    const token = newToken();
+    await insertToken(db(c.env.DB), {
+      id: randomId("tok-"),
+      tenantId: id.tenantId,
+      name: `kubeconfig-${row.name}`,
+      clusterId: row.id,
+      role: id.role,
+      secretHash: await hashToken(token),
+      prefix: tokenPrefix(token),
+      createdAt: Date.now(),
+    });
+    const body = kubeconfig({ cluster: row.name, server: serverUrl(c, row.id), token, caData: c.env.CA_DATA });
+    return c.body(body, 200, { "Content-Type": "application/yaml" });
+  });

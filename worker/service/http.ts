@@ -1,0 +1,57 @@
+// Shared pieces of the management API: its error shape and the authenticated caller.
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Identity } from "../auth/identity";
+import type { Env } from "../env";
+
+export type AppEnv = { Bindings: Env; Variables: { identity: Identity } };
+
+const CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "too_many_requests",
+  500: "internal",
+  502: "bad_gateway",
+};
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `{"error":{"code","message"}}` with the matching HTTP status. */
+export function errorResponse(c: Context, status: ContentfulStatusCode, message: string) {
+  return c.json({ error: { code: CODES[status] ?? "error", message } }, status);
+}
+
+export const fail = (status: ContentfulStatusCode, message: string): never => {
+  throw new HttpError(status, message);
+};
+
+/** Reads a JSON body, or answers 400 saying what is wrong with it. */
+export async function jsonBody(c: Context, maxBytes = 64 * 1024): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (text.length > maxBytes) fail(413, `request body is larger than the limit of ${maxBytes} bytes`);
+  if (!text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    fail(400, `request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) fail(400, "request body must be a JSON object");
+  return v as Record<string, unknown>;
+}
+
+export function serverUrl(c: Context, clusterId: string): string {
+  return `${new URL(c.req.url).origin}/k8s/${clusterId}`;
+}

@@ -1,0 +1,61 @@
+// /v1/tokens: mint, list (never the secrets) and revoke tokens.
+import { Hono } from "hono";
+import { forgetToken } from "../auth/authenticate";
+import { ROLES, roleAtMost, type Role } from "../auth/identity";
+import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
+import { clusterByName, clustersOf, db, deleteToken, insertToken, tokensOf } from "../db/queries";
+import { canSee, need, requireToken } from "./auth";
+import { fail, jsonBody, type AppEnv } from "./http";
+
+const TOKEN_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+export const tokenRoutes = new Hono<AppEnv>()
+  .use(requireToken)
+  .post("/", async (c) => {
+    const id = c.var.identity;
+    need(id, "admin", "create tokens");
+    const body = await jsonBody(c);
+    const name = body.name;
+    if (typeof name !== "string" || !TOKEN_NAME.test(name)) fail(400, "name: a token name of 1 to 63 letters, digits, '-', '_' or '.' is required");
+    const role = body.role ?? "view";
+    if (typeof role !== "string" || !ROLES.includes(role as Role)) fail(400, `role: must be one of ${ROLES.map((r) => JSON.stringify(r)).join(", ")}`);
+    if (!roleAtMost(role as Role, id.role)) fail(403, `a token with role "${id.role}" may not create a token with role "${role}"`);
+    const d = db(c.env.DB);
+    let clusterId: string | null = null;
+    if (body.cluster !== undefined && body.cluster !== null) {
+      if (typeof body.cluster !== "string") fail(400, "cluster: must be a cluster name");
+      const row = await clusterByName(d, id.tenantId, body.cluster as string);
+      if (!row || !canSee(id, row)) fail(404, `cluster ${JSON.stringify(body.cluster)} not found`);
+      clusterId = row!.id;
+    } else if (id.clusterId !== null) {
+      fail(403, "a token for a single cluster may only create tokens for that cluster");
+    }
+    const token = newToken();
+    const row = { id: randomId("tok-"), tenantId: id.tenantId, name: name as string, clusterId, role: role as Role, secretHash: await hashToken(token), prefix: tokenPrefix(token), createdAt: Date.now() };
+    await insertToken(d, row);
+    return c.json({ id: row.id, token, name: row.name, role: row.role, cluster: body.cluster ?? null }, 201);
+  })
+  .get("/", async (c) => {
+    const id = c.var.identity;
+    need(id, "admin", "list tokens");
+    const d = db(c.env.DB);
+    const [rows, clusters] = await Promise.all([tokensOf(d, id.tenantId), clustersOf(d, id.tenantId)]);
+    const names = new Map(clusters.map((cl) => [cl.id, cl.name]));
+    const visible = rows.filter((t) => id.clusterId === null || t.clusterId === id.clusterId);
+    return c.json({
+      tokens: visible.map((t) => ({ id: t.id, name: t.name, role: t.role, cluster: t.clusterId ? names.get(t.clusterId) ?? null : null, prefix: t.prefix, createdAt: new Date(t.createdAt).toISOString() })),
+    });
+  })
+  .delete("/:id", async (c) => {
+    const id = c.var.identity;
+    need(id, "admin", "revoke tokens");
+    const tokenId = c.req.param("id");
+    const d = db(c.env.DB);
+    if (id.clusterId !== null) {
+      const mine = (await tokensOf(d, id.tenantId)).find((t) => t.id === tokenId);
+      if (!mine || mine.clusterId !== id.clusterId) fail(404, `token ${JSON.stringify(tokenId)} not found`);
+    }
+    if (!(await deleteToken(d, id.tenantId, tokenId))) fail(404, `token ${JSON.stringify(tokenId)} not found`);
+    forgetToken(tokenId);
+    return c.json({ id: tokenId, deleted: true });
+  });
