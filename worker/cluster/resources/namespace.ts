@@ -63,11 +63,10 @@ export const namespaces = defineKind<Namespace>({
     { name: "Age", type: "string", description: "Time since creation.", cell: (o, c) => age(o.metadata.creationTimestamp, c.now) },
   ],
   defaults(o) {
-    o.spec ??= {};
-    o.spec.finalizers ??= ["kubernetes"];
     o.metadata.labels = { ...(o.metadata.labels ?? {}), [NAME_LABEL]: o.metadata.name ?? "" };
   },
   prepareCreate(o) {
+    o.spec = { ...(o.spec ?? {}), finalizers: ["kubernetes"] };
     o.status = { phase: "Active" };
   },
   prepareUpdate(o, old) {

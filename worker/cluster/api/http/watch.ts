@@ -58,7 +58,8 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   };
 
   const contentType = asTable ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
-  const headers = { "Content-Type": contentType, "Cache-Control": "no-cache, private", "X-Content-Type-Options": "nosniff" };
+  // identity: a compressing proxy would hold events back until its buffer fills.
+  const headers = { "Content-Type": contentType, "Cache-Control": "no-cache, private", "X-Content-Type-Options": "nosniff", "Content-Encoding": "identity" };
   const bookmarks = ["true", "1"].includes(q.get("allowWatchBookmarks") ?? "");
   const rvParam = q.get("resourceVersion") ?? "";
   const backlog: Uint8Array[] = [];
