@@ -4,7 +4,10 @@
 import type { ApiServer } from "./api/apiserver";
 import { nthAddress, parseCidr } from "./api/cidr";
 import { nodeAddress, nodeNames, nodePodCidr, type ClusterConfig } from "./config";
+import { NODE_LEASE_NAMESPACE, NODE_LEASE_SECONDS } from "./node/heartbeat";
 import { buildNode } from "./node/register";
+import { formatMicroTime } from "./api/time";
+import { leases } from "./resources/lease";
 import { namespaces } from "./resources/namespace";
 import { nodes } from "./resources/node";
 import { services } from "./resources/service";
@@ -29,7 +32,12 @@ export function bootstrap(api: ApiServer, config: ClusterConfig, now: number): v
       },
       now,
     );
-    api.create(nodes, "", node);
+    const created = api.create(nodes, "", node).object;
+    const now2 = formatMicroTime(now);
+    api.create(leases, NODE_LEASE_NAMESPACE, {
+      metadata: { name: names[i], ownerReferences: [{ apiVersion: "v1", kind: "Node", name: names[i], uid: created.metadata.uid! }] },
+      spec: { holderIdentity: names[i], leaseDurationSeconds: NODE_LEASE_SECONDS, renewTime: now2 },
+    });
   });
   const range = parseCidr(config.networking.serviceSubnet)!;
   api.create(services, "default", {

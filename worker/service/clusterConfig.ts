@@ -32,12 +32,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function parseText(text: string): unknown {
   if (!text.trim()) return {};
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
-    throw new ConfigError(`the cluster config is not valid YAML or JSON${where}: ${e.message.split("\n")[0]}`);
+    const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new ConfigError(`the cluster config is not valid YAML or JSON${where}: ${what}`);
   }
   return doc.toJSON();
 }

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { int32, microTime, opt, PTR, str, struct } from "../api/schema/dsl";
 import { age } from "../api/time";
+import { NODE_LEASE_NAMESPACE, refreshed } from "../node/heartbeat";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 
@@ -33,6 +34,10 @@ export const leases = defineKind<Lease>({
   namespaced: true,
   schema: LeaseSchema,
   allowUnconditionalUpdate: true,
+  decorate(o, now) {
+    if (o.metadata.namespace !== NODE_LEASE_NAMESPACE || !o.spec?.renewTime) return o;
+    return { ...o, spec: { ...o.spec, renewTime: refreshed(o.spec.renewTime, now, true) } };
+  },
   columns: [
     { name: "Name", type: "string", format: "name", description: "Name of the lease.", cell: (o) => o.metadata.name ?? "" },
     { name: "Holder", type: "string", description: "Current holder.", cell: (o) => o.spec?.holderIdentity ?? "" },

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { ALWAYS, bool, int32, int64, list, map, oneOf, opt, quantity, req, str, struct, time } from "../api/schema/dsl";
 import { age } from "../api/time";
+import { refreshed } from "../node/heartbeat";
 import { defineKind, type KObject } from "./define";
 import { Taint } from "./types/core";
 import { objectSchema } from "./types/meta";
@@ -141,6 +142,11 @@ export const nodes = defineKind<Node>({
   },
   prepareStatusUpdate(o, old) {
     o.spec = old.spec;
+  },
+  decorate(o, now) {
+    const conditions = o.status?.conditions;
+    if (!conditions) return o;
+    return { ...o, status: { ...o.status, conditions: conditions.map((c) => ({ ...c, lastHeartbeatTime: refreshed(c.lastHeartbeatTime, now) })) } };
   },
   validateUpdate(o, old, p) {
     if (old.spec?.podCIDR && o.spec?.podCIDR !== old.spec.podCIDR) p.forbidden(["spec", "podCIDR"], "node updates may not change podCIDR except from \"\" to valid");

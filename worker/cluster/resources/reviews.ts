@@ -2,7 +2,7 @@
 // They are created and answered at once; nothing is stored.
 import type { z } from "zod";
 import { kubeAllowed, userGroups, userName } from "../../auth/identity";
-import { bool, list, map, opt, req, str, struct } from "../api/schema/dsl";
+import { ALWAYS, bool, list, map, opt, req, str, struct } from "../api/schema/dsl";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 
@@ -25,7 +25,7 @@ const NonResourceAttributes = struct(`${AUTHZ}.NonResourceAttributes`, "An actio
 });
 
 const SubjectAccessReviewStatus = struct(`${AUTHZ}.SubjectAccessReviewStatus`, "The answer.", {
-  allowed: req(1, bool, "Whether the action is allowed."),
+  allowed: opt(1, bool, ALWAYS, "Whether the action is allowed."),
   denied: opt(4, bool, "Whether it is explicitly denied."),
   reason: opt(2, str, "Why."),
   evaluationError: opt(3, str, "Problems while deciding."),
@@ -69,9 +69,9 @@ export const SelfSubjectRulesReviewSchema = objectSchema(
     status: opt(
       3,
       struct(`${AUTHZ}.SubjectRulesReviewStatus`, "The rules.", {
-        resourceRules: req(1, list(ResourceRule, { listType: "atomic" }), "Rules on resources."),
-        nonResourceRules: req(2, list(NonResourceRule, { listType: "atomic" }), "Rules on paths."),
-        incomplete: req(3, bool, "Whether the list may be incomplete."),
+        resourceRules: opt(1, list(ResourceRule, { listType: "atomic" }), ALWAYS, "Rules on resources."),
+        nonResourceRules: opt(2, list(NonResourceRule, { listType: "atomic" }), ALWAYS, "Rules on paths."),
+        incomplete: opt(3, bool, ALWAYS, "Whether the list may be incomplete."),
         evaluationError: opt(4, str, "Problems while listing."),
       }),
       "The answer, filled by the server.",

@@ -192,7 +192,8 @@ export function decode<T>(schema: z.ZodType, input: unknown, opts: DecodeOptions
     throw errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: json: cannot unmarshal ${jsonTypeName(input)} into Go value of type struct`);
   const unknown = opts.fieldValidation === "Ignore" ? [] : unknownFields(schema, input);
   if (unknown.length) {
-    if (opts.fieldValidation === "Strict") throw errors.badRequest("strict decoding error: " + unknown.map((u) => `unknown field "${u}"`).join(", "));
+    if (opts.fieldValidation === "Strict")
+      throw errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: strict decoding error: ` + unknown.map((u) => `unknown field "${u}"`).join(", "));
     for (const u of unknown) warnings.push(`unknown field "${u}"`);
   }
   dropNulls(input);
