@@ -143,8 +143,8 @@ export class ClusterObject extends DurableObject<Env> {
     this.hub.closeAll();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.config = null;
-    this.ctx.abort("cluster deleted");
+    // Start over on the empty storage: the object is as if it had never been created.
+    await this.start();
   }
 
   // -------------------------------------------------------------------------------------------

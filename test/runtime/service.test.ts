@@ -1,0 +1,108 @@
+// The management API: tenants, tokens and roles, clusters, isolation between tenants.
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+
+const ADMIN = "test-admin-token";
+
+async function call(method: string, path: string, token?: string, body?: unknown) {
+  const res = await SELF.fetch(`https://kubedo.test${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Record<string, any> = {}; // any: responses are checked field by field
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, json, text };
+}
+
+async function tenant(name: string) {
+  const r = await call("POST", "/v1/tenants", ADMIN, { name });
+  expect(r.status).toBe(201);
+  return r.json as { id: string; name: string; token: string };
+}
+
+describe("management API", () => {
+  it("creates tenants only with the admin token, and shows the token once", async () => {
+    expect((await call("POST", "/v1/tenants", undefined, { name: "a" })).status).toBe(401);
+    expect((await call("POST", "/v1/tenants", "kdo_nope", { name: "a" })).json.error.code).toBe("unauthorized");
+    const t = await tenant("acme");
+    expect(t.token).toMatch(/^kdo_[0-9A-Za-z]{40}$/);
+    expect((await call("POST", "/v1/tenants", ADMIN, { name: "acme" })).status).toBe(409);
+    expect((await call("POST", "/v1/tenants", ADMIN, { name: "Bad Name" })).status).toBe(400);
+    expect((await call("POST", "/v1/tenants", t.token, { name: "other" })).status).toBe(403);
+  });
+
+  it("creates, lists, shows and deletes clusters; a kind config sets the layout", async () => {
+    const t = await tenant("clusters");
+    const made = await call("POST", "/v1/clusters?name=k1", t.token, "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n");
+    expect(made.status).toBe(201);
+    expect(made.json).toMatchObject({ name: "k1", server: `https://kubedo.test/k8s/${made.json.id}` });
+    expect((await call("POST", "/v1/clusters", t.token, { name: "k1" })).status).toBe(409);
+    const list = await call("GET", "/v1/clusters", t.token);
+    expect(list.json.clusters.map((c: { name: string }) => c.name)).toEqual(["k1"]);
+    const nodes = await call("GET", `/k8s/${made.json.id}/api/v1/nodes`, t.token);
+    expect(nodes.json.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(["k1-control-plane", "k1-worker"]);
+    const shown = await call("GET", "/v1/clusters/k1", t.token);
+    expect(shown.json.namespaces.map((n: { name: string }) => n.name)).toContain("default");
+    const kc = await call("GET", "/v1/clusters/k1/kubeconfig", t.token);
+    expect(kc.text).toContain("current-context: kubedo-k1");
+    expect(kc.text).toContain(`server: https://kubedo.test/k8s/${made.json.id}`);
+    expect((await call("DELETE", "/v1/clusters/k1", t.token)).status).toBe(200);
+    expect((await call("GET", "/v1/clusters/k1", t.token)).status).toBe(404);
+    expect((await call("GET", `/k8s/${made.json.id}/api/v1/nodes`, t.token)).status).toBe(404);
+  });
+
+  it("rejects malformed configs with what and where", async () => {
+    const t = await tenant("configs");
+    const yaml = await call("POST", "/v1/clusters", t.token, "kind: Cluster\nnodes:\n  - role: worker\n   oops: x\n");
+    expect(yaml.status).toBe(400);
+    expect(yaml.json.error.message).toMatch(/line 4/);
+    const cidr = await call("POST", "/v1/clusters", t.token, { name: "n", kind: "Cluster", networking: { podSubnet: "10.1.2.3/40" } });
+    expect(cidr.json.error.message).toMatch(/networking.podSubnet: "10.1.2.3\/40" is not a valid CIDR/);
+    const role = await call("POST", "/v1/clusters", t.token, { name: "n", kind: "Cluster", nodes: [{ role: "master" }] });
+    expect(role.json.error.message).toMatch(/nodes\[0\].role/);
+    expect((await call("GET", "/v1/clusters", t.token)).json.clusters).toEqual([]);
+  });
+
+  it("keeps tenants apart: another tenant's cluster does not exist", async () => {
+    const a = await tenant("tenant-a");
+    const b = await tenant("tenant-b");
+    const made = await call("POST", "/v1/clusters", a.token, { name: "mine" });
+    expect((await call("GET", `/k8s/${made.json.id}/api/v1/namespaces`, b.token)).status).toBe(404);
+    expect((await call("GET", "/v1/clusters/mine", b.token)).status).toBe(404);
+    const noToken = await call("GET", `/k8s/${made.json.id}/api/v1/namespaces`);
+    expect(noToken.status).toBe(401);
+    expect(noToken.json).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 });
+  });
+
+  it("mints, lists and revokes tokens; roles limit what a token may do", async () => {
+    const t = await tenant("roles");
+    const cl = await call("POST", "/v1/clusters", t.token, { name: "r1" });
+    const view = await call("POST", "/v1/tokens", t.token, { name: "viewer", cluster: "r1", role: "view" });
+    expect(view.status).toBe(201);
+    const edit = await call("POST", "/v1/tokens", t.token, { name: "editor", cluster: "r1", role: "edit" });
+    const base = `/k8s/${cl.json.id}/api/v1/namespaces/default/configmaps`;
+    expect((await call("GET", base, view.json.token)).status).toBe(200);
+    const denied = await call("POST", base, view.json.token, { metadata: { name: "x" } });
+    expect(denied.status).toBe(403);
+    expect(denied.json.message).toBe('configmaps is forbidden: User "kubedo:roles:viewer" cannot create resource "configmaps" in API group "" in the namespace "default"');
+    expect((await call("POST", base, edit.json.token, { metadata: { name: "x" } })).status).toBe(201);
+    expect((await call("DELETE", "/v1/clusters/r1", edit.json.token)).status).toBe(403);
+    expect((await call("POST", "/v1/tokens", view.json.token, { name: "escalate", role: "admin" })).status).toBe(403);
+    const listed = await call("GET", "/v1/tokens", t.token);
+    expect(listed.text).not.toContain(view.json.token);
+    expect(listed.json.tokens.map((x: { name: string }) => x.name)).toEqual(["tenant", "viewer", "editor"]);
+    expect((await call("DELETE", `/v1/tokens/${view.json.id}`, t.token)).status).toBe(200);
+    expect((await call("GET", base, view.json.token)).status).toBe(401);
+  });
+
+  it("answers /healthz", async () => {
+    const r = await call("GET", "/healthz");
+    expect(r.status).toBe(200);
+  });
+});

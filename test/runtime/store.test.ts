@@ -1,0 +1,122 @@
+// The cluster store: resourceVersions, conflicts, the change log, watches from a
+// resourceVersion, and 410 Gone once the log has been compacted past it.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ClusterObject } from "../../worker/cluster/object";
+import type { Store } from "../../worker/cluster/store/store";
+import { cm, kube, newCluster, watch } from "./helpers";
+
+const CMS = "/api/v1/namespaces/default/configmaps";
+
+function storeOf(o: ClusterObject): Store {
+  return (o as unknown as { store: Store }).store; // internal access: tests inspect the store directly
+}
+
+describe("store", () => {
+  it("gives every write the next resourceVersion and skips writes that change nothing", async () => {
+    const { stub } = await newCluster();
+    const a = await kube(stub, "POST", CMS, cm("a"));
+    const b = await kube(stub, "POST", CMS, cm("b"));
+    expect(a.status).toBe(201);
+    expect(Number(b.json.metadata.resourceVersion)).toBe(Number(a.json.metadata.resourceVersion) + 1);
+    const same = await kube(stub, "PATCH", `${CMS}/a`, { data: { a: "1" } }, { contentType: "application/merge-patch+json" });
+    expect(same.json.metadata.resourceVersion).toBe(a.json.metadata.resourceVersion);
+    const changed = await kube(stub, "PATCH", `${CMS}/a`, { data: { a: "2" } }, { contentType: "application/merge-patch+json" });
+    expect(Number(changed.json.metadata.resourceVersion)).toBe(Number(b.json.metadata.resourceVersion) + 1);
+    const list = await kube(stub, "GET", CMS);
+    expect(list.json.metadata.resourceVersion).toBe(changed.json.metadata.resourceVersion);
+  });
+
+  it("answers a stale update with 409 Conflict in Kubernetes' words and writes nothing", async () => {
+    const { stub } = await newCluster();
+    const created = await kube(stub, "POST", CMS, cm("c"));
+    await kube(stub, "PUT", `${CMS}/c`, { ...created.json, data: { a: "new" } });
+    const stale = await kube(stub, "PUT", `${CMS}/c`, { ...created.json, data: { a: "stale" } });
+    expect(stale.status).toBe(409);
+    expect(stale.json).toMatchObject({ kind: "Status", reason: "Conflict", code: 409 });
+    expect(stale.json.message).toBe('Operation cannot be fulfilled on configmaps "c": the object has been modified; please apply your changes to the latest version and try again');
+    const now = await kube(stub, "GET", `${CMS}/c`);
+    expect(now.json.data).toEqual({ a: "new" });
+  });
+
+  it("keeps uid and creationTimestamp, and generates names from generateName", async () => {
+    const { stub } = await newCluster();
+    const made = await kube(stub, "POST", CMS, { apiVersion: "v1", kind: "ConfigMap", metadata: { generateName: "gen-", uid: "forged" } });
+    expect(made.json.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+    expect(made.json.metadata.uid).not.toBe("forged");
+    const upd = await kube(stub, "PUT", `${CMS}/${made.json.metadata.name}`, { ...made.json, metadata: { ...made.json.metadata, creationTimestamp: "2000-01-01T00:00:00Z" }, data: { x: "y" } });
+    expect(upd.json.metadata.creationTimestamp).toBe(made.json.metadata.creationTimestamp);
+    expect(upd.json.metadata.uid).toBe(made.json.metadata.uid);
+  });
+
+  it("records every change in the log, in order", async () => {
+    const { stub } = await newCluster();
+    const a = await kube(stub, "POST", CMS, cm("log"));
+    await kube(stub, "PATCH", `${CMS}/log`, { data: { a: "2" } }, { contentType: "application/merge-patch+json" });
+    await kube(stub, "DELETE", `${CMS}/log`);
+    const changes = await runInDurableObject(stub, (o: ClusterObject) => [...storeOf(o).changesSince(Number(a.json.metadata.resourceVersion) - 1, "configmaps")].map((c) => [c.type, c.name, c.rv]));
+    const rv = Number(a.json.metadata.resourceVersion);
+    expect(changes.filter((c) => c[1] === "log")).toEqual([
+      ["ADDED", "log", rv],
+      ["MODIFIED", "log", rv + 1],
+      ["DELETED", "log", rv + 2],
+    ]);
+  });
+
+  it("watches from a resourceVersion: only later changes, then live ones", async () => {
+    const { stub } = await newCluster();
+    const first = await kube(stub, "POST", CMS, cm("w1"));
+    await kube(stub, "POST", CMS, cm("w2"));
+    const w = await watch(stub, `${CMS}?watch=true&resourceVersion=${first.json.metadata.resourceVersion}`);
+    expect(w.status).toBe(200);
+    const [replayed] = await w.next(1);
+    expect(replayed).toMatchObject({ type: "ADDED", object: { metadata: { name: "w2" } } });
+    await kube(stub, "DELETE", `${CMS}/w1`);
+    const [live] = await w.next(1);
+    expect(live).toMatchObject({ type: "DELETED", object: { kind: "ConfigMap", metadata: { name: "w1" } } });
+    await w.cancel();
+  });
+
+  it("sends a watch with a label selector DELETED when an object stops matching", async () => {
+    const { stub } = await newCluster();
+    const made = await kube(stub, "POST", CMS, { ...cm("sel"), metadata: { name: "sel", labels: { app: "x" } } });
+    const w = await watch(stub, `${CMS}?watch=true&labelSelector=app%3Dx&resourceVersion=${made.json.metadata.resourceVersion}`);
+    await kube(stub, "PATCH", `${CMS}/sel`, { metadata: { labels: { app: "y" } } }, { contentType: "application/merge-patch+json" });
+    const [gone] = await w.next(1);
+    expect(gone).toMatchObject({ type: "DELETED", object: { metadata: { name: "sel", labels: { app: "y" } } } });
+    await w.cancel();
+  });
+
+  it("answers a watch from a compacted resourceVersion with a 410 Expired event", async () => {
+    const { stub } = await newCluster();
+    const old = await kube(stub, "POST", CMS, cm("old"));
+    for (let i = 0; i < 5; i++) await kube(stub, "PATCH", `${CMS}/old`, { data: { a: String(i + 10) } }, { contentType: "application/merge-patch+json" });
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o) as unknown as { retention: { maxChanges: number; maxAgeMs: number }; compact(): void };
+      store.retention.maxChanges = 2;
+      store.compact();
+    });
+    const w = await watch(stub, `${CMS}?watch=true&resourceVersion=${old.json.metadata.resourceVersion}`);
+    const [ev] = await w.next(1);
+    expect(ev).toMatchObject({ type: "ERROR", object: { kind: "Status", reason: "Expired", code: 410 } });
+    expect(ev.object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
+    // A watch from the current revision still works.
+    const list = await kube(stub, "GET", CMS);
+    const fresh = await watch(stub, `${CMS}?watch=true&resourceVersion=${list.json.metadata.resourceVersion}`);
+    await kube(stub, "POST", CMS, cm("new"));
+    const [added] = await fresh.next(1);
+    expect(added).toMatchObject({ type: "ADDED", object: { metadata: { name: "new" } } });
+    await fresh.cancel();
+  });
+
+  it("rolls back a dry run: nothing is written, no revision is used", async () => {
+    const { stub } = await newCluster();
+    const before = await kube(stub, "GET", CMS);
+    const dry = await kube(stub, "POST", `${CMS}?dryRun=All`, cm("dry"));
+    expect(dry.status).toBe(201);
+    expect(dry.json.metadata.uid).toBeTruthy();
+    const after = await kube(stub, "GET", CMS);
+    expect(after.json.metadata.resourceVersion).toBe(before.json.metadata.resourceVersion);
+    expect((await kube(stub, "GET", `${CMS}/dry`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,23 @@
+// In-runtime tests: workerd with the real Durable Object, SQLite and a local D1.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(__dirname, "../..");
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" } },
+      }),
+    ],
+    test: {
+      root,
+      include: ["test/runtime/**/*.test.ts"],
+      setupFiles: [path.join(root, "test/runtime/setup.ts")],
+    },
+  };
+});
