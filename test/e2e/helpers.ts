@@ -1,0 +1,122 @@
+// Helpers for end-to-end tests: the management API over HTTPS, fresh clusters, and kubectl.
+import { execFile, spawn } from "node:child_process";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import https from "node:https";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { inject } from "vitest";
+
+export const service = inject("service");
+const agent = new https.Agent({ ca: readFileSync(service.ca), keepAlive: true });
+
+export interface HttpResult {
+  status: number;
+  text: string;
+  json: any; // any: e2e assertions read whatever shape the endpoint answers
+}
+
+export function request(method: string, urlPath: string, opts: { token?: string; body?: unknown; contentType?: string } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const body = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+    const req = https.request(
+      service.url + urlPath,
+      { method, agent, headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(body !== undefined ? { "content-type": opts.contentType ?? "application/json" } : {}) } },
+      (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => {
+          let json: unknown = undefined;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, text, json });
+        });
+      },
+    );
+    req.on("error", reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export interface TestCluster {
+  name: string;
+  id: string;
+  kubeconfig: string;
+  token: string;
+}
+
+let counter = 0;
+
+/** A fresh cluster for one test file, with its kubeconfig written to a temp file. */
+export async function newCluster(prefix: string, config?: unknown, token = service.tenantToken): Promise<TestCluster> {
+  const name = `${prefix}-${process.pid % 10000}-${counter++}`;
+  const made = await request("POST", `/v1/clusters?name=${name}`, { token, body: config ?? {} });
+  if (made.status !== 201) throw new Error(`creating cluster ${name}: ${made.status} ${made.text}`);
+  const kc = await request("GET", `/v1/clusters/${name}/kubeconfig`, { token });
+  const dir = mkdtempSync(path.join(tmpdir(), "kubedo-kc-"));
+  const file = path.join(dir, "kubeconfig");
+  writeFileSync(file, kc.text);
+  const clusterToken = /token: (\S+)/.exec(kc.text)![1];
+  return { name, id: made.json.id, kubeconfig: file, token: clusterToken };
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the kubectl on PATH against a cluster. */
+export function kubectl(c: TestCluster | string, args: string[], opts: { input?: string; bin?: string } = {}): Promise<Run> {
+  const kubeconfig = typeof c === "string" ? c : c.kubeconfig;
+  return new Promise((resolve) => {
+    const child = execFile(opts.bin ?? "kubectl", args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 45_000, maxBuffer: 20 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (opts.input !== undefined) {
+      child.stdin!.write(opts.input);
+      child.stdin!.end();
+    }
+  });
+}
+
+/** kubectl that must succeed; returns stdout. */
+export async function ok(c: TestCluster, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(c, args, { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Starts a long-running kubectl (such as get -w); `stop()` ends it and returns what it printed. */
+export function kubectlBackground(c: TestCluster, args: string[]) {
+  const child = spawn("kubectl", args, { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  return {
+    output: () => out,
+    async waitFor(pattern: RegExp, ms = 10_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(out)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop(): string {
+      child.kill("SIGTERM");
+      return out;
+    },
+  };
+}
+
+/** Polls `fn` until it returns true (for state reached by the control loop). */
+export async function eventually(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,19 @@
+// End-to-end tests: the local service started as `npm start` starts it, driven by real kubectl,
+// @kubernetes/client-node and curl.
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(__dirname, "../..");
+
+export default defineConfig({
+  test: {
+    root,
+    include: ["test/e2e/**/*.test.ts"],
+    environment: "node",
+    globalSetup: [path.join(root, "test/e2e/server.ts")],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // One service for all files; two files at a time keeps a 2-core machine responsive.
+    maxWorkers: 2,
+  },
+});
