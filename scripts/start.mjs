@@ -157,6 +157,7 @@ try {
   writeFileSync(join(state, "ready.json"), JSON.stringify({ url: base, port, tenant: tenant.name, cluster: cluster.id, kubeconfig, ca: certs.caCert, adminTokenFile: process.env.ADMIN_TOKEN ? null : adminFile }, null, 2) + "\n");
   log(`kubedo is serving ${base} (cluster "dev", tenant "${tenant.name}")`);
   if (adminGenerated) log(`ADMIN_TOKEN was not set; generated one and kept it in ${adminFile}: ${adminToken}`);
+  else if (!process.env.ADMIN_TOKEN) log(`admin token (operator's bootstrap token): ${adminFile}`);
   log(`export KUBECONFIG=${kubeconfig}`);
 } catch (e) {
   console.error(String(e?.message ?? e));

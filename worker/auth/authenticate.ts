@@ -1,13 +1,14 @@
-// Bearer token to identity. Lookups go to D1 and are cached briefly in this isolate; a revoked
-// token is dropped from the cache of the isolate that revoked it at once, and from the others
-// within the cache lifetime.
+// Bearer token to identity. Every lookup of a known token goes to D1, so a revoked token stops
+// working at once in every isolate. Only misses are cached: a secret that is not in D1 can never
+// become valid (secrets are random and minted server-side), and caching them keeps a flood of
+// bad tokens off D1.
 import { db, tokenByHash } from "../db/queries";
 import type { Env } from "../env";
 import type { Identity, Role } from "./identity";
 import { hashToken, looksLikeToken, timingSafeEqual } from "./tokens";
 
-const CACHE_MS = 5_000;
-const cache = new Map<string, { identity: Identity | null; expires: number }>();
+const MISS_CACHE_MS = 60_000;
+const misses = new Map<string, number>();
 
 export type Caller = { kind: "operator" } | { kind: "token"; identity: Identity } | { kind: "anonymous" } | { kind: "invalid" };
 
@@ -23,19 +24,16 @@ export async function authenticate(env: Env, header: string | null | undefined):
   if (env.ADMIN_TOKEN && timingSafeEqual(token, env.ADMIN_TOKEN)) return { kind: "operator" };
   if (!looksLikeToken(token)) return { kind: "invalid" };
   const hash = await hashToken(token);
-  const hit = cache.get(hash);
   const now = Date.now();
-  if (hit && hit.expires > now) return hit.identity ? { kind: "token", identity: hit.identity } : { kind: "invalid" };
+  if ((misses.get(hash) ?? 0) > now) return { kind: "invalid" };
   const row = await tokenByHash(db(env.DB), hash);
   const identity: Identity | null = row
     ? { tenantId: row.tenantId, tenantName: row.tenantName, tokenId: row.id, tokenName: row.name, role: row.role as Role, clusterId: row.clusterId }
     : null;
-  cache.set(hash, { identity, expires: now + CACHE_MS });
-  if (cache.size > 10_000) for (const [k, v] of cache) if (v.expires <= now) cache.delete(k);
-  return identity ? { kind: "token", identity } : { kind: "invalid" };
-}
-
-/** Forgets a revoked token in this isolate at once. */
-export function forgetToken(tokenId: string): void {
-  for (const [k, v] of cache) if (v.identity?.tokenId === tokenId) cache.delete(k);
+  if (!identity) {
+    misses.set(hash, now + MISS_CACHE_MS);
+    if (misses.size > 10_000) for (const [k, exp] of misses) if (exp <= now) misses.delete(k);
+    return { kind: "invalid" };
+  }
+  return { kind: "token", identity };
 }

@@ -1,6 +1,5 @@
 // /v1/tokens: mint, list (never the secrets) and revoke tokens.
 import { Hono } from "hono";
-import { forgetToken } from "../auth/authenticate";
 import { ROLES, roleAtMost, type Role } from "../auth/identity";
 import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
 import { clusterByName, clustersOf, db, deleteToken, insertToken, tokensOf } from "../db/queries";
@@ -56,6 +55,5 @@ export const tokenRoutes = new Hono<AppEnv>()
       if (!mine || mine.clusterId !== id.clusterId) fail(404, `token ${JSON.stringify(tokenId)} not found`);
     }
     if (!(await deleteToken(d, id.tenantId, tokenId))) fail(404, `token ${JSON.stringify(tokenId)} not found`);
-    forgetToken(tokenId);
     return c.json({ id: tokenId, deleted: true });
   });
