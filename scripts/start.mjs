@@ -58,6 +58,7 @@ const child = spawn(
     "--inspector-port", String(Number(process.env.KUBEDO_INSPECTOR_PORT ?? port + 1000)),
     "--var", `ADMIN_TOKEN:${adminToken}`,
     "--var", `CA_DATA:${certs.caData}`,
+    ...(process.env.RATE_LIMIT_RPS ? ["--var", `RATE_LIMIT_RPS:${process.env.RATE_LIMIT_RPS}`] : []),
   ],
   { cwd: root, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] },
 );
@@ -158,7 +159,7 @@ try {
   log(`kubedo is serving ${base} (cluster "dev", tenant "${tenant.name}")`);
   if (adminGenerated) log(`ADMIN_TOKEN was not set; generated one and kept it in ${adminFile}: ${adminToken}`);
   else if (!process.env.ADMIN_TOKEN) log(`admin token (operator's bootstrap token): ${adminFile}`);
-  log(`export KUBECONFIG=${kubeconfig}`);
+  console.log(`export KUBECONFIG=${kubeconfig}`);
 } catch (e) {
   console.error(String(e?.message ?? e));
   child.kill("SIGTERM");

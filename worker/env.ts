@@ -9,4 +9,6 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Base64 PEM of the CA that signs the serving certificate, put into kubeconfigs (local HTTPS). */
   CA_DATA?: string;
+  /** Requests per second per token (default in limits.ts; "0" turns the limit off). */
+  RATE_LIMIT_RPS?: string;
 }

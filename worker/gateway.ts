@@ -4,7 +4,7 @@
 import { Hono, type Context } from "hono";
 import { authenticate } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
-import { take } from "./auth/ratelimit";
+import { rateLimit, take } from "./auth/ratelimit";
 import { errors, type ApiError } from "./cluster/api/errors";
 import { KubeRouter } from "./cluster/api/http/router";
 import type { KubeRequest } from "./cluster/api/http/types";
@@ -24,8 +24,8 @@ export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
   const caller = await authenticate(c.env, c.req.header("authorization"));
   if (caller.kind !== "token") return status(c, errors.unauthorized());
   const identity: Identity = caller.identity;
-  const wait = take(identity.tokenId);
-  if (wait > 0) return status(c, errors.tooManyRequests(`too many requests for this token: the limit is ${LIMITS.requestsPerSecond} per second`, wait));
+  const wait = take(c.env, identity.tokenId);
+  if (wait > 0) return status(c, errors.tooManyRequests(`too many requests for this token: the limit is ${rateLimit(c.env)} per second`, wait));
   // Another tenant's cluster, or another cluster for a cluster-scoped token, does not exist.
   const owner = await clusterOwner(c.env, clusterId);
   if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(c, errors.notFoundPath());

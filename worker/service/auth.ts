@@ -2,7 +2,7 @@
 import { createMiddleware } from "hono/factory";
 import { authenticate } from "../auth/authenticate";
 import { manageAllowed, type Identity } from "../auth/identity";
-import { take } from "../auth/ratelimit";
+import { rateLimit, take } from "../auth/ratelimit";
 import { errorResponse, fail, type AppEnv } from "./http";
 
 export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
@@ -10,10 +10,10 @@ export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
   if (caller.kind === "anonymous") return errorResponse(c, 401, "a bearer token is required (Authorization: Bearer <token>)");
   if (caller.kind === "invalid") return errorResponse(c, 401, "the bearer token is not valid");
   if (caller.kind === "operator") return errorResponse(c, 403, "the operator token creates tenants; use a tenant token here");
-  const wait = take(caller.identity.tokenId);
+  const wait = take(c.env, caller.identity.tokenId);
   if (wait > 0) {
     c.header("Retry-After", String(wait));
-    return errorResponse(c, 429, "too many requests for this token; try again shortly");
+    return errorResponse(c, 429, `too many requests for this token: the limit is ${rateLimit(c.env)} per second`);
   }
   c.set("identity", caller.identity);
   await next();

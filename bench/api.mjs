@@ -1,0 +1,62 @@
+// The kube API's request path: worker → auth → cluster object → store, measured end to end over
+// HTTPS on the local service (workerd). Figures include TLS and wrangler's local proxy.
+import { cluster, ms, must, percentile, pool, report, timed } from "./lib.mjs";
+
+export default async function apiBench(http, tenantToken) {
+  const creations = [];
+  for (let i = 0; i < 10; i++) creations.push(await timed(() => must(http.request("POST", `/v1/clusters?name=bench-mk-${i}`, { token: tenantToken, body: {} }))));
+  report("cluster creation (POST /v1/clusters, 1 control plane + 2 workers)", [
+    ["p50", ms(percentile(creations, 50))],
+    ["p95", ms(percentile(creations, 95))],
+  ]);
+  for (let i = 0; i < 10; i++) await http.request("DELETE", `/v1/clusters/bench-mk-${i}`, { token: tenantToken });
+
+  const c = await cluster(http, tenantToken, "bench-api");
+  const ns = `${c.base}/api/v1/namespaces/default/configmaps`;
+  const cm = (i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, labels: { bench: "yes", shard: String(i % 10) } }, data: { key: "x".repeat(200) } });
+
+  const seq = [];
+  for (let i = 0; i < 200; i++) seq.push(await timed(() => must(http.request("POST", ns, { token: c.token, body: cm(i) }))));
+  const N = 1000;
+  const t0 = performance.now();
+  await pool(N - 200, 16, (i) => must(http.request("POST", ns, { token: c.token, body: cm(200 + i) })));
+  const concurrentSecs = (performance.now() - t0) / 1000;
+
+  const gets = [];
+  for (let i = 0; i < 200; i++) gets.push(await timed(() => must(http.request("GET", `${ns}/cm-${i}`, { token: c.token }))));
+  const patches = [];
+  for (let i = 0; i < 200; i++)
+    patches.push(await timed(() => must(http.request("PATCH", `${ns}/cm-${i}`, { token: c.token, body: { data: { key: `v${i}` } }, contentType: "application/merge-patch+json" }))));
+  const lists = [];
+  for (let i = 0; i < 10; i++) lists.push(await timed(() => must(http.request("GET", `${ns}?limit=500`, { token: c.token }))));
+  const selected = [];
+  for (let i = 0; i < 10; i++) selected.push(await timed(() => must(http.request("GET", `${ns}?labelSelector=shard%3D3`, { token: c.token }))));
+
+  // watch delivery: time from a write's response to its event on an open watch
+  const head = await must(http.request("GET", `${ns}?limit=1`, { token: c.token }));
+  const arrivals = new Map();
+  const stop = http.watch(`${ns}?watch=1&resourceVersion=${head.json.metadata.resourceVersion}`, c.token, (ev) => arrivals.set(ev.object?.metadata?.name, performance.now()));
+  await new Promise((r) => setTimeout(r, 300));
+  const delivery = [];
+  for (let i = 0; i < 50; i++) {
+    const name = `watched-${i}`;
+    await must(http.request("POST", ns, { token: c.token, body: { metadata: { name } } }));
+    const sent = performance.now();
+    const deadline = sent + 5000;
+    while (!arrivals.has(name) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    if (arrivals.has(name)) delivery.push(Math.max(0, arrivals.get(name) - sent));
+  }
+  stop();
+
+  report(`kube API on one cluster (${N} ConfigMaps of ~300 bytes)`, [
+    ["create, sequential p50", ms(percentile(seq, 50))],
+    ["create, sequential p95", ms(percentile(seq, 95))],
+    ["create, 16 in flight", `${((N - 200) / concurrentSecs).toFixed(0)} writes/s`],
+    ["get p50", ms(percentile(gets, 50))],
+    ["merge patch p50", ms(percentile(patches, 50))],
+    ["list 500 p50", ms(percentile(lists, 50))],
+    ["list by label (100 of 1000) p50", ms(percentile(selected, 50))],
+    ["watch delivery after the write's response p50", `${ms(percentile(delivery, 50))} (${delivery.length}/50 seen)`],
+  ]);
+  await http.request("DELETE", `/v1/clusters/bench-api`, { token: tenantToken });
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm run bench`: starts the local service as `npm start` does, in a scratch state folder, runs
+// every benchmark and prints its figures. `npm run bench -- api` runs only the named ones.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, startService, stopService } from "../scripts/service.mjs";
+import { client } from "./lib.mjs";
+import api from "./api.mjs";
+
+const suites = { api };
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
+for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
+
+const home = mkdtempSync(join(tmpdir(), "kubedo-bench-"));
+const port = await freePort();
+const adminToken = "bench-admin-" + Math.random().toString(36).slice(2);
+const { child, ready } = await startService(home, port, { ADMIN_TOKEN: adminToken, KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0" });
+let failed = false;
+try {
+  const http = client(ready);
+  const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
+  console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version})`);
+  for (const name of chosen) await suites[name](http, tenant.token, { adminToken });
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await stopService(child);
+  rmSync(home, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
