@@ -47,7 +47,7 @@ export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
   };
   const stub = clusterStub(c.env, clusterId);
 
-  if (c.req.method === "GET" && KubeRouter.isWatch(path, query)) {
+  if (c.req.method === "GET" && KubeRouter.isStream(path, query)) {
     return stub.fetch(`https://cluster.internal${path}${url.search}`, { headers: { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) } });
   }
 

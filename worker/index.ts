@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { db } from "./db/queries";
 import { kubeRoutes } from "./gateway";
+import { clusterControlRoutes } from "./service/clusterControls";
 import { clusterRoutes } from "./service/clusters";
 import { errorResponse, HttpError, type AppEnv } from "./service/http";
 import { tenantRoutes } from "./service/tenants";
@@ -25,6 +26,7 @@ app.get("/healthz", async (c) => {
 
 app.route("/v1/tenants", tenantRoutes);
 app.route("/v1/clusters", clusterRoutes);
+app.route("/v1/clusters", clusterControlRoutes);
 app.route("/v1/tokens", tokenRoutes);
 app.route("/k8s", kubeRoutes);
 

@@ -120,3 +120,37 @@ export async function eventually(fn: () => Promise<boolean>, ms = 15_000): Promi
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Moves a cluster's clock forward (every timer that falls due fires, in order). */
+export async function advance(c: TestCluster, seconds: number): Promise<void> {
+  const r = await request("POST", `/v1/clusters/${c.name}/clock`, { token: service.tenantToken, body: { advanceSeconds: seconds } });
+  if (r.status !== 200) throw new Error(`advancing the clock: ${r.status} ${r.text}`);
+}
+
+/** Sets a cluster's simulation settings (profile, images). */
+export async function simulate(c: TestCluster, settings: Record<string, unknown>): Promise<void> {
+  const r = await request("PATCH", `/v1/clusters/${c.name}`, { token: service.tenantToken, body: { simulation: settings } });
+  if (r.status !== 200) throw new Error(`setting the simulation: ${r.status} ${r.text}`);
+}
+
+/** A management call on a cluster's sub-path with the tenant's token. */
+export function manage(method: string, c: TestCluster, sub: string, body?: unknown): Promise<HttpResult> {
+  return request(method, `/v1/clusters/${c.name}${sub}`, { token: service.tenantToken, body });
+}
+
+/** An object as JSON through kubectl. */
+// any: tests read whatever fields the object has
+export async function getJson(c: TestCluster, args: string[]): Promise<any> {
+  return JSON.parse(await ok(c, ["get", ...args, "-o", "json"]));
+}
+
+/** Waits (polling, real time) until the cluster's control loop has nothing queued and no alarm is due now. */
+// any: the cluster summary as the management API answers it
+export async function settled(c: TestCluster): Promise<any> {
+  let info: any; // any: see above
+  await eventually(async () => {
+    info = (await manage("GET", c, "")).json;
+    return info.alarm === null || Date.parse(info.alarm) > Date.now() + 500;
+  });
+  return info;
+}

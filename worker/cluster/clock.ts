@@ -39,6 +39,14 @@ export class Clock {
     this.save(this.state);
   }
 
+  /** Sets the clock to `clusterTime` (never backwards). */
+  jumpTo(clusterTime: number): void {
+    const now = this.now();
+    if (clusterTime <= now) return;
+    this.state = { anchorReal: this.realNow(), anchorCluster: clusterTime, speed: this.state.speed };
+    this.save(this.state);
+  }
+
   /** Changes how fast cluster time runs relative to real time, from now on. */
   setSpeed(speed: number): void {
     const now = this.now();

@@ -14,10 +14,37 @@ import { NODE_PORT_RANGE, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
 import { ControlLoop } from "./controllers/loop";
 import { namespaceController } from "./controllers/namespaces";
+import { nodeLifecycleController, NODE_LIFECYCLE } from "./controllers/nodeLifecycle";
 import { serviceAccountController } from "./controllers/serviceaccounts";
-import type { ClusterSettings } from "./resources/define";
+import { taintEvictionController } from "./controllers/taintEviction";
+import { lastHeartbeat } from "./node/heartbeat";
+import { KUBELET, kubeletController } from "./node/kubelet";
+import { Machines } from "./node/machines";
+import { addNode, removeNode, type NodeRequest } from "./node/membership";
+import { podsOnNode } from "./controllers/nodeLifecycle";
+import type { ClusterSettings, KObject } from "./resources/define";
+import { schedulerController } from "./scheduler/scheduler";
+import { applySimulationPatch, DEFAULT_SIMULATION, SimulationPatchSchema, type SimulationSettings } from "./simulation";
 import { Store } from "./store/store";
+import { bindingAction } from "./subresources/binding";
+import { evictionAction } from "./subresources/eviction";
+import { logAction } from "./subresources/log";
+import { disruptionController } from "./controllers/disruption";
 import { WatchHub } from "./store/watch";
+
+/** An RPC answer that may be a refusal the management API passes on (status and message). */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; status: number; message: string };
+
+export interface ClockRequest {
+  advanceSeconds?: unknown;
+  speed?: unknown;
+}
+
+/** Bounds of the clock API. */
+export const MAX_ADVANCE_SECONDS = 30 * 24 * 3600;
+export const MAX_SPEED = 1000;
+/** Transitions one advance may replay before it stops (the rest runs on the next alarm). */
+const MAX_ADVANCE_STEPS = 200_000;
 
 export interface ClusterInit {
   id: string;
@@ -34,6 +61,10 @@ export interface ClusterInfo {
   watches: number;
   now: string;
   speed: number;
+  simulation: SimulationSettings;
+  nodes: { name: string; role: string; running: boolean }[];
+  /** The earliest timers on the cluster clock: what the control loop will do next. */
+  timers: { controller: string; key: string; due: string }[];
 }
 
 /** Header carrying a stream request's metadata from the Worker (which builds the request itself). */
@@ -44,6 +75,7 @@ export type StreamRequestMeta = Omit<KubeRequest, "body">;
 export class ClusterObject extends DurableObject<Env> {
   private store!: Store;
   private clock!: Clock;
+  private machines!: Machines;
   private api!: ApiServer;
   private hub!: WatchHub;
   private loop!: ControlLoop;
@@ -64,11 +96,25 @@ export class ClusterObject extends DurableObject<Env> {
     this.clock = new Clock(clockState ? (JSON.parse(clockState) as ClockState) : null, (s) => this.store.setMeta("clock", JSON.stringify(s)));
     const config = this.store.meta("config");
     this.config = config ? (JSON.parse(config) as ClusterConfig) : null;
-    this.api = new ApiServer(this.store, this.clock, () => this.settings());
+    this.machines = new Machines(this.store.sqlStorage);
+    this.api = new ApiServer(this.store, this.clock, () => this.settings(), {
+      heartbeatUntil: (node) => {
+        const stopped = this.machines.stoppedAt(node);
+        return stopped === null ? Infinity : lastHeartbeat(stopped);
+      },
+    });
     this.hub = new WatchHub();
     this.loop = new ControlLoop(
-      [namespaceController, serviceAccountController, catalogController],
-      { api: this.api, store: this.store, clock: this.clock, env: this.env, clusterId: () => this.store.meta("cluster_id") ?? "" },
+      [namespaceController, serviceAccountController, schedulerController(), kubeletController, nodeLifecycleController, taintEvictionController, disruptionController, catalogController],
+      {
+        api: this.api,
+        store: this.store,
+        clock: this.clock,
+        env: this.env,
+        clusterId: () => this.store.meta("cluster_id") ?? "",
+        machines: this.machines,
+        simulation: () => this.simulation(),
+      },
       (t) => this.wake(t),
     );
     this.store.onWrite((changes) => {
@@ -78,9 +124,18 @@ export class ClusterObject extends DurableObject<Env> {
       this.hub.publish(changes);
       this.loop.onCommit(changes);
     });
-    this.router = new KubeRouter(this.api, this.store, this.hub, this.clock, () => this.settings());
+    this.router = new KubeRouter(this.api, this.store, this.hub, this.clock, () => this.settings(), {
+      "pods/binding": bindingAction(this.api),
+      "pods/eviction": evictionAction(this.api),
+      "pods/log": logAction(this.api, this.store, this.clock, () => this.simulation()),
+    });
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) this.loop.resync();
+  }
+
+  private simulation(): SimulationSettings {
+    const raw = this.store.meta("simulation");
+    return raw ? { ...DEFAULT_SIMULATION, ...(JSON.parse(raw) as SimulationSettings) } : DEFAULT_SIMULATION;
   }
 
   private settings(): ClusterSettings {
@@ -125,6 +180,76 @@ export class ClusterObject extends DurableObject<Env> {
     return this.router.handle(req);
   }
 
+  /** Moves the cluster's clock: a jump forward (every timer that falls due fires, in order) or a new speed. */
+  async moveClock(req: ClockRequest): Promise<Outcome<{ now: string; speed: number }>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    const { advanceSeconds, speed } = req;
+    if (advanceSeconds === undefined && speed === undefined) return { ok: false, status: 400, message: 'give "advanceSeconds" (a number of seconds to jump ahead) or "speed" (how fast cluster time runs)' };
+    if (advanceSeconds !== undefined && (typeof advanceSeconds !== "number" || !Number.isFinite(advanceSeconds) || advanceSeconds < 0 || advanceSeconds > MAX_ADVANCE_SECONDS))
+      return { ok: false, status: 400, message: `advanceSeconds must be a number from 0 to ${MAX_ADVANCE_SECONDS} (30 days)` };
+    if (speed !== undefined && (typeof speed !== "number" || !Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED))
+      return { ok: false, status: 400, message: `speed must be a number greater than 0 and at most ${MAX_SPEED}` };
+    if (typeof speed === "number") this.clock.setSpeed(speed);
+    if (typeof advanceSeconds === "number" && advanceSeconds > 0) await this.advance(advanceSeconds * 1000);
+    this.rearm();
+    return { ok: true, value: { now: new Date(this.clock.now()).toISOString(), speed: this.clock.speed } };
+  }
+
+  /** Steps the clock from timer to timer up to now + ms, running the control loop at each. */
+  private async advance(ms: number): Promise<void> {
+    const target = this.clock.now() + ms;
+    await this.runLoop();
+    for (let steps = 0; steps < MAX_ADVANCE_STEPS; steps++) {
+      const next = this.loop.nextTimer();
+      if (next === null || next > target) break;
+      this.clock.jumpTo(next);
+      await this.runLoop();
+    }
+    this.clock.jumpTo(target);
+    await this.runLoop();
+  }
+
+  /** Reads or changes the cluster's simulation settings. */
+  async simulate(patch: unknown): Promise<Outcome<SimulationSettings>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    if (patch === undefined || patch === null) return { ok: true, value: this.simulation() };
+    const parsed = SimulationPatchSchema.safeParse(patch);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, status: 400, message: `simulation${issue.path.length ? "." + issue.path.join(".") : ""}: ${issue.message}` };
+    }
+    const next = applySimulationPatch(this.simulation(), parsed.data);
+    if (typeof next === "string") return { ok: false, status: 400, message: next };
+    this.store.setMeta("simulation", JSON.stringify(next));
+    return { ok: true, value: next };
+  }
+
+  /** Powers a node's machine off or on. */
+  async power(node: string, on: boolean): Promise<Outcome<{ name: string; running: boolean }>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    if (!this.api.peek("nodes", "", node)) return { ok: false, status: 404, message: `node ${JSON.stringify(node)} not found` };
+    const running = this.machines.isRunning(node);
+    if (running !== on) {
+      this.machines.set(node, on, this.clock.now());
+      this.loop.enqueue(NODE_LIFECYCLE, node);
+      // A kubelet that comes back syncs its pods (finishing deletions it missed).
+      if (on) for (const p of podsOnNode({ store: this.store }, node)) this.loop.enqueue(KUBELET, `${p.metadata.namespace}/${p.metadata.name}`);
+    }
+    return { ok: true, value: { name: node, running: on } };
+  }
+
+  async addNode(req: NodeRequest): Promise<Outcome<{ name: string; role: string }>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    return this.store.transaction(() => addNode(this.api, this.config!, req, this.clock.now()));
+  }
+
+  async removeNode(name: string): Promise<Outcome<{ name: string }>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    const out = this.store.transaction(() => removeNode(this.api, name));
+    if (out.ok) this.machines.remove(name);
+    return out;
+  }
+
   async info(): Promise<ClusterInfo> {
     return {
       id: this.store.meta("cluster_id") ?? "",
@@ -135,6 +260,18 @@ export class ClusterObject extends DurableObject<Env> {
       watches: this.hub.size,
       now: new Date(this.clock.now()).toISOString(),
       speed: this.clock.speed,
+      simulation: this.config ? this.simulation() : DEFAULT_SIMULATION,
+      nodes: this.config
+        ? [...this.api.scanStored<KObject>("nodes", "")].map((n) => ({
+            name: n.metadata.name!,
+            role: (n.metadata.labels ?? {})["node-role.kubernetes.io/control-plane"] !== undefined ? "control-plane" : "worker",
+            running: this.machines.isRunning(n.metadata.name!),
+          }))
+        : [],
+      timers: this.store.sqlStorage
+        .exec<{ controller: string; key: string; due: number }>("SELECT controller, key, due FROM timers ORDER BY due LIMIT 10")
+        .toArray()
+        .map((t) => ({ controller: t.controller, key: t.key, due: new Date(t.due).toISOString() })),
     };
   }
 
@@ -154,12 +291,18 @@ export class ClusterObject extends DurableObject<Env> {
     const meta = request.headers.get(STREAM_REQUEST_HEADER);
     if (!meta || !this.config) return new Response("not found", { status: 404 });
     const req = { ...(JSON.parse(meta) as StreamRequestMeta), body: null } satisfies KubeRequest;
-    return this.router.watch(req);
+    return this.router.stream(req);
   }
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.config) return;
+    await this.runLoop();
+  }
+
+  /** One pass of the control loop, then the alarm set for what is next (or none). */
+  private async runLoop(): Promise<void> {
+    if (this.running) return;
     this.running = true;
     let next: number | null;
     try {
@@ -172,6 +315,20 @@ export class ClusterObject extends DurableObject<Env> {
     this.wakeDuringRun = null;
     if (extra !== null && this.loop.pending > 0) next = next === null ? extra : Math.min(next, extra);
     if (next !== null) this.wake(next);
+  }
+
+  /** Sets the alarm for the earliest timer exactly (after the clock's speed or time changed). */
+  private rearm(): void {
+    if (this.loop.pending > 0) {
+      this.wake(Date.now());
+      return;
+    }
+    const next = this.loop.nextTimer();
+    const at = next === null ? null : this.clock.realTimeOf(next);
+    if (at === this.alarmAt) return;
+    this.alarmAt = at;
+    if (at === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(at);
   }
 }
 

@@ -69,11 +69,15 @@ export const clusterRoutes = new Hono<AppEnv>()
       ...summary(c, row),
       kubernetesVersion: config.kubernetesVersion,
       config: config.original,
-      nodes: config.nodes.length,
+      nodes: info.nodes,
       namespaces: nss.map((n) => ({ name: n.name, uid: n.uid, phase: n.phase, createdAt: n.createdAt, resourceVersion: String(n.resourceVersion) })),
       alarm: info.alarm,
       resourceVersion: String(info.resourceVersion),
       objects: info.objects,
+      now: info.now,
+      speed: info.speed,
+      simulation: info.simulation,
+      timers: info.timers,
     });
   })
   .delete("/:name", async (c) => {

@@ -5,7 +5,7 @@
 import type { Identity } from "../../auth/identity";
 import { LIMITS } from "../../limits";
 import type { Clock } from "../clock";
-import { apiVersionOf, storageOf, type ClusterSettings, type HookContext, type KObject, type ResourceDef } from "../resources/define";
+import { apiVersionOf, storageOf, type ClusterSettings, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
 import { storageKind } from "../resources/registry";
 import { SqlAllocations } from "../store/allocations";
 import type { Store } from "../store/store";
@@ -77,6 +77,7 @@ export class ApiServer {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly settings: () => ClusterSettings,
+    private readonly read: ReadContext = { heartbeatUntil: () => Infinity },
   ) {
     this.allocations = new SqlAllocations(store.sqlStorage);
   }
@@ -93,6 +94,11 @@ export class ApiServer {
   /** An object in storage form, or undefined (for controllers). */
   peek<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
     return this.store.get<T>(storage, namespace, name);
+  }
+
+  /** Every stored object of a storage key (all namespaces when `namespace` is null), parsed, for controllers. */
+  *scanStored<T extends KObject>(storage: string, namespace: string | null): Generator<T> {
+    for (const row of this.store.scan(storage, namespace)) yield JSON.parse(row.body) as T;
   }
 
   list(def: ResourceDef, namespace: string | null, opts: ListOptions = {}): ListResult {
@@ -301,6 +307,30 @@ export class ApiServer {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Binding (pods/binding): the one way a pod's spec.nodeName is set after creation
+
+  bind(namespace: string, name: string, nodeName: string, opts: { uid?: string; annotations?: Record<string, string>; dryRun?: boolean } = {}): KObject {
+    return this.run(opts.dryRun, () => {
+      const stored = this.store.get<KObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string }[] } }>("pods", namespace, name);
+      if (!stored) throw errors.notFound("", "pods", name);
+      if (opts.uid && opts.uid !== stored.metadata.uid)
+        throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": UID in precondition: ${opts.uid}, UID in object meta: ${stored.metadata.uid}`);
+      if (stored.metadata.deletionTimestamp) throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`);
+      if (stored.spec?.nodeName) throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${stored.spec.nodeName}"`);
+      const def = storageKind("pods")!;
+      const prev = attrsOf(def, stored);
+      const obj = structuredClone(stored);
+      obj.spec = { ...obj.spec, nodeName };
+      if (opts.annotations) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ...opts.annotations };
+      const conditions = (obj.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+      conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: formatTime(this.clock.now()) } as { type: string });
+      obj.status = { ...(obj.status ?? {}), conditions };
+      this.store.put("pods", obj, "MODIFIED", prev);
+      return this.toWire(def, structuredClone(obj));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Delete
 
   delete(def: ResourceDef, namespace: string, name: string, req: DeleteRequest = {}): DeleteResult {
@@ -455,7 +485,7 @@ export class ApiServer {
   /** A stored object as the client of `def` sees it: converted, with time-derived state filled in. */
   toWire(def: ResourceDef, stored: KObject): KObject {
     let obj = def.storage ? def.storage.fromStorage(stored) : stored;
-    if (def.decorate) obj = def.decorate(obj, this.clock.now());
+    if (def.decorate) obj = def.decorate(obj, this.clock.now(), this.read);
     return obj;
   }
 }

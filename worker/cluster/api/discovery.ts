@@ -50,8 +50,8 @@ export function apiResourceList(group: string, version: string) {
         name: `${d.plural}/${s.name}`,
         singularName: "",
         namespaced: d.namespaced,
-        ...(kind.group !== d.group ? { group: kind.group } : {}),
-        ...(kind.version !== d.version ? { version: kind.version } : {}),
+        // A subresource answering with another group's kind names its group and version both.
+        ...(kind.group !== d.group || kind.version !== d.version ? { group: kind.group, version: kind.version } : {}),
         kind: kind.kind,
         verbs: [...s.verbs].sort(),
       });

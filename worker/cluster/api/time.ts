@@ -19,10 +19,10 @@ export function formatTime(ms: number): string {
 
 /** metav1.MicroTime: microseconds, UTC. */
 export function formatMicroTime(ms: number): string {
-  const whole = Math.floor(ms);
+  const total = Math.round(ms * 1000); // microseconds; rounding absorbs float error in sub-ms offsets
+  const whole = Math.floor(total / 1000);
   const iso = new Date(whole).toISOString(); // ...SS.mmmZ
-  const micros = Math.floor((ms - whole) * 1000);
-  return iso.slice(0, 23) + String(micros).padStart(3, "0") + "Z";
+  return iso.slice(0, 23) + String(total - whole * 1000).padStart(3, "0") + "Z";
 }
 
 /**

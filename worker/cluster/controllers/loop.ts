@@ -5,7 +5,10 @@
 import type { Env } from "../../env";
 import type { ApiServer } from "../api/apiserver";
 import type { Clock } from "../clock";
+import type { Machines } from "../node/machines";
+import type { SimulationSettings } from "../simulation";
 import type { Change, Store } from "../store/store";
+import { recordEvent, type EventReport } from "../events";
 
 export interface ControllerContext {
   api: ApiServer;
@@ -13,8 +16,12 @@ export interface ControllerContext {
   clock: Clock;
   env: Env;
   clusterId: () => string;
+  machines: Machines;
+  simulation: () => SimulationSettings;
   /** Runs `key` of `controller` again at cluster time `at` (ms). */
   schedule(controller: string, key: string, at: number): void;
+  /** Drops `key`'s timer (nothing left to wait for). */
+  cancel(controller: string, key: string): void;
 }
 
 export interface Controller {
@@ -25,6 +32,8 @@ export interface Controller {
   resync(ctx: ControllerContext): string[];
   /** Brings `key` to its desired state. Idempotent: it may run twice, or be cut off. */
   reconcile(key: string, ctx: ControllerContext): void | Promise<void>;
+  /** The object a key stands for, so a failing reconcile can be reported as an Event on it. */
+  regarding?(key: string): EventReport["regarding"] | null;
 }
 
 /** Retry delays for failing reconciles: 1 s doubling to 5 min (cluster time). */
@@ -37,7 +46,7 @@ export class ControlLoop {
 
   constructor(
     private readonly controllers: Controller[],
-    private readonly ctx: Omit<ControllerContext, "schedule">,
+    private readonly ctx: Omit<ControllerContext, "schedule" | "cancel">,
     /** Asks for the object's alarm at a real (wall-clock) time. */
     private readonly wake: (realTime: number) => void,
   ) {
@@ -45,7 +54,11 @@ export class ControlLoop {
   }
 
   get context(): ControllerContext {
-    return { ...this.ctx, schedule: (controller, key, at) => this.schedule(controller, key, at) };
+    return {
+      ...this.ctx,
+      schedule: (controller, key, at) => this.schedule(controller, key, at),
+      cancel: (controller, key) => this.ctx.store.sqlStorage.exec("DELETE FROM timers WHERE controller = ? AND key = ?", controller, key),
+    };
   }
 
   /** Called for every committed batch of changes. */
@@ -139,8 +152,19 @@ export class ControlLoop {
       const n = (this.failures.get(id) ?? 0) + 1;
       this.failures.set(id, n);
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (n - 1));
-      console.warn(`reconcile ${id} failed (attempt ${n}), retrying in ${delay} ms:`, e instanceof Error ? e.message : e);
+      const message = e instanceof Error ? e.message : String(e);
+      console.warn(`reconcile ${id} failed (attempt ${n}), retrying in ${delay} ms:`, message);
       this.schedule(c.name, key, this.ctx.clock.now() + delay);
+      const regarding = c.regarding?.(key);
+      if (regarding) {
+        try {
+          this.ctx.store.transaction(() =>
+            recordEvent(this.ctx.api, { regarding, type: "Warning", reason: "ReconcileFailed", message: `${c.name}: ${message} (attempt ${n}; retrying in ${Math.round(delay / 1000)}s)`, component: c.name, at: this.ctx.clock.now() }),
+          );
+        } catch {
+          // reporting is best effort
+        }
+      }
     }
   }
 

@@ -116,7 +116,13 @@ export interface ResourceDef<T extends KObject = KObject> {
   /** Marks the start of deletion (a namespace becomes Terminating). */
   beginDelete?(obj: T): void;
   /** Computes state that changes only with time when the object is read. */
-  decorate?(obj: T, now: number): T;
+  decorate?(obj: T, now: number, read: ReadContext): T;
+}
+
+/** What reads may consult beyond the object (for state computed when read). */
+export interface ReadContext {
+  /** The cluster time up to which a node's kubelet has been heartbeating (now, unless its machine is stopped). */
+  heartbeatUntil(node: string): number;
 }
 
 export interface VirtualContext {

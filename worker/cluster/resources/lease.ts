@@ -34,9 +34,10 @@ export const leases = defineKind<Lease>({
   namespaced: true,
   schema: LeaseSchema,
   allowUnconditionalUpdate: true,
-  decorate(o, now) {
+  decorate(o, now, read) {
     if (o.metadata.namespace !== NODE_LEASE_NAMESPACE || !o.spec?.renewTime) return o;
-    return { ...o, spec: { ...o.spec, renewTime: refreshed(o.spec.renewTime, now, true) } };
+    const until = Math.min(now, read.heartbeatUntil(o.metadata.name!));
+    return { ...o, spec: { ...o.spec, renewTime: refreshed(o.spec.renewTime, until, true) } };
   },
   columns: [
     { name: "Name", type: "string", format: "name", description: "Name of the lease.", cell: (o) => o.metadata.name ?? "" },

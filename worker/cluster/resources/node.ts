@@ -143,10 +143,12 @@ export const nodes = defineKind<Node>({
   prepareStatusUpdate(o, old) {
     o.spec = old.spec;
   },
-  decorate(o, now) {
+  decorate(o, now, read) {
     const conditions = o.status?.conditions;
-    if (!conditions) return o;
-    return { ...o, status: { ...o.status, conditions: conditions.map((c) => ({ ...c, lastHeartbeatTime: refreshed(c.lastHeartbeatTime, now) })) } };
+    // Once the node controller marked the node Unknown, nothing heartbeats until the kubelet is back.
+    if (!conditions || conditions.some((c) => c.type === "Ready" && c.status === "Unknown")) return o;
+    const until = Math.min(now, read.heartbeatUntil(o.metadata.name!));
+    return { ...o, status: { ...o.status, conditions: conditions.map((c) => ({ ...c, lastHeartbeatTime: refreshed(c.lastHeartbeatTime, until) })) } };
   },
   validateUpdate(o, old, p) {
     if (old.spec?.podCIDR && o.spec?.podCIDR !== old.spec.podCIDR) p.forbidden(["spec", "podCIDR"], "node updates may not change podCIDR except from \"\" to valid");

@@ -21,6 +21,11 @@ export const PodSchema = objectSchema(
 
 export type Pod = z.infer<typeof PodSchema> & KObject;
 
+/** The allocation pool of a node's pod IPs (from its podCIDR). */
+export function podIpPool(node: string): string {
+  return `podip/${node}`;
+}
+
 export const SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 const DEFAULT_TOLERATIONS: TolerationT[] = [
@@ -189,7 +194,12 @@ export const pods = defineKind<Pod>({
   shortNames: ["po"],
   categories: ["all"],
   schema: PodSchema,
-  subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
+  subresources: [
+    { name: "status", verbs: ["get", "patch", "update"] },
+    { name: "binding", kind: { group: "", version: "v1", kind: "Binding" }, verbs: ["create"] },
+    { name: "eviction", kind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"] },
+    { name: "log", verbs: ["get"] },
+  ],
   deleteReturnsObject: true,
   allowUnconditionalUpdate: true,
   fieldSelectors: {
@@ -264,6 +274,9 @@ export const pods = defineKind<Pod>({
     const oldTol = old.spec.tolerations ?? [];
     const newTol = o.spec.tolerations ?? [];
     if (!oldTol.every((t) => newTol.some((n) => sameJson(n, t)))) p.forbidden(["spec", "tolerations"], "existing toleration can not be modified except its tolerationSeconds");
+  },
+  onDelete(o, ctx) {
+    if (o.spec?.nodeName) ctx.allocations.releaseOwner(podIpPool(o.spec.nodeName), o.metadata.uid!);
   },
   gracePeriod(o, requested) {
     if (!o.spec?.nodeName) return 0; // never scheduled: nothing to stop

@@ -7,6 +7,7 @@ import { leases } from "./lease";
 import { namespaces } from "./namespace";
 import { nodes } from "./node";
 import { pods } from "./pod";
+import { podDisruptionBudgets } from "./poddisruptionbudget";
 import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
 import { serviceaccounts } from "./serviceaccount";
@@ -24,6 +25,7 @@ export const KINDS: readonly ResourceDef[] = [
   events,
   eventsV1,
   leases,
+  podDisruptionBudgets,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,
   selfSubjectReviews,

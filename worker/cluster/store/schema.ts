@@ -35,6 +35,16 @@ const STEPS: string[][] = [
     `CREATE TABLE timers (controller TEXT NOT NULL, key TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (controller, key)) WITHOUT ROWID`,
     `CREATE INDEX timers_due ON timers(due)`,
   ],
+  [
+    // The simulated machines behind the nodes: whether each is powered on, and since when
+    // (cluster time). A stopped machine's kubelet neither heartbeats nor syncs pods.
+    `CREATE TABLE machines (name TEXT PRIMARY KEY, running INTEGER NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID`,
+    // The container runtime's view of each pod the kubelet runs (containers, their stages and
+    // timers), keyed by pod uid. Pod status is written from it.
+    `CREATE TABLE pod_runtime (uid TEXT PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, state TEXT NOT NULL) WITHOUT ROWID`,
+    // Images present on each node (the runtime's image cache).
+    `CREATE TABLE node_images (node TEXT NOT NULL, image TEXT NOT NULL, PRIMARY KEY (node, image)) WITHOUT ROWID`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -21,6 +21,7 @@ import { table, type IncludeObject } from "../table";
 import { representation, respond, respondError } from "./respond";
 import type { KubeRequest, KubeResponse } from "./types";
 import { openWatch } from "./watch";
+import type { ActionCall, Actions, SubresourceAction } from "./actions";
 
 export type Route =
   | { t: "version" }
@@ -117,6 +118,7 @@ export class KubeRouter {
     private readonly hub: WatchHub,
     private readonly clock: Clock,
     private readonly settings: () => ClusterSettings,
+    private readonly actions: Actions = {},
   ) {}
 
   version(): Record<string, string> {
@@ -139,11 +141,12 @@ export class KubeRouter {
     };
   }
 
-  /** Whether a request is a watch (served as a stream through the object's fetch). */
-  static isWatch(path: string, query: string): boolean {
+  /** Whether a request is answered as a stream (a watch, logs -f), through the object's fetch. */
+  static isStream(path: string, query: string): boolean {
     const r = route(path);
     if (r.t !== "resource") return false;
     const q = new URLSearchParams(query);
+    if (r.subresource === "log") return ["true", "1"].includes(q.get("follow") ?? "");
     return r.watchPath || ["true", "1"].includes(q.get("watch") ?? "");
   }
 
@@ -158,12 +161,17 @@ export class KubeRouter {
     }
   }
 
-  /** A watch: a streaming response, or an error answer. */
-  watch(req: KubeRequest): Response {
+  /** A stream (a watch, or a subresource's stream such as logs -f), or an error answer. */
+  stream(req: KubeRequest): Response {
     try {
       const r = route(req.path);
       if (r.t !== "resource") throw errors.notFoundPath();
       const q = new URLSearchParams(req.query);
+      const action = r.subresource ? this.actions[`${r.def.plural}/${r.subresource}`] : undefined;
+      if (action?.stream && r.name) {
+        this.authorize(req, r, action.verb);
+        return action.stream(this.call(req, r, q));
+      }
       this.authorize(req, r, "watch");
       return openWatch(this.api, this.store, this.hub, this.clock, req, r.def, r.namespace, r.name, q);
     } catch (e) {
@@ -228,7 +236,30 @@ export class KubeRouter {
     throw errors.forbidden(def.group, resource, r.name ?? "", `User "${userName(req.identity)}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`);
   }
 
+  private call(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams): ActionCall {
+    return {
+      req,
+      namespace: r.namespace ?? "",
+      name: r.name!,
+      query: q,
+      dryRun: parseDryRun(q),
+      body: <T>(schema: Parameters<typeof decode>[0], kind: string, version: string) => {
+        const raw = req.body && isProtobuf(req.contentType) ? decodeObject(readEnvelope(req.body), schema) : this.parse(req.body, req.contentType, "object");
+        return decode<T & Record<string, unknown>>(schema, raw, { fieldValidation: "Ignore", kind, version }).value as T;
+      },
+    };
+  }
+
+  private runAction(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams, action: SubresourceAction): KubeResponse {
+    if (req.method !== action.method && !(action.method === "GET" && req.method === "HEAD")) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    if (!r.name) throw errors.notFoundPath();
+    this.authorize(req, r, action.verb);
+    return action.handle(this.call(req, r, q));
+  }
+
   private resource(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams): KubeResponse {
+    const action = r.subresource ? this.actions[`${r.def.plural}/${r.subresource}`] : undefined;
+    if (action) return this.runAction(req, r, q, action);
     const verb = verbOf(req.method, r, q);
     if (!verb) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
     const def = r.def;

@@ -1019,7 +1019,7 @@ export const ContainerStatus = struct(n("ContainerStatus"), "The state of one co
   ready: req(4, bool, ALWAYS, "Whether it passes its readiness probe."),
   restartCount: req(5, int32, ALWAYS, "How many times it has been restarted."),
   image: req(6, str, ALWAYS, "Image it runs."),
-  imageID: req(7, str, ALWAYS, "Digest of the image."),
+  imageID: opt(7, str, ALWAYS, "Digest of the image."),
   containerID: opt(8, str, "Runtime ID, such as containerd://..."),
   started: opt(9, bool, PTR, "Whether it passed its startup probe."),
   allocatedResources: opt(10, map(quantity), "Resources allocated on the node."),

@@ -1,0 +1,119 @@
+// The node lifecycle controller: watches each node's heartbeat (computed from its machine: a
+// stopped machine stops heartbeating) and, after the 40 s grace period, marks the node's
+// conditions Unknown, taints it unreachable (NoSchedule and NoExecute) and marks its pods not
+// ready; when the kubelet is back, it clears them. It also keeps the unschedulable taint in step
+// with cordoning, and collects the pods of nodes that are gone (pod GC).
+import { ApiError } from "../api/errors";
+import { formatTime } from "../api/time";
+import { recordEvent } from "../events";
+import { lastHeartbeat } from "../node/heartbeat";
+import { nodeConditions } from "../node/register";
+import { nodes, type Node } from "../resources/node";
+import { pods, type Pod } from "../resources/pod";
+import type { TaintT } from "../resources/types/core";
+import type { Controller, ControllerContext } from "./loop";
+
+export const NODE_MONITOR_GRACE_MS = 40_000;
+export const NODE_LIFECYCLE = "node-lifecycle";
+
+const UNREACHABLE = "node.kubernetes.io/unreachable";
+const NOT_READY = "node.kubernetes.io/not-ready";
+const UNSCHEDULABLE = "node.kubernetes.io/unschedulable";
+const MANAGED = new Set([UNREACHABLE, NOT_READY, UNSCHEDULABLE]);
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function podsOnNode(ctx: Pick<ControllerContext, "store">, node: string): Pod[] {
+  const needle = `"nodeName":${JSON.stringify(node)}`;
+  const out: Pod[] = [];
+  for (const row of ctx.store.scan("pods", null)) if (row.body.includes(needle)) out.push(JSON.parse(row.body) as Pod);
+  return out;
+}
+
+export const nodeLifecycleController: Controller = {
+  name: NODE_LIFECYCLE,
+  keysFor(c) {
+    return c.resource === "nodes" ? [c.name] : [];
+  },
+  resync(ctx) {
+    return [...ctx.store.scan("nodes", "")].map((r) => r.name).concat(ctx.store.sqlStorage.exec<{ name: string }>("SELECT name FROM machines").toArray().map((r) => r.name));
+  },
+  regarding(name) {
+    return { apiVersion: "v1", kind: "Node", name, uid: name };
+  },
+  reconcile(name, ctx) {
+    const node = ctx.api.peek<Node>("nodes", "", name);
+    if (!node) {
+      collectPods(ctx, name);
+      return;
+    }
+    const now = ctx.clock.now();
+    const stoppedAt = ctx.machines.stoppedAt(name);
+    const lastBeat = stoppedAt === null ? now : lastHeartbeat(stoppedAt);
+    const lost = stoppedAt !== null && now >= lastBeat + NODE_MONITOR_GRACE_MS;
+    if (stoppedAt !== null && !lost) ctx.schedule(NODE_LIFECYCLE, name, lastBeat + NODE_MONITOR_GRACE_MS);
+    const lostAt = lastBeat + NODE_MONITOR_GRACE_MS;
+
+    ctx.store.transaction(() => {
+      // Conditions: Unknown once lost; healthy again once the kubelet posts status.
+      const conditions = node.status?.conditions ?? [];
+      const ready = conditions.find((c) => c.type === "Ready");
+      let nextConditions = conditions;
+      if (lost && ready?.status !== "Unknown") {
+        const beat = formatTime(lastBeat);
+        const at = formatTime(lostAt);
+        nextConditions = conditions.map((c) => ({ ...c, status: "Unknown" as const, reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status.", lastHeartbeatTime: beat, lastTransitionTime: at }));
+        recordEvent(ctx.api, { regarding: { apiVersion: "v1", kind: "Node", name, uid: name }, type: "Normal", reason: "NodeNotReady", message: `Node ${name} status is now: NodeNotReady`, component: "node-controller", at: lostAt });
+        markPodsNotReady(ctx, name, lostAt);
+      } else if (stoppedAt === null && ready && ready.status !== "True") {
+        nextConditions = nodeConditions(now, true) as typeof conditions;
+        recordEvent(ctx.api, { regarding: { apiVersion: "v1", kind: "Node", name, uid: name }, type: "Normal", reason: "NodeReady", message: `Node ${name} status is now: NodeReady`, component: "kubelet", host: name, at: now });
+      }
+      if (!same(nextConditions, conditions)) {
+        const fresh = ctx.api.peek<Node>("nodes", "", name)!;
+        ctx.api.update(nodes, "", name, { ...fresh, status: { ...fresh.status, conditions: nextConditions } }, { subresource: "status" });
+      }
+
+      // Taints the controller owns.
+      const current = ctx.api.peek<Node>("nodes", "", name)!;
+      const taints = current.spec?.taints ?? [];
+      const keep = taints.filter((t) => !MANAGED.has(t.key));
+      const managed: TaintT[] = [];
+      const existing = (key: string, effect: string) => taints.find((t) => t.key === key && t.effect === effect);
+      if (current.spec?.unschedulable) managed.push(existing(UNSCHEDULABLE, "NoSchedule") ?? { key: UNSCHEDULABLE, effect: "NoSchedule", timeAdded: formatTime(now) });
+      if (lost) {
+        managed.push(existing(UNREACHABLE, "NoSchedule") ?? { key: UNREACHABLE, effect: "NoSchedule", timeAdded: formatTime(lostAt) });
+        managed.push(existing(UNREACHABLE, "NoExecute") ?? { key: UNREACHABLE, effect: "NoExecute", timeAdded: formatTime(lostAt) });
+      }
+      const next = [...keep, ...managed];
+      if (!same(next, taints)) {
+        const spec = { ...current.spec, taints: next.length ? next : undefined };
+        if (!next.length) delete spec.taints;
+        ctx.api.update(nodes, "", name, { ...current, spec });
+      }
+    });
+  },
+};
+
+function markPodsNotReady(ctx: ControllerContext, node: string, at: number) {
+  for (const pod of podsOnNode(ctx, node)) {
+    const conditions = pod.status?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === "Ready");
+    if (!ready || ready.status === "False") continue;
+    const next = conditions.map((c) => (c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False" as const, lastTransitionTime: formatTime(at) } : c));
+    ctx.api.update(pods, pod.metadata.namespace!, pod.metadata.name!, { ...pod, status: { ...pod.status, conditions: next } }, { subresource: "status" });
+  }
+}
+
+/** Pod GC: pods bound to a node that no longer exists are deleted at once. */
+function collectPods(ctx: ControllerContext, node: string) {
+  for (const pod of podsOnNode(ctx, node)) {
+    try {
+      ctx.api.delete(pods, pod.metadata.namespace!, pod.metadata.name!, { gracePeriodSeconds: 0 });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 404)) throw e;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// Image references as containerd reads them: [registry/]path[:tag][@digest], Docker Hub's
+// library/ namespace for bare names, "latest" when no tag is given.
+export interface ImageRef {
+  /** As written in the pod spec. */
+  raw: string;
+  /** Fully qualified: docker.io/library/nginx:latest. */
+  full: string;
+  /** The catalog key: "nginx" for official images, else registry/path or path. */
+  repo: string;
+  tag: string | null;
+  digest: string | null;
+}
+
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
+const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
+
+/** Parses a reference; null when it is not one (the kubelet's InvalidImageName). */
+export function parseImageRef(raw: string): ImageRef | null {
+  if (!raw || raw.length > 255 || raw !== raw.trim()) return null;
+  let rest = raw;
+  let digest: string | null = null;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return null;
+  }
+  let tag: string | null = null;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) return null;
+  }
+  const parts = rest.split("/");
+  let domain = "docker.io";
+  if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost")) {
+    domain = parts.shift()!;
+    if (!DOMAIN.test(domain)) return null;
+  }
+  if (!parts.length || parts.some((p) => !COMPONENT.test(p))) return null;
+  if (domain === "docker.io" && parts.length === 1) parts.unshift("library");
+  const path = parts.join("/");
+  const repo = domain === "docker.io" ? (path.startsWith("library/") ? path.slice(8) : path) : `${domain}/${path}`;
+  const full = `${domain}/${path}${tag || !digest ? `:${tag ?? "latest"}` : ""}${digest ? `@${digest}` : ""}`;
+  return { raw, full, repo, tag: tag ?? (digest ? null : "latest"), digest };
+}

@@ -1,0 +1,136 @@
+// The kubelet of every simulated node, as one controller keyed by pod. For a pod bound to a
+// running machine it gives the pod an IP from the node's podCIDR, replays the container
+// runtime up to now (runtime.ts), writes the pod's status and the kubelet's events, and sets a
+// timer for the next transition. A pod being deleted is stopped and then removed. A stopped
+// machine's kubelet does nothing: its pods keep their last status, as a lost node's do.
+import { ApiError } from "../api/errors";
+import { nthAddress, parseCidr } from "../api/cidr";
+import type { Controller, ControllerContext } from "../controllers/loop";
+import { recordEvent, refTo } from "../events";
+import type { Node } from "../resources/node";
+import { podIpPool, pods, type Pod } from "../resources/pod";
+import { timingOf } from "../simulation";
+import { SqlAllocations } from "../store/allocations";
+import { podStatusOf } from "./podStatus";
+import { advance, newRuntime, type PodRuntime, type RuntimeEvent } from "./runtime";
+
+export const KUBELET = "kubelet";
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export function loadRuntime(ctx: Pick<ControllerContext, "store">, uid: string): PodRuntime | null {
+  const row = ctx.store.sqlStorage.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE uid = ?", uid).toArray()[0];
+  return row ? (JSON.parse(row.state) as PodRuntime) : null;
+}
+
+function allocateIp(ctx: ControllerContext, node: Node, pod: Pod): string | null {
+  const cidr = parseCidr(node.spec?.podCIDR ?? "");
+  if (!cidr) return null;
+  const alloc = new SqlAllocations(ctx.store.sqlStorage);
+  const pool = podIpPool(node.metadata.name!);
+  const size = Math.min(2 ** (32 - cidr.bits) - 3, 65_000);
+  // host-local IPAM hands addresses out in order from .2 (.1 is the node's bridge)
+  for (let i = 0; i < size; i++) {
+    const ip = nthAddress(cidr, i + 2);
+    if (!alloc.isTaken(pool, ip)) {
+      alloc.take(pool, ip, pod.metadata.uid!);
+      return ip;
+    }
+  }
+  return null;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export const kubeletController: Controller = {
+  name: KUBELET,
+  keysFor(c) {
+    if (c.resource !== "pods") return [];
+    if (c.type === "DELETED") return [`${c.namespace}/${c.name}`];
+    return c.body.includes('"nodeName"') ? [`${c.namespace}/${c.name}`] : [];
+  },
+  resync(ctx) {
+    const keys: string[] = [];
+    for (const row of ctx.store.sqlStorage.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM pod_runtime").toArray()) keys.push(`${row.namespace}/${row.name}`);
+    for (const row of ctx.store.scan("pods", null)) if (row.body.includes('"nodeName"')) keys.push(`${row.namespace}/${row.name}`);
+    return [...new Set(keys)];
+  },
+  regarding(key) {
+    const [namespace, name] = splitKey(key);
+    return { apiVersion: "v1", kind: "Pod", namespace, name };
+  },
+  reconcile(key, ctx) {
+    const [ns, name] = splitKey(key);
+    const sql = ctx.store.sqlStorage;
+    ctx.store.transaction(() => {
+      const pod = ctx.api.peek<Pod>("pods", ns, name);
+      // Forget runtimes of pods that are gone, or were replaced by a pod of the same name.
+      sql.exec("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid != ?", ns, name, pod?.metadata.uid ?? "");
+      const nodeName = pod?.spec?.nodeName;
+      if (!pod || !nodeName) {
+        ctx.cancel(KUBELET, key);
+        return;
+      }
+      if (!ctx.machines.isRunning(nodeName)) return;
+      const node = ctx.api.peek<Node>("nodes", "", nodeName);
+      if (!node) return;
+      const now = ctx.clock.now();
+      let rt = loadRuntime(ctx, pod.metadata.uid!);
+      if (!rt) {
+        if (pod.metadata.deletionTimestamp || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") {
+          // Never started here (or long finished): nothing to stop.
+          if (pod.metadata.deletionTimestamp) remove(ctx, ns, name);
+          return;
+        }
+        const ip = allocateIp(ctx, node, pod);
+        if (!ip) return;
+        rt = newRuntime(pod, ip, now);
+      }
+      const settings = ctx.simulation();
+      const pending: RuntimeEvent[] = [];
+      const next = advance(rt, {
+        pod,
+        node: nodeName,
+        now,
+        timing: timingOf(settings.profile),
+        settings,
+        hasImage: (image) => ctx.machines.hasImage(nodeName, image),
+        addImage: (image) => ctx.machines.addImage(nodeName, image),
+        emit: (e) => pending.push(e),
+      });
+      pending.sort((a, b) => a.at - b.at);
+      // Events of one instant keep their order by microseconds apart, as a real kubelet's would be.
+      let last = -Infinity;
+      for (const e of pending) {
+        const at = e.at <= last ? last + 0.001 : e.at;
+        last = at;
+        recordEvent(ctx.api, { regarding: refTo(pod, e.fieldPath), type: e.type, reason: e.reason, message: e.message, component: "kubelet", host: nodeName, at });
+      }
+      if (rt.stopped) {
+        ctx.cancel(KUBELET, key);
+        sql.exec("DELETE FROM pod_runtime WHERE uid = ?", rt.uid);
+        remove(ctx, ns, name);
+        return;
+      }
+      const hostIP = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
+      const status = podStatusOf(pod, rt, hostIP, now);
+      if (!sameJson(status, pod.status)) ctx.api.update(pods, ns, name, { ...pod, status }, { subresource: "status" });
+      sql.exec("INSERT INTO pod_runtime (uid, namespace, name, node, state) VALUES (?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state", rt.uid, ns, name, nodeName, JSON.stringify(rt));
+      if (next !== null) ctx.schedule(KUBELET, key, next);
+      else ctx.cancel(KUBELET, key);
+    });
+  },
+};
+
+function remove(ctx: ControllerContext, ns: string, name: string) {
+  try {
+    ctx.api.delete(pods, ns, name, { gracePeriodSeconds: 0 });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 404)) throw e;
+  }
+}

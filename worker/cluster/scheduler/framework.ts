@@ -1,0 +1,124 @@
+// The scheduling framework, shaped like kube-scheduler's: filter plugins say whether a pod may
+// run on a node (and why not, in kube-scheduler's words), score plugins rank the nodes that
+// may, each score normalized to 0-100 and weighted, and the best node wins.
+import type { NodeInfo, PodInfo, Snapshot } from "./snapshot";
+
+export interface Rejection {
+  /** The reason, as FailedScheduling prints it ("Insufficient cpu"). */
+  reasons: string[];
+  /** Preemption cannot help (UnschedulableAndUnresolvable). */
+  unresolvable?: boolean;
+}
+
+/** State a plugin computes once per scheduling cycle (PreFilter / PreScore). */
+export type CycleState = Map<string, unknown>;
+
+export interface Plugin {
+  name: string;
+  /** Weight of its score (kube-scheduler's defaults). */
+  weight?: number;
+  preFilter?(pod: PodInfo, snapshot: Snapshot, state: CycleState): void;
+  filter?(pod: PodInfo, node: NodeInfo, state: CycleState): Rejection | null;
+  preScore?(pod: PodInfo, feasible: NodeInfo[], state: CycleState): void;
+  score?(pod: PodInfo, node: NodeInfo, state: CycleState): number;
+  /** Turns raw scores into 0-100 (in place). */
+  normalize?(scores: Map<string, number>, state: CycleState): void;
+}
+
+export interface NodeVerdict {
+  node: string;
+  /** The plugin that filtered the node out, and why. */
+  rejectedBy?: { plugin: string; rejection: Rejection };
+  /** Weighted scores per plugin, for feasible nodes. */
+  scores?: Record<string, number>;
+  total?: number;
+}
+
+export interface Decision {
+  node: string | null;
+  verdicts: NodeVerdict[];
+}
+
+export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pick: (best: string[]) => string): Decision {
+  const state: CycleState = new Map();
+  for (const p of plugins) p.preFilter?.(pod, snapshot, state);
+  const verdicts: NodeVerdict[] = [];
+  const feasible: NodeInfo[] = [];
+  for (const node of snapshot.list()) {
+    let rejected: NodeVerdict["rejectedBy"];
+    for (const p of plugins) {
+      const r = p.filter?.(pod, node, state);
+      if (r) {
+        rejected = { plugin: p.name, rejection: r };
+        break;
+      }
+    }
+    if (rejected) verdicts.push({ node: node.name, rejectedBy: rejected });
+    else feasible.push(node);
+  }
+  if (!feasible.length) return { node: null, verdicts };
+  const totals = new Map<string, number>(feasible.map((n) => [n.name, 0]));
+  const perNode = new Map<string, Record<string, number>>(feasible.map((n) => [n.name, {}]));
+  if (feasible.length > 1) {
+    for (const p of plugins) p.preScore?.(pod, feasible, state);
+    for (const p of plugins) {
+      if (!p.score) continue;
+      const raw = new Map<string, number>();
+      for (const n of feasible) raw.set(n.name, p.score(pod, n, state));
+      p.normalize?.(raw, state);
+      for (const [name, s] of raw) {
+        const weighted = Math.round(s) * (p.weight ?? 1);
+        totals.set(name, totals.get(name)! + weighted);
+        perNode.get(name)![p.name] = weighted;
+      }
+    }
+  }
+  let best = -Infinity;
+  let top: string[] = [];
+  for (const [name, total] of totals) {
+    if (total > best) {
+      best = total;
+      top = [name];
+    } else if (total === best) top.push(name);
+  }
+  for (const n of feasible) verdicts.push({ node: n.name, scores: perNode.get(n.name), total: totals.get(n.name) });
+  return { node: pick(top), verdicts };
+}
+
+/** kube-scheduler's FitError text: "0/3 nodes are available: 1 node(s) had ..., 2 Insufficient cpu. preemption: ..." */
+export function fitError(total: number, verdicts: NodeVerdict[]): string {
+  const histogram = new Map<string, number>();
+  let unresolvable = 0;
+  for (const v of verdicts) {
+    if (!v.rejectedBy) continue;
+    if (v.rejectedBy.rejection.unresolvable) unresolvable++;
+    for (const r of v.rejectedBy.rejection.reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
+  }
+  if (total === 0) return "no nodes available to schedule pods";
+  const reasons = [...histogram].map(([r, n]) => `${n} ${r}`).sort();
+  const resolvable = verdicts.filter((v) => v.rejectedBy).length - unresolvable;
+  const preemption = [
+    ...(unresolvable ? [`${unresolvable} Preemption is not helpful for scheduling`] : []),
+    ...(resolvable ? [`${resolvable} No preemption victims found for incoming pod`] : []),
+  ].sort();
+  return `0/${total} nodes are available: ${reasons.join(", ")}. preemption: 0/${total} nodes are available: ${preemption.join(", ")}.`;
+}
+
+/** The scheduler's reasoning as text a learner can read (kept in an annotation on the pod). */
+export function explain(decision: Decision, limit = 12): string {
+  const lines: string[] = [];
+  const feasible = decision.verdicts.filter((v) => !v.rejectedBy).sort((a, b) => (b.total ?? 0) - (a.total ?? 0));
+  const rejected = decision.verdicts.filter((v) => v.rejectedBy);
+  lines.push(decision.node ? `chose ${decision.node}: ${feasible.length} of ${decision.verdicts.length} nodes fit` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`);
+  for (const v of [...feasible, ...rejected].slice(0, limit)) {
+    if (v.rejectedBy) lines.push(`${v.node}: filtered by ${v.rejectedBy.plugin}: ${v.rejectedBy.rejection.reasons.join(", ")}`);
+    else {
+      const parts = Object.entries(v.scores ?? {})
+        .filter(([, s]) => s !== 0)
+        .map(([p, s]) => `${p} ${s}`);
+      lines.push(`${v.node}: fits, score ${v.total ?? 0}${parts.length ? ` (${parts.join(", ")})` : ""}`);
+    }
+  }
+  if (decision.verdicts.length > limit) lines.push(`... and ${decision.verdicts.length - limit} more nodes`);
+  return lines.join("\n");
+}

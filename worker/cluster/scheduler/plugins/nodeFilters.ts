@@ -1,0 +1,78 @@
+// Plugins that judge a node by itself: NodeUnschedulable, NodeName, TaintToleration,
+// NodeAffinity (nodeSelector and node affinity) and NodePorts.
+import type { Plugin } from "../framework";
+import { termMatches, tolerates, untolerated, type NodeSelectorTermT } from "../match";
+
+export const nodeUnschedulable: Plugin = {
+  name: "NodeUnschedulable",
+  filter(pod, node) {
+    if (!node.node.spec?.unschedulable) return null;
+    const ok = (pod.pod.spec?.tolerations ?? []).some((t) => tolerates(t, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" }));
+    return ok ? null : { reasons: ["node(s) were unschedulable"], unresolvable: true };
+  },
+};
+
+export const nodeName: Plugin = {
+  name: "NodeName",
+  filter(pod, node) {
+    const want = pod.pod.spec?.nodeName;
+    return want && want !== node.name ? { reasons: ["node(s) didn't match the requested node name"], unresolvable: true } : null;
+  },
+};
+
+export const taintToleration: Plugin = {
+  name: "TaintToleration",
+  weight: 3,
+  filter(pod, node) {
+    const taint = untolerated(node.taints, pod.pod.spec?.tolerations ?? [], ["NoSchedule", "NoExecute"]);
+    return taint ? { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`], unresolvable: true } : null;
+  },
+  score(pod, node) {
+    const tolerations = (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === "PreferNoSchedule");
+    return node.taints.filter((taint) => taint.effect === "PreferNoSchedule" && !tolerations.some((t) => tolerates(t, taint))).length;
+  },
+  normalize(scores) {
+    // fewer intolerable PreferNoSchedule taints is better
+    const max = Math.max(0, ...scores.values());
+    for (const [k, v] of scores) scores.set(k, max === 0 ? 100 : 100 - (v * 100) / max);
+  },
+};
+
+export const nodeAffinity: Plugin = {
+  name: "NodeAffinity",
+  weight: 2,
+  filter(pod, node) {
+    const spec = pod.pod.spec!;
+    const bad = { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
+    for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (node.labels[k] !== v) return bad;
+    const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (required && !required.nodeSelectorTerms.some((t) => termMatches(t as NodeSelectorTermT, node))) return bad;
+    return null;
+  },
+  score(pod, node) {
+    let sum = 0;
+    for (const p of pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+      if (termMatches(p.preference as NodeSelectorTermT, node)) sum += p.weight;
+    return sum;
+  },
+  normalize(scores) {
+    const max = Math.max(0, ...scores.values());
+    for (const [k, v] of scores) scores.set(k, max === 0 ? 0 : (v * 100) / max);
+  },
+};
+
+export const nodePorts: Plugin = {
+  name: "NodePorts",
+  filter(pod, node) {
+    if (!pod.hostPorts.length) return null;
+    for (const want of pod.hostPorts) {
+      for (const other of node.pods) {
+        for (const used of other.hostPorts) {
+          if (used.port !== want.port || used.protocol !== want.protocol) continue;
+          if (used.ip === "0.0.0.0" || want.ip === "0.0.0.0" || used.ip === want.ip) return { reasons: ["node(s) didn't have free ports for the requested pod ports"] };
+        }
+      }
+    }
+    return null;
+  },
+};

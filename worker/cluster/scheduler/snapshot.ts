@@ -1,0 +1,166 @@
+// What the scheduler knows of the cluster in one cycle: every node with the pods bound to it
+// and what they request, the way kube-scheduler's NodeInfo cache holds it. Built from the store
+// when something outside the scheduler changed, and updated in place as the scheduler binds.
+import { milliValue, quantityToNumber } from "../api/quantity";
+import type { Node } from "../resources/node";
+import type { Pod } from "../resources/pod";
+import type { ContainerT, TaintT } from "../resources/types/core";
+
+export interface Resources {
+  milliCPU: number;
+  memory: number;
+  ephemeralStorage: number;
+  pods: number;
+  scalar: Record<string, number>;
+}
+
+/** Requests the scoring plugins assume for a container that states none (kube-scheduler's). */
+export const DEFAULT_MILLI_CPU = 100;
+export const DEFAULT_MEMORY = 200 * 1024 * 1024;
+
+export interface PodInfo {
+  pod: Pod;
+  key: string;
+  namespace: string;
+  labels: Record<string, string>;
+  requests: Resources;
+  /** Requests with the scoring defaults filled in for containers that state none. */
+  nonZero: { milliCPU: number; memory: number };
+  hostPorts: { protocol: string; ip: string; port: number }[];
+}
+
+export interface NodeInfo {
+  name: string;
+  node: Node;
+  labels: Record<string, string>;
+  taints: TaintT[];
+  allocatable: Resources;
+  requested: Resources;
+  nonZeroRequested: { milliCPU: number; memory: number };
+  pods: PodInfo[];
+}
+
+function empty(): Resources {
+  return { milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: {} };
+}
+
+function add(into: Resources, list: Record<string, unknown> | undefined, max = false) {
+  for (const [k, v] of Object.entries(list ?? {})) {
+    const s = v as string | number;
+    const set = (field: "milliCPU" | "memory" | "ephemeralStorage", value: number) => (into[field] = max ? Math.max(into[field], value) : into[field] + value);
+    if (k === "cpu") set("milliCPU", milliValue(s));
+    else if (k === "memory") set("memory", quantityToNumber(s));
+    else if (k === "ephemeral-storage") set("ephemeralStorage", quantityToNumber(s));
+    else if (k !== "pods") into.scalar[k] = max ? Math.max(into.scalar[k] ?? 0, quantityToNumber(s)) : (into.scalar[k] ?? 0) + quantityToNumber(s);
+  }
+}
+
+function containerRequests(c: ContainerT): Record<string, unknown> {
+  // A limit without a request means a request of the limit (the API server's defaulting).
+  return { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
+}
+
+/** A pod's effective request: its containers' sum, or its largest init container, whichever is larger; plus overhead. */
+export function podRequests(pod: Pod): Resources {
+  const spec = pod.spec!;
+  const sum = empty();
+  for (const c of spec.containers) add(sum, containerRequests(c));
+  const sidecars = empty();
+  const initMax = empty();
+  for (const c of spec.initContainers ?? []) {
+    if (c.restartPolicy === "Always") {
+      add(sidecars, containerRequests(c));
+      add(sum, containerRequests(c));
+    } else {
+      const one = empty();
+      add(one, containerRequests(c));
+      add(one, { cpu: `${sidecars.milliCPU}m`, memory: String(sidecars.memory) });
+      initMax.milliCPU = Math.max(initMax.milliCPU, one.milliCPU);
+      initMax.memory = Math.max(initMax.memory, one.memory);
+      initMax.ephemeralStorage = Math.max(initMax.ephemeralStorage, one.ephemeralStorage);
+    }
+  }
+  sum.milliCPU = Math.max(sum.milliCPU, initMax.milliCPU);
+  sum.memory = Math.max(sum.memory, initMax.memory);
+  sum.ephemeralStorage = Math.max(sum.ephemeralStorage, initMax.ephemeralStorage);
+  add(sum, spec.overhead as Record<string, unknown> | undefined);
+  sum.pods = 1;
+  return sum;
+}
+
+export function podInfo(pod: Pod): PodInfo {
+  const requests = podRequests(pod);
+  let cpu = 0;
+  let mem = 0;
+  for (const c of pod.spec!.containers) {
+    const r = containerRequests(c);
+    cpu += r.cpu !== undefined ? milliValue(r.cpu as string) : DEFAULT_MILLI_CPU;
+    mem += r.memory !== undefined ? quantityToNumber(r.memory as string) : DEFAULT_MEMORY;
+  }
+  const hostPorts: PodInfo["hostPorts"] = [];
+  for (const c of [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])])
+    for (const p of c.ports ?? []) if (p.hostPort) hostPorts.push({ protocol: p.protocol ?? "TCP", ip: p.hostIP || "0.0.0.0", port: p.hostPort });
+  return {
+    pod,
+    key: `${pod.metadata.namespace}/${pod.metadata.name}`,
+    namespace: pod.metadata.namespace!,
+    labels: pod.metadata.labels ?? {},
+    requests,
+    nonZero: { milliCPU: cpu, memory: mem },
+    hostPorts,
+  };
+}
+
+function nodeInfo(node: Node): NodeInfo {
+  const allocatable = empty();
+  const alloc = (node.status?.allocatable ?? {}) as Record<string, string>;
+  add(allocatable, alloc);
+  allocatable.pods = alloc.pods !== undefined ? quantityToNumber(alloc.pods) : 110;
+  return {
+    name: node.metadata.name!,
+    node,
+    labels: node.metadata.labels ?? {},
+    taints: node.spec?.taints ?? [],
+    allocatable,
+    requested: empty(),
+    nonZeroRequested: { milliCPU: 0, memory: 0 },
+    pods: [],
+  };
+}
+
+export class Snapshot {
+  readonly nodes = new Map<string, NodeInfo>();
+
+  constructor(
+    nodes: Iterable<Node>,
+    pods: Iterable<Pod>,
+    /** Labels of a namespace (for affinity terms' namespaceSelector). */
+    readonly namespaceLabels: (ns: string) => Record<string, string> = () => ({}),
+  ) {
+    for (const n of nodes) this.nodes.set(n.metadata.name!, nodeInfo(n));
+    for (const p of pods) {
+      const phase = p.status?.phase;
+      if (!p.spec?.nodeName || phase === "Succeeded" || phase === "Failed") continue;
+      this.assume(podInfo(p), p.spec.nodeName);
+    }
+  }
+
+  /** Counts a pod on a node (after binding it, or when building). */
+  assume(info: PodInfo, nodeName: string): void {
+    const n = this.nodes.get(nodeName);
+    if (!n) return;
+    n.pods.push(info);
+    const r = n.requested;
+    r.milliCPU += info.requests.milliCPU;
+    r.memory += info.requests.memory;
+    r.ephemeralStorage += info.requests.ephemeralStorage;
+    r.pods += 1;
+    for (const [k, v] of Object.entries(info.requests.scalar)) r.scalar[k] = (r.scalar[k] ?? 0) + v;
+    n.nonZeroRequested.milliCPU += info.nonZero.milliCPU;
+    n.nonZeroRequested.memory += info.nonZero.memory;
+  }
+
+  list(): NodeInfo[] {
+    return [...this.nodes.values()];
+  }
+}

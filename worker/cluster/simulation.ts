@@ -1,0 +1,63 @@
+// How a cluster's simulation behaves, set per cluster (PATCH /v1/clusters/{name}
+// {"simulation": {...}}): the timing profile and any images the user declares.
+//   realistic: pulls, starts and kills take about as long as on a real kind cluster.
+//   instant:   every delay the simulation adds is zero (tests, benchmarks); Kubernetes' own
+//              timers (back-offs, grace periods, the node monitor's 40 s) still apply.
+import { z } from "zod";
+import { CATALOG, fromUserImage, UserImageSchema, type ImageBehaviour } from "./node/images";
+import type { ImageRef } from "./node/imageRef";
+
+export const PROFILES = ["realistic", "instant"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export const MAX_USER_IMAGES = 100;
+
+export const SimulationPatchSchema = z
+  .object({
+    profile: z.enum(PROFILES).optional(),
+    images: z.record(z.string().min(1).max(255), UserImageSchema.nullable()).optional(),
+  })
+  .strict();
+export type SimulationPatch = z.infer<typeof SimulationPatchSchema>;
+
+export interface SimulationSettings {
+  profile: Profile;
+  images: Record<string, z.infer<typeof UserImageSchema>>;
+}
+
+export const DEFAULT_SIMULATION: SimulationSettings = { profile: "realistic", images: {} };
+
+export interface Timing {
+  pullMs(image: ImageBehaviour): number;
+  /** A pull of an image that does not exist fails after this long. */
+  pullFailMs: number;
+  /** Create + start of a container. */
+  createMs: number;
+  startMs(image: ImageBehaviour): number;
+  /** A process that handles SIGTERM exits after this long. */
+  termMs: number;
+}
+
+export function timingOf(profile: Profile): Timing {
+  if (profile === "instant") return { pullMs: () => 0, pullFailMs: 0, createMs: 0, startMs: () => 0, termMs: 0 };
+  return { pullMs: (i) => i.pullMs, pullFailMs: 800, createMs: 150, startMs: (i) => i.startMs, termMs: 200 };
+}
+
+/** The image a reference names, or null when no such image (or tag) exists. */
+export function lookupImage(ref: ImageRef, settings: SimulationSettings): ImageBehaviour | null {
+  const user = settings.images[ref.repo] ?? settings.images[ref.full];
+  const behaviour = user ? fromUserImage(user) : CATALOG[ref.repo];
+  if (!behaviour) return null;
+  if (ref.digest || ref.tag === null || ref.tag === "latest") return behaviour;
+  return behaviour.tags.includes("*") || behaviour.tags.includes(ref.tag) ? behaviour : null;
+}
+
+export function applySimulationPatch(current: SimulationSettings, patch: SimulationPatch): SimulationSettings | string {
+  const next: SimulationSettings = { profile: patch.profile ?? current.profile, images: { ...current.images } };
+  for (const [name, img] of Object.entries(patch.images ?? {})) {
+    if (img === null) delete next.images[name];
+    else next.images[name] = img;
+  }
+  if (Object.keys(next.images).length > MAX_USER_IMAGES) return `at most ${MAX_USER_IMAGES} images may be declared per cluster`;
+  return next;
+}

@@ -1,0 +1,148 @@
+// pods/log: `kubectl logs` with container, tailLines, timestamps, previous, sinceSeconds,
+// sinceTime, limitBytes and follow (streamed as lines are written, ending when the container
+// does).
+import type { ApiServer } from "../api/apiserver";
+import { errors } from "../api/errors";
+import type { ActionCall, SubresourceAction } from "../api/http/actions";
+import { parseTime } from "../api/time";
+import type { Clock } from "../clock";
+import { loadRuntime } from "../node/kubelet";
+import { logLines, logTimestamp, type LogLine } from "../node/logs";
+import { imageOf, programFor, type ContainerRuntime, type Run } from "../node/runtime";
+import type { Pod } from "../resources/pod";
+import type { SimulationSettings } from "../simulation";
+import type { Store } from "../store/store";
+
+const encoder = new TextEncoder();
+/** How often a follow stream looks for new lines (real time). */
+const FOLLOW_POLL_MS = 250;
+/** A follow stream ends after this long even if the container still runs (clients reconnect). */
+const FOLLOW_MAX_MS = 30 * 60 * 1000;
+
+interface Source {
+  pod: Pod;
+  container: ContainerRuntime;
+  run: Run;
+  lines(until: number): LogLine[];
+}
+
+interface Options {
+  timestamps: boolean;
+  tail: number | null;
+  since: number | null;
+  limitBytes: number | null;
+}
+
+function intParam(q: URLSearchParams, name: string): number | null {
+  const v = q.get(name);
+  if (v === null || v === "") return null;
+  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid ${name}: ${JSON.stringify(v)} is not an integer`);
+  return Number(v);
+}
+
+function optionsOf(q: URLSearchParams, now: number): Options {
+  const tail = intParam(q, "tailLines");
+  const sinceSeconds = intParam(q, "sinceSeconds");
+  const limitBytes = intParam(q, "limitBytes");
+  if (sinceSeconds !== null && sinceSeconds < 1) throw errors.badRequest("sinceSeconds must be greater than 0");
+  if (limitBytes !== null && limitBytes < 1) throw errors.badRequest("limitBytes must be greater than 0");
+  const sinceTime = q.get("sinceTime");
+  let since: number | null = sinceSeconds !== null ? now - sinceSeconds * 1000 : null;
+  if (sinceTime) {
+    const t = parseTime(sinceTime);
+    if (t === null) throw errors.badRequest(`invalid sinceTime: ${sinceTime}`);
+    since = t;
+  }
+  return { timestamps: ["true", "1"].includes(q.get("timestamps") ?? ""), tail: tail !== null && tail >= 0 ? tail : null, since, limitBytes };
+}
+
+function format(lines: LogLine[], o: Options): string {
+  return lines.map((l) => (o.timestamps ? `${logTimestamp(l.at)} ${l.text}\n` : `${l.text}\n`)).join("");
+}
+
+export function logAction(api: ApiServer, store: Store, clock: Clock, simulation: () => SimulationSettings): SubresourceAction {
+  function source(call: ActionCall): Source {
+    const pod = api.peek<Pod>("pods", call.namespace, call.name);
+    if (!pod) throw errors.notFound("", "pods", call.name);
+    const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+    let name = call.query.get("container");
+    if (!name) {
+      if ((pod.spec?.containers.length ?? 0) !== 1) throw errors.badRequest(`a container name must be specified for pod ${call.name}, choose one of: [${(pod.spec?.containers ?? []).map((c) => c.name).join(" ")}]${pod.spec?.initContainers?.length ? ` or one of the init containers: [${pod.spec.initContainers.map((c) => c.name).join(" ")}]` : ""}`);
+      name = pod.spec!.containers[0].name;
+    }
+    if (!all.includes(name)) throw errors.badRequest(`container ${name} is not valid for pod ${call.name}`);
+    const rt = loadRuntime({ store }, pod.metadata.uid!);
+    const c = rt?.containers.find((x) => x.name === name);
+    const previous = ["true", "1"].includes(call.query.get("previous") ?? "");
+    // While a container waits to restart, its last run is both the current log and --previous
+    // (lastState in its status), as with a real kubelet.
+    const run = previous ? (c?.stage === "backoff" && c.run ? c.run : c?.last) : c?.run ?? c?.last;
+    if (!c || !run) {
+      if (previous) throw errors.badRequest(`previous terminated container "${name}" in pod "${call.name}" not found`);
+      const reason = c?.waitingReason ?? "ContainerCreating";
+      const why = reason === "ImagePullBackOff" || reason === "ErrImagePull" ? "trying and failing to pull image" : reason === "InvalidImageName" ? "image can't be pulled" : reason === "PodInitializing" ? "PodInitializing" : reason;
+      throw errors.badRequest(`container "${name}" in pod "${call.name}" is waiting to start: ${why}`);
+    }
+    const spec = [...(pod.spec?.initContainers ?? []), ...pod.spec!.containers].find((x) => x.name === name)!;
+    const image = imageOf(spec, simulation());
+    const program = image ? programFor(pod, spec, image) : { steps: [], exit: null, serves: false };
+    return { pod, container: c, run, lines: (until) => logLines(program, run.startedAt, Math.min(until, run.finishedAt ?? Infinity)) };
+  }
+
+  function select(lines: LogLine[], o: Options): LogLine[] {
+    let out = o.since !== null ? lines.filter((l) => l.at >= o.since!) : lines;
+    if (o.tail !== null) out = o.tail === 0 ? [] : out.slice(-o.tail);
+    return out;
+  }
+
+  return {
+    verb: "get",
+    method: "GET",
+    handle(call) {
+      const s = source(call);
+      const o = optionsOf(call.query, clock.now());
+      let body = format(select(s.lines(clock.now()), o), o);
+      if (o.limitBytes !== null && body.length > o.limitBytes) body = body.slice(0, o.limitBytes);
+      return { status: 200, headers: [["Content-Type", "text/plain"]], body };
+    },
+    stream(call) {
+      const s = source(call);
+      const o = optionsOf(call.query, clock.now());
+      const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+      const writer = writable.getWriter();
+      let sentUntil = clock.now();
+      let sentBytes = 0;
+      const first = select(s.lines(sentUntil), o);
+      const started = Date.now();
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const close = () => {
+        if (timer) clearInterval(timer);
+        timer = undefined;
+        writer.close().catch(() => undefined);
+      };
+      const send = (lines: LogLine[]): boolean => {
+        let text = format(lines, o);
+        if (o.limitBytes !== null) text = text.slice(0, Math.max(0, o.limitBytes - sentBytes));
+        sentBytes += text.length;
+        if (text) writer.write(encoder.encode(text)).catch(close);
+        return o.limitBytes === null || sentBytes < o.limitBytes;
+      };
+      if (!send(first)) close();
+      else
+        timer = setInterval(() => {
+          const now = clock.now();
+          const fresh = s.lines(now).filter((l) => l.at > sentUntil);
+          sentUntil = now;
+          const more = send(fresh);
+          // The container's run is over (it exited, was restarted, or the pod is gone): the stream ends.
+          const pod = api.peek<Pod>("pods", call.namespace, call.name);
+          const rt = pod && pod.metadata.uid === s.pod.metadata.uid ? loadRuntime({ store }, pod.metadata.uid!) : null;
+          const c = rt?.containers.find((x) => x.name === s.container.name);
+          const ended = !c || c.run?.id !== s.run.id || c.run?.finishedAt !== undefined || s.run.finishedAt !== undefined;
+          if (!more || ended || Date.now() - started > FOLLOW_MAX_MS) close();
+        }, FOLLOW_POLL_MS);
+      return new Response(readable, { status: 200, headers: { "Content-Type": "text/plain", "Content-Encoding": "identity", "Cache-Control": "no-cache" } });
+    },
+    streams: (q) => ["true", "1"].includes(q.get("follow") ?? ""),
+  };
+}

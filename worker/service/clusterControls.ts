@@ -1,0 +1,56 @@
+// The simulation's controls on a cluster (admin role): its clock, its simulation settings, and
+// its machines: add, remove, stop and start nodes.
+import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Outcome } from "../cluster/object";
+import { clusterByName, db } from "../db/queries";
+import { canSee, need, requireToken } from "./auth";
+import { clusterStub } from "./clusterAccess";
+import { fail, jsonBody, type AppEnv } from "./http";
+
+async function adminCluster(c: Context<AppEnv>, what: string) {
+  const id = c.var.identity;
+  const name = c.req.param("name") ?? "";
+  const row = await clusterByName(db(c.env.DB), id.tenantId, name);
+  if (!row || !canSee(id, row)) fail(404, `cluster ${JSON.stringify(name)} not found`);
+  need(id, "admin", what);
+  return clusterStub(c.env, row!.id);
+}
+
+function answer<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) fail(outcome.status as ContentfulStatusCode, outcome.message);
+  return (outcome as { ok: true; value: T }).value;
+}
+
+export const clusterControlRoutes = new Hono<AppEnv>()
+  .use(requireToken)
+  .post("/:name/clock", async (c) => {
+    const stub = await adminCluster(c, "move a cluster's clock");
+    const body = await jsonBody(c);
+    return c.json(answer(await stub.moveClock({ advanceSeconds: body.advanceSeconds, speed: body.speed })));
+  })
+  .patch("/:name", async (c) => {
+    const stub = await adminCluster(c, "change a cluster's settings");
+    const body = await jsonBody(c);
+    const unknown = Object.keys(body).filter((k) => k !== "simulation");
+    if (unknown.length) fail(400, `unknown field ${JSON.stringify(unknown[0])}; only "simulation" may be changed`);
+    if (body.simulation === undefined || body.simulation === null || typeof body.simulation !== "object") fail(400, 'give "simulation": an object such as {"profile": "instant"}');
+    return c.json({ simulation: answer(await stub.simulate(body.simulation)) });
+  })
+  .post("/:name/nodes", async (c) => {
+    const stub = await adminCluster(c, "add nodes");
+    const body = await jsonBody(c);
+    return c.json(answer(await stub.addNode({ role: body.role, name: body.name, labels: body.labels, capacity: body.capacity })), 201);
+  })
+  .delete("/:name/nodes/:node", async (c) => {
+    const stub = await adminCluster(c, "remove nodes");
+    return c.json({ ...answer(await stub.removeNode(c.req.param("node"))), deleted: true });
+  })
+  .post("/:name/nodes/:node/stop", async (c) => {
+    const stub = await adminCluster(c, "stop nodes");
+    return c.json(answer(await stub.power(c.req.param("node"), false)));
+  })
+  .post("/:name/nodes/:node/start", async (c) => {
+    const stub = await adminCluster(c, "start nodes");
+    return c.json(answer(await stub.power(c.req.param("node"), true)));
+  });
