@@ -2,7 +2,7 @@
 // disruptions. Evictions (kubectl drain) are refused when they would break a budget; the
 // disruption controller keeps its status.
 import type { z } from "zod";
-import { int32, int64, intOrString, list, map, opt, str, struct, time } from "../api/schema/dsl";
+import { ALWAYS, int32, int64, intOrString, list, map, opt, str, struct, time } from "../api/schema/dsl";
 import { age } from "../api/time";
 import { defineKind, type KObject } from "./define";
 import { Condition, DeleteOptions, LabelSelector, objectSchema } from "./types/meta";
@@ -38,10 +38,10 @@ export const PodDisruptionBudgetSchema = objectSchema(
       struct(`${POLICY}.PodDisruptionBudgetStatus`, "How the budget stands.", {
         observedGeneration: opt(1, int64, "The generation this status is for."),
         disruptedPods: opt(2, map(time), "Pods being evicted, by name, with when."),
-        disruptionsAllowed: opt(3, int32, "Evictions allowed now."),
-        currentHealthy: opt(4, int32, "Healthy pods now."),
-        desiredHealthy: opt(5, int32, "Healthy pods the budget requires."),
-        expectedPods: opt(6, int32, "Pods the budget counts."),
+        disruptionsAllowed: opt(3, int32, ALWAYS, "Evictions allowed now."),
+        currentHealthy: opt(4, int32, ALWAYS, "Healthy pods now."),
+        desiredHealthy: opt(5, int32, ALWAYS, "Healthy pods the budget requires."),
+        expectedPods: opt(6, int32, ALWAYS, "Pods the budget counts."),
         conditions: opt(7, list(Condition, { key: "type", strategy: "merge", listType: "map", mapKeys: ["type"] }), "DisruptionAllowed."),
       }),
       "Kept by the disruption controller from the selected pods.",

@@ -54,8 +54,6 @@ export const interPodAffinity: Plugin = {
   },
   filter(pod, node, state) {
     const s = state.get(KEY) as State;
-    for (const [key, domains] of s.existingAnti) if (node.labels[key] !== undefined && domains.has(node.labels[key])) return { reasons: ["node(s) didn't satisfy existing pods anti-affinity rules"] };
-    for (const a of s.anti) if (node.labels[a.term.topologyKey] !== undefined && a.domains.has(node.labels[a.term.topologyKey])) return { reasons: ["node(s) didn't match pod anti-affinity rules"] };
     // Affinity with no matching pod anywhere is met by the first pod of a group that matches itself.
     const noneAnywhere = s.affinity.every((a) => !a.any) && s.affinity.every((a) => termSelects(a.term, pod, pod, s.snapshot.namespaceLabels));
     for (const a of s.affinity) {
@@ -63,6 +61,9 @@ export const interPodAffinity: Plugin = {
       if (domain === undefined) return { reasons: ["node(s) didn't match pod affinity rules"], unresolvable: true };
       if (!a.domains.has(domain) && !noneAnywhere) return { reasons: ["node(s) didn't match pod affinity rules"] };
     }
+    // kube-scheduler's order: the pod's affinity, its anti-affinity, then existing pods' anti-affinity.
+    for (const a of s.anti) if (node.labels[a.term.topologyKey] !== undefined && a.domains.has(node.labels[a.term.topologyKey])) return { reasons: ["node(s) didn't match pod anti-affinity rules"] };
+    for (const [key, domains] of s.existingAnti) if (node.labels[key] !== undefined && domains.has(node.labels[key])) return { reasons: ["node(s) didn't satisfy existing pods anti-affinity rules"] };
     return null;
   },
   preScore(pod, feasible, state) {

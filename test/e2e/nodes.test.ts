@@ -1,0 +1,160 @@
+// Nodes: heartbeats, a lost node going NotReady after the 40 s grace period and its pods
+// evicted after their 300 s toleration, cordon and drain, describe, adding and removing nodes,
+// and a cluster that settles to no alarm at all.
+import { beforeAll, describe, expect, it } from "vitest";
+import { advance, getJson, kubectl, manage, newCluster, ok, service, settled, simulate, request, type TestCluster } from "./helpers";
+
+let c: TestCluster;
+
+beforeAll(async () => {
+  c = await newCluster("nodes");
+});
+
+describe("nodes", () => {
+  it("marks a stopped worker NotReady after 40 s of cluster time and evicts its pods 300 s later", async () => {
+    const worker = `${c.name}-worker`;
+    await ok(c, ["run", "lost", "--image=nginx:1.27", `--overrides={"spec":{"nodeName":"${worker}"}}`]);
+    await advance(c, 5);
+    expect((await getJson(c, ["pod", "lost"])).status.phase).toBe("Running");
+    const lease1 = (await getJson(c, ["lease", "-n", "kube-node-lease", worker])).spec.renewTime;
+
+    expect((await manage("POST", c, `/nodes/${worker}/stop`)).json).toEqual({ name: worker, running: false });
+    await advance(c, 30);
+    expect(await ok(c, ["get", "node", worker, "--no-headers"])).toMatch(/\sReady\s/);
+    await advance(c, 15);
+    expect(await ok(c, ["get", "node", worker, "--no-headers"])).toMatch(/\sNotReady\s/);
+    const node = await getJson(c, ["node", worker]);
+    const ready = node.status.conditions.find((x: { type: string }) => x.type === "Ready");
+    expect(ready).toMatchObject({ status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status." });
+    expect(node.spec.taints.map((t: { key: string; effect: string }) => `${t.key}:${t.effect}`).sort()).toEqual(["node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"]);
+    // the lease stopped renewing when the machine stopped
+    const lease2 = (await getJson(c, ["lease", "-n", "kube-node-lease", worker])).spec.renewTime;
+    await advance(c, 20);
+    expect((await getJson(c, ["lease", "-n", "kube-node-lease", worker])).spec.renewTime).toBe(lease2);
+    expect(Date.parse(lease2)).toBeGreaterThanOrEqual(Date.parse(lease1));
+    // the pod keeps its last status while its toleration (300 s) runs
+    expect((await getJson(c, ["pod", "lost"])).metadata.deletionTimestamp).toBeUndefined();
+    await advance(c, 300);
+    const evicted = await getJson(c, ["pod", "lost"]);
+    expect(evicted.metadata.deletionTimestamp).toBeTruthy();
+    expect(evicted.status.conditions.find((x: { type: string }) => x.type === "DisruptionTarget")).toMatchObject({ status: "True", reason: "DeletionByTaintManager" });
+    expect(await ok(c, ["get", "pod", "lost", "--no-headers"])).toMatch(/Terminating/);
+    const events = await getJson(c, ["events", "--field-selector", "involvedObject.name=lost,reason=TaintManagerEviction"]);
+    expect(events.items[0].message).toBe("Marking for deletion Pod default/lost");
+
+    // the machine comes back: the node is Ready again and the kubelet finishes the deletion
+    await manage("POST", c, `/nodes/${worker}/start`);
+    await advance(c, 5);
+    expect(await ok(c, ["get", "node", worker, "--no-headers"])).toMatch(/\sReady\s/);
+    expect((await getJson(c, ["node", worker])).spec.taints).toBeUndefined();
+    expect((await kubectl(c, ["get", "pod", "lost"])).stderr).toContain("not found");
+  });
+
+  it("cordons, drains through the eviction API, and uncordons", async () => {
+    const worker = `${c.name}-worker2`;
+    await ok(c, ["run", "d1", "--image=nginx:1.27", `--overrides={"spec":{"nodeName":"${worker}"}}`]);
+    await advance(c, 5);
+    await ok(c, ["cordon", worker]);
+    expect(await ok(c, ["get", "node", worker, "--no-headers"])).toMatch(/Ready,SchedulingDisabled/);
+    const refused = await kubectl(c, ["drain", worker, "--timeout=10s"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("cannot delete Pods that declare no controller (use --force to override): default/d1");
+    const drain = await kubectl(c, ["drain", worker, "--force", "--timeout=30s"]);
+    expect(drain.code).toBe(0);
+    expect(drain.stdout + drain.stderr).toContain("evicting pod default/d1");
+    expect(drain.stdout).toContain(`node/${worker} drained`);
+    expect((await kubectl(c, ["get", "pod", "d1"])).stderr).toContain("not found");
+    expect((await getJson(c, ["node", worker])).spec.taints).toEqual([expect.objectContaining({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })]);
+    await ok(c, ["uncordon", worker]);
+    expect(await ok(c, ["get", "node", worker, "--no-headers"])).not.toContain("SchedulingDisabled");
+  });
+
+  it("refuses an eviction that would break a PodDisruptionBudget", async () => {
+    await ok(c, ["run", "guarded", "--image=nginx:1.27", "--labels=app=guarded"]);
+    await ok(c, ["create", "poddisruptionbudget", "guard", "--selector=app=guarded", "--min-available=1"]);
+    await advance(c, 5);
+    const pdb = await getJson(c, ["pdb", "guard"]);
+    expect(pdb.status).toMatchObject({ currentHealthy: 1, desiredHealthy: 1, expectedPods: 1, disruptionsAllowed: 0 });
+    expect(await ok(c, ["get", "pdb", "guard", "--no-headers"])).toMatch(/^guard\s+1\s+N\/A\s+0\s/);
+    const info = (await manage("GET", c, "")).json;
+    const r = await request("POST", `/k8s/${info.id}/api/v1/namespaces/default/pods/guarded/eviction`, { token: c.token, body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "guarded" } } });
+    expect(r.status).toBe(429);
+    expect(r.json.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.");
+    await ok(c, ["delete", "pdb", "guard"]);
+    await ok(c, ["delete", "pod", "guarded", "--force", "--grace-period=0"]);
+  });
+
+  it("describes a node with its conditions, capacity, allocated resources and pods", async () => {
+    await ok(c, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "sized" }, spec: { nodeName: `${c.name}-worker`, containers: [{ name: "c", image: "nginx:1.27", resources: { requests: { cpu: "500m", memory: "256Mi" } } }] } }));
+    await advance(c, 5);
+    const out = await ok(c, ["describe", "node", `${c.name}-worker`]);
+    expect(out).toMatch(/Conditions:[\s\S]*Ready\s+True\s+.*KubeletReady\s+kubelet is posting ready status/);
+    expect(out).toMatch(/Capacity:\s+cpu:\s+4/);
+    expect(out).toMatch(/PodCIDR:\s+10\.244\.1\.0\/24/);
+    expect(out).toMatch(/default\s+sized\s+500m \(12%\)\s+0 \(0%\)\s+256Mi/);
+    expect(out).toMatch(/Allocated resources:[\s\S]*cpu\s+500m \(12%\)/);
+    const pod = await ok(c, ["describe", "pod", "sized"]);
+    expect(pod).toMatch(/Status:\s+Running/);
+    expect(pod).toMatch(/Events:[\s\S]*Started\s+\S+\s+kubelet\s+Started container c/);
+    await ok(c, ["delete", "pod", "sized", "--force", "--grace-period=0"]);
+  });
+
+  it("adds and removes nodes; the pods of a removed node are collected", async () => {
+    const added = await manage("POST", c, "/nodes", { role: "worker", labels: { tier: "extra" } });
+    expect(added.status).toBe(201);
+    const name = added.json.name;
+    expect(name).toBe(`${c.name}-worker3`);
+    await advance(c, 1);
+    const node = await getJson(c, ["node", name]);
+    expect(node.metadata.labels.tier).toBe("extra");
+    expect(await ok(c, ["get", "node", name, "--no-headers"])).toMatch(/\sReady\s/);
+    await ok(c, ["run", "extra", "--image=nginx:1.27", `--overrides={"spec":{"nodeName":"${name}"}}`]);
+    await advance(c, 5);
+    expect((await manage("DELETE", c, `/nodes/${name}`)).status).toBe(200);
+    await advance(c, 1);
+    expect((await kubectl(c, ["get", "node", name])).stderr).toContain("not found");
+    expect((await kubectl(c, ["get", "pod", "extra"])).stderr).toContain("not found");
+    expect((await kubectl(c, ["get", "lease", "-n", "kube-node-lease", name])).stderr).toContain("not found");
+  });
+
+  it("answers bad management requests with an error that names the bound, and changes nothing", async () => {
+    const before = (await manage("GET", c, "")).json.now;
+    const bad = [
+      await manage("POST", c, "/clock", {}),
+      await manage("POST", c, "/clock", { advanceSeconds: -1 }),
+      await manage("POST", c, "/clock", { advanceSeconds: 1e9 }),
+      await manage("POST", c, "/clock", { speed: 0 }),
+      await manage("POST", c, "/clock", { speed: 5000 }),
+      await manage("PATCH", c, "", { simulation: { profile: "turbo" } }),
+      await manage("PATCH", c, "", { other: 1 }),
+      await manage("POST", c, "/nodes", { role: "etcd" }),
+      await manage("POST", c, "/nodes", { name: "Bad_Name" }),
+      await manage("POST", c, "/nodes", { capacity: { cpu: "lots" } }),
+    ];
+    for (const r of bad) {
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toBeTruthy();
+    }
+    expect(bad[2].json.error.message).toContain("from 0 to 2592000");
+    expect(bad[4].json.error.message).toContain("at most 1000");
+    expect((await manage("POST", c, "/nodes/nope/stop")).status).toBe(404);
+    expect((await manage("DELETE", c, "/nodes/nope")).status).toBe(404);
+    expect((await manage("POST", c, "/nodes", { name: `${c.name}-worker` })).status).toBe(409);
+    const after = (await manage("GET", c, "")).json.now;
+    expect(Date.parse(after) - Date.parse(before)).toBeLessThan(60_000);
+    // only an admin token may move the clock
+    const view = await request("POST", "/v1/tokens", { token: service.tenantToken, body: { name: `clock-viewer-${process.pid}`, cluster: c.name, role: "view" } });
+    const denied = await request("POST", `/v1/clusters/${c.name}/clock`, { token: view.json.token, body: { advanceSeconds: 10 } });
+    expect(denied.status).toBe(403);
+  });
+
+  it("settles: with every pod running and nothing scheduled, the cluster has no alarm", async () => {
+    await simulate(c, { profile: "instant" });
+    await ok(c, ["run", "calm", "--image=nginx:1.27"]);
+    await advance(c, 5);
+    const info = await settled(c);
+    expect(info.alarm).toBeNull();
+    expect(info.timers).toEqual([]);
+    expect(info.simulation.profile).toBe("instant");
+  });
+});
