@@ -63,6 +63,8 @@ export interface ClusterInfo {
   speed: number;
   simulation: SimulationSettings;
   nodes: { name: string; role: string; running: boolean }[];
+  /** Bytes the cluster's SQLite database takes. */
+  storageBytes: number;
   /** The earliest timers on the cluster clock: what the control loop will do next. */
   timers: { controller: string; key: string; due: string }[];
 }
@@ -268,6 +270,7 @@ export class ClusterObject extends DurableObject<Env> {
             running: this.machines.isRunning(n.metadata.name!),
           }))
         : [],
+      storageBytes: this.ctx.storage.sql.databaseSize,
       timers: this.store.sqlStorage
         .exec<{ controller: string; key: string; due: number }>("SELECT controller, key, due FROM timers ORDER BY due LIMIT 10")
         .toArray()

@@ -5,8 +5,16 @@ import * as schema from "./schema";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
+// drizzle builds its relational config from the schema on every construction; one per binding.
+const instances = new WeakMap<D1Database, Db>();
+
 export function db(d1: D1Database): Db {
-  return drizzle(d1, { schema });
+  let d = instances.get(d1);
+  if (!d) {
+    d = drizzle(d1, { schema });
+    instances.set(d1, d);
+  }
+  return d;
 }
 
 export type TenantRow = typeof schema.tenants.$inferSelect;

@@ -74,6 +74,7 @@ export const clusterRoutes = new Hono<AppEnv>()
       alarm: info.alarm,
       resourceVersion: String(info.resourceVersion),
       objects: info.objects,
+      storageBytes: info.storageBytes,
       now: info.now,
       speed: info.speed,
       simulation: info.simulation,

@@ -74,7 +74,7 @@ export const disruptionController: Controller = {
         ],
       };
       if (JSON.stringify(status) !== JSON.stringify(pdb.status))
-        ctx.api.update(podDisruptionBudgets, ns, pdb.metadata.name!, { ...(pdb as KObject), status }, { subresource: "status" });
+        ctx.api.update(podDisruptionBudgets, ns, pdb.metadata.name!, { ...(pdb as KObject), status }, { subresource: "status", trusted: true });
     }
   },
 };

@@ -60,7 +60,7 @@ function evict(ctx: ControllerContext, pod: Pod, at: number) {
     try {
       const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== "DisruptionTarget");
       conditions.push({ type: "DisruptionTarget", status: "True", lastTransitionTime: formatTime(at), reason: "DeletionByTaintManager", message: "Taint manager: deleting due to NoExecute taint" });
-      ctx.api.update(pods, ns, name, { ...pod, status: { ...pod.status, conditions } }, { subresource: "status" });
+      ctx.api.update(pods, ns, name, { ...pod, status: { ...pod.status, conditions } }, { subresource: "status", trusted: true });
       recordEvent(ctx.api, { regarding: refTo(pod), type: "Normal", reason: "TaintManagerEviction", message: `Marking for deletion Pod ${ns}/${name}`, component: "taint-eviction-controller", at });
       ctx.api.delete(pods, ns, name, {});
     } catch (e) {

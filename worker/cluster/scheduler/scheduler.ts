@@ -113,9 +113,9 @@ function setUnschedulable(ctx: ControllerContext, pod: Pod, reason: string, mess
   if (!prev || prev.status !== "False" || prev.reason !== reason || prev.message !== message) {
     const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
     conditions.push({ type: "PodScheduled", status: "False", lastTransitionTime: prev?.status === "False" ? prev.lastTransitionTime : formatTime(ctx.clock.now()), reason, message });
-    ctx.api.update(pods, ns, name, { ...pod, status: { ...pod.status, conditions } }, { subresource: "status" });
+    ctx.api.update(pods, ns, name, { ...pod, status: { ...pod.status, conditions } }, { subresource: "status", trusted: true });
   }
   if (why !== null && pod.metadata.annotations?.[DECISION_ANNOTATION] !== why) {
-    ctx.api.patch(pods, ns, name, "merge", { metadata: { annotations: { [DECISION_ANNOTATION]: why } } });
+    ctx.api.patch(pods, ns, name, "merge", { metadata: { annotations: { [DECISION_ANNOTATION]: why } } }, { trusted: true });
   }
 }
