@@ -330,7 +330,7 @@ export class ApiServer {
       obj.spec = { ...obj.spec, nodeName };
       if (opts.annotations) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ...opts.annotations };
       const conditions = (obj.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
-      conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: formatTime(this.clock.now()) } as { type: string });
+      conditions.push({ type: "PodScheduled", status: "True", lastTransitionTime: formatTime(this.clock.now()) } as { type: string });
       obj.status = { ...(obj.status ?? {}), conditions };
       this.store.put("pods", obj, "MODIFIED", prev);
       return this.toWire(def, structuredClone(obj));

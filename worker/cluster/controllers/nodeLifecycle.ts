@@ -6,7 +6,6 @@
 import { ApiError } from "../api/errors";
 import { formatTime } from "../api/time";
 import { recordEvent } from "../events";
-import { lastHeartbeat } from "../node/heartbeat";
 import { nodeConditions } from "../node/register";
 import { nodes, type Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
@@ -51,7 +50,8 @@ export const nodeLifecycleController: Controller = {
     }
     const now = ctx.clock.now();
     const stoppedAt = ctx.machines.stoppedAt(name);
-    const lastBeat = stoppedAt === null ? now : lastHeartbeat(stoppedAt);
+    // A stopped machine's last heartbeat is the moment it stopped: NotReady follows 40 s later.
+    const lastBeat = stoppedAt === null ? now : stoppedAt;
     const lost = stoppedAt !== null && now >= lastBeat + NODE_MONITOR_GRACE_MS;
     if (stoppedAt !== null && !lost) ctx.schedule(NODE_LIFECYCLE, name, lastBeat + NODE_MONITOR_GRACE_MS);
     const lostAt = lastBeat + NODE_MONITOR_GRACE_MS;

@@ -96,7 +96,6 @@ export function podStatusOf(pod: Pod, rt: PodRuntime, hostIP: string, now: numbe
     return {
       type,
       status,
-      lastProbeTime: null,
       lastTransitionTime: same ? prev!.lastTransitionTime : formatTime(now),
       ...(!ok && reason ? { reason } : {}),
       ...(!ok && message ? { message } : {}),
