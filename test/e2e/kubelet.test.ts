@@ -3,7 +3,7 @@
 // cluster clock is advanced instead of sleeping.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { advance, getJson, kubectl, newCluster, ok, type TestCluster } from "./helpers";
+import { advance, getJson, kubectl, manage, newCluster, ok, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 
@@ -207,5 +207,26 @@ describe("kubelet", () => {
     expect(forced.code).toBe(0);
     expect(forced.stderr).toContain("Immediate deletion does not wait for confirmation");
     expect((await kubectl(c, ["get", "pod", "quick"])).stderr).toContain('pods "quick" not found');
+  });
+
+  it("runs an image the user declares, serving the ports it says, and refuses a bad declaration", async () => {
+    const bad = await manage("PATCH", c, "", { simulation: { images: { "myorg/app": { ports: ["eighty"] } } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toContain("simulation.images.myorg/app.ports.0");
+    await simulate(c, { images: { "myorg/app": { tags: ["1.0"], ports: [8080], http: [8080], logs: ["listening on :8080"], memoryMi: 64 } } });
+    await ok(c, ["apply", "-f", "-"], stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "mine" },
+      spec: { containers: [{ name: "app", image: "myorg/app:1.0", ports: [{ name: "http", containerPort: 8080 }], readinessProbe: { tcpSocket: { port: "http" } }, livenessProbe: { httpGet: { path: "/healthz", port: 8080 } } }] },
+    }));
+    await ok(c, ["run", "not-declared", "--image=myorg/app:2.0"]);
+    await advance(c, 60);
+    const pod = await getJson(c, ["pod", "mine"]);
+    expect(pod.status.containerStatuses[0]).toMatchObject({ ready: true, restartCount: 0 });
+    expect(await ok(c, ["logs", "mine"])).toBe("listening on :8080\n");
+    const other = await getJson(c, ["pod", "not-declared"]);
+    expect(other.status.containerStatuses[0].state.waiting.reason).toMatch(/ImagePullBackOff|ErrImagePull/);
+    await ok(c, ["delete", "pod", "mine", "not-declared", "--force", "--grace-period=0"]);
   });
 });
