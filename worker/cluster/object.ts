@@ -30,6 +30,12 @@ import { bindingAction } from "./subresources/binding";
 import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
 import { disruptionController } from "./controllers/disruption";
+import { deploymentController } from "./controllers/deployment";
+import { garbageCollectorController } from "./controllers/garbageCollector";
+import { replicaSetController } from "./controllers/replicaset";
+import { deployments } from "./resources/deployment";
+import { replicaSets } from "./resources/replicaset";
+import { scaleAction } from "./subresources/scale";
 import { WatchHub } from "./store/watch";
 
 /** An RPC answer that may be a refusal the management API passes on (status and message). */
@@ -107,7 +113,19 @@ export class ClusterObject extends DurableObject<Env> {
     });
     this.hub = new WatchHub();
     this.loop = new ControlLoop(
-      [namespaceController, serviceAccountController, schedulerController(), kubeletController, nodeLifecycleController, taintEvictionController, disruptionController, catalogController],
+      [
+        namespaceController,
+        serviceAccountController,
+        deploymentController,
+        replicaSetController,
+        schedulerController(),
+        kubeletController,
+        nodeLifecycleController,
+        taintEvictionController,
+        disruptionController,
+        garbageCollectorController(),
+        catalogController,
+      ],
       {
         api: this.api,
         store: this.store,
@@ -130,6 +148,8 @@ export class ClusterObject extends DurableObject<Env> {
       "pods/binding": bindingAction(this.api),
       "pods/eviction": evictionAction(this.api),
       "pods/log": logAction(this.api, this.store, this.clock, () => this.simulation()),
+      "deployments/scale": scaleAction(this.api, deployments),
+      "replicasets/scale": scaleAction(this.api, replicaSets),
     });
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) this.loop.resync();

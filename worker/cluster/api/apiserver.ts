@@ -355,6 +355,10 @@ export class ApiServer {
       const now = this.clock.now();
       const grace = Math.max(0, storedDef.gracePeriod?.(old, req.gracePeriodSeconds) ?? 0);
       const obj = structuredClone(old);
+      // Foreground and Orphan deletion hand the object to the garbage collector under a finalizer.
+      const gcFinalizer = req.propagationPolicy === "Foreground" ? "foregroundDeletion" : req.propagationPolicy === "Orphan" ? "orphan" : null;
+      if (gcFinalizer && !obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).includes(gcFinalizer))
+        obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []).filter((f) => f !== "foregroundDeletion" && f !== "orphan"), gcFinalizer];
       const pending = (obj.metadata.finalizers?.length ?? 0) > 0 || grace > 0 || !(storedDef.readyToRemove?.(obj) ?? true);
       const ctx = this.hookContext(req.dryRun ?? false, def, obj);
       if (obj.metadata.deletionTimestamp) {

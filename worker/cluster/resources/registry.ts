@@ -6,7 +6,9 @@ import { events, eventsV1 } from "./event";
 import { leases } from "./lease";
 import { namespaces } from "./namespace";
 import { nodes } from "./node";
+import { deployments } from "./deployment";
 import { pods } from "./pod";
+import { replicaSets } from "./replicaset";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
 import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
@@ -25,6 +27,8 @@ export const KINDS: readonly ResourceDef[] = [
   events,
   eventsV1,
   leases,
+  deployments,
+  replicaSets,
   podDisruptionBudgets,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,

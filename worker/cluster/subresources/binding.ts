@@ -18,9 +18,10 @@ interface Binding {
 
 export function bindingAction(api: ApiServer): SubresourceAction {
   return {
-    verb: "create",
-    method: "POST",
-    handle(call) {
+    methods: {
+      POST: {
+        verb: "create",
+        handle(call) {
       const b = call.body<Binding>(BindingSchema, "Binding", "v1");
       if (b.metadata?.name && b.metadata.name !== call.name) throw errors.badRequest(`the name of the object (${b.metadata.name}) does not match the name on the URL (${call.name})`);
       const node = b.target?.name;
@@ -28,6 +29,8 @@ export function bindingAction(api: ApiServer): SubresourceAction {
       if (b.target?.kind && b.target.kind !== "Node") throw errors.invalid("", "Binding", call.name, [{ path: ["target", "kind"], reason: "FieldValueNotSupported", message: `Unsupported value: ${JSON.stringify(b.target.kind)}: supported values: "Node"` }]);
       api.bind(call.namespace, call.name, node, { uid: b.metadata?.uid, annotations: b.metadata?.annotations, dryRun: call.dryRun });
       return respond(call.req, 201, { ...successStatus(undefined), code: 201 });
+        },
+      },
     },
   };
 }

@@ -16,9 +16,10 @@ interface Eviction {
 
 export function evictionAction(api: ApiServer): SubresourceAction {
   return {
-    verb: "create",
-    method: "POST",
-    handle(call) {
+    methods: {
+      POST: {
+        verb: "create",
+        handle(call) {
       const ev = call.body<Eviction>(EvictionSchema, "Eviction", "v1");
       if (ev.metadata?.name && ev.metadata.name !== call.name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
       const pod = api.peek<Pod>("pods", call.namespace, call.name);
@@ -42,6 +43,8 @@ export function evictionAction(api: ApiServer): SubresourceAction {
       }
       api.delete(pods, call.namespace, call.name, { gracePeriodSeconds: ev.deleteOptions?.gracePeriodSeconds, preconditions: ev.deleteOptions?.preconditions, dryRun });
       return respond(call.req, 201, { ...successStatus(undefined), code: 201 });
+        },
+      },
     },
   };
 }

@@ -96,14 +96,17 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
   }
 
   return {
-    verb: "get",
-    method: "GET",
-    handle(call) {
-      const s = source(call);
-      const o = optionsOf(call.query, clock.now());
-      let body = format(select(s.lines(clock.now()), o), o);
-      if (o.limitBytes !== null && body.length > o.limitBytes) body = body.slice(0, o.limitBytes);
-      return { status: 200, headers: [["Content-Type", "text/plain"]], body };
+    methods: {
+      GET: {
+        verb: "get",
+        handle(call) {
+          const s = source(call);
+          const o = optionsOf(call.query, clock.now());
+          let body = format(select(s.lines(clock.now()), o), o);
+          if (o.limitBytes !== null && body.length > o.limitBytes) body = body.slice(0, o.limitBytes);
+          return { status: 200, headers: [["Content-Type", "text/plain"]], body };
+        },
+      },
     },
     stream(call) {
       const s = source(call);
@@ -143,6 +146,5 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
         }, FOLLOW_POLL_MS);
       return new Response(readable, { status: 200, headers: { "Content-Type": "text/plain", "Content-Encoding": "identity", "Cache-Control": "no-cache" } });
     },
-    streams: (q) => ["true", "1"].includes(q.get("follow") ?? ""),
   };
 }

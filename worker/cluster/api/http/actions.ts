@@ -1,5 +1,5 @@
-// Subresources with behaviour of their own (pods/binding, pods/eviction, pods/log): the router
-// finds them by "<resource>/<subresource>" and hands them the request.
+// Subresources with behaviour of their own (pods/binding, pods/eviction, pods/log, */scale):
+// the router finds them by "<resource>/<subresource>" and hands them the request, per method.
 import type { z } from "zod";
 import type { Verb } from "../../resources/define";
 import type { KubeRequest, KubeResponse } from "./types";
@@ -12,17 +12,20 @@ export interface ActionCall {
   dryRun: boolean;
   /** The request body decoded (JSON, YAML or protobuf) against `schema`. */
   body<T>(schema: z.ZodType, kind: string, version: string): T;
+  /** The raw request body parsed as JSON or YAML (a patch). */
+  raw(): unknown;
+}
+
+export interface ActionMethod {
+  /** The verb checked against the caller's role. */
+  verb: Verb;
+  handle(call: ActionCall): KubeResponse;
 }
 
 export interface SubresourceAction {
-  /** The verb checked against the caller's role: create for POST, get for GET. */
-  verb: Verb;
-  method: "GET" | "POST";
-  handle(call: ActionCall): KubeResponse;
+  methods: Partial<Record<"GET" | "POST" | "PUT" | "PATCH", ActionMethod>>;
   /** For requests answered as a stream (kubectl logs -f). */
   stream?(call: ActionCall): Response;
-  /** Whether a request to this subresource is a stream. */
-  streams?(query: URLSearchParams): boolean;
 }
 
 export type Actions = Record<string, SubresourceAction>;

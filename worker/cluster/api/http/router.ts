@@ -169,7 +169,7 @@ export class KubeRouter {
       const q = new URLSearchParams(req.query);
       const action = r.subresource ? this.actions[`${r.def.plural}/${r.subresource}`] : undefined;
       if (action?.stream && r.name) {
-        this.authorize(req, r, action.verb);
+        this.authorize(req, r, action.methods.GET?.verb ?? "get");
         return action.stream(this.call(req, r, q));
       }
       this.authorize(req, r, "watch");
@@ -247,14 +247,17 @@ export class KubeRouter {
         const raw = req.body && isProtobuf(req.contentType) ? decodeObject(readEnvelope(req.body), schema) : this.parse(req.body, req.contentType, "object");
         return decode<T & Record<string, unknown>>(schema, raw, { fieldValidation: "Ignore", kind, version }).value as T;
       },
+      raw: () => this.parse(req.body, req.contentType, "patch"),
     };
   }
 
   private runAction(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams, action: SubresourceAction): KubeResponse {
-    if (req.method !== action.method && !(action.method === "GET" && req.method === "HEAD")) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    const method = (req.method === "HEAD" ? "GET" : req.method) as keyof SubresourceAction["methods"];
+    const m = action.methods[method];
+    if (!m) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
     if (!r.name) throw errors.notFoundPath();
-    this.authorize(req, r, action.verb);
-    return action.handle(this.call(req, r, q));
+    this.authorize(req, r, m.verb);
+    return m.handle(this.call(req, r, q));
   }
 
   private resource(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams): KubeResponse {

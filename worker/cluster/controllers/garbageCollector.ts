@@ -1,0 +1,224 @@
+// The garbage collector: follows ownerReferences. When an owner goes, its dependents go too
+// (Background, the default); an owner deleted with Foreground waits, under the
+// foregroundDeletion finalizer, until its blocking dependents are gone; one deleted with Orphan
+// lets go of its dependents (the orphan finalizer) and leaves them. A dependent whose owners no
+// longer exist is collected. The owner index lives in memory and is rebuilt from the store.
+import { ApiError } from "../api/errors";
+import type { KObject, ResourceDef } from "../resources/define";
+import { findKind, KINDS, storageKind } from "../resources/registry";
+import { storageOf } from "../resources/define";
+import type { Controller, ControllerContext } from "./loop";
+
+export const GARBAGE_COLLECTOR = "garbage-collector";
+export const FOREGROUND = "foregroundDeletion";
+export const ORPHAN = "orphan";
+
+interface Ref {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  blockOwnerDeletion?: boolean;
+}
+
+type Loc = { storage: string; namespace: string; name: string };
+
+const enc = (l: Loc) => `${l.storage}|${l.namespace}|${l.name}`;
+const dec = (s: string): Loc => {
+  const [storage, namespace, name] = s.split("|");
+  return { storage, namespace, name };
+};
+
+function storages(): string[] {
+  return [...new Set(KINDS.filter((k) => !k.virtual).map((k) => storageOf(k)))];
+}
+
+export function garbageCollectorController(): Controller {
+  /** owner uid -> dependents */
+  let index: Map<string, Set<string>> | null = null;
+  /** dependent -> owner uids it was indexed under */
+  const indexedUnder = new Map<string, string[]>();
+  /** owners waiting in foreground deletion, by uid */
+  const foreground = new Map<string, Loc>();
+
+  function note(loc: Loc, refs: Ref[] | undefined) {
+    if (!index) return;
+    const key = enc(loc);
+    for (const uid of indexedUnder.get(key) ?? []) index.get(uid)?.delete(key);
+    indexedUnder.delete(key);
+    if (!refs?.length) return;
+    for (const r of refs) {
+      if (!index.has(r.uid)) index.set(r.uid, new Set());
+      index.get(r.uid)!.add(key);
+    }
+    indexedUnder.set(key, refs.map((r) => r.uid));
+  }
+
+  function build(ctx: ControllerContext) {
+    index = new Map();
+    indexedUnder.clear();
+    for (const storage of storages()) {
+      for (const row of ctx.store.scan(storage, null)) {
+        if (!row.body.includes('"ownerReferences"')) continue;
+        const obj = JSON.parse(row.body) as KObject;
+        note({ storage, namespace: row.namespace, name: row.name }, obj.metadata.ownerReferences as Ref[]);
+      }
+    }
+  }
+
+  function dependents(ctx: ControllerContext, uid: string): Loc[] {
+    if (!index) build(ctx);
+    return [...(index!.get(uid) ?? [])].map(dec);
+  }
+
+  return {
+    name: GARBAGE_COLLECTOR,
+    keysFor(c) {
+      const loc = { storage: c.resource, namespace: c.namespace, name: c.name };
+      const keys: string[] = [];
+      if (c.type === "DELETED") {
+        const obj = JSON.parse(c.body) as KObject;
+        note(loc, undefined);
+        keys.push(`gone|${obj.metadata.uid}`);
+        foreground.delete(obj.metadata.uid!);
+        // an owner waiting in foreground deletion may now be free to go
+        for (const r of (obj.metadata.ownerReferences as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
+        return keys;
+      }
+      const hasRefs = c.body.includes('"ownerReferences"');
+      if (hasRefs || indexedUnder.has(enc(loc))) {
+        const obj = JSON.parse(c.body) as KObject;
+        note(loc, obj.metadata.ownerReferences as Ref[]);
+        if (c.type === "ADDED" && hasRefs) keys.push(`check|${enc(loc)}`);
+      }
+      if (c.body.includes(`"${FOREGROUND}"`) || c.body.includes(`"${ORPHAN}"`)) {
+        keys.push(`owner|${enc(loc)}`);
+        const meta = (JSON.parse(c.body) as KObject).metadata;
+        if (meta.uid && meta.finalizers?.includes(FOREGROUND)) foreground.set(meta.uid, loc);
+      }
+      return keys;
+    },
+    resync(ctx) {
+      build(ctx);
+      const keys: string[] = [];
+      for (const [key] of indexedUnder) keys.push(`check|${key}`);
+      for (const storage of storages())
+        for (const row of ctx.store.scan(storage, null)) {
+          if (!row.body.includes(`"${FOREGROUND}"`) && !row.body.includes(`"${ORPHAN}"`)) continue;
+          const loc = { storage, namespace: row.namespace, name: row.name };
+          keys.push(`owner|${enc(loc)}`);
+          const uid = (JSON.parse(row.body) as KObject).metadata.uid;
+          if (uid && row.body.includes(`"${FOREGROUND}"`)) foreground.set(uid, loc);
+        }
+      return keys;
+    },
+    reconcile(key, ctx) {
+      const i = key.indexOf("|");
+      const what = key.slice(0, i);
+      const rest = key.slice(i + 1);
+      ctx.store.transaction(() => {
+        if (what === "gone") for (const dep of dependents(ctx, rest)) checkDependent(ctx, dep);
+        else if (what === "check") checkDependent(ctx, dec(rest));
+        else if (what === "owner") finishOwner(ctx, dec(rest), dependents);
+        else if (what === "owner-uid") {
+          const owner = foreground.get(rest);
+          if (owner) finishOwner(ctx, owner, dependents);
+        }
+      });
+    },
+  };
+}
+
+function defOf(storage: string): ResourceDef | undefined {
+  return storageKind(storage);
+}
+
+/** Whether the object a reference names exists (same uid), in the dependent's namespace or cluster-wide. */
+function ownerExists(ctx: ControllerContext, ref: Ref, namespace: string): boolean {
+  const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
+  const def = findKind(group, version, ref.kind);
+  if (!def) return true; // an owner of a kind we do not serve: leave the dependent alone
+  const owner = ctx.api.peek<KObject>(storageOf(def), def.namespaced ? namespace : "", ref.name);
+  return !!owner && owner.metadata.uid === ref.uid;
+}
+
+function remove(ctx: ControllerContext, loc: Loc, propagationPolicy?: "Foreground" | "Background") {
+  const def = defOf(loc.storage);
+  if (!def) return;
+  try {
+    ctx.api.delete(def, loc.namespace, loc.name, propagationPolicy ? { propagationPolicy } : {});
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 404)) throw e;
+  }
+}
+
+/** A dependent whose owners are all gone is deleted; references to missing owners are dropped. */
+function checkDependent(ctx: ControllerContext, loc: Loc) {
+  const obj = ctx.api.peek<KObject>(loc.storage, loc.namespace, loc.name);
+  const refs = (obj?.metadata.ownerReferences as Ref[] | undefined) ?? [];
+  if (!obj || !refs.length) return;
+  const alive = refs.filter((r) => ownerExists(ctx, r, loc.namespace));
+  if (alive.length === refs.length) {
+    // an owner being deleted in the foreground takes its dependents with it
+    for (const r of refs) {
+      const owner = ownerObject(ctx, r, loc.namespace);
+      if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND) && !obj.metadata.deletionTimestamp) remove(ctx, loc, "Foreground");
+    }
+    return;
+  }
+  if (!alive.length) {
+    if (!obj.metadata.deletionTimestamp) remove(ctx, loc);
+    return;
+  }
+  const def = defOf(loc.storage);
+  if (def) ctx.api.patch(def, loc.namespace, loc.name, "merge", { metadata: { ownerReferences: alive } }, { trusted: true });
+}
+
+function ownerObject(ctx: ControllerContext, ref: Ref, namespace: string): KObject | undefined {
+  const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
+  const def = findKind(group, version, ref.kind);
+  if (!def) return undefined;
+  const o = ctx.api.peek<KObject>(storageOf(def), def.namespaced ? namespace : "", ref.name);
+  return o?.metadata.uid === ref.uid ? o : undefined;
+}
+
+/** An owner being deleted with the foregroundDeletion or orphan finalizer. */
+function finishOwner(ctx: ControllerContext, loc: Loc, dependents: (ctx: ControllerContext, uid: string) => Loc[]) {
+  const owner = ctx.api.peek<KObject>(loc.storage, loc.namespace, loc.name);
+  if (!owner?.metadata.deletionTimestamp) return;
+  const finalizers = owner.metadata.finalizers ?? [];
+  const def = defOf(loc.storage);
+  if (!def) return;
+  const uid = owner.metadata.uid!;
+  const deps = dependents(ctx, uid);
+  if (finalizers.includes(ORPHAN)) {
+    for (const dep of deps) {
+      const obj = ctx.api.peek<KObject>(dep.storage, dep.namespace, dep.name);
+      const refs = (obj?.metadata.ownerReferences as Ref[] | undefined) ?? [];
+      const kept = refs.filter((r) => r.uid !== uid);
+      const depDef = defOf(dep.storage);
+      if (obj && depDef && kept.length !== refs.length) ctx.api.patch(depDef, dep.namespace, dep.name, "merge", { metadata: { ownerReferences: kept.length ? kept : null } }, { trusted: true });
+    }
+    dropFinalizer(ctx, def, owner, ORPHAN);
+    return;
+  }
+  if (finalizers.includes(FOREGROUND)) {
+    let blocking = 0;
+    for (const dep of deps) {
+      const obj = ctx.api.peek<KObject>(dep.storage, dep.namespace, dep.name);
+      if (!obj) continue;
+      const ref = ((obj.metadata.ownerReferences as Ref[] | undefined) ?? []).find((r) => r.uid === uid);
+      if (!ref) continue;
+      if (!obj.metadata.deletionTimestamp) remove(ctx, dep, "Foreground");
+      if (ref.blockOwnerDeletion && ctx.api.peek<KObject>(dep.storage, dep.namespace, dep.name)) blocking++;
+    }
+    if (blocking === 0) dropFinalizer(ctx, def, owner, FOREGROUND);
+  }
+}
+
+function dropFinalizer(ctx: ControllerContext, def: ResourceDef, owner: KObject, finalizer: string) {
+  const fresh = ctx.api.peek<KObject>(storageOf(def), owner.metadata.namespace ?? "", owner.metadata.name!);
+  if (!fresh) return;
+  const finalizers = (fresh.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+  ctx.api.update(def, fresh.metadata.namespace ?? "", fresh.metadata.name!, { ...fresh, metadata: { ...fresh.metadata, finalizers } }, { trusted: true });
+}

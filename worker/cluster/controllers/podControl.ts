@@ -1,0 +1,94 @@
+// What the workload controllers share about pods: making one from a template with an owner
+// reference, readiness and availability (ready for minReadySeconds on the cluster clock), and
+// the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
+import { parseTime } from "../api/time";
+import type { KObject } from "../resources/define";
+import { pods, type Pod } from "../resources/pod";
+import type { PodTemplateSpecT } from "../resources/types/core";
+import type { ControllerContext } from "./loop";
+
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export function controllerRef(owner: KObject): OwnerRef {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
+/** The controlling owner reference of an object, if any. */
+export function controllerOf(obj: KObject): OwnerRef | undefined {
+  return (obj.metadata.ownerReferences as OwnerRef[] | undefined)?.find((r) => r.controller);
+}
+
+export function isActive(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed";
+}
+
+/** When the pod became Ready (cluster ms), or null when it is not ready. */
+export function readySince(p: Pod): number | null {
+  const c = p.status?.conditions?.find((x) => x.type === "Ready");
+  if (c?.status !== "True") return null;
+  return parseTime(c.lastTransitionTime ?? "") ?? 0;
+}
+
+export function isReady(p: Pod): boolean {
+  return readySince(p) !== null;
+}
+
+/** Ready for at least minReadySeconds at `now`. */
+export function isAvailable(p: Pod, minReadySeconds: number, now: number): boolean {
+  const since = readySince(p);
+  return since !== null && (minReadySeconds <= 0 || since + minReadySeconds * 1000 <= now);
+}
+
+/** When a ready pod will become available, for a timer; null if it is not ready or already is. */
+export function availableAt(p: Pod, minReadySeconds: number, now: number): number | null {
+  const since = readySince(p);
+  if (since === null || minReadySeconds <= 0) return null;
+  const at = since + minReadySeconds * 1000;
+  return at > now ? at : null;
+}
+
+/** Creates a pod from a template, owned by `owner` (generateName "<owner>-"). */
+export function createPod(ctx: ControllerContext, owner: KObject, template: PodTemplateSpecT, extra: { name?: string; labels?: Record<string, string>; hostname?: string; subdomain?: string } = {}): Pod {
+  const t = structuredClone(template);
+  const metadata: Record<string, unknown> = {
+    ...(extra.name ? { name: extra.name } : { generateName: `${owner.metadata.name}-` }),
+    labels: { ...(t.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
+    ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
+    ...(t.metadata?.finalizers ? { finalizers: t.metadata.finalizers } : {}),
+    ownerReferences: [controllerRef(owner)],
+  };
+  const spec = { ...t.spec!, ...(extra.hostname ? { hostname: extra.hostname } : {}), ...(extra.subdomain ? { subdomain: extra.subdomain } : {}) };
+  // trusted: the template was validated with its owner; admission still runs (service account, tolerations)
+  return ctx.api.create(pods, owner.metadata.namespace!, { apiVersion: "v1", kind: "Pod", metadata, spec }, { trusted: true }).object as Pod;
+}
+
+const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+/**
+ * Pods ordered for deletion, first to go first: unassigned before assigned, Pending before
+ * Unknown before Running, not ready before ready, ready for less time first, more restarts
+ * first, newer before older.
+ */
+export function deletionOrder(list: Pod[]): Pod[] {
+  const restarts = (p: Pod) => (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  return [...list].sort((a, b) => {
+    const assigned = Number(!!a.spec?.nodeName) - Number(!!b.spec?.nodeName);
+    if (assigned) return assigned;
+    const phase = (PHASE_RANK[a.status?.phase ?? "Pending"] ?? 0) - (PHASE_RANK[b.status?.phase ?? "Pending"] ?? 0);
+    if (phase) return phase;
+    const ra = readySince(a);
+    const rb = readySince(b);
+    if ((ra === null) !== (rb === null)) return ra === null ? -1 : 1;
+    if (ra !== null && rb !== null && ra !== rb) return rb - ra;
+    const rs = restarts(b) - restarts(a);
+    if (rs) return rs;
+    return (parseTime(b.metadata.creationTimestamp ?? "") ?? 0) - (parseTime(a.metadata.creationTimestamp ?? "") ?? 0);
+  });
+}
