@@ -32,7 +32,11 @@ import { logAction } from "./subresources/log";
 import { disruptionController } from "./controllers/disruption";
 import { deploymentController } from "./controllers/deployment";
 import { garbageCollectorController } from "./controllers/garbageCollector";
-import { replicaSetController } from "./controllers/replicaset";
+import { replicaSetController, replicationControllerController } from "./controllers/replicaset";
+import { statefulSetController } from "./controllers/statefulset";
+import { daemonSetController } from "./controllers/daemonset";
+import { statefulSets } from "./resources/statefulset";
+import { replicationControllers } from "./resources/replicationcontroller";
 import { deployments } from "./resources/deployment";
 import { replicaSets } from "./resources/replicaset";
 import { scaleAction } from "./subresources/scale";
@@ -118,6 +122,9 @@ export class ClusterObject extends DurableObject<Env> {
         serviceAccountController,
         deploymentController,
         replicaSetController,
+        replicationControllerController,
+        statefulSetController,
+        daemonSetController,
         schedulerController(),
         kubeletController,
         nodeLifecycleController,
@@ -150,6 +157,8 @@ export class ClusterObject extends DurableObject<Env> {
       "pods/log": logAction(this.api, this.store, this.clock, () => this.simulation()),
       "deployments/scale": scaleAction(this.api, deployments),
       "replicasets/scale": scaleAction(this.api, replicaSets),
+      "statefulsets/scale": scaleAction(this.api, statefulSets),
+      "replicationcontrollers/scale": scaleAction(this.api, replicationControllers),
     });
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) this.loop.resync();

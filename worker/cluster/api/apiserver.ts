@@ -276,7 +276,7 @@ export class ApiServer {
           message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((a) => JSON.stringify(a)).join(", ")}}`,
         });
     }
-    if (!opts.trusted) validate(def.schema, obj, def.group, def.kind, name, issues);
+    if (!opts.trusted) validate(def.schema, def.validationView?.(obj) ?? obj, def.group, def.kind, name, issues);
     else if (issues.length) throw errors.invalid(def.group, def.kind, name, issues);
 
     if (def.generation && specChanged(old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
@@ -463,7 +463,7 @@ export class ApiServer {
     const issues: K8sIssue[] = [];
     if (!name) issues.push({ path: ["metadata", "name"], reason: "FieldValueRequired", message: "Required value: name or generateName is required" });
     else for (const e of (def.nameRule ?? dns1123Subdomain)(name)) issues.push({ path: ["metadata", "name"], reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(name)}: ${e}` });
-    validate(def.schema, obj, def.group, def.kind, name, issues);
+    validate(def.schema, def.validationView?.(obj) ?? obj, def.group, def.kind, name, issues);
   }
 
   private admitNamespace(def: ResourceDef, namespace: string, name: string) {

@@ -12,9 +12,9 @@ import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import type { Controller, ControllerContext } from "./loop";
 import { controllerOf, controllerRef } from "./podControl";
+import { HASH_LABEL, sameTemplate, templateHash } from "./revisions";
 
 export const DEPLOYMENT = "deployment";
-export const HASH_LABEL = "pod-template-hash";
 const CHANGE_CAUSE = "kubernetes.io/change-cause";
 const DESIRED = "deployment.kubernetes.io/desired-replicas";
 const MAX = "deployment.kubernetes.io/max-replicas";
@@ -26,39 +26,6 @@ const NOT_COPIED = new Set([REVISION_ANNOTATION, HISTORY, DESIRED, MAX, "kubectl
 function split(key: string): [string, string] {
   const i = key.indexOf("/");
   return [key.slice(0, i), key.slice(i + 1)];
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = canonical((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
-}
-
-/** The template without the pod-template-hash label, for comparing templates. */
-function withoutHash(t: PodTemplateSpecT | undefined): unknown {
-  const c = structuredClone(t ?? {}) as PodTemplateSpecT;
-  if (c.metadata?.labels) {
-    delete c.metadata.labels[HASH_LABEL];
-    if (!Object.keys(c.metadata.labels).length) delete c.metadata.labels;
-  }
-  return canonical(c);
-}
-
-export function sameTemplate(a: PodTemplateSpecT | undefined, b: PodTemplateSpecT | undefined): boolean {
-  return JSON.stringify(withoutHash(a)) === JSON.stringify(withoutHash(b));
-}
-
-/** pod-template-hash: FNV-32a of the template (and collision count), in the API's safe alphabet. */
-export function templateHash(t: PodTemplateSpecT | undefined, collisionCount = 0): string {
-  const text = JSON.stringify(withoutHash(t)) + (collisionCount ? String(collisionCount) : "");
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
-  return [...String(h)].map((ch) => alphabet[ch.charCodeAt(0) % alphabet.length]).join("");
 }
 
 function revisionOf(rs: KObject): number {

@@ -8,6 +8,7 @@ import { recordEvent, refTo } from "../events";
 import type { KObject, ResourceDef } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
 import { replicaSets, type ReplicaSet } from "../resources/replicaset";
+import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import type { Controller, ControllerContext } from "./loop";
 import { availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady } from "./podControl";
@@ -152,4 +153,16 @@ export const replicaSetController = replicatedController({
   template: (o) => (o as ReplicaSet).spec?.template,
   replicas: (o) => (o as ReplicaSet).spec?.replicas ?? 1,
   minReadySeconds: (o) => (o as ReplicaSet).spec?.minReadySeconds ?? 0,
+});
+
+export const replicationControllerController = replicatedController({
+  name: "replicationcontroller",
+  def: replicationControllers,
+  storage: "replicationcontrollers",
+  kind: "ReplicationController",
+  component: "replication-controller",
+  selector: (o) => fromStructured({ matchLabels: (o as ReplicationController).spec?.selector ?? {} }),
+  template: (o) => (o as ReplicationController).spec?.template,
+  replicas: (o) => (o as ReplicationController).spec?.replicas ?? 1,
+  minReadySeconds: (o) => (o as ReplicationController).spec?.minReadySeconds ?? 0,
 });

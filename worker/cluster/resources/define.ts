@@ -99,6 +99,8 @@ export interface ResourceDef<T extends KObject = KObject> {
   prepareUpdate?(obj: T, old: T, ctx: HookContext): void;
   /** For the status subresource: keeps everything but status from the old object. */
   prepareStatusUpdate?(obj: T, old: T): void;
+  /** The object as the schema's checks should see it, when that differs from what is stored. */
+  validationView?(obj: T): T;
   /** Rules that compare with the old object (immutable fields). */
   validateUpdate?(obj: T, old: T, p: Problems): void;
   /** Cleanup inside the delete transaction (release allocations). */

@@ -9,6 +9,11 @@ import { nodes } from "./node";
 import { deployments } from "./deployment";
 import { pods } from "./pod";
 import { replicaSets } from "./replicaset";
+import { statefulSets } from "./statefulset";
+import { daemonSets } from "./daemonset";
+import { controllerRevisions } from "./controllerrevision";
+import { persistentVolumeClaims } from "./persistentvolumeclaim";
+import { replicationControllers } from "./replicationcontroller";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
 import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
@@ -26,9 +31,14 @@ export const KINDS: readonly ResourceDef[] = [
   serviceaccounts,
   events,
   eventsV1,
+  persistentVolumeClaims,
+  replicationControllers,
   leases,
   deployments,
   replicaSets,
+  statefulSets,
+  daemonSets,
+  controllerRevisions,
   podDisruptionBudgets,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,

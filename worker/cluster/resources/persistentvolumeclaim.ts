@@ -1,0 +1,87 @@
+// PersistentVolumeClaim (core/v1): a request for storage. No volume provisioner runs yet, so a
+// claim stays Pending until storage for it exists, as on a cluster without a default class.
+import type { z } from "zod";
+import { list, map, oneOf, opt, quantity, str, struct, time } from "../api/schema/dsl";
+import { age } from "../api/time";
+import { defineKind, type KObject } from "./define";
+import { PersistentVolumeClaimSpec } from "./types/core";
+import { objectSchema } from "./types/meta";
+
+const CORE = "io.k8s.api.core.v1";
+
+export const PersistentVolumeClaimSchema = objectSchema(
+  `${CORE}.PersistentVolumeClaim`,
+  "A user's request for storage, bound to a PersistentVolume that satisfies it.",
+  { group: "", version: "v1", kind: "PersistentVolumeClaim" },
+  {
+    spec: opt(2, PersistentVolumeClaimSpec, "The storage asked for."),
+    status: opt(
+      3,
+      struct(`${CORE}.PersistentVolumeClaimStatus`, "How the claim stands.", {
+        phase: opt(1, oneOf("Pending", "Bound", "Lost"), "Pending, Bound or Lost."),
+        accessModes: opt(2, list(str, { listType: "atomic" }), "Access modes of the bound volume."),
+        capacity: opt(3, map(quantity), "Capacity of the bound volume."),
+        conditions: opt(
+          4,
+          list(
+            struct(`${CORE}.PersistentVolumeClaimCondition`, "One aspect of the claim's state.", {
+              type: opt(1, str, "Condition type."),
+              status: opt(2, str, "True, False or Unknown."),
+              lastProbeTime: opt(3, time, "When last probed."),
+              lastTransitionTime: opt(4, time, "When the status last changed."),
+              reason: opt(5, str, "Machine-readable reason."),
+              message: opt(6, str, "Human-readable details."),
+            }),
+            { key: "type", strategy: "merge", listType: "map", mapKeys: ["type"] },
+          ),
+          "Conditions.",
+        ),
+      }),
+      "How the claim stands.",
+    ),
+  },
+  {
+    check(o, p) {
+      const c = o as PersistentVolumeClaim;
+      if (!c.spec?.accessModes?.length) p.required(["spec", "accessModes"]);
+      if (!c.spec?.resources?.requests?.storage) p.required(["spec", "resources", "requests", "storage"]);
+    },
+  },
+);
+export type PersistentVolumeClaim = z.infer<typeof PersistentVolumeClaimSchema> & KObject;
+
+export const persistentVolumeClaims = defineKind<PersistentVolumeClaim>({
+  group: "",
+  version: "v1",
+  kind: "PersistentVolumeClaim",
+  plural: "persistentvolumeclaims",
+  singular: "persistentvolumeclaim",
+  namespaced: true,
+  shortNames: ["pvc"],
+  schema: PersistentVolumeClaimSchema,
+  subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
+  columns: [
+    { name: "Name", type: "string", format: "name", description: "Name of the claim.", cell: (o) => o.metadata.name ?? "" },
+    { name: "Status", type: "string", description: "Pending, Bound or Lost.", cell: (o) => o.status?.phase ?? "" },
+    { name: "Volume", type: "string", description: "The bound volume.", cell: (o) => o.spec?.volumeName ?? "" },
+    { name: "Capacity", type: "string", description: "Capacity of the bound volume.", cell: (o) => String(o.status?.capacity?.storage ?? "") },
+    { name: "Access Modes", type: "string", description: "Access modes of the bound volume.", cell: (o) => (o.status?.accessModes ?? []).map((m) => ({ ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" })[m] ?? m).join(",") },
+    { name: "StorageClass", type: "string", description: "The claim's storage class.", cell: (o) => o.spec?.storageClassName ?? "<unset>" },
+    { name: "VolumeAttributesClass", type: "string", description: "The claim's volume attributes class.", cell: (o) => o.spec?.volumeAttributesClassName ?? "<unset>" },
+    { name: "Age", type: "string", description: "Time since creation.", cell: (o, c) => age(o.metadata.creationTimestamp, c.now) },
+    { name: "VolumeMode", type: "string", priority: 1, description: "Filesystem or Block.", cell: (o) => o.spec?.volumeMode ?? "" },
+  ],
+  defaults(o) {
+    o.spec ??= {};
+    o.spec.volumeMode ??= "Filesystem";
+  },
+  prepareCreate(o) {
+    o.status = { phase: "Pending" };
+  },
+  prepareUpdate(o, old) {
+    o.status = old.status;
+  },
+  prepareStatusUpdate(o, old) {
+    o.spec = old.spec;
+  },
+});
