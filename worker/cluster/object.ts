@@ -35,6 +35,8 @@ import { garbageCollectorController } from "./controllers/garbageCollector";
 import { replicaSetController, replicationControllerController } from "./controllers/replicaset";
 import { statefulSetController } from "./controllers/statefulset";
 import { daemonSetController } from "./controllers/daemonset";
+import { jobController } from "./controllers/job";
+import { cronJobController } from "./controllers/cronjob";
 import { statefulSets } from "./resources/statefulset";
 import { replicationControllers } from "./resources/replicationcontroller";
 import { deployments } from "./resources/deployment";
@@ -125,6 +127,8 @@ export class ClusterObject extends DurableObject<Env> {
         replicationControllerController,
         statefulSetController,
         daemonSetController,
+        cronJobController,
+        jobController,
         schedulerController(),
         kubeletController,
         nodeLifecycleController,

@@ -55,10 +55,10 @@ export function availableAt(p: Pod, minReadySeconds: number, now: number): numbe
 }
 
 /** Creates a pod from a template, owned by `owner` (generateName "<owner>-"). */
-export function createPod(ctx: ControllerContext, owner: KObject, template: PodTemplateSpecT, extra: { name?: string; labels?: Record<string, string>; hostname?: string; subdomain?: string } = {}): Pod {
+export function createPod(ctx: ControllerContext, owner: KObject, template: PodTemplateSpecT, extra: { name?: string; generateName?: string; labels?: Record<string, string>; hostname?: string; subdomain?: string } = {}): Pod {
   const t = structuredClone(template);
   const metadata: Record<string, unknown> = {
-    ...(extra.name ? { name: extra.name } : { generateName: `${owner.metadata.name}-` }),
+    ...(extra.name ? { name: extra.name } : { generateName: extra.generateName ?? `${owner.metadata.name}-` }),
     labels: { ...(t.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
     ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
     ...(t.metadata?.finalizers ? { finalizers: t.metadata.finalizers } : {}),

@@ -116,6 +116,10 @@ export function envOf(pod: Pod, spec: ContainerT): Record<string, string> {
     else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env[e.name] = pod.metadata.namespace!;
     else if (e.valueFrom?.fieldRef?.fieldPath === "spec.nodeName") env[e.name] = pod.spec?.nodeName ?? "";
     else if (e.valueFrom?.fieldRef?.fieldPath === "status.podIP") env[e.name] = pod.status?.podIP ?? "";
+    else {
+      const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(e.valueFrom?.fieldRef?.fieldPath ?? "");
+      if (m) env[e.name] = (m[1] === "labels" ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]] ?? "";
+    }
   }
   return env;
 }

@@ -14,6 +14,8 @@ import { daemonSets } from "./daemonset";
 import { controllerRevisions } from "./controllerrevision";
 import { persistentVolumeClaims } from "./persistentvolumeclaim";
 import { replicationControllers } from "./replicationcontroller";
+import { jobs } from "./job";
+import { cronJobs } from "./cronjob";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
 import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
@@ -39,6 +41,8 @@ export const KINDS: readonly ResourceDef[] = [
   statefulSets,
   daemonSets,
   controllerRevisions,
+  jobs,
+  cronJobs,
   podDisruptionBudgets,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,
