@@ -1,0 +1,364 @@
+// StatefulSets, DaemonSets, Jobs, CronJobs and ReplicationControllers through real kubectl,
+// and Deployment pods moving off a lost node. The cluster clock is advanced instead of sleeping.
+import { beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { advance, eventually, getJson, kubectl, manage, newCluster, ok, settled, simulate, type TestCluster } from "./helpers";
+
+let c: TestCluster;
+
+beforeAll(async () => {
+  c = await newCluster("work");
+  await simulate(c, { profile: "instant" });
+});
+
+function docs(...objects: unknown[]): string {
+  return objects.map((o) => stringify(o)).join("---\n");
+}
+
+async function podNames(selector: string): Promise<string[]> {
+  return (await getJson(c, ["pods", "-l", selector])).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+}
+
+/** Events about an object in the order they happened. */
+async function eventMessages(name: string, kind: string): Promise<string[]> {
+  const list = await getJson(c, ["events", "--field-selector", `involvedObject.name=${name},involvedObject.kind=${kind}`]);
+  return list.items.sort((a: any, b: any) => (a.eventTime ?? a.firstTimestamp).localeCompare(b.eventTime ?? b.firstTimestamp) || a.metadata.resourceVersion - b.metadata.resourceVersion).map((e: any) => e.message);
+}
+
+const statefulSet = (replicas: number, extra: Record<string, unknown> = {}) =>
+  docs(
+    { apiVersion: "v1", kind: "Service", metadata: { name: "nginx" }, spec: { clusterIP: "None", selector: { app: "nginx" }, ports: [{ port: 80 }] } },
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "web" },
+      spec: {
+        serviceName: "nginx",
+        replicas,
+        selector: { matchLabels: { app: "nginx" } },
+        template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27", volumeMounts: [{ name: "www", mountPath: "/usr/share/nginx/html" }] }] } },
+        volumeClaimTemplates: [{ metadata: { name: "www" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+        ...extra,
+      },
+    },
+  );
+
+describe("statefulsets", () => {
+  it("makes web-0, web-1, web-2 in order with claims and stable hostnames, and removes them in reverse", async () => {
+    // the realistic profile: each pod takes time to start, so the order is visible
+    await simulate(c, { profile: "realistic" });
+    await ok(c, ["apply", "-f", "-"], statefulSet(3));
+    await settled(c);
+    expect(await podNames("app=nginx")).toEqual(["web-0"]);
+    for (let i = 0; i < 6 && (await podNames("app=nginx")).length < 3; i++) {
+      await advance(c, 10);
+      await settled(c);
+    }
+    expect(await podNames("app=nginx")).toEqual(["web-0", "web-1", "web-2"]);
+    await simulate(c, { profile: "instant" });
+    await ok(c, ["rollout", "status", "statefulset/web", "--timeout=30s"]);
+    const created = (await eventMessages("web", "StatefulSet")).filter((m) => m.startsWith("create Pod"));
+    expect(created).toEqual(["create Pod web-0 in StatefulSet web successful", "create Pod web-1 in StatefulSet web successful", "create Pod web-2 in StatefulSet web successful"]);
+    const pod = await getJson(c, ["pod", "web-1"]);
+    expect(pod.spec).toMatchObject({ hostname: "web-1", subdomain: "nginx" });
+    expect(pod.metadata.labels).toMatchObject({ "statefulset.kubernetes.io/pod-name": "web-1", "apps.kubernetes.io/pod-index": "1" });
+    expect(pod.spec.volumes.find((v: any) => v.name === "www").persistentVolumeClaim.claimName).toBe("www-web-1");
+    const pvcs = await ok(c, ["get", "pvc", "--no-headers"]);
+    expect(pvcs).toMatch(/^www-web-0\s+Pending/m);
+    expect(pvcs).toMatch(/^www-web-2\s+Pending/m);
+    expect(await ok(c, ["get", "sts", "web", "--no-headers"])).toMatch(/^web\s+3\/3\s/);
+
+    await ok(c, ["scale", "statefulset/web", "--replicas=0"]);
+    await eventually(async () => (await podNames("app=nginx")).length === 0);
+    const deleted = (await eventMessages("web", "StatefulSet")).filter((m) => m.startsWith("delete Pod"));
+    expect(deleted).toEqual(["delete Pod web-2 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web successful", "delete Pod web-0 in StatefulSet web successful"]);
+    // the claims stay (whenScaled: Retain)
+    expect((await getJson(c, ["pvc"])).items.map((p: any) => p.metadata.name).sort()).toEqual(["www-web-0", "www-web-1", "www-web-2"]);
+  });
+
+  it("rolls out a new template from the highest ordinal, honours the partition, and keeps ControllerRevisions", async () => {
+    await ok(c, ["scale", "statefulset/web", "--replicas=3"]);
+    await ok(c, ["rollout", "status", "statefulset/web", "--timeout=30s"]);
+    await ok(c, ["patch", "statefulset", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}}}}']);
+    await ok(c, ["set", "image", "statefulset/web", "nginx=nginx:1.26"]);
+    await settled(c);
+    const images = async () => Promise.all([0, 1, 2].map(async (i) => (await getJson(c, ["pod", `web-${i}`])).spec.containers[0].image));
+    await eventually(async () => (await images()).join() === "nginx:1.27,nginx:1.27,nginx:1.26");
+    const sts = await getJson(c, ["sts", "web"]);
+    expect(sts.status.updatedReplicas).toBe(1);
+    expect(sts.status.currentRevision).not.toBe(sts.status.updateRevision);
+    await ok(c, ["patch", "statefulset", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}']);
+    await ok(c, ["rollout", "status", "statefulset/web", "--timeout=30s"]);
+    await eventually(async () => (await images()).every((i) => i === "nginx:1.26"));
+    await settled(c);
+    const done = await getJson(c, ["sts", "web"]);
+    expect(done.status.currentRevision).toBe(done.status.updateRevision);
+    const revs = await ok(c, ["get", "controllerrevisions", "--no-headers"]);
+    expect(revs).toMatch(/statefulset\.apps\/web\s+1\s/);
+    expect(revs).toMatch(/statefulset\.apps\/web\s+2\s/);
+    expect(await ok(c, ["rollout", "history", "statefulset/web"])).toMatch(/1\s+<none>\n2\s+<none>/);
+    await ok(c, ["delete", "statefulset", "web"]);
+    await eventually(async () => (await podNames("app=nginx")).length === 0);
+  });
+
+  it("rejects a change to a field that cannot change", async () => {
+    await ok(c, ["apply", "-f", "-"], statefulSet(1));
+    const r = await kubectl(c, ["patch", "statefulset", "web", "-p", '{"spec":{"serviceName":"other"}}']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("updates to statefulset spec for fields other than");
+    await ok(c, ["delete", "statefulset", "web"]);
+  });
+});
+
+describe("daemonsets", () => {
+  const ds = (tolerate: boolean) => ({
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: tolerate ? "everywhere" : "agent" },
+    spec: {
+      selector: { matchLabels: { app: tolerate ? "everywhere" : "agent" } },
+      template: {
+        metadata: { labels: { app: tolerate ? "everywhere" : "agent" } },
+        spec: {
+          containers: [{ name: "a", image: "busybox:1.36", command: ["sleep", "3600"] }],
+          ...(tolerate ? { tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] } : {}),
+        },
+      },
+    },
+  });
+
+  it("runs on every worker, on the control plane only when it tolerates the taint, and follows nodes", async () => {
+    await ok(c, ["apply", "-f", "-"], docs(ds(false), ds(true)));
+    await settled(c);
+    const nodesOf = async (app: string) => (await getJson(c, ["pods", "-l", `app=${app}`])).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.spec.nodeName).sort();
+    expect(await nodesOf("agent")).toEqual([`${c.name}-worker`, `${c.name}-worker2`]);
+    expect(await nodesOf("everywhere")).toEqual([`${c.name}-control-plane`, `${c.name}-worker`, `${c.name}-worker2`]);
+    expect(await ok(c, ["get", "ds", "agent", "--no-headers"])).toMatch(/^agent\s+2\s+2\s+2\s+2\s+2\s+<none>\s/);
+    const pod = (await getJson(c, ["pods", "-l", "app=agent"])).items[0];
+    expect(pod.spec.tolerations.map((t: any) => t.key)).toEqual(expect.arrayContaining(["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]));
+
+    // a node joins: it gets a pod; it leaves: the pod goes
+    const joined = await manage("POST", c, "/nodes", { role: "worker" });
+    expect(joined.status).toBe(201);
+    const name = joined.json.name;
+    await settled(c);
+    await eventually(async () => (await nodesOf("agent")).includes(name));
+    expect((await getJson(c, ["ds", "agent"])).status.desiredNumberScheduled).toBe(3);
+    await manage("DELETE", c, `/nodes/${name}`);
+    await settled(c);
+    await eventually(async () => !(await nodesOf("agent")).includes(name));
+    await eventually(async () => (await getJson(c, ["ds", "agent"])).status.desiredNumberScheduled === 2);
+  });
+
+  it("rolls out a new template node by node", async () => {
+    await ok(c, ["set", "image", "daemonset/agent", "a=busybox:1.35"]);
+    for (let i = 0; i < 5; i++) {
+      await settled(c);
+      await advance(c, 31); // busybox ignores SIGTERM: each old pod takes its 30 s grace period
+    }
+    await ok(c, ["rollout", "status", "daemonset/agent", "--timeout=30s"]);
+    const images = (await getJson(c, ["pods", "-l", "app=agent"])).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.spec.containers[0].image);
+    expect(images).toEqual(["busybox:1.35", "busybox:1.35"]);
+    expect(await ok(c, ["get", "controllerrevisions", "-l", "app=agent", "--no-headers"])).toMatch(/daemonset\.apps\/agent\s+2\s/);
+  });
+});
+
+describe("jobs", () => {
+  const job = (name: string, spec: Record<string, unknown>, command: string[]) =>
+    stringify({ apiVersion: "batch/v1", kind: "Job", metadata: { name }, spec: { ...spec, template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox:1.36", command }] } } } });
+
+  it("completes 5 completions 2 at a time", async () => {
+    await ok(c, ["apply", "-f", "-"], job("five", { completions: 5, parallelism: 2 }, ["sh", "-c", "echo working; sleep 5"]));
+    await settled(c);
+    const active = (await getJson(c, ["job", "five"])).status.active;
+    expect(active).toBe(2);
+    let maxActive = active;
+    for (let i = 0; i < 6; i++) {
+      await advance(c, 6);
+      await settled(c);
+      maxActive = Math.max(maxActive, (await getJson(c, ["job", "five"])).status.active ?? 0);
+    }
+    expect(maxActive).toBe(2);
+    await ok(c, ["wait", "--for=condition=complete", "job/five", "--timeout=20s"]);
+    const j = await getJson(c, ["job", "five"]);
+    expect(j.status).toMatchObject({ succeeded: 5, ready: 0 });
+    expect(j.status.completionTime).toBeTruthy();
+    expect(await ok(c, ["get", "job", "five", "--no-headers"])).toMatch(/^five\s+Complete\s+5\/5\s/);
+    expect(await podNames(`job-name=five`)).toHaveLength(5);
+    expect(await ok(c, ["logs", "job/five"])).toContain("working");
+  });
+
+  it("stops a failing Job at its backoffLimit with the Failed condition, backing off between tries", async () => {
+    await ok(c, ["apply", "-f", "-"], job("broken", { backoffLimit: 2 }, ["sh", "-c", "exit 1"]));
+    await settled(c);
+    expect((await getJson(c, ["job", "broken"])).status.failed).toBe(1);
+    // the second try waits 10 s, the third 20 s
+    await advance(c, 5);
+    await settled(c);
+    expect((await getJson(c, ["job", "broken"])).status.failed).toBe(1);
+    await advance(c, 6);
+    await settled(c);
+    expect((await getJson(c, ["job", "broken"])).status.failed).toBe(2);
+    await advance(c, 21);
+    await settled(c);
+    const j = await getJson(c, ["job", "broken"]);
+    expect(j.status.failed).toBe(3);
+    expect(j.status.conditions.find((x: any) => x.type === "Failed")).toMatchObject({ status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" });
+    await ok(c, ["wait", "--for=condition=failed", "job/broken", "--timeout=10s"]);
+    expect(await ok(c, ["get", "job", "broken", "--no-headers"])).toMatch(/^broken\s+Failed\s+0\/1\s/);
+    await advance(c, 600);
+    await settled(c);
+    expect((await getJson(c, ["job", "broken"])).status.failed).toBe(3);
+  });
+
+  it("runs Indexed Jobs, fails by podFailurePolicy, deadlines, suspends, and cleans up after ttlSecondsAfterFinished", async () => {
+    await ok(c, ["apply", "-f", "-"], job("idx", { completions: 3, parallelism: 3, completionMode: "Indexed" }, ["sh", "-c", "echo index $JOB_COMPLETION_INDEX"]));
+    await ok(c, ["wait", "--for=condition=complete", "job/idx", "--timeout=20s"]);
+    expect((await getJson(c, ["job", "idx"])).status.completedIndexes).toBe("0-2");
+    const idxPods = (await getJson(c, ["pods", "-l", "job-name=idx"])).items;
+    expect(idxPods.map((p: any) => p.metadata.annotations["batch.kubernetes.io/job-completion-index"]).sort()).toEqual(["0", "1", "2"]);
+    const one = idxPods.find((p: any) => p.metadata.annotations["batch.kubernetes.io/job-completion-index"] === "1");
+    expect(one.spec.hostname).toBe("idx-1");
+    expect(await ok(c, ["logs", one.metadata.name])).toContain("index 1");
+
+    await ok(c, ["apply", "-f", "-"], job("policy", { backoffLimit: 6, podFailurePolicy: { rules: [{ action: "FailJob", onExitCodes: { containerName: "main", operator: "In", values: [42] } }] } }, ["sh", "-c", "exit 42"]));
+    await ok(c, ["wait", "--for=condition=failed", "job/policy", "--timeout=20s"]);
+    const failed = (await getJson(c, ["job", "policy"])).status.conditions.find((x: any) => x.type === "Failed");
+    expect(failed.reason).toBe("PodFailurePolicy");
+    expect(failed.message).toMatch(/^Container main for pod default\/policy-\w+ failed with exit code 42 matching FailJob rule at index 0$/);
+
+    await ok(c, ["apply", "-f", "-"], job("slow", { activeDeadlineSeconds: 30 }, ["sleep", "3600"]));
+    await settled(c);
+    await advance(c, 31);
+    await settled(c);
+    expect((await getJson(c, ["job", "slow"])).status.conditions.find((x: any) => x.type === "Failed")).toMatchObject({ reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" });
+
+    await ok(c, ["apply", "-f", "-"], job("later", { suspend: true }, ["sh", "-c", "echo hi"]));
+    await settled(c);
+    expect(await podNames("job-name=later")).toEqual([]);
+    expect((await getJson(c, ["job", "later"])).status.conditions[0]).toMatchObject({ type: "Suspended", status: "True" });
+    expect(await ok(c, ["get", "job", "later", "--no-headers"])).toMatch(/^later\s+Suspended\s/);
+    await ok(c, ["patch", "job", "later", "-p", '{"spec":{"suspend":false}}']);
+    await ok(c, ["wait", "--for=condition=complete", "job/later", "--timeout=20s"]);
+
+    await ok(c, ["apply", "-f", "-"], job("shortlived", { ttlSecondsAfterFinished: 60 }, ["sh", "-c", "echo bye"]));
+    await ok(c, ["wait", "--for=condition=complete", "job/shortlived", "--timeout=20s"]);
+    await advance(c, 61);
+    await eventually(async () => (await kubectl(c, ["get", "job", "shortlived"])).code !== 0);
+    await eventually(async () => (await podNames("job-name=shortlived")).length === 0);
+
+    const bad = await kubectl(c, ["apply", "-f", "-"], { input: stringify({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "always" }, spec: { template: { spec: { containers: [{ name: "m", image: "busybox" }] } } } }) });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"');
+  });
+});
+
+describe("cronjobs", () => {
+  it("makes a Job each cluster minute, keeps its history limits, and creates a Job from it by hand", async () => {
+    await ok(c, ["create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=*/1 * * * *", "--", "sh", "-c", "echo tick"]);
+    await settled(c);
+    expect((await getJson(c, ["jobs", "-l", "!job-name"])).items.filter((j: any) => j.metadata.name.startsWith("tick-"))).toHaveLength(0);
+    const jobsOf = async () => (await getJson(c, ["jobs"])).items.filter((j: any) => j.metadata.ownerReferences?.[0]?.name === "tick" && !j.metadata.deletionTimestamp);
+    for (let i = 1; i <= 3; i++) {
+      await advance(c, 60);
+      await settled(c);
+      expect((await jobsOf()).length).toBe(i);
+    }
+    const names = (await jobsOf()).map((j: any) => j.metadata.name);
+    for (const n of names) expect(n).toMatch(/^tick-\d{8}$/);
+    // successfulJobsHistoryLimit (3) keeps the three newest
+    await advance(c, 120);
+    await settled(c);
+    const kept = (await jobsOf()).map((j: any) => j.metadata.name).sort();
+    expect(kept).toHaveLength(3);
+    expect(kept).not.toContain(names.sort()[0]);
+    const cj = await getJson(c, ["cronjob", "tick"]);
+    expect(cj.status.lastScheduleTime).toBeTruthy();
+    expect(cj.status.lastSuccessfulTime).toBeTruthy();
+    const scheduled = Date.parse((await jobsOf()).sort((a: any, b: any) => a.metadata.name.localeCompare(b.metadata.name)).at(-1).metadata.annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]);
+    expect(scheduled % 60_000).toBe(0);
+
+    await ok(c, ["create", "job", "by-hand", "--from=cronjob/tick"]);
+    const manual = await getJson(c, ["job", "by-hand"]);
+    expect(manual.metadata.annotations["cronjob.kubernetes.io/instantiate"]).toBe("manual");
+    await ok(c, ["wait", "--for=condition=complete", "job/by-hand", "--timeout=20s"]);
+    await ok(c, ["patch", "cronjob", "tick", "-p", '{"spec":{"suspend":true}}']);
+  });
+
+  it("honours concurrencyPolicy Forbid and Replace", async () => {
+    for (const policy of ["Forbid", "Replace"]) {
+      const name = policy.toLowerCase();
+      await ok(c, ["apply", "-f", "-"], stringify({
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        metadata: { name },
+        spec: { schedule: "*/1 * * * *", concurrencyPolicy: policy, jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "m", image: "busybox:1.36", command: ["sleep", "3600"] }] } } } } },
+      }));
+    }
+    const jobsOf = async (owner: string) => (await getJson(c, ["jobs"])).items.filter((j: any) => j.metadata.ownerReferences?.[0]?.name === owner && !j.metadata.deletionTimestamp).map((j: any) => j.metadata.name);
+    await advance(c, 60);
+    await settled(c);
+    const firstForbid = await jobsOf("forbid");
+    const firstReplace = await jobsOf("replace");
+    expect(firstForbid).toHaveLength(1);
+    expect(firstReplace).toHaveLength(1);
+    await advance(c, 60);
+    await settled(c);
+    // Forbid: the running Job stays and no other starts; Replace: the running one is replaced
+    expect(await jobsOf("forbid")).toEqual(firstForbid);
+    const replaced = await jobsOf("replace");
+    expect(replaced).toHaveLength(1);
+    expect(replaced[0]).not.toBe(firstReplace[0]);
+    expect((await getJson(c, ["cronjob", "forbid"])).status.active).toHaveLength(1);
+    expect(await eventMessages("replace", "CronJob")).toContain(`Deleted job ${firstReplace[0]}`);
+    for (const n of ["forbid", "replace"]) await ok(c, ["delete", "cronjob", n]);
+  });
+
+  it("rejects a bad schedule and a bad time zone", async () => {
+    const bad = await kubectl(c, ["create", "cronjob", "bad", "--image=busybox", "--schedule=61 * * * *"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("spec.schedule: Invalid value");
+    const tz = await kubectl(c, ["apply", "-f", "-"], {
+      input: stringify({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "tz" }, spec: { schedule: "0 9 * * *", timeZone: "Mars/Olympus", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "m", image: "busybox" }] } } } } } }),
+    });
+    expect(tz.code).not.toBe(0);
+    expect(tz.stderr).toContain("unknown time zone Mars/Olympus");
+    expect((await kubectl(c, ["get", "cronjob", "bad"])).code).not.toBe(0);
+  });
+});
+
+describe("replication controllers", () => {
+  it("keeps its replicas and scales", async () => {
+    await ok(c, ["apply", "-f", "-"], stringify({ apiVersion: "v1", kind: "ReplicationController", metadata: { name: "old" }, spec: { replicas: 2, template: { metadata: { labels: { app: "old" } }, spec: { containers: [{ name: "c", image: "nginx:1.27" }] } } } }));
+    await eventually(async () => (await podNames("app=old")).length === 2);
+    expect((await getJson(c, ["rc", "old"])).spec.selector).toEqual({ app: "old" });
+    await ok(c, ["scale", "rc/old", "--replicas=3"]);
+    await eventually(async () => (await podNames("app=old")).length === 3);
+    await ok(c, ["delete", "rc", "old"]);
+    await eventually(async () => (await podNames("app=old")).length === 0);
+  });
+});
+
+describe("self-healing", () => {
+  it("moves a Deployment's pods off a stopped worker after the eviction timeout", async () => {
+    const d = await newCluster("heal");
+    await simulate(d, { profile: "instant" });
+    await ok(d, ["create", "deployment", "web", "--image=nginx:1.27", "--replicas=4"]);
+    await ok(d, ["rollout", "status", "deployment/web", "--timeout=30s"]);
+    const lost = `${d.name}-worker`;
+    const on = async (node: string) => (await getJson(d, ["pods", "-l", "app=web"])).items.filter((p: any) => p.spec.nodeName === node && !p.metadata.deletionTimestamp).length;
+    expect(await on(lost)).toBeGreaterThan(0);
+    await manage("POST", d, `/nodes/${lost}/stop`);
+    await advance(d, 45);
+    await settled(d);
+    expect(await ok(d, ["get", "node", lost, "--no-headers"])).toMatch(/NotReady/);
+    // the pods keep their place until their 300 s toleration runs out
+    expect(await on(lost)).toBeGreaterThan(0);
+    await advance(d, 300);
+    await settled(d);
+    await eventually(async () => (await on(`${d.name}-worker2`)) === 4);
+    expect(await on(lost)).toBe(0);
+    const deploy = await getJson(d, ["deployment", "web"]);
+    expect(deploy.status.availableReplicas).toBe(4);
+  });
+});
