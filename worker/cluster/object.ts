@@ -187,11 +187,16 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Asks for the alarm at a real time, unless an earlier one is already set. */
   private wake(realTime: number): void {
+    // Always strictly in the future: an alarm set inside the alarm handler for the very
+    // millisecond that handler was scheduled for is cleared by the runtime when it returns.
+    realTime = Math.max(Math.ceil(realTime), Date.now() + 1);
     if (this.running) {
       this.wakeDuringRun = this.wakeDuringRun === null ? realTime : Math.min(this.wakeDuringRun, realTime);
       return;
     }
-    if (this.alarmAt !== null && this.alarmAt <= realTime) return;
+    // An alarm still to come, and no later than this one, already covers it. One that should
+    // have fired by now is not trusted: it is set again.
+    if (this.alarmAt !== null && this.alarmAt <= realTime && this.alarmAt >= Date.now()) return;
     this.alarmAt = realTime;
     void this.ctx.storage.setAlarm(realTime);
   }
@@ -361,10 +366,9 @@ export class ClusterObject extends DurableObject<Env> {
     }
     const next = this.loop.nextTimer();
     const at = next === null ? null : this.clock.realTimeOf(next);
-    if (at === this.alarmAt) return;
-    this.alarmAt = at;
+    this.alarmAt = null;
     if (at === null) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(at);
+    else this.wake(at);
   }
 }
 
