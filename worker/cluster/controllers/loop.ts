@@ -39,6 +39,8 @@ export interface Controller {
 /** Retry delays for failing reconciles: 1 s doubling to 5 min (cluster time). */
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
+/** Real milliseconds of reconciling between yields to waiting requests. */
+const YIELD_EVERY_MS = 50;
 
 export class ControlLoop {
   private readonly queues = new Map<string, Set<string>>();
@@ -121,8 +123,9 @@ export class ControlLoop {
    * One alarm's worth of work: due timers onto the queues, then drain the queues (until the
    * budget runs out). Returns when the next alarm should be, in real time, or null for none.
    */
-  async run(budgetMs = 10_000): Promise<number | null> {
+  async run(budgetMs = 2_000): Promise<number | null> {
     const started = Date.now();
+    let slice = started;
     this.fireDueTimers();
     for (;;) {
       let worked = false;
@@ -130,6 +133,12 @@ export class ControlLoop {
         const q = this.queues.get(c.name)!;
         while (q.size) {
           if (Date.now() - started > budgetMs) return Date.now();
+          // Let requests in between slices of work: a long reconcile burst (a rollout of
+          // thousands of pods) must not hold kubectl's requests for the whole budget.
+          if (Date.now() - slice > YIELD_EVERY_MS) {
+            await new Promise((r) => setTimeout(r, 0));
+            slice = Date.now();
+          }
           const key = q.values().next().value as string;
           q.delete(key);
           worked = true;
