@@ -8,8 +8,9 @@ import { freePort, startService, stopService } from "../scripts/service.mjs";
 import { client } from "./lib.mjs";
 import api from "./api.mjs";
 import scheduling from "./scheduling.mjs";
+import deployment from "./deployment.mjs";
 
-const suites = { api, scheduling };
+const suites = { api, scheduling, deployment };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 

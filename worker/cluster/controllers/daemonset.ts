@@ -12,7 +12,7 @@ import type { PodTemplateSpecT, TaintT, TolerationT } from "../resources/types/c
 import { termMatches, untolerated, type NodeSelectorTermT } from "../scheduler/match";
 import type { NodeInfo } from "../scheduler/snapshot";
 import type { Controller, ControllerContext } from "./loop";
-import { availableAt, controllerOf, createPod, isAvailable, isReady } from "./podControl";
+import { availableAt, controllerOf, createPod, isAvailable, isReady, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 
 export const DAEMONSET = "daemonset";
@@ -114,7 +114,7 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
 
   const nodes = [...ctx.api.scanStored<Node>("nodes", "")];
   const byNode = new Map<string, Pod[]>();
-  for (const p of ctx.api.scanStored<Pod>("pods", ns)) {
+  for (const p of podsOf(ctx, ns, ds.metadata.uid!)) {
     if (controllerOf(p)?.uid !== ds.metadata.uid) continue;
     const node = targetNode(p) ?? "";
     if (!byNode.has(node)) byNode.set(node, []);
@@ -238,7 +238,7 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
 
 function byNodeNow(ctx: ControllerContext, ds: DaemonSet, ns: string): Map<string, Pod[]> {
   const out = new Map<string, Pod[]>();
-  for (const p of ctx.api.scanStored<Pod>("pods", ns)) {
+  for (const p of podsOf(ctx, ns, ds.metadata.uid!)) {
     if (controllerOf(p)?.uid !== ds.metadata.uid) continue;
     const node = targetNode(p) ?? "";
     if (!out.has(node)) out.set(node, []);

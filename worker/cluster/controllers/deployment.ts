@@ -96,6 +96,9 @@ function scaleRs(ctx: ControllerContext, d: Deployment, rs: ReplicaSet, replicas
   const annotations = { ...(rs.metadata.annotations ?? {}), [DESIRED]: String(d.spec?.replicas ?? 1), [MAX]: String((d.spec?.replicas ?? 1) + surge) };
   if (from === replicas && rs.metadata.annotations?.[DESIRED] === annotations[DESIRED] && rs.metadata.annotations?.[MAX] === annotations[MAX]) return rs;
   const updated = ctx.api.update(replicaSets, rs.metadata.namespace!, rs.metadata.name!, { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas } }, { trusted: true }).object as ReplicaSet;
+  // The caller's copy follows, so a second write in the same sync carries the new resourceVersion.
+  rs.metadata = updated.metadata;
+  rs.spec = updated.spec;
   if (from !== replicas)
     recordEvent(ctx.api, { regarding: refTo(d), type: "Normal", reason: "ScalingReplicaSet", message: `Scaled ${replicas > from ? "up" : "down"} replica set ${rs.metadata.name} from ${from} to ${replicas}`, component: COMPONENT, at: now });
   return updated;
@@ -194,7 +197,6 @@ function sync(ctx: ControllerContext, d: Deployment) {
           if (unhealthy <= 0) continue;
           const down = Math.min(unhealthy, maxScaleDown);
           scaleRs(ctx, d, rs, spec(rs) - down, now);
-          rs.spec = { ...rs.spec, replicas: spec(rs) - down };
           maxScaleDown -= down;
         }
         // then available ones, keeping minAvailable
@@ -205,7 +207,6 @@ function sync(ctx: ControllerContext, d: Deployment) {
           if (spec(rs) === 0) continue;
           const down = Math.min(spec(rs), budget);
           scaleRs(ctx, d, rs, spec(rs) - down, now);
-          rs.spec = { ...rs.spec, replicas: spec(rs) - down };
           budget -= down;
         }
       }
@@ -276,6 +277,9 @@ function writeStatus(ctx: ControllerContext, d: Deployment, all: ReplicaSet[], n
     const p = conditions.find((c) => c.type === "Progressing");
     if (p?.status === "True" && p.reason !== "NewReplicaSetAvailable") ctx.schedule(DEPLOYMENT, `${ns}/${d.metadata.name}`, (parseTime(p.lastUpdateTime ?? "") ?? now) + deadline);
   }
+  // Nothing left to time: a settled Deployment keeps no timer (an idle cluster has no alarm).
+  const progressing = conditions.find((c) => c.type === "Progressing");
+  if (!progressing || progressing.status !== "True" || progressing.reason === "NewReplicaSetAvailable") ctx.cancel(DEPLOYMENT, `${ns}/${d.metadata.name}`);
   if (changedOrder(conditions)) conditions = sortConditions(conditions);
   const status: Record<string, unknown> = {
     ...d.status,

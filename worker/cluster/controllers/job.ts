@@ -11,7 +11,7 @@ import type { KObject } from "../resources/define";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { pods, type Pod } from "../resources/pod";
 import type { Controller, ControllerContext } from "./loop";
-import { controllerOf, createPod, isReady } from "./podControl";
+import { controllerOf, createPod, isReady, podsOf } from "./podControl";
 
 export const JOB = "job";
 const COMPONENT = "job-controller";
@@ -151,7 +151,7 @@ function sync(ctx: ControllerContext, job: Job) {
   const key = `${ns}/${name}`;
 
   const mine: Pod[] = [];
-  for (const p of ctx.api.scanStored<Pod>("pods", ns)) if (controllerOf(p)?.uid === job.metadata.uid) mine.push(p);
+  for (const p of podsOf(ctx, ns, job.metadata.uid!)) mine.push(p);
 
   let succeeded = job.status?.succeeded ?? 0;
   let failed = job.status?.failed ?? 0;

@@ -11,7 +11,7 @@ import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import type { Controller, ControllerContext } from "./loop";
-import { availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady } from "./podControl";
+import { availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady, podsOf } from "./podControl";
 
 /** Pods created or deleted in one reconcile at most (kube-controller-manager's burstReplicas). */
 const BURST = 500;
@@ -73,7 +73,7 @@ function sync(ctx: ControllerContext, k: ReplicatedKind, owner: KObject) {
   const selector = k.selector(owner);
   const now = ctx.clock.now();
   const owned: Pod[] = [];
-  for (const p of ctx.api.scanStored<Pod>("pods", ns)) {
+  for (const p of podsOf(ctx, ns, uid, { orphans: true })) {
     const ref = controllerOf(p);
     const matches = selector.length > 0 && matchesLabels(selector, p.metadata.labels);
     if (ref?.uid === uid) {

@@ -11,7 +11,7 @@ import { pods, type Pod } from "../resources/pod";
 import { statefulSets, type StatefulSet } from "../resources/statefulset";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import type { Controller, ControllerContext } from "./loop";
-import { availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady } from "./podControl";
+import { availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision, templateOfRevision } from "./revisions";
 
 export const STATEFULSET = "statefulset";
@@ -126,7 +126,7 @@ function sync(ctx: ControllerContext, set: StatefulSet) {
 
   const owned = new Map<number, Pod>();
   const condemned: Pod[] = [];
-  for (const p of ctx.api.scanStored<Pod>("pods", ns)) {
+  for (const p of podsOf(ctx, ns, set.metadata.uid!)) {
     if (controllerOf(p)?.uid !== set.metadata.uid) continue;
     const ord = ordinalOf(setName, p.metadata.name!);
     if (ord === null) continue;
