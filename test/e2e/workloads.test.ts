@@ -362,3 +362,65 @@ describe("self-healing", () => {
     expect(deploy.status.availableReplicas).toBe(4);
   });
 });
+
+describe("autoscaling", () => {
+  it("serves kubectl top from simulated use and scales a Deployment with an HPA as load comes and goes", async () => {
+    const h = await newCluster("hpa");
+    await simulate(h, { profile: "instant" });
+    await ok(h, ["create", "deployment", "php", "--image=nginx:1.27"]);
+    await ok(h, ["set", "resources", "deployment/php", "--requests=cpu=200m"]);
+    await ok(h, ["expose", "deployment", "php", "--port=80"]);
+    await ok(h, ["run", "hog", "--image=polinux/stress", "--", "stress", "--cpu", "1"]);
+    await ok(h, ["rollout", "status", "deployment/php", "--timeout=30s"]);
+    await settled(h);
+    const top = await ok(h, ["top", "pods", "--no-headers"]);
+    expect(top).toMatch(/^hog\s+1001m\s+1Mi/m);
+    expect(top).toMatch(/^php-\S+\s+1m\s+8Mi/m);
+    const nodes = await ok(h, ["top", "nodes", "--no-headers"]);
+    expect(nodes).toMatch(new RegExp(`^${h.name}-control-plane\\s+180m\\s+4%`, "m"));
+
+    expect(await ok(h, ["autoscale", "deployment", "php", "--cpu-percent=50", "--min=1", "--max=10"])).toContain("autoscaled");
+    await settled(h);
+    expect(await ok(h, ["get", "hpa", "php", "--no-headers"])).toMatch(/^php\s+Deployment\/php\s+cpu: 1%\/50%\s+1\s+10\s+1\s/);
+    // load arrives through the Service: 1 core in all, shared by the ready pods behind it
+    await ok(h, ["annotate", "service", "php", "sim.kubedo.dev/cpu-load=1000m"]);
+    await settled(h);
+    // the first step is bounded by the scale-up policy (double, or +4 pods, per 15 s)
+    expect((await getJson(h, ["deployment", "php"])).spec.replicas).toBe(5);
+    await advance(h, 15);
+    await settled(h);
+    expect((await getJson(h, ["deployment", "php"])).spec.replicas).toBe(10);
+    await ok(h, ["rollout", "status", "deployment/php", "--timeout=30s"]);
+    await settled(h);
+    const hpa = await getJson(h, ["hpa", "php"]);
+    expect(hpa.status).toMatchObject({ currentReplicas: 10, desiredReplicas: 10 });
+    expect(hpa.status.currentMetrics[0].resource).toMatchObject({ name: "cpu", current: { averageUtilization: 51 } });
+    expect(hpa.status.conditions.find((c: any) => c.type === "ScalingLimited")).toMatchObject({ status: "False", reason: "DesiredWithinRange" });
+
+    // the load goes: scale-down waits for the 300 s stabilization window
+    await ok(h, ["annotate", "service", "php", "sim.kubedo.dev/cpu-load-"]);
+    await settled(h);
+    await advance(h, 200);
+    await settled(h);
+    expect((await getJson(h, ["deployment", "php"])).spec.replicas).toBe(10);
+    await advance(h, 101);
+    await settled(h);
+    expect((await getJson(h, ["deployment", "php"])).spec.replicas).toBe(1);
+    const events = (await getJson(h, ["events", "--field-selector", "involvedObject.name=php,reason=SuccessfulRescale"])).items.map((e: any) => e.message);
+    expect(events).toEqual(expect.arrayContaining(["New size: 5; reason: cpu resource utilization (percentage of request) above target", "New size: 1; reason: All metrics below target"]));
+    // autoscaling/v1 sees the same object
+    const v1 = JSON.parse(await ok(h, ["get", "horizontalpodautoscalers.v1.autoscaling", "php", "-o", "json"]));
+    expect(v1).toMatchObject({ apiVersion: "autoscaling/v1", spec: { targetCPUUtilizationPercentage: 50, maxReplicas: 10 } });
+  });
+
+  it("reports a missing CPU request instead of scaling", async () => {
+    await ok(c, ["create", "deployment", "noreq", "--image=nginx:1.27"]);
+    await ok(c, ["autoscale", "deployment", "noreq", "--cpu-percent=50", "--max=3"]);
+    await settled(c);
+    const hpa = await getJson(c, ["hpa", "noreq"]);
+    expect(hpa.status.conditions.find((x: any) => x.type === "ScalingActive")).toMatchObject({ status: "False", reason: "FailedGetResourceMetric" });
+    expect(hpa.status.conditions.find((x: any) => x.type === "ScalingActive").message).toContain("missing request for cpu in container nginx of Pod noreq-");
+    const bad = await kubectl(c, ["autoscale", "deployment", "noreq", "--name=bad", "--min=5", "--max=2"]);
+    expect(bad.code).not.toBe(0);
+  });
+});

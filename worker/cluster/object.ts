@@ -37,6 +37,7 @@ import { statefulSetController } from "./controllers/statefulset";
 import { daemonSetController } from "./controllers/daemonset";
 import { jobController } from "./controllers/job";
 import { cronJobController } from "./controllers/cronjob";
+import { horizontalPodAutoscalerController } from "./controllers/horizontalPodAutoscaler";
 import { statefulSets } from "./resources/statefulset";
 import { replicationControllers } from "./resources/replicationcontroller";
 import { deployments } from "./resources/deployment";
@@ -117,6 +118,7 @@ export class ClusterObject extends DurableObject<Env> {
         return stopped === null ? Infinity : lastHeartbeat(stopped);
       },
     });
+    this.api.computeFrom = { simulation: () => this.simulation() };
     this.hub = new WatchHub();
     this.loop = new ControlLoop(
       [
@@ -128,6 +130,7 @@ export class ClusterObject extends DurableObject<Env> {
         statefulSetController,
         daemonSetController,
         cronJobController,
+        horizontalPodAutoscalerController(),
         jobController,
         schedulerController(),
         kubeletController,

@@ -5,7 +5,7 @@
 import type { Identity } from "../../auth/identity";
 import { LIMITS } from "../../limits";
 import type { Clock } from "../clock";
-import { apiVersionOf, storageOf, type ClusterSettings, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
+import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
 import { storageKind } from "../resources/registry";
 import { SqlAllocations } from "../store/allocations";
 import type { Store } from "../store/store";
@@ -91,7 +91,20 @@ export class ApiServer {
   // -------------------------------------------------------------------------------------------
   // Reads
 
+  /** Where computed kinds (metrics) read from; set by the cluster object. */
+  computeFrom: Omit<ComputeContext, "now" | "scan"> | null = null;
+
+  private *computedItems(def: ResourceDef, namespace: string | null): Generator<KObject> {
+    if (!def.computed || !this.computeFrom) return;
+    const ctx: ComputeContext = { ...this.computeFrom, now: this.clock.now(), scan: (storage, ns) => this.scanStored(storage, ns) };
+    yield* def.computed(ctx, def.namespaced ? namespace : null);
+  }
+
   get(def: ResourceDef, namespace: string, name: string): KObject {
+    if (def.computed) {
+      for (const o of this.computedItems(def, namespace)) if (o.metadata.name === name) return o;
+      throw errors.notFound(def.group, def.plural, name);
+    }
     const stored = this.store.get(storageOf(def), def.namespaced ? namespace : "", name);
     if (!stored) throw errors.notFound(def.group, def.plural, name);
     return this.toWire(def, stored);
@@ -109,6 +122,7 @@ export class ApiServer {
 
   list(def: ResourceDef, namespace: string | null, opts: ListOptions = {}): ListResult {
     this.checkFieldSelector(def, opts.fieldSelector);
+    if (def.computed) return { items: [...this.computedItems(def, namespace)].filter((o) => this.matches(def, o, opts)), resourceVersion: String(this.store.rv) };
     const storage = storageOf(def);
     const ns = def.namespaced ? namespace : null;
     const after = opts.continue ? decodeContinue(opts.continue) : undefined;

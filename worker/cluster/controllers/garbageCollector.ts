@@ -30,7 +30,7 @@ const dec = (s: string): Loc => {
 };
 
 function storages(): string[] {
-  return [...new Set(KINDS.filter((k) => !k.virtual).map((k) => storageOf(k)))];
+  return [...new Set(KINDS.filter((k) => !k.virtual && !k.computed).map((k) => storageOf(k)))];
 }
 
 export function garbageCollectorController(): Controller {

@@ -82,6 +82,8 @@ export interface ResourceDef<T extends KObject = KObject> {
   subresources?: Subresource[];
   /** Kinds without storage (reviews): create computes an answer and stores nothing. */
   virtual?: (obj: T, ctx: VirtualContext) => T;
+  /** Kinds computed when read (metrics.k8s.io): get and list answer these; nothing is stored. */
+  computed?(ctx: ComputeContext, namespace: string | null): Iterable<T>;
   /** Another version of a stored kind (events.k8s.io/v1 Event is stored as a core/v1 Event). */
   storage?: { resource: string; toStorage(obj: KObject): KObject; fromStorage(obj: KObject): T };
   /** metadata.generation tracks spec changes. */
@@ -125,6 +127,13 @@ export interface ResourceDef<T extends KObject = KObject> {
 export interface ReadContext {
   /** The cluster time up to which a node's kubelet has been heartbeating (now, unless its machine is stopped). */
   heartbeatUntil(node: string): number;
+}
+
+/** What a computed kind is computed from. */
+export interface ComputeContext {
+  now: number;
+  scan<T extends KObject>(storage: string, namespace: string | null): Iterable<T>;
+  simulation(): import("../simulation").SimulationSettings;
 }
 
 export interface VirtualContext {

@@ -16,6 +16,8 @@ import { persistentVolumeClaims } from "./persistentvolumeclaim";
 import { replicationControllers } from "./replicationcontroller";
 import { jobs } from "./job";
 import { cronJobs } from "./cronjob";
+import { nodeMetrics, podMetrics } from "./metrics";
+import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from "./horizontalpodautoscaler";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
 import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
@@ -44,6 +46,10 @@ export const KINDS: readonly ResourceDef[] = [
   jobs,
   cronJobs,
   podDisruptionBudgets,
+  horizontalPodAutoscalers,
+  horizontalPodAutoscalersV1,
+  podMetrics,
+  nodeMetrics,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,
   selfSubjectReviews,
@@ -87,6 +93,6 @@ export function kindsOf(group: string, version: string): ResourceDef[] {
 /** Namespaced kinds that are stored (what a namespace deletion must remove). */
 export function namespacedStorage(): string[] {
   const seen = new Set<string>();
-  for (const k of KINDS) if (k.namespaced && !k.virtual) seen.add(storageOf(k));
+  for (const k of KINDS) if (k.namespaced && !k.virtual && !k.computed) seen.add(storageOf(k));
   return [...seen];
 }

@@ -1,0 +1,78 @@
+// What running containers use, as cAdvisor would measure it, from what the simulation knows:
+// an idle baseline, busy programs (stress --cpu N, yes), the image's memory, and simulated
+// traffic: a Service annotated sim.kubedo.dev/cpu-load costs that much CPU in all, shared by the
+// ready pods behind it. Usage is a function of the cluster's state, so it needs no sampling loop.
+import { fromStructured, matchesLabels } from "../api/selectors";
+import { milliValue, quantityToNumber } from "../api/quantity";
+import type { Pod } from "../resources/pod";
+import type { Service } from "../resources/service";
+import type { ContainerT } from "../resources/types/core";
+import type { SimulationSettings } from "../simulation";
+import { imageOf } from "./runtime";
+
+export const CPU_LOAD_ANNOTATION = "sim.kubedo.dev/cpu-load";
+const MI = 1024 * 1024;
+/** Idle CPU of a running container, in millicores. */
+const IDLE_MILLI = 1;
+
+export interface ContainerUsage {
+  name: string;
+  milliCPU: number;
+  memory: number;
+}
+
+function isReadyPod(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+}
+
+/** CPU a program keeps busy: stress --cpu N, yes. */
+function busyMilli(c: ContainerT): number {
+  const words = [...(c.command ?? []), ...(c.args ?? [])].join(" ").split(/\s+/);
+  const i = words.findIndex((w) => w === "--cpu" || w === "-c");
+  if (words.some((w) => w === "stress" || w.endsWith("/stress")) && i >= 0) return (Number(words[i + 1]) || 1) * 1000;
+  if (words[0] === "yes" || words.includes("yes")) return 1000;
+  return 0;
+}
+
+/** Each Service's simulated load shared by its ready pods, per pod name. */
+export function serviceLoad(services: Iterable<Service>, pods: Pod[]): Map<string, number> {
+  const share = new Map<string, number>();
+  for (const s of services) {
+    const load = s.metadata.annotations?.[CPU_LOAD_ANNOTATION];
+    if (!load || !s.spec?.selector || !Object.keys(s.spec.selector).length) continue;
+    let milli: number;
+    try {
+      milli = milliValue(load);
+    } catch {
+      continue;
+    }
+    const sel = fromStructured({ matchLabels: s.spec.selector as Record<string, string> });
+    const backends = pods.filter((p) => isReadyPod(p) && matchesLabels(sel, p.metadata.labels));
+    for (const p of backends) share.set(p.metadata.name!, (share.get(p.metadata.name!) ?? 0) + milli / backends.length);
+  }
+  return share;
+}
+
+/** Usage of each running container of a pod; null when the pod is not running. */
+export function podUsage(p: Pod, settings: SimulationSettings, load: number): ContainerUsage[] | null {
+  if (p.status?.phase !== "Running") return null;
+  const out: ContainerUsage[] = [];
+  const containers = p.spec?.containers ?? [];
+  containers.forEach((c, i) => {
+    const st = p.status?.containerStatuses?.find((s) => s.name === c.name);
+    if (!st?.state?.running) return;
+    let milli = IDLE_MILLI + busyMilli(c) + (i === 0 ? load : 0);
+    const limit = c.resources?.limits?.cpu;
+    if (limit !== undefined) milli = Math.min(milli, milliValue(limit as string));
+    let memory = (imageOf(c, settings)?.memoryMi ?? 20) * MI;
+    const memLimit = c.resources?.limits?.memory;
+    if (memLimit !== undefined) memory = Math.min(memory, quantityToNumber(memLimit as string));
+    out.push({ name: c.name, milliCPU: Math.round(milli), memory });
+  });
+  return out;
+}
+
+/** What a node's system daemons use besides its pods (kubelet, containerd; the control plane's components). */
+export function systemUsage(controlPlane: boolean): { milliCPU: number; memory: number } {
+  return controlPlane ? { milliCPU: 180, memory: 620 * MI } : { milliCPU: 25, memory: 180 * MI };
+}
