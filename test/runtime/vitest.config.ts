@@ -18,6 +18,9 @@ export default defineConfig(async () => {
       root,
       include: ["test/runtime/**/*.test.ts"],
       setupFiles: [path.join(root, "test/runtime/setup.ts")],
+      // cron-parser ships CommonJS that requires luxon; pre-bundled, it loads in workerd as it
+      // does in wrangler's bundle.
+      deps: { optimizer: { ssr: { enabled: true, include: ["cron-parser"] } } },
     },
   };
 });

@@ -10,17 +10,12 @@ import { cronJobs, type CronJob } from "../resources/cronjob";
 import type { KObject } from "../resources/define";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { missedRuns, nextRun } from "./cronSchedule";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 import { controllerOf, controllerRef } from "./podControl";
 
 export const CRONJOB = "cronjob";
 const COMPONENT = "cronjob-controller";
 export const SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp";
-
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
-}
 
 export const cronJobController: Controller = {
   name: CRONJOB,
@@ -34,11 +29,11 @@ export const cronJobController: Controller = {
     return [...ctx.store.scan("batch/cronjobs", null)].map((r) => `${r.namespace}/${r.name}`);
   },
   regarding(key) {
-    const [namespace, name] = split(key);
+    const [namespace, name] = splitKey(key);
     return { apiVersion: "batch/v1", kind: "CronJob", namespace, name };
   },
   reconcile(key, ctx) {
-    const [ns, name] = split(key);
+    const [ns, name] = splitKey(key);
     const cj = ctx.api.peek<CronJob>("batch/cronjobs", ns, name);
     if (!cj || cj.metadata.deletionTimestamp) return;
     ctx.store.transaction(() => sync(ctx, cj));

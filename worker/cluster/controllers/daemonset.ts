@@ -11,7 +11,7 @@ import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT, TaintT, TolerationT } from "../resources/types/core";
 import { termMatches, untolerated, type NodeSelectorTermT } from "../scheduler/match";
 import type { NodeInfo } from "../scheduler/snapshot";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 import { availableAt, controllerOf, createPod, isAvailable, isReady, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 
@@ -28,11 +28,6 @@ const DAEMON_TOLERATIONS: TolerationT[] = [
   { key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" },
 ];
 
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
-}
-
 export const daemonSetController: Controller = {
   name: DAEMONSET,
   keysFor(c) {
@@ -48,11 +43,11 @@ export const daemonSetController: Controller = {
     return [...ctx.store.scan("apps/daemonsets", null)].map((r) => `${r.namespace}/${r.name}`);
   },
   regarding(key) {
-    const [namespace, name] = split(key);
+    const [namespace, name] = splitKey(key);
     return name === "*" ? null : { apiVersion: "apps/v1", kind: "DaemonSet", namespace, name };
   },
   reconcile(key, ctx) {
-    const [ns, name] = split(key);
+    const [ns, name] = splitKey(key);
     const sets = name === "*" ? [...ctx.api.scanStored<DaemonSet>("apps/daemonsets", ns === "*" ? null : ns)] : [ctx.api.peek<DaemonSet>("apps/daemonsets", ns, name)];
     for (const ds of sets) if (ds && !ds.metadata.deletionTimestamp) ctx.store.transaction(() => sync(ctx, ds));
   },

@@ -9,24 +9,17 @@ import { recordEvent, refTo } from "../events";
 import { deployments, REVISION_ANNOTATION, type Deployment } from "../resources/deployment";
 import type { KObject } from "../resources/define";
 import { replicaSets, type ReplicaSet } from "../resources/replicaset";
-import type { PodTemplateSpecT } from "../resources/types/core";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 import { controllerOf, controllerRef } from "./podControl";
 import { HASH_LABEL, sameTemplate, templateHash } from "./revisions";
 
 export const DEPLOYMENT = "deployment";
-const CHANGE_CAUSE = "kubernetes.io/change-cause";
 const DESIRED = "deployment.kubernetes.io/desired-replicas";
 const MAX = "deployment.kubernetes.io/max-replicas";
 const HISTORY = "deployment.kubernetes.io/revision-history";
 const COMPONENT = "deployment-controller";
 /** Annotations of a Deployment that are not copied to its ReplicaSets. */
 const NOT_COPIED = new Set([REVISION_ANNOTATION, HISTORY, DESIRED, MAX, "kubectl.kubernetes.io/last-applied-configuration"]);
-
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
-}
 
 function revisionOf(rs: KObject): number {
   return Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0) || 0;
@@ -65,11 +58,11 @@ export const deploymentController: Controller = {
     return [...ctx.store.scan("apps/deployments", null)].map((r) => `${r.namespace}/${r.name}`);
   },
   regarding(key) {
-    const [namespace, name] = split(key);
+    const [namespace, name] = splitKey(key);
     return name === "*" ? null : { apiVersion: "apps/v1", kind: "Deployment", namespace, name };
   },
   reconcile(key, ctx) {
-    const [ns, name] = split(key);
+    const [ns, name] = splitKey(key);
     const targets = name === "*" ? [...ctx.api.scanStored<Deployment>("apps/deployments", ns)] : [ctx.api.peek<Deployment>("apps/deployments", ns, name)].filter((d): d is Deployment => !!d);
     for (const d of targets) if (!d.metadata.deletionTimestamp) ctx.store.transaction(() => sync(ctx, d));
   },

@@ -14,7 +14,7 @@ import { horizontalPodAutoscalers, type HorizontalPodAutoscaler } from "../resou
 import { usageByPod } from "../resources/metrics";
 import { findKind } from "../resources/registry";
 import { storageOf } from "../resources/define";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 
 export const HPA = "horizontal-pod-autoscaler";
 const COMPONENT = "horizontal-pod-autoscaler";
@@ -22,11 +22,6 @@ const TOLERANCE = 0.1;
 const DEFAULT_DOWN_WINDOW_S = 300;
 
 type Condition = { type: string; status: string; reason: string; message: string; lastTransitionTime?: string };
-
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
-}
 
 export function horizontalPodAutoscalerController(): Controller {
   /** Namespaces that have autoscalers: only their pod changes concern this controller. */
@@ -65,11 +60,11 @@ export function horizontalPodAutoscalerController(): Controller {
       return keys;
     },
     regarding(key) {
-      const [namespace, name] = split(key);
+      const [namespace, name] = splitKey(key);
       return name === "*" ? null : { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", namespace, name };
     },
     reconcile(key, ctx) {
-      const [ns, name] = split(key);
+      const [ns, name] = splitKey(key);
       const list = name === "*" ? [...ctx.api.scanStored<HorizontalPodAutoscaler>("autoscaling/horizontalpodautoscalers", ns)] : [ctx.api.peek<HorizontalPodAutoscaler>("autoscaling/horizontalpodautoscalers", ns, name)];
       for (const h of list) if (h && !h.metadata.deletionTimestamp) ctx.store.transaction(() => sync(ctx, h, recommendations, scaleEvents));
     },

@@ -10,7 +10,7 @@ import { recordEvent, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { pods, type Pod } from "../resources/pod";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 import { controllerOf, createPod, isReady, podsOf } from "./podControl";
 
 export const JOB = "job";
@@ -22,11 +22,6 @@ const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 6 * 60_000;
 
 type Condition = { type: string; status: string; reason?: string; message?: string; lastProbeTime?: string; lastTransitionTime?: string };
-
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
-}
 
 export const jobController: Controller = {
   name: JOB,
@@ -40,11 +35,11 @@ export const jobController: Controller = {
     return [...ctx.store.scan("batch/jobs", null)].map((r) => `${r.namespace}/${r.name}`);
   },
   regarding(key) {
-    const [namespace, name] = split(key);
+    const [namespace, name] = splitKey(key);
     return { apiVersion: "batch/v1", kind: "Job", namespace, name };
   },
   reconcile(key, ctx) {
-    const [ns, name] = split(key);
+    const [ns, name] = splitKey(key);
     const job = ctx.api.peek<Job>("batch/jobs", ns, name);
     if (!job) return;
     ctx.store.transaction(() => sync(ctx, job));

@@ -36,6 +36,12 @@ export interface Controller {
   regarding?(key: string): EventReport["regarding"] | null;
 }
 
+/** "namespace/name" keys, split at the first slash. */
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
 /** Retry delays for failing reconciles: 1 s doubling to 5 min (cluster time). */
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60 * 1000;

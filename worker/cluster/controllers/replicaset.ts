@@ -10,7 +10,7 @@ import { pods, type Pod } from "../resources/pod";
 import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 import { availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady, podsOf } from "./podControl";
 
 /** Pods created or deleted in one reconcile at most (kube-controller-manager's burstReplicas). */
@@ -26,11 +26,6 @@ export interface ReplicatedKind {
   template(o: KObject): PodTemplateSpecT | undefined;
   replicas(o: KObject): number;
   minReadySeconds(o: KObject): number;
-}
-
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
 }
 
 export function replicatedController(k: ReplicatedKind): Controller {
@@ -51,11 +46,11 @@ export function replicatedController(k: ReplicatedKind): Controller {
       return [...ctx.store.scan(k.storage, null)].map((r) => `${r.namespace}/${r.name}`);
     },
     regarding(key) {
-      const [namespace, name] = split(key);
+      const [namespace, name] = splitKey(key);
       return name === "*" ? null : { apiVersion: k.def.group ? `${k.def.group}/${k.def.version}` : k.def.version, kind: k.kind, namespace, name };
     },
     reconcile(key, ctx) {
-      const [ns, name] = split(key);
+      const [ns, name] = splitKey(key);
       if (name === "*") {
         for (const o of ctx.api.scanStored<KObject>(k.storage, ns)) ctx.store.transaction(() => sync(ctx, k, o));
         return;

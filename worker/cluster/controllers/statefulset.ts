@@ -10,7 +10,7 @@ import { persistentVolumeClaims, type PersistentVolumeClaim } from "../resources
 import { pods, type Pod } from "../resources/pod";
 import { statefulSets, type StatefulSet } from "../resources/statefulset";
 import type { PodTemplateSpecT } from "../resources/types/core";
-import type { Controller, ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "./loop";
 import { availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision, templateOfRevision } from "./revisions";
 
@@ -18,11 +18,6 @@ export const STATEFULSET = "statefulset";
 const COMPONENT = "statefulset-controller";
 const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
 const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
-
-function split(key: string): [string, string] {
-  const i = key.indexOf("/");
-  return [key.slice(0, i), key.slice(i + 1)];
-}
 
 /** The ordinal of a pod of `set`, or null when the name is not <set>-<n>. */
 function ordinalOf(set: string, pod: string): number | null {
@@ -43,11 +38,11 @@ export const statefulSetController: Controller = {
     return [...ctx.store.scan("apps/statefulsets", null)].map((r) => `${r.namespace}/${r.name}`);
   },
   regarding(key) {
-    const [namespace, name] = split(key);
+    const [namespace, name] = splitKey(key);
     return { apiVersion: "apps/v1", kind: "StatefulSet", namespace, name };
   },
   reconcile(key, ctx) {
-    const [ns, name] = split(key);
+    const [ns, name] = splitKey(key);
     const set = ctx.api.peek<StatefulSet>("apps/statefulsets", ns, name);
     if (!set || set.metadata.deletionTimestamp) return;
     ctx.store.transaction(() => sync(ctx, set));

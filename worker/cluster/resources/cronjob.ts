@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { bool, int32, list, oneOf, opt, PTR, req, str, struct, time } from "../api/schema/dsl";
 import { age } from "../api/time";
+import { statusHooks, templateColumns } from "./workload";
 import { defineKind, type KObject } from "./define";
 import { JobSpec, defaultJobSpec, type JobSpecT } from "./job";
 import { ObjectReference } from "./types/core";
@@ -75,8 +76,7 @@ export const cronJobs = defineKind<CronJob>({
     { name: "Active", type: "integer", description: "Jobs running now.", cell: (o) => o.status?.active?.length ?? 0 },
     { name: "Last Schedule", type: "string", description: "Time since a Job was last scheduled.", cell: (o, c) => (o.status?.lastScheduleTime ? age(o.status.lastScheduleTime, c.now) : "<none>") },
     { name: "Age", type: "string", description: "Time since creation.", cell: (o, c) => age(o.metadata.creationTimestamp, c.now) },
-    { name: "Containers", type: "string", priority: 1, description: "Names of the template's containers.", cell: (o) => (o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).map((c) => c.name).join(",") },
-    { name: "Images", type: "string", priority: 1, description: "Images of the template's containers.", cell: (o) => (o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? "").join(",") },
+    ...templateColumns<CronJob>((o) => o.spec?.jobTemplate?.spec?.template),
     { name: "Selector", type: "string", priority: 1, description: "Label selector of the pods.", cell: () => "<none>" },
   ],
   defaults(o) {
@@ -95,10 +95,5 @@ export const cronJobs = defineKind<CronJob>({
   prepareCreate(o) {
     o.status = {};
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<CronJob>(),
 });

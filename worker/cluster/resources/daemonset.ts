@@ -1,12 +1,12 @@
 // DaemonSet (apps/v1): one pod on every node that its template's nodeSelector, affinity and
 // tolerations admit, following nodes as they join and leave.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct, time } from "../api/schema/dsl";
+import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, struct } from "../api/schema/dsl";
 import { age } from "../api/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";
-import { checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike } from "./workload";
+import { conditionStruct, checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike, statusHooks } from "./workload";
 
 const APPS = "io.k8s.api.apps.v1";
 
@@ -55,13 +55,7 @@ export const DaemonSetSchema = objectSchema(
         conditions: opt(
           10,
           list(
-            struct(`${APPS}.DaemonSetCondition`, "One aspect of a DaemonSet's state.", {
-              type: opt(1, str, ALWAYS, "Condition type."),
-              status: opt(2, str, ALWAYS, "True, False or Unknown."),
-              lastTransitionTime: opt(3, time, "When the status last changed."),
-              reason: opt(4, str, "Machine-readable reason."),
-              message: opt(5, str, "Human-readable details."),
-            }),
+            conditionStruct(`${APPS}.DaemonSetCondition`, "One aspect of a DaemonSet's state.", "Condition type."),
             { key: "type", strategy: "merge", listType: "map", mapKeys: ["type"] },
           ),
           "Conditions.",
@@ -130,10 +124,5 @@ export const daemonSets = defineKind<DaemonSet>({
   prepareCreate(o) {
     o.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<DaemonSet>(),
 });

@@ -6,7 +6,7 @@ import { age } from "../api/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";
-import { checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike } from "./workload";
+import { checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike, statusHooks } from "./workload";
 
 const APPS = "io.k8s.api.apps.v1";
 
@@ -136,10 +136,5 @@ export const deployments = defineKind<Deployment>({
   prepareCreate(o) {
     o.status = {};
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<Deployment>(),
 });

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import { ALWAYS, int32, int64, list, oneOf, opt, PTR, quantity, req, str, struct, time } from "../api/schema/dsl";
 import { age } from "../api/time";
+import { statusHooks } from "./workload";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 
@@ -169,12 +170,7 @@ export const horizontalPodAutoscalers = defineKind<HorizontalPodAutoscaler>({
   prepareCreate(o) {
     o.status = { desiredReplicas: 0 };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<HorizontalPodAutoscaler>(),
 });
 
 // autoscaling/v1: CPU utilization only; converted to and from the stored v2 object.

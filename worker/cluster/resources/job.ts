@@ -7,7 +7,7 @@ import { fromStructured, matchesLabels } from "../api/selectors";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";
-import { defaultTemplate, selectorText, type WorkloadLike } from "./workload";
+import { defaultTemplate, selectorText, templateColumns, type WorkloadLike, statusHooks } from "./workload";
 
 const BATCH = "io.k8s.api.batch.v1";
 export const CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid";
@@ -167,8 +167,7 @@ export const jobs = defineKind<Job>({
       },
     },
     { name: "Age", type: "string", description: "Time since creation.", cell: (o, c) => age(o.metadata.creationTimestamp, c.now) },
-    { name: "Containers", type: "string", priority: 1, description: "Names of the template's containers.", cell: (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.name).join(",") },
-    { name: "Images", type: "string", priority: 1, description: "Images of the template's containers.", cell: (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? "").join(",") },
+    ...templateColumns<Job>((o) => o.spec?.template),
     { name: "Selector", type: "string", priority: 1, description: "Label selector of the pods.", cell: (o) => selectorText(o.spec?.selector) },
   ],
   defaults(o) {
@@ -191,10 +190,5 @@ export const jobs = defineKind<Job>({
     if ((o.spec?.completions ?? null) !== (old.spec?.completions ?? null)) p.invalid(["spec", "completions"], o.spec?.completions, "field is immutable");
     if (o.spec?.completionMode !== old.spec?.completionMode) p.invalid(["spec", "completionMode"], o.spec?.completionMode, "field is immutable");
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<Job>(),
 });

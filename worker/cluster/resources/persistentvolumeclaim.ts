@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { list, map, oneOf, opt, quantity, str, struct, time } from "../api/schema/dsl";
 import { age } from "../api/time";
+import { statusHooks } from "./workload";
 import { defineKind, type KObject } from "./define";
 import { PersistentVolumeClaimSpec } from "./types/core";
 import { objectSchema } from "./types/meta";
@@ -78,10 +79,5 @@ export const persistentVolumeClaims = defineKind<PersistentVolumeClaim>({
   prepareCreate(o) {
     o.status = { phase: "Pending" };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<PersistentVolumeClaim>(),
 });

@@ -1,21 +1,15 @@
 // ReplicaSet (apps/v1): keeps a number of pods matching its selector running.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, list, opt, str, struct, time } from "../api/schema/dsl";
+import { ALWAYS, int32, int64, list, opt, struct } from "../api/schema/dsl";
 import { age } from "../api/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";
-import { checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike } from "./workload";
+import { conditionStruct, checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike, statusHooks } from "./workload";
 
 const APPS = "io.k8s.api.apps.v1";
 
-export const ReplicaSetCondition = struct(`${APPS}.ReplicaSetCondition`, "One aspect of a ReplicaSet's state.", {
-  type: opt(1, str, ALWAYS, "ReplicaFailure."),
-  status: opt(2, str, ALWAYS, "True, False or Unknown."),
-  lastTransitionTime: opt(3, time, "When the status last changed."),
-  reason: opt(4, str, "Machine-readable reason."),
-  message: opt(5, str, "Human-readable details."),
-});
+export const ReplicaSetCondition = conditionStruct(`${APPS}.ReplicaSetCondition`, "One aspect of a ReplicaSet's state.", "ReplicaFailure.");
 
 export const ReplicaSetSchema = objectSchema(`${APPS}.ReplicaSet`, "Keeps a number of identical pods running.", { group: "apps", version: "v1", kind: "ReplicaSet" }, {
   spec: opt(
@@ -79,11 +73,6 @@ export const replicaSets = defineKind<ReplicaSet>({
   prepareCreate(o) {
     o.status = { replicas: 0 };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<ReplicaSet>(),
 });
 

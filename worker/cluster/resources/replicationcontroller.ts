@@ -1,13 +1,13 @@
 // ReplicationController (core/v1): the ReplicaSet's predecessor, with a plain map selector
 // (defaulted from the template's labels). The ReplicaSet controller's reconcile keeps it.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, list, opt, str, strMap, struct, time } from "../api/schema/dsl";
+import { ALWAYS, int32, int64, list, opt, strMap, struct } from "../api/schema/dsl";
 import { age } from "../api/time";
 import { matchesLabels, fromStructured } from "../api/selectors";
 import { defineKind, type KObject } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { objectSchema } from "./types/meta";
-import { defaultTemplate } from "./workload";
+import { conditionStruct, defaultTemplate, statusHooks, templateColumns } from "./workload";
 
 const CORE = "io.k8s.api.core.v1";
 
@@ -37,13 +37,7 @@ export const ReplicationControllerSchema = objectSchema(
         conditions: opt(
           6,
           list(
-            struct(`${CORE}.ReplicationControllerCondition`, "One aspect of the controller's state.", {
-              type: opt(1, str, ALWAYS, "Condition type."),
-              status: opt(2, str, ALWAYS, "True, False or Unknown."),
-              lastTransitionTime: opt(3, time, "When the status last changed."),
-              reason: opt(4, str, "Machine-readable reason."),
-              message: opt(5, str, "Human-readable details."),
-            }),
+            conditionStruct(`${CORE}.ReplicationControllerCondition`, "One aspect of the controller's state.", "Condition type."),
             { key: "type", strategy: "merge", listType: "map", mapKeys: ["type"] },
           ),
           "Conditions.",
@@ -86,8 +80,7 @@ export const replicationControllers = defineKind<ReplicationController>({
     { name: "Current", type: "integer", description: "Pods that exist.", cell: (o) => o.status?.replicas ?? 0 },
     { name: "Ready", type: "integer", description: "Ready pods.", cell: (o) => o.status?.readyReplicas ?? 0 },
     { name: "Age", type: "string", description: "Time since creation.", cell: (o, c) => age(o.metadata.creationTimestamp, c.now) },
-    { name: "Containers", type: "string", priority: 1, description: "Names of the template's containers.", cell: (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.name).join(",") },
-    { name: "Images", type: "string", priority: 1, description: "Images of the template's containers.", cell: (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? "").join(",") },
+    ...templateColumns<ReplicationController>((o) => o.spec?.template),
     { name: "Selector", type: "string", priority: 1, description: "Label selector of the pods.", cell: (o) => Object.entries(o.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(",") },
   ],
   defaults(o) {
@@ -100,10 +93,5 @@ export const replicationControllers = defineKind<ReplicationController>({
   prepareCreate(o) {
     o.status = { replicas: 0 };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<ReplicationController>(),
 });

@@ -1,23 +1,17 @@
 // StatefulSet (apps/v1): pods with stable names (web-0 … web-N), stable hostnames under a
 // headless service, and one PersistentVolumeClaim per ordinal from volumeClaimTemplates.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct, time } from "../api/schema/dsl";
+import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct } from "../api/schema/dsl";
 import { age } from "../api/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";
 import { PersistentVolumeClaimSchema } from "./persistentvolumeclaim";
-import { checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike } from "./workload";
+import { conditionStruct, checkSelector, checkSelectorUnchanged, defaultTemplate, wideColumns, type WorkloadLike, statusHooks } from "./workload";
 
 const APPS = "io.k8s.api.apps.v1";
 
-export const StatefulSetCondition = struct(`${APPS}.StatefulSetCondition`, "One aspect of a StatefulSet's state.", {
-  type: opt(1, str, ALWAYS, "Condition type."),
-  status: opt(2, str, ALWAYS, "True, False or Unknown."),
-  lastTransitionTime: opt(3, time, "When the status last changed."),
-  reason: opt(4, str, "Machine-readable reason."),
-  message: opt(5, str, "Human-readable details."),
-});
+export const StatefulSetCondition = conditionStruct(`${APPS}.StatefulSetCondition`, "One aspect of a StatefulSet's state.", "Condition type.");
 
 export const StatefulSetSchema = objectSchema(
   `${APPS}.StatefulSet`,
@@ -156,10 +150,5 @@ export const statefulSets = defineKind<StatefulSet>({
   prepareCreate(o) {
     o.status = { replicas: 0, availableReplicas: 0 };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
-  },
-  prepareStatusUpdate(o, old) {
-    o.spec = old.spec;
-  },
+  ...statusHooks<StatefulSet>(),
 });

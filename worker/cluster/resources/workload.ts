@@ -2,7 +2,7 @@
 // API validates (required, non-empty, matching the template's labels, immutable), and the
 // wide table columns (containers, images, selector).
 import { formatLabelSelector, fromStructured, matchesLabels, type StructuredSelector } from "../api/selectors";
-import type { Problems } from "../api/schema/dsl";
+import { ALWAYS, opt, str, struct, time, type Problems } from "../api/schema/dsl";
 import type { Column, KObject } from "./define";
 import type { PodTemplateSpecT } from "./types/core";
 import { defaultPodSpec } from "./types/podDefaults";
@@ -41,10 +41,40 @@ export function selectorText(sel: StructuredSelector | undefined): string {
   return sel ? formatLabelSelector(fromStructured(sel)) || "<none>" : "<none>";
 }
 
+/** The wide columns CONTAINERS and IMAGES of a kind whose pod template `template` finds. */
+export function templateColumns<T>(template: (o: T) => PodTemplateSpecT | undefined): Column<T>[] {
+  return [
+    { name: "Containers", type: "string", priority: 1, description: "Names of the template's containers.", cell: (o) => (template(o)?.spec?.containers ?? []).map((c) => c.name).join(",") },
+    { name: "Images", type: "string", priority: 1, description: "Images of the template's containers.", cell: (o) => (template(o)?.spec?.containers ?? []).map((c) => c.image ?? "").join(",") },
+  ];
+}
+
 export function wideColumns<T extends WorkloadLike>(): Column<T>[] {
   return [
-    { name: "Containers", type: "string", priority: 1, description: "Names of the template's containers.", cell: (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.name).join(",") },
-    { name: "Images", type: "string", priority: 1, description: "Images of the template's containers.", cell: (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? "").join(",") },
+    ...templateColumns<T>((o) => o.spec?.template),
     { name: "Selector", type: "string", priority: 1, description: "Label selector of the pods.", cell: (o) => selectorText(o.spec?.selector) },
   ];
+}
+
+/** The condition shape most workload kinds share (type, status, lastTransitionTime, reason, message). */
+export function conditionStruct(name: string, description: string, types: string) {
+  return struct(name, description, {
+    type: opt(1, str, ALWAYS, types),
+    status: opt(2, str, ALWAYS, "True, False or Unknown."),
+    lastTransitionTime: opt(3, time, "When the status last changed."),
+    reason: opt(4, str, "Machine-readable reason."),
+    message: opt(5, str, "Human-readable details."),
+  });
+}
+
+/** A plain update keeps the status; the status subresource keeps the spec. */
+export function statusHooks<T extends { spec?: unknown; status?: unknown }>() {
+  return {
+    prepareUpdate(o: T, old: T) {
+      o.status = old.status;
+    },
+    prepareStatusUpdate(o: T, old: T) {
+      o.spec = old.spec;
+    },
+  };
 }
