@@ -424,3 +424,103 @@ describe("autoscaling", () => {
     expect(bad.code).not.toBe(0);
   });
 });
+
+describe("workload options", () => {
+  it("starts Parallel StatefulSet pods at once and deletes claims by the retention policy", async () => {
+    await simulate(c, { profile: "realistic" });
+    await ok(c, ["apply", "-f", "-"], docs({
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "par" },
+      spec: {
+        serviceName: "par",
+        replicas: 3,
+        podManagementPolicy: "Parallel",
+        persistentVolumeClaimRetentionPolicy: { whenScaled: "Delete", whenDeleted: "Delete" },
+        selector: { matchLabels: { app: "par" } },
+        template: { metadata: { labels: { app: "par" } }, spec: { containers: [{ name: "c", image: "nginx:1.27", volumeMounts: [{ name: "data", mountPath: "/data" }] }] } },
+        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+      },
+    }));
+    await settled(c);
+    // all three exist before any is running
+    expect(await podNames("app=par")).toEqual(["par-0", "par-1", "par-2"]);
+    await simulate(c, { profile: "instant" });
+    await advance(c, 30);
+    await ok(c, ["rollout", "status", "statefulset/par", "--timeout=30s"]);
+    const claims = async () => (await getJson(c, ["pvc"])).items.map((p: any) => p.metadata.name).filter((n: string) => n.startsWith("data-par-")).sort();
+    expect(await claims()).toEqual(["data-par-0", "data-par-1", "data-par-2"]);
+    await ok(c, ["scale", "statefulset/par", "--replicas=1"]);
+    await advance(c, 31);
+    await eventually(async () => (await claims()).join() === "data-par-0");
+    await ok(c, ["delete", "statefulset", "par"]);
+    await advance(c, 31);
+    await eventually(async () => (await claims()).length === 0);
+  });
+
+  it("keeps StatefulSet pods on their template with OnDelete until they are deleted", async () => {
+    await ok(c, ["apply", "-f", "-"], statefulSet(2, { updateStrategy: { type: "OnDelete" } }));
+    await eventually(async () => (await getJson(c, ["sts", "web"])).status.readyReplicas === 2);
+    // kubectl only follows RollingUpdate rollouts
+    expect((await kubectl(c, ["rollout", "status", "statefulset/web", "--timeout=5s"])).stderr).toContain("only available for RollingUpdate strategy type");
+    await ok(c, ["set", "image", "statefulset/web", "nginx=nginx:1.26"]);
+    await settled(c);
+    expect((await getJson(c, ["pod", "web-1"])).spec.containers[0].image).toBe("nginx:1.27");
+    await ok(c, ["delete", "pod", "web-1"]);
+    await eventually(async () => (await kubectl(c, ["get", "pod", "web-1", "-o", "jsonpath={.spec.containers[0].image}"])).stdout === "nginx:1.26");
+    expect((await getJson(c, ["pod", "web-0"])).spec.containers[0].image).toBe("nginx:1.27");
+    await ok(c, ["delete", "statefulset", "web"]);
+  });
+
+  it("surges a DaemonSet update: the new pod is available before the old one goes", async () => {
+    await ok(c, ["apply", "-f", "-"], stringify({
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "surge" },
+      spec: {
+        selector: { matchLabels: { app: "surge" } },
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: { metadata: { labels: { app: "surge" } }, spec: { containers: [{ name: "c", image: "nginx:1.27" }] } },
+      },
+    }));
+    await ok(c, ["rollout", "status", "daemonset/surge", "--timeout=30s"]);
+    await ok(c, ["set", "image", "daemonset/surge", "c=nginx:1.26"]);
+    let most = 0;
+    for (let i = 0; i < 10; i++) {
+      const live = (await getJson(c, ["pods", "-l", "app=surge"])).items.filter((p: any) => !p.metadata.deletionTimestamp).length;
+      most = Math.max(most, live);
+      await advance(c, 5);
+      await settled(c);
+    }
+    await ok(c, ["rollout", "status", "daemonset/surge", "--timeout=30s"]);
+    expect(most).toBeLessThanOrEqual(3); // two nodes, one surge pod at a time
+    const images = (await getJson(c, ["pods", "-l", "app=surge"])).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.spec.containers[0].image);
+    expect(images).toEqual(["nginx:1.26", "nginx:1.26"]);
+    const events = await eventMessages("surge", "DaemonSet");
+    expect(events.filter((m) => m.startsWith("Created pod")).length).toBe(4);
+  });
+
+  it("skips a CronJob run missed beyond startingDeadlineSeconds, and none while suspended", async () => {
+    await ok(c, ["apply", "-f", "-"], stringify({
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "strict" },
+      spec: { schedule: "*/1 * * * *", startingDeadlineSeconds: 10, suspend: true, jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "m", image: "busybox:1.36", command: ["echo", "hi"] }] } } } } },
+    }));
+    const mine = async () => (await getJson(c, ["jobs"])).items.filter((j: any) => j.metadata.ownerReferences?.[0]?.name === "strict").length;
+    await advance(c, 120);
+    await settled(c);
+    expect(await mine()).toBe(0);
+    // resumed 30 s past a minute: that run is too late to start; the next one runs
+    const now = Date.parse((await manage("GET", c, "")).json.now);
+    await advance(c, (60 - ((now / 1000) % 60) + 30) % 60 || 30);
+    await ok(c, ["patch", "cronjob", "strict", "-p", '{"spec":{"suspend":false}}']);
+    await settled(c);
+    expect(await mine()).toBe(0);
+    expect(await eventMessages("strict", "CronJob")).toEqual(expect.arrayContaining([expect.stringMatching(/^Missed scheduled time to start a job: /)]));
+    await advance(c, 31);
+    await settled(c);
+    expect(await mine()).toBe(1);
+    await ok(c, ["delete", "cronjob", "strict"]);
+  });
+});

@@ -91,7 +91,8 @@ function releaseClaims(ctx: ControllerContext, set: StatefulSet, pod: Pod) {
   for (const c of set.spec?.volumeClaimTemplates ?? []) {
     const claim = ctx.api.peek<PersistentVolumeClaim>("persistentvolumeclaims", ns, claimName(c.metadata!.name!, pod.metadata.name!));
     if (!claim || claim.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue;
-    const refs = [...(claim.metadata.ownerReferences ?? []), { apiVersion: "v1", kind: "Pod", name: pod.metadata.name!, uid: pod.metadata.uid! }];
+    // the pod becomes the claim's only owner, so the claim goes with it (not with the set)
+    const refs = [...(claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid), { apiVersion: "v1", kind: "Pod", name: pod.metadata.name!, uid: pod.metadata.uid! }];
     ctx.api.patch(persistentVolumeClaims, ns, claim.metadata.name!, "merge", { metadata: { ownerReferences: refs } }, { trusted: true });
   }
 }
