@@ -7,11 +7,10 @@ import { ApiError } from "../api/errors";
 import { formatTime, parseTime } from "../api/time";
 import { recordEvent, refTo } from "../events";
 import { cronJobs, type CronJob } from "../resources/cronjob";
-import type { KObject } from "../resources/define";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { missedRuns, nextRun } from "./cronSchedule";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { controllerOf, controllerRef } from "./podControl";
+import { allKeys, controllerOf, controllerRef, ownerKeys } from "./podControl";
 
 export const CRONJOB = "cronjob";
 const COMPONENT = "cronjob-controller";
@@ -20,13 +19,10 @@ export const SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-times
 export const cronJobController: Controller = {
   name: CRONJOB,
   keysFor(c) {
-    if (c.resource === "batch/cronjobs") return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
-    if (c.resource !== "batch/jobs" || !c.body.includes('"kind":"CronJob"')) return [];
-    const owner = controllerOf(JSON.parse(c.body) as KObject);
-    return owner?.kind === "CronJob" ? [`${c.namespace}/${owner.name}`] : [];
+    return ownerKeys(c, "batch/cronjobs", "CronJob", "batch/jobs");
   },
   resync(ctx) {
-    return [...ctx.store.scan("batch/cronjobs", null)].map((r) => `${r.namespace}/${r.name}`);
+    return allKeys(ctx, "batch/cronjobs");
   },
   regarding(key) {
     const [namespace, name] = splitKey(key);

@@ -5,14 +5,13 @@
 import { ApiError } from "../api/errors";
 import { recordEvent, refTo } from "../events";
 import { daemonSets, type DaemonSet } from "../resources/daemonset";
-import type { KObject } from "../resources/define";
 import type { Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT, TaintT, TolerationT } from "../resources/types/core";
 import { termMatches, untolerated, type NodeSelectorTermT } from "../scheduler/match";
 import type { NodeInfo } from "../scheduler/snapshot";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { availableAt, controllerOf, createPod, isAvailable, isReady, podsOf } from "./podControl";
+import { allKeys, availableAt, controllerOf, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 
 export const DAEMONSET = "daemonset";
@@ -31,16 +30,13 @@ const DAEMON_TOLERATIONS: TolerationT[] = [
 export const daemonSetController: Controller = {
   name: DAEMONSET,
   keysFor(c) {
-    if (c.resource === "apps/daemonsets") return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
     // A node joining, leaving or changing labels or taints concerns every DaemonSet; heartbeats
     // are computed when read, so node writes are rare.
     if (c.resource === "nodes") return ["*/*"];
-    if (c.resource !== "pods" || !c.body.includes('"kind":"DaemonSet"')) return [];
-    const owner = controllerOf(JSON.parse(c.body) as KObject);
-    return owner?.kind === "DaemonSet" ? [`${c.namespace}/${owner.name}`] : [];
+    return ownerKeys(c, "apps/daemonsets", "DaemonSet");
   },
   resync(ctx) {
-    return [...ctx.store.scan("apps/daemonsets", null)].map((r) => `${r.namespace}/${r.name}`);
+    return allKeys(ctx, "apps/daemonsets");
   },
   regarding(key) {
     const [namespace, name] = splitKey(key);

@@ -10,7 +10,7 @@ import { deployments, REVISION_ANNOTATION, type Deployment } from "../resources/
 import type { KObject } from "../resources/define";
 import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { controllerOf, controllerRef } from "./podControl";
+import { allKeys, controllerOf, controllerRef } from "./podControl";
 import { HASH_LABEL, sameTemplate, templateHash } from "./revisions";
 
 export const DEPLOYMENT = "deployment";
@@ -55,7 +55,7 @@ export const deploymentController: Controller = {
     return [];
   },
   resync(ctx) {
-    return [...ctx.store.scan("apps/deployments", null)].map((r) => `${r.namespace}/${r.name}`);
+    return allKeys(ctx, "apps/deployments");
   },
   regarding(key) {
     const [namespace, name] = splitKey(key);

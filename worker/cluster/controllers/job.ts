@@ -7,11 +7,10 @@
 import { ApiError } from "../api/errors";
 import { formatTime, parseTime } from "../api/time";
 import { recordEvent, refTo } from "../events";
-import type { KObject } from "../resources/define";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { pods, type Pod } from "../resources/pod";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { controllerOf, createPod, isReady, podsOf } from "./podControl";
+import { allKeys, createPod, isReady, ownerKeys, podsOf } from "./podControl";
 
 export const JOB = "job";
 const COMPONENT = "job-controller";
@@ -26,13 +25,10 @@ type Condition = { type: string; status: string; reason?: string; message?: stri
 export const jobController: Controller = {
   name: JOB,
   keysFor(c) {
-    if (c.resource === "batch/jobs") return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
-    if (c.resource !== "pods" || !c.body.includes('"kind":"Job"')) return [];
-    const owner = controllerOf(JSON.parse(c.body) as KObject);
-    return owner?.kind === "Job" ? [`${c.namespace}/${owner.name}`] : [];
+    return ownerKeys(c, "batch/jobs", "Job");
   },
   resync(ctx) {
-    return [...ctx.store.scan("batch/jobs", null)].map((r) => `${r.namespace}/${r.name}`);
+    return allKeys(ctx, "batch/jobs");
   },
   regarding(key) {
     const [namespace, name] = splitKey(key);

@@ -5,6 +5,7 @@ import { parseTime } from "../api/time";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT } from "../resources/types/core";
+import type { Change } from "../store/store";
 import type { ControllerContext } from "./loop";
 
 export interface OwnerRef {
@@ -38,6 +39,22 @@ export function* podsOf(ctx: ControllerContext, namespace: string, uid: string, 
     if (mine && controllerOf(p)?.uid !== uid && !opts.orphans) continue;
     yield p;
   }
+}
+
+/**
+ * The queue keys ("namespace/name") a change gives a controller of `kind` stored at `storage`:
+ * the object's own changes, and changes to the `dependents` it controls.
+ */
+export function ownerKeys(c: Change, storage: string, kind: string, dependents = "pods"): string[] {
+  if (c.resource === storage) return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
+  if (c.resource !== dependents || !c.body.includes(`"kind":"${kind}"`)) return [];
+  const owner = controllerOf(JSON.parse(c.body) as KObject);
+  return owner?.kind === kind ? [`${c.namespace}/${owner.name}`] : [];
+}
+
+/** Every stored object of `storage` as a queue key (a controller's resync). */
+export function allKeys(ctx: ControllerContext, storage: string): string[] {
+  return [...ctx.store.scan(storage, null)].map((r) => `${r.namespace}/${r.name}`);
 }
 
 export function isActive(p: Pod): boolean {

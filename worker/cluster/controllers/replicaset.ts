@@ -11,7 +11,7 @@ import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady, podsOf } from "./podControl";
+import { allKeys, availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady, podsOf } from "./podControl";
 
 /** Pods created or deleted in one reconcile at most (kube-controller-manager's burstReplicas). */
 const BURST = 500;
@@ -43,7 +43,7 @@ export function replicatedController(k: ReplicatedKind): Controller {
       return owner?.kind === k.kind ? [`${c.namespace}/${owner.name}`] : [];
     },
     resync(ctx) {
-      return [...ctx.store.scan(k.storage, null)].map((r) => `${r.namespace}/${r.name}`);
+      return allKeys(ctx, k.storage);
     },
     regarding(key) {
       const [namespace, name] = splitKey(key);

@@ -5,13 +5,12 @@
 // partition, or OnDelete; ControllerRevisions for every template.
 import { ApiError } from "../api/errors";
 import { recordEvent, refTo } from "../events";
-import type { KObject } from "../resources/define";
 import { persistentVolumeClaims, type PersistentVolumeClaim } from "../resources/persistentvolumeclaim";
 import { pods, type Pod } from "../resources/pod";
 import { statefulSets, type StatefulSet } from "../resources/statefulset";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady, podsOf } from "./podControl";
+import { allKeys, availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision, templateOfRevision } from "./revisions";
 
 export const STATEFULSET = "statefulset";
@@ -29,13 +28,10 @@ function ordinalOf(set: string, pod: string): number | null {
 export const statefulSetController: Controller = {
   name: STATEFULSET,
   keysFor(c) {
-    if (c.resource === "apps/statefulsets") return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
-    if (c.resource !== "pods" || !c.body.includes('"kind":"StatefulSet"')) return [];
-    const owner = controllerOf(JSON.parse(c.body) as KObject);
-    return owner?.kind === "StatefulSet" ? [`${c.namespace}/${owner.name}`] : [];
+    return ownerKeys(c, "apps/statefulsets", "StatefulSet");
   },
   resync(ctx) {
-    return [...ctx.store.scan("apps/statefulsets", null)].map((r) => `${r.namespace}/${r.name}`);
+    return allKeys(ctx, "apps/statefulsets");
   },
   regarding(key) {
     const [namespace, name] = splitKey(key);

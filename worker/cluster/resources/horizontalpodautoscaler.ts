@@ -18,6 +18,13 @@ const CrossVersionObjectReference = (ns: string) =>
     apiVersion: opt(3, str, "Its API version, such as apps/v1."),
   });
 
+/** What both versions' specs start with: the target and the replica bounds. */
+const boundsFields = (ns: string) => ({
+  scaleTargetRef: req(1, CrossVersionObjectReference(ns), "The object to scale."),
+  minReplicas: opt(2, int32, PTR, "Fewest replicas (default 1)."),
+  maxReplicas: req(3, int32, "Most replicas."),
+});
+
 const MetricTarget = struct(`${V2}.MetricTarget`, "The value to keep a metric at.", {
   type: req(1, oneOf("Utilization", "Value", "AverageValue"), "Utilization (percent of the pods' requests), Value or AverageValue."),
   value: opt(2, quantity, "Target value."),
@@ -56,9 +63,7 @@ export const HorizontalPodAutoscalerSchema = objectSchema(
     spec: opt(
       2,
       struct(`${V2}.HorizontalPodAutoscalerSpec`, "What to scale and on what.", {
-        scaleTargetRef: req(1, CrossVersionObjectReference(V2), "The object to scale."),
-        minReplicas: opt(2, int32, PTR, "Fewest replicas (default 1)."),
-        maxReplicas: req(3, int32, "Most replicas."),
+        ...boundsFields(V2),
         metrics: opt(
           4,
           list(
@@ -182,9 +187,7 @@ export const HorizontalPodAutoscalerV1Schema = objectSchema(
     spec: opt(
       2,
       struct(`${V1}.HorizontalPodAutoscalerSpec`, "What to scale and on what.", {
-        scaleTargetRef: req(1, CrossVersionObjectReference(V1), "The object to scale."),
-        minReplicas: opt(2, int32, PTR, "Fewest replicas (default 1)."),
-        maxReplicas: req(3, int32, "Most replicas."),
+        ...boundsFields(V1),
         targetCPUUtilizationPercentage: opt(4, int32, PTR, "Target CPU use, percent of the pods' requests (default 80)."),
       }),
       "What to scale and on what.",
