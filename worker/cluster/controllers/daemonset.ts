@@ -11,7 +11,7 @@ import type { PodTemplateSpecT, TaintT, TolerationT } from "../resources/types/c
 import { termMatches, untolerated, type NodeSelectorTermT } from "../scheduler/match";
 import type { NodeInfo } from "../scheduler/snapshot";
 import { splitKey, type Controller, type ControllerContext } from "./loop";
-import { allKeys, availableAt, controllerOf, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
+import { allKeys, availableAt, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 
 export const DAEMONSET = "daemonset";
@@ -104,13 +104,7 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
   const hash = update.metadata.labels?.[REVISION_HASH_LABEL] ?? "";
 
   const nodes = [...ctx.api.scanStored<Node>("nodes", "")];
-  const byNode = new Map<string, Pod[]>();
-  for (const p of podsOf(ctx, ns, ds.metadata.uid!)) {
-    if (controllerOf(p)?.uid !== ds.metadata.uid) continue;
-    const node = targetNode(p) ?? "";
-    if (!byNode.has(node)) byNode.set(node, []);
-    byNode.get(node)!.push(p);
-  }
+  const byNode = podsByNode(ctx, ds);
   const isNew = (p: Pod) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash;
   const create = (node: string) => {
     const pod = createPod(ctx, ds, podTemplate(template, hash, node));
@@ -160,8 +154,8 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
     const ru = ds.spec?.updateStrategy?.rollingUpdate ?? {};
     const maxSurge = intOrPercent(ru.maxSurge, desired, true);
     const maxUnavailable = maxSurge > 0 ? intOrPercent(ru.maxUnavailable, desired, false) : Math.max(1, intOrPercent(ru.maxUnavailable ?? 1, desired, false));
-    const fresh = () => eligible.map((n) => (byNodeNow(ctx, ds, ns).get(n) ?? []).filter((p) => !p.metadata.deletionTimestamp));
-    let state = fresh();
+    const current = podsByNode(ctx, ds);
+    const state = eligible.map((n) => (current.get(n) ?? []).filter((p) => !p.metadata.deletionTimestamp));
     let unavailable = state.filter((list) => !list.some((p) => isAvailable(p, minReady, now))).length;
     if (maxSurge > 0) {
       let surging = state.filter((list) => list.some(isNew) && list.some((p) => !isNew(p))).length;
@@ -185,11 +179,10 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
         if (wasAvailable) unavailable++;
       }
     }
-    state = fresh();
   }
 
   // Status
-  const now2 = byNodeNow(ctx, ds, ns);
+  const now2 = podsByNode(ctx, ds);
   let current = 0;
   let ready = 0;
   let available = 0;
@@ -227,10 +220,10 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
   pruneRevisions(ctx, revisions, live, ds.spec?.revisionHistoryLimit ?? 10);
 }
 
-function byNodeNow(ctx: ControllerContext, ds: DaemonSet, ns: string): Map<string, Pod[]> {
+/** The DaemonSet's pods by the node each is for (one scan of the namespace's pods). */
+function podsByNode(ctx: ControllerContext, ds: DaemonSet): Map<string, Pod[]> {
   const out = new Map<string, Pod[]>();
-  for (const p of podsOf(ctx, ns, ds.metadata.uid!)) {
-    if (controllerOf(p)?.uid !== ds.metadata.uid) continue;
+  for (const p of podsOf(ctx, ds.metadata.namespace!, ds.metadata.uid!)) {
     const node = targetNode(p) ?? "";
     if (!out.has(node)) out.set(node, []);
     out.get(node)!.push(p);

@@ -129,21 +129,14 @@ export function garbageCollectorController(): Controller {
   };
 }
 
-function defOf(storage: string): ResourceDef | undefined {
-  return storageKind(storage);
-}
-
-/** Whether the object a reference names exists (same uid), in the dependent's namespace or cluster-wide. */
+/** Whether the object a reference names exists (same uid); an owner of a kind not served counts as existing. */
 function ownerExists(ctx: ControllerContext, ref: Ref, namespace: string): boolean {
   const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
-  const def = findKind(group, version, ref.kind);
-  if (!def) return true; // an owner of a kind we do not serve: leave the dependent alone
-  const owner = ctx.api.peek<KObject>(storageOf(def), def.namespaced ? namespace : "", ref.name);
-  return !!owner && owner.metadata.uid === ref.uid;
+  return !findKind(group, version, ref.kind) || !!ownerObject(ctx, ref, namespace);
 }
 
 function remove(ctx: ControllerContext, loc: Loc, propagationPolicy?: "Foreground" | "Background") {
-  const def = defOf(loc.storage);
+  const def = storageKind(loc.storage);
   if (!def) return;
   try {
     ctx.api.delete(def, loc.namespace, loc.name, propagationPolicy ? { propagationPolicy } : {});
@@ -170,7 +163,7 @@ function checkDependent(ctx: ControllerContext, loc: Loc) {
     if (!obj.metadata.deletionTimestamp) remove(ctx, loc);
     return;
   }
-  const def = defOf(loc.storage);
+  const def = storageKind(loc.storage);
   if (def) ctx.api.patch(def, loc.namespace, loc.name, "merge", { metadata: { ownerReferences: alive } }, { trusted: true });
 }
 
@@ -187,7 +180,7 @@ function finishOwner(ctx: ControllerContext, loc: Loc, dependents: (ctx: Control
   const owner = ctx.api.peek<KObject>(loc.storage, loc.namespace, loc.name);
   if (!owner?.metadata.deletionTimestamp) return;
   const finalizers = owner.metadata.finalizers ?? [];
-  const def = defOf(loc.storage);
+  const def = storageKind(loc.storage);
   if (!def) return;
   const uid = owner.metadata.uid!;
   const deps = dependents(ctx, uid);
@@ -196,7 +189,7 @@ function finishOwner(ctx: ControllerContext, loc: Loc, dependents: (ctx: Control
       const obj = ctx.api.peek<KObject>(dep.storage, dep.namespace, dep.name);
       const refs = (obj?.metadata.ownerReferences as Ref[] | undefined) ?? [];
       const kept = refs.filter((r) => r.uid !== uid);
-      const depDef = defOf(dep.storage);
+      const depDef = storageKind(dep.storage);
       if (obj && depDef && kept.length !== refs.length) ctx.api.patch(depDef, dep.namespace, dep.name, "merge", { metadata: { ownerReferences: kept.length ? kept : null } }, { trusted: true });
     }
     dropFinalizer(ctx, def, owner, ORPHAN);

@@ -244,7 +244,8 @@ function sync(ctx: ControllerContext, job: Job) {
     ctx.schedule(JOB, key, due);
   }
 
-  const current = mine.filter((p) => ctx.api.peek("pods", ns, p.metadata.name!));
+  // the pods as this sync left them (deleted ones gone, terminating ones marked)
+  const current = [...podsOf(ctx, ns, job.metadata.uid!)];
   const live = current.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
   const fresh = ctx.api.peek<Job>("batch/jobs", ns, name);
   if (!fresh) return;

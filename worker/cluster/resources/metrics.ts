@@ -3,7 +3,6 @@
 import type { z } from "zod";
 import { opt, quantity, list, map, str, struct, time, duration } from "../api/schema/dsl";
 import { formatTime } from "../api/time";
-import { fromStructured, matchesLabels } from "../api/selectors";
 import { podUsage, serviceLoad, systemUsage } from "../node/usage";
 import type { Node } from "./node";
 import type { Pod } from "./pod";
@@ -93,8 +92,7 @@ export const nodeMetrics = defineKind<NodeMetrics>({
       perNode.set(n, t);
     }
     for (const node of ctx.scan<Node>("nodes", null)) {
-      const controlPlane = matchesLabels(fromStructured({ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }), node.metadata.labels);
-      const sys = systemUsage(controlPlane);
+      const sys = systemUsage("node-role.kubernetes.io/control-plane" in (node.metadata.labels ?? {}));
       const pods = perNode.get(node.metadata.name!) ?? { milliCPU: 0, memory: 0 };
       yield {
         apiVersion: "metrics.k8s.io/v1beta1",
