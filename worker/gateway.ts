@@ -5,7 +5,7 @@ import { Hono, type Context } from "hono";
 import { authenticate } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
 import { rateLimit, take } from "./auth/ratelimit";
-import { errors, type ApiError } from "./cluster/api/errors";
+import { errors, type ApiError } from "./cluster/machinery/errors";
 import { KubeRouter } from "./cluster/api/http/router";
 import type { KubeRequest } from "./cluster/api/http/types";
 import { STREAM_REQUEST_HEADER, type StreamRequestMeta } from "./cluster/object";

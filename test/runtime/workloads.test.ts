@@ -2,7 +2,7 @@
 // zones included), Job index bookkeeping, rollout fenceposts, and a Deployment that leaves no
 // alarm behind once it has rolled out.
 import { describe, expect, it } from "vitest";
-import { cronProblem, missedRuns, nextRun } from "../../worker/cluster/controllers/cronSchedule";
+import { cronProblem, missedRuns, nextRun } from "../../worker/cluster/machinery/cron";
 import { fenceposts } from "../../worker/cluster/controllers/deployment";
 import { formatIndexes, parseIndexes } from "../../worker/cluster/controllers/job";
 import type { Deployment } from "../../worker/cluster/resources/deployment";

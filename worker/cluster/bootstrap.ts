@@ -2,7 +2,7 @@
 // nodes from the config, and the `kubernetes` Service. Everything goes through the API server so
 // it is validated, versioned and logged like any later write.
 import type { ApiServer } from "./api/apiserver";
-import { nthAddress, parseCidr } from "./api/cidr";
+import { nthAddress, parseCidr } from "./machinery/cidr";
 import { nodeNames, type ClusterConfig } from "./config";
 import { joinNode } from "./node/join";
 import { namespaces } from "./resources/namespace";

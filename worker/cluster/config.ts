@@ -1,6 +1,6 @@
 // A cluster's configuration: the kind-style layout it was created from, normalized, and how its
 // nodes are named and addressed (as kind does it).
-import { formatCidr, nthSubnet, parseCidr } from "./api/cidr";
+import { formatCidr, nthSubnet, parseCidr } from "./machinery/cidr";
 
 export type NodeRole = "control-plane" | "worker";
 

@@ -3,8 +3,8 @@
 // with a count; and like the API server's event TTL, it drops events an hour after they were
 // last seen, lazily while recording (no timer, so an idle cluster stays idle).
 import type { ApiServer } from "./api/apiserver";
-import { ApiError } from "./api/errors";
-import { formatMicroTime, formatTime, parseTime } from "./api/time";
+import { ApiError } from "./machinery/errors";
+import { formatMicroTime, formatTime, parseTime } from "./machinery/time";
 import type { KObject } from "./resources/define";
 import { events, type CoreEvent } from "./resources/event";
 

@@ -12,12 +12,13 @@ import { bootstrap } from "./bootstrap";
 import { Clock, type ClockState } from "./clock";
 import { NODE_PORT_RANGE, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
-import { ControlLoop } from "./controllers/loop";
+import { ControlLoop } from "./loop/loop";
 import { namespaceController } from "./controllers/namespaces";
 import { nodeLifecycleController, NODE_LIFECYCLE } from "./controllers/nodeLifecycle";
 import { serviceAccountController } from "./controllers/serviceaccounts";
 import { taintEvictionController } from "./controllers/taintEviction";
-import { lastHeartbeat } from "./node/heartbeat";
+import { heartbeatReader } from "./node/heartbeat";
+import { usageReader } from "./node/usage";
 import { KUBELET, kubeletController } from "./node/kubelet";
 import { Machines } from "./node/machines";
 import { addNode, removeNode, type NodeRequest } from "./node/membership";
@@ -112,13 +113,9 @@ export class ClusterObject extends DurableObject<Env> {
     const config = this.store.meta("config");
     this.config = config ? (JSON.parse(config) as ClusterConfig) : null;
     this.machines = new Machines(this.store.sqlStorage);
-    this.api = new ApiServer(this.store, this.clock, () => this.settings(), {
-      heartbeatUntil: (node) => {
-        const stopped = this.machines.stoppedAt(node);
-        return stopped === null ? Infinity : lastHeartbeat(stopped);
-      },
-    });
-    this.api.computeFrom = { simulation: () => this.simulation() };
+    // The simulation hands the registry what reads compute from: heartbeats and resource use.
+    this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
+    this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
     this.hub = new WatchHub();
     this.loop = new ControlLoop(
       [

@@ -1,8 +1,8 @@
 // Parsing the body of POST /v1/clusters: a kind cluster config (YAML or JSON) or just {"name"}.
 // Problems are reported with where they are: the YAML line, or the field path.
 import { parseDocument } from "yaml";
-import { cidrContains, intToIp, parseCidr } from "../cluster/api/cidr";
-import { labelValue, qualifiedName } from "../cluster/api/validation";
+import { cidrContains, intToIp, parseCidr } from "../cluster/machinery/cidr";
+import { labelValue, qualifiedName } from "../cluster/machinery/validation";
 import {
   DEFAULT_KUBERNETES_VERSION,
   DEFAULT_POD_SUBNET,

@@ -10,13 +10,13 @@ import { storageKind } from "../resources/registry";
 import { SqlAllocations } from "../store/allocations";
 import type { Store } from "../store/store";
 import { attrsOf, selectableFields } from "./attrs";
-import { ApiError, errors, successStatus, type Status } from "./errors";
-import { applyPatch, type PatchType } from "./patch";
-import { decode, validate, type FieldValidation } from "./schema/decode";
-import { Problems, type K8sIssue } from "./schema/dsl";
-import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "./selectors";
-import { formatTime } from "./time";
-import { dns1123Subdomain } from "./validation";
+import { ApiError, errors, successStatus, type Status } from "../machinery/errors";
+import { applyPatch, type PatchType } from "../machinery/patch";
+import { decode, validate, type FieldValidation } from "../machinery/schema/decode";
+import { Problems, type K8sIssue } from "../machinery/schema/dsl";
+import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "../machinery/selectors";
+import { formatTime } from "../machinery/time";
+import { dns1123Subdomain } from "../machinery/validation";
 
 export interface WriteOptions {
   /**
@@ -83,7 +83,7 @@ export class ApiServer {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly settings: () => ClusterSettings,
-    private readonly read: ReadContext = { heartbeatUntil: () => Infinity },
+    private readonly read: ReadContext = { heartbeat: (_node, stored) => stored ?? "" },
   ) {
     this.allocations = new SqlAllocations(store.sqlStorage);
   }

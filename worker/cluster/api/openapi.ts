@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { ALL_VERBS, type ResourceDef } from "../resources/define";
 import { groups, kindsOf } from "../resources/registry";
 import { DeleteOptions, ListMeta } from "../resources/types/meta";
-import { typeOf, type FieldSpec, type ScalarKind, type TypeNode } from "./schema/dsl";
+import { typeOf, type FieldSpec, type ScalarKind, type TypeNode } from "../machinery/schema/dsl";
 
 type Schema = Record<string, unknown>;
 

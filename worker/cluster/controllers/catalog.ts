@@ -4,7 +4,7 @@
 // the copy: the outbox survives in the object's SQLite and is retried.
 import { applyCatalog, db, type CatalogEntry } from "../../db/queries";
 import type { Change } from "../store/store";
-import type { Controller } from "./loop";
+import type { Controller } from "../loop/loop";
 
 export const OUTBOX_TOPIC = "namespace";
 const BATCH = 100;

@@ -3,13 +3,13 @@
 // startingDeadlineSeconds and concurrencyPolicy (Allow, Forbid, Replace); it tracks active
 // Jobs, lastScheduleTime and lastSuccessfulTime, and deletes finished Jobs beyond the
 // history limits.
-import { ApiError } from "../api/errors";
-import { formatTime, parseTime } from "../api/time";
+import { ApiError } from "../machinery/errors";
+import { formatTime, parseTime } from "../machinery/time";
 import { recordEvent, refTo } from "../events";
 import { cronJobs, type CronJob } from "../resources/cronjob";
 import { jobFinished, jobs, type Job } from "../resources/job";
-import { missedRuns, nextRun } from "./cronSchedule";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { missedRuns, nextRun } from "../machinery/cron";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, controllerOf, controllerRef, ownerKeys } from "./podControl";
 
 export const CRONJOB = "cronjob";

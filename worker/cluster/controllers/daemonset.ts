@@ -2,7 +2,7 @@
 // affinity, and taints against its tolerations plus the ones every daemon pod gets), pinned to
 // the node by node affinity and bound by the scheduler; follows nodes joining and leaving;
 // RollingUpdate within maxUnavailable and maxSurge, or OnDelete; ControllerRevisions.
-import { ApiError } from "../api/errors";
+import { ApiError } from "../machinery/errors";
 import { recordEvent, refTo } from "../events";
 import { daemonSets, type DaemonSet } from "../resources/daemonset";
 import type { Node } from "../resources/node";
@@ -10,7 +10,7 @@ import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT, TaintT, TolerationT } from "../resources/types/core";
 import { termMatches, untolerated, type NodeSelectorTermT } from "../scheduler/match";
 import type { NodeInfo } from "../scheduler/snapshot";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, availableAt, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 

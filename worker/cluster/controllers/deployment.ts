@@ -2,14 +2,14 @@
 // rolled out by RollingUpdate (maxSurge, maxUnavailable) or Recreate; revisions in annotations,
 // reused when an old template comes back (kubectl rollout undo); old ReplicaSets pruned to
 // revisionHistoryLimit; pause; progress deadline; the status and conditions kubectl reads.
-import { ApiError } from "../api/errors";
-import { fromStructured, matchesLabels } from "../api/selectors";
-import { formatTime, parseTime } from "../api/time";
+import { ApiError } from "../machinery/errors";
+import { fromStructured, matchesLabels } from "../machinery/selectors";
+import { formatTime, parseTime } from "../machinery/time";
 import { recordEvent, refTo } from "../events";
 import { deployments, REVISION_ANNOTATION, type Deployment } from "../resources/deployment";
 import type { KObject } from "../resources/define";
 import { replicaSets, type ReplicaSet } from "../resources/replicaset";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, controllerOf, controllerRef } from "./podControl";
 import { HASH_LABEL, sameTemplate, templateHash } from "./revisions";
 

@@ -1,11 +1,11 @@
 // The disruption controller: keeps each PodDisruptionBudget's status (expected, healthy and
 // desired pods, disruptions allowed, the DisruptionAllowed condition) in step with its pods.
-import { fromStructured, matchesLabels } from "../api/selectors";
-import { formatTime } from "../api/time";
+import { fromStructured, matchesLabels } from "../machinery/selectors";
+import { formatTime } from "../machinery/time";
 import type { KObject } from "../resources/define";
 import type { Pod } from "../resources/pod";
 import { podDisruptionBudgets, type PodDisruptionBudget } from "../resources/poddisruptionbudget";
-import type { Controller, ControllerContext } from "./loop";
+import type { Controller, ControllerContext } from "../loop/loop";
 
 export const DISRUPTION = "disruption";
 const PDB_STORAGE = "policy/poddisruptionbudgets";

@@ -3,11 +3,11 @@
 // foregroundDeletion finalizer, until its blocking dependents are gone; one deleted with Orphan
 // lets go of its dependents (the orphan finalizer) and leaves them. A dependent whose owners no
 // longer exist is collected. The owner index lives in memory and is rebuilt from the store.
-import { ApiError } from "../api/errors";
+import { ApiError } from "../machinery/errors";
 import type { KObject, ResourceDef } from "../resources/define";
 import { findKind, KINDS, storageKind } from "../resources/registry";
 import { storageOf } from "../resources/define";
-import type { Controller, ControllerContext } from "./loop";
+import type { Controller, ControllerContext } from "../loop/loop";
 
 export const GARBAGE_COLLECTOR = "garbage-collector";
 export const FOREGROUND = "foregroundDeletion";

@@ -4,17 +4,17 @@
 // highest recommendation of the last 300 s). Usage is simulated from the cluster's state
 // (node/usage.ts), so instead of polling every 15 s the controller runs when pods, services or
 // the target change, and on timers for its windows.
-import { ApiError } from "../api/errors";
-import { milliValue, quantityToNumber } from "../api/quantity";
-import { fromStructured, matchesLabels, parseLabelSelector, type LabelSelector } from "../api/selectors";
-import { formatTime } from "../api/time";
+import { ApiError } from "../machinery/errors";
+import { milliValue, quantityToNumber } from "../machinery/quantity";
+import { fromStructured, matchesLabels, parseLabelSelector, type LabelSelector } from "../machinery/selectors";
+import { formatTime } from "../machinery/time";
 import { recordEvent, refTo } from "../events";
 import type { KObject, ResourceDef } from "../resources/define";
 import { horizontalPodAutoscalers, type HorizontalPodAutoscaler } from "../resources/horizontalpodautoscaler";
-import { usageByPod } from "../resources/metrics";
+import { usageByPod } from "../node/usage";
 import { findKind } from "../resources/registry";
 import { storageOf } from "../resources/define";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 
 export const HPA = "horizontal-pod-autoscaler";
 const COMPONENT = "horizontal-pod-autoscaler";
@@ -123,7 +123,7 @@ function sync(ctx: ControllerContext, h: HorizontalPodAutoscaler, recommendation
   }
 
   // Metrics: the ready pods of the target, their usage and requests.
-  const usage = usageByPod({ scan: (s, n) => ctx.api.scanStored(s, n), simulation: ctx.simulation }, ns).filter(
+  const usage = usageByPod((s, n) => ctx.api.scanStored(s, n), ctx.simulation(), ns).filter(
     ({ pod }) => target.selector.length > 0 && matchesLabels(target.selector, pod.metadata.labels) && !pod.metadata.deletionTimestamp,
   );
   const ready = usage.filter(({ pod }) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));

@@ -4,12 +4,12 @@
 // back-off (10 s doubling, at most 6 min) until backoffLimit; applies podFailurePolicy;
 // fails the Job at activeDeadlineSeconds; stops pods while suspended; deletes the Job
 // ttlSecondsAfterFinished after it ends. Conditions and events as kube-controller-manager's.
-import { ApiError } from "../api/errors";
-import { formatTime, parseTime } from "../api/time";
+import { ApiError } from "../machinery/errors";
+import { formatTime, parseTime } from "../machinery/time";
 import { recordEvent, refTo } from "../events";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { pods, type Pod } from "../resources/pod";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, createPod, isReady, ownerKeys, podsOf } from "./podControl";
 
 export const JOB = "job";

@@ -1,10 +1,10 @@
 // The namespace controller: when a namespace is Terminating, delete everything in it; once it
 // is empty, clear the "kubernetes" finalizer so the namespace itself goes.
-import { ApiError } from "../api/errors";
+import { ApiError } from "../machinery/errors";
 import type { KObject } from "../resources/define";
 import { namespaces, type Namespace } from "../resources/namespace";
 import { namespacedStorage, storageKind } from "../resources/registry";
-import type { Controller } from "./loop";
+import type { Controller } from "../loop/loop";
 
 /** How long to wait before looking again at a namespace whose contents are still going away. */
 const RECHECK_MS = 1000;

@@ -3,14 +3,14 @@
 // conditions Unknown, taints it unreachable (NoSchedule and NoExecute) and marks its pods not
 // ready; when the kubelet is back, it clears them. It also keeps the unschedulable taint in step
 // with cordoning, and collects the pods of nodes that are gone (pod GC).
-import { ApiError } from "../api/errors";
-import { formatTime } from "../api/time";
+import { ApiError } from "../machinery/errors";
+import { formatTime } from "../machinery/time";
 import { recordEvent } from "../events";
 import { nodeConditions } from "../node/register";
 import { nodes, type Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
 import type { TaintT } from "../resources/types/core";
-import type { Controller, ControllerContext } from "./loop";
+import type { Controller, ControllerContext } from "../loop/loop";
 
 export const NODE_MONITOR_GRACE_MS = 40_000;
 export const NODE_LIFECYCLE = "node-lifecycle";

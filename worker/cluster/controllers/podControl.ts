@@ -1,12 +1,12 @@
 // What the workload controllers share about pods: making one from a template with an owner
 // reference, readiness and availability (ready for minReadySeconds on the cluster clock), and
 // the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
-import { parseTime } from "../api/time";
+import { parseTime } from "../machinery/time";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import type { Change } from "../store/store";
-import type { ControllerContext } from "./loop";
+import type { ControllerContext } from "../loop/loop";
 
 export interface OwnerRef {
   apiVersion: string;

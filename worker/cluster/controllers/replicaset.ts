@@ -2,15 +2,15 @@
 // keeps `replicas` active pods matching the selector, adopting orphans that match and
 // releasing owned pods that no longer do, deleting surplus pods in Kubernetes' order, and
 // writing the status kubectl reads.
-import { ApiError } from "../api/errors";
-import { fromStructured, matchesLabels, type LabelSelector } from "../api/selectors";
+import { ApiError } from "../machinery/errors";
+import { fromStructured, matchesLabels, type LabelSelector } from "../machinery/selectors";
 import { recordEvent, refTo } from "../events";
 import type { KObject, ResourceDef } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
 import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady, podsOf } from "./podControl";
 
 /** Pods created or deleted in one reconcile at most (kube-controller-manager's burstReplicas). */

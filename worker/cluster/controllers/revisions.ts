@@ -1,11 +1,11 @@
 // Pod template identity and history for the workload controllers: comparing templates, the
 // hash that names ReplicaSets and revisions, and the ControllerRevisions that StatefulSets and
 // DaemonSets keep (one per template, the newest holding the highest revision number).
-import { ApiError } from "../api/errors";
+import { ApiError } from "../machinery/errors";
 import type { KObject } from "../resources/define";
 import { controllerRevisions, type ControllerRevision } from "../resources/controllerrevision";
 import type { PodTemplateSpecT } from "../resources/types/core";
-import type { ControllerContext } from "./loop";
+import type { ControllerContext } from "../loop/loop";
 import { controllerOf, controllerRef } from "./podControl";
 
 export const HASH_LABEL = "pod-template-hash";

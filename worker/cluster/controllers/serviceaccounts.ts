@@ -1,10 +1,10 @@
 // Every namespace gets a `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap, as the
 // service account and root CA publisher controllers do; both come back if deleted.
-import { ApiError } from "../api/errors";
+import { ApiError } from "../machinery/errors";
 import { configmaps } from "../resources/configmap";
 import type { Namespace } from "../resources/namespace";
 import { serviceaccounts } from "../resources/serviceaccount";
-import type { Controller } from "./loop";
+import type { Controller } from "../loop/loop";
 
 export const ROOT_CA_CONFIGMAP = "kube-root-ca.crt";
 

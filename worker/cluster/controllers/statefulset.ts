@@ -3,13 +3,13 @@
 // goes, unless the retention policy says Delete), created in order and removed in reverse
 // (OrderedReady) or all at once (Parallel); RollingUpdate from the highest ordinal down to the
 // partition, or OnDelete; ControllerRevisions for every template.
-import { ApiError } from "../api/errors";
+import { ApiError } from "../machinery/errors";
 import { recordEvent, refTo } from "../events";
 import { persistentVolumeClaims, type PersistentVolumeClaim } from "../resources/persistentvolumeclaim";
 import { pods, type Pod } from "../resources/pod";
 import { statefulSets, type StatefulSet } from "../resources/statefulset";
 import type { PodTemplateSpecT } from "../resources/types/core";
-import { splitKey, type Controller, type ControllerContext } from "./loop";
+import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision, templateOfRevision } from "./revisions";
 

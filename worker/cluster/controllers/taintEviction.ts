@@ -1,14 +1,14 @@
 // The taint eviction controller (the "taint manager"): pods on a node with NoExecute taints
 // they do not tolerate are deleted at once; pods that tolerate them for tolerationSeconds (the
 // default 300 s for not-ready and unreachable) are deleted when that time has passed.
-import { ApiError } from "../api/errors";
-import { formatTime, parseTime } from "../api/time";
+import { ApiError } from "../machinery/errors";
+import { formatTime, parseTime } from "../machinery/time";
 import { recordEvent, refTo } from "../events";
 import type { Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
 import type { TaintT } from "../resources/types/core";
 import { tolerates } from "../scheduler/match";
-import type { Controller, ControllerContext } from "./loop";
+import type { Controller, ControllerContext } from "../loop/loop";
 import { podsOnNode } from "./nodeLifecycle";
 
 export const TAINT_EVICTION = "taint-eviction";

@@ -1,10 +1,11 @@
 // Node heartbeats without writes: a running kubelet renews its Lease every 10 seconds and
 // refreshes its conditions, so their times are computed when read instead of being written on a
 // schedule (an idle cluster stays free).
-import { formatMicroTime, formatTime, parseTime } from "../api/time";
+import type { ReadContext } from "../resources/define";
+import { formatMicroTime, formatTime, parseTime } from "../machinery/time";
 
 export const RENEW_INTERVAL_MS = 10_000;
-export const NODE_LEASE_NAMESPACE = "kube-node-lease";
+export { NODE_LEASE_NAMESPACE } from "../resources/lease";
 export const NODE_LEASE_SECONDS = 40;
 
 /** The last heartbeat at or before `now`. */
@@ -18,4 +19,14 @@ export function refreshed(stored: string | undefined, now: number, micro = false
   const t = stored ? parseTime(stored) ?? 0 : 0;
   const at = Math.max(t, beat);
   return micro ? formatMicroTime(at) : formatTime(at);
+}
+
+/** The registry's view of heartbeats: renewed up to now, or up to when a node's machine stopped. */
+export function heartbeatReader(stoppedAt: (node: string) => number | null): ReadContext {
+  return {
+    heartbeat(node, stored, now, micro = false) {
+      const stopped = stoppedAt(node);
+      return refreshed(stored, stopped === null ? now : Math.min(now, lastHeartbeat(stopped)), micro);
+    },
+  };
 }

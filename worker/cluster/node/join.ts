@@ -1,7 +1,7 @@
 // A node joining the cluster, as kubeadm join and the kubelet's registration leave it: the Node
 // object (from register.ts) and its heartbeat Lease in kube-node-lease, owned by the Node.
 import type { ApiServer } from "../api/apiserver";
-import { formatMicroTime } from "../api/time";
+import { formatMicroTime } from "../machinery/time";
 import { nodeAddress, nodePodCidr, type ClusterConfig, type NodeRole } from "../config";
 import { leases } from "../resources/lease";
 import { nodes, type Node } from "../resources/node";

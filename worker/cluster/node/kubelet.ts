@@ -3,9 +3,9 @@
 // runtime up to now (runtime.ts), writes the pod's status and the kubelet's events, and sets a
 // timer for the next transition. A pod being deleted is stopped and then removed. A stopped
 // machine's kubelet does nothing: its pods keep their last status, as a lost node's do.
-import { ApiError } from "../api/errors";
-import { nthAddress, parseCidr } from "../api/cidr";
-import type { Controller, ControllerContext } from "../controllers/loop";
+import { ApiError } from "../machinery/errors";
+import { nthAddress, parseCidr } from "../machinery/cidr";
+import type { Controller, ControllerContext } from "../loop/loop";
 import { recordEvent, refTo } from "../events";
 import type { Node } from "../resources/node";
 import { podIpPool, pods, type Pod } from "../resources/pod";

@@ -2,8 +2,8 @@
 // a new node is named and addressed the way kind would have named it, and joins at once; a
 // removed node's Node and Lease go, and pod GC removes the pods bound to it.
 import type { ApiServer } from "../api/apiserver";
-import { ApiError } from "../api/errors";
-import { dns1123Subdomain } from "../api/validation";
+import { ApiError } from "../machinery/errors";
+import { dns1123Subdomain } from "../machinery/validation";
 import type { ClusterConfig, NodeRole } from "../config";
 import { LIMITS } from "../../limits";
 import { leases } from "../resources/lease";

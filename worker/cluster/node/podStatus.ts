@@ -1,7 +1,7 @@
 // The status a kubelet reports for a pod, written from its runtime state: phase, conditions,
 // container statuses (waiting/running/terminated, last state, restarts, ready, started, IDs),
 // IPs and start time. Condition transition times are kept while a condition does not change.
-import { formatTime } from "../api/time";
+import { formatTime } from "../machinery/time";
 import { qosClass, type Pod } from "../resources/pod";
 import type { ContainerStatusT, PodStatusT } from "../resources/types/core";
 import { parseImageRef } from "./imageRef";

@@ -1,6 +1,6 @@
 // What a kubelet registers for its node: labels, taints, capacity, addresses and system info,
 // shaped like a node of a kind cluster.
-import { formatTime } from "../api/time";
+import { formatTime } from "../machinery/time";
 import type { NodeRole } from "../config";
 import type { Node } from "../resources/node";
 

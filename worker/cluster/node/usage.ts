@@ -2,8 +2,9 @@
 // an idle baseline, busy programs (stress --cpu N, yes), the image's memory, and simulated
 // traffic: a Service annotated sim.kubedo.dev/cpu-load costs that much CPU in all, shared by the
 // ready pods behind it. Usage is a function of the cluster's state, so it needs no sampling loop.
-import { fromStructured, matchesLabels } from "../api/selectors";
-import { milliValue, quantityToNumber } from "../api/quantity";
+import { fromStructured, matchesLabels } from "../machinery/selectors";
+import { milliValue, quantityToNumber } from "../machinery/quantity";
+import type { KObject, UsageReader } from "../resources/define";
 import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
 import type { ContainerT } from "../resources/types/core";
@@ -75,4 +76,28 @@ export function podUsage(p: Pod, settings: SimulationSettings, load: number): Co
 /** What a node's system daemons use besides its pods (kubelet, containerd; the control plane's components). */
 export function systemUsage(controlPlane: boolean): { milliCPU: number; memory: number } {
   return controlPlane ? { milliCPU: 180, memory: 620 * MI } : { milliCPU: 25, memory: 180 * MI };
+}
+
+/** Use of every running pod of a namespace (or all), by pod, for metrics and the HPA. */
+export function usageByPod(scan: <T extends KObject>(storage: string, namespace: string | null) => Iterable<T>, settings: SimulationSettings, namespace: string | null) {
+  const out: { pod: Pod; containers: ContainerUsage[] }[] = [];
+  const byNs = new Map<string, Pod[]>();
+  for (const p of scan<Pod>("pods", namespace)) {
+    const ns = p.metadata.namespace!;
+    if (!byNs.has(ns)) byNs.set(ns, []);
+    byNs.get(ns)!.push(p);
+  }
+  for (const [ns, list] of byNs) {
+    const load = serviceLoad(scan<Service>("services", ns), list);
+    for (const p of list) {
+      const u = podUsage(p, settings, load.get(p.metadata.name!) ?? 0);
+      if (u) out.push({ pod: p, containers: u });
+    }
+  }
+  return out;
+}
+
+/** The registry's view of simulated use, for metrics.k8s.io. */
+export function usageReader(settings: () => SimulationSettings): UsageReader {
+  return { pods: (scan, namespace) => usageByPod(scan, settings(), namespace), system: systemUsage };
 }

@@ -1,8 +1,8 @@
 // ConfigMap (core/v1): configuration data for pods, as strings or bytes.
 import type { z } from "zod";
-import { bool, bytes, map, opt, PTR, strMap, mapKey } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { configMapKey } from "../api/validation";
+import { bool, bytes, map, opt, PTR, strMap, mapKey } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
+import { configMapKey } from "../machinery/validation";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 

@@ -1,8 +1,8 @@
 // ControllerRevision (apps/v1): an immutable snapshot of a StatefulSet's or DaemonSet's pod
 // template, one per revision, which rollouts and `kubectl rollout undo` go back to.
 import type { z } from "zod";
-import { ALWAYS, anyJson, int64, opt } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, anyJson, int64, opt } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 

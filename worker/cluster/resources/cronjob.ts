@@ -1,14 +1,14 @@
 // CronJob (batch/v1): makes Jobs on a cron schedule (standard five fields or @hourly-style
 // macros, in a time zone), with a concurrency policy, a starting deadline and history limits.
 import type { z } from "zod";
-import { bool, int32, list, oneOf, opt, PTR, req, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { bool, int32, list, oneOf, opt, PTR, req, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { statusHooks, templateColumns } from "./workload";
 import { defineKind, type KObject } from "./define";
 import { JobSpec, defaultJobSpec, type JobSpecT } from "./job";
 import { ObjectReference } from "./types/core";
 import { ObjectMeta, objectSchema } from "./types/meta";
-import { cronProblem } from "../controllers/cronSchedule";
+import { cronProblem } from "../machinery/cron";
 
 const BATCH = "io.k8s.api.batch.v1";
 

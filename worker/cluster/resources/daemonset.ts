@@ -1,8 +1,8 @@
 // DaemonSet (apps/v1): one pod on every node that its template's nodeSelector, affinity and
 // tolerations admit, following nodes as they join and leave.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, struct } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, struct } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";

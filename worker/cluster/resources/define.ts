@@ -1,7 +1,7 @@
 // What a kind is: its names and scope, its schema, and the per-kind behaviour the generic API
 // machinery calls. A kind is one file in resources/ that exports one of these; registry.ts lists them.
 import type { z } from "zod";
-import type { Problems } from "../api/schema/dsl";
+import type { Problems } from "../machinery/schema/dsl";
 import type { ObjectMetaT } from "./types/meta";
 
 /** Any Kubernetes object as JSON. */
@@ -123,17 +123,32 @@ export interface ResourceDef<T extends KObject = KObject> {
   decorate?(obj: T, now: number, read: ReadContext): T;
 }
 
-/** What reads may consult beyond the object (for state computed when read). */
+/** What reads may consult beyond the object (state computed when read). The node simulation
+ * hands these functions to the registry at start-up, so kinds never import the simulation. */
 export interface ReadContext {
-  /** The cluster time up to which a node's kubelet has been heartbeating (now, unless its machine is stopped). */
-  heartbeatUntil(node: string): number;
+  /** A node's heartbeat time as its kubelet would have renewed `stored` by `now` (RFC 3339, micro for Leases). */
+  heartbeat(node: string, stored: string | undefined, now: number, micro?: boolean): string;
+}
+
+/** Simulated resource use of one container or node. */
+export interface ResourceUse {
+  milliCPU: number;
+  memory: number;
+}
+
+/** Where computed kinds (metrics) read simulated use from; handed in by the node simulation. */
+export interface UsageReader {
+  /** The running pods of a namespace (or all) and the use of their running containers. */
+  pods(scan: ComputeContext["scan"], namespace: string | null): { pod: KObject; containers: (ResourceUse & { name: string })[] }[];
+  /** What a node's system daemons use besides its pods. */
+  system(controlPlane: boolean): ResourceUse;
 }
 
 /** What a computed kind is computed from. */
 export interface ComputeContext {
   now: number;
   scan<T extends KObject>(storage: string, namespace: string | null): Iterable<T>;
-  simulation(): import("../simulation").SimulationSettings;
+  usage: UsageReader;
 }
 
 export interface VirtualContext {

@@ -1,8 +1,8 @@
 // Deployment (apps/v1): declarative rollouts of pods through ReplicaSets, one per template
 // revision, with RollingUpdate or Recreate.
 import type { z } from "zod";
-import { ALWAYS, bool, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, bool, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";

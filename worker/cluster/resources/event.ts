@@ -1,8 +1,8 @@
 // Event: core/v1 and events.k8s.io/v1 are two views of one stored object (kept in core/v1 form),
 // as in Kubernetes. The controllers and the kubelet simulation record what they do as Events.
 import type { z } from "zod";
-import { int32, microTime, opt, PTR, str, time, ALWAYS } from "../api/schema/dsl";
-import { age, parseTime } from "../api/time";
+import { int32, microTime, opt, PTR, str, time, ALWAYS } from "../machinery/schema/dsl";
+import { age, parseTime } from "../machinery/time";
 import { defineKind, type Column, type KObject } from "./define";
 import { EventSeries, EventSource, ObjectReference } from "./types/core";
 import { objectSchema } from "./types/meta";

@@ -2,8 +2,8 @@
 // Deployment, ReplicaSet, StatefulSet or ReplicationController through its scale subresource
 // from the pods' CPU or memory use (metrics.k8s.io). `kubectl autoscale` makes them.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, list, oneOf, opt, PTR, quantity, req, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, int32, int64, list, oneOf, opt, PTR, quantity, req, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { statusHooks } from "./workload";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";

@@ -1,9 +1,9 @@
 // Job (batch/v1): runs pods to completion: completions and parallelism, NonIndexed or Indexed,
 // a back-off limit, a deadline, suspend, pod failure policies and clean-up after it finishes.
 import type { z } from "zod";
-import { ALWAYS, bool, int32, list, oneOf, opt, PTR, req, str, struct, time } from "../api/schema/dsl";
-import { age, humanDuration, parseTime } from "../api/time";
-import { fromStructured, matchesLabels } from "../api/selectors";
+import { ALWAYS, bool, int32, list, oneOf, opt, PTR, req, str, struct, time } from "../machinery/schema/dsl";
+import { age, humanDuration, parseTime } from "../machinery/time";
+import { fromStructured, matchesLabels } from "../machinery/selectors";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";

@@ -1,12 +1,14 @@
 // Lease (coordination.k8s.io/v1): leader election and node heartbeats.
 import type { z } from "zod";
-import { int32, microTime, opt, PTR, str, struct } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { NODE_LEASE_NAMESPACE, refreshed } from "../node/heartbeat";
+import { int32, microTime, opt, PTR, str, struct } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 
 const COORD = "io.k8s.api.coordination.v1";
+
+/** Where each node's heartbeat Lease lives. */
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
 export const LeaseSchema = objectSchema(`${COORD}.Lease`, "A lease held by one holder at a time; used for leader election and node heartbeats.", { group: "coordination.k8s.io", version: "v1", kind: "Lease" }, {
   spec: opt(
@@ -36,8 +38,7 @@ export const leases = defineKind<Lease>({
   allowUnconditionalUpdate: true,
   decorate(o, now, read) {
     if (o.metadata.namespace !== NODE_LEASE_NAMESPACE || !o.spec?.renewTime) return o;
-    const until = Math.min(now, read.heartbeatUntil(o.metadata.name!));
-    return { ...o, spec: { ...o.spec, renewTime: refreshed(o.spec.renewTime, until, true) } };
+    return { ...o, spec: { ...o.spec, renewTime: read.heartbeat(o.metadata.name!, o.spec.renewTime, now, true) } };
   },
   columns: [
     { name: "Name", type: "string", format: "name", description: "Name of the lease.", cell: (o) => o.metadata.name ?? "" },

@@ -1,13 +1,11 @@
 // metrics.k8s.io/v1beta1 PodMetrics and NodeMetrics, as metrics-server serves them for
-// `kubectl top`: computed when read from the simulated usage (node/usage.ts); nothing is stored.
+// `kubectl top`: computed when read from the simulated usage (handed in by the node simulation); nothing is stored.
 import type { z } from "zod";
-import { opt, quantity, list, map, str, struct, time, duration } from "../api/schema/dsl";
-import { formatTime } from "../api/time";
-import { podUsage, serviceLoad, systemUsage } from "../node/usage";
+import { opt, quantity, list, map, str, struct, time, duration } from "../machinery/schema/dsl";
+import { formatTime } from "../machinery/time";
 import type { Node } from "./node";
 import type { Pod } from "./pod";
-import type { Service } from "./service";
-import { defineKind, type ComputeContext, type KObject } from "./define";
+import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 
 const METRICS = "io.k8s.metrics.pkg.apis.metrics.v1beta1";
@@ -30,26 +28,6 @@ export type NodeMetrics = z.infer<typeof NodeMetricsSchema> & KObject;
 const cpu = (milli: number) => `${Math.round(milli * 1_000_000)}n`;
 const mem = (bytes: number) => `${Math.round(bytes / 1024)}Ki`;
 
-/** Usage of every running pod of a namespace (or all), by pod, for metrics and the HPA. */
-export function usageByPod(ctx: Pick<ComputeContext, "scan" | "simulation">, namespace: string | null) {
-  const pods = [...ctx.scan<Pod>("pods", namespace)];
-  const out: { pod: Pod; containers: NonNullable<ReturnType<typeof podUsage>> }[] = [];
-  const byNs = new Map<string, Pod[]>();
-  for (const p of pods) {
-    const ns = p.metadata.namespace!;
-    if (!byNs.has(ns)) byNs.set(ns, []);
-    byNs.get(ns)!.push(p);
-  }
-  for (const [ns, list] of byNs) {
-    const load = serviceLoad(ctx.scan<Service>("services", ns), list);
-    for (const p of list) {
-      const u = podUsage(p, ctx.simulation(), load.get(p.metadata.name!) ?? 0);
-      if (u) out.push({ pod: p, containers: u });
-    }
-  }
-  return out;
-}
-
 export const podMetrics = defineKind<PodMetrics>({
   ...gv,
   kind: "PodMetrics",
@@ -59,7 +37,7 @@ export const podMetrics = defineKind<PodMetrics>({
   schema: PodMetricsSchema,
   verbs: ["get", "list"],
   *computed(ctx, namespace) {
-    for (const { pod, containers } of usageByPod(ctx, namespace))
+    for (const { pod, containers } of ctx.usage.pods(ctx.scan, namespace))
       yield {
         apiVersion: "metrics.k8s.io/v1beta1",
         kind: "PodMetrics",
@@ -81,8 +59,8 @@ export const nodeMetrics = defineKind<NodeMetrics>({
   verbs: ["get", "list"],
   *computed(ctx) {
     const perNode = new Map<string, { milliCPU: number; memory: number }>();
-    for (const { pod, containers } of usageByPod(ctx, null)) {
-      const n = pod.spec?.nodeName;
+    for (const { pod, containers } of ctx.usage.pods(ctx.scan, null)) {
+      const n = (pod as Pod).spec?.nodeName;
       if (!n) continue;
       const t = perNode.get(n) ?? { milliCPU: 0, memory: 0 };
       for (const c of containers) {
@@ -92,7 +70,7 @@ export const nodeMetrics = defineKind<NodeMetrics>({
       perNode.set(n, t);
     }
     for (const node of ctx.scan<Node>("nodes", null)) {
-      const sys = systemUsage("node-role.kubernetes.io/control-plane" in (node.metadata.labels ?? {}));
+      const sys = ctx.usage.system("node-role.kubernetes.io/control-plane" in (node.metadata.labels ?? {}));
       const pods = perNode.get(node.metadata.name!) ?? { milliCPU: 0, memory: 0 };
       yield {
         apiVersion: "metrics.k8s.io/v1beta1",

@@ -1,9 +1,9 @@
 // Namespace (core/v1): a scope for names. Deleting one makes it Terminating until the namespace
 // controller has removed everything in it (controllers/namespace.ts).
 import type { z } from "zod";
-import { list, oneOf, opt, req, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { dns1123Label } from "../api/validation";
+import { list, oneOf, opt, req, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
+import { dns1123Label } from "../machinery/validation";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 

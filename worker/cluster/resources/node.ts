@@ -1,9 +1,8 @@
 // Node (core/v1): a machine of the cluster. Nodes are made from the cluster's config (kind-style)
 // and simulated; their heartbeat-driven state is computed when read.
 import type { z } from "zod";
-import { ALWAYS, bool, int32, int64, list, map, oneOf, opt, quantity, req, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { refreshed } from "../node/heartbeat";
+import { ALWAYS, bool, int32, int64, list, map, oneOf, opt, quantity, req, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind, type KObject } from "./define";
 import { Taint } from "./types/core";
 import { objectSchema } from "./types/meta";
@@ -147,8 +146,7 @@ export const nodes = defineKind<Node>({
     const conditions = o.status?.conditions;
     // Once the node controller marked the node Unknown, nothing heartbeats until the kubelet is back.
     if (!conditions || conditions.some((c) => c.type === "Ready" && c.status === "Unknown")) return o;
-    const until = Math.min(now, read.heartbeatUntil(o.metadata.name!));
-    return { ...o, status: { ...o.status, conditions: conditions.map((c) => ({ ...c, lastHeartbeatTime: refreshed(c.lastHeartbeatTime, until) })) } };
+    return { ...o, status: { ...o.status, conditions: conditions.map((c) => ({ ...c, lastHeartbeatTime: read.heartbeat(o.metadata.name!, c.lastHeartbeatTime, now) })) } };
   },
   validateUpdate(o, old, p) {
     if (old.spec?.podCIDR && o.spec?.podCIDR !== old.spec.podCIDR) p.forbidden(["spec", "podCIDR"], "node updates may not change podCIDR except from \"\" to valid");

@@ -1,8 +1,8 @@
 // PersistentVolumeClaim (core/v1): a request for storage. No volume provisioner runs yet, so a
 // claim stays Pending until storage for it exists, as on a cluster without a default class.
 import type { z } from "zod";
-import { list, map, oneOf, opt, quantity, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { list, map, oneOf, opt, quantity, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { statusHooks } from "./workload";
 import { defineKind, type KObject } from "./define";
 import { PersistentVolumeClaimSpec } from "./types/core";

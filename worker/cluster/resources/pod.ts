@@ -2,8 +2,8 @@
 // server and its admission plugins do on create: spec defaults, the service account token
 // volume, the default NoExecute tolerations, priority, and an initial Pending status.
 import type { z } from "zod";
-import { opt } from "../api/schema/dsl";
-import { age, parseTime } from "../api/time";
+import { opt } from "../machinery/schema/dsl";
+import { age, parseTime } from "../machinery/time";
 import { defineKind, type HookContext, type KObject } from "./define";
 import { PodSpec, PodStatus, type ContainerStatusT, type PodSpecT, type TolerationT } from "./types/core";
 import { objectSchema } from "./types/meta";

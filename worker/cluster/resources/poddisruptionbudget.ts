@@ -2,8 +2,8 @@
 // disruptions. Evictions (kubectl drain) are refused when they would break a budget; the
 // disruption controller keeps its status.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, intOrString, list, map, opt, str, struct, time } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, int32, int64, intOrString, list, map, opt, str, struct, time } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind, type KObject } from "./define";
 import { Condition, DeleteOptions, LabelSelector, objectSchema } from "./types/meta";
 

@@ -1,7 +1,7 @@
 // ReplicaSet (apps/v1): keeps a number of pods matching its selector running.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, list, opt, struct } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, int32, int64, list, opt, struct } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";

@@ -1,9 +1,9 @@
 // ReplicationController (core/v1): the ReplicaSet's predecessor, with a plain map selector
 // (defaulted from the template's labels). The ReplicaSet controller's reconcile keeps it.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, list, opt, strMap, struct } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { matchesLabels, fromStructured } from "../api/selectors";
+import { ALWAYS, int32, int64, list, opt, strMap, struct } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
+import { matchesLabels, fromStructured } from "../machinery/selectors";
 import { defineKind, type KObject } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { objectSchema } from "./types/meta";

@@ -2,7 +2,7 @@
 // They are created and answered at once; nothing is stored.
 import type { z } from "zod";
 import { kubeAllowed, userGroups, userName } from "../../auth/identity";
-import { ALWAYS, bool, list, map, opt, req, str, struct } from "../api/schema/dsl";
+import { ALWAYS, bool, list, map, opt, req, str, struct } from "../machinery/schema/dsl";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
 

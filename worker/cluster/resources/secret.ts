@@ -1,9 +1,9 @@
 // Secret (core/v1): sensitive data, base64 in JSON. stringData is a write-only convenience merged
 // into data on every write.
 import type { z } from "zod";
-import { bool, bytes, map, opt, PTR, str, strMap, mapKey } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { configMapKey } from "../api/validation";
+import { bool, bytes, map, opt, PTR, str, strMap, mapKey } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
+import { configMapKey } from "../machinery/validation";
 import { MAX_DATA_BYTES } from "./configmap";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";

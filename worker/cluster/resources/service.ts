@@ -1,11 +1,11 @@
 // Service (core/v1): a stable address for a set of pods. ClusterIPs come from the cluster's
 // serviceSubnet and NodePorts from its node port range, allocated in the write transaction.
 import type { z } from "zod";
-import { errors } from "../api/errors";
-import { cidrContains, nthAddress, parseCidr } from "../api/cidr";
-import { ALWAYS, bool, int32, intOrString, list, oneOf, opt, PTR, req, str, strMap, struct, type K8sIssue } from "../api/schema/dsl";
-import { age } from "../api/time";
-import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from "../api/validation";
+import { errors } from "../machinery/errors";
+import { cidrContains, nthAddress, parseCidr } from "../machinery/cidr";
+import { ALWAYS, bool, int32, intOrString, list, oneOf, opt, PTR, req, str, strMap, struct, type K8sIssue } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
+import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from "../machinery/validation";
 import { defineKind, type HookContext, type KObject } from "./define";
 import { PROTOCOLS } from "./types/core";
 import { Condition, objectSchema } from "./types/meta";
@@ -84,7 +84,7 @@ function needsNodePorts(s: ServiceSpecT): boolean {
   return s.type === "NodePort" || (s.type === "LoadBalancer" && s.allocateLoadBalancerNodePorts !== false);
 }
 
-function checkService(svc: Service, p: import("../api/schema/dsl").Problems) {
+function checkService(svc: Service, p: import("../machinery/schema/dsl").Problems) {
   const s = svc.spec;
   if (!s) return;
   const headless = s.clusterIP === "None";

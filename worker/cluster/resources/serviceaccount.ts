@@ -1,8 +1,8 @@
 // ServiceAccount (core/v1): the identity pods run as. Every namespace gets a "default" one from
 // controllers/serviceaccounts.ts.
 import type { z } from "zod";
-import { bool, list, opt, PTR } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { bool, list, opt, PTR } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind, type KObject } from "./define";
 import { LocalObjectReference, ObjectReference } from "./types/core";
 import { objectSchema } from "./types/meta";

@@ -1,8 +1,8 @@
 // StatefulSet (apps/v1): pods with stable names (web-0 … web-N), stable hostnames under a
 // headless service, and one PersistentVolumeClaim per ordinal from volumeClaimTemplates.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct } from "../api/schema/dsl";
-import { age } from "../api/time";
+import { ALWAYS, int32, int64, intOrString, list, oneOf, opt, PTR, str, struct } from "../machinery/schema/dsl";
+import { age } from "../machinery/time";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
 import { LabelSelector, objectSchema } from "./types/meta";

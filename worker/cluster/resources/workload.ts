@@ -1,8 +1,8 @@
 // What the workload kinds share: the pod template's defaulting, the selector rules the apps
 // API validates (required, non-empty, matching the template's labels, immutable), and the
 // wide table columns (containers, images, selector).
-import { formatLabelSelector, fromStructured, matchesLabels, type StructuredSelector } from "../api/selectors";
-import { ALWAYS, opt, str, struct, time, type Problems } from "../api/schema/dsl";
+import { formatLabelSelector, fromStructured, matchesLabels, type StructuredSelector } from "../machinery/selectors";
+import { ALWAYS, opt, str, struct, time, type Problems } from "../machinery/schema/dsl";
 import type { Column, KObject } from "./define";
 import type { PodTemplateSpecT } from "./types/core";
 import { defaultPodSpec } from "./types/podDefaults";

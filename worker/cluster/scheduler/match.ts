@@ -1,6 +1,6 @@
 // Matching rules the scheduling plugins share: node selector terms, tolerations against taints,
 // and pod affinity terms against pods.
-import { fromStructured, matchesLabels, type StructuredSelector } from "../api/selectors";
+import { fromStructured, matchesLabels, type StructuredSelector } from "../machinery/selectors";
 import type { TaintT, TolerationT } from "../resources/types/core";
 import type { NodeInfo, PodInfo } from "./snapshot";
 

@@ -3,8 +3,8 @@
 // annotation a learner can read. A pod that fits nowhere gets PodScheduled=False/Unschedulable
 // and a FailedScheduling event in kube-scheduler's words, and is tried again when the cluster
 // changes (a node added or changed, a pod gone or finished).
-import { formatTime } from "../api/time";
-import type { Controller, ControllerContext } from "../controllers/loop";
+import { formatTime } from "../machinery/time";
+import type { Controller, ControllerContext } from "../loop/loop";
 import { recordEvent, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import type { Node } from "../resources/node";

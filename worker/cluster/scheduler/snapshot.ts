@@ -1,7 +1,7 @@
 // What the scheduler knows of the cluster in one cycle: every node with the pods bound to it
 // and what they request, the way kube-scheduler's NodeInfo cache holds it. Built from the store
 // when something outside the scheduler changed, and updated in place as the scheduler binds.
-import { milliValue, quantityToNumber } from "../api/quantity";
+import { milliValue, quantityToNumber } from "../machinery/quantity";
 import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
 import type { ContainerT, TaintT } from "../resources/types/core";

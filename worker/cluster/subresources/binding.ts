@@ -1,9 +1,9 @@
 // pods/binding: how a scheduler (ours, or one a user writes) assigns a pod to a node.
 import type { ApiServer } from "../api/apiserver";
-import { errors, successStatus } from "../api/errors";
+import { errors, successStatus } from "../machinery/errors";
 import type { SubresourceAction } from "../api/http/actions";
 import { respond } from "../api/http/respond";
-import { opt } from "../api/schema/dsl";
+import { opt } from "../machinery/schema/dsl";
 import { ObjectReference } from "../resources/types/core";
 import { objectSchema } from "../resources/types/meta";
 

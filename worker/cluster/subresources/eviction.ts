@@ -1,10 +1,10 @@
 // pods/eviction: a deletion that honours PodDisruptionBudgets (what kubectl drain posts). An
 // eviction that would leave a budget short is refused with 429, as the API server does.
 import type { ApiServer } from "../api/apiserver";
-import { errors, successStatus } from "../api/errors";
+import { errors, successStatus } from "../machinery/errors";
 import type { SubresourceAction } from "../api/http/actions";
 import { respond } from "../api/http/respond";
-import { fromStructured, matchesLabels } from "../api/selectors";
+import { fromStructured, matchesLabels } from "../machinery/selectors";
 import { budgetStatus, isHealthy } from "../controllers/disruption";
 import { pods, type Pod } from "../resources/pod";
 import { EvictionSchema, type PodDisruptionBudget } from "../resources/poddisruptionbudget";

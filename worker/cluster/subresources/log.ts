@@ -2,9 +2,9 @@
 // sinceTime, limitBytes and follow (streamed as lines are written, ending when the container
 // does).
 import type { ApiServer } from "../api/apiserver";
-import { errors } from "../api/errors";
+import { errors } from "../machinery/errors";
 import type { ActionCall, SubresourceAction } from "../api/http/actions";
-import { parseTime } from "../api/time";
+import { parseTime } from "../machinery/time";
 import type { Clock } from "../clock";
 import { loadRuntime } from "../node/kubelet";
 import { logLines, logTimestamp, type LogLine } from "../node/logs";

@@ -1,12 +1,12 @@
 // The scale subresource (autoscaling/v1 Scale) of ReplicaSets, Deployments, StatefulSets and
 // ReplicationControllers: `kubectl scale` PATCHes it; HPAs and clients GET and PUT it.
 import type { ApiServer } from "../api/apiserver";
-import { errors } from "../api/errors";
+import { errors } from "../machinery/errors";
 import type { SubresourceAction } from "../api/http/actions";
 import { respond } from "../api/http/respond";
-import { applyPatch, patchTypeOf } from "../api/patch";
-import { int32, opt, req, str, struct } from "../api/schema/dsl";
-import { formatLabelSelector, fromStructured, type StructuredSelector } from "../api/selectors";
+import { applyPatch, patchTypeOf } from "../machinery/patch";
+import { int32, opt, req, str, struct } from "../machinery/schema/dsl";
+import { formatLabelSelector, fromStructured, type StructuredSelector } from "../machinery/selectors";
 import type { KObject, ResourceDef } from "../resources/define";
 import { objectSchema } from "../resources/types/meta";
 

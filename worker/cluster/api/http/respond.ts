@@ -1,7 +1,7 @@
 // Encoding answers: JSON (pretty for curl and browsers, as Kubernetes does), YAML, Table and
 // PartialObjectMetadata, and Status errors.
 import { stringify as toYaml } from "yaml";
-import type { ApiError, Status } from "../errors";
+import type { ApiError, Status } from "../../machinery/errors";
 import type { KubeRequest, KubeResponse } from "./types";
 
 export type Representation = { as: "object" } | { as: "table"; version: "v1" | "v1beta1" } | { as: "metadata" } | { as: "yaml" };

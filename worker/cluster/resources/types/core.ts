@@ -24,9 +24,9 @@ import {
   time,
   microTime,
   type Problems,
-} from "../../api/schema/dsl";
-import { compareQuantities } from "../../api/quantity";
-import { dns1123Label, dns1123Subdomain, envVarName, portName, qualifiedName } from "../../api/validation";
+} from "../../machinery/schema/dsl";
+import { compareQuantities } from "../../machinery/quantity";
+import { dns1123Label, dns1123Subdomain, envVarName, portName, qualifiedName } from "../../machinery/validation";
 import { LabelSelector, ObjectMeta } from "./meta";
 
 const CORE = "io.k8s.api.core.v1";

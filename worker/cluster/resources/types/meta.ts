@@ -1,8 +1,8 @@
 // meta/v1 types shared by every kind: object metadata, list metadata, selectors, owner references,
 // Status and DeleteOptions.
 import type { z } from "zod";
-import { ALWAYS, anyObject, bool, int64, list, mapKey, oneOf, opt, PTR, req, str, strMap, struct, time, type Fields, type Problems } from "../../api/schema/dsl";
-import { labelValue, qualifiedName, TOTAL_ANNOTATION_SIZE_LIMIT } from "../../api/validation";
+import { ALWAYS, anyObject, bool, int64, list, mapKey, oneOf, opt, PTR, req, str, strMap, struct, time, type Fields, type Problems } from "../../machinery/schema/dsl";
+import { labelValue, qualifiedName, TOTAL_ANNOTATION_SIZE_LIMIT } from "../../machinery/validation";
 
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
 

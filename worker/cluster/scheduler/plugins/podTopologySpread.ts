@@ -1,6 +1,6 @@
 // PodTopologySpread: keeps matching pods spread over topology domains (zones, hosts) within
 // maxSkew. DoNotSchedule constraints filter; ScheduleAnyway constraints score.
-import { fromStructured, matchesLabels } from "../../api/selectors";
+import { fromStructured, matchesLabels } from "../../machinery/selectors";
 import type { CycleState, Plugin } from "../framework";
 import type { NodeInfo, PodInfo, Snapshot } from "../snapshot";
 import { termMatches, type NodeSelectorTermT } from "../match";
