@@ -21,6 +21,7 @@ import { table, type IncludeObject } from "../table";
 import { representation, respond, respondError } from "./respond";
 import type { KubeRequest, KubeResponse } from "./types";
 import { openWatch } from "./watch";
+import { inbound, outbound } from "./wire";
 import type { ActionCall, Actions, SubresourceAction } from "./actions";
 
 export type Route =
@@ -289,6 +290,7 @@ export class KubeRouter {
           continue: q.get("continue") ?? undefined,
         };
         const list = this.api.list(def, ns ?? null, opts);
+        list.items = list.items.map((o) => outbound(def, o));
         const meta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}), ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}) };
         if (rep.as === "table") return respond(req, 200, table(def, list.items, includeObject(q), meta, now), "application/json;as=Table;v=v1;g=meta.k8s.io");
         if (rep.as === "metadata")
@@ -320,7 +322,7 @@ export class KubeRouter {
       }
       case "deletecollection": {
         const opts = { labelSelector: parseLabelSelector(q.get("labelSelector") ?? ""), fieldSelector: parseFieldSelector(q.get("fieldSelector") ?? "") };
-        const items = this.api.deleteCollection(def, ns ?? null, opts, this.deleteRequest(req, q, dryRun));
+        const items = this.api.deleteCollection(def, ns ?? null, opts, this.deleteRequest(req, q, dryRun)).map((o) => outbound(def, o));
         return respond(req, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(this.store.rv) }, items });
       }
       default:
@@ -329,6 +331,7 @@ export class KubeRouter {
   }
 
   private answerObject(req: KubeRequest, def: ResourceDef, obj: KObject, status: number, warnings: string[] = []): KubeResponse {
+    obj = outbound(def, obj);
     const rep = representation(req.accept);
     const q = new URLSearchParams(req.query);
     if (rep.as === "table" && !def.virtual) return respond(req, status, table(def, [obj], includeObject(q), { resourceVersion: obj.metadata.resourceVersion }, this.clock.now()), "application/json;as=Table;v=v1;g=meta.k8s.io", warnings);
@@ -343,9 +346,9 @@ export class KubeRouter {
       const [group, version] = env.apiVersion.includes("/") ? env.apiVersion.split("/") : ["", env.apiVersion];
       const target = findKind(group, version, env.kind) ?? (env.kind === def.kind ? def : undefined);
       if (!target) throw errors.badRequest(`no kind "${env.kind}" is registered for version "${env.apiVersion}"`);
-      return decodeObject(env, target.schema);
+      return inbound(def, decodeObject(env, target.schema));
     }
-    return this.parse(req.body, req.contentType, "object");
+    return inbound(def, this.parse(req.body, req.contentType, "object"));
   }
 
   private parse(body: Uint8Array | null, contentType: string | null, what: "object" | "patch"): unknown {

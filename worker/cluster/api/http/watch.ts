@@ -13,6 +13,7 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import { table, type IncludeObject } from "../table";
 import { representation } from "./respond";
 import type { KubeRequest } from "./types";
+import { outbound } from "./wire";
 
 const encoder = new TextEncoder();
 const BOOKMARK_EVERY_MS = 60_000;
@@ -45,7 +46,7 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   let headersSent = false;
   const sink: WatchSink = {
     encode(type: EventType, body: string) {
-      const obj = api.toWire(def, JSON.parse(body) as KObject);
+      const obj = outbound(def, api.toWire(def, JSON.parse(body) as KObject));
       if (!asTable) return line({ type, object: obj });
       const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, clock.now(), !headersSent);
       headersSent = true;

@@ -1,0 +1,23 @@
+// JSON as the API server reads it: nesting is bounded before parsing, so a deeply nested body is
+// refused with a clear error instead of exhausting the stack. kube-apiserver's decoders stop at
+// 10,000 levels ("exceeded max depth of 10000").
+export const MAX_JSON_DEPTH = 10_000;
+
+/** Why a JSON text nests deeper than `max` levels, or null. Strings are skipped, escapes honoured. */
+export function jsonDepthProblem(text: string, max = MAX_JSON_DEPTH): string | null {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return `exceeded max depth of ${max}: the body nests objects or arrays more than ${max} levels deep`;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return null;
+}
