@@ -5,7 +5,8 @@ import { Hono, type Context } from "hono";
 import { authenticate } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
 import { rateLimit, take } from "./auth/ratelimit";
-import { errors, type ApiError } from "./cluster/machinery/errors";
+import { ApiError, errors } from "./cluster/machinery/errors";
+import { impersonation } from "./auth/impersonation";
 import { KubeRouter } from "./cluster/api/http/router";
 import type { KubeRequest } from "./cluster/api/http/types";
 import { STREAM_REQUEST_HEADER, type StreamRequestMeta } from "./cluster/object";
@@ -29,6 +30,9 @@ export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
   // Another tenant's cluster, or another cluster for a cluster-scoped token, does not exist.
   const owner = await clusterOwner(c.env, clusterId);
   if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(c, errors.notFoundPath());
+  // Impersonate-* headers: the request acts as that user, or is refused; never silently as the caller.
+  const acting = impersonation(identity, c.req.raw.headers);
+  if (acting instanceof ApiError) return status(c, acting);
 
   const url = new URL(c.req.url);
   const basePath = `/k8s/${clusterId}`;
@@ -41,7 +45,7 @@ export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
     accept: c.req.header("accept") ?? null,
     contentType: c.req.header("content-type") ?? null,
     userAgent: c.req.header("user-agent") ?? null,
-    identity,
+    identity: acting,
     basePath,
     host: url.host,
   };

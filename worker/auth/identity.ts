@@ -12,27 +12,29 @@ export interface Identity {
   role: Role;
   /** The one cluster the token is for, or null for every cluster of the tenant. */
   clusterId: string | null;
+  /** Who an admin token acts as (Impersonate-* headers), checked at the edge. */
+  impersonate?: Impersonated;
 }
 
-const READ_VERBS = new Set(["get", "list", "watch"]);
+/** The user an admin acts as: the user name, its groups (system:authenticated included), uid, extra. */
+export interface Impersonated {
+  user: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+export function isImpersonating(id: Identity): id is Identity & { impersonate: Impersonated } {
+  return id.impersonate !== undefined;
+}
 
 /** Kubernetes-style user name, shown by `kubectl auth whoami` and in Forbidden messages. */
 export function userName(id: Identity): string {
-  return `kubedo:${id.tenantName}:${id.tokenName}`;
+  return id.impersonate?.user ?? `kubedo:${id.tenantName}:${id.tokenName}`;
 }
 
 export function userGroups(id: Identity): string[] {
-  return [`kubedo:role:${id.role}`, "system:authenticated"];
-}
-
-/**
- * Whether a role may do `verb` on a resource of the kube API.
- * view reads everything but Secrets (as Kubernetes' own view role); edit and admin write objects.
- */
-export function kubeAllowed(role: Role, verb: string, group: string, resource: string): boolean {
-  if (role === "admin" || role === "edit") return true;
-  if (group === "" && resource === "secrets") return false;
-  return READ_VERBS.has(verb);
+  return id.impersonate?.groups ?? [`kubedo:role:${id.role}`, "system:authenticated"];
 }
 
 /** Management API: what a role may do there. */

@@ -1,7 +1,8 @@
 // Review kinds: questions a client asks the API server about itself ("may I?", "who am I?").
 // They are created and answered at once; nothing is stored.
 import type { z } from "zod";
-import { kubeAllowed, userGroups, userName } from "../../auth/identity";
+import { userGroups, userName } from "../../auth/identity";
+import { allowed, allowedPath, rulesFor } from "../../auth/rules";
 import { ALWAYS, bool, list, map, opt, req, str, struct } from "../machinery/schema/dsl";
 import { defineKind, type KObject } from "./define";
 import { objectSchema } from "./types/meta";
@@ -95,9 +96,6 @@ export const SelfSubjectReviewSchema = objectSchema(
 );
 type SSR = z.infer<typeof SelfSubjectReviewSchema> & KObject;
 
-const READ = ["get", "list", "watch"];
-const ALL = ["*"];
-
 export const selfSubjectAccessReviews = defineKind<SSAR>({
   group: "authorization.k8s.io",
   version: "v1",
@@ -110,10 +108,12 @@ export const selfSubjectAccessReviews = defineKind<SSAR>({
   virtual(o, ctx) {
     const ra = o.spec?.resourceAttributes;
     const na = o.spec?.nonResourceAttributes;
-    let allowed: boolean;
-    if (ra) allowed = ra.verb === "*" ? ctx.identity.role !== "view" : kubeAllowed(ctx.identity.role, ra.verb ?? "", ra.group ?? "", ra.resource ?? "");
-    else allowed = !!na && (na.verb === "get" || ctx.identity.role !== "view");
-    return { ...o, status: { allowed, ...(allowed ? { reason: `allowed by the ${ctx.identity.role} role of the token` } : {}) } };
+    const id = ctx.identity;
+    let ok: boolean;
+    if (ra) ok = allowed(id, ra.verb ?? "", ra.group ?? "", ra.subresource ? `${ra.resource ?? ""}/${ra.subresource}` : (ra.resource ?? ""));
+    else ok = !!na && allowedPath(id, na.verb ?? "", na.path ?? "");
+    const by = id.impersonate ? `the rules of user "${id.impersonate.user}"` : `the ${id.role} role of the token`;
+    return { ...o, status: { allowed: ok, ...(ok ? { reason: `allowed by ${by}` } : {}) } };
   },
 });
 
@@ -127,16 +127,7 @@ export const selfSubjectRulesReviews = defineKind<SSRR>({
   schema: SelfSubjectRulesReviewSchema,
   verbs: ["create"],
   virtual(o, ctx) {
-    const role = ctx.identity.role;
-    const resourceRules =
-      role === "view"
-        ? [
-            { verbs: READ, apiGroups: ["*"], resources: ["*"] },
-            { verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"] },
-            { verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["selfsubjectreviews"] },
-          ]
-        : [{ verbs: ALL, apiGroups: ["*"], resources: ["*"] }];
-    const nonResourceRules = [{ verbs: role === "view" ? ["get"] : ALL, nonResourceURLs: ["*"] }];
+    const { resourceRules, nonResourceRules } = rulesFor(ctx.identity);
     return { ...o, status: { resourceRules, nonResourceRules, incomplete: false } };
   },
 });
@@ -153,7 +144,14 @@ export const selfSubjectReviews = defineKind<SSR>({
   virtual(o, ctx) {
     return {
       ...o,
-      status: { userInfo: { username: userName(ctx.identity), uid: ctx.identity.tokenId, groups: userGroups(ctx.identity), extra: { "kubedo.dev/tenant": [ctx.identity.tenantName] } } },
+      status: {
+        userInfo: {
+          username: userName(ctx.identity),
+          ...(ctx.identity.impersonate ? { ...(ctx.identity.impersonate.uid ? { uid: ctx.identity.impersonate.uid } : {}) } : { uid: ctx.identity.tokenId }),
+          groups: userGroups(ctx.identity),
+          extra: ctx.identity.impersonate ? ctx.identity.impersonate.extra : { "kubedo.dev/tenant": [ctx.identity.tenantName] },
+        },
+      },
     };
   },
 });

@@ -1,7 +1,8 @@
 // The kube API router: turns a request path into a resource and a verb (as the API server's
 // RequestInfo does), checks the caller's role, and calls the generic handlers.
 import { parse as parseYaml } from "yaml";
-import { kubeAllowed, userName } from "../../../auth/identity";
+import { userName } from "../../../auth/identity";
+import { allowed } from "../../../auth/rules";
 import { LIMITS } from "../../../limits";
 import type { Clock } from "../../clock";
 import { apiVersionOf, type ClusterSettings, type KObject, type ResourceDef, type Verb } from "../../resources/define";
@@ -232,7 +233,7 @@ export class KubeRouter {
     const def = r.def;
     if (def.virtual) return;
     const resource = r.subresource ? `${def.plural}/${r.subresource}` : def.plural;
-    if (kubeAllowed(req.identity.role, verb, def.group, def.plural)) return;
+    if (allowed(req.identity, verb, def.group, resource)) return;
     const scope = r.namespace ? `in the namespace "${r.namespace}"` : "at the cluster scope";
     throw errors.forbidden(def.group, resource, r.name ?? "", `User "${userName(req.identity)}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`);
   }
