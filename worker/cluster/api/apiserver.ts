@@ -360,6 +360,8 @@ export class ApiServer {
       const storedDef = this.storedDef(def);
       const old = this.store.get(storage, def.namespaced ? namespace : "", name);
       if (!old) throw errors.notFound(def.group, def.plural, name);
+      const forbidden = storedDef.forbidDelete?.(old);
+      if (forbidden) throw errors.forbidden(def.group, def.plural, name, forbidden);
       const pre = req.preconditions;
       if (pre?.uid && pre.uid !== old.metadata.uid)
         throw errors.conflict(def.group, def.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);

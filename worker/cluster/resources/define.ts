@@ -117,6 +117,8 @@ export interface ResourceDef<T extends KObject = KObject> {
   allowUnconditionalUpdate?: boolean;
   /** Whether an object being deleted may now be removed (besides having no finalizers). */
   readyToRemove?(obj: T): boolean;
+  /** Why this object may never be deleted (admission refuses with Forbidden), or null. */
+  forbidDelete?(obj: T): string | null;
   /** Marks the start of deletion (a namespace becomes Terminating). */
   beginDelete?(obj: T): void;
   /** Computes state that changes only with time when the object is read. */

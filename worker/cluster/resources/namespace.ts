@@ -37,6 +37,9 @@ export const NamespaceSchema = objectSchema(`${CORE}.Namespace`, "A scope for th
 
 export type Namespace = z.infer<typeof NamespaceSchema> & KObject;
 
+/** Namespaces the NamespaceLifecycle admission plugin never lets go. */
+const IMMORTAL = new Set(["default", "kube-system", "kube-public"]);
+
 /** Every namespace carries this label with its own name (immutable). */
 export const NAME_LABEL = "kubernetes.io/metadata.name";
 
@@ -49,6 +52,8 @@ export const namespaces = defineKind<Namespace>({
   namespaced: false,
   shortNames: ["ns"],
   schema: NamespaceSchema,
+  // As on kube-apiserver, namespaces have no deletecollection: each is deleted on its own.
+  verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
   subresources: [
     { name: "status", verbs: ["get", "patch", "update"] },
     { name: "finalize", verbs: ["update"] },
@@ -78,6 +83,7 @@ export const namespaces = defineKind<Namespace>({
   prepareStatusUpdate(o, old) {
     o.spec = old.spec;
   },
+  forbidDelete: (o) => (IMMORTAL.has(o.metadata.name ?? "") ? "this namespace may not be deleted" : null),
   beginDelete(o) {
     o.status = { ...(o.status ?? {}), phase: "Terminating" };
   },
