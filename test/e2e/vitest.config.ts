@@ -8,6 +8,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 export default defineConfig({
   test: {
     root,
+    // CI asks for a JSON report too (KUBEDO_TEST_REPORT), to print one plain line of totals.
+    reporters: process.env.KUBEDO_TEST_REPORT ? ["default", ["json", { outputFile: path.join(process.env.KUBEDO_TEST_REPORT, "e2e.json") }] as ["json", { outputFile: string }]] : ["default"],
     include: ["test/e2e/**/*.test.ts"],
     environment: "node",
     globalSetup: [path.join(root, "test/e2e/server.ts")],

@@ -16,6 +16,8 @@ export default defineConfig(async () => {
     ],
     test: {
       root,
+      // CI asks for a JSON report too (KUBEDO_TEST_REPORT), to print one plain line of totals.
+      reporters: process.env.KUBEDO_TEST_REPORT ? ["default", ["json", { outputFile: path.join(process.env.KUBEDO_TEST_REPORT, "runtime.json") }] as ["json", { outputFile: string }]] : ["default"],
       include: ["test/runtime/**/*.test.ts"],
       setupFiles: [path.join(root, "test/runtime/setup.ts")],
       // cron-parser ships CommonJS that requires luxon; pre-bundled, it loads in workerd as it
