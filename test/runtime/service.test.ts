@@ -10,7 +10,8 @@ async function call(method: string, path: string, token?: string, body?: unknown
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-  const text = await res.text();
+  // Bytes decoded as UTF-8: the runtime warns on .text() of a YAML body (the kubeconfig).
+  const text = new TextDecoder().decode(await res.arrayBuffer());
   let json: Record<string, any> = {}; // any: responses are checked field by field
   try {
     json = JSON.parse(text);

@@ -29,7 +29,8 @@ export const clusterRoutes = new Hono<AppEnv>()
     const id = c.var.identity;
     need(id, "admin", "create clusters");
     if (id.clusterId !== null) fail(403, "a token for a single cluster may not create clusters");
-    const text = await c.req.text();
+    // Bytes, decoded as UTF-8: a kind config comes as YAML, which the runtime's .text() warns about.
+    const text = new TextDecoder().decode(await c.req.arrayBuffer());
     if (text.length > MAX_CONFIG_BYTES) fail(413, `the cluster config is larger than the limit of ${MAX_CONFIG_BYTES} bytes`);
     let config;
     try {
