@@ -9,8 +9,12 @@ export const LIMITS = {
   objectsPerCluster: 50_000,
   /** Open watches per cluster. */
   watchesPerCluster: 200,
+  /** Nesting of a management API (/v1) JSON body; its bodies are a few levels deep. */
+  managementJsonDepth: 32,
   /** Clusters per tenant. */
   clustersPerTenant: 20,
+  /** Tokens per tenant, kubeconfig tokens included. */
+  tokensPerTenant: 100,
   /** Nodes per cluster. */
   nodesPerCluster: 200,
   /** Requests per token: steady rate per second and burst. */

@@ -102,6 +102,78 @@ describe("management API", () => {
     expect((await call("GET", base, view.json.token)).status).toBe(401);
   });
 
+  it("gives a kubeconfig the same token on every fetch: the caller's own when it is for that cluster, else one derived from it", async () => {
+    const t = await tenant("kubeconfigs");
+    const cl = await call("POST", "/v1/clusters", t.token, { name: "kc" });
+    const tokenOf = (text: string) => /token: (\S+)/.exec(text)![1];
+    const first = tokenOf((await call("GET", "/v1/clusters/kc/kubeconfig", t.token)).text);
+    const second = tokenOf((await call("GET", "/v1/clusters/kc/kubeconfig", t.token)).text);
+    expect(second).toBe(first);
+    expect(first).toMatch(/^kdo_[0-9A-Za-z]{40}$/);
+    expect(first).not.toBe(t.token);
+    for (const token of [first, second]) expect((await call("GET", `/k8s/${cl.json.id}/api/v1/namespaces`, token)).status).toBe(200);
+    // A view token gets a view token; a cluster-scoped token gets itself.
+    const view = await call("POST", "/v1/tokens", t.token, { name: "watcher", role: "view" });
+    const viewKc = tokenOf((await call("GET", "/v1/clusters/kc/kubeconfig", view.json.token)).text);
+    expect(viewKc).not.toBe(first);
+    expect((await call("POST", `/k8s/${cl.json.id}/api/v1/namespaces`, viewKc, { metadata: { name: "x" } })).status).toBe(403);
+    const scoped = await call("POST", "/v1/tokens", t.token, { name: "scoped", cluster: "kc", role: "edit" });
+    expect(tokenOf((await call("GET", "/v1/clusters/kc/kubeconfig", scoped.json.token)).text)).toBe(scoped.json.token);
+    const names = (await call("GET", "/v1/tokens", t.token)).json.tokens.map((x: { name: string }) => x.name);
+    expect(names.filter((n: string) => n === "kubeconfig-kc")).toHaveLength(2);
+    // Revoking the token a kubeconfig came from revokes the kubeconfig's token; a new fetch makes a new one.
+    expect((await call("DELETE", `/v1/tokens/${view.json.id}`, t.token)).status).toBe(200);
+    expect((await call("GET", `/k8s/${cl.json.id}/api/v1/namespaces`, viewKc)).status).toBe(401);
+    const derived = (await call("GET", "/v1/tokens", t.token)).json.tokens.find((x: { name: string; role: string }) => x.name === "kubeconfig-kc" && x.role === "admin");
+    expect((await call("DELETE", `/v1/tokens/${derived.id}`, t.token)).status).toBe(200);
+    expect((await call("GET", `/k8s/${cl.json.id}/api/v1/namespaces`, first)).status).toBe(401);
+    const renewed = tokenOf((await call("GET", "/v1/clusters/kc/kubeconfig", t.token)).text);
+    expect(renewed).not.toBe(first);
+    expect((await call("GET", `/k8s/${cl.json.id}/api/v1/namespaces`, renewed)).status).toBe(200);
+  });
+
+  it("bounds tokens per tenant, kubeconfig tokens included, and names the bound", async () => {
+    const t = await tenant("many-tokens");
+    await call("POST", "/v1/clusters", t.token, { name: "m1" });
+    // The tenant's own token is the first of 100.
+    const made = await Promise.all(Array.from({ length: 99 }, (_, i) => call("POST", "/v1/tokens", t.token, { name: `t${i}`, role: "view" })));
+    expect(made.map((r) => r.status)).toEqual(Array(99).fill(201));
+    const over = await call("POST", "/v1/tokens", t.token, { name: "one-more", role: "view" });
+    expect(over.status).toBe(403);
+    expect(over.json.error.message).toBe("this tenant already has the maximum of 100 tokens (tokens per tenant); revoke some with DELETE /v1/tokens/{id}");
+    const kc = await call("GET", "/v1/clusters/m1/kubeconfig", t.token);
+    expect(kc.status).toBe(403);
+    expect(kc.json.error.message).toContain("maximum of 100 tokens");
+    expect((await call("GET", "/v1/tokens", t.token)).json.tokens).toHaveLength(100);
+    expect((await call("DELETE", `/v1/tokens/${made[0].json.id}`, t.token)).status).toBe(200);
+    expect((await call("GET", "/v1/clusters/m1/kubeconfig", t.token)).status).toBe(200);
+  });
+
+  it("refuses deeply nested bodies and YAML alias bombs with 400, naming the bound", async () => {
+    const t = await tenant("hostile");
+    await call("POST", "/v1/clusters", t.token, { name: "h1" });
+    const deep = '{"advanceSeconds":' + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+    for (const path of ["/v1/clusters/h1/clock", "/v1/clusters/h1/nodes"]) {
+      const r = await call("POST", path, t.token, deep);
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toBe("request body is not valid: exceeded max depth of 32: the body nests objects or arrays more than 32 levels deep");
+    }
+    const patched = await call("PATCH", "/v1/clusters/h1", t.token, '{"simulation":{"images":' + "{\"a\":".repeat(5000) + "1" + "}".repeat(5000) + "}}");
+    expect(patched.status).toBe(400);
+    expect(patched.json.error.message).toContain("exceeded max depth of 32");
+    let bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+    for (let i = 1; i < 9; i++) bomb += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]\n`;
+    const bombed = await call("POST", "/v1/clusters?name=bomb", t.token, bomb);
+    expect(bombed.status).toBe(400);
+    expect(bombed.json.error.message).toBe("the cluster config is not valid YAML: its aliases expand too much (the limit is 100 alias expansions)");
+    const nested = await call("POST", "/v1/clusters?name=nested", t.token, "nodes: " + "[".repeat(10_000) + "]".repeat(10_000));
+    expect(nested.status).toBe(400);
+    expect(nested.json.error.message).toBe("the cluster config is not valid: exceeded max depth of 64: the body nests objects or arrays more than 64 levels deep");
+    // A few aliases are fine, and nothing was made by the refused requests.
+    expect((await call("POST", "/v1/clusters?name=aliased", t.token, "base: &w {role: worker}\nnodes:\n- role: control-plane\n- *w\n- *w\n")).status).toBe(201);
+    expect((await call("GET", "/v1/clusters", t.token)).json.clusters.map((c: { name: string }) => c.name)).toEqual(["aliased", "h1"]);
+  });
+
   it("answers /healthz", async () => {
     const r = await call("GET", "/healthz");
     expect(r.status).toBe(200);

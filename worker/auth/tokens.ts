@@ -16,6 +16,23 @@ export function newToken(): string {
   return s.length === SECRET_LENGTH ? TOKEN_PREFIX + s : newToken();
 }
 
+/**
+ * A token derived from another: the HMAC-SHA256 of `salt` keyed with the parent's secret, in the
+ * token format. The same parent and salt give the same token again, so nothing secret is stored.
+ */
+export async function deriveToken(parentSecret: string, salt: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(parentSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`kubedo-derived-token:${salt}`)));
+  // 256 bits into 40 base62 digits (about 238 bits).
+  let n = mac.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+  let s = "";
+  for (let i = 0; i < SECRET_LENGTH; i++) {
+    s += ALPHABET[Number(n % 62n)];
+    n /= 62n;
+  }
+  return TOKEN_PREFIX + s;
+}
+
 export function looksLikeToken(s: string): boolean {
   return s.startsWith(TOKEN_PREFIX) && s.length === TOKEN_PREFIX.length + SECRET_LENGTH && /^[0-9A-Za-z]+$/.test(s.slice(TOKEN_PREFIX.length));
 }

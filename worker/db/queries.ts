@@ -48,16 +48,36 @@ export async function tokenByHash(d: Db, hash: string): Promise<(TokenRow & { te
   return row ? { ...row.token, tenantName: row.tenantName } : undefined;
 }
 
-export async function insertToken(d: Db, token: TokenRow): Promise<void> {
-  await d.insert(schema.tokens).values(token);
+/**
+ * Inserts a token unless its tenant already holds `max`; false at the bound. One statement, so
+ * concurrent inserts cannot overshoot it.
+ */
+export async function insertTokenWithin(d: Db, t: TokenRow, max: number): Promise<boolean> {
+  const res = await d.run(sql`INSERT INTO tokens (id, tenant_id, name, cluster_id, role, secret_hash, prefix, created_at, parent_id)
+    SELECT ${t.id}, ${t.tenantId}, ${t.name}, ${t.clusterId}, ${t.role}, ${t.secretHash}, ${t.prefix}, ${t.createdAt}, ${t.parentId}
+    WHERE (SELECT count(*) FROM tokens WHERE tenant_id = ${t.tenantId}) < ${max}`);
+  return res.meta.changes > 0;
+}
+
+/** The kubeconfig token derived from `parentId` for a cluster, if there is one. */
+export async function derivedToken(d: Db, parentId: string, clusterId: string): Promise<TokenRow | undefined> {
+  return d
+    .select()
+    .from(schema.tokens)
+    .where(and(eq(schema.tokens.parentId, parentId), eq(schema.tokens.clusterId, clusterId)))
+    .get();
 }
 
 export async function tokensOf(d: Db, tenantId: string): Promise<TokenRow[]> {
   return d.select().from(schema.tokens).where(eq(schema.tokens.tenantId, tenantId)).orderBy(asc(schema.tokens.createdAt)).all();
 }
 
+/** Revokes a token and the kubeconfig tokens derived from it. */
 export async function deleteToken(d: Db, tenantId: string, id: string): Promise<boolean> {
-  const res = await d.delete(schema.tokens).where(and(eq(schema.tokens.tenantId, tenantId), eq(schema.tokens.id, id))).returning({ id: schema.tokens.id });
+  const [, res] = await d.batch([
+    d.delete(schema.tokens).where(and(eq(schema.tokens.tenantId, tenantId), eq(schema.tokens.parentId, id))),
+    d.delete(schema.tokens).where(and(eq(schema.tokens.tenantId, tenantId), eq(schema.tokens.id, id))).returning({ id: schema.tokens.id }),
+  ]);
   return res.length > 0;
 }
 
@@ -65,11 +85,6 @@ export async function deleteToken(d: Db, tenantId: string, id: string): Promise<
 
 export async function clustersOf(d: Db, tenantId: string): Promise<ClusterRow[]> {
   return d.select().from(schema.clusters).where(eq(schema.clusters.tenantId, tenantId)).orderBy(asc(schema.clusters.name)).all();
-}
-
-export async function countClusters(d: Db, tenantId: string): Promise<number> {
-  const row = await d.select({ n: sql<number>`count(*)` }).from(schema.clusters).where(eq(schema.clusters.tenantId, tenantId)).get();
-  return row?.n ?? 0;
 }
 
 export async function clusterByName(d: Db, tenantId: string, name: string): Promise<ClusterRow | undefined> {
@@ -84,8 +99,15 @@ export async function clusterById(d: Db, id: string): Promise<ClusterRow | undef
   return d.select().from(schema.clusters).where(eq(schema.clusters.id, id)).get();
 }
 
-export async function insertCluster(d: Db, row: ClusterRow): Promise<void> {
-  await d.insert(schema.clusters).values(row);
+/**
+ * Inserts a cluster unless its tenant already has `max`; false at the bound. One statement, so
+ * concurrent creates cannot overshoot it. A taken name still fails on the unique index.
+ */
+export async function insertClusterWithin(d: Db, row: ClusterRow, max: number): Promise<boolean> {
+  const res = await d.run(sql`INSERT INTO clusters (id, tenant_id, name, config, created_at)
+    SELECT ${row.id}, ${row.tenantId}, ${row.name}, ${row.config}, ${row.createdAt}
+    WHERE (SELECT count(*) FROM clusters WHERE tenant_id = ${row.tenantId}) < ${max}`);
+  return res.meta.changes > 0;
 }
 
 /** Removes a cluster with its cluster-scoped tokens and its catalog rows. */

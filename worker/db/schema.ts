@@ -25,8 +25,18 @@ export const tokens = sqliteTable(
     /** The first characters of the secret, to recognise it in listings. */
     prefix: text("prefix").notNull(),
     createdAt: integer("created_at", { mode: "number" }).notNull(),
+    /**
+     * A kubeconfig's token: the tenant-wide token it was derived from (its secret is an HMAC of
+     * that token's secret and this row's id, so it can be derived again). Revoked with it.
+     */
+    parentId: text("parent_id"),
   },
-  (t) => [uniqueIndex("tokens_secret_hash").on(t.secretHash), index("tokens_tenant").on(t.tenantId)],
+  (t) => [
+    uniqueIndex("tokens_secret_hash").on(t.secretHash),
+    index("tokens_tenant").on(t.tenantId),
+    // One kubeconfig token per parent and cluster, even when two fetches race.
+    uniqueIndex("tokens_parent_cluster").on(t.parentId, t.clusterId),
+  ],
 );
 
 export const clusters = sqliteTable(

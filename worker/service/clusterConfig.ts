@@ -2,6 +2,7 @@
 // Problems are reported with where they are: the YAML line, or the field path.
 import { parseDocument } from "yaml";
 import { cidrContains, intToIp, parseCidr } from "../cluster/machinery/cidr";
+import { jsonDepthProblem } from "../cluster/machinery/json";
 import { labelValue, qualifiedName } from "../cluster/machinery/validation";
 import {
   DEFAULT_KUBERNETES_VERSION,
@@ -30,8 +31,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** Nesting of brackets a config may use; kind's configs are a few levels deep. */
+const MAX_CONFIG_DEPTH = 64;
+/** Alias expansions a config may make (yaml's own default): more is an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
 function parseText(text: string): unknown {
   if (!text.trim()) return {};
+  // Checked before parsing: the parser would otherwise recurse until the stack runs out.
+  const deep = jsonDepthProblem(text, MAX_CONFIG_DEPTH);
+  if (deep) throw new ConfigError(`the cluster config is not valid: ${deep}`);
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
@@ -40,7 +49,13 @@ function parseText(text: string): unknown {
     const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new ConfigError(`the cluster config is not valid YAML or JSON${where}: ${what}`);
   }
-  return doc.toJSON();
+  try {
+    return doc.toJS({ json: true, maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml refuses a document whose aliases expand past the bound with a ReferenceError.
+    if (e instanceof ReferenceError) throw new ConfigError(`the cluster config is not valid YAML: its aliases expand too much (the limit is ${MAX_ALIAS_COUNT} alias expansions)`);
+    throw e;
+  }
 }
 
 function subnet(value: unknown, field: string, fallback: string): string {

@@ -1,8 +1,9 @@
 // /v1/clusters: create (from a kind config), list, show, delete, and the kubeconfig.
 import { Hono } from "hono";
-import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
+import { bearer } from "../auth/authenticate";
+import { deriveToken, hashToken, randomId, tokenPrefix } from "../auth/tokens";
 import type { ClusterInfo } from "../cluster/object";
-import { clusterByName, clustersOf, countClusters, db, deleteClusterRows, insertCluster, insertToken, namespacesOf, type ClusterRow } from "../db/queries";
+import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertClusterWithin, insertTokenWithin, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
 import { canSee, need, requireToken } from "./auth";
@@ -10,6 +11,7 @@ import { clusterStub, forgetCluster } from "./clusterAccess";
 import { ConfigError, parseClusterConfig } from "./clusterConfig";
 import { fail, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
+import { tooManyTokens } from "./tokens";
 
 const MAX_CONFIG_BYTES = 256 * 1024;
 
@@ -21,6 +23,45 @@ async function visibleCluster(c: { env: Env; var: AppEnv["Variables"] }, name: s
 
 function summary(c: Parameters<typeof serverUrl>[0], row: ClusterRow) {
   return { id: row.id, name: row.name, server: serverUrl(c, row.id), createdAt: new Date(row.createdAt).toISOString() };
+}
+
+/**
+ * The token a kubeconfig carries: the caller's own when it is for this cluster alone; else the
+ * one token for this cluster derived from the caller's (same role, never more), made on the first
+ * fetch and derived again on later ones, so every copy of the kubeconfig keeps working. Revoking
+ * the caller's token revokes it too.
+ */
+async function kubeconfigToken(c: { env: Env; var: AppEnv["Variables"]; req: { header(name: string): string | undefined } }, row: ClusterRow): Promise<string> {
+  const id = c.var.identity;
+  const secret = bearer(c.req.header("authorization"))!;
+  if (id.clusterId === row.id) return secret;
+  const d = db(c.env.DB);
+  const existing = await derivedToken(d, id.tokenId, row.id);
+  if (existing) return deriveToken(secret, existing.id);
+  const tokenId = randomId("tok-");
+  const token = await deriveToken(secret, tokenId);
+  const made: TokenRow = {
+    id: tokenId,
+    tenantId: id.tenantId,
+    name: `kubeconfig-${row.name}`,
+    clusterId: row.id,
+    role: id.role,
+    secretHash: await hashToken(token),
+    prefix: tokenPrefix(token),
+    createdAt: Date.now(),
+    parentId: id.tokenId,
+  };
+  let inserted: boolean;
+  try {
+    inserted = await insertTokenWithin(d, made, LIMITS.tokensPerTenant);
+  } catch (e) {
+    // A concurrent fetch made it first: use that one.
+    const raced = String(e).includes("UNIQUE") ? await derivedToken(d, id.tokenId, row.id) : undefined;
+    if (!raced) throw e;
+    return deriveToken(secret, raced.id);
+  }
+  if (!inserted) tooManyTokens();
+  return token;
 }
 
 export const clusterRoutes = new Hono<AppEnv>()
@@ -41,14 +82,15 @@ export const clusterRoutes = new Hono<AppEnv>()
     }
     const d = db(c.env.DB);
     if (await clusterByName(d, id.tenantId, config!.name)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
-    if ((await countClusters(d, id.tenantId)) >= LIMITS.clustersPerTenant) fail(403, `this tenant already has the maximum of ${LIMITS.clustersPerTenant} clusters`);
     const row: ClusterRow = { id: randomId("c-", 10), tenantId: id.tenantId, name: config!.name, config: JSON.stringify(config), createdAt: Date.now() };
+    let inserted = false;
     try {
-      await insertCluster(d, row);
+      inserted = await insertClusterWithin(d, row, LIMITS.clustersPerTenant);
     } catch (e) {
       if (String(e).includes("UNIQUE")) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
       throw e;
     }
+    if (!inserted) fail(403, `this tenant already has the maximum of ${LIMITS.clustersPerTenant} clusters (clusters per tenant)`);
     try {
       await clusterStub(c.env, row.id).init({ id: row.id, config: config! });
     } catch (e) {
@@ -80,6 +122,7 @@ export const clusterRoutes = new Hono<AppEnv>()
       speed: info.speed,
       simulation: info.simulation,
       timers: info.timers,
+      watches: info.watches,
     });
   })
   .delete("/:name", async (c) => {
@@ -92,20 +135,8 @@ export const clusterRoutes = new Hono<AppEnv>()
     return c.json({ id: row.id, name: row.name, deleted: true });
   })
   .get("/:name/kubeconfig", async (c) => {
-    const id = c.var.identity;
     const row = await visibleCluster(c, c.req.param("name"));
-    // A fresh token for this cluster, with the caller's role (never more).
-    const token = newToken();
-    await insertToken(db(c.env.DB), {
-      id: randomId("tok-"),
-      tenantId: id.tenantId,
-      name: `kubeconfig-${row.name}`,
-      clusterId: row.id,
-      role: id.role,
-      secretHash: await hashToken(token),
-      prefix: tokenPrefix(token),
-      createdAt: Date.now(),
-    });
+    const token = await kubeconfigToken(c, row);
     const body = kubeconfig({ cluster: row.name, server: serverUrl(c, row.id), token, caData: c.env.CA_DATA });
     return c.body(body, 200, { "Content-Type": "application/yaml" });
   });

@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Identity } from "../auth/identity";
 import type { Env } from "../env";
+import { jsonDepthProblem } from "../cluster/machinery/json";
+import { LIMITS } from "../limits";
 
 export type AppEnv = { Bindings: Env; Variables: { identity: Identity } };
 
@@ -42,6 +44,9 @@ export async function jsonBody(c: Context, maxBytes = 64 * 1024): Promise<Record
   const text = await c.req.text();
   if (text.length > maxBytes) fail(413, `request body is larger than the limit of ${maxBytes} bytes`);
   if (!text.trim()) return {};
+  // Bounded before parsing: a body nested thousands deep would exhaust the stack further on.
+  const deep = jsonDepthProblem(text, LIMITS.managementJsonDepth);
+  if (deep) fail(400, `request body is not valid: ${deep}`);
   let v: unknown;
   try {
     v = JSON.parse(text);

@@ -30,6 +30,7 @@ export const tenantRoutes = new Hono<AppEnv>().post("/", async (c) => {
     secretHash: await hashToken(token),
     prefix: tokenPrefix(token),
     createdAt: now,
+    parentId: null,
   });
   return c.json({ id: tenant.id, name: tenant.name, token }, 201);
 });

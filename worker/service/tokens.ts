@@ -2,11 +2,17 @@
 import { Hono } from "hono";
 import { ROLES, roleAtMost, type Role } from "../auth/identity";
 import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
-import { clusterByName, clustersOf, db, deleteToken, insertToken, tokensOf } from "../db/queries";
+import { clusterByName, clustersOf, db, deleteToken, insertTokenWithin, tokensOf, type TokenRow } from "../db/queries";
+import { LIMITS } from "../limits";
 import { canSee, need, requireToken } from "./auth";
 import { fail, jsonBody, type AppEnv } from "./http";
 
 const TOKEN_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** The answer at the bound on tokens per tenant (kubeconfig tokens count too). */
+export function tooManyTokens(): never {
+  return fail(403, `this tenant already has the maximum of ${LIMITS.tokensPerTenant} tokens (tokens per tenant); revoke some with DELETE /v1/tokens/{id}`);
+}
 
 export const tokenRoutes = new Hono<AppEnv>()
   .use(requireToken)
@@ -30,8 +36,8 @@ export const tokenRoutes = new Hono<AppEnv>()
       fail(403, "a token for a single cluster may only create tokens for that cluster");
     }
     const token = newToken();
-    const row = { id: randomId("tok-"), tenantId: id.tenantId, name: name as string, clusterId, role: role as Role, secretHash: await hashToken(token), prefix: tokenPrefix(token), createdAt: Date.now() };
-    await insertToken(d, row);
+    const row: TokenRow = { id: randomId("tok-"), tenantId: id.tenantId, name: name as string, clusterId, role: role as Role, secretHash: await hashToken(token), prefix: tokenPrefix(token), createdAt: Date.now(), parentId: null };
+    if (!(await insertTokenWithin(d, row, LIMITS.tokensPerTenant))) tooManyTokens();
     return c.json({ id: row.id, token, name: row.name, role: row.role, cluster: body.cluster ?? null }, 201);
   })
   .get("/", async (c) => {
@@ -42,7 +48,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     const names = new Map(clusters.map((cl) => [cl.id, cl.name]));
     const visible = rows.filter((t) => id.clusterId === null || t.clusterId === id.clusterId);
     return c.json({
-      tokens: visible.map((t) => ({ id: t.id, name: t.name, role: t.role, cluster: t.clusterId ? names.get(t.clusterId) ?? null : null, prefix: t.prefix, createdAt: new Date(t.createdAt).toISOString() })),
+      tokens: visible.map((t) => ({ id: t.id, name: t.name, role: t.role, cluster: t.clusterId ? names.get(t.clusterId) ?? null : null, prefix: t.prefix, createdAt: new Date(t.createdAt).toISOString(), ...(t.parentId ? { derivedFrom: t.parentId } : {}) })),
     });
   })
   .delete("/:id", async (c) => {
