@@ -65,5 +65,5 @@ export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
   }
   const req: KubeRequest = { ...meta, body };
   const res = await stub.kube(req);
-  return new Response(c.req.method === "HEAD" ? null : res.body, { status: res.status, headers: res.headers as [string, string][] });
+  return new Response(c.req.method === "HEAD" ? null : (res.bytes ?? res.body), { status: res.status, headers: res.headers as [string, string][] });
 });

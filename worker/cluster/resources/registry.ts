@@ -19,7 +19,7 @@ import { cronJobs } from "./cronjob";
 import { nodeMetrics, podMetrics } from "./metrics";
 import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from "./horizontalpodautoscaler";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
-import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews } from "./reviews";
+import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectReviewsV1beta1, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
 import { serviceaccounts } from "./serviceaccount";
 import { services } from "./service";
@@ -53,6 +53,7 @@ export const KINDS: readonly ResourceDef[] = [
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,
   selfSubjectReviews,
+  selfSubjectReviewsV1beta1,
 ] as unknown as ResourceDef[];
 
 const byResource = new Map<string, ResourceDef>();

@@ -88,12 +88,17 @@ const UserInfo = struct(`${AUTHN}.UserInfo`, "A user as the API server knows it.
   extra: opt(4, map(list(str)), "Extra attributes."),
 });
 
-export const SelfSubjectReviewSchema = objectSchema(
-  `${AUTHN}.SelfSubjectReview`,
-  "Asks who the caller is.",
-  { group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview" },
-  { status: opt(2, struct(`${AUTHN}.SelfSubjectReviewStatus`, "The answer.", { userInfo: opt(1, UserInfo, "The caller.") }), "The answer, filled by the server.") },
-);
+/** SelfSubjectReview in `version`: v1 since 1.28, v1beta1 (which kubectl 1.27's whoami asks for) before. */
+function selfSubjectReviewSchema(version: "v1" | "v1beta1") {
+  const pkg = `io.k8s.api.authentication.${version}`;
+  return objectSchema(
+    `${pkg}.SelfSubjectReview`,
+    "Asks who the caller is.",
+    { group: "authentication.k8s.io", version, kind: "SelfSubjectReview" },
+    { status: opt(2, struct(`${pkg}.SelfSubjectReviewStatus`, "The answer.", { userInfo: opt(1, UserInfo, "The caller.") }), "The answer, filled by the server.") },
+  );
+}
+export const SelfSubjectReviewSchema = selfSubjectReviewSchema("v1");
 type SSR = z.infer<typeof SelfSubjectReviewSchema> & KObject;
 
 export const selfSubjectAccessReviews = defineKind<SSAR>({
@@ -132,26 +137,31 @@ export const selfSubjectRulesReviews = defineKind<SSRR>({
   },
 });
 
-export const selfSubjectReviews = defineKind<SSR>({
-  group: "authentication.k8s.io",
-  version: "v1",
-  kind: "SelfSubjectReview",
-  plural: "selfsubjectreviews",
-  singular: "selfsubjectreview",
-  namespaced: false,
-  schema: SelfSubjectReviewSchema,
-  verbs: ["create"],
-  virtual(o, ctx) {
-    return {
-      ...o,
-      status: {
-        userInfo: {
-          username: userName(ctx.identity),
-          ...(ctx.identity.impersonate ? { ...(ctx.identity.impersonate.uid ? { uid: ctx.identity.impersonate.uid } : {}) } : { uid: ctx.identity.tokenId }),
-          groups: userGroups(ctx.identity),
-          extra: ctx.identity.impersonate ? ctx.identity.impersonate.extra : { "kubedo.dev/tenant": [ctx.identity.tenantName] },
+function selfSubjectReviewKind(version: "v1" | "v1beta1", schema: z.ZodType) {
+  return defineKind<SSR>({
+    group: "authentication.k8s.io",
+    version,
+    kind: "SelfSubjectReview",
+    plural: "selfsubjectreviews",
+    singular: "selfsubjectreview",
+    namespaced: false,
+    schema,
+    verbs: ["create"],
+    virtual(o, ctx) {
+      return {
+        ...o,
+        status: {
+          userInfo: {
+            username: userName(ctx.identity),
+            ...(ctx.identity.impersonate ? { ...(ctx.identity.impersonate.uid ? { uid: ctx.identity.impersonate.uid } : {}) } : { uid: ctx.identity.tokenId }),
+            groups: userGroups(ctx.identity),
+            extra: ctx.identity.impersonate ? ctx.identity.impersonate.extra : { "kubedo.dev/tenant": [ctx.identity.tenantName] },
+          },
         },
-      },
-    };
-  },
-});
+      };
+    },
+  });
+}
+
+export const selfSubjectReviews = selfSubjectReviewKind("v1", SelfSubjectReviewSchema);
+export const selfSubjectReviewsV1beta1 = selfSubjectReviewKind("v1beta1", selfSubjectReviewSchema("v1beta1"));

@@ -14,6 +14,7 @@ import { ApiServer, type DeleteRequest } from "../apiserver";
 import { aggregated, aggregatedVersion, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, DISCOVERY_V2, DISCOVERY_V2BETA1 } from "../discovery";
 import { ApiError, errors } from "../../machinery/errors";
 import { openapiDocument, openapiRoot } from "../openapi";
+import { serveOpenapiV2 } from "../openapi-v2";
 import { patchTypeOf } from "../../machinery/patch";
 import { decodeObject, isProtobuf, readEnvelope } from "../../machinery/protobuf";
 import { decode, type FieldValidation } from "../../machinery/schema/decode";
@@ -220,8 +221,7 @@ export class KubeRouter {
         return { status: 200, headers: [["Content-Type", "application/json"], ["Cache-Control", "public, immutable"], ["Etag", `"${doc.hash}"`]], body: doc.body };
       }
       case "openapiV2":
-        // Only v3 is served; clients fall back to it (kubectl uses v3 when the server has it).
-        throw errors.notFoundPath();
+        return serveOpenapiV2(req, settings.kubernetesVersion);
       case "notFound":
         throw errors.notFoundPath();
       case "resource":

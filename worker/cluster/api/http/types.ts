@@ -23,4 +23,6 @@ export interface KubeResponse {
   status: number;
   headers: [string, string][];
   body: string;
+  /** A binary answer (the protobuf OpenAPI v2 document); sent instead of `body` when set. */
+  bytes?: Uint8Array<ArrayBuffer>;
 }
