@@ -50,6 +50,42 @@ describe("nodes", () => {
     expect((await kubectl(c, ["get", "pod", "lost"])).stderr).toContain("not found");
   });
 
+  it("marks a lost node's pods not ready, so the Deployment counts them unavailable until the kubelet is back", async () => {
+    const worker = `${c.name}-worker2`;
+    const deploy = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "stranded" }, spec: { replicas: 2, selector: { matchLabels: { app: "stranded" } }, template: { metadata: { labels: { app: "stranded" } }, spec: { nodeSelector: { "kubernetes.io/hostname": worker }, containers: [{ name: "web", image: "nginx:1.27" }] } } } };
+    await ok(c, ["apply", "-f", "-"], JSON.stringify(deploy));
+    await advance(c, 10);
+    expect(await ok(c, ["get", "deploy", "stranded", "--no-headers"])).toMatch(/^stranded\s+2\/2\s+2\s+2\s/);
+
+    await manage("POST", c, `/nodes/${worker}/stop`);
+    await advance(c, 45);
+    const list = await getJson(c, ["pods", "-l", "app=stranded"]);
+    expect(list.items).toHaveLength(2);
+    for (const pod of list.items) {
+      const cond = (t: string) => pod.status.conditions.find((x: { type: string }) => x.type === t);
+      // MarkPodsNotReady turns only the Ready condition False; the containers' statuses are the
+      // kubelet's, which cannot post, so kube-apiserver's printer still counts them ready (1/1).
+      expect(cond("Ready")).toMatchObject({ status: "False" });
+      expect(cond("ContainersReady")).toMatchObject({ status: "True" });
+      expect(pod.status.phase).toBe("Running");
+    }
+    expect(await ok(c, ["get", "pods", "-l", "app=stranded", "--no-headers"])).toMatch(/^stranded-\S+\s+1\/1\s+Running\s+0\s/m);
+    expect(await ok(c, ["get", "deploy", "stranded", "--no-headers"])).toMatch(/^stranded\s+0\/2\s+2\s+0\s/);
+    const described = await ok(c, ["describe", "pod", list.items[0].metadata.name]);
+    expect(described).toMatch(/Conditions:[\s\S]*\n\s+Ready\s+False\s*\n\s+ContainersReady\s+True/);
+    expect(described).toMatch(/Warning\s+NodeNotReady\s+\S+\s+node-controller\s+Node is not ready/);
+    const dep = await getJson(c, ["deploy", "stranded"]);
+    expect(dep.status.availableReplicas ?? 0).toBe(0);
+    expect(dep.status.unavailableReplicas).toBe(2);
+
+    // the machine comes back before the 300 s toleration: the kubelet reports the pods ready again
+    await manage("POST", c, `/nodes/${worker}/start`);
+    await advance(c, 5);
+    expect(await ok(c, ["get", "deploy", "stranded", "--no-headers"])).toMatch(/^stranded\s+2\/2\s+2\s+2\s/);
+    for (const pod of (await getJson(c, ["pods", "-l", "app=stranded"])).items) expect(pod.status.conditions.find((x: { type: string }) => x.type === "Ready").status).toBe("True");
+    await ok(c, ["delete", "deploy", "stranded"]);
+  });
+
   it("cordons, drains through the eviction API, and uncordons", async () => {
     const worker = `${c.name}-worker2`;
     await ok(c, ["run", "d1", "--image=nginx:1.27", `--overrides={"spec":{"nodeName":"${worker}"}}`]);

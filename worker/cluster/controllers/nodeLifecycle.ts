@@ -5,7 +5,7 @@
 // with cordoning, and collects the pods of nodes that are gone (pod GC).
 import { ApiError } from "../machinery/errors";
 import { formatTime } from "../machinery/time";
-import { recordEvent } from "../events";
+import { recordEvent, refTo } from "../events";
 import { nodeConditions } from "../node/register";
 import { nodes, type Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
@@ -97,13 +97,19 @@ export const nodeLifecycleController: Controller = {
   },
 };
 
+/**
+ * The node controller's MarkPodsNotReady: only the pod's Ready condition turns False (the
+ * containers' own statuses are the kubelet's, which cannot post), so endpoints and workload
+ * availability drop the pod; each pod gets a NodeNotReady warning.
+ */
 function markPodsNotReady(ctx: ControllerContext, node: string, at: number) {
   for (const pod of podsOnNode(ctx, node)) {
     const conditions = pod.status?.conditions ?? [];
     const ready = conditions.find((c) => c.type === "Ready");
     if (!ready || ready.status === "False") continue;
-    const next = conditions.map((c) => (c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False" as const, lastTransitionTime: formatTime(at) } : c));
+    const next = conditions.map((c) => (c.type === "Ready" ? { ...c, status: "False" as const, lastTransitionTime: formatTime(at) } : c));
     ctx.api.update(pods, pod.metadata.namespace!, pod.metadata.name!, { ...pod, status: { ...pod.status, conditions: next } }, { subresource: "status", trusted: true });
+    recordEvent(ctx.api, { regarding: refTo(pod), type: "Warning", reason: "NodeNotReady", message: "Node is not ready", component: "node-controller", at });
   }
 }
 
