@@ -17,6 +17,7 @@ import { Problems, type K8sIssue } from "../machinery/schema/dsl";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "../machinery/selectors";
 import { formatTime } from "../machinery/time";
 import { dns1123Subdomain } from "../machinery/validation";
+import { inProcessManager, recordUpdate, type ManagedFieldsEntry } from "./managedFields";
 
 export interface WriteOptions {
   /**
@@ -29,6 +30,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   subresource?: string;
   identity?: Identity;
+  /** The field manager the write is recorded under (`?fieldManager=` or the user agent's prefix). */
+  manager?: string;
 }
 
 export interface WriteResult {
@@ -90,6 +93,12 @@ export class ApiServer {
 
   // -------------------------------------------------------------------------------------------
   // Reads
+
+  /**
+   * The in-process writer whose writes are under way (a controller's name, "kubelet",
+   * "scheduler"), set by the control loop; it names the field manager of writes without one.
+   */
+  writer: string | null = null;
 
   /** Where computed kinds (metrics) read from; set by the cluster object. */
   computeFrom: Omit<ComputeContext, "now" | "scan"> | null = null;
@@ -166,6 +175,7 @@ export class ApiServer {
   // Create
 
   create(def: ResourceDef, namespace: string, body: unknown, opts: WriteOptions = {}): WriteResult {
+    const sent = sentManagedFields(body, opts);
     const { value: obj, warnings } = this.decodeBody(def, body, opts);
     if (def.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== namespace)
@@ -185,10 +195,10 @@ export class ApiServer {
     if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
     def.defaults?.(obj);
     if (!opts.trusted) this.validateNew(def, obj);
-    return { object: this.run(opts.dryRun, () => this.insert(def, obj, opts, generated)), warnings };
+    return { object: this.run(opts.dryRun, () => this.insert(def, obj, opts, generated, sent)), warnings };
   }
 
-  private insert(def: ResourceDef, obj: KObject, opts: WriteOptions, generated: boolean): KObject {
+  private insert(def: ResourceDef, obj: KObject, opts: WriteOptions, generated: boolean, sent: unknown): KObject {
     const storage = storageOf(def);
     const ns = def.namespaced ? obj.metadata.namespace! : "";
     this.admitNamespace(def, ns, obj.metadata.name!);
@@ -202,6 +212,7 @@ export class ApiServer {
     obj.metadata.uid = crypto.randomUUID();
     obj.metadata.creationTimestamp = formatTime(now);
     if (def.generation) obj.metadata.generation = 1;
+    this.recordManagers(def, null, obj, opts, sent);
     def.prepareCreate?.(obj, this.hookContext(opts.dryRun ?? false, def, obj));
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
     this.checkSize(def, stored);
@@ -213,6 +224,7 @@ export class ApiServer {
   // Update (PUT) and its subresources
 
   update(def: ResourceDef, namespace: string, name: string, body: unknown, opts: WriteOptions = {}): WriteResult {
+    const sent = sentManagedFields(body, opts);
     const { value: obj, warnings } = this.decodeBody(def, body, opts);
     this.checkIdentity(def, namespace, name, obj);
     const result = this.run(opts.dryRun, () => {
@@ -222,16 +234,16 @@ export class ApiServer {
         if (!def.allowCreateOnUpdate || opts.subresource) throw errors.notFound(def.group, def.plural, name);
         def.defaults?.(obj);
         this.validateNew(def, obj);
-        return { object: this.insert(def, obj, opts, false), created: true };
+        return { object: this.insert(def, obj, opts, false, sent), created: true };
       }
       const old = this.toWire(def, stored);
-      return { object: this.replace(def, old, obj, opts), created: false };
+      return { object: this.replace(def, old, obj, opts, sent), created: false };
     });
     return { ...result, warnings };
   }
 
   /** The update path shared by PUT, PATCH and controllers: `obj` replaces `old` (both wire form). */
-  private replace(def: ResourceDef, old: KObject, obj: KObject, opts: WriteOptions): KObject {
+  private replace(def: ResourceDef, old: KObject, obj: KObject, opts: WriteOptions, sent: unknown): KObject {
     const name = old.metadata.name!;
     const rv = obj.metadata.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) throw errors.staleUpdate(def.group, def.plural, name);
@@ -294,6 +306,7 @@ export class ApiServer {
     else if (issues.length) throw errors.invalid(def.group, def.kind, name, issues);
 
     if (def.generation && specChanged(old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    this.recordManagers(def, old, obj, opts, sent);
     const storage = storageOf(def);
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
     const oldStored = def.storage ? def.storage.toStorage(old) : old;
@@ -319,10 +332,11 @@ export class ApiServer {
       if (!stored) throw errors.notFound(def.group, def.plural, name);
       const old = this.toWire(def, stored);
       const patched = applyPatch(type, structuredClone(old) as Record<string, unknown>, patch, def.schema);
+      const sent = sentManagedFields(patched, opts);
       const decoded = this.decodeBody(def, patched, opts);
       warnings = decoded.warnings;
       this.checkIdentity(def, namespace, name, decoded.value);
-      return this.replace(def, old, decoded.value, opts);
+      return this.replace(def, old, decoded.value, opts, sent);
     });
     return { object, warnings };
   }
@@ -512,6 +526,30 @@ export class ApiServer {
     };
   }
 
+  /**
+   * Sets obj.metadata.managedFields for this write (`old` is null on create): what it added or
+   * changed becomes its manager's, what it removed leaves every manager.
+   */
+  private recordManagers(def: ResourceDef, old: KObject | null, obj: KObject, opts: WriteOptions, sent: unknown) {
+    const sub = opts.subresource;
+    const hasStatus = def.subresources?.some((s) => s.name === "status") ?? false;
+    const scope = sub === "status" ? { only: ["metadata", "status"] } : sub === "scale" ? { only: ["spec"] } : hasStatus ? { skip: ["status"] } : {};
+    const managed = recordUpdate({
+      schema: def.schema,
+      before: old as Record<string, unknown> | null,
+      after: obj as Record<string, unknown>,
+      live: old?.metadata.managedFields as ManagedFieldsEntry[] | undefined,
+      sent,
+      manager: opts.manager ?? inProcessManager(this.writer),
+      apiVersion: apiVersionOf(def),
+      subresource: sub === "status" || sub === "scale" ? sub : undefined,
+      scope,
+      time: formatTime(this.clock.now()),
+    });
+    if (managed) obj.metadata.managedFields = managed;
+    else delete obj.metadata.managedFields;
+  }
+
   storedDef(def: ResourceDef): ResourceDef {
     return def.storage ? storageKind(def.storage.resource) ?? def : def;
   }
@@ -522,6 +560,14 @@ export class ApiServer {
     if (def.decorate) obj = def.decorate(obj, this.clock.now(), this.read);
     return obj;
   }
+}
+
+/** The managedFields a client sent, read before decoding drops an empty list (which means "reset"). */
+function sentManagedFields(body: unknown, opts: WriteOptions): unknown {
+  // In-process writers send back what they read: their managers come from the stored object.
+  if (opts.trusted) return undefined;
+  const meta = (body as { metadata?: { managedFields?: unknown } } | null)?.metadata;
+  return meta && typeof meta === "object" ? structuredClone(meta.managedFields) : undefined;
 }
 
 function generateName(prefix: string): string {

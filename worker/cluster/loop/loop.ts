@@ -160,6 +160,8 @@ export class ControlLoop {
 
   private async reconcileOne(c: Controller, key: string) {
     const id = `${c.name}/${key}`;
+    // The controller's writes are recorded under its field manager (kube-controller-manager, ...).
+    this.ctx.api.writer = c.name;
     try {
       await c.reconcile(key, this.context);
       this.failures.delete(id);
@@ -180,6 +182,8 @@ export class ControlLoop {
           // reporting is best effort
         }
       }
+    } finally {
+      this.ctx.api.writer = null;
     }
   }
 

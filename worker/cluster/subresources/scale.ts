@@ -4,11 +4,13 @@ import type { ApiServer } from "../api/apiserver";
 import { errors } from "../machinery/errors";
 import type { SubresourceAction } from "../api/http/actions";
 import { respond } from "../api/http/respond";
+import { outbound } from "../api/http/wire";
 import { applyPatch, patchTypeOf } from "../machinery/patch";
 import { int32, opt, req, str, struct } from "../machinery/schema/dsl";
 import { formatLabelSelector, fromStructured, type StructuredSelector } from "../machinery/selectors";
 import type { KObject, ResourceDef } from "../resources/define";
 import { objectSchema } from "../resources/types/meta";
+import { fieldManagerOf } from "../api/managedFields";
 
 export const ScaleSchema = objectSchema("io.k8s.api.autoscaling.v1.Scale", "The desired and observed size of a scalable resource.", { group: "autoscaling", version: "v1", kind: "Scale" }, {
   spec: opt(2, struct("io.k8s.api.autoscaling.v1.ScaleSpec", "Desired size.", { replicas: opt(1, int32, "Desired number of instances.") }), "Desired size."),
@@ -49,12 +51,13 @@ export function scaleAction(api: ApiServer, def: ResourceDef): SubresourceAction
       throw errors.invalid("autoscaling", "Scale", call.name, [{ path: ["spec", "replicas"], reason: "FieldValueInvalid", message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
     const rv = wanted.metadata?.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) throw errors.staleUpdate(def.group, def.plural, call.name);
-    const res = api.patch(def, call.namespace, call.name, "merge", { spec: { replicas } }, { dryRun: call.dryRun, identity: call.req.identity });
-    return respond(call.req, 200, scaleOf(res.object as Scalable));
+    const manager = fieldManagerOf(call.query, call.req.userAgent, call.req.method === "PUT" ? "update" : "patch");
+    const res = api.patch(def, call.namespace, call.name, "merge", { spec: { replicas } }, { dryRun: call.dryRun, identity: call.req.identity, manager, subresource: "scale" });
+    return respond(call.req, 200, outbound({ schema: ScaleSchema }, scaleOf(res.object as Scalable), call.clock));
   };
   return {
     methods: {
-      GET: { verb: "get", handle: (call) => respond(call.req, 200, scaleOf(api.get(def, call.namespace, call.name) as Scalable)) },
+      GET: { verb: "get", handle: (call) => respond(call.req, 200, outbound({ schema: ScaleSchema }, scaleOf(api.get(def, call.namespace, call.name) as Scalable), call.clock)) },
       PUT: {
         verb: "update",
         handle(call) {

@@ -23,7 +23,8 @@ import { table, type IncludeObject } from "../table";
 import { representation, respond, respondError } from "./respond";
 import type { KubeRequest, KubeResponse } from "./types";
 import { openWatch } from "./watch";
-import { inbound, outbound } from "./wire";
+import { inbound, inboundPatch, outbound, wallNow } from "./wire";
+import { fieldManagerOf } from "../managedFields";
 import type { ActionCall, Actions, SubresourceAction } from "./actions";
 
 export type Route =
@@ -245,9 +246,10 @@ export class KubeRouter {
       name: r.name!,
       query: q,
       dryRun: parseDryRun(q),
+      clock: this.clock,
       body: <T>(schema: Parameters<typeof decode>[0], kind: string, version: string) => {
         const raw = req.body && isProtobuf(req.contentType) ? decodeObject(readEnvelope(req.body), schema) : this.parse(req.body, req.contentType, "object");
-        return decode<T & Record<string, unknown>>(schema, raw, { fieldValidation: "Ignore", kind, version }).value as T;
+        return decode<T & Record<string, unknown>>(schema, inbound({ schema }, raw, this.clock), { fieldValidation: "Ignore", kind, version }).value as T;
       },
       raw: () => this.parse(req.body, req.contentType, "patch"),
     };
@@ -276,8 +278,9 @@ export class KubeRouter {
     if (def.namespaced && ns === "" && verb !== "create") throw errors.notFoundPath();
     const dryRun = parseDryRun(q);
     const fieldValidation = parseFieldValidation(q);
+    const manager = fieldManagerOf(q, req.userAgent, verb);
     const rep = representation(req.accept);
-    const now = this.clock.now();
+    const now = wallNow(this.clock);
     switch (verb) {
       case "get": {
         const obj = this.api.get(def, ns ?? "", r.name!);
@@ -291,7 +294,7 @@ export class KubeRouter {
           continue: q.get("continue") ?? undefined,
         };
         const list = this.api.list(def, ns ?? null, opts);
-        list.items = list.items.map((o) => outbound(def, o));
+        list.items = list.items.map((o) => outbound(def, o, this.clock));
         const meta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}), ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}) };
         if (rep.as === "table") return respond(req, 200, table(def, list.items, includeObject(q), meta, now), "application/json;as=Table;v=v1;g=meta.k8s.io");
         if (rep.as === "metadata")
@@ -301,29 +304,30 @@ export class KubeRouter {
       case "create": {
         if (r.name) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = this.body(req, def);
-        const res = this.api.create(def, ns ?? "", body, { dryRun, fieldValidation, identity: req.identity });
+        const res = this.api.create(def, ns ?? "", body, { dryRun, fieldValidation, identity: req.identity, manager });
         return this.answerObject(req, def, res.object, 201, res.warnings);
       }
       case "update": {
         const body = this.body(req, def);
-        const res = this.api.update(def, ns ?? "", r.name!, body, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity });
+        const res = this.api.update(def, ns ?? "", r.name!, body, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, manager });
         return this.answerObject(req, def, res.object, res.created ? 201 : 200, res.warnings);
       }
       case "patch": {
         const type = patchTypeOf(req.contentType);
         if (!type) throw errors.unsupportedMediaType(req.contentType ?? "");
         if (type === "apply") throw errors.unsupportedMediaType(`${req.contentType} (server-side apply is not supported yet; use client-side kubectl apply)`);
-        const patch = this.parse(req.body, req.contentType, "patch");
-        const res = this.api.patch(def, ns ?? "", r.name!, type, patch, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity });
+        const patch = inboundPatch(def, type, this.parse(req.body, req.contentType, "patch"), this.clock);
+        const res = this.api.patch(def, ns ?? "", r.name!, type, patch, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, manager });
         return this.answerObject(req, def, res.object, 200, res.warnings);
       }
       case "delete": {
         const res = this.api.delete(def, ns ?? "", r.name!, this.deleteRequest(req, q, dryRun));
-        return respond(req, 200, res.body);
+        // A kind that answers a delete with the object (pods) shows it as any other answer.
+        return respond(req, 200, res.body.kind === "Status" ? res.body : outbound(def, res.body as KObject, this.clock));
       }
       case "deletecollection": {
         const opts = { labelSelector: parseLabelSelector(q.get("labelSelector") ?? ""), fieldSelector: parseFieldSelector(q.get("fieldSelector") ?? "") };
-        const items = this.api.deleteCollection(def, ns ?? null, opts, this.deleteRequest(req, q, dryRun)).map((o) => outbound(def, o));
+        const items = this.api.deleteCollection(def, ns ?? null, opts, this.deleteRequest(req, q, dryRun)).map((o) => outbound(def, o, this.clock));
         return respond(req, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(this.store.rv) }, items });
       }
       default:
@@ -332,10 +336,10 @@ export class KubeRouter {
   }
 
   private answerObject(req: KubeRequest, def: ResourceDef, obj: KObject, status: number, warnings: string[] = []): KubeResponse {
-    obj = outbound(def, obj);
+    obj = outbound(def, obj, this.clock);
     const rep = representation(req.accept);
     const q = new URLSearchParams(req.query);
-    if (rep.as === "table" && !def.virtual) return respond(req, status, table(def, [obj], includeObject(q), { resourceVersion: obj.metadata.resourceVersion }, this.clock.now()), "application/json;as=Table;v=v1;g=meta.k8s.io", warnings);
+    if (rep.as === "table" && !def.virtual) return respond(req, status, table(def, [obj], includeObject(q), { resourceVersion: obj.metadata.resourceVersion }, wallNow(this.clock)), "application/json;as=Table;v=v1;g=meta.k8s.io", warnings);
     if (rep.as === "metadata") return respond(req, status, { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata }, "application/json", warnings);
     return respond(req, status, obj, "application/json", warnings);
   }
@@ -347,9 +351,9 @@ export class KubeRouter {
       const [group, version] = env.apiVersion.includes("/") ? env.apiVersion.split("/") : ["", env.apiVersion];
       const target = findKind(group, version, env.kind) ?? (env.kind === def.kind ? def : undefined);
       if (!target) throw errors.badRequest(`no kind "${env.kind}" is registered for version "${env.apiVersion}"`);
-      return inbound(def, decodeObject(env, target.schema));
+      return inbound(def, decodeObject(env, target.schema), this.clock);
     }
-    return inbound(def, this.parse(req.body, req.contentType, "object"));
+    return inbound(def, this.parse(req.body, req.contentType, "object"), this.clock);
   }
 
   private parse(body: Uint8Array | null, contentType: string | null, what: "object" | "patch"): unknown {

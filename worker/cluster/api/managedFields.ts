@@ -1,0 +1,406 @@
+// metadata.managedFields as kube-apiserver keeps them for non-apply writes (operation Update):
+// which manager last set which fields, as sets in the FieldsV1 encoding (`f:name`, `k:{...}` for
+// items of keyed lists, `v:...` for items of sets, `.` for a node that is itself a member).
+// The shape follows structured-merge-diff's Updater: the fields a write added or changed move to
+// its manager, fields it removed leave every manager, and updaters beyond ten are folded into
+// "ancient-changes". Apply (server-side apply) would add its own entries to the same sets.
+import type { z } from "zod";
+import { errors } from "../machinery/errors";
+import { typeOf, type FieldSpec, type ListOptions, type TypeNode } from "../machinery/schema/dsl";
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field sets
+
+/** A path set as a tree: `member` says the path to this node is in the set. */
+export class FieldSet {
+  member = false;
+  children: Map<string, FieldSet> | null = null;
+
+  child(key: string): FieldSet {
+    this.children ??= new Map();
+    let c = this.children.get(key);
+    if (!c) this.children.set(key, (c = new FieldSet()));
+    return c;
+  }
+
+  get empty(): boolean {
+    if (this.member) return false;
+    if (this.children) for (const c of this.children.values()) if (!c.empty) return false;
+    return true;
+  }
+
+  /** Adds every member of `o`. */
+  union(o: FieldSet): this {
+    if (o.member) this.member = true;
+    if (o.children) for (const [k, c] of o.children) this.child(k).union(c);
+    return this;
+  }
+
+  /** Removes the members of `o` (exact paths, as fieldpath.Set.Difference does). */
+  subtract(o: FieldSet): this {
+    if (o.member) this.member = false;
+    if (this.children && o.children) {
+      for (const [k, c] of o.children) {
+        const mine = this.children.get(k);
+        if (!mine) continue;
+        mine.subtract(c);
+        if (mine.empty) this.children.delete(k);
+      }
+    }
+    return this;
+  }
+
+  toFieldsV1(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const keys = this.children ? [...this.children.keys()].filter((k) => !this.children!.get(k)!.empty).sort() : [];
+    if (this.member && keys.length) out["."] = {};
+    for (const k of keys) out[k] = this.children!.get(k)!.toFieldsV1();
+    return out;
+  }
+
+  static fromFieldsV1(v: unknown): FieldSet {
+    const s = new FieldSet();
+    if (!v || typeof v !== "object" || Array.isArray(v)) return s;
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (!entries.length) s.member = true;
+    for (const [k, c] of entries) {
+      if (k === ".") s.member = true;
+      else s.children = (s.children ?? new Map()).set(k, FieldSet.fromFieldsV1(c));
+    }
+    return s;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a write changed
+
+/**
+ * Structs and maps Kubernetes marks atomic (`+structType=atomic`, `+mapType=atomic`): owned as
+ * a whole, like a scalar.
+ */
+const ATOMIC_STRUCTS = new Set(
+  ["LabelSelector", "NodeSelector", "NodeSelectorTerm", "LocalObjectReference", "ObjectReference", "TypedLocalObjectReference", "ConfigMapKeySelector", "SecretKeySelector", "ObjectFieldSelector", "ResourceFieldSelector"],
+);
+const ATOMIC_MAP_FIELDS = new Set(["PodSpec.nodeSelector", "ServiceSpec.selector", "ReplicationControllerSpec.selector"]);
+/** Fields of ObjectMeta no manager owns (stripMeta), and the object's own apiVersion and kind. */
+const STRIPPED_META = new Set(["name", "namespace", "creationTimestamp", "selfLink", "uid", "generation", "resourceVersion", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"]);
+
+const shortName = (struct: string) => struct.slice(struct.lastIndexOf(".") + 1);
+
+type Kind = { t: "leaf" } | { t: "struct"; node: Extract<TypeNode, { t: "struct" }> } | { t: "map"; of: z.ZodType } | { t: "list"; of: z.ZodType; keys: string[] | null };
+
+function kindOf(type: z.ZodType | undefined, atomicMap: boolean): Kind {
+  const node = type && typeOf(type);
+  if (!node || node.t === "scalar") return { t: "leaf" };
+  if (node.t === "struct") return ATOMIC_STRUCTS.has(shortName(node.name)) ? { t: "leaf" } : { t: "struct", node };
+  if (node.t === "map") return atomicMap ? { t: "leaf" } : { t: "map", of: node.of };
+  const keys = listKeys(node.options);
+  return keys === undefined ? { t: "leaf" } : { t: "list", of: node.of, keys };
+}
+
+/** A list's identity as structured-merge-diff sees it: keys (associative), null (a set), undefined (atomic). */
+function listKeys(o: ListOptions): string[] | null | undefined {
+  if (o.listType === "atomic") return undefined;
+  if (o.listType === "map") return o.mapKeys ?? (o.key ? [o.key] : undefined);
+  if (o.listType === "set") return null;
+  if (o.key) return [o.key];
+  return o.strategy?.includes("merge") ? null : undefined;
+}
+
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === "object" && Object.keys(v as object).length === 0;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => same(x, (b as unknown[])[i]));
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** The path element of a list item: `k:{"name":"x"}` (keys sorted) or `v:"x"`. */
+function itemKey(item: unknown, keys: string[] | null, index: number): string {
+  if (keys === null) return "v:" + JSON.stringify(item);
+  if (!item || typeof item !== "object") return `i:${index}`;
+  const o = item as Record<string, unknown>;
+  const parts = [...keys].sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`);
+  return parts.length ? `k:{${parts.join(",")}}` : `i:${index}`;
+}
+
+interface Comparison {
+  /** Added or modified. */
+  touched: FieldSet;
+  removed: FieldSet;
+}
+
+/** Compares `lhs` and `rhs` (at least one present) below `at`, recording into `out`. */
+function walk(kind: Kind, lhs: unknown, rhs: unknown, touched: () => FieldSet, removed: () => FieldSet): void {
+  const leaf = kind.t === "leaf" || (isEmpty(lhs) && isEmpty(rhs));
+  if (leaf) {
+    if (lhs === undefined) touched().member = true;
+    else if (rhs === undefined) removed().member = true;
+    else if (!same(lhs, rhs)) touched().member = true;
+    return;
+  }
+  if (kind.t === "struct" || kind.t === "map") {
+    const l = (lhs ?? {}) as Record<string, unknown>;
+    const r = (rhs ?? {}) as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(l), ...Object.keys(r)])) {
+      const a = l[k];
+      const b = r[k];
+      if (a === undefined && b === undefined) continue;
+      const key = "f:" + k;
+      let sub: Kind;
+      if (kind.t === "struct") {
+        const f: FieldSpec | undefined = kind.node.fields[k];
+        sub = kindOf(f?.type, ATOMIC_MAP_FIELDS.has(`${shortName(kind.node.name)}.${k}`));
+      } else sub = kindOf(kind.of, false);
+      walk(sub, a, b, () => touched().child(key), () => removed().child(key));
+    }
+  } else {
+    const items = (v: unknown) => {
+      const m = new Map<string, unknown>();
+      if (Array.isArray(v)) v.forEach((x, i) => m.set(itemKey(x, kind.keys, i), x));
+      return m;
+    };
+    const l = items(lhs);
+    const r = items(rhs);
+    const sub = kind.keys === null ? ({ t: "leaf" } as Kind) : kindOf(kind.of, false);
+    for (const k of new Set([...l.keys(), ...r.keys()])) walk(sub, l.get(k), r.get(k), () => touched().child(k), () => removed().child(k));
+  }
+  if (lhs === undefined) touched().member = true;
+  else if (rhs === undefined) removed().member = true;
+}
+
+/**
+ * What changed from `before` to `after` (whole objects), outside the fields no manager owns.
+ * `only` limits the comparison to some top-level fields (a status write owns only status);
+ * `skip` leaves some out (a main-resource write does not own status).
+ */
+export function compareObjects(schema: z.ZodType, before: Record<string, unknown>, after: Record<string, unknown>, scope: { only?: string[]; skip?: string[] }): Comparison {
+  const touched = new FieldSet();
+  const removed = new FieldSet();
+  const root = typeOf(schema);
+  if (!root || root.t !== "struct") return { touched, removed };
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (k === "apiVersion" || k === "kind") continue;
+    if (scope.only && !scope.only.includes(k)) continue;
+    if (scope.skip?.includes(k)) continue;
+    const key = "f:" + k;
+    const spec = root.fields[k];
+    let a = before[k];
+    let b = after[k];
+    if (k === "metadata") {
+      a = withoutStripped(a);
+      b = withoutStripped(b);
+    }
+    if (a === undefined && b === undefined) continue;
+    walk(kindOf(spec?.type, false), a, b, () => touched.child(key), () => removed.child(key));
+  }
+  return { touched, removed };
+}
+
+function withoutStripped(meta: unknown): unknown {
+  if (!meta || typeof meta !== "object") return meta;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) if (!STRIPPED_META.has(k)) out[k] = v;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The empty object a create is compared with
+
+/** Value (non-pointer) struct fields: present, empty, in a Go zero value. */
+const VALUE_STRUCT_FIELDS = new Set(["metadata", "spec", "status", "template", "strategy", "updateStrategy", "jobTemplate", "scaleTargetRef", "nodeInfo", "daemonEndpoints", "kubeletEndpoint", "loadBalancer", "source", "involvedObject"]);
+const zeroCache = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+/** The JSON of a kind's Go zero value, as far as it shapes the `.` markers of a create. */
+export function zeroObject(schema: z.ZodType): Record<string, unknown> {
+  let z0 = zeroCache.get(schema);
+  if (!z0) zeroCache.set(schema, (z0 = zeroOf(schema, 0) ?? {}));
+  return structuredClone(z0);
+}
+
+function zeroOf(type: z.ZodType, depth: number): Record<string, unknown> | undefined {
+  const node = typeOf(type);
+  if (!node || node.t !== "struct" || depth > 6) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(node.fields)) {
+    const fnode = typeOf(f.type);
+    if (fnode?.t !== "struct" || !(VALUE_STRUCT_FIELDS.has(k) || f.presence === "always")) continue;
+    out[k] = zeroOf(f.type, depth + 1) ?? {};
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording a write
+
+/** Update managers kept before the oldest are folded into one (DefaultMaxUpdateManagers). */
+export const MAX_UPDATE_MANAGERS = 10;
+const ANCIENT = "ancient-changes";
+
+export interface UpdateRecord {
+  schema: z.ZodType;
+  /** The object before the write (null on create), and after it, both without managedFields. */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
+  /** What the stored object had, and what the request sent (undefined when it sent nothing). */
+  live: ManagedFieldsEntry[] | undefined;
+  sent: unknown;
+  manager: string;
+  apiVersion: string;
+  subresource?: string;
+  /** Top-level fields the write does not own (status, for a kind with a status subresource). */
+  scope: { only?: string[]; skip?: string[] };
+  time: string;
+}
+
+interface Managed {
+  entry: ManagedFieldsEntry;
+  set: FieldSet;
+}
+
+const idOf = (e: ManagedFieldsEntry) => JSON.stringify([e.manager ?? "", e.operation ?? "", e.operation === "Apply" ? "" : e.apiVersion ?? "", e.subresource ?? ""]);
+
+/** Entries as the field manager decodes them; null when one is malformed. */
+function decodeEntries(list: unknown): Map<string, Managed> | null {
+  const out = new Map<string, Managed>();
+  if (!Array.isArray(list)) return out;
+  for (const e of list as ManagedFieldsEntry[]) {
+    if (!e || typeof e !== "object") return null;
+    if (e.operation !== "Apply" && e.operation !== "Update") return null;
+    if (!e.apiVersion || e.fieldsType !== "FieldsV1") return null;
+    out.set(idOf(e), { entry: e, set: FieldSet.fromFieldsV1(e.fieldsV1) });
+  }
+  return out;
+}
+
+/** `[]` or `[{}]` sent by a client: forget every manager. */
+function isReset(sent: unknown): boolean {
+  if (!Array.isArray(sent)) return false;
+  return sent.length === 0 || (sent.length === 1 && !!sent[0] && typeof sent[0] === "object" && Object.keys(sent[0] as object).length === 0);
+}
+
+/** The managedFields after a write (undefined when no manager owns anything). */
+export function recordUpdate(r: UpdateRecord): ManagedFieldsEntry[] | undefined {
+  let managed: Map<string, Managed>;
+  if (r.subresource || r.sent === undefined) managed = decodeEntries(r.live) ?? new Map();
+  else if (isReset(r.sent)) managed = new Map();
+  else {
+    const fromSent = decodeEntries(r.sent);
+    managed = fromSent && fromSent.size ? fromSent : decodeEntries(r.live) ?? new Map();
+  }
+  const { touched, removed } = compareObjects(r.schema, r.before ?? zeroObject(r.schema), r.after, r.scope);
+  for (const m of managed.values()) m.set.subtract(touched).subtract(removed);
+  if (!touched.empty) {
+    const entry: ManagedFieldsEntry = { manager: r.manager, operation: "Update", apiVersion: r.apiVersion, time: r.time, fieldsType: "FieldsV1", ...(r.subresource ? { subresource: r.subresource } : {}) };
+    const id = idOf(entry);
+    const previous = managed.get(id);
+    managed.set(id, { entry, set: previous ? previous.set.union(touched) : touched });
+  }
+  for (const [id, m] of managed) if (m.set.empty) managed.delete(id);
+  capUpdaters(managed);
+  if (!managed.size) return undefined;
+  return [...managed.values()]
+    .map(({ entry, set }) => ({ ...entry, fieldsV1: set.toFieldsV1() }))
+    .sort(compareEntries);
+}
+
+/** Folds the oldest updaters, per API version, into "ancient-changes" until ten remain. */
+function capUpdaters(managed: Map<string, Managed>): void {
+  const updaters = [...managed.entries()].filter(([, m]) => m.entry.operation === "Update");
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort(([, a], [, b]) => (a.entry.time ?? "").localeCompare(b.entry.time ?? ""));
+  let length = updaters.length;
+  const firstOfVersion = new Map<string, string>();
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const [id, m] = updaters[i]!;
+    const version = m.entry.apiVersion ?? "";
+    const bucketEntry: ManagedFieldsEntry = { manager: ANCIENT, operation: "Update", apiVersion: version, fieldsType: "FieldsV1" };
+    const bucketId = idOf(bucketEntry);
+    const first = firstOfVersion.get(version);
+    if (first === undefined) {
+      firstOfVersion.set(version, id);
+      continue;
+    }
+    if (!managed.has(bucketId)) {
+      const firstSet = managed.get(first)!.set;
+      managed.delete(first);
+      managed.set(bucketId, { entry: bucketEntry, set: firstSet });
+    }
+    const bucket = managed.get(bucketId)!;
+    bucket.set.union(m.set);
+    bucket.entry.time = m.entry.time;
+    managed.delete(id);
+    length--;
+  }
+}
+
+/** kube-apiserver's order: operation, time (to the second), manager, apiVersion, subresource. */
+function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  const by = (a: string | undefined, b: string | undefined) => ((a ?? "") < (b ?? "") ? -1 : (a ?? "") > (b ?? "") ? 1 : 0);
+  return by(p.operation, q.operation) || by(p.time, q.time) || by(p.manager, q.manager) || by(p.apiVersion, q.apiVersion) || by(p.subresource, q.subresource);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who is writing
+
+/** The manager of a request: `?fieldManager=`, else the user agent up to its first slash. */
+export function managerOf(fieldManager: string | null | undefined, userAgent: string | null | undefined): string {
+  if (fieldManager) return fieldManager;
+  return (userAgent ?? "").split("/")[0]!;
+}
+
+/** Longest fieldManager kube-apiserver accepts. */
+export const FIELD_MANAGER_MAX_LENGTH = 128;
+
+/** Why a fieldManager is refused, as field errors' bodies, or none. */
+export function fieldManagerProblems(manager: string): { reason: "FieldValueTooLong" | "FieldValueInvalid"; message: string }[] {
+  const out: { reason: "FieldValueTooLong" | "FieldValueInvalid"; message: string }[] = [];
+  if (manager.length > FIELD_MANAGER_MAX_LENGTH) out.push({ reason: "FieldValueTooLong", message: `Too long: may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes` });
+  let i = 0;
+  for (const ch of manager) {
+    if (!/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(ch)) {
+      const cp = ch.codePointAt(0)!;
+      out.push({ reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(manager)}: invalid character U+${cp.toString(16).toUpperCase().padStart(4, "0")} (at position ${i})` });
+    }
+    i += ch.length;
+  }
+  return out;
+}
+
+/** The manager of a write request, checked as kube-apiserver checks its options (422 on CreateOptions, UpdateOptions, PatchOptions). */
+export function fieldManagerOf(q: URLSearchParams, userAgent: string | null, verb: string): string | undefined {
+  if (verb !== "create" && verb !== "update" && verb !== "patch") return undefined;
+  const sent = q.get("fieldManager") ?? "";
+  const problems = fieldManagerProblems(sent);
+  if (problems.length) {
+    const kind = verb === "create" ? "CreateOptions" : verb === "update" ? "UpdateOptions" : "PatchOptions";
+    throw errors.invalid("meta.k8s.io", kind, "", problems.map((p) => ({ path: ["fieldManager"], ...p })));
+  }
+  return managerOf(sent, userAgent);
+}
+
+/** The manager names kind's control plane writes under, by in-process writer (none: the API server's own, at start-up). */
+export function inProcessManager(writer: string | null): string {
+  if (writer === null) return "kube-apiserver";
+  if (writer === "kubelet") return "kubelet";
+  if (writer === "scheduler") return "kube-scheduler";
+  return "kube-controller-manager";
+}
