@@ -4,7 +4,7 @@
 // OpenAPI v3, openapi-v2.ts as Swagger 2.0. kubectl reads the PATCH operation's parameters to
 // learn that the server validates fields itself (fieldValidation), and so sends Strict.
 import { ALL_VERBS, type ResourceDef } from "../resources/define";
-import { PATCH, STATUS, type SchemaBuilder } from "./openapi-schema";
+import { PATCH, STATUS, type Schema, type SchemaBuilder } from "./openapi-schema";
 
 export interface Param {
   name: string;
@@ -67,13 +67,13 @@ function groupWord(group: string): string {
 }
 
 /** The tag kube-apiserver files a group-version's operations under: apps_v1, core_v1. */
-export function tagOf(group: string, version: string): string {
+function tagOf(group: string, version: string): string {
   const g = groupWord(group);
   return `${g.charAt(0).toLowerCase()}${g.slice(1)}_${version}`;
 }
 
 /** Every path the kind serves, with its operations. */
-export function pathsOf(def: ResourceDef, b: SchemaBuilder): PathSpec[] {
+function pathsOf(def: ResourceDef, b: SchemaBuilder): PathSpec[] {
   const prefix = def.group ? `/apis/${def.group}/${def.version}` : `/api/${def.version}`;
   const base = def.namespaced ? `${prefix}/namespaces/{namespace}/${def.plural}` : `${prefix}/${def.plural}`;
   const item = `${base}/{name}`;
@@ -132,6 +132,22 @@ export function pathsOf(def: ResourceDef, b: SchemaBuilder): PathSpec[] {
   }
   return out;
 }
+
+/** The paths object of a document: every kind's paths, each written in the document's own form. */
+export function pathsObject(defs: readonly ResourceDef[], b: SchemaBuilder, param: (p: Param) => Schema, operation: (o: Operation, tag: string) => Schema): Record<string, Schema> {
+  const paths: Record<string, Schema> = {};
+  for (const def of defs) {
+    const tag = tagOf(def.group, def.version);
+    for (const p of pathsOf(def, b)) {
+      const item: Schema = { parameters: p.params.map(param) };
+      for (const o of p.ops) item[o.method] = operation(o, tag);
+      paths[p.path] = item;
+    }
+  }
+  return paths;
+}
+
+export const RESPONSE_TEXT: Record<number, string> = { 200: "OK", 201: "Created", 202: "Accepted" };
 
 /** The patch types a PATCH operation consumes. */
 export const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];

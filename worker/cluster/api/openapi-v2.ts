@@ -6,12 +6,10 @@
 import { KINDS } from "../resources/registry";
 import { errors } from "../machinery/errors";
 import { hashOf } from "./openapi";
-import { PATCH_TYPES, PRODUCES, pathsOf, tagOf, type Operation, type Param } from "./openapi-paths";
+import { PATCH_TYPES, PRODUCES, pathsObject, RESPONSE_TEXT, type Operation, type Param } from "./openapi-paths";
 import { encodeDocument } from "./openapi-proto";
 import { PATCH, SchemaBuilder, type Schema } from "./openapi-schema";
 import type { KubeRequest, KubeResponse } from "./http/types";
-
-const RESPONSE_TEXT: Record<number, string> = { 200: "OK", 201: "Created", 202: "Accepted" };
 
 function param(p: Param): Schema {
   return { uniqueItems: true, type: p.type, description: p.description, name: p.name, in: p.in, ...(p.required ? { required: true } : {}) };
@@ -40,15 +38,7 @@ function operation(o: Operation, tag: string, b: SchemaBuilder): Schema {
 
 export function swagger(serverVersion: string): Record<string, unknown> {
   const b = new SchemaBuilder("v2");
-  const paths: Record<string, Schema> = {};
-  for (const def of KINDS) {
-    const tag = tagOf(def.group, def.version);
-    for (const p of pathsOf(def, b)) {
-      const item: Schema = { parameters: p.params.map(param) };
-      for (const o of p.ops) item[o.method] = operation(o, tag, b);
-      paths[p.path] = item;
-    }
-  }
+  const paths = pathsObject(KINDS, b, param, (o, tag) => operation(o, tag, b));
   return {
     swagger: "2.0",
     info: { title: "Kubernetes", version: serverVersion },

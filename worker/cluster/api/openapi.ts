@@ -2,10 +2,8 @@
 // uses it for `explain`, for strategic-merge metadata and to learn that the server validates
 // fields itself (the fieldValidation parameter on PATCH), which makes `apply` send Strict.
 import { groups, kindsOf } from "../resources/registry";
-import { PATCH_TYPES, pathsOf, tagOf, type Operation, type Param } from "./openapi-paths";
+import { PATCH_TYPES, pathsObject, RESPONSE_TEXT, type Operation, type Param } from "./openapi-paths";
 import { PATCH, SchemaBuilder, type Schema } from "./openapi-schema";
-
-const RESPONSE_TEXT: Record<number, string> = { 200: "OK", 201: "Created", 202: "Accepted" };
 
 function param(p: Param): Schema {
   return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
@@ -35,15 +33,7 @@ function operation(o: Operation, tag: string, b: SchemaBuilder): Schema {
 
 function document(group: string, version: string, serverVersion: string): Record<string, unknown> {
   const b = new SchemaBuilder("v3");
-  const tag = tagOf(group, version);
-  const paths: Record<string, Schema> = {};
-  for (const def of kindsOf(group, version)) {
-    for (const p of pathsOf(def, b)) {
-      const item: Schema = { parameters: p.params.map(param) };
-      for (const o of p.ops) item[o.method] = operation(o, tag, b);
-      paths[p.path] = item;
-    }
-  }
+  const paths = pathsObject(kindsOf(group, version), b, param, (o, tag) => operation(o, tag, b));
   return {
     openapi: "3.0.0",
     info: { title: "Kubernetes", version: serverVersion },
