@@ -180,6 +180,23 @@ describe.each(VERSIONS)("kubectl $name", ({ bin, ns }) => {
   });
 });
 
+describe("every other kubectl from 1.29 to 1.33", () => {
+  it.each(["1.29", "1.30", "1.31", "1.32", "1.33"])("kubectl %s applies a List, patches, explains and says who the caller is", async (v) => {
+    const bin = `${BIN}/kubectl.${v}`;
+    const ns = `v${v.replace(".", "")}`;
+    await kubectl(c, ["create", "namespace", ns]);
+    const run = async (args: string[], input?: string) => {
+      const r = await kubectl(c, [...args, "-n", ns], { bin, input });
+      expect(r.stderr, args.join(" ")).toBe("");
+      return r.stdout;
+    };
+    expect(await run(["apply", "-f", "-"], list())).toBe("configmap/first created\nconfigmap/second created\n");
+    expect(await run(["patch", "configmap", "first", "--type=merge", "-p", '{"data":{"n":"3"}}'])).toBe("configmap/first patched\n");
+    expect(await run(["explain", "deployment.spec.replicas"])).toMatch(/replicas <integer>/);
+    expect(await run(["auth", "whoami"])).toMatch(/^Username\s+kubedo:/m);
+  });
+});
+
 describe("a cluster of kindest/node:v1.27 images", () => {
   let old: TestCluster;
   beforeAll(async () => {
