@@ -3,6 +3,10 @@
 // timestamp and age follows it.
 //
 // cluster time = anchorCluster + (real now - anchorReal) * speed
+//
+// Clients measure ages against their own wall clock, so the API serves every timestamp moved
+// back by the clock's lead (wallOffset): what clients see then agrees with the wall clock and
+// keeps every cluster-time age and duration (api/http/wire.ts).
 
 export interface ClockState {
   anchorReal: number;
@@ -28,6 +32,15 @@ export class Clock {
     return s.anchorCluster + (this.realNow() - s.anchorReal) * s.speed;
   }
 
+  /**
+   * How far the cluster clock is ahead of the wall clock, in whole seconds (as milliseconds):
+   * 0 until the clock is moved. Whole seconds so that a second-precision timestamp moved there
+   * and back is the one it was.
+   */
+  wallOffset(): number {
+    return Math.round((this.now() - this.realNow()) / 1000) * 1000;
+  }
+
   get speed(): number {
     return this.state.speed;
   }
@@ -37,6 +50,17 @@ export class Clock {
     const now = this.now();
     this.state = { anchorReal: this.realNow(), anchorCluster: now + ms, speed: this.state.speed };
     this.save(this.state);
+  }
+
+  /**
+   * The cluster time `ms` ahead of the clock as it runs now, still running: where an advance that
+   * starts now ends however long its steps take, so the clock's lead grows by exactly `ms`.
+   */
+  aheadBy(ms: number): () => number {
+    const from = this.now();
+    const real = this.realNow();
+    const speed = this.state.speed;
+    return () => from + ms + (this.realNow() - real) * speed;
   }
 
   /** Sets the clock to `clusterTime` (never backwards). */

@@ -120,6 +120,7 @@ export const clusterRoutes = new Hono<AppEnv>()
       storageBytes: info.storageBytes,
       now: info.now,
       speed: info.speed,
+      offsetSeconds: info.offsetSeconds,
       simulation: info.simulation,
       timers: info.timers,
       watches: info.watches,

@@ -9,6 +9,8 @@ import type { Clock } from "../clock";
 import { loadRuntime } from "../node/kubelet";
 import { logLines, logTimestamp, type LogLine } from "../node/logs";
 import { imageOf, programFor, type ContainerRuntime, type Run } from "../node/runtime";
+import type { Program } from "../node/program";
+import { fromWall, toWall } from "../api/http/wire";
 import type { Pod } from "../resources/pod";
 import type { SimulationSettings } from "../simulation";
 import type { Store } from "../store/store";
@@ -40,7 +42,8 @@ function intParam(q: URLSearchParams, name: string): number | null {
   return Number(v);
 }
 
-function optionsOf(q: URLSearchParams, now: number): Options {
+function optionsOf(q: URLSearchParams, clock: Clock): Options {
+  const now = clock.now();
   const tail = intParam(q, "tailLines");
   const sinceSeconds = intParam(q, "sinceSeconds");
   const limitBytes = intParam(q, "limitBytes");
@@ -51,13 +54,24 @@ function optionsOf(q: URLSearchParams, now: number): Options {
   if (sinceTime) {
     const t = parseTime(sinceTime);
     if (t === null) throw errors.badRequest(`invalid sinceTime: ${sinceTime}`);
-    since = t;
+    since = fromWall(clock, t); // the client's wall clock, as cluster time
   }
   return { timestamps: ["true", "1"].includes(q.get("timestamps") ?? ""), tail: tail !== null && tail >= 0 ? tail : null, since, limitBytes };
 }
 
-function format(lines: LogLine[], o: Options): string {
-  return lines.map((l) => (o.timestamps ? `${logTimestamp(l.at)} ${l.text}\n` : `${l.text}\n`)).join("");
+/** Lines as the client reads them: stamped on its wall clock (api/http/wire.ts). */
+function format(lines: LogLine[], o: Options, clock: Clock): string {
+  return lines.map((l) => (o.timestamps ? `${logTimestamp(toWall(clock, l.at))} ${l.text}\n` : `${l.text}\n`)).join("");
+}
+
+/**
+ * A run's lines up to `until`, in cluster time, with the times a program prints (`date`) on the
+ * wall clock: the log is written as from the wall clock and moved back into cluster time.
+ */
+function linesOf(program: Program, startedAt: number, until: number, clock: Clock): LogLine[] {
+  const offset = clock.wallOffset();
+  if (offset === 0) return logLines(program, startedAt, until);
+  return logLines(program, startedAt - offset, until - offset).map((l) => ({ at: l.at + offset, text: l.text }));
 }
 
 export function logAction(api: ApiServer, store: Store, clock: Clock, simulation: () => SimulationSettings): SubresourceAction {
@@ -86,7 +100,7 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
     const spec = [...(pod.spec?.initContainers ?? []), ...pod.spec!.containers].find((x) => x.name === name)!;
     const image = imageOf(spec, simulation());
     const program = image ? programFor(pod, spec, image) : { steps: [], exit: null, serves: false };
-    return { pod, container: c, run, lines: (until) => logLines(program, run.startedAt, Math.min(until, run.finishedAt ?? Infinity)) };
+    return { pod, container: c, run, lines: (until) => linesOf(program, run.startedAt, Math.min(until, run.finishedAt ?? Infinity), clock) };
   }
 
   function select(lines: LogLine[], o: Options): LogLine[] {
@@ -101,8 +115,8 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
         verb: "get",
         handle(call) {
           const s = source(call);
-          const o = optionsOf(call.query, clock.now());
-          let body = format(select(s.lines(clock.now()), o), o);
+          const o = optionsOf(call.query, clock);
+          let body = format(select(s.lines(clock.now()), o), o, clock);
           if (o.limitBytes !== null && body.length > o.limitBytes) body = body.slice(0, o.limitBytes);
           return { status: 200, headers: [["Content-Type", "text/plain"]], body };
         },
@@ -110,7 +124,7 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
     },
     stream(call) {
       const s = source(call);
-      const o = optionsOf(call.query, clock.now());
+      const o = optionsOf(call.query, clock);
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
       let sentUntil = clock.now();
@@ -124,7 +138,7 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
         writer.close().catch(() => undefined);
       };
       const send = (lines: LogLine[]): boolean => {
-        let text = format(lines, o);
+        let text = format(lines, o, clock);
         if (o.limitBytes !== null) text = text.slice(0, Math.max(0, o.limitBytes - sentBytes));
         sentBytes += text.length;
         if (text) writer.write(encoder.encode(text)).catch(close);

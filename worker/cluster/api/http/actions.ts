@@ -1,6 +1,7 @@
 // Subresources with behaviour of their own (pods/binding, pods/eviction, pods/log, */scale):
 // the router finds them by "<resource>/<subresource>" and hands them the request, per method.
 import type { z } from "zod";
+import type { Clock } from "../../clock";
 import type { Verb } from "../../resources/define";
 import type { KubeRequest, KubeResponse } from "./types";
 
@@ -10,6 +11,8 @@ export interface ActionCall {
   name: string;
   query: URLSearchParams;
   dryRun: boolean;
+  /** The cluster's clock, for answers that hold times (api/http/wire.ts). */
+  clock: Clock;
   /** The request body decoded (JSON, YAML or protobuf) against `schema`. */
   body<T>(schema: z.ZodType, kind: string, version: string): T;
   /** The raw request body parsed as JSON or YAML (a patch). */

@@ -13,11 +13,10 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import { table, type IncludeObject } from "../table";
 import { representation } from "./respond";
 import type { KubeRequest } from "./types";
-import { outbound } from "./wire";
+import { outbound, wallNow } from "./wire";
 
 const encoder = new TextEncoder();
 const BOOKMARK_EVERY_MS = 60_000;
-const KEEPALIVE_EVERY_MS = 30_000;
 
 function line(v: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(v) + "\n");
@@ -46,9 +45,9 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   let headersSent = false;
   const sink: WatchSink = {
     encode(type: EventType, body: string) {
-      const obj = outbound(def, api.toWire(def, JSON.parse(body) as KObject));
+      const obj = outbound(def, api.toWire(def, JSON.parse(body) as KObject), clock);
       if (!asTable) return line({ type, object: obj });
-      const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, clock.now(), !headersSent);
+      const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, wallNow(clock), !headersSent);
       headersSent = true;
       return line({ type, object: t });
     },
@@ -94,7 +93,6 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const body = hub.open(filter, sink, backlog, {
     timeoutMs,
     bookmarkEveryMs: bookmarks ? BOOKMARK_EVERY_MS : undefined,
-    keepaliveEveryMs: KEEPALIVE_EVERY_MS,
     currentRv: () => store.rv,
   });
   return new Response(body, { status: 200, headers });

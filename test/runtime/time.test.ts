@@ -1,0 +1,102 @@
+// Timestamps at the API's boundary: found by schema (never by how a value looks), moved back by
+// the clock's lead on the way out and forward on the way in, so clients' wall-clock ages agree
+// with the cluster's.
+import { describe, expect, it } from "vitest";
+import { shiftPatchTimes, shiftTimes } from "../../worker/cluster/machinery/timeShift";
+import { configmaps } from "../../worker/cluster/resources/configmap";
+import { events, eventsV1 } from "../../worker/cluster/resources/event";
+import { pods } from "../../worker/cluster/resources/pod";
+import { leases } from "../../worker/cluster/resources/lease";
+import { kube, newCluster } from "./helpers";
+
+const T = "2026-11-30T10:00:00Z";
+const MINUTE = 60_000;
+
+describe("the schema walk", () => {
+  it("moves metadata times and leaves a ConfigMap's time-like values and annotations alone", () => {
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", creationTimestamp: T, annotations: { when: T } }, data: { when: T, other: "x" } };
+    const out = shiftTimes(configmaps.schema, cm, -5 * MINUTE);
+    expect(out.metadata.creationTimestamp).toBe("2026-11-30T09:55:00Z");
+    expect(out.data).toEqual({ when: T, other: "x" });
+    expect(out.metadata.annotations).toEqual({ when: T });
+    // the input is not changed, and untouched parts are shared
+    expect(cm.metadata.creationTimestamp).toBe(T);
+    expect(out.data).toBe(cm.data);
+  });
+
+  it("moves times deep in lists and keeps microsecond precision", () => {
+    const pod = {
+      metadata: { name: "p", creationTimestamp: T, deletionTimestamp: "2026-11-30T10:00:30Z" },
+      status: {
+        startTime: T,
+        conditions: [{ type: "Ready", status: "True", lastTransitionTime: T }],
+        containerStatuses: [{ name: "c", state: { running: { startedAt: T } }, lastState: { terminated: { exitCode: 1, startedAt: T, finishedAt: T } } }],
+      },
+    };
+    const out = shiftTimes(pods.schema, pod, -MINUTE);
+    expect(out.metadata.deletionTimestamp).toBe("2026-11-30T09:59:30Z");
+    expect(out.status.conditions[0].lastTransitionTime).toBe("2026-11-30T09:59:00Z");
+    expect(out.status.containerStatuses[0].state.running.startedAt).toBe("2026-11-30T09:59:00Z");
+    expect(out.status.containerStatuses[0].lastState.terminated.finishedAt).toBe("2026-11-30T09:59:00Z");
+    const ev = shiftTimes(eventsV1.schema, { metadata: { name: "e" }, eventTime: "2026-11-30T10:00:00.123456Z", series: { count: 2, lastObservedTime: "2026-11-30T10:00:01.000001Z" } }, -MINUTE);
+    expect(ev.eventTime).toBe("2026-11-30T09:59:00.123456Z");
+    expect(ev.series.lastObservedTime).toBe("2026-11-30T09:59:01.000001Z");
+    const core = shiftTimes(events.schema, { metadata: { name: "e" }, firstTimestamp: T, lastTimestamp: T, message: T }, MINUTE);
+    expect(core).toMatchObject({ firstTimestamp: "2026-11-30T10:01:00Z", lastTimestamp: "2026-11-30T10:01:00Z", message: T });
+  });
+
+  it("leaves text that is not a time for decoding to report, and does nothing without a shift", () => {
+    const lease = { metadata: { name: "l" }, spec: { renewTime: "soon", acquireTime: T } };
+    const out = shiftTimes(leases.schema, lease, MINUTE);
+    expect(out.spec.renewTime).toBe("soon");
+    expect(out.spec.acquireTime).toBe("2026-11-30T10:01:00.000000Z");
+    expect(shiftTimes(leases.schema, lease, 0)).toBe(lease);
+  });
+
+  it("finds a JSON patch's times by path, and a merge patch's by shape", () => {
+    const json = [
+      { op: "replace", path: "/spec/renewTime", value: "2026-11-30T10:00:00.500000Z" },
+      { op: "add", path: "/metadata/annotations/renewTime", value: T },
+      { op: "add", path: "/spec", value: { holderIdentity: "me", acquireTime: T } },
+      { op: "remove", path: "/spec/leaseTransitions" },
+    ];
+    const out = shiftPatchTimes(leases.schema, "json", json, MINUTE) as typeof json;
+    expect(out[0].value).toBe("2026-11-30T10:01:00.500000Z");
+    expect(out[1]).toBe(json[1]);
+    expect(out[2].value).toEqual({ holderIdentity: "me", acquireTime: "2026-11-30T10:01:00.000000Z" });
+    expect(out[3]).toBe(json[3]);
+    const merge = shiftPatchTimes(leases.schema, "merge", { spec: { renewTime: T, holderIdentity: null } }, MINUTE);
+    expect(merge).toEqual({ spec: { renewTime: "2026-11-30T10:01:00.000000Z", holderIdentity: null } });
+  });
+});
+
+describe("timestamps served after the clock moves", () => {
+  it("serves times on the wall clock, keeps cluster ages and round-trips what a client wrote", async () => {
+    const { stub } = await newCluster();
+    const cm = { metadata: { name: "stamp", annotations: { at: T } }, data: { at: T } };
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", cm)).status).toBe(201);
+    const moved = await stub.moveClock({ advanceSeconds: 600 });
+    expect(moved).toMatchObject({ ok: true, value: { offsetSeconds: 600 } });
+    expect((await stub.info()).offsetSeconds).toBe(600);
+
+    const got = (await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/stamp")).json;
+    const created = Date.parse(got.metadata.creationTimestamp);
+    // ten minutes old on the cluster's clock, so ten minutes before the wall clock's now
+    expect(Date.now() - created).toBeGreaterThanOrEqual(600_000);
+    expect(Date.now() - created).toBeLessThan(660_000);
+    expect(got.data).toEqual({ at: T });
+    expect(got.metadata.annotations).toEqual({ at: T });
+    const table = (await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/stamp", undefined, { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" })).json;
+    expect(table.rows[0].cells[2]).toMatch(/^10m/);
+    expect(table.rows[0].object.metadata.creationTimestamp).toBe(got.metadata.creationTimestamp);
+
+    // a client's Lease comes back as it was written, though stored in cluster time
+    const renew = new Date(Date.now() - 3_000).toISOString().replace(/Z$/, "123Z");
+    const lease = { metadata: { name: "mine" }, spec: { holderIdentity: "me", leaseDurationSeconds: 15, renewTime: renew, acquireTime: "2026-01-02T03:04:05.000000Z" } };
+    const made = (await kube(stub, "POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", lease)).json;
+    expect(made.spec.renewTime).toBe(renew);
+    expect((await kube(stub, "GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/mine")).json.spec).toMatchObject({ renewTime: renew, acquireTime: "2026-01-02T03:04:05.000000Z" });
+    const patched = await kube(stub, "PATCH", "/apis/coordination.k8s.io/v1/namespaces/default/leases/mine", [{ op: "replace", path: "/spec/acquireTime", value: "2026-01-02T03:04:06.000000Z" }], { contentType: "application/json-patch+json" });
+    expect(patched.json.spec.acquireTime).toBe("2026-01-02T03:04:06.000000Z");
+  });
+});
