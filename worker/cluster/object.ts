@@ -75,6 +75,8 @@ export interface ClusterInfo {
   watches: number;
   now: string;
   speed: number;
+  /** How far the cluster clock is ahead of the wall clock: the API serves timestamps moved back by it. */
+  offsetSeconds: number;
   simulation: SimulationSettings;
   nodes: { name: string; role: string; running: boolean }[];
   /** Bytes the cluster's SQLite database takes. */
@@ -221,7 +223,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /** Moves the cluster's clock: a jump forward (every timer that falls due fires, in order) or a new speed. */
-  async moveClock(req: ClockRequest): Promise<Outcome<{ now: string; speed: number }>> {
+  async moveClock(req: ClockRequest): Promise<Outcome<{ now: string; speed: number; offsetSeconds: number }>> {
     if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
     const { advanceSeconds, speed } = req;
     if (advanceSeconds === undefined && speed === undefined) return { ok: false, status: 400, message: 'give "advanceSeconds" (a number of seconds to jump ahead) or "speed" (how fast cluster time runs)' };
@@ -232,20 +234,21 @@ export class ClusterObject extends DurableObject<Env> {
     if (typeof speed === "number") this.clock.setSpeed(speed);
     if (typeof advanceSeconds === "number" && advanceSeconds > 0) await this.advance(advanceSeconds * 1000);
     this.rearm();
-    return { ok: true, value: { now: new Date(this.clock.now()).toISOString(), speed: this.clock.speed } };
+    return { ok: true, value: { now: new Date(this.clock.now()).toISOString(), speed: this.clock.speed, offsetSeconds: this.clock.wallOffset() / 1000 } };
   }
 
   /** Steps the clock from timer to timer up to now + ms, running the control loop at each. */
   private async advance(ms: number): Promise<void> {
-    const target = this.clock.now() + ms;
+    // The end keeps running while the steps take real time: the clock ends exactly ms ahead.
+    const target = this.clock.aheadBy(ms);
     await this.runLoop();
     for (let steps = 0; steps < MAX_ADVANCE_STEPS; steps++) {
       const next = this.loop.nextTimer();
-      if (next === null || next > target) break;
+      if (next === null || next > target()) break;
       this.clock.jumpTo(next);
       await this.runLoop();
     }
-    this.clock.jumpTo(target);
+    this.clock.jumpTo(target());
     await this.runLoop();
   }
 
@@ -300,6 +303,7 @@ export class ClusterObject extends DurableObject<Env> {
       watches: this.hub.size,
       now: new Date(this.clock.now()).toISOString(),
       speed: this.clock.speed,
+      offsetSeconds: this.clock.wallOffset() / 1000,
       simulation: this.config ? this.simulation() : DEFAULT_SIMULATION,
       nodes: this.config
         ? [...this.api.scanStored<KObject>("nodes", "")].map((n) => ({
