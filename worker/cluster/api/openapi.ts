@@ -2,14 +2,14 @@
 // uses it for `explain`, for strategic-merge metadata and to learn that the server validates
 // fields itself (the fieldValidation parameter on PATCH), which makes `apply` send Strict.
 import { groups, kindsOf } from "../resources/registry";
-import { PATCH_TYPES, pathsObject, RESPONSE_TEXT, type Operation, type Param } from "./openapi-paths";
+import { PATCH_TYPES, pathsObject, PRODUCES, RESPONSE_TEXT, type Operation, type Param } from "./openapi-paths";
 import { PATCH, SchemaBuilder, type Schema } from "./openapi-schema";
 
 function param(p: Param): Schema {
   return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
 }
 
-function content(schema: Schema, types = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]): Schema {
+function content(schema: Schema, types = PRODUCES): Schema {
   return Object.fromEntries(types.map((t) => [t, { schema }]));
 }
 
