@@ -64,31 +64,85 @@ function containerStatus(pod: Pod, c: ContainerRuntime): ContainerStatusT {
   return status;
 }
 
-/** Pending, Running, Succeeded or Failed, as the kubelet's getPhase decides. */
-function phaseOf(pod: Pod, rt: PodRuntime): PodStatusT["phase"] {
-  const inits = rt.containers.filter((c) => c.init);
-  const mains = rt.containers.filter((c) => !c.init);
-  for (const c of inits) {
-    if (specOf(pod, c).restartPolicy === "Always") continue;
-    if (c.stage === "exited" && c.run?.exitCode !== 0 && pod.spec?.restartPolicy === "Never") return "Failed";
-    if (!(c.stage === "exited" && c.run?.exitCode === 0)) return "Pending";
+type Phase = NonNullable<PodStatusT["phase"]>;
+
+function isSidecar(pod: Pod, name: string): boolean {
+  return pod.spec?.initContainers?.find((c) => c.name === name)?.restartPolicy === "Always";
+}
+
+function regularStarted(mains: ContainerStatusT[]): boolean {
+  return mains.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
+}
+
+/**
+ * Pending, Running, Succeeded or Failed, as the kubelet's getPhase decides from the container
+ * statuses: sidecars keep a pod Pending only until a regular container has started, and a
+ * stopped sidecar does not hold a finished pod back.
+ */
+function phaseOf(pod: Pod, inits: ContainerStatusT[], mains: ContainerStatusT[]): Phase {
+  let pendingInit = 0;
+  let pendingSidecar = 0;
+  let failedInit = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const s of inits) {
+    if (isSidecar(pod, s.name)) {
+      if (s.state?.running) {
+        if (!s.started) pendingSidecar++;
+        running++;
+      } else if (s.state?.waiting && !s.lastState?.terminated) {
+        // never started yet; one that is restarting (or stopped) does not count
+        pendingSidecar++;
+        waiting++;
+      }
+      continue;
+    }
+    if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting && s.lastState?.terminated) {
+      if (s.lastState.terminated.exitCode !== 0) failedInit++;
+    } else pendingInit++;
   }
-  const terminal = mains.every((c) => c.stage === "exited" && c.run);
-  if (terminal) return mains.every((c) => c.run!.exitCode === 0) ? "Succeeded" : "Failed";
-  if (mains.some((c) => c.run || c.last)) return "Running";
+  for (const s of mains) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.lastState?.terminated) stopped++;
+    else waiting++;
+  }
+  const policy = pod.spec?.restartPolicy ?? "Always";
+  if (failedInit > 0 && policy === "Never") return "Failed";
+  if (pendingInit > 0 || (pendingSidecar > 0 && !regularStarted(mains)) || waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (stopped > 0) {
+    if (policy === "Always") return "Running";
+    if (stopped === succeeded) return "Succeeded";
+    return policy === "Never" ? "Failed" : "Running";
+  }
   return "Pending";
 }
 
 export function podStatusOf(pod: Pod, rt: PodRuntime, hostIP: string, now: number): PodStatusT {
   const old = pod.status ?? {};
-  const phase = phaseOf(pod, rt);
-  const mains = rt.containers.filter((c) => !c.init);
-  const inits = rt.containers.filter((c) => c.init);
-  const initsDone = inits.every((c) => (specOf(pod, c).restartPolicy === "Always" ? c.started : c.stage === "exited" && c.run?.exitCode === 0));
-  const containersReady = mains.every((c) => c.ready);
+  const initStatuses = rt.containers.filter((c) => c.init).map((c) => containerStatus(pod, c));
+  const mainStatuses = rt.containers.filter((c) => !c.init).map((c) => containerStatus(pod, c));
+  // A pod never leaves a terminal phase.
+  const phase = old.phase === "Succeeded" || old.phase === "Failed" ? old.phase : phaseOf(pod, initStatuses, mainStatuses);
+  const terminalPhase = phase === "Succeeded" || phase === "Failed";
+  const terminalReason = phase === "Failed" ? "PodFailed" : "PodCompleted";
+  // Initialized: every plain init container exited 0 and every sidecar has started (or a
+  // regular container has run: a restarting sidecar does not un-initialize the pod).
+  const incomplete = initStatuses.filter((s) => (isSidecar(pod, s.name) ? !s.started : !(s.state?.terminated && s.state.terminated.exitCode === 0))).map((s) => s.name);
+  const initialized = phase === "Succeeded" || regularStarted(mainStatuses) || incomplete.length === 0;
+  // ContainersReady counts the sidecars (in their order) and the app containers.
+  const counted = [...initStatuses.filter((s) => isSidecar(pod, s.name)), ...mainStatuses];
+  const notReady = counted.filter((s) => !s.ready).map((s) => s.name);
+  const containersReady = notReady.length === 0;
   const gates = pod.spec?.readinessGates ?? [];
   const gatesMet = gates.every((g) => old.conditions?.some((c) => c.type === g.conditionType && c.status === "True"));
-  const terminalPhase = phase === "Succeeded" || phase === "Failed";
   const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
     const prev = old.conditions?.find((c) => c.type === type);
     const status = ok ? "True" : "False";
@@ -97,18 +151,20 @@ export function podStatusOf(pod: Pod, rt: PodRuntime, hostIP: string, now: numbe
       type,
       status,
       lastTransitionTime: same ? prev!.lastTransitionTime : formatTime(now),
-      ...(!ok && reason ? { reason } : {}),
-      ...(!ok && message ? { message } : {}),
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
     };
   };
-  const notReady = mains.filter((c) => !c.ready).map((c) => c.name);
   const notReadyMsg = `containers with unready status: [${notReady.join(" ")}]`;
-  const readyReason = terminalPhase ? "PodCompleted" : "ContainersNotReady";
+  const containersCond = terminalPhase ? cond("ContainersReady", false, terminalReason) : cond("ContainersReady", containersReady, containersReady ? undefined : "ContainersNotReady", containersReady ? undefined : notReadyMsg);
+  const readyCond = !containersCond.status || containersCond.status !== "True"
+    ? cond("Ready", false, containersCond.reason, containersCond.message)
+    : cond("Ready", gatesMet, gatesMet ? undefined : "ReadinessGatesNotReady", gatesMet ? undefined : "corresponding condition of pod readiness gate is not true");
   const conditions = [
     cond("PodReadyToStartContainers", rt.killingSince === undefined || !rt.stopped),
-    cond("Initialized", initsDone, terminalPhase && initsDone ? "PodCompleted" : "ContainersNotInitialized", `containers with incomplete status: [${inits.filter((c) => !(c.stage === "exited" && c.run?.exitCode === 0)).map((c) => c.name).join(" ")}]`),
-    cond("Ready", containersReady && gatesMet && !terminalPhase, gatesMet ? readyReason : "ReadinessGatesNotReady", gatesMet ? notReadyMsg : "corresponding condition of pod readiness gate is not true"),
-    cond("ContainersReady", containersReady && !terminalPhase, readyReason, notReadyMsg),
+    phase === "Succeeded" ? cond("Initialized", true, "PodCompleted") : cond("Initialized", initialized, initialized ? undefined : "ContainersNotInitialized", initialized ? undefined : `containers with incomplete status: [${incomplete.join(" ")}]`),
+    readyCond,
+    containersCond,
     ...(old.conditions ?? []).filter((c) => !["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"].includes(c.type)),
   ];
   const status: PodStatusT = {
@@ -120,10 +176,10 @@ export function podStatusOf(pod: Pod, rt: PodRuntime, hostIP: string, now: numbe
     podIP: rt.ip,
     podIPs: [{ ip: rt.ip }],
     startTime: formatTime(rt.startTime),
-    containerStatuses: mains.map((c) => containerStatus(pod, c)),
+    containerStatuses: mainStatuses,
     qosClass: old.qosClass ?? qosClass(pod.spec),
   };
-  if (inits.length) status.initContainerStatuses = inits.map((c) => containerStatus(pod, c));
+  if (initStatuses.length) status.initContainerStatuses = initStatuses;
   else delete status.initContainerStatuses;
   return status;
 }

@@ -33,7 +33,7 @@ export interface ContainerRuntime {
   /** A failing readiness probe was reported (one Unhealthy event until the container is ready). */
   unhealthyReported?: boolean;
   /** Why it stops (stage stopping). */
-  stopFor?: "liveness" | "startup" | "delete";
+  stopFor?: "liveness" | "startup" | "delete" | "complete";
   waitingReason?: string;
   waitingMessage?: string;
   restarts: number;
@@ -54,6 +54,10 @@ export interface PodRuntime {
   killingSince?: number;
   /** Every container has stopped after deletion: the pod may be removed. */
   stopped?: boolean;
+  /** The pod's work is done (its app containers will not restart): its sidecars are being stopped by this deadline. */
+  finishing?: { since: number; deadline: number };
+  /** When the kubelet must have stopped everything (deletion or completion), cluster ms. */
+  killDeadline?: number;
 }
 
 export interface RuntimeEvent {
@@ -174,20 +178,54 @@ function beginStop(rt: PodRuntime, env: RuntimeEnv) {
   const deadline = Date.parse(pod.metadata.deletionTimestamp!);
   const since = Math.min(env.now, deadline - grace > 0 ? Math.max(deadline - grace, rt.startTime) : env.now);
   rt.killingSince = since;
-  for (const c of rt.containers) {
+  rt.killDeadline = Math.min(deadline, rt.killDeadline ?? Infinity);
+  stopInOrder(rt, env, since, "delete");
+}
+
+export function isSidecar(pod: Pod, c: ContainerRuntime): boolean {
+  return c.init && specOf(pod, c).restartPolicy === "Always";
+}
+
+/**
+ * Sends TERM to what may stop now, in the kubelet's order: the app containers (and any plain
+ * init container) first, then the sidecars in reverse order, each once everything after it
+ * has exited. All of it within the one deadline (the grace period).
+ */
+function stopInOrder(rt: PodRuntime, env: RuntimeEnv, at: number, why: "delete" | "complete") {
+  const pod = env.pod;
+  const deadline = rt.killDeadline ?? at;
+  const gone = (c: ContainerRuntime) => c.stage !== "running" && c.stage !== "stopping";
+  const term = (c: ContainerRuntime) => {
     if (c.stage === "running") {
       const spec = specOf(pod, c);
-      env.emit({ type: "Normal", reason: "Killing", message: `Stopping container ${c.name}`, at: since, fieldPath: fieldPath(pod, c) });
+      env.emit({ type: "Normal", reason: "Killing", message: `Stopping container ${c.name}`, at, fieldPath: fieldPath(pod, c) });
       c.stage = "stopping";
-      c.stopFor = "delete";
+      c.stopFor = why;
+      c.pending = undefined;
       const image = imageOf(spec, env.settings);
       const quick = image && programFor(pod, spec, image).serves && image.stopsOnTerm;
-      c.next = Math.min(deadline, since + (quick ? env.timing.termMs : grace));
-    } else if (c.stage !== "exited") {
+      c.next = Math.max(at, Math.min(deadline, quick ? at + env.timing.termMs : deadline));
+    } else if (c.stage !== "exited" && c.stage !== "stopping") {
       c.stage = "exited";
       c.next = null;
     }
+  };
+  const first = rt.containers.filter((c) => !isSidecar(pod, c));
+  for (const c of first) term(c);
+  if (!first.every(gone)) return;
+  for (const c of rt.containers.filter((x) => isSidecar(pod, x)).reverse()) {
+    term(c);
+    if (!gone(c)) return;
   }
+}
+
+/** Whether the pod's work is over: nothing of it will restart, so its sidecars must go. */
+function podDone(rt: PodRuntime, pod: Pod): boolean {
+  const policy = pod.spec?.restartPolicy ?? "Always";
+  if (policy === "Always") return false;
+  const failedInit = rt.containers.some((c) => c.init && !isSidecar(pod, c) && c.stage === "exited" && c.run && c.run.exitCode !== 0);
+  if (failedInit && policy === "Never") return true;
+  return rt.containers.filter((c) => !c.init).every((c) => c.stage === "exited" && c.run);
 }
 
 export function fieldPath(pod: Pod, c: ContainerRuntime): string {
@@ -352,8 +390,9 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       const quick = image && programFor(pod, spec, image).serves && image.stopsOnTerm;
       c.run = { ...c.run!, finishedAt: at, exitCode: quick ? 0 : 137, reason: quick ? "Completed" : "Error" };
       c.ready = false;
-      if (c.stopFor === "delete") {
+      if (c.stopFor === "delete" || c.stopFor === "complete") {
         c.stage = "exited";
+        stopInOrder(rt, env, at, c.stopFor);
         return;
       }
       exited(rt, c, at, env, true);
@@ -431,11 +470,20 @@ function exited(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv
   const effective = sidecar ? "Always" : c.init ? (policy === "Never" ? "Never" : "OnFailure") : policy;
   const code = c.run?.exitCode ?? 0;
   c.ready = false;
-  const restart = rt.killingSince === undefined && (effective === "Always" || (effective === "OnFailure" && (code !== 0 || killed)));
+  const restart = rt.killingSince === undefined && !rt.finishing && (effective === "Always" || (effective === "OnFailure" && (code !== 0 || killed)));
   if (!restart) {
     c.stage = "exited";
     c.next = null;
     if (c.init && code === 0) progressInit(rt, env, at);
+    if (rt.killingSince !== undefined) stopInOrder(rt, env, at, "delete");
+    else if (rt.finishing) stopInOrder(rt, env, at, "complete");
+    else if (podDone(rt, pod)) {
+      // The app containers are done for good: the kubelet stops the sidecars (grace period applies).
+      const grace = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      rt.finishing = { since: at, deadline: at + grace };
+      rt.killDeadline = at + grace;
+      stopInOrder(rt, env, at, "complete");
+    }
     return;
   }
   const ran = (c.run?.finishedAt ?? at) - (c.run?.startedAt ?? at);

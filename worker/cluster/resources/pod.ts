@@ -60,14 +60,21 @@ export function podStatusReason(pod: Pod): { reason: string; ready: number; tota
   const status = pod.status ?? {};
   let reason = status.reason || status.phase || "";
   const spec = pod.spec;
-  const total = spec?.containers?.length ?? 0;
+  // Sidecars (restartable init containers) count among the pod's containers, as since 1.29.
+  const isSidecar = (name: string) => spec?.initContainers?.find((c) => c.name === name)?.restartPolicy === "Always";
+  const total = (spec?.containers?.length ?? 0) + (spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always").length;
   let ready = 0;
   let restarts = 0;
   let lastRestart: number | null = null;
+  let sidecarRestarts = 0;
+  let sidecarLastRestart: number | null = null;
+  const finishedAt = (cs: ContainerStatusT) => {
+    const t = cs.lastState?.terminated?.finishedAt;
+    return t ? parseTime(t) : null;
+  };
   const noteRestart = (cs: ContainerStatusT) => {
     restarts += cs.restartCount ?? 0;
-    const t = cs.lastState?.terminated?.finishedAt;
-    const ms = t ? parseTime(t) : null;
+    const ms = finishedAt(cs);
     if (ms !== null && (lastRestart === null || ms > lastRestart)) lastRestart = ms;
   };
   let initializing = false;
@@ -77,18 +84,27 @@ export function podStatusReason(pod: Pod): { reason: string; ready: number; tota
     noteRestart(cs);
     const t = cs.state?.terminated;
     const w = cs.state?.waiting;
-    const sidecar = spec?.initContainers?.find((c) => c.name === cs.name)?.restartPolicy === "Always";
+    const sidecar = isSidecar(cs.name);
+    if (sidecar) {
+      sidecarRestarts += cs.restartCount ?? 0;
+      const ms = finishedAt(cs);
+      if (ms !== null && (sidecarLastRestart === null || ms > sidecarLastRestart)) sidecarLastRestart = ms;
+    }
     if (t && t.exitCode === 0) continue;
-    if (sidecar && cs.started) continue;
+    if (sidecar && cs.started) {
+      if (cs.ready) ready++;
+      continue;
+    }
     if (t) reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
     else if (w?.reason && w.reason !== "PodInitializing") reason = `Init:${w.reason}`;
     else reason = `Init:${i}/${spec?.initContainers?.length ?? inits.length}`;
     initializing = true;
     break;
   }
-  if (!initializing) {
-    restarts = 0;
-    lastRestart = null;
+  const initialized = status.conditions?.some((c) => c.type === "Initialized" && c.status === "True");
+  if (!initializing || initialized) {
+    restarts = sidecarRestarts;
+    lastRestart = sidecarLastRestart;
     let hasRunning = false;
     const css = status.containerStatuses ?? [];
     for (let i = css.length - 1; i >= 0; i--) {
@@ -109,7 +125,8 @@ export function podStatusReason(pod: Pod): { reason: string; ready: number; tota
       reason = readyCond ? "Running" : "NotReady";
     }
   }
-  if (pod.metadata.deletionTimestamp) reason = status.reason === "NodeLost" ? "Unknown" : "Terminating";
+  if (pod.metadata.deletionTimestamp && status.reason === "NodeLost") reason = "Unknown";
+  else if (pod.metadata.deletionTimestamp && status.phase !== "Succeeded" && status.phase !== "Failed") reason = "Terminating";
   return { reason, ready, total, restarts, lastRestart };
 }
 

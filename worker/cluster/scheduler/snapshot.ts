@@ -92,7 +92,8 @@ export function podInfo(pod: Pod): PodInfo {
   const requests = podRequests(pod);
   let cpu = 0;
   let mem = 0;
-  for (const c of pod.spec!.containers) {
+  // Sidecars run beside the app containers, so their requests count here too.
+  for (const c of [...pod.spec!.containers, ...(pod.spec!.initContainers ?? []).filter((x) => x.restartPolicy === "Always")]) {
     const r = containerRequests(c);
     cpu += r.cpu !== undefined ? milliValue(r.cpu as string) : DEFAULT_MILLI_CPU;
     mem += r.memory !== undefined ? quantityToNumber(r.memory as string) : DEFAULT_MEMORY;
