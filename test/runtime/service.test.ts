@@ -1,6 +1,7 @@
 // The management API: tenants, tokens and roles, clusters, isolation between tenants.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { WatchHub, type WatchFilter, type WatchSink } from "../../worker/cluster/store/watch";
 
 const ADMIN = "test-admin-token";
 
@@ -177,5 +178,31 @@ describe("management API", () => {
   it("answers /healthz", async () => {
     const r = await call("GET", "/healthz");
     expect(r.status).toBe(200);
+  });
+});
+
+describe("watch hub", () => {
+  const filter: WatchFilter = { storage: "configmaps", namespace: null, matches: () => true, attrsOf: () => ({ labels: {}, fields: {} }) };
+  const sink: WatchSink = { encode: () => null, bookmark: () => null };
+  const opts = { timeoutMs: 60_000, currentRv: () => 1 };
+
+  it("frees a watch's slot as soon as its client cancels the stream", async () => {
+    const hub = new WatchHub(60_000);
+    const gone = hub.open(filter, sink, [], opts);
+    hub.open(filter, sink, [], opts);
+    expect(hub.size).toBe(2);
+    await gone.cancel("client went away");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(hub.size).toBe(1);
+    hub.closeAll();
+    expect(hub.size).toBe(0);
+  });
+
+  it("writes a keepalive (one space, which JSON stream decoders skip) to idle watches", async () => {
+    const hub = new WatchHub(5);
+    const reader = hub.open(filter, sink, [], opts).getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe(" ");
+    hub.closeAll();
   });
 });

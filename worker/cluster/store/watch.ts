@@ -2,8 +2,11 @@
 // log from its resourceVersion, then follows committed changes live. Selectors see transitions:
 // an object that stops matching is DELETED for that watch, one that starts matching is ADDED.
 //
-// Streams are written without awaiting; a client that went away shows up as a rejected write
-// (workerd gives no abort signal), and its watch is freed on the first failure.
+// Streams are written without awaiting. workerd tells a Durable Object nothing when the client
+// of a streamed response goes away until a write to that connection fails; then it cancels the
+// stream, and the watch's slot is freed at once. So the hub writes a keepalive to every watch
+// every few seconds, even on an idle cluster: a dropped client's slot comes back within a few
+// keepalives rather than at the cluster's next write.
 import type { Attrs, Change, ChangeType } from "./store";
 
 export type EventType = ChangeType | "BOOKMARK" | "ERROR";
@@ -33,10 +36,19 @@ interface Watcher {
 
 /** A client that falls this far behind is cut off, as Kubernetes drops slow watchers. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-const KEEPALIVE = new TextEncoder().encode("\n");
+/**
+ * A single space: JSON stream decoders (kubectl's, client-node's, the Python client's) skip
+ * whitespace before the next event, and unlike a blank line no line-based client sees an event.
+ */
+const KEEPALIVE = new TextEncoder().encode(" ");
+const KEEPALIVE_EVERY_MS = 5_000;
 
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
+  /** One keepalive timer for all watches, running only while some are open. */
+  private keepalive: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly keepaliveEveryMs = KEEPALIVE_EVERY_MS) {}
 
   get size(): number {
     return this.watchers.size;
@@ -50,11 +62,16 @@ export class WatchHub {
     filter: WatchFilter,
     sink: WatchSink,
     backlog: Uint8Array[],
-    opts: { timeoutMs: number; bookmarkEveryMs?: number; keepaliveEveryMs: number; currentRv: () => number },
+    opts: { timeoutMs: number; bookmarkEveryMs?: number; currentRv: () => number },
   ): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const w: Watcher = { filter, sink, writer: writable.getWriter(), closed: false, timers: [], pending: 0 };
     this.watchers.add(w);
+    // The client went away (workerd cancelled the stream): free the slot now.
+    w.writer.closed.catch(() => this.close(w));
+    this.keepalive ??= setInterval(() => {
+      for (const x of this.watchers) this.write(x, KEEPALIVE);
+    }, this.keepaliveEveryMs);
     for (const chunk of backlog) this.write(w, chunk);
     w.timers.push(setTimeout(() => this.close(w), opts.timeoutMs));
     if (opts.bookmarkEveryMs) {
@@ -65,7 +82,6 @@ export class WatchHub {
         }, opts.bookmarkEveryMs),
       );
     }
-    w.timers.push(setInterval(() => this.write(w, KEEPALIVE), opts.keepaliveEveryMs));
     return readable;
   }
 
@@ -110,6 +126,10 @@ export class WatchHub {
     w.closed = true;
     this.watchers.delete(w);
     for (const t of w.timers) clearTimeout(t);
+    if (!this.watchers.size && this.keepalive !== null) {
+      clearInterval(this.keepalive);
+      this.keepalive = null;
+    }
     w.writer.close().catch(() => {});
   }
 }
