@@ -133,6 +133,15 @@ describe("management API", () => {
     expect((await call("GET", `/k8s/${cl.json.id}/api/v1/namespaces`, renewed)).status).toBe(200);
   });
 
+  it("makes one kubeconfig token however many fetches race", async () => {
+    const t = await tenant("kubeconfig-race");
+    await call("POST", "/v1/clusters", t.token, { name: "kr" });
+    const fetched = await Promise.all(Array.from({ length: 6 }, () => call("GET", "/v1/clusters/kr/kubeconfig", t.token)));
+    expect(fetched.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(new Set(fetched.map((r) => /token: (\S+)/.exec(r.text)![1])).size).toBe(1);
+    expect((await call("GET", "/v1/tokens", t.token)).json.tokens.map((x: { name: string }) => x.name)).toEqual(["tenant", "kubeconfig-kr"]);
+  });
+
   it("bounds tokens per tenant, kubeconfig tokens included, and names the bound", async () => {
     const t = await tenant("many-tokens");
     await call("POST", "/v1/clusters", t.token, { name: "m1" });
