@@ -4,7 +4,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { advance, eventually, kubectl, kubectlBackground, manage, newCluster, ok, settled, simulate, type TestCluster } from "./helpers";
+import { advance, eventually, kubectl, kubectlBackground, manage, newCluster, ok, request, settled, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 
@@ -135,6 +135,27 @@ describe("timestamps after the clock moves", () => {
     const after = (await ok(c, ["logs", "clock", "--timestamps", `--since-time=${since}`])).trim().split("\n");
     expect(after[0].split(" ")[0]).toBe(since);
     expect(after.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("moves the times in every answer: delete, scale and metrics", async () => {
+    const base = `/k8s/${c.id}`;
+    const wallNow = Date.now();
+    const within = (t: string, from: number, to: number) => {
+      expect(Date.parse(t)).toBeGreaterThanOrEqual(from);
+      expect(Date.parse(t)).toBeLessThanOrEqual(to);
+    };
+    await ok(c, ["create", "deployment", "web", "--image=nginx:1.27"]);
+    const deployment = JSON.parse(await ok(c, ["get", "deployment", "web", "-o", "json"]));
+    const scale = await request("GET", `${base}/apis/apps/v1/namespaces/default/deployments/web/scale`, { token: c.token });
+    expect(scale.json.metadata.creationTimestamp).toBe(deployment.metadata.creationTimestamp);
+    within(deployment.metadata.creationTimestamp, wallNow - 2_000, Date.now());
+    const node = JSON.parse(await ok(c, ["get", "pod", "old", "-o", "json"])).spec.nodeName;
+    const metrics = await request("GET", `${base}/apis/metrics.k8s.io/v1beta1/nodes/${node}`, { token: c.token });
+    within(metrics.json.timestamp, wallNow - 60_000, Date.now());
+    // a pod's delete answers the pod, due to go at the end of its grace period from now
+    const deleted = await request("DELETE", `${base}/api/v1/namespaces/default/pods/fresh`, { token: c.token, body: { gracePeriodSeconds: 30 } });
+    expect(deleted.status).toBe(200);
+    within(deleted.json.metadata.deletionTimestamp, wallNow + 28_000, Date.now() + 30_000);
   });
 
   it("gives back a client's Lease times as written", async () => {

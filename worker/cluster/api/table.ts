@@ -31,6 +31,10 @@ export function tableRow(def: ResourceDef, obj: KObject, include: IncludeObject,
   return row;
 }
 
+/**
+ * A Table of objects as clients are shown them (api/http/wire.ts), with ages measured from `now`,
+ * the wall-clock time matching the clock the objects' timestamps were moved to.
+ */
 export function table(def: ResourceDef, objs: KObject[], include: IncludeObject, meta: TableMeta, now: number, headers = true) {
   return {
     kind: "Table",
