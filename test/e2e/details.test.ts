@@ -94,3 +94,91 @@ describe("managedFields", () => {
     expect(reset.json.metadata.managedFields).toBeUndefined();
   });
 });
+
+describe("error wording", () => {
+  it("prints an invalid label value and a map value as kube-apiserver does", async () => {
+    const bad = await kubectl(c, ["run", "badlabel", "--image=nginx", "--labels=app=-bad-"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('The Pod "badlabel" is invalid: metadata.labels: Invalid value: "-bad-": a valid label must be an empty string or consist of alphanumeric characters');
+    const mismatch = [
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mismatch\nspec:\n  selector:\n    matchLabels:\n      app: myapp\n",
+      "  template:\n    metadata:\n      labels:\n        app: other\n        tier: web\n    spec:\n      containers:\n      - name: c\n        image: nginx\n",
+    ].join("");
+    const r = await kubectl(c, ["create", "-f", "-"], { input: mismatch });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The Deployment "mismatch" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other", "tier":"web"}: `selector` does not match template `labels`');
+  });
+
+  it("refuses a string for the labels map in a patch: cannot restore map from string", async () => {
+    await ok(c, ["create", "configmap", "patchme"]);
+    const r = await kubectl(c, ["patch", "configmap", "patchme", "-p", '{"metadata":{"labels":"x"}}']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The request is invalid: patch: Invalid value: "map[metadata:map[labels:x]]": cannot restore map from string');
+    const merge = await kubectl(c, ["patch", "configmap", "patchme", "--type=merge", "-p", '{"metadata":{"labels":"x"}}']);
+    expect(merge.code).not.toBe(0);
+    expect(merge.stderr).toContain("The request is invalid: patch: Invalid value:");
+    expect((await getJson(c, ["configmap", "patchme"])).metadata.labels).toBeUndefined();
+  });
+
+  it("names the selector that may not change as Go prints a LabelSelector", async () => {
+    await ok(c, ["create", "deployment", "immut", "--image=nginx"]);
+    const r = await kubectl(c, ["patch", "deployment", "immut", "-p", '{"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{"app":"other"}}}}}']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"other"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable');
+  });
+});
+
+describe("validation no stricter than Kubernetes", () => {
+  it("accepts a CronJob schedule that never fires", async () => {
+    expect(await ok(c, ["create", "cronjob", "never", "--image=busybox", "--schedule=59 23 31 2 *"])).toBe("cronjob.batch/never created\n");
+    const bad = await kubectl(c, ["create", "cronjob", "bad", "--image=busybox", "--schedule=61 * * * *"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('spec.schedule: Invalid value: "61 * * * *"');
+  });
+
+  it("creates a Node from a manifest without status", async () => {
+    const node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: handmade\n  labels:\n    kubernetes.io/hostname: handmade\n";
+    expect(await ok(c, ["create", "-f", "-"], node)).toBe("node/handmade created\n");
+    const got = await getJson(c, ["node", "handmade"]);
+    expect(got.metadata.labels["kubernetes.io/hostname"]).toBe("handmade");
+    await ok(c, ["delete", "node", "handmade"]);
+  });
+
+  it("accepts a Service port left for validation to range-check, and an HTTP header with an empty value", async () => {
+    const svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: noport\nspec:\n  ports:\n  - targetPort: 80\n";
+    const r = await kubectl(c, ["create", "-f", "-", "--validate=false"], { input: svc });
+    expect(r.stderr).toContain('The Service "noport" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive');
+    const pod = [
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: emptyheader\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
+      "    readinessProbe:\n      httpGet:\n        port: 80\n        httpHeaders:\n        - name: X-Empty\n          value: ''\n",
+    ].join("");
+    expect(await ok(c, ["create", "-f", "-"], pod)).toBe("pod/emptyheader created\n");
+  });
+});
+
+describe("defaults and copies controllers make", () => {
+  it("gives an autoscaling/v2 HPA without metrics the CPU 80% metric, in v1 too", async () => {
+    const hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: nometrics\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: mf-web\n  maxReplicas: 3\n";
+    await ok(c, ["create", "-f", "-"], hpa);
+    const got = await getJson(c, ["hpa.v2.autoscaling", "nometrics"]);
+    expect(got.spec.metrics).toEqual([{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }]);
+    const v1 = await request("GET", `/k8s/${c.id}/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/nometrics`, { token: c.token });
+    expect(v1.json.apiVersion).toBe("autoscaling/v1");
+    expect(v1.json.spec.targetCPUUtilizationPercentage).toBe(80);
+  });
+
+  it("copies a DaemonSet's change-cause into its revisions, for rollout history", async () => {
+    const ds = (cause: string, image: string) =>
+      `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\n  annotations:\n    kubernetes.io/change-cause: ${cause}\nspec:\n  selector:\n    matchLabels:\n      app: agent\n  template:\n    metadata:\n      labels:\n        app: agent\n    spec:\n      containers:\n      - name: a\n        image: ${image}\n`;
+    await ok(c, ["apply", "-f", "-"], ds("first", "busybox:1.36"));
+    await ok(c, ["apply", "-f", "-"], ds("second", "busybox:1.35"));
+    let out = "";
+    for (let i = 0; i < 100 && !/^2\s+second$/m.test(out); i++) {
+      out = await ok(c, ["rollout", "history", "daemonset/agent"]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(out).toMatch(/^REVISION\s+CHANGE-CAUSE$/m);
+    expect(out).toMatch(/^1\s+first$/m);
+    expect(out).toMatch(/^2\s+second$/m);
+  });
+});

@@ -8,12 +8,12 @@ import type { Clock } from "../clock";
 import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
 import { storageKind } from "../resources/registry";
 import { SqlAllocations } from "../store/allocations";
-import type { Store } from "../store/store";
+import { ObjectBoundError, type Store } from "../store/store";
 import { attrsOf, selectableFields } from "./attrs";
 import { ApiError, errors, successStatus, type Status } from "../machinery/errors";
 import { applyPatch, type PatchType } from "../machinery/patch";
-import { decode, validate, type FieldValidation } from "../machinery/schema/decode";
-import { Problems, type K8sIssue } from "../machinery/schema/dsl";
+import { decode, DecodeError, validate, type FieldValidation } from "../machinery/schema/decode";
+import { goPlain, Problems, type K8sIssue } from "../machinery/schema/dsl";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "../machinery/selectors";
 import { formatTime } from "../machinery/time";
 import { dns1123Subdomain } from "../machinery/validation";
@@ -206,8 +206,8 @@ export class ApiServer {
       if (!generated || attempt >= 8) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
       obj.metadata.name = generateName(obj.metadata.generateName!);
     }
-    if (this.store.objectCount >= LIMITS.objectsPerCluster)
-      throw errors.forbidden(def.group, def.plural, obj.metadata.name!, `exceeded the cluster's limit of ${LIMITS.objectsPerCluster} objects`);
+    // A generated name is left out so that every refusal reads the same (controllers report it once).
+    if (!this.store.hasRoomFor(storage)) throw new ObjectBoundError(this.store.objectBound, def.group, def.plural, generated ? "" : obj.metadata.name!);
     const now = this.clock.now();
     obj.metadata.uid = crypto.randomUUID();
     obj.metadata.creationTimestamp = formatTime(now);
@@ -333,7 +333,16 @@ export class ApiServer {
       const old = this.toWire(def, stored);
       const patched = applyPatch(type, structuredClone(old) as Record<string, unknown>, patch, def.schema);
       const sent = sentManagedFields(patched, opts);
-      const decoded = this.decodeBody(def, patched, opts);
+      const patchedText = type === "strategic" || opts.trusted ? "" : JSON.stringify(patched);
+      let decoded: { value: KObject; warnings: string[] };
+      try {
+        decoded = this.decodeBody(def, patched, opts);
+      } catch (e) {
+        // The merged object breaks the kind's types: a strategic patch is reported as converting
+        // it from unstructured data does, the others as decoding the patched JSON does.
+        if (e instanceof DecodeError) throw type === "strategic" ? errors.invalidPatch(goPlain(patch), e.restore) : errors.invalidPatch(patchedText, e.detail);
+        throw e;
+      }
       warnings = decoded.warnings;
       this.checkIdentity(def, namespace, name, decoded.value);
       return this.replace(def, old, decoded.value, opts, sent);

@@ -78,11 +78,14 @@ export function syncRevision(ctx: ControllerContext, owner: KObject, template: P
   }
   const hash = templateHash(template, collisionCount);
   const labels = { ...(template.metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash };
+  // The owner's annotations travel with the revision, as the DaemonSet and StatefulSet controllers
+  // copy them: `rollout history` reads kubernetes.io/change-cause from here.
+  const annotations = owner.metadata.annotations && Object.keys(owner.metadata.annotations).length ? { ...owner.metadata.annotations } : undefined;
   try {
     const made = ctx.api.create(controllerRevisions, ns, {
       apiVersion: "apps/v1",
       kind: "ControllerRevision",
-      metadata: { name: `${owner.metadata.name}-${hash}`, labels, ownerReferences: [controllerRef(owner)] },
+      metadata: { name: `${owner.metadata.name}-${hash}`, labels, ...(annotations ? { annotations } : {}), ownerReferences: [controllerRef(owner)] },
       data: { spec: { template: { ...structuredClone(template), $patch: "replace" } } },
       revision: max + 1,
     }, { trusted: true }).object as ControllerRevision;

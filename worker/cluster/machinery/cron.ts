@@ -38,7 +38,19 @@ export function cronProblem(schedule: string, timeZone: string | undefined): { f
     CronExpressionParser.parse(expr, { tz: "UTC" });
     return null;
   } catch (e) {
+    // A day that no listed month has (`59 23 31 2 *`) is a schedule that never fires, which
+    // Kubernetes accepts; cron-parser refuses it, so the fields are checked with any month.
+    if (e instanceof Error && /day of month/.test(e.message) && parses([...fields.slice(0, 3), "*", fields[4]].join(" "))) return null;
     return { field: "schedule", message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function parses(expr: string): boolean {
+  try {
+    CronExpressionParser.parse(expr, { tz: "UTC" });
+    return true;
+  } catch {
+    return false;
   }
 }
 

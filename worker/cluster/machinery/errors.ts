@@ -58,6 +58,14 @@ export const errors = {
     const message = `${kind}${group ? "." + group : ""} "${name}" is invalid: ${parts.length === 1 ? parts[0] : "[" + parts.join(", ") + "]"}`;
     return status(422, "Invalid", message, { name, ...(group ? { group } : {}), kind, causes });
   },
+  /**
+   * A patch whose result does not fit the kind's types. kube-apiserver reports it against the
+   * field "patch" of no kind and no name, so its message starts with ` "" is invalid`.
+   */
+  invalidPatch(value: string, detail: string) {
+    const message = `Invalid value: ${JSON.stringify(value)}: ${detail}`;
+    return status(422, "Invalid", ` "" is invalid: patch: ${message}`, { causes: [{ reason: "FieldValueInvalid", message, field: "patch" }] });
+  },
   /** A request that parsed but cannot be applied (a patch that does not fit the object). */
   unprocessable(message: string) {
     return status(422, "Invalid", message);

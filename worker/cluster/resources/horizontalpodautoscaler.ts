@@ -2,7 +2,7 @@
 // Deployment, ReplicaSet, StatefulSet or ReplicationController through its scale subresource
 // from the pods' CPU or memory use (metrics.k8s.io). `kubectl autoscale` makes them.
 import type { z } from "zod";
-import { ALWAYS, int32, int64, list, oneOf, opt, PTR, quantity, req, str, struct, time } from "../machinery/schema/dsl";
+import { ALWAYS, int32, int64, list, oneOf, opt, PTR, quantity, req, str, struct, time, UNCHECKED } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
 import { statusHooks } from "./workload";
 import { defineKind, type KObject } from "./define";
@@ -90,8 +90,8 @@ export const HorizontalPodAutoscalerSchema = objectSchema(
           5,
           list(
             struct(`${V2}.MetricStatus`, "A metric's current value.", {
-              type: req(1, str, "Resource."),
-              resource: opt(4, struct(`${V2}.ResourceMetricStatus`, "A resource's current value.", { name: req(1, str, "cpu or memory."), current: req(2, MetricValueStatus, "The value.") }), "A resource's value."),
+              type: req(1, str, ALWAYS, UNCHECKED, "Resource."),
+              resource: opt(4, struct(`${V2}.ResourceMetricStatus`, "A resource's current value.", { name: req(1, str, ALWAYS, UNCHECKED, "cpu or memory."), current: req(2, MetricValueStatus, ALWAYS, UNCHECKED, "The value.") }), "A resource's value."),
             }),
             { listType: "atomic" },
           ),
@@ -101,8 +101,8 @@ export const HorizontalPodAutoscalerSchema = objectSchema(
           6,
           list(
             struct(`${V2}.HorizontalPodAutoscalerCondition`, "One aspect of the autoscaler's state.", {
-              type: req(1, str, "AbleToScale, ScalingActive or ScalingLimited."),
-              status: req(2, str, "True, False or Unknown."),
+              type: req(1, str, ALWAYS, UNCHECKED, "AbleToScale, ScalingActive or ScalingLimited."),
+              status: req(2, str, ALWAYS, UNCHECKED, "True, False or Unknown."),
               lastTransitionTime: opt(3, time, "When the status last changed."),
               reason: opt(4, str, "Machine-readable reason."),
               message: opt(5, str, "Human-readable details."),
@@ -146,6 +146,9 @@ function targets(h: HorizontalPodAutoscaler): string {
   return parts.join(", ") || "<none>";
 }
 
+/** autoscaling/v2's default metric when none is given: average CPU utilization of 80%. */
+const DEFAULT_CPU_UTILIZATION = 80;
+
 export const horizontalPodAutoscalers = defineKind<HorizontalPodAutoscaler>({
   group: "autoscaling",
   version: "v2",
@@ -170,7 +173,7 @@ export const horizontalPodAutoscalers = defineKind<HorizontalPodAutoscaler>({
   defaults(o) {
     if (!o.spec) return;
     o.spec.minReplicas ??= 1;
-    if (!o.spec.metrics?.length) o.spec.metrics = [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }];
+    if (!o.spec.metrics?.length) o.spec.metrics = [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
   },
   prepareCreate(o) {
     o.status = { desiredReplicas: 0 };
@@ -217,7 +220,8 @@ function toV2(o: KObject): KObject {
       scaleTargetRef: v.spec.scaleTargetRef,
       minReplicas: v.spec.minReplicas,
       maxReplicas: v.spec.maxReplicas,
-      ...(cpu !== undefined && cpu !== null ? { metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: cpu } } }] } : {}),
+      // Without a target, v2's default (CPU at 80%) applies, as when kube-apiserver reads it back.
+      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: cpu ?? DEFAULT_CPU_UTILIZATION } } }],
     },
     status: v.status && {
       observedGeneration: v.status.observedGeneration,

@@ -6,7 +6,7 @@ import { age, humanDuration, parseTime } from "../machinery/time";
 import { fromStructured, matchesLabels } from "../machinery/selectors";
 import { defineKind } from "./define";
 import { PodTemplateSpec } from "./types/core";
-import { LabelSelector, objectSchema } from "./types/meta";
+import { LabelSelector, labelSelectorLiteral, objectSchema } from "./types/meta";
 import { defaultTemplate, selectorText, templateColumns, type WorkloadLike, statusHooks } from "./workload";
 
 const BATCH = "io.k8s.api.batch.v1";
@@ -185,7 +185,7 @@ export const jobs = defineKind<Job>({
     o.status = {};
   },
   validateUpdate(o, old, p) {
-    if (JSON.stringify(o.spec?.selector ?? null) !== JSON.stringify(old.spec?.selector ?? null)) p.invalid(["spec", "selector"], o.spec?.selector, "field is immutable");
+    if (JSON.stringify(o.spec?.selector ?? null) !== JSON.stringify(old.spec?.selector ?? null)) p.invalid(["spec", "selector"], labelSelectorLiteral(o.spec?.selector), "field is immutable");
     if (JSON.stringify(o.spec?.template ?? null) !== JSON.stringify(old.spec?.template ?? null)) p.invalid(["spec", "template"], o.spec?.template, "field is immutable");
     if ((o.spec?.completions ?? null) !== (old.spec?.completions ?? null)) p.invalid(["spec", "completions"], o.spec?.completions, "field is immutable");
     if (o.spec?.completionMode !== old.spec?.completionMode) p.invalid(["spec", "completionMode"], o.spec?.completionMode, "field is immutable");

@@ -1,7 +1,7 @@
 // Namespace (core/v1): a scope for names. Deleting one makes it Terminating until the namespace
 // controller has removed everything in it (controllers/namespace.ts).
 import type { z } from "zod";
-import { list, oneOf, opt, req, str, struct, time } from "../machinery/schema/dsl";
+import { ALWAYS, list, oneOf, opt, req, str, struct, time, UNCHECKED } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
 import { dns1123Label } from "../machinery/validation";
 import { defineKind, type KObject } from "./define";
@@ -10,8 +10,8 @@ import { objectSchema } from "./types/meta";
 const CORE = "io.k8s.api.core.v1";
 
 export const NamespaceCondition = struct(`${CORE}.NamespaceCondition`, "One aspect of a namespace's state.", {
-  type: req(1, str, "Such as NamespaceContentRemaining or NamespaceFinalizersRemaining."),
-  status: req(2, oneOf("True", "False", "Unknown"), "True, False or Unknown."),
+  type: req(1, str, ALWAYS, UNCHECKED, "Such as NamespaceContentRemaining or NamespaceFinalizersRemaining."),
+  status: req(2, oneOf("True", "False", "Unknown"), ALWAYS, UNCHECKED, "True, False or Unknown."),
   lastTransitionTime: opt(4, time, "When the status last changed."),
   reason: opt(5, str, "Machine-readable reason."),
   message: opt(6, str, "Human-readable details."),

@@ -1,7 +1,7 @@
 // Node (core/v1): a machine of the cluster. Nodes are made from the cluster's config (kind-style)
 // and simulated; their heartbeat-driven state is computed when read.
 import type { z } from "zod";
-import { ALWAYS, bool, int32, int64, list, map, oneOf, opt, quantity, req, str, struct, time } from "../machinery/schema/dsl";
+import { ALWAYS, bool, int32, int64, list, map, oneOf, opt, quantity, req, str, struct, time, UNCHECKED } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
 import { defineKind, type KObject } from "./define";
 import { Taint } from "./types/core";
@@ -11,8 +11,8 @@ const CORE = "io.k8s.api.core.v1";
 const n = (s: string) => `${CORE}.${s}`;
 
 export const NodeCondition = struct(n("NodeCondition"), "One aspect of a node's health.", {
-  type: req(1, str, "Ready, MemoryPressure, DiskPressure, PIDPressure or NetworkUnavailable."),
-  status: req(2, oneOf("True", "False", "Unknown"), "True, False or Unknown."),
+  type: req(1, str, ALWAYS, UNCHECKED, "Ready, MemoryPressure, DiskPressure, PIDPressure or NetworkUnavailable."),
+  status: req(2, oneOf("True", "False", "Unknown"), ALWAYS, UNCHECKED, "True, False or Unknown."),
   lastHeartbeatTime: opt(3, time, ALWAYS, "When the kubelet last reported this condition."),
   lastTransitionTime: opt(4, time, ALWAYS, "When the status last changed."),
   reason: opt(5, str, "Machine-readable reason."),
@@ -39,22 +39,22 @@ export const NodeSpec = struct(n("NodeSpec"), "How a node may be used.", {
 });
 
 export const NodeSystemInfo = struct(n("NodeSystemInfo"), "Facts about the node's machine and software.", {
-  machineID: req(1, str, ALWAYS, "Machine ID."),
-  systemUUID: req(2, str, ALWAYS, "System UUID."),
-  bootID: req(3, str, ALWAYS, "Boot ID."),
-  kernelVersion: req(4, str, ALWAYS, "Kernel version (uname -r)."),
-  osImage: req(5, str, ALWAYS, "OS image (from /etc/os-release)."),
-  containerRuntimeVersion: req(6, str, ALWAYS, "Container runtime and version, such as containerd://2.0.2."),
-  kubeletVersion: req(7, str, ALWAYS, "Kubelet version."),
-  kubeProxyVersion: req(8, str, ALWAYS, "Deprecated: kube-proxy version."),
-  operatingSystem: req(9, str, ALWAYS, "linux or windows."),
-  architecture: req(10, str, ALWAYS, "amd64 or arm64."),
+  machineID: req(1, str, ALWAYS, UNCHECKED, "Machine ID."),
+  systemUUID: req(2, str, ALWAYS, UNCHECKED, "System UUID."),
+  bootID: req(3, str, ALWAYS, UNCHECKED, "Boot ID."),
+  kernelVersion: req(4, str, ALWAYS, UNCHECKED, "Kernel version (uname -r)."),
+  osImage: req(5, str, ALWAYS, UNCHECKED, "OS image (from /etc/os-release)."),
+  containerRuntimeVersion: req(6, str, ALWAYS, UNCHECKED, "Container runtime and version, such as containerd://2.0.2."),
+  kubeletVersion: req(7, str, ALWAYS, UNCHECKED, "Kubelet version."),
+  kubeProxyVersion: req(8, str, ALWAYS, UNCHECKED, "Deprecated: kube-proxy version."),
+  operatingSystem: req(9, str, ALWAYS, UNCHECKED, "linux or windows."),
+  architecture: req(10, str, ALWAYS, UNCHECKED, "amd64 or arm64."),
   swap: opt(11, struct(n("NodeSwapStatus"), "Swap on the node.", { capacity: opt(1, int64, "Swap bytes.") }), "Swap on the node."),
 });
 
 export const NodeAddress = struct(n("NodeAddress"), "An address of the node.", {
-  type: req(1, str, "Hostname, InternalIP, ExternalIP, InternalDNS or ExternalDNS."),
-  address: req(2, str, "The address."),
+  type: req(1, str, ALWAYS, UNCHECKED, "Hostname, InternalIP, ExternalIP, InternalDNS or ExternalDNS."),
+  address: req(2, str, ALWAYS, UNCHECKED, "The address."),
 });
 
 export const NodeStatus = struct(n("NodeStatus"), "What is known about a node.", {
@@ -66,7 +66,7 @@ export const NodeStatus = struct(n("NodeStatus"), "What is known about a node.",
   daemonEndpoints: opt(
     6,
     struct(n("NodeDaemonEndpoints"), "Ports of daemons on the node.", {
-      kubeletEndpoint: opt(1, struct(n("DaemonEndpoint"), "A daemon's port.", { Port: req(1, int32, ALWAYS, "Port number.") }), ALWAYS, "The kubelet's port."),
+      kubeletEndpoint: opt(1, struct(n("DaemonEndpoint"), "A daemon's port.", { Port: req(1, int32, ALWAYS, UNCHECKED, "Port number.") }), ALWAYS, "The kubelet's port."),
     }),
     ALWAYS,
     "Ports of the node's daemons.",
@@ -74,7 +74,7 @@ export const NodeStatus = struct(n("NodeStatus"), "What is known about a node.",
   nodeInfo: opt(7, NodeSystemInfo, ALWAYS, "Machine and software facts."),
   images: opt(8, list(struct(n("ContainerImage"), "An image on the node.", { names: opt(1, list(str, { listType: "atomic" })), sizeBytes: opt(2, int64) }), { listType: "atomic" }), "Images cached on the node."),
   volumesInUse: opt(9, list(str, { listType: "atomic" }), "Volumes in use."),
-  volumesAttached: opt(10, list(struct(n("AttachedVolume"), "An attached volume.", { name: req(1, str), devicePath: req(2, str) }), { listType: "atomic" }), "Volumes attached."),
+  volumesAttached: opt(10, list(struct(n("AttachedVolume"), "An attached volume.", { name: req(1, str, ALWAYS, UNCHECKED), devicePath: req(2, str, ALWAYS, UNCHECKED) }), { listType: "atomic" }), "Volumes attached."),
   runtimeHandlers: opt(
     12,
     list(struct(n("NodeRuntimeHandler"), "A runtime handler.", { name: opt(1, str), features: opt(2, struct(n("NodeRuntimeHandlerFeatures"), "Handler features.", { recursiveReadOnlyMounts: opt(1, bool), userNamespaces: opt(2, bool) })) }), { listType: "atomic" }),

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { errors } from "../machinery/errors";
 import { cidrContains, nthAddress, parseCidr } from "../machinery/cidr";
-import { ALWAYS, bool, int32, intOrString, list, oneOf, opt, PTR, req, str, strMap, struct, type K8sIssue } from "../machinery/schema/dsl";
+import { ALWAYS, bool, int32, intOrString, type K8sIssue, list, oneOf, opt, PTR, req, str, strMap, struct, UNCHECKED } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
 import { dns1035Label, dns1123Label, dns1123Subdomain, portName } from "../machinery/validation";
 import { defineKind, type HookContext, type KObject } from "./define";
@@ -19,7 +19,7 @@ export const ServicePort = struct(n("ServicePort"), "A port the service exposes.
   name: opt(1, str, "Name of the port; required when there are several, unique in the service."),
   protocol: opt(2, oneOf(...PROTOCOLS), "TCP (the default), UDP or SCTP."),
   appProtocol: opt(6, str, PTR, "Application protocol, such as http or kubernetes.io/h2c."),
-  port: req(3, int32, "Port the service listens on."),
+  port: req(3, int32, ALWAYS, UNCHECKED, "Port the service listens on."),
   targetPort: opt(4, intOrString, "Port number or named container port on the pods; defaults to port."),
   nodePort: opt(5, int32, "Port opened on every node for NodePort and LoadBalancer services; allocated when not given."),
 });

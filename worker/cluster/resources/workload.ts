@@ -5,6 +5,7 @@ import { formatLabelSelector, fromStructured, matchesLabels, type StructuredSele
 import { ALWAYS, opt, str, struct, time, type Problems } from "../machinery/schema/dsl";
 import type { Column, KObject } from "./define";
 import type { PodTemplateSpecT } from "./types/core";
+import { labelSelectorLiteral } from "./types/meta";
 import { defaultPodSpec } from "./types/podDefaults";
 
 export interface WorkloadLike extends KObject {
@@ -26,7 +27,7 @@ export function checkSelector(o: WorkloadLike, p: Problems, kind: string, restar
     return;
   }
   const sel = fromStructured(spec.selector);
-  if (!sel.length) p.invalid(["spec", "selector"], spec.selector, `empty selector is invalid for ${kind}`);
+  if (!sel.length) p.invalid(["spec", "selector"], labelSelectorLiteral(spec.selector), `empty selector is invalid for ${kind}`);
   else if (!matchesLabels(sel, spec.template?.metadata?.labels ?? {})) p.invalid(["spec", "template", "metadata", "labels"], spec.template?.metadata?.labels ?? {}, "`selector` does not match template `labels`");
   if (spec.replicas !== undefined && spec.replicas < 0) p.invalid(["spec", "replicas"], spec.replicas, "must be greater than or equal to 0");
   const rp = spec.template?.spec?.restartPolicy;
@@ -34,7 +35,7 @@ export function checkSelector(o: WorkloadLike, p: Problems, kind: string, restar
 }
 
 export function checkSelectorUnchanged(o: WorkloadLike, old: WorkloadLike, p: Problems): void {
-  if (JSON.stringify(o.spec?.selector ?? null) !== JSON.stringify(old.spec?.selector ?? null)) p.invalid(["spec", "selector"], o.spec?.selector, "field is immutable");
+  if (JSON.stringify(o.spec?.selector ?? null) !== JSON.stringify(old.spec?.selector ?? null)) p.invalid(["spec", "selector"], labelSelectorLiteral(o.spec?.selector), "field is immutable");
 }
 
 export function selectorText(sel: StructuredSelector | undefined): string {

@@ -203,10 +203,72 @@ export function decode<T>(schema: z.ZodType, input: unknown, opts: DecodeOptions
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (isSemantic(issue)) continue;
-      throw errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: ${decodeMessage(schema, input, issue)}`);
+      const detail = decodeMessage(schema, input, issue);
+      const err = errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: ${detail}`);
+      throw new DecodeError(err.status, detail, restoreMessage(schema, input, issue));
     }
   }
   return { value: input as T, warnings };
+}
+
+/**
+ * A body that does not fit the kind's types. Besides the decoder's words (`detail`), it carries
+ * what converting the value from unstructured form says (`restore`: "cannot restore map from
+ * string"), which is how kube-apiserver words a strategic merge patch that breaks the types.
+ */
+export class DecodeError extends ApiError {
+  constructor(
+    status: ApiError["status"],
+    readonly detail: string,
+    readonly restore: string,
+  ) {
+    super(status);
+  }
+}
+
+/** Go's reflect kind of a JSON value as unstructured data holds it. */
+function unstructuredKind(v: unknown): string {
+  if (Array.isArray(v)) return "slice";
+  if (v === null || v === undefined) return "invalid";
+  if (typeof v === "number") return Number.isInteger(v) ? "int64" : "float64";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "object") return "map";
+  return "string";
+}
+
+function restoreMessage(schema: z.ZodType, input: unknown, issue: z.core.$ZodIssue): string {
+  const { node, value } = walkTo(schema, input, issue.path);
+  const kind = unstructuredKind(value);
+  if (!node) return issue.message;
+  if (node.t === "map") return `cannot restore map from ${kind}`;
+  if (node.t === "list") return `cannot restore slice from ${kind}`;
+  if (node.t === "struct") return `cannot restore struct from: ${kind}`;
+  return `cannot convert ${kind} to ${GO_TYPES[node.kind]}`;
+}
+
+/** The schema node and value at a path of `input`. */
+function walkTo(schema: z.ZodType, input: unknown, path: readonly PropertyKey[]): { node: TypeNode | undefined; value: unknown; structName: string; names: string[] } {
+  let node: TypeNode | undefined = typeOf(schema);
+  let value: unknown = input;
+  let structName = "";
+  const names: string[] = [];
+  for (const seg of path) {
+    if (!node) break;
+    if (node.t === "struct" && typeof seg === "string") {
+      structName = node.name.split(".").pop()!;
+      names.push(seg);
+      const f = node.fields[seg];
+      value = (value as Record<string, unknown>)?.[seg];
+      node = f ? typeOf(f.type) : undefined;
+    } else if (node.t === "list") {
+      value = (value as unknown[])?.[seg as number];
+      node = typeOf(node.of);
+    } else if (node.t === "map") {
+      value = (value as Record<string, unknown>)?.[seg as string];
+      node = typeOf(node.of);
+    } else break;
+  }
+  return { node, value, structName, names };
 }
 
 function isSemantic(issue: z.core.$ZodIssue): boolean {
@@ -266,26 +328,7 @@ function jsonTypeName(v: unknown): string {
 
 function decodeMessage(schema: z.ZodType, input: unknown, issue: z.core.$ZodIssue): string {
   const params = (issue as { params?: { decode?: boolean } }).params;
-  let node: TypeNode | undefined = typeOf(schema);
-  let value: unknown = input;
-  let structName = "";
-  const names: string[] = [];
-  for (const seg of issue.path) {
-    if (!node) break;
-    if (node.t === "struct" && typeof seg === "string") {
-      structName = node.name.split(".").pop()!;
-      names.push(seg);
-      const f = node.fields[seg];
-      value = (value as Record<string, unknown>)?.[seg];
-      node = f ? typeOf(f.type) : undefined;
-    } else if (node.t === "list") {
-      value = (value as unknown[])?.[seg as number];
-      node = typeOf(node.of);
-    } else if (node.t === "map") {
-      value = (value as Record<string, unknown>)?.[seg as string];
-      node = typeOf(node.of);
-    } else break;
-  }
+  const { node, value, structName, names } = walkTo(schema, input, issue.path);
   if (params?.decode) return issue.message;
   const goType = !node ? "interface {}" : node.t === "scalar" ? GO_TYPES[node.kind] : node.t === "struct" ? node.name.split(".").pop()! : node.t === "list" ? "[]" : "map[string]";
   const target = names.length ? `Go struct field ${structName}.${names.join(".")}` : "Go value";

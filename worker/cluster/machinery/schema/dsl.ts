@@ -53,6 +53,8 @@ export interface FieldSpec<T extends z.ZodType = z.ZodType, R extends boolean = 
   readonly strategy?: string;
   /** Set on fields that came from an embedded (inline) Go struct: its protobuf field number. */
   readonly inlineVia?: number;
+  /** Required in the type and the OpenAPI, but Kubernetes' validation does not insist (status facts). */
+  readonly unchecked?: boolean;
 }
 
 export type Fields = Record<string, FieldSpec>;
@@ -168,12 +170,51 @@ export interface K8sIssue {
   message: string;
 }
 
-/** Formats a value the way Kubernetes field errors print it (Go's %q for strings). */
+/** A value whose Go rendering is known (a struct printed with %#v), for field errors. */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Formats a value the way kube-apiserver 1.27 to 1.33 prints it in field errors: %q for strings,
+ * %v for numbers and booleans, %#v for the rest (`map[string]string{"app":"web"}`,
+ * `[]string{"a", "b"}`). JSON rendering of composite values only came with 1.34.
+ */
 export function goValue(v: unknown): string {
+  if (v instanceof GoLiteral) return v.text;
   if (typeof v === "string") return JSON.stringify(v);
   if (v === undefined || v === null) return "null";
   if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return JSON.stringify(v);
+  return goSyntax(v);
+}
+
+/** Go's %#v of a JSON value as its natural Go type (string maps and lists; other shapes as JSON). */
+export function goSyntax(v: unknown): string {
+  if (v instanceof GoLiteral) return v.text;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === "string")) return `[]string{${v.map((x) => JSON.stringify(x)).join(", ")}}`;
+    return JSON.stringify(v);
+  }
+  if (v && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>);
+    // %#v prints maps with sorted keys.
+    if (entries.every(([, x]) => typeof x === "string")) return `map[string]string{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(", ")}}`;
+    return JSON.stringify(v);
+  }
+  return String(v);
+}
+
+/** Go's %v of an unstructured (JSON) value: `map[metadata:map[labels:x]]`, as patch errors print it. */
+export function goPlain(v: unknown): string {
+  if (v === null || v === undefined) return "<nil>";
+  if (Array.isArray(v)) return `[${v.map(goPlain).join(" ")}]`;
+  if (typeof v === "object") {
+    const keys = Object.keys(v as object).sort();
+    return `map[${keys.map((k) => `${k}:${goPlain((v as Record<string, unknown>)[k])}`).join(" ")}]`;
+  }
+  if (typeof v === "number" && !Number.isInteger(v)) return String(v);
+  return String(v);
 }
 
 /** `spec.containers[0].image`, `metadata.labels[app]`. */
@@ -261,27 +302,32 @@ type FieldArg = string | FieldFlags;
 interface FieldFlags {
   presence?: Presence;
   strategy?: string;
+  unchecked?: boolean;
 }
 export const PTR: FieldFlags = { presence: "pointer" };
 export const ALWAYS: FieldFlags = { presence: "always" };
 export const RETAIN_KEYS: FieldFlags = { strategy: "retainKeys" };
+/** A required field whose absence Kubernetes does not reject (no "Required value"). */
+export const UNCHECKED: FieldFlags = { unchecked: true };
 
 function makeField<T extends z.ZodType, R extends boolean>(pb: number | undefined, type: T, required: R, args: FieldArg[]): FieldSpec<T, R> {
   let description: string | undefined;
   let presence: Presence | undefined;
   let strategy: string | undefined;
+  let unchecked: boolean | undefined;
   for (const a of args) {
     if (typeof a === "string") description = a;
     else {
       if (a.presence) presence = a.presence;
       if (a.strategy) strategy = a.strategy;
+      if (a.unchecked) unchecked = true;
     }
   }
   if (!presence) {
     // Required scalars are value fields without omitempty; required structs and lists are always present.
     presence = required ? "always" : "omitempty";
   }
-  return { type, required, pb, presence, description, strategy };
+  return { type, required, pb, presence, description, strategy, ...(unchecked ? { unchecked } : {}) };
 }
 
 /** An optional field: protobuf number, type, then a description and flags in any order. */
@@ -336,7 +382,7 @@ export function struct<F extends Fields>(name: string, description: string, fiel
     shape[k] = f.type.optional();
   }
   let schema: z.ZodType = z.object(shape);
-  const requiredKeys = Object.entries(fields).filter(([, f]) => f.required).map(([k]) => k);
+  const requiredKeys = Object.entries(fields).filter(([, f]) => f.required && !f.unchecked).map(([k]) => k);
   const userCheck = options.check;
   if (requiredKeys.length || userCheck) {
     schema = (schema as z.ZodObject).check(

@@ -4,27 +4,7 @@
 // Field numbers are Kubernetes' protobuf numbers (so kubectl's protobuf bodies decode); checks
 // follow Kubernetes' validation and its messages. Descriptions are ours.
 import type { z } from "zod";
-import {
-  ALWAYS,
-  bool,
-  int32,
-  int64,
-  inline,
-  intOrString,
-  list,
-  map,
-  oneOf,
-  opt,
-  PTR,
-  quantity,
-  req,
-  str,
-  strMap,
-  struct,
-  time,
-  microTime,
-  type Problems,
-} from "../../machinery/schema/dsl";
+import { ALWAYS, bool, inline, int32, int64, intOrString, list, map, microTime, oneOf, opt, type Problems, PTR, quantity, req, str, strMap, struct, time, UNCHECKED } from "../../machinery/schema/dsl";
 import { compareQuantities } from "../../machinery/quantity";
 import { dns1123Label, dns1123Subdomain, envVarName, portName, qualifiedName } from "../../machinery/validation";
 import { LabelSelector, ObjectMeta } from "./meta";
@@ -323,7 +303,7 @@ export const ExecAction = struct(n("ExecAction"), "Runs a command in the contain
 
 export const HTTPHeader = struct(n("HTTPHeader"), "A header to send with an HTTP probe.", {
   name: req(1, str, "Header name."),
-  value: req(2, str, "Header value.", ALWAYS),
+  value: req(2, str, "Header value.", ALWAYS, UNCHECKED),
 });
 
 export const HTTPGetAction = struct(n("HTTPGetAction"), "An HTTP GET against the container; a 2xx or 3xx answer is success.", {
@@ -444,7 +424,7 @@ export const SecurityContext = struct(n("SecurityContext"), "Security settings o
 
 export const Sysctl = struct(n("Sysctl"), "A kernel parameter.", {
   name: req(1, str, "Name."),
-  value: req(2, str, "Value."),
+  value: req(2, str, ALWAYS, UNCHECKED, "Value."),
 });
 
 export const PodSecurityContext = struct(n("PodSecurityContext"), "Security settings for every container in the pod.", {
@@ -962,9 +942,9 @@ export type PodTemplateSpecT = z.infer<typeof PodTemplateSpec>;
 // Pod status
 
 export const PodCondition = struct(n("PodCondition"), "One aspect of a pod's state.", {
-  type: req(1, str, "PodScheduled, Initialized, ContainersReady, Ready or PodReadyToStartContainers."),
+  type: req(1, str, ALWAYS, UNCHECKED, "PodScheduled, Initialized, ContainersReady, Ready or PodReadyToStartContainers."),
   observedGeneration: opt(7, int64, "The pod generation the condition was set for."),
-  status: req(2, oneOf("True", "False", "Unknown"), "True, False or Unknown."),
+  status: req(2, oneOf("True", "False", "Unknown"), ALWAYS, UNCHECKED, "True, False or Unknown."),
   lastProbeTime: opt(3, time, ALWAYS, "When the condition was last probed."),
   lastTransitionTime: opt(4, time, ALWAYS, "When the status last changed."),
   reason: opt(5, str, "Machine-readable reason."),
@@ -981,7 +961,7 @@ export const ContainerStateRunning = struct(n("ContainerStateRunning"), "A runni
 });
 
 export const ContainerStateTerminated = struct(n("ContainerStateTerminated"), "A container that has exited.", {
-  exitCode: req(1, int32, ALWAYS, "Exit code."),
+  exitCode: req(1, int32, ALWAYS, UNCHECKED, "Exit code."),
   signal: opt(2, int32, "Signal that stopped it."),
   reason: opt(3, str, "Why, such as Completed, Error or OOMKilled."),
   message: opt(4, str, "Details."),
@@ -997,28 +977,28 @@ export const ContainerState = struct(n("ContainerState"), "Exactly one of waitin
 });
 
 export const ContainerUser = struct(n("ContainerUser"), "Identity of the container's first process.", {
-  linux: opt(1, struct(n("LinuxContainerUser"), "Linux identity.", { uid: req(1, int64, ALWAYS), gid: req(2, int64, ALWAYS), supplementalGroups: opt(3, list(int64)) }), "Linux identity."),
+  linux: opt(1, struct(n("LinuxContainerUser"), "Linux identity.", { uid: req(1, int64, ALWAYS, UNCHECKED), gid: req(2, int64, ALWAYS, UNCHECKED), supplementalGroups: opt(3, list(int64)) }), "Linux identity."),
 });
 
 export const VolumeMountStatus = struct(n("VolumeMountStatus"), "A mount as the runtime made it.", {
-  name: req(1, str, "Volume name."),
-  mountPath: req(2, str, "Path in the container."),
+  name: req(1, str, ALWAYS, UNCHECKED, "Volume name."),
+  mountPath: req(2, str, ALWAYS, UNCHECKED, "Path in the container."),
   readOnly: opt(3, bool, "Mounted read-only."),
   recursiveReadOnly: opt(4, str, PTR, "Recursive read-only state."),
 });
 
 export const ResourceStatus = struct(n("ResourceStatus"), "Health of devices assigned to a container.", {
-  name: req(1, str, "Resource name."),
-  resources: opt(2, list(struct(n("ResourceHealth"), "Health of one device.", { resourceID: req(1, str), health: opt(2, str) }), { listType: "map", mapKeys: ["resourceID"] })),
+  name: req(1, str, ALWAYS, UNCHECKED, "Resource name."),
+  resources: opt(2, list(struct(n("ResourceHealth"), "Health of one device.", { resourceID: req(1, str, ALWAYS, UNCHECKED), health: opt(2, str) }), { listType: "map", mapKeys: ["resourceID"] })),
 });
 
 export const ContainerStatus = struct(n("ContainerStatus"), "The state of one container of the pod.", {
-  name: req(1, str, ALWAYS, "Container name."),
+  name: req(1, str, ALWAYS, UNCHECKED, "Container name."),
   state: opt(2, ContainerState, ALWAYS, "Current state."),
   lastState: opt(3, ContainerState, ALWAYS, "State before the last restart."),
-  ready: req(4, bool, ALWAYS, "Whether it passes its readiness probe."),
-  restartCount: req(5, int32, ALWAYS, "How many times it has been restarted."),
-  image: req(6, str, ALWAYS, "Image it runs."),
+  ready: req(4, bool, ALWAYS, UNCHECKED, "Whether it passes its readiness probe."),
+  restartCount: req(5, int32, ALWAYS, UNCHECKED, "How many times it has been restarted."),
+  image: req(6, str, ALWAYS, UNCHECKED, "Image it runs."),
   imageID: opt(7, str, ALWAYS, "Digest of the image."),
   containerID: opt(8, str, "Runtime ID, such as containerd://..."),
   started: opt(9, bool, PTR, "Whether it passed its startup probe."),
@@ -1031,11 +1011,11 @@ export const ContainerStatus = struct(n("ContainerStatus"), "The state of one co
 });
 export type ContainerStatusT = z.infer<typeof ContainerStatus>;
 
-export const PodIP = struct(n("PodIP"), "An address of the pod.", { ip: req(1, str, ALWAYS, "The address.") });
-export const HostIP = struct(n("HostIP"), "An address of the pod's node.", { ip: req(1, str, ALWAYS, "The address.") });
+export const PodIP = struct(n("PodIP"), "An address of the pod.", { ip: req(1, str, ALWAYS, UNCHECKED, "The address.") });
+export const HostIP = struct(n("HostIP"), "An address of the pod's node.", { ip: req(1, str, ALWAYS, UNCHECKED, "The address.") });
 
 export const PodResourceClaimStatus = struct(n("PodResourceClaimStatus"), "Which ResourceClaim a pod claim resolved to.", {
-  name: req(1, str, "Name of the pod claim."),
+  name: req(1, str, ALWAYS, UNCHECKED, "Name of the pod claim."),
   resourceClaimName: opt(2, str, PTR, "The ResourceClaim."),
 });
 

@@ -1,7 +1,7 @@
 // meta/v1 types shared by every kind: object metadata, list metadata, selectors, owner references,
 // Status and DeleteOptions.
 import type { z } from "zod";
-import { ALWAYS, anyObject, bool, int64, list, mapKey, oneOf, opt, PTR, req, str, strMap, struct, time, type Fields, type Problems } from "../../machinery/schema/dsl";
+import { ALWAYS, UNCHECKED, GoLiteral, goSyntax, anyObject, bool, int64, list, mapKey, oneOf, opt, PTR, req, str, strMap, struct, time, type Fields, type Problems } from "../../machinery/schema/dsl";
 import { labelValue, qualifiedName, TOTAL_ANNOTATION_SIZE_LIMIT } from "../../machinery/validation";
 
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
@@ -10,10 +10,11 @@ export const OwnerReference = struct(
   `${META}.OwnerReference`,
   "Points at an object this one depends on. When every owner is gone, the object is garbage collected.",
   {
-    apiVersion: req(5, str, "API version of the owner."),
-    kind: req(1, str, "Kind of the owner."),
-    name: req(3, str, "Name of the owner."),
-    uid: req(4, str, "UID of the owner."),
+    // Checked by ObjectMeta with kube-apiserver's words ("version must not be empty"), not as Required.
+    apiVersion: req(5, str, ALWAYS, UNCHECKED, "API version of the owner."),
+    kind: req(1, str, ALWAYS, UNCHECKED, "Kind of the owner."),
+    name: req(3, str, ALWAYS, UNCHECKED, "Name of the owner."),
+    uid: req(4, str, ALWAYS, UNCHECKED, "UID of the owner."),
     controller: opt(6, bool, PTR, "True when the owner is the managing controller; at most one owner may say so."),
     blockOwnerDeletion: opt(7, bool, PTR, "With foreground deletion, the owner is not removed until this dependent is gone."),
   },
@@ -80,10 +81,15 @@ export const ObjectMeta = struct(
       }
       if (m.ownerReferences) {
         let controllers = 0;
-        m.ownerReferences.forEach((o, i) => {
+        // kube-apiserver names these fields without the item's index.
+        for (const o of m.ownerReferences) {
           if (o.controller) controllers++;
-          if (!o.uid) p.invalid(["ownerReferences", i, "uid"], o.uid ?? "", "uid must not be empty");
-        });
+          const version = (o.apiVersion ?? "").split("/").pop() ?? "";
+          if (!version) p.invalid(["ownerReferences", "apiVersion"], o.apiVersion ?? "", "version must not be empty");
+          if (!o.kind) p.invalid(["ownerReferences", "kind"], o.kind ?? "", "kind must not be empty");
+          if (!o.name) p.invalid(["ownerReferences", "name"], o.name ?? "", "name must not be empty");
+          if (!o.uid) p.invalid(["ownerReferences", "uid"], o.uid ?? "", "uid must not be empty");
+        }
         if (controllers > 1) p.invalid(["ownerReferences"], m.ownerReferences, "Only one reference can have Controller set to true");
       }
     },
@@ -107,6 +113,16 @@ export const LabelSelectorRequirement = struct(`${META}.LabelSelectorRequirement
   operator: req(2, oneOf("In", "NotIn", "Exists", "DoesNotExist"), "In, NotIn, Exists or DoesNotExist."),
   values: opt(3, list(str, { listType: "atomic" }), "Values for In and NotIn; must be empty for Exists and DoesNotExist."),
 });
+
+/** A LabelSelector as kube-apiserver prints it in a field error (Go's %#v of v1.LabelSelector). */
+export function labelSelectorLiteral(s: { matchLabels?: Record<string, string>; matchExpressions?: { key?: string; operator?: string; values?: string[] }[] } | undefined | null): GoLiteral | null {
+  if (!s) return null;
+  const labels = s.matchLabels ? goSyntax(s.matchLabels) : "map[string]string(nil)";
+  const req = (r: { key?: string; operator?: string; values?: string[] }) =>
+    `v1.LabelSelectorRequirement{Key:${JSON.stringify(r.key ?? "")}, Operator:${JSON.stringify(r.operator ?? "")}, Values:${r.values ? goSyntax(r.values) : "[]string(nil)"}}`;
+  const exprs = s.matchExpressions ? `[]v1.LabelSelectorRequirement{${s.matchExpressions.map(req).join(", ")}}` : "[]v1.LabelSelectorRequirement(nil)";
+  return new GoLiteral(`v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${exprs}}`);
+}
 
 export const LabelSelector = struct(
   `${META}.LabelSelector`,
