@@ -2,6 +2,7 @@
 // the clock's lead on the way out and forward on the way in, so clients' wall-clock ages agree
 // with the cluster's.
 import { describe, expect, it } from "vitest";
+import { Clock } from "../../worker/cluster/clock";
 import { shiftPatchTimes, shiftTimes } from "../../worker/cluster/machinery/timeShift";
 import { configmaps } from "../../worker/cluster/resources/configmap";
 import { events, eventsV1 } from "../../worker/cluster/resources/event";
@@ -67,6 +68,23 @@ describe("the schema walk", () => {
     expect(out[3]).toBe(json[3]);
     const merge = shiftPatchTimes(leases.schema, "merge", { spec: { renewTime: T, holderIdentity: null } }, MINUTE);
     expect(merge).toEqual({ spec: { renewTime: "2026-11-30T10:01:00.000000Z", holderIdentity: null } });
+  });
+});
+
+describe("the clock's lead over the wall clock", () => {
+  it("is zero until moved, grows by exactly an advance, and counts whole seconds", () => {
+    let real = 1_000_000.25;
+    const clock = new Clock(null, () => undefined, () => real);
+    expect(clock.wallOffset()).toBe(0);
+    // an advance's steps take real time; its end still lands exactly its length ahead
+    const target = clock.aheadBy(300_000);
+    real += 700;
+    clock.jumpTo(target());
+    expect(clock.wallOffset()).toBe(300_000);
+    clock.setSpeed(10);
+    real += 1_350; // 13.5 s of cluster time in 1.35 s
+    expect(clock.now() - real).toBe(312_150);
+    expect(clock.wallOffset()).toBe(312_000);
   });
 });
 
