@@ -46,10 +46,23 @@ function fnv(s: string, seed: number): string {
   return h.toString(16).padStart(8, "0");
 }
 
-export function recordEvent(api: ApiServer, e: EventReport): void {
-  const ns = e.regarding.namespace || "default";
+/** Where an event is kept: repeats of the same report share one Event. */
+function eventKey(e: EventReport): { ns: string; name: string } {
   const key = [e.regarding.uid ?? e.regarding.name, e.regarding.fieldPath ?? "", e.reason, e.message, e.component, e.host ?? ""].join("\u0000");
-  const name = `${e.regarding.name}.${fnv(key, 2166136261)}${fnv(key, 84696351)}`;
+  return { ns: e.regarding.namespace || "default", name: `${e.regarding.name}.${fnv(key, 2166136261)}${fnv(key, 84696351)}` };
+}
+
+/**
+ * Records an event unless the same one is already on record: for a condition that stands (a
+ * bound met) and is met again on every pass, where counting each pass would only add writes.
+ */
+export function recordEventOnce(api: ApiServer, e: EventReport): void {
+  const { ns, name } = eventKey(e);
+  if (!api.peek<CoreEvent>("events", ns, name)) recordEvent(api, e);
+}
+
+export function recordEvent(api: ApiServer, e: EventReport): void {
+  const { ns, name } = eventKey(e);
   const t = formatTime(e.at);
   const existing = api.peek<CoreEvent>("events", ns, name);
   try {

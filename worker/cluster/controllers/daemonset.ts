@@ -11,7 +11,7 @@ import type { PodTemplateSpecT, TaintT, TolerationT } from "../resources/types/c
 import { termMatches, untolerated, type NodeSelectorTermT } from "../scheduler/match";
 import type { NodeInfo } from "../scheduler/snapshot";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
-import { allKeys, availableAt, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
+import { allKeys, availableAt, createPod, createWithinBound, errorCreating, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 
 export const DAEMONSET = "daemonset";
@@ -106,10 +106,15 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
   const nodes = [...ctx.api.scanStored<Node>("nodes", "")];
   const byNode = podsByNode(ctx, ds);
   const isNew = (p: Pod) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash;
+  // After the object bound refuses one pod, no more are tried this pass (the set waits for room).
+  let refused: Error | null = null;
+  const report = { controller: DAEMONSET, key: `${ns}/${name}`, component: COMPONENT, message: errorCreating };
   const create = (node: string) => {
-    const pod = createPod(ctx, ds, podTemplate(template, hash, node));
-    recordEvent(ctx.api, { regarding: refTo(ds), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: COMPONENT, at: now });
-    return pod;
+    if (refused) return;
+    refused = createWithinBound(ctx, ds, report, () => {
+      const pod = createPod(ctx, ds, podTemplate(template, hash, node));
+      recordEvent(ctx.api, { regarding: refTo(ds), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: COMPONENT, at: now });
+    });
   };
   const remove = (p: Pod) => {
     if (p.metadata.deletionTimestamp) return;

@@ -10,7 +10,7 @@ import { recordEvent, refTo } from "../events";
 import { jobFinished, jobs, type Job } from "../resources/job";
 import { pods, type Pod } from "../resources/pod";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
-import { allKeys, createPod, isReady, ownerKeys, podsOf } from "./podControl";
+import { allKeys, createPod, createWithinBound, errorCreating, isReady, ownerKeys, podsOf } from "./podControl";
 
 export const JOB = "job";
 const COMPONENT = "job-controller";
@@ -317,8 +317,11 @@ function manage(ctx: ControllerContext, job: Job, mine: Pod[], active: Pod[], c:
       for (const ctr of t.spec!.containers) ctr.env = [...(ctr.env ?? []).filter((e) => e.name !== "JOB_COMPLETION_INDEX"), { name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: `metadata.annotations['${INDEX_ANNOTATION}']` } } }];
       extra = { hostname: `${job.metadata.name}-${i}`, generateName: `${job.metadata.name}-${i}-` };
     }
-    const pod = createPod(ctx, job, t, extra);
-    recordEvent(ctx.api, { regarding: refTo(job), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: COMPONENT, at: c.now });
+    const refused = createWithinBound(ctx, job, { controller: JOB, key, component: COMPONENT, message: errorCreating }, () => {
+      const pod = createPod(ctx, job, t, extra);
+      recordEvent(ctx.api, { regarding: refTo(job), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: COMPONENT, at: c.now });
+    });
+    if (refused) return;
     toMake--;
   }
 }

@@ -2,10 +2,11 @@
 // reference, readiness and availability (ready for minReadySeconds on the cluster clock), and
 // the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
 import { parseTime } from "../machinery/time";
+import { recordEventOnce, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT } from "../resources/types/core";
-import type { Change } from "../store/store";
+import { ObjectBoundError, type Change } from "../store/store";
 import type { ControllerContext } from "../loop/loop";
 
 export interface OwnerRef {
@@ -123,4 +124,35 @@ export function deletionOrder(list: Pod[]): Pod[] {
     if (rs) return rs;
     return (parseTime(b.metadata.creationTimestamp ?? "") ?? 0) - (parseTime(a.metadata.creationTimestamp ?? "") ?? 0);
   });
+}
+
+/** Where a controller that met the object bound parks, and how it names itself in its report. */
+export interface BoundReport {
+  controller: string;
+  key: string;
+  component: string;
+  /** The FailedCreate message, in the controller's own words, from the refusal. */
+  message(err: ObjectBoundError): string;
+}
+
+/**
+ * Runs `create`. When the cluster's object bound refuses it, the owner reports that once (a
+ * FailedCreate warning, not rewritten while the bound stands) and its key waits until objects
+ * are deleted instead of retrying on a timer; the refusal is returned. Other errors propagate.
+ */
+export function createWithinBound(ctx: ControllerContext, owner: KObject, report: BoundReport, create: () => void): ObjectBoundError | null {
+  try {
+    create();
+    return null;
+  } catch (e) {
+    if (!(e instanceof ObjectBoundError)) throw e;
+    recordEventOnce(ctx.api, { regarding: refTo(owner), type: "Warning", reason: "FailedCreate", message: report.message(e), component: report.component, at: ctx.clock.now() });
+    ctx.waitForRoom(report.controller, report.key);
+    return e;
+  }
+}
+
+/** kube-controller-manager's pod control wording for a refused create. */
+export function errorCreating(err: Error): string {
+  return `Error creating: ${err.message}`;
 }

@@ -3,6 +3,7 @@
 // releasing owned pods that no longer do, deleting surplus pods in Kubernetes' order, and
 // writing the status kubectl reads.
 import { ApiError } from "../machinery/errors";
+import { formatTime } from "../machinery/time";
 import { fromStructured, matchesLabels, type LabelSelector } from "../machinery/selectors";
 import { recordEvent, refTo } from "../events";
 import type { KObject, ResourceDef } from "../resources/define";
@@ -11,7 +12,7 @@ import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
-import { allKeys, availableAt, controllerOf, controllerRef, createPod, deletionOrder, isActive, isAvailable, isReady, podsOf } from "./podControl";
+import { allKeys, availableAt, controllerOf, controllerRef, createPod, createWithinBound, deletionOrder, errorCreating, isActive, isAvailable, isReady, podsOf } from "./podControl";
 
 /** Pods created or deleted in one reconcile at most (kube-controller-manager's burstReplicas). */
 const BURST = 500;
@@ -83,13 +84,17 @@ function sync(ctx: ControllerContext, k: ReplicatedKind, owner: KObject) {
   const want = k.replicas(owner);
   const diff = active.length - want;
   const template = k.template(owner);
+  let refused: Error | null = null;
   if (diff < 0 && template) {
-    for (let i = 0; i < Math.min(-diff, BURST); i++) {
-      const pod = createPod(ctx, owner, template);
-      active.push(pod);
-      recordEvent(ctx.api, { regarding: refTo(owner), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: k.component, at: now });
+    const report = { controller: k.name, key: `${ns}/${owner.metadata.name}`, component: k.component, message: errorCreating };
+    for (let i = 0; i < Math.min(-diff, BURST) && !refused; i++) {
+      refused = createWithinBound(ctx, owner, report, () => {
+        const pod = createPod(ctx, owner, template);
+        active.push(pod);
+        recordEvent(ctx.api, { regarding: refTo(owner), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: k.component, at: now });
+      });
     }
-    if (-diff > BURST) ctx.schedule(k.name, `${ns}/${owner.metadata.name}`, now);
+    if (-diff > BURST && !refused) ctx.schedule(k.name, `${ns}/${owner.metadata.name}`, now);
   } else if (diff > 0) {
     const doomed = deletionOrder(active).slice(0, Math.min(diff, BURST));
     for (const p of doomed) {
@@ -121,11 +126,28 @@ function sync(ctx: ControllerContext, k: ReplicatedKind, owner: KObject) {
   if (nextAvailable !== null) ctx.schedule(k.name, `${ns}/${owner.metadata.name}`, nextAvailable);
   const old = (owner.status ?? {}) as Record<string, unknown>;
   const next: Record<string, unknown> = { ...old, ...status };
+  const conditions = replicaFailure(old.conditions as Condition[] | undefined, refused, now);
+  if (conditions.length) next.conditions = conditions;
+  else delete next.conditions;
   for (const f of ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"]) if (next[f] === 0) delete next[f];
   if (JSON.stringify(next) !== JSON.stringify(old)) {
     const fresh = ctx.api.peek<KObject>(k.storage, ns, owner.metadata.name!)!;
     ctx.api.update(k.def, ns, owner.metadata.name!, { ...fresh, status: next }, { subresource: "status", trusted: true });
   }
+}
+
+type Condition = { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string };
+
+/**
+ * The ReplicaFailure condition, as calculateStatus keeps it: set when creating failed (and
+ * kept as first written while it keeps failing), dropped after a pass that did not fail.
+ */
+function replicaFailure(conditions: Condition[] | undefined, refused: Error | null, now: number): Condition[] {
+  const list = conditions ?? [];
+  const has = list.some((c) => c.type === "ReplicaFailure");
+  if (refused && !has) return [...list, { type: "ReplicaFailure", status: "True", lastTransitionTime: formatTime(now), reason: "FailedCreate", message: refused.message }];
+  if (!refused && has) return list.filter((c) => c.type !== "ReplicaFailure");
+  return list;
 }
 
 function adopt(ctx: ControllerContext, p: Pod, owner: KObject) {

@@ -10,7 +10,7 @@ import { pods, type Pod } from "../resources/pod";
 import { statefulSets, type StatefulSet } from "../resources/statefulset";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
-import { allKeys, availableAt, controllerOf, controllerRef, createPod, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
+import { allKeys, availableAt, controllerOf, controllerRef, createPod, createWithinBound, isAvailable, isReady, ownerKeys, podsOf } from "./podControl";
 import { pruneRevisions, REVISION_HASH_LABEL, syncRevision, templateOfRevision } from "./revisions";
 
 export const STATEFULSET = "statefulset";
@@ -63,21 +63,27 @@ function podTemplate(set: StatefulSet, template: PodTemplateSpecT, revision: str
   return t;
 }
 
-function ensureClaims(ctx: ControllerContext, set: StatefulSet, podName: string, now: number) {
+/** Creates the pod's missing claims; returns the bound's refusal if one was refused. */
+function ensureClaims(ctx: ControllerContext, set: StatefulSet, podName: string, now: number): Error | null {
   const ns = set.metadata.namespace!;
   for (const c of set.spec?.volumeClaimTemplates ?? []) {
     const name = claimName(c.metadata!.name!, podName);
     if (ctx.api.peek("persistentvolumeclaims", ns, name)) continue;
     const labels = { ...(c.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) };
     const owners = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete" ? [controllerRef(set)] : undefined;
-    ctx.api.create(persistentVolumeClaims, ns, {
-      apiVersion: "v1",
-      kind: "PersistentVolumeClaim",
-      metadata: { name, labels, ...(c.metadata?.annotations ? { annotations: c.metadata.annotations } : {}), ...(owners ? { ownerReferences: owners } : {}) },
-      spec: structuredClone(c.spec),
-    }, { trusted: true });
-    recordEvent(ctx.api, { regarding: refTo(set), type: "Normal", reason: "SuccessfulCreate", message: `create Claim ${name} Pod ${podName} in StatefulSet ${set.metadata.name} success`, component: COMPONENT, at: now });
+    const report = { controller: STATEFULSET, key: `${ns}/${set.metadata.name}`, component: COMPONENT, message: (e: Error) => `create Claim ${name} for Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${e.message}` };
+    const refused = createWithinBound(ctx, set, report, () => {
+      ctx.api.create(persistentVolumeClaims, ns, {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name, labels, ...(c.metadata?.annotations ? { annotations: c.metadata.annotations } : {}), ...(owners ? { ownerReferences: owners } : {}) },
+        spec: structuredClone(c.spec),
+      }, { trusted: true });
+      recordEvent(ctx.api, { regarding: refTo(set), type: "Normal", reason: "SuccessfulCreate", message: `create Claim ${name} Pod ${podName} in StatefulSet ${set.metadata.name} success`, component: COMPONENT, at: now });
+    });
+    if (refused) return refused;
   }
+  return null;
 }
 
 /** A pod removed by scaling down hands its claims to the pod when whenScaled is Delete, so they go with it. */
@@ -147,12 +153,20 @@ function sync(ctx: ControllerContext, set: StatefulSet) {
         if (!parallel) blocked = true;
         continue;
       }
-      ensureClaims(ctx, set, name, now);
+      const report = { controller: STATEFULSET, key: `${ns}/${setName}`, component: COMPONENT, message: (e: Error) => `create Pod ${name} in StatefulSet ${setName} failed error: ${e.message}` };
+      // Met the object bound: nothing more this pass (it waits for room).
+      if (ensureClaims(ctx, set, name, now)) {
+        blocked = true;
+        break;
+      }
       const rev = templateFor(ord);
-      const made = createPod(ctx, set, podTemplate(set, templateOfRevision(rev)!, rev.metadata.name!, name, ord), { name, hostname: name, subdomain: set.spec?.serviceName || undefined });
-      owned.set(ord, made);
-      recordEvent(ctx.api, { regarding: refTo(set), type: "Normal", reason: "SuccessfulCreate", message: `create Pod ${name} in StatefulSet ${setName} successful`, component: COMPONENT, at: now });
-      if (!parallel) blocked = true;
+      const refused = createWithinBound(ctx, set, report, () => {
+        const made = createPod(ctx, set, podTemplate(set, templateOfRevision(rev)!, rev.metadata.name!, name, ord), { name, hostname: name, subdomain: set.spec?.serviceName || undefined });
+        owned.set(ord, made);
+        recordEvent(ctx.api, { regarding: refTo(set), type: "Normal", reason: "SuccessfulCreate", message: `create Pod ${name} in StatefulSet ${setName} successful`, component: COMPONENT, at: now });
+      });
+      if (refused || !parallel) blocked = true;
+      if (refused) break;
       continue;
     }
     if (!parallel && !runningAndReady(p)) blocked = true;

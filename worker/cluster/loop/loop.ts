@@ -7,8 +7,8 @@ import type { ApiServer } from "../api/apiserver";
 import type { Clock } from "../clock";
 import type { Machines } from "../node/machines";
 import type { SimulationSettings } from "../simulation";
-import type { Change, Store } from "../store/store";
-import { recordEvent, type EventReport } from "../events";
+import { ObjectBoundError, type Change, type Store } from "../store/store";
+import { recordEvent, recordEventOnce, type EventReport } from "../events";
 
 export interface ControllerContext {
   api: ApiServer;
@@ -22,6 +22,11 @@ export interface ControllerContext {
   schedule(controller: string, key: string, at: number): void;
   /** Drops `key`'s timer (nothing left to wait for). */
   cancel(controller: string, key: string): void;
+  /**
+   * Parks `key` until objects are deleted: the cluster's object bound refused a create, and
+   * trying again before anything is freed would only fail again.
+   */
+  waitForRoom(controller: string, key: string): void;
 }
 
 export interface Controller {
@@ -51,10 +56,12 @@ const YIELD_EVERY_MS = 50;
 export class ControlLoop {
   private readonly queues = new Map<string, Set<string>>();
   private readonly failures = new Map<string, number>();
+  /** Keys parked by waitForRoom, per controller (memory only: a resync tries them all again). */
+  private readonly waitingForRoom = new Map<string, Set<string>>();
 
   constructor(
     private readonly controllers: Controller[],
-    private readonly ctx: Omit<ControllerContext, "schedule" | "cancel">,
+    private readonly ctx: Omit<ControllerContext, "schedule" | "cancel" | "waitForRoom">,
     /** Asks for the object's alarm at a real (wall-clock) time. */
     private readonly wake: (realTime: number) => void,
   ) {
@@ -66,12 +73,22 @@ export class ControlLoop {
       ...this.ctx,
       schedule: (controller, key, at) => this.schedule(controller, key, at),
       cancel: (controller, key) => this.ctx.store.sqlStorage.exec("DELETE FROM timers WHERE controller = ? AND key = ?", controller, key),
+      waitForRoom: (controller, key) => {
+        const parked = this.waitingForRoom.get(controller) ?? new Set<string>();
+        parked.add(key);
+        this.waitingForRoom.set(controller, parked);
+      },
     };
   }
 
   /** Called for every committed batch of changes. */
   onCommit(changes: readonly Change[]): void {
     let any = false;
+    if (this.waitingForRoom.size && changes.some((c) => c.type === "DELETED") && this.ctx.store.hasRoomFor("")) {
+      for (const [controller, keys] of this.waitingForRoom) for (const k of keys) this.queues.get(controller)?.add(k);
+      this.waitingForRoom.clear();
+      any = true;
+    }
     for (const c of this.controllers) {
       const q = this.queues.get(c.name)!;
       for (const ch of changes) {
@@ -166,6 +183,10 @@ export class ControlLoop {
       await c.reconcile(key, this.context);
       this.failures.delete(id);
     } catch (e) {
+      if (e instanceof ObjectBoundError) {
+        this.metBound(c, key, e);
+        return;
+      }
       const n = (this.failures.get(id) ?? 0) + 1;
       this.failures.set(id, n);
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (n - 1));
@@ -176,7 +197,8 @@ export class ControlLoop {
       if (regarding) {
         try {
           this.ctx.store.transaction(() =>
-            recordEvent(this.ctx.api, { regarding, type: "Warning", reason: "ReconcileFailed", message: `${c.name}: ${message} (attempt ${n}; retrying in ${Math.round(delay / 1000)}s)`, component: c.name, at: this.ctx.clock.now() }),
+            // One message per failure, whatever the attempt: the recorder counts repeats on one Event.
+            recordEvent(this.ctx.api, { regarding, type: "Warning", reason: "ReconcileFailed", message: `${c.name}: ${message}`, component: c.name, at: this.ctx.clock.now() }),
           );
         } catch {
           // reporting is best effort
@@ -184,6 +206,22 @@ export class ControlLoop {
       }
     } finally {
       this.ctx.api.writer = null;
+    }
+  }
+
+  /**
+   * A reconcile refused by the object bound is not retried on a timer (it would only fail again
+   * and write another report): it is reported once and waits until objects are deleted.
+   */
+  private metBound(c: Controller, key: string, e: ObjectBoundError) {
+    this.failures.delete(`${c.name}/${key}`);
+    this.context.waitForRoom(c.name, key);
+    const regarding = c.regarding?.(key);
+    if (!regarding) return;
+    try {
+      this.ctx.store.transaction(() => recordEventOnce(this.ctx.api, { regarding, type: "Warning", reason: "ReconcileFailed", message: `${c.name}: ${e.message}`, component: c.name, at: this.ctx.clock.now() }));
+    } catch {
+      // reporting is best effort
     }
   }
 

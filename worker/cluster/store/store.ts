@@ -4,6 +4,8 @@
 // sequence number is the new resourceVersion (one counter per cluster, never reused). Committed
 // changes are handed to listeners (the watch hub, the work queues) only after the transaction
 // commits, so nobody sees a change that was rolled back.
+import { LIMITS } from "../../limits";
+import { ApiError, errors } from "../machinery/errors";
 import type { KObject } from "../resources/define";
 import { migrate } from "./schema";
 
@@ -43,6 +45,21 @@ export interface Retention {
 
 const COMPACT_EVERY = 256;
 
+/** Events may go this far past the object bound, so that meeting the bound can still be reported. */
+export const EVENT_HEADROOM = 500;
+
+/** A new object refused because the cluster holds as many objects as its bound allows. */
+export class ObjectBoundError extends ApiError {
+  constructor(
+    readonly bound: number,
+    group: string,
+    resource: string,
+    name: string,
+  ) {
+    super(errors.forbidden(group, resource, name, `exceeded the cluster's limit of ${bound} objects`).status);
+  }
+}
+
 export class Store {
   private readonly sql: SqlStorage;
   private revision: number;
@@ -52,6 +69,8 @@ export class Store {
   private readonly writeHooks: ChangeListener[] = [];
   private writesSinceCompaction = 0;
   private count: number;
+  /** Objects the cluster may hold (LIMITS.objectsPerCluster); only tests lower it. */
+  objectBound: number = LIMITS.objectsPerCluster;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -89,6 +108,11 @@ export class Store {
 
   get objectCount(): number {
     return this.count;
+  }
+
+  /** Whether one more object of `resource` fits under the bound (Events have some headroom). */
+  hasRoomFor(resource: string): boolean {
+    return this.count < this.objectBound + (resource === "events" ? EVENT_HEADROOM : 0);
   }
 
   get sqlStorage(): SqlStorage {

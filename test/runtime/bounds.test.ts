@@ -1,0 +1,123 @@
+// Controllers that meet the cluster's object bound: the refusal is reported once (a FailedCreate
+// Event, and a ReplicaSet's ReplicaFailure condition), the controller waits for room instead of
+// retrying on a timer, and nothing more is written while nothing changes. The bound is lowered
+// on the running object so that a few objects reach it.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ClusterObject } from "../../worker/cluster/object";
+import type { Store } from "../../worker/cluster/store/store";
+import { kube, newCluster, settle } from "./helpers";
+
+type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
+
+/** Sets the bound to `room` objects more than the cluster holds now; returns the bound. */
+function setBound(stub: Stub, room: number): Promise<number> {
+  return runInDurableObject(stub, (o: ClusterObject) => {
+    const store = (o as unknown as { store: Store }).store;
+    store.objectBound = store.objectCount + room;
+    return store.objectBound;
+  });
+}
+
+async function advance(stub: Stub, seconds: number) {
+  await stub.moveClock({ advanceSeconds: seconds });
+  await settle(stub);
+}
+
+// any: test assertions read deep fields of events
+async function eventsFor(stub: Stub, name: string, reason: string): Promise<any[]> {
+  return (await kube(stub, "GET", `/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D${name},reason%3D${reason}`)).json.items;
+}
+
+const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: "c", image: "nginx:1.27" }] } });
+
+describe("the object bound", () => {
+  it("refuses a create with Forbidden naming the bound; Events keep some headroom", async () => {
+    const { stub } = await newCluster();
+    const bound = await setBound(stub, 1);
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "one" } })).status).toBe(201);
+    const refused = await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "two" } });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ reason: "Forbidden", code: 403, message: `configmaps "two" is forbidden: exceeded the cluster's limit of ${bound} objects` });
+    const generated = await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "gen-" } });
+    expect(generated.json.message).toBe(`configmaps is forbidden: exceeded the cluster's limit of ${bound} objects`);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/two")).status).toBe(404);
+    const event = { metadata: { name: "note" }, involvedObject: { kind: "ConfigMap", name: "one", namespace: "default" }, reason: "Test", message: "at the bound", type: "Normal" };
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/events", event)).status).toBe(201);
+  });
+
+  it("a ReplicaSet reports FailedCreate once, with its ReplicaFailure condition, waits for room, and recovers", async () => {
+    const { stub } = await newCluster();
+    const bound = await setBound(stub, 3);
+    const rs = { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "full" }, spec: { replicas: 5, selector: { matchLabels: { app: "full" } }, template: template("full") } };
+    expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs)).status).toBe(201);
+    await settle(stub);
+    await advance(stub, 30);
+
+    const pods = (await kube(stub, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dfull")).json.items;
+    expect(pods.length).toBeGreaterThan(0);
+    expect(pods.length).toBeLessThan(5);
+    const failed = await eventsFor(stub, "full", "FailedCreate");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ type: "Warning", count: 1, message: `Error creating: pods is forbidden: exceeded the cluster's limit of ${bound} objects`, source: { component: "replicaset-controller" } });
+    const got = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/replicasets/full")).json;
+    expect(got.status.conditions).toEqual([{ type: "ReplicaFailure", status: "True", lastTransitionTime: expect.any(String), reason: "FailedCreate", message: `pods is forbidden: exceeded the cluster's limit of ${bound} objects` }]);
+    expect(got.status.replicas).toBe(pods.length);
+    // no hot retry: no timer for the ReplicaSet, and no ReconcileFailed
+    const info = await stub.info();
+    expect(info.timers.filter((t) => t.controller === "replicaset")).toEqual([]);
+    expect(await eventsFor(stub, "full", "ReconcileFailed")).toEqual([]);
+
+    // Nothing is written while nothing changes, however long it waits...
+    const rv = info.resourceVersion;
+    await advance(stub, 600);
+    expect((await stub.info()).resourceVersion).toBe(rv);
+    // ...and a pass caused by a change to one of its pods tries again and writes nothing more.
+    const patched = await kube(stub, "PATCH", `/api/v1/namespaces/default/pods/${pods[0].metadata.name}`, { metadata: { annotations: { touched: "yes" } } }, { contentType: "application/merge-patch+json" });
+    expect(patched.status).toBe(200);
+    await settle(stub);
+    expect((await stub.info()).resourceVersion).toBe(rv + 1);
+    expect((await eventsFor(stub, "full", "FailedCreate"))[0].count).toBe(1);
+
+    // Room again (a higher bound, and a deletion): it makes the rest and drops the condition.
+    await setBound(stub, 100);
+    await kube(stub, "DELETE", `/api/v1/namespaces/default/events/${failed[0].metadata.name}`);
+    await settle(stub);
+    const after = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/replicasets/full")).json;
+    expect(after.status.replicas).toBe(5);
+    expect(after.status.conditions).toBeUndefined();
+  });
+
+  it("a Job and a StatefulSet report it once in their own words; any other refused reconcile waits for room too", async () => {
+    const { stub } = await newCluster();
+    let bound = await setBound(stub, 1);
+    const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "batch" }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } } } };
+    expect((await kube(stub, "POST", "/apis/batch/v1/namespaces/default/jobs", job)).status).toBe(201);
+    await advance(stub, 60);
+    const jobEvents = await eventsFor(stub, "batch", "FailedCreate");
+    expect(jobEvents).toHaveLength(1);
+    expect(jobEvents[0]).toMatchObject({ count: 1, message: `Error creating: pods is forbidden: exceeded the cluster's limit of ${bound} objects`, source: { component: "job-controller" } });
+
+    // room for the StatefulSet and its revision, not its pod (refused by name)
+    bound = await setBound(stub, 2);
+    const sts = (name: string) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name }, spec: { replicas: 1, serviceName: name, selector: { matchLabels: { app: name } }, template: template(name) } });
+    expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/statefulsets", sts("web"))).status).toBe(201);
+    await advance(stub, 60);
+    const stsEvents = await eventsFor(stub, "web", "FailedCreate");
+    expect(stsEvents.map((e) => [e.count, e.message])).toEqual([[1, `create Pod web-0 in StatefulSet web failed error: pods "web-0" is forbidden: exceeded the cluster's limit of ${bound} objects`]]);
+
+    // room for the StatefulSet alone: its revision is refused, reported once, with no timer
+    bound = await setBound(stub, 1);
+    expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/statefulsets", sts("db"))).status).toBe(201);
+    await advance(stub, 60);
+    const failed = await eventsFor(stub, "db", "ReconcileFailed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ count: 1, type: "Warning" });
+    expect(failed[0].message).toMatch(new RegExp(`^statefulset: controllerrevisions.apps "db-\\w+" is forbidden: exceeded the cluster's limit of ${bound} objects$`));
+    const info = await stub.info();
+    expect(info.timers.filter((t) => t.controller === "statefulset" || t.controller === "job")).toEqual([]);
+    const rv = info.resourceVersion;
+    await advance(stub, 600);
+    expect((await stub.info()).resourceVersion).toBe(rv);
+  });
+});
