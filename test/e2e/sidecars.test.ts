@@ -46,6 +46,35 @@ describe("native sidecars", () => {
     expect(described).toMatch(/Init Containers:[\s\S]*logger:[\s\S]*State:\s+Running\n[^\n]*\n\s+Ready:\s+True/);
   });
 
+  it("hold the next init container back until their startup probe passes", async () => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "probed" },
+      spec: {
+        initContainers: [
+          { name: "proxy", image: "busybox:1.36", restartPolicy: "Always", command: ["sh", "-c", "sleep 8; touch /tmp/up; while true; do sleep 5; done"], startupProbe: { exec: { command: ["cat", "/tmp/up"] }, periodSeconds: 1, failureThreshold: 30 } },
+          { name: "after", image: "busybox:1.36", command: ["sh", "-c", "echo after"] },
+        ],
+        containers: [{ name: "app", image: "nginx:1.27" }],
+      },
+    };
+    await ok(c, ["apply", "-f", "-"], JSON.stringify(pod));
+    await advance(c, 5);
+    const early = await getJson(c, ["pod", "probed"]);
+    expect(status(early, "proxy")).toMatchObject({ started: false, ready: false });
+    expect(status(early, "proxy").state.running).toBeTruthy();
+    expect(status(early, "after").state.waiting.reason).toBe("PodInitializing");
+    expect(early.status.phase).toBe("Pending");
+    expect(await ok(c, ["get", "pod", "probed", "--no-headers"])).toMatch(/^probed\s+0\/2\s+Init:0\/2\s/);
+    await advance(c, 15);
+    const late = await getJson(c, ["pod", "probed"]);
+    const proxyStarted = Date.parse(status(late, "proxy").state.running.startedAt);
+    expect(Date.parse(status(late, "after").state.terminated.startedAt) - proxyStarted).toBeGreaterThanOrEqual(8000);
+    expect(await ok(c, ["get", "pod", "probed", "--no-headers"])).toMatch(/^probed\s+2\/2\s+Running\s+0\s/);
+    await ok(c, ["delete", "pod", "probed", "--wait=false"]);
+  });
+
   it("restart beside the app when they exit; a sidecar that is down makes the pod not ready", async () => {
     const pod = {
       apiVersion: "v1",

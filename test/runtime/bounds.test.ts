@@ -120,4 +120,18 @@ describe("the object bound", () => {
     await advance(stub, 600);
     expect((await stub.info()).resourceVersion).toBe(rv);
   });
+
+  it("a DaemonSet reports it once and creates nothing more on the other nodes", async () => {
+    const { stub } = await newCluster();
+    const bound = await setBound(stub, 2);
+    const ds = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent" }, spec: { selector: { matchLabels: { app: "agent" } }, template: template("agent") } };
+    expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/daemonsets", ds)).status).toBe(201);
+    await advance(stub, 30);
+    const events = await eventsFor(stub, "agent", "FailedCreate");
+    expect(events.map((e) => [e.count, e.message, e.source.component])).toEqual([[1, `Error creating: pods is forbidden: exceeded the cluster's limit of ${bound} objects`, "daemonset-controller"]]);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dagent")).json.items).toEqual([]);
+    const rv = (await stub.info()).resourceVersion;
+    await advance(stub, 600);
+    expect((await stub.info()).resourceVersion).toBe(rv);
+  });
 });
