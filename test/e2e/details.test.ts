@@ -1,7 +1,7 @@
 // The details real clients compare: managedFields, error wording, what validation accepts, the
 // defaults and copies controllers make, and the images real manifests name.
 import { beforeAll, describe, expect, it } from "vitest";
-import { getJson, kubectl, newCluster, ok, request, type TestCluster } from "./helpers";
+import { advance, getJson, kubectl, newCluster, ok, request, settled, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -180,5 +180,30 @@ describe("defaults and copies controllers make", () => {
     expect(out).toMatch(/^REVISION\s+CHANGE-CAUSE$/m);
     expect(out).toMatch(/^1\s+first$/m);
     expect(out).toMatch(/^2\s+second$/m);
+  });
+});
+
+describe("images real manifests name", () => {
+  it("runs the tags tutorials and Kubernetes' own tests use; an invented tag stays in ImagePullBackOff", async () => {
+    const images: Record<string, string> = {
+      "img-nginx": "nginx:1.15.4",
+      "img-pause": "registry.k8s.io/pause:3.8",
+      "img-oldpause": "k8s.gcr.io/pause:3.5",
+      "img-busybox": "busybox:1.28",
+      "img-bootcamp": "gcr.io/google-samples/kubernetes-bootcamp:v1",
+      "img-agnhost": "registry.k8s.io/e2e-test-images/agnhost:2.47",
+      "img-e2e-httpd": "registry.k8s.io/e2e-test-images/httpd:2.4.38-4",
+      "img-missing": "nginx:doesnotexist",
+    };
+    for (const [name, image] of Object.entries(images)) {
+      const args = image.startsWith("busybox") ? ["--", "sleep", "3600"] : [];
+      await ok(c, ["run", name, `--image=${image}`, "--labels=suite=images", ...args]);
+    }
+    await settled(c);
+    await advance(c, 60);
+    await settled(c);
+    const pods = await getJson(c, ["pods", "-l", "suite=images"]);
+    const state = Object.fromEntries(pods.items.map((p: any) => [p.metadata.name, p.status.phase === "Running" ? "Running" : p.status.containerStatuses?.[0]?.state?.waiting?.reason]));
+    expect(state).toEqual({ ...Object.fromEntries(Object.keys(images).map((n) => [n, "Running"])), "img-missing": "ImagePullBackOff" });
   });
 });

@@ -4,7 +4,7 @@
 //   instant:   every delay the simulation adds is zero (tests, benchmarks); Kubernetes' own
 //              timers (back-offs, grace periods, the node monitor's 40 s) still apply.
 import { z } from "zod";
-import { CATALOG, fromUserImage, UserImageSchema, type ImageBehaviour } from "./node/images";
+import { catalogImage, fromUserImage, hasTag, UserImageSchema, type ImageBehaviour } from "./node/images";
 import type { ImageRef } from "./node/imageRef";
 
 export const PROFILES = ["realistic", "instant"] as const;
@@ -46,10 +46,10 @@ export function timingOf(profile: Profile): Timing {
 /** The image a reference names, or null when no such image (or tag) exists. */
 export function lookupImage(ref: ImageRef, settings: SimulationSettings): ImageBehaviour | null {
   const user = settings.images[ref.repo] ?? settings.images[ref.full];
-  const behaviour = user ? fromUserImage(user) : CATALOG[ref.repo];
+  const behaviour = user ? fromUserImage(user) : catalogImage(ref.repo);
   if (!behaviour) return null;
   if (ref.digest || ref.tag === null || ref.tag === "latest") return behaviour;
-  return behaviour.tags.includes("*") || behaviour.tags.includes(ref.tag) ? behaviour : null;
+  return hasTag(behaviour, ref.tag) ? behaviour : null;
 }
 
 export function applySimulationPatch(current: SimulationSettings, patch: SimulationPatch): SimulationSettings | string {

@@ -150,6 +150,7 @@ interface Comparison {
 
 /** Compares `lhs` and `rhs` (at least one present) below `at`, recording into `out`. */
 function walk(kind: Kind, lhs: unknown, rhs: unknown, touched: () => FieldSet, removed: () => FieldSet): void {
+  // lhs may be null: a field of the zero value that Go writes as null (present, but empty).
   const leaf = kind.t === "leaf" || (isEmpty(lhs) && isEmpty(rhs));
   if (leaf) {
     if (lhs === undefined) touched().member = true;
@@ -229,7 +230,11 @@ function withoutStripped(meta: unknown): unknown {
 const VALUE_STRUCT_FIELDS = new Set(["metadata", "spec", "status", "template", "strategy", "updateStrategy", "jobTemplate", "scaleTargetRef", "nodeInfo", "daemonEndpoints", "kubeletEndpoint", "loadBalancer", "source", "involvedObject"]);
 const zeroCache = new WeakMap<z.ZodType, Record<string, unknown>>();
 
-/** The JSON of a kind's Go zero value, as far as it shapes the `.` markers of a create. */
+/**
+ * The JSON of a kind's Go zero value, as far as it shapes the `.` markers of a create: value
+ * structs are there (empty), and fields without omitempty are there as null (`containers`), so
+ * only what the create brought into being is marked as added itself.
+ */
 export function zeroObject(schema: z.ZodType): Record<string, unknown> {
   let z0 = zeroCache.get(schema);
   if (!z0) zeroCache.set(schema, (z0 = zeroOf(schema, 0) ?? {}));
@@ -242,8 +247,8 @@ function zeroOf(type: z.ZodType, depth: number): Record<string, unknown> | undef
   const out: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(node.fields)) {
     const fnode = typeOf(f.type);
-    if (fnode?.t !== "struct" || !(VALUE_STRUCT_FIELDS.has(k) || f.presence === "always")) continue;
-    out[k] = zeroOf(f.type, depth + 1) ?? {};
+    if (fnode?.t === "struct" && (VALUE_STRUCT_FIELDS.has(k) || f.presence === "always")) out[k] = zeroOf(f.type, depth + 1) ?? {};
+    else if (f.presence === "always" && (fnode?.t === "list" || fnode?.t === "map")) out[k] = null;
   }
   return out;
 }

@@ -8,6 +8,8 @@ import { z } from "zod";
 export interface ImageBehaviour {
   /** Tags that exist besides "latest" ("*" = any tag). */
   tags: string[];
+  /** Version tags that exist without being listed: see `hasTag`. */
+  versions?: VersionRule;
   /** Compressed size, for the Pulled event. */
   sizeBytes: number;
   /** Pull time on the realistic profile. */
@@ -38,6 +40,60 @@ export interface ImageBehaviour {
   shell: boolean;
 }
 
+/**
+ * Which version tags of an image exist. A manifest copied from a tutorial or a test suite names
+ * tags no list keeps up with (nginx:1.15.4, busybox:1.29); any version whose major is in range
+ * exists, optionally followed by known variants (1.27-alpine, 3.12-slim-bookworm, alpine3.20)
+ * or, for images built for Kubernetes' tests, a build number (1.29-4). Anything else
+ * (nginx:doesnotexist, nginx:99) does not, and the pull fails as it would.
+ */
+export interface VersionRule {
+  major: [number, number];
+  variants?: string[];
+  /** Tags end in a build number (registry.k8s.io/e2e-test-images: 1.29-4, 2.4.38-4). */
+  builds?: boolean;
+  /** Tags start with "v" (v1.2.3). */
+  v?: boolean;
+}
+
+const VERSION_TAG = /^(v?)(\d+)(?:\.\d+){0,3}(?:-(.+))?$/;
+
+/** Whether `tag` exists for the image: listed, or a version its rule admits. */
+export function hasTag(image: ImageBehaviour, tag: string): boolean {
+  if (image.tags.includes("*") || image.tags.includes(tag)) return true;
+  const rule = image.versions;
+  if (!rule) return false;
+  const m = VERSION_TAG.exec(tag);
+  if (m) {
+    if (!!m[1] !== !!rule.v) return false;
+    const major = Number(m[2]);
+    if (major < rule.major[0] || major > rule.major[1]) return false;
+    return m[3] === undefined || suffixExists(rule, m[3]);
+  }
+  // A variant alone (alpine, slim-bookworm, alpine3.20).
+  return suffixExists({ ...rule, builds: false }, tag);
+}
+
+function suffixExists(rule: VersionRule, suffix: string): boolean {
+  if (rule.builds && /^\d+$/.test(suffix)) return true;
+  const variants = rule.variants ?? [];
+  return suffix.split("-").every((part) => variants.some((v) => part === v || (part.startsWith(v) && /^\d+(\.\d+)*$/.test(part.slice(v.length)))));
+}
+
+/** Registries and paths that serve the same images under another name. */
+const ALIASES: [string, string][] = [
+  ["k8s.gcr.io/", "registry.k8s.io/"],
+  ["gcr.io/google_samples/", "gcr.io/google-samples/"],
+  ["us-docker.pkg.dev/google-samples/containers/gke/", "gcr.io/google-samples/"],
+];
+
+/** The catalog entry of a repository (as ImageRef.repo spells it), through registry aliases. */
+export function catalogImage(repo: string): ImageBehaviour | undefined {
+  if (Object.hasOwn(CATALOG, repo)) return CATALOG[repo];
+  for (const [from, to] of ALIASES) if (repo.startsWith(from) && Object.hasOwn(CATALOG, to + repo.slice(from.length))) return CATALOG[to + repo.slice(from.length)];
+  return undefined;
+}
+
 const nginxLogs = [
   "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
   "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
@@ -56,10 +112,9 @@ function image(partial: Partial<ImageBehaviour> & Pick<ImageBehaviour, "entrypoi
 
 const shellOnly = (cmd: string[], sizeBytes: number, pullMs: number) => image({ entrypoint: [], cmd, sizeBytes, pullMs, memoryMi: 1 });
 
-/** Official images by repository (Docker Hub's library/ namespace). */
-export const CATALOG: Record<string, ImageBehaviour> = {
-  nginx: image({
+const NGINX = image({
     tags: ["1", "1.25", "1.26", "1.27", "1.27.3", "1.28", "alpine", "stable", "mainline", "stable-alpine", "1.27-alpine", "1.14.2", "1.16.1", "1.19", "1.21", "1.23", "1.24"],
+    versions: { major: [1, 1], variants: ["alpine", "slim", "perl", "bookworm", "bullseye", "buster", "otel", "mainline", "stable"] },
     sizeBytes: 72_950_000,
     pullMs: 1200,
     startMs: 100,
@@ -72,9 +127,11 @@ export const CATALOG: Record<string, ImageBehaviour> = {
     httpStatus: { "/healthz": 404, "/notfound": 404 },
     logs: nginxLogs,
     accessLog: '10.244.0.1 - - "GET %path% HTTP/1.1" 200 615 "-" "kube-probe"',
-  }),
-  httpd: image({
+  });
+
+const HTTPD = image({
     tags: ["2", "2.4", "alpine", "2.4-alpine"],
+    versions: { major: [2, 2], variants: ["alpine", "bookworm", "bullseye", "buster"] },
     sizeBytes: 58_000_000,
     pullMs: 1200,
     memoryMi: 10,
@@ -85,9 +142,21 @@ export const CATALOG: Record<string, ImageBehaviour> = {
     http: [80],
     logs: ["AH00558: httpd: Could not reliably determine the server's fully qualified domain name", "[mpm_event:notice] AH00489: Apache/2.4.62 (Unix) configured -- resuming normal operations", "[core:notice] AH00094: Command line: 'httpd -D FOREGROUND'"],
     stopsOnTerm: false,
-  }),
+  });
+
+const BUSYBOX = { ...shellOnly(["sh"], 2_150_000, 400), tags: ["stable", "musl", "glibc", "uclibc"], versions: { major: [1, 1], variants: ["glibc", "musl", "uclibc", "stable"] } } satisfies ImageBehaviour;
+
+/** An HTTP service on 8080 that logs one line when it starts (the Kubernetes tutorials' sample apps). */
+const sampleApp = (tags: string[], logs: string[], v = true): ImageBehaviour =>
+  image({ tags, ...(v ? { versions: { major: [1, 9], v: true } } : {}), sizeBytes: 70_000_000, pullMs: 900, entrypoint: [], cmd: ["/app"], servers: ["/app", "node", "server.js"], ports: [8080], http: [8080], logs, memoryMi: 10 });
+
+/** Official images by repository (Docker Hub's library/ namespace). */
+export const CATALOG: Record<string, ImageBehaviour> = {
+  nginx: NGINX,
+  httpd: HTTPD,
   redis: image({
     tags: ["6", "7", "7.2", "7.4", "alpine", "7-alpine"],
+    versions: { major: [2, 8], variants: ["alpine", "bookworm", "bullseye", "buster"] },
     sizeBytes: 45_000_000,
     pullMs: 1000,
     memoryMi: 4,
@@ -97,12 +166,13 @@ export const CATALOG: Record<string, ImageBehaviour> = {
     ports: [6379],
     logs: ["1:C oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo", "1:M * Running mode=standalone, port=6379.", "1:M * Server initialized", "1:M * Ready to accept connections tcp"],
   }),
-  busybox: shellOnly(["sh"], 2_150_000, 400),
-  alpine: shellOnly(["/bin/sh"], 3_600_000, 400),
-  ubuntu: shellOnly(["/bin/bash"], 29_700_000, 900),
-  debian: shellOnly(["bash"], 49_000_000, 1000),
+  busybox: BUSYBOX,
+  alpine: { ...shellOnly(["/bin/sh"], 3_600_000, 400), tags: ["edge"], versions: { major: [3, 3] } },
+  ubuntu: { ...shellOnly(["/bin/bash"], 29_700_000, 900), tags: ["jammy", "noble", "focal", "bionic", "xenial", "oracular", "plucky", "rolling"], versions: { major: [12, 25] } },
+  debian: { ...shellOnly(["bash"], 49_000_000, 1000), tags: ["bookworm", "bullseye", "buster", "trixie", "bookworm-slim", "bullseye-slim", "buster-slim", "stable", "stable-slim"], versions: { major: [7, 13], variants: ["slim"] } },
   postgres: image({
     tags: ["13", "14", "15", "16", "17", "alpine", "16-alpine"],
+    versions: { major: [9, 18], variants: ["alpine", "bookworm", "bullseye"] },
     sizeBytes: 158_000_000,
     pullMs: 2500,
     startMs: 1500,
@@ -116,6 +186,7 @@ export const CATALOG: Record<string, ImageBehaviour> = {
   }),
   mysql: image({
     tags: ["5.7", "8", "8.0", "8.4", "9"],
+    versions: { major: [5, 9], variants: ["debian", "oracle", "oraclelinux"] },
     sizeBytes: 170_000_000,
     pullMs: 3000,
     startMs: 4000,
@@ -128,6 +199,7 @@ export const CATALOG: Record<string, ImageBehaviour> = {
   }),
   mongo: image({
     tags: ["5", "6", "7", "8"],
+    versions: { major: [3, 8], variants: ["jammy", "focal", "noble"] },
     sizeBytes: 290_000_000,
     pullMs: 3500,
     startMs: 1500,
@@ -138,18 +210,34 @@ export const CATALOG: Record<string, ImageBehaviour> = {
     ports: [27017],
     logs: ['{"t":{"$date":"now"},"s":"I","c":"NETWORK","id":23016,"ctx":"listener","msg":"Waiting for connections","attr":{"port":27017,"ssl":"off"}}'],
   }),
-  python: image({ tags: ["3", "3.11", "3.12", "3.13", "slim", "3.12-slim", "alpine"], sizeBytes: 380_000_000, pullMs: 4000, memoryMi: 10, entrypoint: [], cmd: ["python3"], servers: [], exits: { code: 0, afterMs: 0 } }),
-  node: image({ tags: ["18", "20", "22", "23", "lts", "alpine", "20-alpine", "22-alpine"], sizeBytes: 390_000_000, pullMs: 4000, memoryMi: 10, entrypoint: ["docker-entrypoint.sh"], cmd: ["node"], servers: [], exits: { code: 0, afterMs: 0 } }),
+  python: image({ tags: ["3", "3.11", "3.12", "3.13", "slim", "3.12-slim", "alpine"], versions: { major: [2, 3], variants: ["slim", "alpine", "bookworm", "bullseye", "buster"] }, sizeBytes: 380_000_000, pullMs: 4000, memoryMi: 10, entrypoint: [], cmd: ["python3"], servers: [], exits: { code: 0, afterMs: 0 } }),
+  node: image({ tags: ["18", "20", "22", "23", "lts", "alpine", "20-alpine", "22-alpine"], versions: { major: [4, 24], variants: ["alpine", "slim", "bookworm", "bullseye", "buster"] }, sizeBytes: 390_000_000, pullMs: 4000, memoryMi: 10, entrypoint: ["docker-entrypoint.sh"], cmd: ["node"], servers: [], exits: { code: 0, afterMs: 0 } }),
   traefik: image({ sizeBytes: 50_000_000, entrypoint: ["/entrypoint.sh"], cmd: ["traefik"], servers: ["traefik", "/entrypoint.sh"], ports: [80, 8080], http: [80, 8080], memoryMi: 30 }),
   memcached: image({ sizeBytes: 30_000_000, entrypoint: ["docker-entrypoint.sh"], cmd: ["memcached"], servers: ["memcached", "docker-entrypoint.sh"], ports: [11211], memoryMi: 5 }),
-  rabbitmq: image({ tags: ["3", "4", "management", "3-management"], sizeBytes: 100_000_000, pullMs: 2000, startMs: 5000, memoryMi: 120, entrypoint: ["docker-entrypoint.sh"], cmd: ["rabbitmq-server"], servers: ["rabbitmq-server", "docker-entrypoint.sh"], ports: [5672, 15672], http: [15672], logs: ["Server startup complete; 0 plugins started."] }),
-  "registry.k8s.io/pause": image({ tags: ["3.9", "3.10"], sizeBytes: 320_000, pullMs: 200, memoryMi: 1, entrypoint: ["/pause"], cmd: [], servers: ["/pause"], shell: false }),
-  "registry.k8s.io/e2e-test-images/agnhost": image({ tags: ["2.39", "2.43", "2.52", "2.53"], sizeBytes: 52_000_000, entrypoint: ["/agnhost"], cmd: ["pause"], servers: ["/agnhost", "agnhost"], ports: [8080], http: [8080], memoryMi: 5 }),
-  "registry.k8s.io/echoserver": image({ tags: ["1.4", "1.10"], sizeBytes: 46_000_000, entrypoint: [], cmd: ["/usr/local/bin/run.sh"], servers: ["/usr/local/bin/run.sh"], ports: [8080], http: [8080], memoryMi: 5 }),
-  "gcr.io/google-samples/hello-app": image({ tags: ["1.0", "2.0"], sizeBytes: 10_000_000, pullMs: 600, entrypoint: ["/hello-app"], cmd: [], servers: ["/hello-app"], ports: [8080], http: [8080], logs: ["2026/01/01 00:00:00 Server listening on port 8080"], memoryMi: 5, shell: false }),
-  "k8s.gcr.io/echoserver": image({ tags: ["1.4", "1.10"], sizeBytes: 46_000_000, entrypoint: [], cmd: ["/usr/local/bin/run.sh"], servers: ["/usr/local/bin/run.sh"], ports: [8080], http: [8080], memoryMi: 5 }),
+  rabbitmq: image({ tags: ["3", "4", "management", "3-management"], versions: { major: [3, 4], variants: ["management", "alpine"] }, sizeBytes: 100_000_000, pullMs: 2000, startMs: 5000, memoryMi: 120, entrypoint: ["docker-entrypoint.sh"], cmd: ["rabbitmq-server"], servers: ["rabbitmq-server", "docker-entrypoint.sh"], ports: [5672, 15672], http: [15672], logs: ["Server startup complete; 0 plugins started."] }),
+  "registry.k8s.io/pause": image({ tags: ["3.9", "3.10"], versions: { major: [2, 3] }, sizeBytes: 320_000, pullMs: 200, memoryMi: 1, entrypoint: ["/pause"], cmd: [], servers: ["/pause"], shell: false }),
+  "registry.k8s.io/e2e-test-images/agnhost": image({ tags: ["2.39", "2.43", "2.52", "2.53"], versions: { major: [2, 2] }, sizeBytes: 52_000_000, entrypoint: ["/agnhost"], cmd: ["pause"], servers: ["/agnhost", "agnhost"], ports: [8080], http: [8080], memoryMi: 5 }),
+  "registry.k8s.io/echoserver": image({ tags: ["1.4", "1.10"], versions: { major: [1, 1] }, sizeBytes: 46_000_000, entrypoint: [], cmd: ["/usr/local/bin/run.sh"], servers: ["/usr/local/bin/run.sh"], ports: [8080], http: [8080], memoryMi: 5 }),
+  "gcr.io/google-samples/hello-app": image({ tags: ["1.0", "2.0"], versions: { major: [1, 2] }, sizeBytes: 10_000_000, pullMs: 600, entrypoint: ["/hello-app"], cmd: [], servers: ["/hello-app"], ports: [8080], http: [8080], logs: ["2026/01/01 00:00:00 Server listening on port 8080"], memoryMi: 5, shell: false }),
   "polinux/stress": image({ sizeBytes: 4_000_000, entrypoint: [], cmd: ["stress"], servers: [], memoryMi: 1 }),
-  perl: image({ tags: ["5", "5.34", "5.34.0", "5.40"], sizeBytes: 340_000_000, pullMs: 3500, entrypoint: [], cmd: ["perl5"], servers: [], exits: { code: 0, afterMs: 0 } }),
+  perl: image({ tags: ["5", "5.34", "5.34.0", "5.40"], versions: { major: [5, 5], variants: ["slim", "threaded", "bookworm", "bullseye"] }, sizeBytes: 340_000_000, pullMs: 3500, entrypoint: [], cmd: ["perl5"], servers: [], exits: { code: 0, afterMs: 0 } }),
+  // The images Kubernetes' own test suites run (test/utils/image/manifest.go): tags end in a build number.
+  "registry.k8s.io/e2e-test-images/busybox": { ...BUSYBOX, tags: [], versions: { major: [1, 1], builds: true } },
+  "registry.k8s.io/e2e-test-images/nginx": { ...NGINX, tags: [], versions: { major: [1, 1], builds: true } },
+  "registry.k8s.io/e2e-test-images/httpd": { ...HTTPD, tags: [], versions: { major: [2, 2], builds: true } },
+  "registry.k8s.io/e2e-test-images/jessie-dnsutils": { ...shellOnly(["sh"], 90_000_000, 1500), tags: [], versions: { major: [1, 1] } },
+  "registry.k8s.io/e2e-test-images/resource-consumer": image({ tags: [], versions: { major: [1, 1] }, sizeBytes: 10_000_000, entrypoint: ["/consumer"], cmd: ["--port=8080"], servers: ["/consumer"], ports: [8080], http: [8080], memoryMi: 5, shell: false }),
+  "registry.k8s.io/busybox": { ...BUSYBOX, tags: ["1.24", "1.27", "1.27.2"] },
+  // The StatefulSet and autoscaling tutorials.
+  "registry.k8s.io/nginx-slim": { ...NGINX, tags: [], versions: { major: [0, 0] }, sizeBytes: 23_000_000 },
+  "registry.k8s.io/hpa-example": image({ tags: [], sizeBytes: 180_000_000, pullMs: 2500, entrypoint: ["docker-php-entrypoint"], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false }),
+  // Samples the Kubernetes and GKE tutorials use (also under gcr.io/google_samples and us-docker.pkg.dev).
+  "gcr.io/google-samples/kubernetes-bootcamp": sampleApp(["v1", "v2"], ["Kubernetes Bootcamp App Started At: 2026-01-01T00:00:00.000Z | Running On:  kubernetes-bootcamp"]),
+  "gcr.io/google-samples/node-hello": sampleApp(["1.0"], [], false),
+  "gcr.io/google-samples/gb-frontend": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 140_000_000, pullMs: 2000, entrypoint: [], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false }),
+  "gcr.io/google-samples/gb-redis-follower": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], logs: ["1:S * Ready to accept connections tcp"], memoryMi: 4 }),
+  "gcr.io/google-samples/gb-redisslave": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], memoryMi: 4 }),
+  "gcr.io/google-samples/xtrabackup": { ...shellOnly(["bash"], 80_000_000, 1500), tags: ["1.0"] },
 };
 
 /** An image a user declares in the cluster's simulation settings. */
