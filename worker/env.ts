@@ -11,4 +11,6 @@ export interface Env {
   CA_DATA?: string;
   /** Requests per second per token (default in limits.ts; "0" turns the limit off). */
   RATE_LIMIT_RPS?: string;
+  /** When set, `<cluster-id>.<KUBE_HOST_SUFFIX>` is each cluster's own host and kubeconfigs name it. */
+  KUBE_HOST_SUFFIX?: string;
 }

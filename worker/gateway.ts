@@ -1,46 +1,108 @@
-// /k8s/<cluster-id>/...: the kube API. Authenticates the bearer token, checks the token may use
-// this cluster, then hands the request to the cluster's Durable Object: over RPC, or through
-// fetch for streams (watch). Errors here are Kubernetes Status objects, as clients expect.
-import { Hono, type Context } from "hono";
-import { authenticate } from "./auth/authenticate";
+// The kube API at the edge. A cluster's API is reached three ways:
+//   /k8s/<cluster-id>/...        on the service's host, with any token that may use the cluster;
+//   /...  (the root)             with a cluster-scoped token, which names its cluster (kubectl
+//                                proxy, `get --raw /livez` and every client that builds paths
+//                                from the server's root lose a path prefix);
+//   https://<cluster-id>.<KUBE_HOST_SUFFIX>/...   a host per cluster, when deployed with one.
+// Here the bearer token is authenticated, checked against the cluster, and the request handed to
+// the cluster's Durable Object: over RPC, or through fetch for streams (watch, logs -f). Every
+// answer from here is a Kubernetes Status, as kube clients expect.
+import type { Context } from "hono";
+import { authenticate, bearer, type Caller } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
-import { rateLimit, take } from "./auth/ratelimit";
-import { ApiError, errors } from "./cluster/machinery/errors";
 import { impersonation } from "./auth/impersonation";
+import { rateLimit, take } from "./auth/ratelimit";
+import { readBounded } from "./body";
 import { KubeRouter } from "./cluster/api/http/router";
 import type { KubeRequest } from "./cluster/api/http/types";
+import { ApiError, errors } from "./cluster/machinery/errors";
 import { STREAM_REQUEST_HEADER, type StreamRequestMeta } from "./cluster/object";
+import type { Env } from "./env";
 import { LIMITS } from "./limits";
 import { clusterOwner, clusterStub } from "./service/clusterAccess";
 import type { AppEnv } from "./service/http";
 
-function status(c: Context, err: ApiError) {
+type Ctx = Context<AppEnv>;
+
+/** First path segments of the kube API at a server's root. */
+const KUBE_ROOTS = new Set(["api", "apis", "version", "healthz", "livez", "readyz", "metrics", "openapi", "logs", ".well-known", "openid"]);
+
+function status(err: ApiError): Response {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (err.code === 429) headers["Retry-After"] = String(err.status.details?.retryAfterSeconds ?? 1);
-  return c.body(JSON.stringify(err.status), err.code as 400, headers);
+  // json.Encoder's bytes, as kube-apiserver writes a Status: one line ending in a newline.
+  return new Response(JSON.stringify(err.status) + "\n", { status: err.code, headers });
 }
 
-export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
-  const clusterId = c.req.param("clusterId");
+/** The cluster whose own host this is (`<cluster-id>.<KUBE_HOST_SUFFIX>`), if any. */
+export function clusterOfHost(env: Env, host: string): string | null {
+  const suffix = env.KUBE_HOST_SUFFIX?.replace(/^\./, "").toLowerCase();
+  if (!suffix) return null;
+  const name = host.toLowerCase().replace(/:\d+$/, "");
+  if (!name.endsWith(`.${suffix}`)) return null;
+  const label = name.slice(0, -suffix.length - 1);
+  return /^[a-z0-9-]+$/.test(label) ? label : null;
+}
+
+/**
+ * The kube API's answer when this request is for one, or null when it belongs to the service
+ * (the management API under /v1, the service's /healthz, the web pages). Precedence: a cluster's
+ * own host, then /k8s/, then /v1/ (management), then the root for requests with a bearer token.
+ */
+export async function kubeEdge(c: Ctx): Promise<Response | null> {
+  try {
+    return await edge(c);
+  } catch (e) {
+    console.error("kube request failed at the edge", c.req.method, c.req.path, e);
+    return status(errors.internal(e instanceof Error ? e.message : String(e)));
+  }
+}
+
+async function edge(c: Ctx): Promise<Response | null> {
+  const url = new URL(c.req.url);
+  const path = url.pathname;
+  const hostCluster = clusterOfHost(c.env, url.host);
+  if (hostCluster !== null) return serveCluster(c, await authenticate(c.env, c.req.header("authorization")), hostCluster, "", path);
+  if (path === "/k8s" || path.startsWith("/k8s/")) {
+    const [, , id = "", ...rest] = path.split("/");
+    // `/k8s//api/...` and the like: no cluster is named.
+    if (!id) return status(errors.notFoundPath());
+    return serveCluster(c, await authenticate(c.env, c.req.header("authorization")), id, `/k8s/${id}`, "/" + rest.join("/"));
+  }
+  if (path === "/v1" || path.startsWith("/v1/")) return null;
+  const head = path.split("/")[1] ?? "";
+  if (!bearer(c.req.header("authorization"))) return KUBE_ROOTS.has(head) && head !== "healthz" ? status(errors.unauthorized()) : null;
   const caller = await authenticate(c.env, c.req.header("authorization"));
-  if (caller.kind !== "token") return status(c, errors.unauthorized());
+  const clusterId = caller.kind === "token" ? caller.identity.clusterId : null;
+  if (clusterId !== null) return serveCluster(c, caller, clusterId, "", path);
+  // The service's own health answers anyone a cluster-scoped token does not send elsewhere.
+  if (path === "/healthz") return null;
+  if (caller.kind !== "token") return status(errors.unauthorized());
+  return status(
+    errors.badRequest(
+      "this token is for every cluster of its tenant, so the server's root cannot tell which cluster to serve: use a cluster-scoped token (the one GET /v1/clusters/{name}/kubeconfig puts in a kubeconfig) or the cluster's path /k8s/<cluster-id>",
+    ),
+  );
+}
+
+/** One request to a cluster's kube API, `path` being the path within that API. */
+async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath: string, path: string): Promise<Response> {
+  if (caller.kind !== "token") return status(errors.unauthorized());
   const identity: Identity = caller.identity;
   const wait = take(c.env, identity.tokenId);
-  if (wait > 0) return status(c, errors.tooManyRequests(`too many requests for this token: the limit is ${rateLimit(c.env)} per second`, wait));
+  if (wait > 0) return status(errors.tooManyRequests(`too many requests for this token: the limit is ${rateLimit(c.env)} per second`, wait));
   // Another tenant's cluster, or another cluster for a cluster-scoped token, does not exist.
   const owner = await clusterOwner(c.env, clusterId);
-  if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(c, errors.notFoundPath());
+  if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(errors.notFoundPath());
   // Impersonate-* headers: the request acts as that user, or is refused; never silently as the caller.
   const acting = impersonation(identity, c.req.raw.headers);
-  if (acting instanceof ApiError) return status(c, acting);
+  if (acting instanceof ApiError) return status(acting);
 
   const url = new URL(c.req.url);
-  const basePath = `/k8s/${clusterId}`;
-  const path = url.pathname.slice(basePath.length) || "/";
   const query = url.search.replace(/^\?/, "");
   const meta: StreamRequestMeta = {
     method: c.req.method,
-    path,
+    path: path || "/",
     query,
     accept: c.req.header("accept") ?? null,
     contentType: c.req.header("content-type") ?? null,
@@ -51,19 +113,18 @@ export const kubeRoutes = new Hono<AppEnv>().all("/:clusterId/*", async (c) => {
   };
   const stub = clusterStub(c.env, clusterId);
 
-  if (c.req.method === "GET" && KubeRouter.isStream(path, query)) {
-    return stub.fetch(`https://cluster.internal${path}${url.search}`, { headers: { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) } });
+  if (c.req.method === "GET" && KubeRouter.isStream(meta.path, query)) {
+    return stub.fetch(`https://cluster.internal${meta.path}${url.search}`, { headers: { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) } });
   }
 
   let body: Uint8Array | null = null;
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-    const declared = Number(c.req.header("content-length") ?? "0");
-    if (declared > LIMITS.requestBodyBytes) return status(c, errors.tooLarge(LIMITS.requestBodyBytes));
-    const buf = new Uint8Array(await c.req.arrayBuffer());
-    if (buf.length > LIMITS.requestBodyBytes) return status(c, errors.tooLarge(LIMITS.requestBodyBytes));
-    body = buf.length ? buf : null;
+    const bytes = await readBounded(c.req.raw, LIMITS.requestBodyBytes);
+    if (bytes === null) return status(errors.tooLarge(LIMITS.requestBodyBytes));
+    body = bytes.length ? bytes : null;
   }
   const req: KubeRequest = { ...meta, body };
   const res = await stub.kube(req);
-  return new Response(c.req.method === "HEAD" ? null : (res.bytes ?? res.body), { status: res.status, headers: res.headers as [string, string][] });
-});
+  if (c.req.method === "HEAD") await res.stream?.cancel();
+  return new Response(c.req.method === "HEAD" ? null : (res.stream ?? res.bytes ?? res.body), { status: res.status, headers: res.headers as [string, string][] });
+}

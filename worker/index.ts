@@ -1,8 +1,9 @@
-// The Worker: the management API (/v1), the kube API gateway (/k8s), health, and the
-// dashboard (static files from web/, served before the Worker runs).
+// The Worker: the kube API (a cluster's own host, /k8s/<id>, or the root with a cluster-scoped
+// token: see gateway.ts), the management API (/v1), the service's health, and the web pages
+// (static files from web/, served when nothing else answers).
 import { Hono } from "hono";
 import { db } from "./db/queries";
-import { kubeRoutes } from "./gateway";
+import { kubeEdge } from "./gateway";
 import { clusterControlRoutes } from "./service/clusterControls";
 import { clusterRoutes } from "./service/clusters";
 import { errorResponse, HttpError, type AppEnv } from "./service/http";
@@ -13,6 +14,13 @@ import { sql } from "drizzle-orm";
 export { ClusterObject } from "./cluster/object";
 
 const app = new Hono<AppEnv>();
+
+// The kube API comes first: its answers, errors included, are Kubernetes' whatever the path.
+app.use("*", async (c, next) => {
+  const kube = await kubeEdge(c);
+  if (kube) return kube;
+  await next();
+});
 
 app.get("/healthz", async (c) => {
   // Ready once D1 answers (its migrations applied).
@@ -28,9 +36,14 @@ app.route("/v1/tenants", tenantRoutes);
 app.route("/v1/clusters", clusterRoutes);
 app.route("/v1/clusters", clusterControlRoutes);
 app.route("/v1/tokens", tokenRoutes);
-app.route("/k8s", kubeRoutes);
 
-app.notFound((c) => errorResponse(c, 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+app.notFound(async (c) => {
+  if (c.req.method === "GET" || c.req.method === "HEAD") {
+    const page = await c.env.ASSETS.fetch(c.req.raw);
+    if (page.status !== 404) return page;
+  }
+  return errorResponse(c, 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+});
 
 app.onError((err, c) => {
   if (err instanceof HttpError) return errorResponse(c, err.status, err.message);

@@ -5,6 +5,7 @@ import type { Identity } from "../auth/identity";
 import type { Env } from "../env";
 import { jsonDepthProblem } from "../cluster/machinery/json";
 import { LIMITS } from "../limits";
+import { readBounded } from "../body";
 
 export type AppEnv = { Bindings: Env; Variables: { identity: Identity } };
 
@@ -41,8 +42,9 @@ export const fail = (status: ContentfulStatusCode, message: string): never => {
 
 /** Reads a JSON body, or answers 400 saying what is wrong with it. */
 export async function jsonBody(c: Context, maxBytes = 64 * 1024): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.length > maxBytes) fail(413, `request body is larger than the limit of ${maxBytes} bytes`);
+  const bytes = await readBounded(c.req.raw, maxBytes);
+  if (bytes === null) return fail(413, `request body is larger than the limit of ${maxBytes} bytes`);
+  const text = new TextDecoder().decode(bytes);
   if (!text.trim()) return {};
   // Bounded before parsing: a body nested thousands deep would exhaust the stack further on.
   const deep = jsonDepthProblem(text, LIMITS.managementJsonDepth);
@@ -57,6 +59,12 @@ export async function jsonBody(c: Context, maxBytes = 64 * 1024): Promise<Record
   return v as Record<string, unknown>;
 }
 
-export function serverUrl(c: Context, clusterId: string): string {
-  return `${new URL(c.req.url).origin}/k8s/${clusterId}`;
+/**
+ * The server a kubeconfig names for a cluster: the cluster's own host when the service has a
+ * KUBE_HOST_SUFFIX, else the service's root, where the kubeconfig's cluster-scoped token picks
+ * the cluster (clients that build paths from the root, as kubectl proxy does, need a bare host).
+ */
+export function serverUrl(c: Context<AppEnv>, clusterId: string): string {
+  const suffix = c.env.KUBE_HOST_SUFFIX?.replace(/^\./, "");
+  return suffix ? `https://${clusterId}.${suffix}` : new URL(c.req.url).origin;
 }

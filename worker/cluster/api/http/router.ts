@@ -2,7 +2,7 @@
 // RequestInfo does), checks the caller's role, and calls the generic handlers.
 import { parse as parseYaml } from "yaml";
 import { userName } from "../../../auth/identity";
-import { allowed } from "../../../auth/rules";
+import { allowed, allowedPath } from "../../../auth/rules";
 import { LIMITS } from "../../../limits";
 import type { Clock } from "../../clock";
 import { apiVersionOf, type ClusterSettings, type KObject, type ResourceDef, type Verb } from "../../resources/define";
@@ -10,7 +10,7 @@ import { findKind, findResource } from "../../resources/registry";
 import { DeleteOptions } from "../../resources/types/meta";
 import type { Store } from "../../store/store";
 import type { WatchHub } from "../../store/watch";
-import { ApiServer, type DeleteRequest } from "../apiserver";
+import { ApiServer, type DeleteRequest, type ListOptions } from "../apiserver";
 import { aggregated, aggregatedVersion, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, DISCOVERY_V2, DISCOVERY_V2BETA1 } from "../discovery";
 import { ApiError, errors } from "../../machinery/errors";
 import { openapiDocument, openapiRoot } from "../openapi";
@@ -19,17 +19,23 @@ import { patchTypeOf } from "../../machinery/patch";
 import { decodeObject, isProtobuf, readEnvelope } from "../../machinery/protobuf";
 import { decode, type FieldValidation } from "../../machinery/schema/decode";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "../../machinery/selectors";
-import { table, type IncludeObject } from "../table";
-import { representation, respond, respondError } from "./respond";
+import { table, tableRow, type IncludeObject } from "../table";
+import { healthAnswer, healthChecks } from "./health";
+import { ApiMetrics, METRICS_CONTENT_TYPE, metricsResource, type RequestLabels } from "./metrics";
+import { listQuery, queryBool } from "./query";
+import { representation, respond, respondCollection, respondError } from "./respond";
 import type { KubeRequest, KubeResponse } from "./types";
 import { openWatch } from "./watch";
 import { inbound, inboundPatch, outbound, wallNow } from "./wire";
 import { fieldManagerOf } from "../managedFields";
 import type { ActionCall, Actions, SubresourceAction } from "./actions";
+import type { HealthEndpoint } from "./health";
 
 export type Route =
+  | { t: "root" }
   | { t: "version" }
-  | { t: "health" }
+  | { t: "health"; endpoint: HealthEndpoint; check?: string }
+  | { t: "metrics" }
   | { t: "api" }
   | { t: "apis" }
   | { t: "group"; group: string }
@@ -42,11 +48,16 @@ export type Route =
 
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
+/** Items an unlimited list reads and encodes at a time: its memory is bounded by a page. */
+const LIST_PAGE = 500;
+
 export function route(path: string): Route {
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = path.split("/").filter(Boolean).map(decodePathSegment);
   const [head] = parts;
+  if (parts.length === 0) return { t: "root" };
   if (parts.length === 1 && head === "version") return { t: "version" };
-  if (parts.length >= 1 && ["healthz", "livez", "readyz"].includes(head)) return { t: "health" };
+  if (parts.length === 1 && head === "metrics") return { t: "metrics" };
+  if (head === "healthz" || head === "livez" || head === "readyz") return { t: "health", endpoint: head, ...(parts.length > 1 ? { check: parts.slice(1).join("/") } : {}) };
   if (head === "openapi") {
     if (parts[1] === "v2" && parts.length === 2) return { t: "openapiV2" };
     if (parts[1] === "v3" && parts.length === 2) return { t: "openapiV3" };
@@ -89,8 +100,32 @@ export function route(path: string): Route {
   return { t: "resource", def, namespace, name, subresource, watchPath };
 }
 
+/**
+ * One path segment, percent-decoded. A malformed escape is the client's error (400, in Go's
+ * words); escapes that are well formed but not UTF-8 decode to U+FFFD rather than failing.
+ */
+function decodePathSegment(segment: string): string {
+  if (!segment.includes("%")) return segment;
+  const bad = /%(?![0-9a-fA-F]{2})[0-9a-fA-F]{0,2}/.exec(segment);
+  if (bad) throw errors.badRequest(`invalid URL escape ${JSON.stringify(bad[0])}`);
+  const bytes: number[] = [];
+  for (let i = 0; i < segment.length; ) {
+    if (segment[i] === "%") {
+      bytes.push(parseInt(segment.slice(i + 1, i + 3), 16));
+      i += 3;
+    } else {
+      const cp = segment.codePointAt(i)!;
+      bytes.push(...new TextEncoder().encode(String.fromCodePoint(cp)));
+      i += cp > 0xffff ? 2 : 1;
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
 function verbOf(method: string, r: Extract<Route, { t: "resource" }>, query: URLSearchParams): Verb | null {
-  const watching = r.watchPath || ["true", "1"].includes(query.get("watch") ?? "");
+  const watching = r.watchPath || queryBool(query, "watch");
+  // A /watch/ path serves GET only: kube-apiserver answers anything else there with 405.
+  if (r.watchPath && method !== "GET" && method !== "HEAD") return null;
   switch (method) {
     case "GET":
     case "HEAD":
@@ -147,28 +182,56 @@ export class KubeRouter {
 
   /** Whether a request is answered as a stream (a watch, logs -f), through the object's fetch. */
   static isStream(path: string, query: string): boolean {
-    const r = route(path);
+    let r: Route;
+    try {
+      r = route(path);
+    } catch {
+      return false; // a malformed path: the ordinary path answers its 400
+    }
     if (r.t !== "resource") return false;
     const q = new URLSearchParams(query);
-    if (r.subresource === "log") return ["true", "1"].includes(q.get("follow") ?? "");
-    return r.watchPath || ["true", "1"].includes(q.get("watch") ?? "");
+    if (r.subresource === "log") return queryBool(q, "follow");
+    return r.watchPath || queryBool(q, "watch");
   }
 
+  /** Request counts, latency and long-running requests since the object started (/metrics). */
+  readonly metrics = new ApiMetrics();
+
   handle(req: KubeRequest): KubeResponse {
+    // The Workers clock moves only across I/O, so this measures what the runtime lets us see.
+    const started = Date.now();
+    let r: Route | null = null;
+    let res: KubeResponse;
     try {
-      return this.dispatch(req);
+      r = route(req.path);
+      res = this.dispatch(req, r);
     } catch (e) {
-      if (e instanceof ApiError) return respondError(req, e);
-      if (e instanceof SelectorError) return respondError(req, errors.badRequest(e.message));
-      console.error("kube request failed", req.method, req.path, e);
-      return respondError(req, errors.internal(e instanceof Error ? e.message : String(e)));
+      if (e instanceof ApiError) res = respondError(req, e);
+      else if (e instanceof SelectorError) res = respondError(req, errors.badRequest(e.message));
+      else {
+        console.error("kube request failed", req.method, req.path, e);
+        res = respondError(req, errors.internal(e instanceof Error ? e.message : String(e)));
+      }
     }
+    this.metrics.record(requestLabels(req, r), res.status, (Date.now() - started) / 1000);
+    return res;
   }
 
   /** A stream (a watch, or a subresource's stream such as logs -f), or an error answer. */
   stream(req: KubeRequest): Response {
+    let r: Route | null = null;
+    const res = this.openStream(req, (x) => (r = x));
+    const labels = requestLabels(req, r);
+    this.metrics.record(labels, res.status, 0);
+    if (res.status !== 200 || !res.body) return res;
+    // Counted as long-running until the stream ends, however it ends.
+    return new Response(untilEnd(res.body, this.metrics.open(labels)), res);
+  }
+
+  private openStream(req: KubeRequest, routed: (r: Route) => void): Response {
     try {
       const r = route(req.path);
+      routed(r);
       if (r.t !== "resource") throw errors.notFoundPath();
       const q = new URLSearchParams(req.query);
       const action = r.subresource ? this.actions[`${r.def.plural}/${r.subresource}`] : undefined;
@@ -185,15 +248,19 @@ export class KubeRouter {
     }
   }
 
-  private dispatch(req: KubeRequest): KubeResponse {
-    const r = route(req.path);
+  private dispatch(req: KubeRequest, r: Route): KubeResponse {
     const q = new URLSearchParams(req.query);
     const settings = this.settings();
+    if (r.t !== "resource" && r.t !== "notFound") this.authorizePath(req, r);
     switch (r.t) {
+      case "root":
+        return respond(req, 200, { paths: rootPaths() });
       case "version":
         return respond(req, 200, this.version());
       case "health":
-        return { status: 200, headers: [["Content-Type", "text/plain; charset=utf-8"]], body: "ok" };
+        return healthAnswer(r.endpoint, this.healthChecks(r.endpoint), r.check, q);
+      case "metrics":
+        return { status: 200, headers: [["Content-Type", METRICS_CONTENT_TYPE]], body: this.metrics.render(this.storedObjects()) };
       case "api": {
         const v = aggregatedVersion(req.accept);
         if (v) return respond(req, 200, aggregated(v, true), v === "v2" ? DISCOVERY_V2 : DISCOVERY_V2BETA1);
@@ -228,6 +295,48 @@ export class KubeRouter {
       case "resource":
         return this.resource(req, r, q);
     }
+  }
+
+  /**
+   * Paths outside the resource API: read-only (other methods get kube-apiserver's 405, health
+   * aside, which answers any method), and only to callers whose rules reach the path.
+   */
+  private authorizePath(req: KubeRequest, r: Exclude<Route, { t: "resource" } | { t: "notFound" }>) {
+    const reading = req.method === "GET" || req.method === "HEAD";
+    if (!reading && r.t !== "health") throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    const verb = reading ? "get" : req.method.toLowerCase();
+    const path = "/" + req.path.split("/").filter(Boolean).join("/");
+    if (allowedPath(req.identity, verb, path)) return;
+    throw new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `forbidden: User "${userName(req.identity)}" cannot ${verb} path "${path}"`, reason: "Forbidden", details: {}, code: 403 });
+  }
+
+  private healthChecks(endpoint: HealthEndpoint) {
+    return healthChecks(endpoint, {
+      storage: () => {
+        try {
+          this.store.sqlStorage.exec("SELECT 1").one();
+          return null;
+        } catch (e) {
+          return String(e);
+        }
+      },
+      initialized: () => {
+        try {
+          this.settings();
+          return null;
+        } catch (e) {
+          return String(e);
+        }
+      },
+    });
+  }
+
+  /** Objects stored per resource, named as kube-apiserver's metrics name them. */
+  private storedObjects(): { resource: string; count: number }[] {
+    return this.store.sqlStorage
+      .exec<{ resource: string; n: number }>("SELECT resource, count(*) AS n FROM objects GROUP BY resource ORDER BY resource")
+      .toArray()
+      .map((row) => ({ resource: metricsResource(row.resource), count: Number(row.n) }));
   }
 
   private authorize(req: KubeRequest, r: Extract<Route, { t: "resource" }>, verb: Verb) {
@@ -286,21 +395,8 @@ export class KubeRouter {
         const obj = this.api.get(def, ns ?? "", r.name!);
         return this.answerObject(req, def, obj, 200);
       }
-      case "list": {
-        const opts = {
-          labelSelector: parseLabelSelector(q.get("labelSelector") ?? ""),
-          fieldSelector: parseFieldSelector(q.get("fieldSelector") ?? ""),
-          limit: q.get("limit") ? Number(q.get("limit")) : undefined,
-          continue: q.get("continue") ?? undefined,
-        };
-        const list = this.api.list(def, ns ?? null, opts);
-        list.items = list.items.map((o) => outbound(def, o, this.clock));
-        const meta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}), ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}) };
-        if (rep.as === "table") return respond(req, 200, table(def, list.items, includeObject(q), meta, now), "application/json;as=Table;v=v1;g=meta.k8s.io");
-        if (rep.as === "metadata")
-          return respond(req, 200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta, items: list.items.map((o) => ({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata })) });
-        return respond(req, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta, items: list.items });
-      }
+      case "list":
+        return this.answerList(req, def, ns ?? null, q);
       case "create": {
         if (r.name) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = this.body(req, def);
@@ -333,6 +429,51 @@ export class KubeRouter {
       default:
         throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
     }
+  }
+
+  /**
+   * A list in the representation asked for. A chunked list is one page; an unlimited one is
+   * streamed a page at a time when it is longer than a page, so its size is bounded by nothing
+   * but the store.
+   */
+  private answerList(req: KubeRequest, def: ResourceDef, ns: string | null, q: URLSearchParams): KubeResponse {
+    const lq = listQuery(q, false);
+    const opts: ListOptions = {
+      labelSelector: parseLabelSelector(q.get("labelSelector") ?? ""),
+      fieldSelector: parseFieldSelector(q.get("fieldSelector") ?? ""),
+      ...(lq.limit !== null ? { limit: lq.limit } : {}),
+      ...(lq.continue ? { continue: lq.continue } : {}),
+      resourceVersion: lq.resourceVersion,
+      resourceVersionMatch: lq.resourceVersionMatch,
+    };
+    const list = this.api.list(def, ns, opts, LIST_PAGE);
+    const meta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}), ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}) };
+    const rep = representation(req.accept);
+    const now = wallNow(this.clock);
+    const include = includeObject(q);
+    const element =
+      rep.as === "table"
+        ? (o: KObject) => tableRow(def, o, include, now)
+        : rep.as === "metadata"
+          ? (o: KObject) => ({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata })
+          : (o: KObject) => o;
+    const shown = (items: KObject[]) => items.map((o) => element(outbound(def, o, this.clock)));
+    // The rest of an unlimited list, read a page at a time after the last key sent.
+    let next = list.next;
+    const more = next
+      ? () => {
+          if (!next) return null;
+          const page = this.api.list(def, ns, { ...opts, after: next }, LIST_PAGE);
+          next = page.next;
+          return shown(page.items);
+        }
+      : null;
+    if (rep.as === "table") {
+      const { rows: _rows, ...head } = table(def, [], include, meta, now);
+      return respondCollection(req, 200, { head, key: "rows", first: shown(list.items), more }, "application/json;as=Table;v=v1;g=meta.k8s.io");
+    }
+    const head = rep.as === "metadata" ? { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta } : { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta };
+    return respondCollection(req, 200, { head, key: "items", first: shown(list.items), more });
   }
 
   private answerObject(req: KubeRequest, def: ResourceDef, obj: KObject, status: number, warnings: string[] = []): KubeResponse {
@@ -391,6 +532,87 @@ export class KubeRouter {
     if (pre) out.preconditions = pre;
     return out;
   }
+}
+
+/** What kube-apiserver serves at its root, for `kubectl get --raw /`. */
+function rootPaths(): string[] {
+  const groups = apiGroupList().groups;
+  const paths = ["/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/readyz", "/version"];
+  for (const g of groups) paths.push(`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${v.groupVersion}`));
+  return paths.sort();
+}
+
+const CONNECT_SUBRESOURCES = new Set(["log", "exec", "proxy", "attach", "portforward"]);
+const METRIC_VERBS: Record<Verb, string> = { get: "GET", list: "LIST", watch: "WATCH", create: "POST", update: "PUT", patch: "PATCH", delete: "DELETE", deletecollection: "DELETECOLLECTION" };
+
+/** A request in kube-apiserver's metric labels; paths outside the resource API by their template. */
+function requestLabels(req: KubeRequest, r: Route | null): RequestLabels {
+  const q = new URLSearchParams(req.query);
+  const method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].includes(req.method) ? req.method : "other";
+  const none = { verb: method, dryRun: "", group: "", version: "", resource: "", subresource: "", scope: "" };
+  if (!r || r.t === "notFound") return none;
+  switch (r.t) {
+    case "root":
+      return { ...none, subresource: "/" };
+    case "version":
+    case "metrics":
+      return { ...none, subresource: `/${r.t}` };
+    case "health":
+      return { ...none, subresource: `/${r.endpoint}` };
+    case "api":
+    case "apis":
+      return { ...none, subresource: `/${r.t}` };
+    case "group":
+      return { ...none, group: r.group, subresource: "/apis/{group}" };
+    case "groupVersion":
+      return { ...none, group: r.group, version: r.version, subresource: r.group ? "/apis/{group}/{version}" : "/api/{version}" };
+    case "openapiV2":
+      return { ...none, subresource: "/openapi/v2" };
+    case "openapiV3":
+      return { ...none, subresource: "/openapi/v3" };
+    case "openapiV3Doc":
+      return { ...none, group: r.group, version: r.version, subresource: "/openapi/v3/{group}/{version}" };
+    case "resource": {
+      const verb = verbOf(req.method, r, q);
+      const dry = q.getAll("dryRun");
+      let metricVerb = verb ? METRIC_VERBS[verb] : "other";
+      if (verb === "patch" && (req.contentType ?? "").startsWith("application/apply-patch")) metricVerb = "APPLY";
+      if (r.subresource && CONNECT_SUBRESOURCES.has(r.subresource)) metricVerb = "CONNECT";
+      return {
+        verb: metricVerb,
+        dryRun: dry.length === 0 ? "" : dry.every((v) => v === "All") ? "All" : "invalid",
+        group: r.def.group,
+        version: r.def.version,
+        resource: r.def.plural,
+        subresource: r.subresource ?? "",
+        scope: r.name || verb === "create" ? "resource" : r.namespace ? "namespace" : "cluster",
+      };
+    }
+  }
+}
+
+/** The same bytes, calling `done` once when the stream ends, fails or is cancelled by the client. */
+function untilEnd(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        done();
+        throw e;
+      }
+      if (next.done) {
+        done();
+        controller.close();
+      } else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      done();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 function parseDryRun(q: URLSearchParams): boolean {
