@@ -43,25 +43,18 @@ if (migrate.status !== 0) {
   process.exit(1);
 }
 
+// Secrets go to the runtime host in a file only this user can read, never on a command line.
+const devVars = join(state, "dev.vars");
+const vars = { ADMIN_TOKEN: adminToken, CA_DATA: certs.caData, RATE_LIMIT_RPS: process.env.RATE_LIMIT_RPS, KUBE_HOST_SUFFIX: process.env.KUBE_HOST_SUFFIX };
+writeFileSync(devVars, Object.entries(vars).filter(([, v]) => v).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+chmodSync(devVars, 0o600);
+
 const out = createWriteStream(join(state, "wrangler.log"), { flags: "a" });
-const child = spawn(
-  wrangler,
-  [
-    "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--local-protocol", "https",
-    "--https-key-path", certs.key,
-    "--https-cert-path", certs.cert,
-    "--persist-to", persist,
-    "--show-interactive-dev-session=false",
-    "--inspector-port", String(Number(process.env.KUBEDO_INSPECTOR_PORT ?? port + 1000)),
-    "--var", `ADMIN_TOKEN:${adminToken}`,
-    "--var", `CA_DATA:${certs.caData}`,
-    ...(process.env.RATE_LIMIT_RPS ? ["--var", `RATE_LIMIT_RPS:${process.env.RATE_LIMIT_RPS}`] : []),
-  ],
-  { cwd: root, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] },
-);
+const child = spawn(process.execPath, [join(root, "scripts", "workerd.mjs")], {
+  cwd: root,
+  env: { ...wranglerEnv, PORT: String(port), KUBEDO_DEV_VARS: devVars, KUBEDO_PERSIST: persist, KUBEDO_TLS_KEY: certs.key, KUBEDO_TLS_CERT: certs.cert },
+  stdio: ["ignore", "pipe", "pipe"],
+});
 child.stdout.pipe(out);
 child.stderr.pipe(out);
 if (process.env.KUBEDO_VERBOSE === "1") {
@@ -138,8 +131,11 @@ async function ensureKubeconfig(tenant, cluster) {
   if (existsSync(file)) {
     const text = readFileSync(file, "utf8");
     const token = /token: (\S+)/.exec(text)?.[1];
-    if (text.includes(`/k8s/${cluster.id}`) && text.includes(`127.0.0.1:${port}`) && token) {
-      const r = await request("GET", `/k8s/${cluster.id}/version`, { token });
+    // The kubeconfig names the service root (or the cluster's own host under KUBE_HOST_SUFFIX);
+    // its cluster-scoped token picks the cluster.
+    const server = process.env.KUBE_HOST_SUFFIX ? `https://${cluster.id}.${process.env.KUBE_HOST_SUFFIX}` : base;
+    if (text.includes(`server: ${server}\n`) && token) {
+      const r = await request("GET", "/version", { token });
       if (r.status === 200) return file;
     }
   }
