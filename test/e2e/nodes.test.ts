@@ -85,6 +85,8 @@ describe("nodes", () => {
     await advance(c, 5);
     expect(await ok(c, ["get", "deploy", "stranded", "--no-headers"])).toMatch(/^stranded\s+2\/2\s+2\s+2\s/);
     for (const pod of (await getJson(c, ["pods", "-l", "app=stranded"])).items) expect(pod.status.conditions.find((x: { type: string }) => x.type === "Ready").status).toBe("True");
+    // the evictions that were due in 300 s are called off with the taints
+    expect((await manage("GET", c, "")).json.timers.filter((t: { controller: string }) => t.controller === "taint-eviction")).toEqual([]);
     await ok(c, ["delete", "deploy", "stranded"]);
   });
 

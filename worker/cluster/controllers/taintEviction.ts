@@ -31,8 +31,8 @@ export function evictionTime(pod: Pod, taints: TaintT[]): number {
 export const taintEvictionController: Controller = {
   name: TAINT_EVICTION,
   keysFor(c) {
-    if (c.resource === "nodes" && c.type !== "DELETED" && c.body.includes('"NoExecute"')) return [c.name];
-    return [];
+    // Every node change: one whose NoExecute taints went away drops its pending eviction timer.
+    return c.resource === "nodes" ? [c.name] : [];
   },
   resync(ctx) {
     return [...ctx.store.scan("nodes", "")].filter((r) => r.body.includes('"NoExecute"')).map((r) => r.name);
@@ -40,7 +40,10 @@ export const taintEvictionController: Controller = {
   reconcile(name, ctx) {
     const node = ctx.api.peek<Node>("nodes", "", name);
     const taints = (node?.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
-    if (!node || !taints.length) return;
+    if (!node || !taints.length) {
+      ctx.cancel(TAINT_EVICTION, name);
+      return;
+    }
     const now = ctx.clock.now();
     let next = Infinity;
     for (const pod of podsOnNode(ctx, name)) {
