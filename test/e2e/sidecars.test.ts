@@ -42,6 +42,10 @@ describe("native sidecars", () => {
     const conds = Object.fromEntries(got.status.conditions.map((x: { type: string; status: string }) => [x.type, x.status]));
     expect(conds).toMatchObject({ Initialized: "True", Ready: "True", ContainersReady: "True" });
     expect(await ok(c, ["logs", "web", "-c", "logger"])).toMatch(/^tick\ntick\n/);
+    // metrics count the running sidecar beside the app
+    const top = await ok(c, ["top", "pod", "web", "--containers", "--no-headers"]);
+    expect(top).toMatch(/^web\s+app\s+\d+m\s+\d+Mi/m);
+    expect(top).toMatch(/^web\s+logger\s+\d+m\s+\d+Mi/m);
     const described = await ok(c, ["describe", "pod", "web"]);
     expect(described).toMatch(/Init Containers:[\s\S]*logger:[\s\S]*State:\s+Running\n[^\n]*\n\s+Ready:\s+True/);
   });

@@ -58,9 +58,12 @@ export function serviceLoad(services: Iterable<Service>, pods: Pod[]): Map<strin
 export function podUsage(p: Pod, settings: SimulationSettings, load: number): ContainerUsage[] | null {
   if (p.status?.phase !== "Running") return null;
   const out: ContainerUsage[] = [];
-  const containers = p.spec?.containers ?? [];
+  // Running sidecars (restartable init containers) use their share too, as cAdvisor sees them.
+  const sidecars = (p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always");
+  const containers = [...(p.spec?.containers ?? []), ...sidecars];
+  const statuses = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])];
   containers.forEach((c, i) => {
-    const st = p.status?.containerStatuses?.find((s) => s.name === c.name);
+    const st = statuses.find((s) => s.name === c.name);
     if (!st?.state?.running) return;
     let milli = IDLE_MILLI + busyMilli(c) + (i === 0 ? load : 0);
     const limit = c.resources?.limits?.cpu;
