@@ -34,11 +34,14 @@ function status(err: ApiError): Response {
   return new Response(JSON.stringify(err.status) + "\n", { status: err.code, headers });
 }
 
-/** The cluster whose own host this is (`<cluster-id>.<KUBE_HOST_SUFFIX>`), if any. */
+/**
+ * The cluster whose own host this is (`<cluster-id>.<KUBE_HOST_SUFFIX>`), if any. A suffix with a
+ * port (`localhost:8787`, for local use) matches that port only; one without, any port.
+ */
 export function clusterOfHost(env: Env, host: string): string | null {
   const suffix = env.KUBE_HOST_SUFFIX?.replace(/^\./, "").toLowerCase();
   if (!suffix) return null;
-  const name = host.toLowerCase().replace(/:\d+$/, "");
+  const name = /:\d+$/.test(suffix) ? host.toLowerCase() : host.toLowerCase().replace(/:\d+$/, "");
   if (!name.endsWith(`.${suffix}`)) return null;
   const label = name.slice(0, -suffix.length - 1);
   return /^[a-z0-9-]+$/.test(label) ? label : null;

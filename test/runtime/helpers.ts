@@ -53,7 +53,9 @@ export function kubeRequest(method: string, pathAndQuery: string, body?: unknown
 
 export async function kube(stub: Stub, method: string, pathAndQuery: string, body?: unknown, opts: { contentType?: string; accept?: string; identity?: Identity } = {}) {
   const res = await stub.kube(kubeRequest(method, pathAndQuery, body, opts));
-  return { status: res.status, headers: res.headers, json: JSON.parse(res.body) as Record<string, any> }; // any: test assertions read deep fields
+  // A long list arrives as a stream (KubeResponse.stream).
+  const text = res.stream ? await new Response(res.stream).text() : res.body;
+  return { status: res.status, headers: res.headers, json: JSON.parse(text) as Record<string, any> }; // any: test assertions read deep fields
 }
 
 /** Opens a watch; `next(n)` reads n events. */

@@ -218,7 +218,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   async kube(req: KubeRequest): Promise<KubeResponse> {
-    if (!this.config) return { status: 404, headers: [["Content-Type", "application/json"]], body: JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "cluster not found", reason: "NotFound", code: 404 }) };
+    if (!this.config) return { status: 404, headers: [["Content-Type", "application/json"]], body: JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "cluster not found", reason: "NotFound", code: 404 }) + "\n" };
     return this.router.handle(req);
   }
 

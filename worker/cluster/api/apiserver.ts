@@ -16,6 +16,8 @@ import { decode, DecodeError, validate, type FieldValidation } from "../machiner
 import { goPlain, Problems, type K8sIssue } from "../machinery/schema/dsl";
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from "../machinery/selectors";
 import { formatTime } from "../machinery/time";
+import { parseResourceVersion, tooLargeResourceVersion, type ResourceVersionMatch } from "../machinery/resourceVersion";
+import { decodeContinue, encodeContinue } from "./continueToken";
 import { dns1123Subdomain } from "../machinery/validation";
 import { inProcessManager, recordUpdate, type ManagedFieldsEntry } from "./managedFields";
 
@@ -61,6 +63,10 @@ export interface ListOptions {
   fieldSelector?: FieldRequirement[];
   limit?: number;
   continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: ResourceVersionMatch;
+  /** Where a streamed list goes on from (the key of the last item sent). */
+  after?: { namespace: string; name: string };
 }
 
 export interface ListResult {
@@ -68,6 +74,8 @@ export interface ListResult {
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
+  /** An unlimited list cut at its page bound: the key to go on after. */
+  next?: { namespace: string; name: string };
 }
 
 /** Thrown inside a transaction to roll a dry run back while keeping its answer. */
@@ -129,34 +137,71 @@ export class ApiServer {
     for (const row of this.store.scan(storage, namespace)) yield JSON.parse(row.body) as T;
   }
 
-  list(def: ResourceDef, namespace: string | null, opts: ListOptions = {}): ListResult {
+  /**
+   * A list as kube-apiserver serves it: a page of `limit` items with a continue token, or every
+   * item. With `pageBound`, an unlimited list stops after that many items and says where it
+   * stopped (`next`), so the caller can stream the rest page by page in bounded memory.
+   */
+  list(def: ResourceDef, namespace: string | null, opts: ListOptions = {}, pageBound?: number): ListResult {
     this.checkFieldSelector(def, opts.fieldSelector);
     if (def.computed) return { items: [...this.computedItems(def, namespace)].filter((o) => this.matches(def, o, opts)), resourceVersion: String(this.store.rv) };
     const storage = storageOf(def);
     const ns = def.namespaced ? namespace : null;
-    const after = opts.continue ? decodeContinue(opts.continue) : undefined;
-    const rv = after?.rv ?? this.store.rv;
+    const rv = this.listRevision(storage, ns, opts);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const bound = limit === Infinity && pageBound ? pageBound : Infinity;
     const items: KObject[] = [];
     let last: { namespace: string; name: string } | undefined;
     let more = false;
     const filtered = !!(opts.labelSelector?.length || opts.fieldSelector?.length);
-    for (const row of this.store.scan(storage, ns, after)) {
+    for (const row of this.store.scan(storage, ns, rv.after)) {
       const obj = JSON.parse(row.body) as KObject;
       if (!this.matches(def, obj, opts)) continue;
-      if (items.length >= limit) {
+      if (items.length >= limit || items.length >= bound) {
         more = true;
         break;
       }
       items.push(this.toWire(def, obj));
       last = { namespace: row.namespace, name: row.name };
     }
-    const result: ListResult = { items, resourceVersion: String(rv) };
-    if (more && last) {
-      result.continue = encodeContinue({ rv, ...last });
+    const result: ListResult = { items, resourceVersion: String(rv.rv) };
+    if (more && last && bound !== Infinity) result.next = last;
+    else if (more && last) {
+      result.continue = encodeContinue(storage, { rv: rv.rv, ...last });
       if (!filtered) result.remainingItemCount = this.store.countOf(storage, ns, last);
     }
     return result;
+  }
+
+  /**
+   * The revision a list is served at and where it starts, after kube-apiserver's checks of
+   * resourceVersion, resourceVersionMatch and continue. The store keeps no snapshots: a page is
+   * read from the current state and labelled with the list's revision, and a watch from that
+   * revision replays whatever changed since, so a client's cache still converges.
+   */
+  private listRevision(storage: string, ns: string | null, opts: ListOptions): { rv: number; after?: { namespace: string; name: string } } {
+    const current = this.store.rv;
+    if (opts.after) return { rv: current, after: opts.after };
+    if (opts.continue) {
+      if (opts.resourceVersion && opts.resourceVersion !== "0") throw errors.badRequest("specifying resource version is not allowed when using continue");
+      const token = decodeContinue(opts.continue, storage, ns, current);
+      const after = { namespace: token.namespace, name: token.name };
+      // The changes since the token's revision are gone: a list continued from it could not be
+      // made consistent. As etcd's compaction does, answer 410 with a token to go on at the
+      // current revision anyway.
+      if (token.rv !== -1 && token.rv < this.store.compactedRv) {
+        const err = errors.gone(
+          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+        );
+        err.status.metadata = { continue: encodeContinue(storage, { rv: -1, ...after }) };
+        throw err;
+      }
+      return { rv: token.rv === -1 ? current : token.rv, after };
+    }
+    const asked = parseResourceVersion(opts.resourceVersion ?? "");
+    if (asked > current) throw tooLargeResourceVersion(asked, current);
+    if (opts.resourceVersionMatch === "Exact" && asked < this.store.compactedRv) throw errors.gone("The resourceVersion for the provided list is too old.");
+    return { rv: current };
   }
 
   matches(def: ResourceDef, obj: KObject, opts: { labelSelector?: LabelSelector; fieldSelector?: FieldRequirement[] }): boolean {
@@ -247,7 +292,7 @@ export class ApiServer {
     const name = old.metadata.name!;
     const rv = obj.metadata.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) throw errors.staleUpdate(def.group, def.plural, name);
-    if (!rv && !def.allowUnconditionalUpdate)
+    if (!rv && def.allowUnconditionalUpdate === false)
       throw errors.invalid(def.group, def.kind, name, [{ path: ["metadata", "resourceVersion"], reason: "FieldValueInvalid", message: "Invalid value: 0x0: must be specified for an update" }]);
     if (obj.metadata.uid && obj.metadata.uid !== old.metadata.uid)
       throw errors.conflict(def.group, def.plural, name, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
@@ -610,25 +655,5 @@ function canonical(v: unknown): unknown {
     return out;
   }
   return v;
-}
-
-interface ContinueToken {
-  rv: number;
-  namespace: string;
-  name: string;
-}
-
-function encodeContinue(t: ContinueToken): string {
-  return btoa(JSON.stringify({ v: 1, rv: t.rv, ns: t.namespace, n: t.name })).replace(/=+$/, "");
-}
-
-function decodeContinue(s: string): ContinueToken {
-  try {
-    const t = JSON.parse(atob(s)) as { rv: number; ns: string; n: string };
-    if (typeof t.rv !== "number" || typeof t.n !== "string") throw new Error();
-    return { rv: t.rv, namespace: t.ns ?? "", name: t.n };
-  } catch {
-    throw errors.badRequest("invalid continue token");
-  }
 }
 

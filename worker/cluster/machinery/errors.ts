@@ -10,7 +10,8 @@ export interface StatusCause {
 export interface Status {
   kind: "Status";
   apiVersion: "v1";
-  metadata: Record<string, never>;
+  /** Empty but for a 410 on a list's continue token, which carries a fresh token. */
+  metadata: { continue?: string };
   status: "Failure" | "Success";
   message?: string;
   reason?: string;

@@ -388,8 +388,6 @@ export class KubeRouter {
     const dryRun = parseDryRun(q);
     const fieldValidation = parseFieldValidation(q);
     const manager = fieldManagerOf(q, req.userAgent, verb);
-    const rep = representation(req.accept);
-    const now = wallNow(this.clock);
     switch (verb) {
       case "get": {
         const obj = this.api.get(def, ns ?? "", r.name!);

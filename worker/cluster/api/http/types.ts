@@ -25,4 +25,9 @@ export interface KubeResponse {
   body: string;
   /** A binary answer (the protobuf OpenAPI v2 document); sent instead of `body` when set. */
   bytes?: Uint8Array<ArrayBuffer>;
+  /**
+   * A body too big to hold at once (an unlimited list), produced as the client reads it; sent
+   * instead of `body` when set. It crosses the Durable Object's RPC boundary as a byte stream.
+   */
+  stream?: ReadableStream<Uint8Array>;
 }

@@ -11,6 +11,8 @@ import { attrsOf } from "../attrs";
 import { errors } from "../../machinery/errors";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "../../machinery/selectors";
 import { table, type IncludeObject } from "../table";
+import { parseResourceVersion } from "../../machinery/resourceVersion";
+import { listQuery, queryBool } from "./query";
 import { representation } from "./respond";
 import type { KubeRequest } from "./types";
 import { outbound, wallNow } from "./wire";
@@ -23,6 +25,8 @@ function line(v: unknown): Uint8Array {
 }
 
 export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Clock, req: KubeRequest, def: ResourceDef, namespace: string | null, name: string | undefined, q: URLSearchParams): Response {
+  // Refused before anything else, as ListResource decodes and validates its options first.
+  const options = listQuery(q, true);
   if (hub.size >= LIMITS.watchesPerCluster) throw errors.tooManyRequests(`too many watches open on this cluster: the limit is ${LIMITS.watchesPerCluster}`);
   const labelSelector = parseLabelSelector(q.get("labelSelector") ?? "");
   const fieldSelector = parseFieldSelector(q.get("fieldSelector") ?? "");
@@ -43,16 +47,23 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const asTable = rep.as === "table";
   const include: IncludeObject = q.get("includeObject") === "Object" ? "Object" : q.get("includeObject") === "None" ? "None" : "Metadata";
   let headersSent = false;
+  // A watch from a revision the cluster has not reached yet is opened all the same and sends only
+  // what comes after that revision (the watch cache's "only send events newer than
+  // resourceVersion"), as kube-apiserver does.
+  const asked = options.resourceVersion === "" ? 0 : parseResourceVersion(options.resourceVersion);
+  const skipUpTo = asked > store.rv ? asked : 0;
   const sink: WatchSink = {
     encode(type: EventType, body: string) {
-      const obj = outbound(def, api.toWire(def, JSON.parse(body) as KObject), clock);
+      const stored = JSON.parse(body) as KObject;
+      if (skipUpTo && Number(stored.metadata.resourceVersion) <= skipUpTo) return null;
+      const obj = outbound(def, api.toWire(def, stored), clock);
       if (!asTable) return line({ type, object: obj });
       const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, wallNow(clock), !headersSent);
       headersSent = true;
       return line({ type, object: t });
     },
     bookmark(rv: number) {
-      if (asTable) return null;
+      if (asTable || rv <= skipUpTo) return null;
       return line({ type: "BOOKMARK", object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv) } } });
     },
   };
@@ -60,8 +71,8 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const contentType = asTable ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
   // identity: a compressing proxy would hold events back until its buffer fills.
   const headers = { "Content-Type": contentType, "Cache-Control": "no-cache, private", "X-Content-Type-Options": "nosniff", "Content-Encoding": "identity" };
-  const bookmarks = ["true", "1"].includes(q.get("allowWatchBookmarks") ?? "");
-  const rvParam = q.get("resourceVersion") ?? "";
+  const bookmarks = queryBool(q, "allowWatchBookmarks");
+  const rvParam = options.resourceVersion;
   const backlog: Uint8Array[] = [];
 
   if (rvParam === "" || rvParam === "0") {
@@ -70,14 +81,13 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
       const obj = JSON.parse(row.body) as KObject;
       if (filter.matches(attrsOf(storedDef, obj))) backlog.push(sink.encode("ADDED", row.body)!);
     }
-    if (bookmarks && q.get("sendInitialEvents") === "true" && !asTable) {
+    if (bookmarks && queryBool(q, "sendInitialEvents") && !asTable) {
       backlog.push(
         line({ type: "BOOKMARK", object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.rv), annotations: { "k8s.io/initial-events-end": "true" } } } }),
       );
     }
   } else {
-    if (!/^\d+$/.test(rvParam)) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
-    const rv = Number(rvParam);
+    const rv = asked;
     if (rv < store.compactedRv) {
       const expired = { type: "ERROR", object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `too old resource version: ${rv} (${store.compactedRv + 1})`, reason: "Expired", code: 410 } };
       return new Response(hub.fail(line(expired)), { status: 200, headers });
@@ -88,8 +98,8 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
     }
   }
 
-  const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "");
-  const timeoutMs = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : LIMITS.watchDefaultSeconds * 1000;
+  const timeoutSeconds = options.timeoutSeconds ?? 0;
+  const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : LIMITS.watchDefaultSeconds * 1000;
   const body = hub.open(filter, sink, backlog, {
     timeoutMs,
     bookmarkEveryMs: bookmarks ? BOOKMARK_EVERY_MS : undefined,
