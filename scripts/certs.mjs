@@ -8,8 +8,12 @@ function openssl(args, cwd) {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
-/** Returns paths to the CA and server certificate in `dir`, making them when absent. */
-export function ensureCertificates(dir) {
+/**
+ * Returns paths to the CA and server certificate in `dir`, making them when absent. `hostSuffix`
+ * (KUBE_HOST_SUFFIX without its port) adds `*.<suffix>`, each cluster's own host; a certificate
+ * made for other names is made again.
+ */
+export function ensureCertificates(dir, hostSuffix) {
   mkdirSync(dir, { recursive: true });
   const paths = {
     caCert: join(dir, "ca.crt"),
@@ -22,14 +26,17 @@ export function ensureCertificates(dir) {
       "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=kubedo local CA",
       "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
   }
-  if (!existsSync(paths.cert) || !existsSync(paths.key)) {
-    writeFileSync(join(dir, "server.ext"), [
-      "basicConstraints=CA:FALSE",
-      "keyUsage=critical,digitalSignature,keyEncipherment",
-      "extendedKeyUsage=serverAuth",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
-      "",
-    ].join("\n"));
+  const ext = [
+    "basicConstraints=CA:FALSE",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+    "extendedKeyUsage=serverAuth",
+    `subjectAltName=DNS:localhost,${hostSuffix ? `DNS:*.${hostSuffix},` : ""}IP:127.0.0.1,IP:::1`,
+    "",
+  ].join("\n");
+  const extFile = join(dir, "server.ext");
+  const sameNames = existsSync(extFile) && readFileSync(extFile, "utf8") === ext;
+  if (!existsSync(paths.cert) || !existsSync(paths.key) || !sameNames) {
+    writeFileSync(extFile, ext);
     openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
       "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], dir);
     openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",

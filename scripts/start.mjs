@@ -22,7 +22,9 @@ const wranglerEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false"
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const persist = join(state, "wrangler");
 
-const certs = ensureCertificates(join(state, "tls"));
+// With KUBE_HOST_SUFFIX, each cluster has its own host, <cluster-id>.<suffix>; the certificate covers them.
+const hostSuffix = process.env.KUBE_HOST_SUFFIX?.replace(/^\./, "");
+const certs = ensureCertificates(join(state, "tls"), hostSuffix?.replace(/:\d+$/, ""));
 
 let adminToken = process.env.ADMIN_TOKEN;
 let adminGenerated = false;
@@ -133,7 +135,7 @@ async function ensureKubeconfig(tenant, cluster) {
     const token = /token: (\S+)/.exec(text)?.[1];
     // The kubeconfig names the service root (or the cluster's own host under KUBE_HOST_SUFFIX);
     // its cluster-scoped token picks the cluster.
-    const server = process.env.KUBE_HOST_SUFFIX ? `https://${cluster.id}.${process.env.KUBE_HOST_SUFFIX}` : base;
+    const server = hostSuffix ? `https://${cluster.id}.${hostSuffix}` : base;
     if (text.includes(`server: ${server}\n`) && token) {
       const r = await request("GET", "/version", { token });
       if (r.status === 200) return file;
