@@ -78,3 +78,128 @@ describe("lists of any size", () => {
     expect(missing.body).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"configmaps"},"code":404}\n');
   });
 });
+
+describe("list and watch options", () => {
+  it("refuses limits, resourceVersions and matches kube-apiserver refuses, in its words", async () => {
+    const { stub } = await newCluster();
+    const cases: [string, number, string, string][] = [
+      ["limit=abc", 400, "BadRequest", 'strconv.ParseInt: parsing "abc": invalid syntax'],
+      ["limit=99999999999999999999", 400, "BadRequest", 'strconv.ParseInt: parsing "99999999999999999999": value out of range'],
+      ["resourceVersion=abc", 400, "BadRequest", 'invalid resource version: resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'],
+      ["resourceVersion=-5", 400, "BadRequest", 'invalid resource version: resourceVersion: Invalid value: "-5": strconv.ParseUint: parsing "-5": invalid syntax'],
+      ["resourceVersionMatch=Exact", 422, "Invalid", 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
+      ["resourceVersion=1&resourceVersionMatch=Sometimes", 422, "Invalid", 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Sometimes": supported values: "Exact", "NotOlderThan", ""'],
+      [
+        "resourceVersion=0&resourceVersionMatch=Exact&continue=x",
+        422,
+        "Invalid",
+        'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided, resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"]',
+      ],
+    ];
+    for (const [query, code, reason, message] of cases) {
+      const res = await kube(stub, "GET", `${CMS}?${query}`);
+      expect({ query, code: res.status, reason: res.json.reason, message: res.json.message }).toEqual({ query, code, reason, message });
+    }
+    const invalid = await kube(stub, "GET", `${CMS}?resourceVersionMatch=Exact`);
+    expect(invalid.json.details).toEqual({ group: "meta.k8s.io", kind: "ListOptions", causes: [{ reason: "FieldValueForbidden", message: "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided", field: "resourceVersionMatch" }] });
+  });
+
+  it("answers a resourceVersion beyond the newest with 504 Too large resource version, and serves one it has reached", async () => {
+    const { stub } = await newCluster();
+    const current = Number((await kube(stub, "GET", CMS)).json.metadata.resourceVersion);
+    for (const match of ["Exact", "NotOlderThan"]) {
+      const res = await kube(stub, "GET", `${CMS}?resourceVersion=${current + 1000}&resourceVersionMatch=${match}`);
+      expect(res.status).toBe(504);
+      expect(res.json).toEqual({
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message: `Timeout: Too large resource version: ${current + 1000}, current: ${current}`,
+        reason: "Timeout",
+        details: { causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }], retryAfterSeconds: 1 },
+        code: 504,
+      });
+    }
+    expect((await kube(stub, "GET", `${CMS}?resourceVersion=${current}&resourceVersionMatch=Exact`)).status).toBe(200);
+    expect((await kube(stub, "GET", `${CMS}?resourceVersion=0`)).status).toBe(200);
+  });
+
+  it("pages with continue tokens and refuses forged ones", async () => {
+    const { stub } = await newCluster();
+    await seed(stub, 5);
+    const names: string[] = [];
+    let token = "";
+    let pages = 0;
+    do {
+      const page = await kube(stub, "GET", `${CMS}?limit=2${token ? `&continue=${encodeURIComponent(token)}` : ""}`);
+      expect(page.status).toBe(200);
+      names.push(...page.json.items.map((o: { metadata: { name: string } }) => o.metadata.name));
+      token = page.json.metadata.continue ?? "";
+      pages++;
+    } while (token);
+    expect(pages).toBe(3);
+    expect(names).toEqual(["cm-00000", "cm-00001", "cm-00002", "cm-00003", "cm-00004", "kube-root-ca.crt"]);
+
+    const first = await kube(stub, "GET", `${CMS}?limit=2`);
+    const real = first.json.metadata.continue as string;
+    const wire = JSON.parse(atob(real.replace(/-/g, "+").replace(/_/g, "/")));
+    const forge = (o: object) => btoa(JSON.stringify({ ...wire, ...o })).replace(/=+$/, "");
+    const forged: [string, string][] = [
+      ["not-base64!", "invalid continue token: continue key is not valid"],
+      [forge({ r: "secrets" }), "invalid continue token: continue key is not valid: cm-00001"],
+      [forge({ ns: "kube-system" }), "invalid continue token: continue key is not valid: cm-00001"],
+      [forge({ rv: wire.rv + 1000 }), "invalid continue token: continue key is not valid: cm-00001"],
+      [forge({ rv: 0 }), "invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"],
+      [forge({ start: "" }), "invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"],
+      [forge({ v: "v9" }), "invalid continue token: continue key is not valid: server does not recognize this encoded version v9"],
+    ];
+    for (const [t, message] of forged) {
+      const res = await kube(stub, "GET", `${CMS}?limit=2&continue=${encodeURIComponent(t)}`);
+      expect({ status: res.status, reason: res.json.reason, message: res.json.message }).toEqual({ status: 400, reason: "BadRequest", message });
+    }
+    // A secret list does not take a configmap list's token.
+    const cross = await kube(stub, "GET", `/api/v1/namespaces/default/secrets?limit=2&continue=${encodeURIComponent(real)}`);
+    expect(cross.status).toBe(400);
+    const withRv = await kube(stub, "GET", `${CMS}?limit=2&resourceVersion=5&continue=${encodeURIComponent(real)}`);
+    expect(withRv.json.message).toBe("specifying resource version is not allowed when using continue");
+  });
+
+  it("answers a continue token from a compacted revision with 410 Expired and a token to go on with", async () => {
+    const { stub } = await newCluster();
+    await seed(stub, 5);
+    const first = await kube(stub, "GET", `${CMS}?limit=2`);
+    for (let i = 0; i < 4; i++) await kube(stub, "POST", CMS, cm(`later-${i}`));
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = internals(o).store as unknown as { retention: { maxChanges: number }; compact(): void };
+      store.retention.maxChanges = 1;
+      store.compact();
+    });
+    const expired = await kube(stub, "GET", `${CMS}?limit=2&continue=${encodeURIComponent(first.json.metadata.continue)}`);
+    expect(expired.status).toBe(410);
+    expect(expired.json).toMatchObject({ kind: "Status", status: "Failure", reason: "Expired", code: 410 });
+    expect(expired.json.message).toBe(
+      "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+    );
+    const rest = await kube(stub, "GET", `${CMS}?limit=100&continue=${encodeURIComponent(expired.json.metadata.continue)}`);
+    expect(rest.status).toBe(200);
+    expect(rest.json.items.map((o: { metadata: { name: string } }) => o.metadata.name)).toEqual(["cm-00002", "cm-00003", "cm-00004", "kube-root-ca.crt", "later-0", "later-1", "later-2", "later-3"]);
+    const old = await kube(stub, "GET", `${CMS}?resourceVersion=1&resourceVersionMatch=Exact`);
+    expect({ status: old.status, message: old.json.message }).toEqual({ status: 410, message: "The resourceVersion for the provided list is too old." });
+  });
+
+  it("opens a watch from a future resourceVersion and sends only what comes after it", async () => {
+    const { stub } = await newCluster();
+    const current = Number((await kube(stub, "GET", CMS)).json.metadata.resourceVersion);
+    const w = await watch(stub, `${CMS}?watch=1&resourceVersion=${current + 2}`);
+    expect(w.status).toBe(200);
+    for (const name of ["w1", "w2", "w3"]) await kube(stub, "POST", CMS, cm(name));
+    const [ev] = await w.next(1);
+    expect(ev).toMatchObject({ type: "ADDED", object: { metadata: { name: "w3", resourceVersion: String(current + 3) } } });
+    await w.cancel();
+    const bad = await watch(stub, `${CMS}?watch=true&resourceVersion=abc`);
+    expect(bad.status).toBe(400);
+    const match = await watch(stub, `${CMS}?watch=true&resourceVersion=1&resourceVersionMatch=NotOlderThan`);
+    expect(match.status).toBe(422);
+  });
+});
