@@ -46,25 +46,24 @@ export class FieldSet {
     return this;
   }
 
-  /** Removes the members of `o` (exact paths, as fieldpath.Set.Difference does). */
-  subtract(o: FieldSet): this {
-    if (o.member) this.member = false;
-    if (this.children && o.children) {
-      for (const [k, c] of o.children) {
-        const mine = this.children.get(k);
-        if (!mine) continue;
-        mine.subtract(c);
-        if (mine.empty) this.children.delete(k);
-      }
-    }
-    return this;
+  toFieldsV1(): Record<string, unknown> {
+    return this.encode() ?? {};
   }
 
-  toFieldsV1(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const keys = this.children ? [...this.children.keys()].filter((k) => !this.children!.get(k)!.empty).sort() : [];
-    if (this.member && keys.length) out["."] = {};
-    for (const k of keys) out[k] = this.children!.get(k)!.toFieldsV1();
+  /** The FieldsV1 form, or null when the set is empty. */
+  private encode(): Record<string, unknown> | null {
+    let out: Record<string, unknown> | null = this.member ? {} : null;
+    if (this.children) {
+      const keys = this.children.size > 1 ? [...this.children.keys()].sort() : this.children.keys();
+      let any = false;
+      for (const k of keys) {
+        const c = this.children.get(k)!.encode();
+        if (!c) continue;
+        if (!any && this.member) out!["."] = {};
+        any = true;
+        (out ??= {})[k] = c;
+      }
+    }
     return out;
   }
 
@@ -79,6 +78,55 @@ export class FieldSet {
     }
     return s;
   }
+}
+
+// FieldsV1 objects are edited in place of decoding them: a write touches a few paths of sets
+// that hold the whole object, so only the nodes along those paths are copied.
+type FieldsV1 = Record<string, unknown>;
+
+/** `json` without the members of `set` (fieldpath.Set.Difference); null when nothing is left. */
+function subtractFields(json: FieldsV1, set: FieldSet): FieldsV1 | null {
+  const keys = Object.keys(json);
+  const wasMember = keys.length === 0 || "." in json;
+  if (keys.length === 0) return set.member ? null : json;
+  let out: FieldsV1 | null = null;
+  const edit = () => (out ??= { ...json });
+  if (set.member && "." in json) delete edit()["."];
+  if (set.children) {
+    for (const [k, c] of set.children) {
+      const mine = json[k] as FieldsV1 | undefined;
+      if (!mine) continue;
+      const next = subtractFields(mine, c);
+      if (next === mine) continue;
+      if (next) edit()[k] = next;
+      else delete edit()[k];
+    }
+  }
+  if (!out) return json;
+  const rest = Object.keys(out as FieldsV1);
+  const member = wasMember && !set.member;
+  if (rest.length === 0) return member ? {} : null;
+  if (rest.length === 1 && rest[0] === ".") return {};
+  if (member && !("." in (out as FieldsV1))) return { ".": {}, ...(out as FieldsV1) };
+  return out;
+}
+
+/** `json` with the members of `set` added. */
+function addFields(json: FieldsV1 | undefined, set: FieldSet): FieldsV1 {
+  if (!json) return set.toFieldsV1();
+  const keys = Object.keys(json);
+  const out: FieldsV1 = { ...json };
+  const member = keys.length === 0 || "." in json || set.member;
+  if (set.children) for (const [k, c] of set.children) out[k] = addFields(json[k] as FieldsV1 | undefined, c);
+  const hasChildren = Object.keys(out).some((k) => k !== ".");
+  if (member && hasChildren) out["."] = {};
+  return hasChildren ? sortKeys(out) : {};
+}
+
+function sortKeys(o: FieldsV1): FieldsV1 {
+  const out: FieldsV1 = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k];
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -97,15 +145,36 @@ const STRIPPED_META = new Set(["name", "namespace", "creationTimestamp", "selfLi
 
 const shortName = (struct: string) => struct.slice(struct.lastIndexOf(".") + 1);
 
-type Kind = { t: "leaf" } | { t: "struct"; node: Extract<TypeNode, { t: "struct" }> } | { t: "map"; of: z.ZodType } | { t: "list"; of: z.ZodType; keys: string[] | null };
+type Kind = { t: "leaf" } | { t: "struct"; node: Extract<TypeNode, { t: "struct" }>; fields: Map<string, Kind> | null } | { t: "map"; of: z.ZodType } | { t: "list"; of: z.ZodType; keys: string[] | null };
 
-function kindOf(type: z.ZodType | undefined, atomicMap: boolean): Kind {
-  const node = type && typeOf(type);
-  if (!node || node.t === "scalar") return { t: "leaf" };
-  if (node.t === "struct") return ATOMIC_STRUCTS.has(shortName(node.name)) ? { t: "leaf" } : { t: "struct", node };
-  if (node.t === "map") return atomicMap ? { t: "leaf" } : { t: "map", of: node.of };
+const LEAF: Kind = { t: "leaf" };
+const kinds = new WeakMap<z.ZodType, Kind>();
+
+function kindOf(type: z.ZodType | undefined, atomicMap = false): Kind {
+  if (!type) return LEAF;
+  if (atomicMap) return typeOf(type)?.t === "map" ? LEAF : kindOf(type);
+  let k = kinds.get(type);
+  if (!k) kinds.set(type, (k = computeKind(type)));
+  return k;
+}
+
+function computeKind(type: z.ZodType): Kind {
+  const node = typeOf(type);
+  if (!node || node.t === "scalar") return LEAF;
+  if (node.t === "struct") return ATOMIC_STRUCTS.has(shortName(node.name)) ? LEAF : { t: "struct", node, fields: null };
+  if (node.t === "map") return { t: "map", of: node.of };
   const keys = listKeys(node.options);
-  return keys === undefined ? { t: "leaf" } : { t: "list", of: node.of, keys };
+  return keys === undefined ? LEAF : { t: "list", of: node.of, keys };
+}
+
+/** The kind of a struct's field (computed once per struct). */
+function fieldKind(kind: Extract<Kind, { t: "struct" }>, name: string): Kind {
+  if (!kind.fields) {
+    kind.fields = new Map();
+    const struct = shortName(kind.node.name);
+    for (const [k, f] of Object.entries(kind.node.fields)) kind.fields.set(k, kindOf(f.type, ATOMIC_MAP_FIELDS.has(`${struct}.${k}`)));
+  }
+  return kind.fields.get(name) ?? LEAF;
 }
 
 /** A list's identity as structured-merge-diff sees it: keys (associative), null (a set), undefined (atomic). */
@@ -120,7 +189,9 @@ function listKeys(o: ListOptions): string[] | null | undefined {
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
-  return typeof v === "object" && Object.keys(v as object).length === 0;
+  if (typeof v !== "object") return false;
+  for (const _ in v as object) return false;
+  return true;
 }
 
 function same(a: unknown, b: unknown): boolean {
@@ -138,8 +209,9 @@ function itemKey(item: unknown, keys: string[] | null, index: number): string {
   if (keys === null) return "v:" + JSON.stringify(item);
   if (!item || typeof item !== "object") return `i:${index}`;
   const o = item as Record<string, unknown>;
-  const parts = [...keys].sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`);
-  return parts.length ? `k:{${parts.join(",")}}` : `i:${index}`;
+  let parts = "";
+  for (const k of keys.length > 1 ? [...keys].sort() : keys) if (o[k] !== undefined) parts += `${parts ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(o[k])}`;
+  return parts ? `k:{${parts}}` : `i:${index}`;
 }
 
 interface Comparison {
@@ -148,31 +220,40 @@ interface Comparison {
   removed: FieldSet;
 }
 
-/** Compares `lhs` and `rhs` (at least one present) below `at`, recording into `out`. */
-function walk(kind: Kind, lhs: unknown, rhs: unknown, touched: () => FieldSet, removed: () => FieldSet): void {
-  // lhs may be null: a field of the zero value that Go writes as null (present, but empty).
-  const leaf = kind.t === "leaf" || (isEmpty(lhs) && isEmpty(rhs));
-  if (leaf) {
-    if (lhs === undefined) touched().member = true;
-    else if (rhs === undefined) removed().member = true;
-    else if (!same(lhs, rhs)) touched().member = true;
-    return;
+/** What changed at one node: sets rooted at it, null where nothing did. */
+type Change = [touched: FieldSet | null, removed: FieldSet | null] | null;
+
+function memberOnly(): FieldSet {
+  const s = new FieldSet();
+  s.member = true;
+  return s;
+}
+
+/** Adds a child's change under `key` of the accumulated change `acc`. */
+function attach(acc: Change, key: string, c: Change): Change {
+  if (!c) return acc;
+  const out: [FieldSet | null, FieldSet | null] = acc ?? [null, null];
+  if (c[0]) ((out[0] ??= new FieldSet()).children ??= new Map()).set(key, c[0]);
+  if (c[1]) ((out[1] ??= new FieldSet()).children ??= new Map()).set(key, c[1]);
+  return out;
+}
+
+/**
+ * Compares `lhs` and `rhs` (at least one present) as structured-merge-diff's compare walker does.
+ * `lhs` may be null: a field of the zero value that Go writes as null (present, but empty).
+ */
+function walk(kind: Kind, lhs: unknown, rhs: unknown, skip?: Set<string>): Change {
+  if (kind.t === "leaf" || (isEmpty(lhs) && isEmpty(rhs))) {
+    if (lhs === undefined) return [memberOnly(), null];
+    if (rhs === undefined) return [null, memberOnly()];
+    return same(lhs, rhs) ? null : [memberOnly(), null];
   }
+  let acc: Change = null;
   if (kind.t === "struct" || kind.t === "map") {
     const l = (lhs ?? {}) as Record<string, unknown>;
     const r = (rhs ?? {}) as Record<string, unknown>;
-    for (const k of new Set([...Object.keys(l), ...Object.keys(r)])) {
-      const a = l[k];
-      const b = r[k];
-      if (a === undefined && b === undefined) continue;
-      const key = "f:" + k;
-      let sub: Kind;
-      if (kind.t === "struct") {
-        const f: FieldSpec | undefined = kind.node.fields[k];
-        sub = kindOf(f?.type, ATOMIC_MAP_FIELDS.has(`${shortName(kind.node.name)}.${k}`));
-      } else sub = kindOf(kind.of, false);
-      walk(sub, a, b, () => touched().child(key), () => removed().child(key));
-    }
+    for (const k in r) acc = walkField(acc, kind, k, l[k], r[k], skip);
+    for (const k in l) if (!(k in r)) acc = walkField(acc, kind, k, l[k], undefined, skip);
   } else {
     const items = (v: unknown) => {
       const m = new Map<string, unknown>();
@@ -181,11 +262,24 @@ function walk(kind: Kind, lhs: unknown, rhs: unknown, touched: () => FieldSet, r
     };
     const l = items(lhs);
     const r = items(rhs);
-    const sub = kind.keys === null ? ({ t: "leaf" } as Kind) : kindOf(kind.of, false);
-    for (const k of new Set([...l.keys(), ...r.keys()])) walk(sub, l.get(k), r.get(k), () => touched().child(k), () => removed().child(k));
+    const sub = kind.keys === null ? LEAF : kindOf(kind.of);
+    for (const [k, b] of r) acc = attach(acc, k, walk(sub, l.get(k), b));
+    for (const [k, a] of l) if (!r.has(k)) acc = attach(acc, k, walk(sub, a, undefined));
   }
-  if (lhs === undefined) touched().member = true;
-  else if (rhs === undefined) removed().member = true;
+  if (lhs === undefined) {
+    acc ??= [null, null];
+    (acc[0] ??= new FieldSet()).member = true;
+  } else if (rhs === undefined) {
+    acc ??= [null, null];
+    (acc[1] ??= new FieldSet()).member = true;
+  }
+  return acc;
+}
+
+function walkField(acc: Change, kind: Extract<Kind, { t: "struct" | "map" }>, k: string, a: unknown, b: unknown, skip: Set<string> | undefined): Change {
+  if (skip?.has(k)) return acc;
+  if (a === b && (a === undefined || a === null || typeof a !== "object")) return acc;
+  return attach(acc, "f:" + k, walk(kind.t === "struct" ? fieldKind(kind, k) : kindOf(kind.of), a, b));
 }
 
 /**
@@ -194,33 +288,23 @@ function walk(kind: Kind, lhs: unknown, rhs: unknown, touched: () => FieldSet, r
  * `skip` leaves some out (a main-resource write does not own status).
  */
 export function compareObjects(schema: z.ZodType, before: Record<string, unknown>, after: Record<string, unknown>, scope: { only?: string[]; skip?: string[] }): Comparison {
-  const touched = new FieldSet();
-  const removed = new FieldSet();
-  const root = typeOf(schema);
-  if (!root || root.t !== "struct") return { touched, removed };
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (k === "apiVersion" || k === "kind") continue;
-    if (scope.only && !scope.only.includes(k)) continue;
-    if (scope.skip?.includes(k)) continue;
-    const key = "f:" + k;
-    const spec = root.fields[k];
-    let a = before[k];
-    let b = after[k];
-    if (k === "metadata") {
-      a = withoutStripped(a);
-      b = withoutStripped(b);
-    }
-    if (a === undefined && b === undefined) continue;
-    walk(kindOf(spec?.type, false), a, b, () => touched.child(key), () => removed.child(key));
+  const root = kindOf(schema);
+  let change: Change = null;
+  if (root.t === "struct") {
+    const visit = (k: string) => {
+      if (k === "apiVersion" || k === "kind") return;
+      if (scope.only && !scope.only.includes(k)) return;
+      if (scope.skip?.includes(k)) return;
+      const a = before[k];
+      const b = after[k];
+      if (a === undefined && b === undefined) return;
+      change = attach(change, "f:" + k, walk(fieldKind(root, k), a, b, k === "metadata" ? STRIPPED_META : undefined));
+    };
+    for (const k in after) visit(k);
+    for (const k in before) if (!(k in after)) visit(k);
   }
-  return { touched, removed };
-}
-
-function withoutStripped(meta: unknown): unknown {
-  if (!meta || typeof meta !== "object") return meta;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(meta)) if (!STRIPPED_META.has(k)) out[k] = v;
-  return out;
+  const [touched, removed] = (change as Change) ?? [null, null];
+  return { touched: touched ?? new FieldSet(), removed: removed ?? new FieldSet() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +322,7 @@ const zeroCache = new WeakMap<z.ZodType, Record<string, unknown>>();
 export function zeroObject(schema: z.ZodType): Record<string, unknown> {
   let z0 = zeroCache.get(schema);
   if (!z0) zeroCache.set(schema, (z0 = zeroOf(schema, 0) ?? {}));
-  return structuredClone(z0);
+  return z0; // shared: compared, never changed
 }
 
 function zeroOf(type: z.ZodType, depth: number): Record<string, unknown> | undefined {
@@ -278,7 +362,8 @@ export interface UpdateRecord {
 
 interface Managed {
   entry: ManagedFieldsEntry;
-  set: FieldSet;
+  /** The entry's set in FieldsV1 form; null once nothing is left. */
+  fields: FieldsV1 | null;
 }
 
 const idOf = (e: ManagedFieldsEntry) => JSON.stringify([e.manager ?? "", e.operation ?? "", e.operation === "Apply" ? "" : e.apiVersion ?? "", e.subresource ?? ""]);
@@ -291,7 +376,9 @@ function decodeEntries(list: unknown): Map<string, Managed> | null {
     if (!e || typeof e !== "object") return null;
     if (e.operation !== "Apply" && e.operation !== "Update") return null;
     if (!e.apiVersion || e.fieldsType !== "FieldsV1") return null;
-    out.set(idOf(e), { entry: e, set: FieldSet.fromFieldsV1(e.fieldsV1) });
+    const f = e.fieldsV1;
+    if (f !== undefined && (f === null || typeof f !== "object" || Array.isArray(f))) return null;
+    out.set(idOf(e), { entry: e, fields: f ?? {} });
   }
   return out;
 }
@@ -312,19 +399,22 @@ export function recordUpdate(r: UpdateRecord): ManagedFieldsEntry[] | undefined 
     managed = fromSent && fromSent.size ? fromSent : decodeEntries(r.live) ?? new Map();
   }
   const { touched, removed } = compareObjects(r.schema, r.before ?? zeroObject(r.schema), r.after, r.scope);
-  for (const m of managed.values()) m.set.subtract(touched).subtract(removed);
-  if (!touched.empty) {
+  const changed = !touched.empty;
+  if (changed || !removed.empty) {
+    for (const m of managed.values()) {
+      if (m.fields && changed) m.fields = subtractFields(m.fields, touched);
+      if (m.fields) m.fields = subtractFields(m.fields, removed);
+    }
+  }
+  if (changed) {
     const entry: ManagedFieldsEntry = { manager: r.manager, operation: "Update", apiVersion: r.apiVersion, time: r.time, fieldsType: "FieldsV1", ...(r.subresource ? { subresource: r.subresource } : {}) };
     const id = idOf(entry);
-    const previous = managed.get(id);
-    managed.set(id, { entry, set: previous ? previous.set.union(touched) : touched });
+    managed.set(id, { entry, fields: addFields(managed.get(id)?.fields ?? undefined, touched) });
   }
-  for (const [id, m] of managed) if (m.set.empty) managed.delete(id);
+  for (const [id, m] of managed) if (!m.fields) managed.delete(id);
   capUpdaters(managed);
   if (!managed.size) return undefined;
-  return [...managed.values()]
-    .map(({ entry, set }) => ({ ...entry, fieldsV1: set.toFieldsV1() }))
-    .sort(compareEntries);
+  return [...managed.values()].map(({ entry, fields }) => ({ ...entry, fieldsV1: fields! })).sort(compareEntries);
 }
 
 /** Folds the oldest updaters, per API version, into "ancient-changes" until ten remain. */
@@ -345,13 +435,13 @@ function capUpdaters(managed: Map<string, Managed>): void {
       continue;
     }
     if (!managed.has(bucketId)) {
-      const firstSet = managed.get(first)!.set;
+      const firstFields = managed.get(first)!.fields;
       managed.delete(first);
-      managed.set(bucketId, { entry: bucketEntry, set: firstSet });
+      managed.set(bucketId, { entry: bucketEntry, fields: firstFields });
     }
     const bucket = managed.get(bucketId)!;
-    bucket.set.union(m.set);
-    bucket.entry.time = m.entry.time;
+    bucket.fields = addFields(bucket.fields ?? undefined, FieldSet.fromFieldsV1(m.fields));
+    bucket.entry = { ...bucket.entry, time: m.entry.time };
     managed.delete(id);
     length--;
   }

@@ -33,11 +33,12 @@ export function joinNode(api: ApiServer, config: ClusterConfig, n: JoiningNode, 
     },
     now,
   );
-  const created = api.create(nodes, "", node).object as Node;
+  // The kubelet registers its node and its lease (their managedFields name it).
+  const created = api.create(nodes, "", node, { manager: "kubelet" }).object as Node;
   api.create(leases, NODE_LEASE_NAMESPACE, {
     metadata: { name: n.name, ownerReferences: [{ apiVersion: "v1", kind: "Node", name: n.name, uid: created.metadata.uid! }] },
     spec: { holderIdentity: n.name, leaseDurationSeconds: NODE_LEASE_SECONDS, renewTime: formatMicroTime(now) },
-  });
+  }, { manager: "kubelet" });
   return created;
 }
 

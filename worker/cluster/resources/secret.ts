@@ -35,7 +35,8 @@ export const SecretSchema = objectSchema(
         size += Math.floor((v.length * 3) / 4);
       }
       if (size > MAX_DATA_BYTES) p.tooLong(["data"], MAX_DATA_BYTES);
-      for (const key of REQUIRED_KEYS[s.type ?? ""] ?? []) if (!s.data?.[key]) p.required(["data", mapKey(key)]);
+      // The key must be there; kube-apiserver accepts it empty.
+      for (const key of REQUIRED_KEYS[s.type ?? ""] ?? []) if (s.data?.[key] === undefined) p.required(["data", mapKey(key)]);
       if (s.type === "kubernetes.io/service-account-token" && !s.metadata?.annotations?.["kubernetes.io/service-account.name"])
         p.required(["metadata", "annotations", mapKey("kubernetes.io/service-account.name")]);
     },
