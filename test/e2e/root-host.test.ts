@@ -53,6 +53,10 @@ describe("a cluster at the server's root", () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain("NotFound");
 
+    // the root itself lists the paths served, as kube-apiserver's does
+    const paths = JSON.parse(await ok(a, ["get", "--raw", "/"])).paths as string[];
+    expect(paths).toEqual(expect.arrayContaining(["/api", "/api/v1", "/apis/apps/v1", "/livez", "/metrics", "/readyz", "/version"]));
+
     const version = await request("GET", "/version", { token: a.token });
     expect(version.status).toBe(200);
     expect(version.json).toMatchObject({ major: "1", minor: "32", gitVersion: "v1.32.2" });
