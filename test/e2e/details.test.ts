@@ -156,6 +156,16 @@ describe("validation no stricter than Kubernetes", () => {
   });
 });
 
+describe("bounds named as kube-apiserver names them", () => {
+  it("refuses an HPA without maxReplicas as 0, not as a missing field", async () => {
+    const hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: nomax\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: mf-web\n";
+    const r = await kubectl(c, ["create", "-f", "-", "--validate=false"], { input: hpa });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("spec.maxReplicas: Invalid value: 0: must be greater than 0");
+    expect(r.stderr).not.toContain("Required value");
+  });
+});
+
 describe("defaults and copies controllers make", () => {
   it("gives an autoscaling/v2 HPA without metrics the CPU 80% metric, in v1 too", async () => {
     const hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: nometrics\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: mf-web\n  maxReplicas: 3\n";

@@ -22,7 +22,8 @@ const CrossVersionObjectReference = (ns: string) =>
 const boundsFields = (ns: string) => ({
   scaleTargetRef: req(1, CrossVersionObjectReference(ns), "The object to scale."),
   minReplicas: opt(2, int32, PTR, "Fewest replicas (default 1)."),
-  maxReplicas: req(3, int32, "Most replicas."),
+  // Absent is 0, which validation refuses as "must be greater than 0" (not Required).
+  maxReplicas: req(3, int32, ALWAYS, UNCHECKED, "Most replicas."),
 });
 
 const MetricTarget = struct(`${V2}.MetricTarget`, "The value to keep a metric at.", {
@@ -122,7 +123,8 @@ export const HorizontalPodAutoscalerSchema = objectSchema(
       if (!s) return;
       const min = s.minReplicas ?? 1;
       if (min < 1) p.invalid(["spec", "minReplicas"], min, "must be greater than or equal to 1");
-      if (s.maxReplicas < min) p.invalid(["spec", "maxReplicas"], s.maxReplicas, "must be greater than or equal to `minReplicas`");
+      if ((s.maxReplicas ?? 0) < 1) p.invalid(["spec", "maxReplicas"], s.maxReplicas ?? 0, "must be greater than 0");
+      if ((s.maxReplicas ?? 0) < min) p.invalid(["spec", "maxReplicas"], s.maxReplicas ?? 0, "must be greater than or equal to `minReplicas`");
       (s.metrics ?? []).forEach((m, i) => {
         if (m.type === "Resource" && !m.resource) p.required(["spec", "metrics", i, "resource"], "must populate information for the given metric source");
         const t = m.resource?.target;
