@@ -166,6 +166,16 @@ describe("bounds named as kube-apiserver names them", () => {
   });
 });
 
+describe("required fields named as kube-apiserver names them", () => {
+  it("names a claim's missing access modes and storage request", async () => {
+    const pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: empty-claim\nspec: {}\n";
+    const r = await kubectl(c, ["create", "-f", "-"], { input: pvc });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("spec.accessModes: Required value: at least 1 access mode is required");
+    expect(r.stderr).toContain("spec.resources[storage]: Required value");
+  });
+});
+
 describe("defaults and copies controllers make", () => {
   it("gives an autoscaling/v2 HPA without metrics the CPU 80% metric, in v1 too", async () => {
     const hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: nometrics\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: mf-web\n  maxReplicas: 3\n";

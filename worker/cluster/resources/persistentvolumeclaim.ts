@@ -1,7 +1,7 @@
 // PersistentVolumeClaim (core/v1): a request for storage. No volume provisioner runs yet, so a
 // claim stays Pending until storage for it exists, as on a cluster without a default class.
 import type { z } from "zod";
-import { list, map, oneOf, opt, quantity, str, struct, time } from "../machinery/schema/dsl";
+import { list, map, mapKey, oneOf, opt, quantity, str, struct, time } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
 import { statusHooks } from "./workload";
 import { defineKind, type KObject } from "./define";
@@ -44,8 +44,9 @@ export const PersistentVolumeClaimSchema = objectSchema(
   {
     check(o, p) {
       const c = o as PersistentVolumeClaim;
-      if (!c.spec?.accessModes?.length) p.required(["spec", "accessModes"]);
-      if (!c.spec?.resources?.requests?.storage) p.required(["spec", "resources", "requests", "storage"]);
+      if (!c.spec?.accessModes?.length) p.required(["spec", "accessModes"], "at least 1 access mode is required");
+      // kube-apiserver names the missing request as spec.resources[storage].
+      if (!c.spec?.resources?.requests?.storage) p.required(["spec", "resources", mapKey("storage")]);
     },
   },
 );
