@@ -68,10 +68,23 @@ describe("managedFields", () => {
     const d = await getJson(c, ["deployment", "mf-web", "--show-managed-fields"]);
     const scale = d.metadata.managedFields.find((x: Entry) => x.subresource === "scale");
     expect(scale).toMatchObject({ operation: "Update", apiVersion: "apps/v1", fieldsV1: { "f:spec": { "f:replicas": {} } } });
-    expect(scale.manager).toMatch(/^kubectl/);
+    expect(scale.manager).toBe("kubectl");
     // The replica count left kubectl-create for the scaler.
     expect(d.metadata.managedFields.find((x: Entry) => x.manager === "kubectl-create").fieldsV1["f:spec"]["f:replicas"]).toBeUndefined();
     expect(managers(d)).toContain("kube-controller-manager/Update/status");
+  });
+
+  it("kubectl edit records kubectl-edit", async () => {
+    await ok(c, ["create", "configmap", "mf-edit", "--from-literal=k=before"]);
+    process.env.KUBE_EDITOR = "sed -i s/before/after/";
+    try {
+      await ok(c, ["edit", "configmap", "mf-edit"]);
+    } finally {
+      delete process.env.KUBE_EDITOR;
+    }
+    const cm = await getJson(c, ["configmap", "mf-edit", "--show-managed-fields"]);
+    expect(cm.data.k).toBe("after");
+    expect(cm.metadata.managedFields.find((x: Entry) => x.manager === "kubectl-edit")).toMatchObject({ operation: "Update", fieldsV1: { "f:data": { "f:k": {} } } });
   });
 
   it("takes the manager from ?fieldManager= or the user agent, and refuses one that is too long", async () => {
