@@ -72,6 +72,13 @@ describe("managedFields", () => {
     // The replica count left kubectl-create for the scaler.
     expect(d.metadata.managedFields.find((x: Entry) => x.manager === "kubectl-create").fieldsV1["f:spec"]["f:replicas"]).toBeUndefined();
     expect(managers(d)).toContain("kube-controller-manager/Update/status");
+    // Its pods: made by the ReplicaSet controller, their status written by the kubelet.
+    await settled(c);
+    await advance(c, 30);
+    await settled(c);
+    const pods = await getJson(c, ["pods", "-l", "app=mf-web", "--show-managed-fields"]);
+    expect(pods.items.length).toBe(2);
+    for (const p of pods.items) expect(managers(p)).toEqual(expect.arrayContaining(["kube-controller-manager/Update", "kubelet/Update/status"]));
   });
 
   it("kubectl edit records kubectl-edit", async () => {
