@@ -11,6 +11,7 @@ import { clusterStub, forgetCluster } from "./clusterAccess";
 import { ConfigError, parseClusterConfig } from "./clusterConfig";
 import { fail, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
+import { readBounded } from "../body";
 import { tooManyTokens } from "./tokens";
 
 const MAX_CONFIG_BYTES = 256 * 1024;
@@ -70,9 +71,10 @@ export const clusterRoutes = new Hono<AppEnv>()
     const id = c.var.identity;
     need(id, "admin", "create clusters");
     if (id.clusterId !== null) fail(403, "a token for a single cluster may not create clusters");
-    // Bytes, decoded as UTF-8: a kind config comes as YAML, which the runtime's .text() warns about.
-    const text = new TextDecoder().decode(await c.req.arrayBuffer());
-    if (text.length > MAX_CONFIG_BYTES) fail(413, `the cluster config is larger than the limit of ${MAX_CONFIG_BYTES} bytes`);
+    // Read up to the bound, then decoded as UTF-8 (a kind config comes as YAML, which .text() warns about).
+    const bytes = await readBounded(c.req.raw, MAX_CONFIG_BYTES);
+    if (bytes === null) fail(413, `the cluster config is larger than the limit of ${MAX_CONFIG_BYTES} bytes`);
+    const text = new TextDecoder().decode(bytes!);
     let config;
     try {
       config = parseClusterConfig(text, c.req.query("name") ?? null);
