@@ -113,7 +113,8 @@ export interface ResourceDef<T extends KObject = KObject> {
   deleteReturnsObject?: boolean;
   /** PUT may create the object when it does not exist. */
   allowCreateOnUpdate?: boolean;
-  /** A PUT without metadata.resourceVersion is allowed (last write wins). */
+  /** A PUT without metadata.resourceVersion is allowed (last write wins). Built-in kinds allow it,
+   * as their kube-apiserver strategies do; false makes the resourceVersion required (custom resources). */
   allowUnconditionalUpdate?: boolean;
   /** Whether an object being deleted may now be removed (besides having no finalizers). */
   readyToRemove?(obj: T): boolean;
