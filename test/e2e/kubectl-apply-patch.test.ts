@@ -125,3 +125,25 @@ describe("kubectl replace", () => {
     expect(await ok(c, ["replace", "-f", "-"], current.replace('a: "1"', 'a: "2"'))).toBe("configmap/settings replaced\n");
   });
 });
+
+describe("apply after replace", () => {
+  it("applies a Deployment again after kubectl replace rewrote its last-applied configuration", async () => {
+    const deploy = (replicas: number, image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: store}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: ${image}}]}
+`;
+    await ok(c, ["apply", "-f", "-"], deploy(1, "nginx:1.27"));
+    // replace -f with the live object (resourceVersion included) refreshes the last-applied
+    // annotation with it; the next apply's patch then drops resourceVersion, which kube-apiserver allows.
+    const live = await ok(c, ["get", "deploy", "web", "-n", "store", "-o", "yaml"]);
+    expect(await ok(c, ["replace", "--save-config", "-f", "-"], live.replace("replicas: 1", "replicas: 2"))).toBe("deployment.apps/web replaced\n");
+    expect(await ok(c, ["apply", "-f", "-"], deploy(3, "nginx:1.27"))).toBe("deployment.apps/web configured\n");
+    expect(await ok(c, ["get", "deploy", "web", "-n", "store", "-o", "jsonpath={.spec.replicas}"])).toBe("3");
+  });
+});
