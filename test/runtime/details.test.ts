@@ -52,6 +52,8 @@ describe("managedFields", () => {
     expect(update({ ...same, sent: [] })).toBeUndefined();
     expect(update({ ...same, sent: [{}] })).toBeUndefined();
     expect(update({ ...same, sent: [{ manager: "x", operation: "Bogus" }] })).toEqual(live);
+    expect(update({ ...same, sent: [{ manager: "x", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { "f:data": 1 } }] })).toEqual(live);
+    expect(update({ ...same, sent: [{ manager: "x", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { data: {} } }] })).toEqual(live);
     const mine: ManagedFieldsEntry[] = [{ manager: "mine", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { "f:data": { "f:a": {} } } }];
     expect(update({ ...same, sent: mine })).toEqual(mine);
     // A subresource write never takes managers from the request.

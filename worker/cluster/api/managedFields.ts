@@ -368,8 +368,8 @@ interface Managed {
 
 const idOf = (e: ManagedFieldsEntry) => JSON.stringify([e.manager ?? "", e.operation ?? "", e.operation === "Apply" ? "" : e.apiVersion ?? "", e.subresource ?? ""]);
 
-/** Entries as the field manager decodes them; null when one is malformed. */
-function decodeEntries(list: unknown): Map<string, Managed> | null {
+/** Entries as the field manager decodes them; null when one is malformed. `stored` ones were encoded here. */
+function decodeEntries(list: unknown, stored = false): Map<string, Managed> | null {
   const out = new Map<string, Managed>();
   if (!Array.isArray(list)) return out;
   for (const e of list as ManagedFieldsEntry[]) {
@@ -377,10 +377,21 @@ function decodeEntries(list: unknown): Map<string, Managed> | null {
     if (e.operation !== "Apply" && e.operation !== "Update") return null;
     if (!e.apiVersion || e.fieldsType !== "FieldsV1") return null;
     const f = e.fieldsV1;
-    if (f !== undefined && (f === null || typeof f !== "object" || Array.isArray(f))) return null;
+    if (f !== undefined && (stored ? typeof f !== "object" || f === null : !isFieldsV1(f))) return null;
     out.set(idOf(e), { entry: e, fields: f ?? {} });
   }
   return out;
+}
+
+/** Whether `v` is a FieldsV1 tree (what FieldsToSet accepts): objects keyed by path elements. */
+function isFieldsV1(v: unknown): v is FieldsV1 {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  for (const [k, c] of Object.entries(v)) {
+    if (k === ".") {
+      if (!isFieldsV1(c) || Object.keys(c).length) return false;
+    } else if (!/^[fkvi]:/.test(k) || !isFieldsV1(c)) return false;
+  }
+  return true;
 }
 
 /** `[]` or `[{}]` sent by a client: forget every manager. */
@@ -392,11 +403,11 @@ function isReset(sent: unknown): boolean {
 /** The managedFields after a write (undefined when no manager owns anything). */
 export function recordUpdate(r: UpdateRecord): ManagedFieldsEntry[] | undefined {
   let managed: Map<string, Managed>;
-  if (r.subresource || r.sent === undefined) managed = decodeEntries(r.live) ?? new Map();
+  if (r.subresource || r.sent === undefined) managed = decodeEntries(r.live, true) ?? new Map();
   else if (isReset(r.sent)) managed = new Map();
   else {
     const fromSent = decodeEntries(r.sent);
-    managed = fromSent && fromSent.size ? fromSent : decodeEntries(r.live) ?? new Map();
+    managed = fromSent && fromSent.size ? fromSent : decodeEntries(r.live, true) ?? new Map();
   }
   const { touched, removed } = compareObjects(r.schema, r.before ?? zeroObject(r.schema), r.after, r.scope);
   const changed = !touched.empty;
