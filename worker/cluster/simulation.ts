@@ -5,7 +5,7 @@
 //              timers (back-offs, grace periods, the node monitor's 40 s) still apply.
 import { z } from "zod";
 import { catalogImage, fromUserImage, hasTag, UserImageSchema, type ImageBehaviour } from "./node/images";
-import type { ImageRef } from "./node/imageRef";
+import { parseImageRef, type ImageRef } from "./node/imageRef";
 
 export const PROFILES = ["realistic", "instant"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -56,8 +56,21 @@ export function applySimulationPatch(current: SimulationSettings, patch: Simulat
   const next: SimulationSettings = { profile: patch.profile ?? current.profile, images: { ...current.images } };
   for (const [name, img] of Object.entries(patch.images ?? {})) {
     if (img === null) delete next.images[name];
-    else next.images[name] = img;
+    else {
+      // A declared image is found by the reference a pod names: a name no pod could name is a mistake.
+      const bad = imageNameProblem(name);
+      if (bad) return `simulation.images: ${JSON.stringify(name)} is not a valid image reference: ${bad}`;
+      next.images[name] = img;
+    }
   }
   if (Object.keys(next.images).length > MAX_USER_IMAGES) return `at most ${MAX_USER_IMAGES} images may be declared per cluster`;
   return next;
+}
+
+/** Why a declared image's name is not an image reference, in the container runtime's words; null if it is one. */
+function imageNameProblem(name: string): string | null {
+  if (parseImageRef(name)) return null;
+  const path = name.split("@")[0].replace(/:[\w][\w.-]*$/, "");
+  if (path !== path.toLowerCase() && parseImageRef(name.toLowerCase())) return "invalid reference format: repository name must be lowercase";
+  return "invalid reference format";
 }

@@ -36,7 +36,10 @@ export function parseQuantity(input: string | number): Quantity {
     e += DECIMAL[suffix];
     format = "DecimalSI";
   } else if (/^[eE][-+]?[0-9]+$/.test(suffix)) {
-    e += Number(suffix.slice(1));
+    // Go parses the exponent as an int64 and keeps it as an int32.
+    const exp = Number(suffix.slice(1));
+    if (!Number.isSafeInteger(exp) || Math.abs(exp) > 2 ** 31 - 1) throw new QuantityError("unable to parse quantity's suffix");
+    e += exp;
     format = "DecimalExponent";
   } else {
     throw new QuantityError("unable to parse quantity's suffix");
@@ -57,11 +60,16 @@ function numberToString(n: number): string {
 function normalize(q: Quantity): Quantity {
   let { m, e } = q;
   if (e < -9) {
-    const div = 10n ** BigInt(-9 - e);
     const neg = m < 0n;
     const abs = neg ? -m : m;
-    let r = abs / div;
-    if (abs % div !== 0n) r += 1n; // Kubernetes rounds away from zero to the nearest nano
+    let r: bigint;
+    // Far below a nano a non-zero value is one nano: no need to build 10^huge to see it.
+    if (-9 - e > abs.toString().length) r = abs === 0n ? 0n : 1n;
+    else {
+      const div = 10n ** BigInt(-9 - e);
+      r = abs / div;
+      if (abs % div !== 0n) r += 1n; // Kubernetes rounds away from zero to the nearest nano
+    }
     m = neg ? -r : r;
     e = -9;
   }
@@ -74,9 +82,18 @@ function normalize(q: Quantity): Quantity {
 }
 
 function integerValue(q: Quantity): bigint | null {
-  if (q.e >= 0) return q.m * 10n ** BigInt(q.e);
+  if (q.e >= 0) return q.e > MAX_EXACT_EXPONENT ? null : q.m * 10n ** BigInt(q.e);
   return null; // normalized: negative exponent means a fractional value
 }
+
+/**
+ * Exponents up to this are worked with exactly; beyond it a quantity is far past any int64
+ * (where Kubernetes' own int64 views of it stop being meaningful too) and arithmetic on it
+ * saturates instead of building a number of that many digits.
+ */
+const MAX_EXACT_EXPONENT = 64;
+/** What the integer views of a quantity too large for int64 read as: int64's maximum. */
+const INT64_MAX = 2 ** 63;
 
 /** The canonical string Kubernetes stores and prints. */
 export function formatQuantity(q: Quantity): string {
@@ -102,7 +119,8 @@ export function formatQuantity(q: Quantity): string {
 
 function formatDecimal(q: Quantity, exponent: boolean): string {
   let e3 = Math.floor(q.e / 3) * 3;
-  if (e3 > 18) e3 = 18;
+  // Exponent notation takes any multiple of three ("10e999"); SI suffixes stop at E.
+  if (e3 > 18 && !exponent) e3 = 18;
   if (e3 < -9) e3 = -9;
   const mant = q.m * 10n ** BigInt(q.e - e3);
   if (exponent) return e3 === 0 ? mant.toString() : `${mant}e${e3}`;
@@ -119,11 +137,18 @@ export function quantityToNumber(input: string | number | Quantity): number {
   return Number(q.m) * 10 ** q.e;
 }
 
+/** m * 10^e as a number, exact where it fits and saturated at int64's bounds beyond. */
+function scaled(m: bigint, e: number): number {
+  if (e > MAX_EXACT_EXPONENT) return m > 0n ? INT64_MAX : m < 0n ? -INT64_MAX : 0;
+  const v = m * 10n ** BigInt(e);
+  return v > BigInt(INT64_MAX) ? INT64_MAX : v < -BigInt(INT64_MAX) ? -INT64_MAX : Number(v);
+}
+
 /** The value in thousandths, rounded up, as Kubernetes' MilliValue. */
 export function milliValue(input: string | number | Quantity): number {
   const q = typeof input === "object" ? input : parseQuantity(input);
   const e = q.e + 3;
-  if (e >= 0) return Number(q.m * 10n ** BigInt(e));
+  if (e >= 0) return scaled(q.m, e);
   const div = 10n ** BigInt(-e);
   let r = q.m / div;
   if (q.m % div !== 0n && q.m > 0n) r += 1n;
@@ -133,7 +158,7 @@ export function milliValue(input: string | number | Quantity): number {
 /** The value rounded up to an integer, as Kubernetes' Value. */
 export function integerQuantity(input: string | number | Quantity): number {
   const q = typeof input === "object" ? input : parseQuantity(input);
-  if (q.e >= 0) return Number(q.m * 10n ** BigInt(q.e));
+  if (q.e >= 0) return scaled(q.m, q.e);
   const div = 10n ** BigInt(-q.e);
   let r = q.m / div;
   if (q.m % div !== 0n && q.m > 0n) r += 1n;
@@ -143,6 +168,13 @@ export function integerQuantity(input: string | number | Quantity): number {
 export function compareQuantities(a: string | number, b: string | number): number {
   const qa = parseQuantity(a);
   const qb = parseQuantity(b);
+  // Of two values of one sign, the one with more digits before the point is the larger: decided
+  // without building numbers of a huge exponent's size.
+  const sa = qa.m > 0n ? 1 : qa.m < 0n ? -1 : 0;
+  const sb = qb.m > 0n ? 1 : qb.m < 0n ? -1 : 0;
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  const magnitude = (q: Quantity) => (q.m < 0n ? -q.m : q.m).toString().length + q.e;
+  if (sa !== 0 && magnitude(qa) !== magnitude(qb)) return (magnitude(qa) < magnitude(qb) ? -1 : 1) * sa;
   const e = Math.min(qa.e, qb.e);
   const va = qa.m * 10n ** BigInt(qa.e - e);
   const vb = qb.m * 10n ** BigInt(qb.e - e);

@@ -2,7 +2,8 @@
 // sinceTime, limitBytes and follow (streamed as lines are written, ending when the container
 // does).
 import type { ApiServer } from "../api/apiserver";
-import { errors } from "../machinery/errors";
+import { errors, type StatusCause } from "../machinery/errors";
+import { optionsInvalid, queryBool, queryInt64 } from "../api/http/query";
 import type { ActionCall, SubresourceAction } from "../api/http/actions";
 import { parseTime } from "../machinery/time";
 import type { Clock } from "../clock";
@@ -35,28 +36,30 @@ interface Options {
   limitBytes: number | null;
 }
 
-function intParam(q: URLSearchParams, name: string): number | null {
-  const v = q.get(name);
-  if (v === null || v === "") return null;
-  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid ${name}: ${JSON.stringify(v)} is not an integer`);
-  return Number(v);
-}
-
-function optionsOf(q: URLSearchParams, clock: Clock): Options {
+/**
+ * PodLogOptions from the query, decoded (int64s and booleans as kube-apiserver converts them)
+ * and validated as ValidatePodLogOptions does: findings are one 422 Invalid PodLogOptions.
+ */
+function optionsOf(q: URLSearchParams, clock: Clock, pod: string): Options {
   const now = clock.now();
-  const tail = intParam(q, "tailLines");
-  const sinceSeconds = intParam(q, "sinceSeconds");
-  const limitBytes = intParam(q, "limitBytes");
-  if (sinceSeconds !== null && sinceSeconds < 1) throw errors.badRequest("sinceSeconds must be greater than 0");
-  if (limitBytes !== null && limitBytes < 1) throw errors.badRequest("limitBytes must be greater than 0");
+  const tail = queryInt64(q, "tailLines");
+  const sinceSeconds = queryInt64(q, "sinceSeconds");
+  const limitBytes = queryInt64(q, "limitBytes");
   const sinceTime = q.get("sinceTime");
-  let since: number | null = sinceSeconds !== null ? now - sinceSeconds * 1000 : null;
+  let since: number | null = null;
   if (sinceTime) {
     const t = parseTime(sinceTime);
-    if (t === null) throw errors.badRequest(`invalid sinceTime: ${sinceTime}`);
+    if (t === null) throw errors.badRequest(`parsing time ${JSON.stringify(sinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(sinceTime)} as "2006"`);
     since = fromWall(clock, t); // the client's wall clock, as cluster time
   }
-  return { timestamps: ["true", "1"].includes(q.get("timestamps") ?? ""), tail: tail !== null && tail >= 0 ? tail : null, since, limitBytes };
+  const causes: StatusCause[] = [];
+  if (tail !== null && tail < 0) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${tail}: must be greater than or equal to 0`, field: "tailLines" });
+  if (limitBytes !== null && limitBytes < 1) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${limitBytes}: must be greater than 0`, field: "limitBytes" });
+  if (sinceSeconds !== null && sinceTime) causes.push({ reason: "FieldValueForbidden", message: "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified" });
+  else if (sinceSeconds !== null && sinceSeconds < 1) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${sinceSeconds}: must be greater than 0`, field: "sinceSeconds" });
+  if (causes.length) throw optionsInvalid("PodLogOptions", "", pod, causes);
+  if (sinceSeconds !== null) since = now - sinceSeconds * 1000;
+  return { timestamps: queryBool(q, "timestamps"), tail, since, limitBytes };
 }
 
 /** Lines as the client reads them: stamped on its wall clock (api/http/wire.ts). */
@@ -87,7 +90,7 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
     if (!all.includes(name)) throw errors.badRequest(`container ${name} is not valid for pod ${call.name}`);
     const rt = loadRuntime({ store }, pod.metadata.uid!);
     const c = rt?.containers.find((x) => x.name === name);
-    const previous = ["true", "1"].includes(call.query.get("previous") ?? "");
+    const previous = queryBool(call.query, "previous");
     // While a container waits to restart, its last run is both the current log and --previous
     // (lastState in its status), as with a real kubelet.
     const run = previous ? (c?.stage === "backoff" && c.run ? c.run : c?.last) : c?.run ?? c?.last;
@@ -114,8 +117,8 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
       GET: {
         verb: "get",
         handle(call) {
+          const o = optionsOf(call.query, clock, call.name);
           const s = source(call);
-          const o = optionsOf(call.query, clock);
           let body = format(select(s.lines(clock.now()), o), o, clock);
           if (o.limitBytes !== null && body.length > o.limitBytes) body = body.slice(0, o.limitBytes);
           return { status: 200, headers: [["Content-Type", "text/plain"]], body };
@@ -123,8 +126,8 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
       },
     },
     stream(call) {
+      const o = optionsOf(call.query, clock, call.name);
       const s = source(call);
-      const o = optionsOf(call.query, clock);
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
       let sentUntil = clock.now();

@@ -1,6 +1,5 @@
 // The kube API router: turns a request path into a resource and a verb (as the API server's
 // RequestInfo does), checks the caller's role, and calls the generic handlers.
-import { parse as parseYaml } from "yaml";
 import { userName } from "../../../auth/identity";
 import { allowed, allowedPath } from "../../../auth/rules";
 import { LIMITS } from "../../../limits";
@@ -17,7 +16,8 @@ import { openapiDocument, openapiRoot } from "../openapi";
 import { serveOpenapiV2 } from "../openapi-v2";
 import { patchTypeOf } from "../../machinery/patch";
 import { decodeObject, isProtobuf, readEnvelope } from "../../machinery/protobuf";
-import { decode, type FieldValidation } from "../../machinery/schema/decode";
+import { carryDuplicates, decode, duplicatesOf, type FieldValidation } from "../../machinery/schema/decode";
+import { BodyError, parseJsonBody, parseYamlBody } from "../../machinery/parseBody";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "../../machinery/selectors";
 import { table, tableRow, type IncludeObject } from "../table";
 import { healthAnswer, healthChecks } from "./health";
@@ -492,19 +492,25 @@ export class KubeRouter {
       if (!target) throw errors.badRequest(`no kind "${env.kind}" is registered for version "${env.apiVersion}"`);
       return inbound(def, decodeObject(env, target.schema), this.clock);
     }
-    return inbound(def, this.parse(req.body, req.contentType, "object"), this.clock);
+    const parsed = this.parse(req.body, req.contentType, "object");
+    return carryDuplicates(inbound(def, parsed, this.clock), duplicatesOf(parsed));
   }
 
+  /**
+   * A body as JSON, from JSON or YAML: nesting and YAML aliases bounded before anything else
+   * reads it; duplicate keys carried along for a strict decode to report.
+   */
   private parse(body: Uint8Array | null, contentType: string | null, what: "object" | "patch"): unknown {
     if (!body || body.length === 0) throw errors.badRequest(what === "patch" ? "the body of the request was empty" : "Object 'Kind' is missing in ''");
     if (body.length > LIMITS.requestBodyBytes) throw errors.tooLarge(LIMITS.requestBodyBytes);
     const text = new TextDecoder().decode(body);
     const ct = (contentType ?? "").toLowerCase();
     try {
-      if (ct.includes("yaml")) return parseYaml(text);
-      return JSON.parse(text);
+      const parsed = ct.includes("yaml") ? parseYamlBody(text) : parseJsonBody(text);
+      return carryDuplicates(parsed.value, parsed.duplicates);
     } catch (e) {
-      throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+      if (!(e instanceof BodyError)) throw e;
+      throw errors.badRequest(`couldn't get version/kind; json parse error: ${e.message}`);
     }
   }
 

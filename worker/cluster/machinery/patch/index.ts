@@ -1,7 +1,7 @@
 // The patch types the API accepts, by Content-Type.
 import { applyPatch as applyJsonPatch, type Operation } from "fast-json-patch";
 import type { z } from "zod";
-import { errors } from "../errors";
+import { ApiError, errors } from "../errors";
 import { mergePatch } from "./merge";
 import { PatchError, strategicMergePatch } from "./strategic";
 
@@ -22,11 +22,24 @@ export function patchTypeOf(contentType: string | null): PatchType | null {
 
 type JsonObject = Record<string, unknown>;
 
+/** Operations a JSON patch may hold (kube-apiserver's maxJSONPatchOperations). */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
 /** Applies a parsed patch document to the object as clients see it. */
 export function applyPatch(type: Exclude<PatchType, "apply">, current: JsonObject, patch: unknown, schema: z.ZodType): JsonObject {
   switch (type) {
     case "json": {
       if (!Array.isArray(patch)) throw errors.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+      if (patch.length > MAX_JSON_PATCH_OPERATIONS)
+        throw new ApiError({
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          message: `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
+          reason: "RequestEntityTooLarge",
+          code: 413,
+        });
       try {
         const result = applyJsonPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
         return result as JsonObject;

@@ -180,6 +180,33 @@ export interface Decoded<T> {
   warnings: string[];
 }
 
+/** Duplicate keys of the text a body was parsed from (machinery/parseBody), carried on the parsed value. */
+const DUPLICATE_KEYS = Symbol("duplicate keys");
+
+type Duplicates = { path: string; message: string }[];
+
+/** `value` carrying the duplicate keys its text held, for a strict decode to report. */
+export function carryDuplicates<T>(value: T, duplicates: Duplicates): T {
+  if (duplicates.length && value !== null && typeof value === "object") Object.defineProperty(value, DUPLICATE_KEYS, { value: duplicates, enumerable: false, configurable: true });
+  return value;
+}
+
+export function duplicatesOf(value: unknown): Duplicates {
+  return value !== null && typeof value === "object" ? ((value as { [DUPLICATE_KEYS]?: Duplicates })[DUPLICATE_KEYS] ?? []) : [];
+}
+
+/**
+ * What a strict decode reports, in its order: YAML's duplicate keys (found converting YAML to
+ * JSON, first), unknown fields, then JSON's duplicate fields. A field both unknown and duplicated
+ * is reported as unknown only, as for kube-apiserver's typed kinds.
+ */
+function strictFindings(unknown: string[], duplicates: Duplicates): string[] {
+  const underUnknown = (path: string) => unknown.some((u) => path === u || path.startsWith(`${u}.`) || path.startsWith(`${u}[`));
+  const yaml = duplicates.filter((d) => d.message.startsWith("line "));
+  const json = duplicates.filter((d) => !d.message.startsWith("line ") && !underUnknown(d.path));
+  return [...yaml.map((d) => d.message), ...unknown.map((u) => `unknown field "${u}"`), ...json.map((d) => d.message)];
+}
+
 /**
  * Decodes a JSON value into the kind's schema, as Go's decoder would: unknown fields per
  * fieldValidation (400 under Strict), nulls and unknown fields dropped, zero values of omitempty
@@ -191,13 +218,15 @@ export function decode<T>(schema: z.ZodType, input: unknown, opts: DecodeOptions
   if (input === null || typeof input !== "object" || Array.isArray(input))
     throw errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: json: cannot unmarshal ${jsonTypeName(input)} into Go value of type struct`);
   const unknown = opts.fieldValidation === "Ignore" ? [] : unknownFields(schema, input);
-  if (unknown.length) {
-    if (opts.fieldValidation === "Strict")
-      throw errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: strict decoding error: ` + unknown.map((u) => `unknown field "${u}"`).join(", "));
-    for (const u of unknown) warnings.push(`unknown field "${u}"`);
+  const strict = opts.fieldValidation === "Ignore" ? [] : strictFindings(unknown, duplicatesOf(input));
+  if (strict.length) {
+    if (opts.fieldValidation === "Strict") throw errors.badRequest(`${opts.kind} in version "${opts.version}" cannot be handled as a ${opts.kind}: strict decoding error: ` + strict.join(", "));
+    warnings.push(...strict);
   }
-  dropNulls(input);
+  // Unknown fields first: they may nest as deep as the body's bound allows, and the walks after
+  // this one recurse only through what the schema knows.
   dropUnknown(schema, input);
+  dropNulls(input);
   roundTrip(schema, input);
   const result = schema.safeParse(input);
   if (!result.success) {
