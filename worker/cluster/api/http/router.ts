@@ -531,7 +531,7 @@ export class KubeRouter {
       if (!["Orphan", "Background", "Foreground"].includes(policy)) throw errors.badRequest(`invalid propagationPolicy: ${policy}`);
       out.propagationPolicy = policy as DeleteRequest["propagationPolicy"];
     }
-    if (opts.orphanDependents === true || q.get("orphanDependents") === "true") out.propagationPolicy = "Orphan";
+    if (opts.orphanDependents === true || queryBool(q, "orphanDependents")) out.propagationPolicy = "Orphan";
     const pre = opts.preconditions as DeleteRequest["preconditions"] | undefined;
     if (pre) out.preconditions = pre;
     return out;
