@@ -203,3 +203,24 @@ describe("list and watch options", () => {
     expect(match.status).toBe(422);
   });
 });
+
+describe("duplicate keys", () => {
+  it("warns of duplicate keys under the default validation and refuses them under Strict, after unknown fields", async () => {
+    const { stub } = await newCluster();
+    const json = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","labels":{"a":"1"},"name":"d"},"bogus":1,"data":{"k":"1"},"data":{"k":"2"}}';
+    const warned = await kube(stub, "POST", CMS, json);
+    expect(warned.status).toBe(201);
+    const warnings = warned.headers.filter(([k]) => k === "Warning").map(([, v]) => v);
+    expect(warnings).toEqual(['299 - "unknown field \\"bogus\\""', '299 - "duplicate field \\"metadata.name\\""', '299 - "duplicate field \\"data\\""']);
+    const strict = await kube(stub, "POST", `${CMS}?fieldValidation=Strict`, json.replace('"name":"d"}', '"name":"e"}'));
+    expect(strict.json.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus", duplicate field "metadata.name", duplicate field "data"');
+    const yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  name: y\ndata:\n  k: '1'\n  k: '2'\n";
+    const yamlWarned = await kube(stub, "POST", CMS, yaml, { contentType: "application/yaml" });
+    expect(yamlWarned.status).toBe(201);
+    expect(yamlWarned.json.data).toEqual({ k: "2" });
+    expect(yamlWarned.headers.filter(([k]) => k === "Warning").map(([, v]) => v)).toEqual(['299 - "line 5: key \\"name\\" already set in map"', '299 - "line 8: key \\"k\\" already set in map"']);
+    // Ignore says nothing.
+    const ignored = await kube(stub, "POST", `${CMS}?fieldValidation=Ignore`, json.replace('"name":"d"}', '"name":"f"}'));
+    expect(ignored.headers.some(([k]) => k === "Warning")).toBe(false);
+  });
+});
