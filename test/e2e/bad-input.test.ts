@@ -66,6 +66,11 @@ describe("bodies nested or repeated past Kubernetes' bounds", () => {
     // 10,000 levels are within the bound: the body is read (and its unknown field dropped).
     const within = await kube("POST", "/api/v1/namespaces/default/configmaps", { body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep-ok"},"x":${deep(9_998)}}` });
     expect(within.status).toBe(201);
+    for (const contentType of ["application/merge-patch+json", "application/strategic-merge-patch+json"]) {
+      const patched = await kube("PATCH", "/api/v1/namespaces/default/configmaps/deep-ok", { body: `{"data":{"b":"2"},"x":{"y":${deep(9_997)}}}`, contentType });
+      expect({ contentType, status: patched.status }).toEqual({ contentType, status: 200 });
+      expect(patched.json.data).toEqual({ b: "2" });
+    }
   });
 
   it("bounds YAML bodies too: nesting and alias expansion", async () => {

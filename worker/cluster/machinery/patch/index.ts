@@ -2,6 +2,7 @@
 import { applyPatch as applyJsonPatch, type Operation } from "fast-json-patch";
 import type { z } from "zod";
 import { ApiError, errors } from "../errors";
+import { flattenUnknown } from "../schema/decode";
 import { mergePatch } from "./merge";
 import { PatchError, strategicMergePatch } from "./strategic";
 
@@ -49,10 +50,12 @@ export function applyPatch(type: Exclude<PatchType, "apply">, current: JsonObjec
     }
     case "merge": {
       if (patch === null || typeof patch !== "object" || Array.isArray(patch)) throw errors.badRequest("json: cannot unmarshal into Go value of type map[string]interface {}");
+      flattenUnknown(schema, patch);
       return mergePatch(current as never, patch as never) as JsonObject;
     }
     case "strategic": {
       if (patch === null || typeof patch !== "object" || Array.isArray(patch)) throw errors.badRequest("json: cannot unmarshal into Go value of type map[string]interface {}");
+      flattenUnknown(schema, patch, (key) => key.startsWith("$"));
       try {
         return strategicMergePatch(current as never, patch as never, schema);
       } catch (e) {

@@ -51,6 +51,29 @@ function dropUnknown(schema: z.ZodType, value: unknown): void {
   }
 }
 
+/**
+ * Puts `true` in place of the value of every field the schema does not know, except fields
+ * `keep` names (a strategic patch's directives). A patch may nest as deep as a body's bound allows
+ * inside an unknown field; the merge would then walk all of it for a value the decoder drops.
+ * The field itself stays, so that a strict decode still reports it.
+ */
+export function flattenUnknown(schema: z.ZodType, value: unknown, keep: (key: string) => boolean = () => false): void {
+  const node = typeOf(schema);
+  if (!node || value === null || typeof value !== "object") return;
+  if (node.t === "struct" && !Array.isArray(value)) {
+    const obj = value as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
+      const f = node.fields[k];
+      if (f) flattenUnknown(f.type, obj[k], keep);
+      else if (!keep(k) && obj[k] !== null && typeof obj[k] === "object") obj[k] = true;
+    }
+  } else if (node.t === "list" && Array.isArray(value)) {
+    for (const v of value) flattenUnknown(node.of, v, keep);
+  } else if (node.t === "map" && !Array.isArray(value)) {
+    for (const v of Object.values(value)) flattenUnknown(node.of, v, keep);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Go's round trip
 
