@@ -1,11 +1,18 @@
-// Request bodies read with a bound: bytes are counted as they arrive and reading stops at the
-// bound, so an oversized body (chunked, or with a false Content-Length) never sits in memory.
+// Request bodies read with a bound: bytes are counted as they arrive and nothing past the bound
+// is kept, so an oversized body (chunked, or with a false Content-Length) never sits in memory.
+// Past the bound the body is drained, unkept, up to DRAIN_BYTES more before it is cancelled: a
+// client still sending when the answer comes may miss it (the local runtime's proxy answers 503
+// "worker restarted mid-request" then), so an ordinary oversized body gets its 413 whole and only
+// an absurd one is cut off.
 
-/** The body's bytes, or null when it is larger than `maxBytes` (the rest is left unread). */
+/** How much of an oversized body is read and dropped before the rest is refused unread. */
+export const DRAIN_BYTES = 32 * 1024 * 1024;
+
+/** The body's bytes, or null when it is larger than `maxBytes` (what follows is dropped, not kept). */
 export async function readBounded(req: Request, maxBytes: number): Promise<Uint8Array | null> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
-    await req.body?.cancel().catch(() => {});
+    await drain(req.body?.getReader(), declared <= maxBytes + DRAIN_BYTES ? Infinity : 0);
     return null;
   }
   if (!req.body) return new Uint8Array(0);
@@ -17,7 +24,8 @@ export async function readBounded(req: Request, maxBytes: number): Promise<Uint8
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
+      chunks.length = 0;
+      await drain(reader, DRAIN_BYTES);
       return null;
     }
     chunks.push(value);
@@ -30,4 +38,16 @@ export async function readBounded(req: Request, maxBytes: number): Promise<Uint8
     at += c.byteLength;
   }
   return out;
+}
+
+/** Reads and drops up to `limit` bytes; cancels whatever is left beyond that. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, limit: number): Promise<void> {
+  if (!reader) return;
+  let dropped = 0;
+  while (dropped <= limit) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    dropped += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
 }

@@ -7,6 +7,7 @@ import { route } from "../../worker/cluster/api/http/router";
 import { ApiError } from "../../worker/cluster/machinery/errors";
 import type { Env } from "../../worker/env";
 import { clusterOfHost } from "../../worker/gateway";
+import { DRAIN_BYTES, readBounded } from "../../worker/body";
 
 const labels = { verb: "LIST", dryRun: "", group: "", version: "v1", resource: "pods", subresource: "", scope: "namespace" };
 
@@ -83,5 +84,34 @@ describe("paths", () => {
     expect(clusterOfHost(env("localhost:8787"), "abc.localhost:8787")).toBe("abc");
     expect(clusterOfHost(env("localhost:8787"), "abc.localhost:9999")).toBeNull();
     expect(clusterOfHost(env(undefined), "abc.k8s.example.com")).toBeNull();
+  });
+});
+
+describe("bounded body reads", () => {
+  /** A chunked body that never ends, counting what the reader pulled. */
+  function endless() {
+    const chunk = new Uint8Array(64 * 1024).fill(97);
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled += chunk.length;
+        c.enqueue(chunk);
+      },
+    });
+    return { req: new Request("https://kubedo.test/x", { method: "POST", body }), pulled: () => pulled };
+  }
+
+  it("stops reading an endless body shortly after the bound and keeps none of it", async () => {
+    const { req, pulled } = endless();
+    expect(await readBounded(req, 3 * 1024 * 1024)).toBeNull();
+    expect(pulled()).toBeGreaterThan(3 * 1024 * 1024);
+    expect(pulled()).toBeLessThanOrEqual(3 * 1024 * 1024 + DRAIN_BYTES + 8 * 64 * 1024);
+  });
+
+  it("refuses a declared length beyond the bound without keeping the body", async () => {
+    const r = new Request("https://kubedo.test/x", { method: "POST", body: "a".repeat(100), headers: { "content-length": "100" } });
+    expect(await readBounded(r, 99)).toBeNull();
+    const ok = new Request("https://kubedo.test/x", { method: "POST", body: "abc" });
+    expect(new TextDecoder().decode((await readBounded(ok, 3))!)).toBe("abc");
   });
 });
