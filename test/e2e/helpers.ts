@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
 
 export const service = inject("service");
 const agent = new https.Agent({ ca: readFileSync(service.ca), keepAlive: true });
@@ -50,11 +50,18 @@ export interface TestCluster {
 
 let counter = 0;
 
+/** Clusters this test file made, deleted when it ends: the suite's files share one tenant and its bound of clusters. */
+const madeHere: { name: string; token: string }[] = [];
+afterAll(async () => {
+  for (const m of madeHere.splice(0)) await request("DELETE", `/v1/clusters/${m.name}`, { token: m.token });
+});
+
 /** A fresh cluster for one test file, with its kubeconfig written to a temp file. */
 export async function newCluster(prefix: string, config?: unknown, token = service.tenantToken): Promise<TestCluster> {
   const name = `${prefix}-${process.pid % 10000}-${counter++}`;
   const made = await request("POST", `/v1/clusters?name=${name}`, { token, body: config ?? {} });
   if (made.status !== 201) throw new Error(`creating cluster ${name}: ${made.status} ${made.text}`);
+  madeHere.push({ name, token });
   const kc = await request("GET", `/v1/clusters/${name}/kubeconfig`, { token });
   const dir = mkdtempSync(path.join(tmpdir(), "kubedo-kc-"));
   const file = path.join(dir, "kubeconfig");
