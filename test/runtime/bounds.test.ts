@@ -88,6 +88,28 @@ describe("the object bound", () => {
     expect(after.status.conditions).toBeUndefined();
   });
 
+  it("a Deployment shows its ReplicaSet's ReplicaFailure, and drops it once there is room", async () => {
+    const { stub } = await newCluster();
+    const bound = await setBound(stub, 4);
+    const d = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: 5, selector: { matchLabels: { app: "web" } }, template: template("web") } };
+    expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/deployments", d)).status).toBe(201);
+    await settle(stub);
+    await advance(stub, 30);
+    const got = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/deployments/web")).json;
+    const failure = got.status.conditions.find((c: { type: string }) => c.type === "ReplicaFailure");
+    expect(failure).toMatchObject({ status: "True", reason: "FailedCreate", message: `pods is forbidden: exceeded the cluster's limit of ${bound} objects` });
+    await setBound(stub, 100);
+    const rs = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb")).json.items[0];
+    // A change to the ReplicaSet's pods wakes it; with room it makes the rest.
+    const pod = (await kube(stub, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")).json.items[0];
+    await kube(stub, "PATCH", `/api/v1/namespaces/default/pods/${pod.metadata.name}`, { metadata: { annotations: { touched: "yes" } } }, { contentType: "application/merge-patch+json" });
+    await settle(stub);
+    await advance(stub, 30);
+    expect((await kube(stub, "GET", `/apis/apps/v1/namespaces/default/replicasets/${rs.metadata.name}`)).json.status.replicas).toBe(5);
+    const after = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/deployments/web")).json;
+    expect(after.status.conditions.map((c: { type: string }) => c.type).sort()).toEqual(["Available", "Progressing"]);
+  });
+
   it("a Job and a StatefulSet report it once in their own words; any other refused reconcile waits for room too", async () => {
     const { stub } = await newCluster();
     let bound = await setBound(stub, 1);

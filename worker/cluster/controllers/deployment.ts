@@ -270,6 +270,13 @@ function writeStatus(ctx: ControllerContext, d: Deployment, all: ReplicaSet[], n
     const p = conditions.find((c) => c.type === "Progressing");
     if (p?.status === "True" && p.reason !== "NewReplicaSetAvailable") ctx.schedule(DEPLOYMENT, `${ns}/${d.metadata.name}`, (parseTime(p.lastUpdateTime ?? "") ?? now) + deadline);
   }
+  // A ReplicaSet that cannot make its pods (a quota, the object bound) shows on its Deployment,
+  // the new ReplicaSet's failure first, as the deployment controller's getReplicaFailures picks it.
+  const failing = [newRs, ...all.filter((rs) => rs !== newRs)]
+    .map((rs) => (rs?.status?.conditions as Condition[] | undefined)?.find((c) => c.type === "ReplicaFailure"))
+    .find((c) => c !== undefined);
+  if (failing) conditions = setCondition(conditions, { type: "ReplicaFailure", status: failing.status, reason: failing.reason, message: failing.message }, now);
+  else conditions = conditions.filter((c) => c.type !== "ReplicaFailure");
   // Nothing left to time: a settled Deployment keeps no timer (an idle cluster has no alarm).
   const progressing = conditions.find((c) => c.type === "Progressing");
   if (!progressing || progressing.status !== "True" || progressing.reason === "NewReplicaSetAvailable") ctx.cancel(DEPLOYMENT, `${ns}/${d.metadata.name}`);
