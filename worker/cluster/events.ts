@@ -61,10 +61,40 @@ export function recordEventOnce(api: ApiServer, e: EventReport): void {
   if (!api.peek<CoreEvent>("events", ns, name)) recordEvent(api, e);
 }
 
+/**
+ * What a cluster's sweep knows without scanning: `floor` is at or below every Event's last-seen
+ * time (null: not known, so the next sweep scans). A scan sets it; the recorder lowers it to each
+ * time it writes; any other write of an Event (a client's, say) makes it unknown. A sweep at a
+ * time within the TTL of the floor would find nothing stale, so it is skipped: the same Events
+ * are deleted as by a scan every time, without reading every Event's body.
+ */
+interface SweepState {
+  floor: number | null;
+  recording: boolean;
+}
+const sweepStates = new WeakMap<ApiServer, SweepState>();
+
+function sweepState(api: ApiServer): SweepState {
+  let st = sweepStates.get(api);
+  if (!st) {
+    const state: SweepState = { floor: null, recording: false };
+    api.onStoredWrite((changes) => {
+      for (const c of changes) if (c.resource === "events" && c.type !== "DELETED" && !state.recording) state.floor = null;
+    });
+    sweepStates.set(api, (st = state));
+  }
+  return st;
+}
+
 export function recordEvent(api: ApiServer, e: EventReport): void {
   const { ns, name } = eventKey(e);
   const t = formatTime(e.at);
   const existing = api.peek<CoreEvent>("events", ns, name);
+  const st = sweepState(api);
+  // Lowered before the write, so a write that rolls back only costs a scan, never a missed Event.
+  const written = parseTime(t)!;
+  if (st.floor !== null && written < st.floor) st.floor = written;
+  st.recording = true;
   try {
     if (existing) {
       api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: t }, { trusted: true });
@@ -88,6 +118,8 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
   } catch (err) {
     // An event is best effort: a namespace being deleted refuses new content.
     if (!(err instanceof ApiError)) throw err;
+  } finally {
+    st.recording = false;
   }
   if (++sinceSweep >= SWEEP_EVERY) {
     sinceSweep = 0;
@@ -97,11 +129,20 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
 
 /** Deletes events last seen more than the TTL ago. */
 export function sweepEvents(api: ApiServer, now: number): number {
+  const st = sweepState(api);
+  if (st.floor !== null && now - st.floor <= TTL_MS) return 0;
   const stale: { ns: string; name: string }[] = [];
-  for (const ev of api.scanStored<CoreEvent>("events", null)) {
-    const last = parseTime(ev.lastTimestamp ?? "") ?? parseTime(ev.metadata.creationTimestamp ?? "") ?? now;
-    if (now - last > TTL_MS) stale.push({ ns: ev.metadata.namespace!, name: ev.metadata.name! });
+  // The floor counts every Event seen, stale ones too (one that a finalizer keeps stays stale).
+  let floor = Infinity;
+  // Only the two times are read (by SQLite), not whole bodies: the sweep passes every Event.
+  for (const ev of api.scanStoredFields("events", null, ["$.lastTimestamp", "$.metadata.creationTimestamp"])) {
+    const [lastTimestamp, creationTimestamp] = ev.values as (string | null)[];
+    const seen = parseTime(lastTimestamp ?? "") ?? parseTime(creationTimestamp ?? "");
+    const last = seen ?? now;
+    if (seen !== null && seen < floor) floor = seen;
+    if (now - last > TTL_MS) stale.push({ ns: ev.namespace, name: ev.name });
   }
+  st.floor = floor;
   for (const s of stale) {
     try {
       api.delete(events, s.ns, s.name);

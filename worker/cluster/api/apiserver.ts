@@ -8,7 +8,7 @@ import type { Clock } from "../clock";
 import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
 import { storageKind } from "../resources/registry";
 import { SqlAllocations } from "../store/allocations";
-import { ObjectBoundError, type Store } from "../store/store";
+import { ObjectBoundError, type ChangeListener, type Store } from "../store/store";
 import { attrsOf, selectableFields } from "./attrs";
 import { ApiError, errors, successStatus, type Status } from "../machinery/errors";
 import { applyPatch, type PatchType } from "../machinery/patch";
@@ -135,6 +135,16 @@ export class ApiServer {
   /** Every stored object of a storage key (all namespaces when `namespace` is null), parsed, for controllers. */
   *scanStored<T extends KObject>(storage: string, namespace: string | null): Generator<T> {
     for (const row of this.store.scan(storage, namespace)) yield JSON.parse(row.body) as T;
+  }
+
+  /** Runs `hook` inside the transaction of every stored write (each change as it is made). */
+  onStoredWrite(hook: ChangeListener): void {
+    this.store.onWrite(hook);
+  }
+
+  /** A few fields (JSON paths such as `$.metadata.name`) of every stored object, without parsing bodies, for controllers. */
+  scanStoredFields(storage: string, namespace: string | null, paths: readonly string[]): Generator<{ namespace: string; name: string; values: unknown[] }> {
+    return this.store.scanFields(storage, namespace, paths);
   }
 
   /**

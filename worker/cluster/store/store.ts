@@ -210,6 +210,20 @@ export class Store {
     for (const row of cursor) yield row;
   }
 
+  /**
+   * Named JSON paths of every object of a resource (all namespaces when `namespace` is null), read
+   * by SQLite without handing the bodies to JavaScript: for a pass that looks at a few fields of
+   * many objects. A missing path reads as null.
+   */
+  *scanFields(resource: string, namespace: string | null, paths: readonly string[]): Generator<{ namespace: string; name: string; values: unknown[] }> {
+    const cols = paths.map((_, i) => `json_extract(body, ?) AS v${i}`).join(", ");
+    const cursor =
+      namespace !== null
+        ? this.sql.exec<Record<string, SqlStorageValue>>(`SELECT namespace, name, ${cols} FROM objects WHERE resource = ? AND namespace = ? ORDER BY name`, ...paths, resource, namespace)
+        : this.sql.exec<Record<string, SqlStorageValue>>(`SELECT namespace, name, ${cols} FROM objects WHERE resource = ? ORDER BY namespace, name`, ...paths, resource);
+    for (const row of cursor) yield { namespace: row.namespace as string, name: row.name as string, values: paths.map((_, i) => row[`v${i}`]) };
+  }
+
   countOf(resource: string, namespace: string | null, after?: { namespace: string; name: string }): number {
     if (namespace !== null) {
       return Number(

@@ -1,0 +1,62 @@
+// The event recorder's TTL sweep: Events last seen more than an hour ago are deleted, whether the
+// recorder or a client wrote them, and a sweep that cannot find a stale Event reads none.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ApiServer } from "../../worker/cluster/api/apiserver";
+import { recordEvent, sweepEvents, type EventReport } from "../../worker/cluster/events";
+import { formatTime } from "../../worker/cluster/machinery/time";
+import type { ClusterObject } from "../../worker/cluster/object";
+import type { Store } from "../../worker/cluster/store/store";
+import { kube, newCluster } from "./helpers";
+
+const MIN = 60_000;
+
+describe("event TTL sweep", () => {
+  it("deletes exactly the Events last seen more than an hour ago, a client's too", async () => {
+    const { stub } = await newCluster();
+    const t0 = Date.parse("2030-01-01T00:00:00Z");
+    const report = (name: string, at: number): EventReport => ({ regarding: { apiVersion: "v1", kind: "Pod", name, namespace: "default" }, type: "Normal", reason: "Test", message: name, component: "test", at });
+    const names = (o: ClusterObject) => {
+      const store = (o as unknown as { store: Store }).store;
+      return [...store.scan("events", "default")].map((r) => JSON.parse(r.body)).filter((e) => e.reason === "Test" || e.reason === "Client").map((e) => e.involvedObject.name).sort();
+    };
+    const run = <T>(fn: (api: ApiServer, store: Store, o: ClusterObject) => T) =>
+      runInDurableObject(stub, (o: ClusterObject) => {
+        const { api, store } = o as unknown as { api: ApiServer; store: Store };
+        return store.transaction(() => fn(api, store, o));
+      });
+
+    await run((api) => {
+      recordEvent(api, report("a", t0));
+      // The cluster's own start-up Events are left out of what is compared (only reasons Test and Client).
+      return sweepEvents(api, t0 + MIN);
+    });
+    // A client's Event last seen long before: the next sweep deletes it even though the recorder wrote nothing older.
+    const posted = await kube(stub, "POST", "/api/v1/namespaces/default/events", {
+      metadata: { name: "client-old" },
+      involvedObject: { apiVersion: "v1", kind: "Pod", name: "client", namespace: "default" },
+      reason: "Client",
+      message: "old",
+      firstTimestamp: formatTime(t0 - 120 * MIN),
+      lastTimestamp: formatTime(t0 - 120 * MIN),
+      count: 1,
+      type: "Normal",
+    });
+    expect(posted.status).toBe(201);
+    expect(await run((_api, _s, o) => names(o))).toEqual(["a", "client"]);
+    await run((api) => sweepEvents(api, t0 + 2 * MIN));
+    expect(await run((_api, _s, o) => names(o))).toEqual(["a"]);
+
+    await run((api) => recordEvent(api, report("b", t0 + 30 * MIN)));
+    await run((api) => sweepEvents(api, t0 + 61 * MIN));
+    expect(await run((_api, _s, o) => names(o))).toEqual(["b"]);
+    await run((api) => sweepEvents(api, t0 + 62 * MIN));
+    expect(await run((_api, _s, o) => names(o))).toEqual(["b"]);
+    // A repeat moves b's last-seen time on; the sweep an hour after its first sighting keeps it.
+    await run((api) => recordEvent(api, report("b", t0 + 80 * MIN)));
+    await run((api) => sweepEvents(api, t0 + 91 * MIN));
+    expect(await run((_api, _s, o) => names(o))).toEqual(["b"]);
+    await run((api) => sweepEvents(api, t0 + 141 * MIN));
+    expect(await run((_api, _s, o) => names(o))).toEqual([]);
+  });
+});
