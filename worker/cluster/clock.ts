@@ -35,10 +35,11 @@ export class Clock {
   /**
    * How far the cluster clock is ahead of the wall clock, in whole seconds (as milliseconds):
    * 0 until the clock is moved. Whole seconds so that a second-precision timestamp moved there
-   * and back is the one it was.
+   * and back is the one it was; rounded up (past a millisecond of float noise) so that a lead
+   * of, say, 299.6 s after a speed-up never serves a time ahead of the wall clock.
    */
   wallOffset(): number {
-    return Math.round((this.now() - this.realNow()) / 1000) * 1000;
+    return Math.max(0, Math.ceil((this.now() - this.realNow() - 1) / 1000)) * 1000;
   }
 
   get speed(): number {
