@@ -104,6 +104,8 @@ export function route(path: string): Route {
  * One path segment, percent-decoded. A malformed escape is the client's error (400, in Go's
  * words); escapes that are well formed but not UTF-8 decode to U+FFFD rather than failing.
  */
+const utf8 = new TextEncoder();
+
 function decodePathSegment(segment: string): string {
   if (!segment.includes("%")) return segment;
   const bad = /%(?![0-9a-fA-F]{2})[0-9a-fA-F]{0,2}/.exec(segment);
@@ -115,7 +117,7 @@ function decodePathSegment(segment: string): string {
       i += 3;
     } else {
       const cp = segment.codePointAt(i)!;
-      bytes.push(...new TextEncoder().encode(String.fromCodePoint(cp)));
+      bytes.push(...utf8.encode(String.fromCodePoint(cp)));
       i += cp > 0xffff ? 2 : 1;
     }
   }
@@ -312,22 +314,8 @@ export class KubeRouter {
 
   private healthChecks(endpoint: HealthEndpoint) {
     return healthChecks(endpoint, {
-      storage: () => {
-        try {
-          this.store.sqlStorage.exec("SELECT 1").one();
-          return null;
-        } catch (e) {
-          return String(e);
-        }
-      },
-      initialized: () => {
-        try {
-          this.settings();
-          return null;
-        } catch (e) {
-          return String(e);
-        }
-      },
+      storage: () => failure(() => this.store.sqlStorage.exec("SELECT 1").one()),
+      initialized: () => failure(() => this.settings()),
     });
   }
 
@@ -538,6 +526,16 @@ export class KubeRouter {
   }
 }
 
+/** Why `check` throws, or null when it does not (a health check's answer). */
+function failure(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (e) {
+    return String(e);
+  }
+}
+
 /** What kube-apiserver serves at its root, for `kubectl get --raw /`. */
 function rootPaths(): string[] {
   const groups = apiGroupList().groups;
@@ -560,12 +558,11 @@ function requestLabels(req: KubeRequest, r: Route | null): RequestLabels {
       return { ...none, subresource: "/" };
     case "version":
     case "metrics":
-      return { ...none, subresource: `/${r.t}` };
-    case "health":
-      return { ...none, subresource: `/${r.endpoint}` };
     case "api":
     case "apis":
       return { ...none, subresource: `/${r.t}` };
+    case "health":
+      return { ...none, subresource: `/${r.endpoint}` };
     case "group":
       return { ...none, group: r.group, subresource: "/apis/{group}" };
     case "groupVersion":

@@ -33,22 +33,27 @@ export function unknownFields(schema: z.ZodType, value: unknown, path = ""): str
   return out;
 }
 
-/** Removes fields the schema does not know (what Go's decoder does with them). */
-function dropUnknown(schema: z.ZodType, value: unknown): void {
+/** Calls `unknown(obj, key)` for every field of `value` the schema does not know, walking the known ones. */
+function eachUnknown(schema: z.ZodType, value: unknown, unknown: (obj: Record<string, unknown>, key: string) => void): void {
   const node = typeOf(schema);
   if (!node || value === null || typeof value !== "object") return;
   if (node.t === "struct" && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
     for (const k of Object.keys(obj)) {
       const f = node.fields[k];
-      if (!f) delete obj[k];
-      else dropUnknown(f.type, obj[k]);
+      if (f) eachUnknown(f.type, obj[k], unknown);
+      else unknown(obj, k);
     }
   } else if (node.t === "list" && Array.isArray(value)) {
-    for (const v of value) dropUnknown(node.of, v);
+    for (const v of value) eachUnknown(node.of, v, unknown);
   } else if (node.t === "map" && !Array.isArray(value)) {
-    for (const v of Object.values(value)) dropUnknown(node.of, v);
+    for (const v of Object.values(value)) eachUnknown(node.of, v, unknown);
   }
+}
+
+/** Removes fields the schema does not know (what Go's decoder does with them). */
+function dropUnknown(schema: z.ZodType, value: unknown): void {
+  eachUnknown(schema, value, (obj, k) => delete obj[k]);
 }
 
 /**
@@ -58,20 +63,9 @@ function dropUnknown(schema: z.ZodType, value: unknown): void {
  * The field itself stays, so that a strict decode still reports it.
  */
 export function flattenUnknown(schema: z.ZodType, value: unknown, keep: (key: string) => boolean = () => false): void {
-  const node = typeOf(schema);
-  if (!node || value === null || typeof value !== "object") return;
-  if (node.t === "struct" && !Array.isArray(value)) {
-    const obj = value as Record<string, unknown>;
-    for (const k of Object.keys(obj)) {
-      const f = node.fields[k];
-      if (f) flattenUnknown(f.type, obj[k], keep);
-      else if (!keep(k) && obj[k] !== null && typeof obj[k] === "object") obj[k] = true;
-    }
-  } else if (node.t === "list" && Array.isArray(value)) {
-    for (const v of value) flattenUnknown(node.of, v, keep);
-  } else if (node.t === "map" && !Array.isArray(value)) {
-    for (const v of Object.values(value)) flattenUnknown(node.of, v, keep);
-  }
+  eachUnknown(schema, value, (obj, k) => {
+    if (!keep(k) && obj[k] !== null && typeof obj[k] === "object") obj[k] = true;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
