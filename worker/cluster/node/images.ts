@@ -38,6 +38,16 @@ export interface ImageBehaviour {
   exits?: { code: number; afterMs: number; logs?: string[] };
   /** Whether the image has a shell (sh -c works). */
   shell: boolean;
+  /** The image's part in the cluster's network, when it has one. */
+  network?: NetworkRole;
+}
+
+/** What an image does for the cluster's network (read by node readiness, network policy and traffic). */
+export interface NetworkRole {
+  /** A CNI plugin's node agent: once it runs on a node, that node's pod network is ready. */
+  cni?: { name: string; enforcesPolicy: boolean };
+  /** An ingress controller: HTTP it receives is routed by the cluster's Ingresses of its class. */
+  ingressController?: "nginx";
 }
 
 /**
