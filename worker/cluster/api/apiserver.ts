@@ -108,6 +108,11 @@ export class ApiServer {
    */
   writer: string | null = null;
 
+  /** The cluster clock's time (for in-process readers that decide by it, such as the network view). */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** Where computed kinds (metrics) read from; set by the cluster object. */
   computeFrom: Omit<ComputeContext, "now" | "scan"> | null = null;
 
