@@ -23,6 +23,8 @@ import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectReviewsV1beta1
 import { secrets } from "./secret";
 import { serviceaccounts } from "./serviceaccount";
 import { services } from "./service";
+import { endpoints } from "./endpoints";
+import { endpointSlices } from "./endpointslice";
 
 // Each element is a ResourceDef of a specific object type; the registry handles them uniformly.
 export const KINDS: readonly ResourceDef[] = [
@@ -30,6 +32,7 @@ export const KINDS: readonly ResourceDef[] = [
   nodes,
   pods,
   services,
+  endpoints,
   configmaps,
   secrets,
   serviceaccounts,
@@ -46,6 +49,7 @@ export const KINDS: readonly ResourceDef[] = [
   jobs,
   cronJobs,
   podDisruptionBudgets,
+  endpointSlices,
   horizontalPodAutoscalers,
   horizontalPodAutoscalersV1,
   podMetrics,
