@@ -9,6 +9,7 @@ import { parseTime } from "../machinery/time";
 import type { Clock } from "../clock";
 import { loadRuntime } from "../node/kubelet";
 import { logLines, logTimestamp, type LogLine } from "../node/logs";
+import { accessLines, mergeLines } from "../network/accessLog";
 import { imageOf, programFor, type ContainerRuntime, type Run } from "../node/runtime";
 import type { Program } from "../node/program";
 import { fromWall, toWall } from "../api/http/wire";
@@ -103,7 +104,15 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
     const spec = [...(pod.spec?.initContainers ?? []), ...pod.spec!.containers].find((x) => x.name === name)!;
     const image = imageOf(spec, simulation());
     const program = image ? programFor(pod, spec, image) : { steps: [], exit: null, serves: false };
-    return { pod, container: c, run, lines: (until) => linesOf(program, run.startedAt, Math.min(until, run.finishedAt ?? Infinity), clock) };
+    return {
+      pod,
+      container: c,
+      run,
+      lines: (until) => {
+        const end = Math.min(until, run.finishedAt ?? Infinity);
+        return mergeLines(linesOf(program, run.startedAt, end, clock), accessLines(store.sqlStorage, run.id, end));
+      },
+    };
   }
 
   function select(lines: LogLine[], o: Options): LogLine[] {
