@@ -40,6 +40,18 @@ export interface ImageBehaviour {
   shell: boolean;
   /** The image's part in the cluster's network, when it has one. */
   network?: NetworkRole;
+  /** What its HTTP service answers (network/answers.ts); without it, a plain 200 "OK". */
+  answers?: AnswerKind | FixedAnswer;
+}
+
+/** Servers whose answers network/answers.ts knows. */
+export type AnswerKind = "nginx" | "httpd" | "echoserver" | "agnhost" | "hello-app" | "bootcamp" | "node-hello" | "apache-php" | "traefik";
+
+/** A fixed answer to every request (a declared image's). */
+export interface FixedAnswer {
+  status: number;
+  body: string;
+  contentType: string;
 }
 
 /** What an image does for the cluster's network (read by node readiness, network policy and traffic). */
@@ -136,6 +148,7 @@ const NGINX = image({
     http: [80],
     httpStatus: { "/healthz": 404, "/notfound": 404 },
     logs: nginxLogs,
+    answers: "nginx",
     accessLog: '10.244.0.1 - - "GET %path% HTTP/1.1" 200 615 "-" "kube-probe"',
   });
 
@@ -150,6 +163,7 @@ const HTTPD = image({
     servers: ["httpd-foreground", "httpd"],
     ports: [80],
     http: [80],
+    answers: "httpd",
     logs: ["AH00558: httpd: Could not reliably determine the server's fully qualified domain name", "[mpm_event:notice] AH00489: Apache/2.4.62 (Unix) configured -- resuming normal operations", "[core:notice] AH00094: Command line: 'httpd -D FOREGROUND'"],
     stopsOnTerm: false,
   });
@@ -157,8 +171,8 @@ const HTTPD = image({
 const BUSYBOX = { ...shellOnly(["sh"], 2_150_000, 400), tags: ["stable", "musl", "glibc", "uclibc"], versions: { major: [1, 1], variants: ["glibc", "musl", "uclibc", "stable"] } } satisfies ImageBehaviour;
 
 /** An HTTP service on 8080 that logs one line when it starts (the Kubernetes tutorials' sample apps). */
-const sampleApp = (tags: string[], logs: string[], v = true): ImageBehaviour =>
-  image({ tags, ...(v ? { versions: { major: [1, 9], v: true } } : {}), sizeBytes: 70_000_000, pullMs: 900, entrypoint: [], cmd: ["/app"], servers: ["/app", "node", "server.js"], ports: [8080], http: [8080], logs, memoryMi: 10 });
+const sampleApp = (tags: string[], logs: string[], answers: AnswerKind, v = true): ImageBehaviour =>
+  image({ tags, ...(v ? { versions: { major: [1, 9], v: true } } : {}), sizeBytes: 70_000_000, pullMs: 900, entrypoint: [], cmd: ["/app"], servers: ["/app", "node", "server.js"], ports: [8080], http: [8080], logs, memoryMi: 10, answers });
 
 /** Official images by repository (Docker Hub's library/ namespace). */
 export const CATALOG: Record<string, ImageBehaviour> = {
@@ -222,13 +236,13 @@ export const CATALOG: Record<string, ImageBehaviour> = {
   }),
   python: image({ tags: ["3", "3.11", "3.12", "3.13", "slim", "3.12-slim", "alpine"], versions: { major: [2, 3], variants: ["slim", "alpine", "bookworm", "bullseye", "buster"] }, sizeBytes: 380_000_000, pullMs: 4000, memoryMi: 10, entrypoint: [], cmd: ["python3"], servers: [], exits: { code: 0, afterMs: 0 } }),
   node: image({ tags: ["18", "20", "22", "23", "lts", "alpine", "20-alpine", "22-alpine"], versions: { major: [4, 24], variants: ["alpine", "slim", "bookworm", "bullseye", "buster"] }, sizeBytes: 390_000_000, pullMs: 4000, memoryMi: 10, entrypoint: ["docker-entrypoint.sh"], cmd: ["node"], servers: [], exits: { code: 0, afterMs: 0 } }),
-  traefik: image({ sizeBytes: 50_000_000, entrypoint: ["/entrypoint.sh"], cmd: ["traefik"], servers: ["traefik", "/entrypoint.sh"], ports: [80, 8080], http: [80, 8080], memoryMi: 30 }),
+  traefik: image({ sizeBytes: 50_000_000, entrypoint: ["/entrypoint.sh"], cmd: ["traefik"], servers: ["traefik", "/entrypoint.sh"], ports: [80, 8080], http: [80, 8080], memoryMi: 30, answers: "traefik" }),
   memcached: image({ sizeBytes: 30_000_000, entrypoint: ["docker-entrypoint.sh"], cmd: ["memcached"], servers: ["memcached", "docker-entrypoint.sh"], ports: [11211], memoryMi: 5 }),
   rabbitmq: image({ tags: ["3", "4", "management", "3-management"], versions: { major: [3, 4], variants: ["management", "alpine"] }, sizeBytes: 100_000_000, pullMs: 2000, startMs: 5000, memoryMi: 120, entrypoint: ["docker-entrypoint.sh"], cmd: ["rabbitmq-server"], servers: ["rabbitmq-server", "docker-entrypoint.sh"], ports: [5672, 15672], http: [15672], logs: ["Server startup complete; 0 plugins started."] }),
   "registry.k8s.io/pause": image({ tags: ["3.9", "3.10"], versions: { major: [2, 3] }, sizeBytes: 320_000, pullMs: 200, memoryMi: 1, entrypoint: ["/pause"], cmd: [], servers: ["/pause"], shell: false }),
-  "registry.k8s.io/e2e-test-images/agnhost": image({ tags: ["2.39", "2.43", "2.52", "2.53"], versions: { major: [2, 2] }, sizeBytes: 52_000_000, entrypoint: ["/agnhost"], cmd: ["pause"], servers: ["/agnhost", "agnhost"], ports: [8080], http: [8080], memoryMi: 5 }),
-  "registry.k8s.io/echoserver": image({ tags: ["1.4", "1.10"], versions: { major: [1, 1] }, sizeBytes: 46_000_000, entrypoint: [], cmd: ["/usr/local/bin/run.sh"], servers: ["/usr/local/bin/run.sh"], ports: [8080], http: [8080], memoryMi: 5 }),
-  "gcr.io/google-samples/hello-app": image({ tags: ["1.0", "2.0"], versions: { major: [1, 2] }, sizeBytes: 10_000_000, pullMs: 600, entrypoint: ["/hello-app"], cmd: [], servers: ["/hello-app"], ports: [8080], http: [8080], logs: ["2026/01/01 00:00:00 Server listening on port 8080"], memoryMi: 5, shell: false }),
+  "registry.k8s.io/e2e-test-images/agnhost": image({ tags: ["2.39", "2.43", "2.52", "2.53"], versions: { major: [2, 2] }, sizeBytes: 52_000_000, entrypoint: ["/agnhost"], cmd: ["pause"], servers: ["/agnhost", "agnhost"], ports: [8080], http: [8080], memoryMi: 5, answers: "agnhost" }),
+  "registry.k8s.io/echoserver": image({ tags: ["1.4", "1.10"], versions: { major: [1, 1] }, sizeBytes: 46_000_000, entrypoint: [], cmd: ["/usr/local/bin/run.sh"], servers: ["/usr/local/bin/run.sh"], ports: [8080], http: [8080], memoryMi: 5, answers: "echoserver" }),
+  "gcr.io/google-samples/hello-app": image({ tags: ["1.0", "2.0"], versions: { major: [1, 2] }, sizeBytes: 10_000_000, pullMs: 600, entrypoint: ["/hello-app"], cmd: [], servers: ["/hello-app"], ports: [8080], http: [8080], logs: ["2026/01/01 00:00:00 Server listening on port 8080"], memoryMi: 5, shell: false, answers: "hello-app" }),
   "polinux/stress": image({ sizeBytes: 4_000_000, entrypoint: [], cmd: ["stress"], servers: [], memoryMi: 1 }),
   perl: image({ tags: ["5", "5.34", "5.34.0", "5.40"], versions: { major: [5, 5], variants: ["slim", "threaded", "bookworm", "bullseye"] }, sizeBytes: 340_000_000, pullMs: 3500, entrypoint: [], cmd: ["perl5"], servers: [], exits: { code: 0, afterMs: 0 } }),
   // The images Kubernetes' own test suites run (test/utils/image/manifest.go): tags end in a build number.
@@ -240,11 +254,11 @@ export const CATALOG: Record<string, ImageBehaviour> = {
   "registry.k8s.io/busybox": { ...BUSYBOX, tags: ["1.24", "1.27", "1.27.2"] },
   // The StatefulSet and autoscaling tutorials.
   "registry.k8s.io/nginx-slim": { ...NGINX, tags: [], versions: { major: [0, 0] }, sizeBytes: 23_000_000 },
-  "registry.k8s.io/hpa-example": image({ tags: [], sizeBytes: 180_000_000, pullMs: 2500, entrypoint: ["docker-php-entrypoint"], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false }),
+  "registry.k8s.io/hpa-example": image({ tags: [], sizeBytes: 180_000_000, pullMs: 2500, entrypoint: ["docker-php-entrypoint"], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false, answers: "apache-php" }),
   // Samples the Kubernetes and GKE tutorials use (also under gcr.io/google_samples and us-docker.pkg.dev).
-  "gcr.io/google-samples/kubernetes-bootcamp": sampleApp(["v1", "v2"], ["Kubernetes Bootcamp App Started At: 2026-01-01T00:00:00.000Z | Running On:  kubernetes-bootcamp"]),
-  "gcr.io/google-samples/node-hello": sampleApp(["1.0"], [], false),
-  "gcr.io/google-samples/gb-frontend": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 140_000_000, pullMs: 2000, entrypoint: [], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false }),
+  "gcr.io/google-samples/kubernetes-bootcamp": sampleApp(["v1", "v2"], ["Kubernetes Bootcamp App Started At: 2026-01-01T00:00:00.000Z | Running On:  kubernetes-bootcamp"], "bootcamp"),
+  "gcr.io/google-samples/node-hello": sampleApp(["1.0"], [], "node-hello", false),
+  "gcr.io/google-samples/gb-frontend": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 140_000_000, pullMs: 2000, entrypoint: [], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false, answers: "apache-php" }),
   "gcr.io/google-samples/gb-redis-follower": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], logs: ["1:S * Ready to accept connections tcp"], memoryMi: 4 }),
   "gcr.io/google-samples/gb-redisslave": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], memoryMi: 4 }),
   "gcr.io/google-samples/xtrabackup": { ...shellOnly(["bash"], 80_000_000, 1500), tags: ["1.0"] },
@@ -265,6 +279,15 @@ export const UserImageSchema = z
     exitCode: z.number().int().min(0).max(255).optional(),
     exitAfterSeconds: z.number().min(0).max(1e7).optional(),
     shell: z.boolean().optional(),
+    /** What its HTTP ports answer to every request (default: 200 "OK"). */
+    answer: z
+      .object({
+        status: z.number().int().min(100).max(599).optional(),
+        body: z.string().max(65_536).optional(),
+        contentType: z.string().max(256).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type UserImage = z.infer<typeof UserImageSchema>;
@@ -285,6 +308,7 @@ export function fromUserImage(u: UserImage): ImageBehaviour {
     http: u.http ?? [],
     logs: u.logs ?? [],
     shell: u.shell ?? true,
+    ...(u.answer ? { answers: { status: u.answer.status ?? 200, body: u.answer.body ?? "OK", contentType: u.answer.contentType ?? "text/plain; charset=utf-8" } } : {}),
     ...(u.exitCode !== undefined || u.exitAfterSeconds !== undefined ? { exits: { code: u.exitCode ?? 0, afterMs: (u.exitAfterSeconds ?? 0) * 1000 } } : {}),
   });
 }
