@@ -258,7 +258,7 @@ export const CATALOG: Record<string, ImageBehaviour> = {
   // Samples the Kubernetes and GKE tutorials use (also under gcr.io/google_samples and us-docker.pkg.dev).
   "gcr.io/google-samples/kubernetes-bootcamp": sampleApp(["v1", "v2"], ["Kubernetes Bootcamp App Started At: 2026-01-01T00:00:00.000Z | Running On:  kubernetes-bootcamp"], "bootcamp"),
   "gcr.io/google-samples/node-hello": sampleApp(["1.0"], [], "node-hello", false),
-  "gcr.io/google-samples/gb-frontend": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 140_000_000, pullMs: 2000, entrypoint: [], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false, answers: "apache-php" }),
+  "gcr.io/google-samples/gb-frontend": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 140_000_000, pullMs: 2000, entrypoint: [], cmd: ["apache2-foreground"], servers: ["apache2-foreground", "apache2"], ports: [80], http: [80], memoryMi: 20, stopsOnTerm: false }),
   "gcr.io/google-samples/gb-redis-follower": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], logs: ["1:S * Ready to accept connections tcp"], memoryMi: 4 }),
   "gcr.io/google-samples/gb-redisslave": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], memoryMi: 4 }),
   "gcr.io/google-samples/xtrabackup": { ...shellOnly(["bash"], 80_000_000, 1500), tags: ["1.0"] },
