@@ -18,11 +18,19 @@ import { jobs } from "./job";
 import { cronJobs } from "./cronjob";
 import { nodeMetrics, podMetrics } from "./metrics";
 import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from "./horizontalpodautoscaler";
+import { networkPolicies } from "./networkpolicy";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
 import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectReviewsV1beta1, selfSubjectRulesReviews } from "./reviews";
 import { secrets } from "./secret";
 import { serviceaccounts } from "./serviceaccount";
 import { services } from "./service";
+import { ingresses } from "./ingress";
+import { ingressClasses } from "./ingressclass";
+import { roles } from "./role";
+import { clusterRoles } from "./clusterrole";
+import { roleBindings } from "./rolebinding";
+import { clusterRoleBindings } from "./clusterrolebinding";
+import { validatingWebhookConfigurations } from "./validatingwebhookconfiguration";
 import { endpoints } from "./endpoints";
 import { endpointSlices } from "./endpointslice";
 
@@ -48,12 +56,20 @@ export const KINDS: readonly ResourceDef[] = [
   controllerRevisions,
   jobs,
   cronJobs,
+  networkPolicies,
   podDisruptionBudgets,
   endpointSlices,
   horizontalPodAutoscalers,
   horizontalPodAutoscalersV1,
   podMetrics,
   nodeMetrics,
+  ingresses,
+  ingressClasses,
+  roles,
+  clusterRoles,
+  roleBindings,
+  clusterRoleBindings,
+  validatingWebhookConfigurations,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,
   selfSubjectReviews,
