@@ -166,3 +166,24 @@ export function isIP(v: string): boolean {
 
 /** Total size of annotations, bounded like Kubernetes (256 KiB). */
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+/** Hosts such as "*.example.com" (IsWildcardDNS1123Subdomain). */
+export function wildcardDns1123Subdomain(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > 253) errs.push(maxLen(253));
+  if (!/^\*\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v))
+    errs.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        "\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
+        "*.example.com",
+      ),
+    );
+  return errs;
+}
+
+/** Names that must fit in one URL path segment (IsValidPathSegmentName): RBAC names, Ingress resource backends. */
+export function pathSegmentName(v: string): string[] {
+  if (v === "." || v === "..") return [`may not be '${v}'`];
+  return ["/", "%"].filter((c) => v.includes(c)).map((c) => `may not contain '${c}'`);
+}

@@ -4,6 +4,7 @@
 // kubelet simulation follows it. Users may declare images of their own in the cluster's
 // simulation settings (PATCH /v1/clusters/{name} {"simulation":{"images":{...}}}).
 import { z } from "zod";
+import { LOG_KLOG } from "./logs";
 
 export interface ImageBehaviour {
   /** Tags that exist besides "latest" ("*" = any tag). */
@@ -168,6 +169,32 @@ const HTTPD = image({
     stopsOnTerm: false,
   });
 
+/** klog's line: severity, header (filled in when written), source and message. */
+const klog = (severity: "I" | "W" | "E", source: string, message: string) => `${severity}${LOG_KLOG}${source}] ${message}`;
+
+const INGRESS_NGINX_LOGS = [
+  "-------------------------------------------------------------------------------",
+  "NGINX Ingress controller",
+  "  Release:       v1.15.1",
+  "  Repository:    https://github.com/kubernetes/ingress-nginx",
+  "  nginx version: nginx/1.27.1",
+  "",
+  "-------------------------------------------------------------------------------",
+  "",
+  klog("W", "client_config.go:667", "Neither --kubeconfig nor --master was specified.  Using the inClusterConfig.  This might not work."),
+  klog("I", "main.go:205", '"Creating API client" host="https://10.96.0.1:443"'),
+  klog("I", "main.go:101", '"SSL fake certificate created" file="/etc/ingress-controller/ssl/default-fake-certificate.pem"'),
+  klog("I", "ssl.go:535", '"loading tls certificate" path="/usr/local/certificates/cert" key="/usr/local/certificates/key"'),
+  klog("I", "nginx.go:271", '"Starting NGINX Ingress controller"'),
+  klog("I", "nginx.go:317", '"Starting NGINX process"'),
+  klog("I", "leaderelection.go:257", "attempting to acquire leader lease ingress-nginx/ingress-nginx-leader..."),
+  klog("I", "nginx.go:337", '"Starting validation webhook" address=":8443" certPath="/usr/local/certificates/cert" keyPath="/usr/local/certificates/key"'),
+  klog("I", "controller.go:196", '"Configuration changes detected, backend reload required"'),
+  klog("I", "leaderelection.go:271", "successfully acquired lease ingress-nginx/ingress-nginx-leader"),
+  klog("I", "controller.go:216", '"Backend successfully reloaded"'),
+  klog("I", "controller.go:227", '"Initial sync, sleeping for 1 second"'),
+];
+
 const BUSYBOX = { ...shellOnly(["sh"], 2_150_000, 400), tags: ["stable", "musl", "glibc", "uclibc"], versions: { major: [1, 1], variants: ["glibc", "musl", "uclibc", "stable"] } } satisfies ImageBehaviour;
 
 /** An HTTP service on 8080 that logs one line when it starts (the Kubernetes tutorials' sample apps). */
@@ -262,6 +289,37 @@ export const CATALOG: Record<string, ImageBehaviour> = {
   "gcr.io/google-samples/gb-redis-follower": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], logs: ["1:S * Ready to accept connections tcp"], memoryMi: 4 }),
   "gcr.io/google-samples/gb-redisslave": image({ tags: [], versions: { major: [1, 9], v: true }, sizeBytes: 40_000_000, entrypoint: [], cmd: ["/run.sh"], servers: ["/run.sh", "redis-server"], ports: [6379], memoryMi: 4 }),
   "gcr.io/google-samples/xtrabackup": { ...shellOnly(["bash"], 80_000_000, 1500), tags: ["1.0"] },
+  // ingress-nginx, as kind's ingress guide deploys it: the controller serves HTTP on 80 and 443
+  // by the cluster's Ingresses of its class (network/ingress.ts), its health on 10254, its
+  // admission webhook on 8443; the certgen Jobs write the webhook's certificate and exit.
+  "registry.k8s.io/ingress-nginx/controller": image({
+    tags: [],
+    versions: { major: [0, 1], v: true },
+    sizeBytes: 105_000_000,
+    pullMs: 3000,
+    startMs: 1500,
+    memoryMi: 90,
+    entrypoint: ["/usr/bin/dumb-init", "--"],
+    cmd: ["/nginx-ingress-controller"],
+    servers: ["/nginx-ingress-controller", "/usr/bin/dumb-init"],
+    ports: [80, 443, 8443, 10254],
+    http: [80, 443, 10254],
+    logs: INGRESS_NGINX_LOGS,
+    network: { ingressController: "nginx" },
+  }),
+  "registry.k8s.io/ingress-nginx/kube-webhook-certgen": image({
+    tags: [],
+    versions: { major: [1, 1], v: true },
+    sizeBytes: 28_000_000,
+    pullMs: 900,
+    memoryMi: 5,
+    entrypoint: ["/kube-webhook-certgen"],
+    cmd: [],
+    servers: [],
+    shell: false,
+    exits: { code: 0, afterMs: 500, logs: ['{"level":"info","msg":"patching webhook configurations done","source":"k8s/k8s.go","time":"now"}'] },
+    logs: ['{"level":"info","msg":"creating new secret","source":"cmd/create.go","time":"now"}', '{"level":"info","msg":"secret ready","source":"cmd/create.go","time":"now"}'],
+  }),
 };
 
 /** An image a user declares in the cluster's simulation settings. */

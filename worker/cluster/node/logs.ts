@@ -21,8 +21,20 @@ function dateText(ms: number): string {
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
 }
 
+/** klog's header after the severity letter: "1203 12:00:00.000000       7 " (month, day, time, thread). */
+function klogText(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, "0")}000       7 `;
+}
+
+/** Catalog log lines may carry placeholders for when they are written: `date`'s output, or a klog header. */
+export const LOG_DATE = "\u0001DATE\u0001";
+export const LOG_KLOG = "\u0001KLOG\u0001";
+
 function text(raw: string, at: number): string {
-  return raw.includes("\u0001DATE\u0001") ? raw.replace(/\u0001DATE\u0001/g, dateText(at)) : raw;
+  if (!raw.includes("\u0001")) return raw;
+  return raw.replace(/\u0001DATE\u0001/g, () => dateText(at)).replace(/\u0001KLOG\u0001/g, () => klogText(at));
 }
 
 /** Lines written from `startedAt` up to `until` (exclusive of later ones), oldest first. */

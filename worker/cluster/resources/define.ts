@@ -46,6 +46,8 @@ export interface HookContext {
   dryRun: boolean;
   /** Reads another object (for admission checks such as "does the service account exist"). */
   get<T extends KObject = KObject>(storage: string, namespace: string, name: string): T | undefined;
+  /** Reads the stored objects of a kind (admission plugins that list, such as DefaultIngressClass; keep to small kinds). */
+  scan<T extends KObject = KObject>(storage: string, namespace: string | null): Iterable<T>;
   /** Rejects the request as Forbidden with this reason (admission). */
   forbid(reason: string): never;
 }
@@ -65,6 +67,8 @@ export interface ClusterSettings {
   serviceSubnet: string;
   nodePortRange: [number, number];
   kubernetesVersion: string;
+  /** kube-proxy's mode from the kind config ("none": no kube-proxy). */
+  kubeProxyMode: "iptables" | "ipvs" | "nftables" | "none";
 }
 
 export interface ResourceDef<T extends KObject = KObject> {
