@@ -589,6 +589,7 @@ export class ApiServer {
       cluster: this.settings(),
       dryRun,
       get: <T extends KObject>(storage: string, namespace: string, name: string) => this.store.get<T>(storage, namespace, name),
+      scan: <T extends KObject>(storage: string, namespace: string | null) => this.scanStored<T>(storage, namespace),
       forbid: (reason: string): never => {
         throw errors.forbidden(def.group, def.plural, obj.metadata.name ?? "", reason);
       },
