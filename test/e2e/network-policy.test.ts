@@ -1,0 +1,110 @@
+// NetworkPolicy through real kubectl: the kind (discovery, explain, validation, columns, describe)
+// and its enforcement on a kind cluster (kindnet enforces policy): a client reaches a web Service,
+// a default-deny ingress policy makes the same connection time out, an allow rule for the
+// client's label lets it through again.
+import { beforeAll, describe, expect, it } from "vitest";
+import { eventually, getJson, kubectl, manage, newCluster, ok, settled, simulate, type TestCluster } from "./helpers";
+
+let c: TestCluster;
+beforeAll(async () => {
+  c = await newCluster("netpol");
+  await simulate(c, { profile: "instant" });
+});
+
+const DENY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+spec:
+  podSelector: {}
+  policyTypes:
+  - Ingress
+`;
+
+const ALLOW = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-client
+spec:
+  podSelector:
+    matchLabels:
+      app: web
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app: client
+    ports:
+    - port: http
+`;
+
+describe("the NetworkPolicy kind", () => {
+  it("is discovered as netpol and explained from the OpenAPI", async () => {
+    const res = await ok(c, ["api-resources", "--api-group=networking.k8s.io"]);
+    expect(res).toMatch(/^networkpolicies\s+netpol\s+networking\.k8s\.io\/v1\s+true\s+NetworkPolicy$/m);
+    const ex = await ok(c, ["explain", "networkpolicy.spec.ingress.from.ipBlock"]);
+    expect(ex).toMatch(/^KIND:\s+NetworkPolicy$/m);
+    expect(ex).toMatch(/^\s+cidr\s+<string> -required-$/m);
+    expect(ex).toMatch(/^\s+except\s+<\[\]string>$/m);
+  });
+
+  it("refuses what kube-apiserver refuses, in its words, and creates nothing", async () => {
+    const bad = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: bad
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Sideways]
+  ingress:
+  - from:
+    - ipBlock:
+        cidr: 10.0.0.0/8
+        except: [192.168.0.0/16]
+      namespaceSelector: {}
+    ports:
+    - port: 8080
+      endPort: 80
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 10.0.0.0/33
+`;
+    const r = await kubectl(c, ["apply", "-f", "-"], { input: bad });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The NetworkPolicy "bad" is invalid:');
+    expect(r.stderr).toContain("spec.ingress[0].ports[0].endPort: Invalid value: 80: must be greater than or equal to `port`");
+    expect(r.stderr).toContain('spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of `cidr`');
+    expect(r.stderr).toContain("spec.ingress[0].from[0]: Forbidden: may not specify both ipBlock and another peer");
+    expect(r.stderr).toContain('spec.egress[0].to[0].ipBlock.cidr: Invalid value: "10.0.0.0/33": not a valid CIDR');
+    expect(r.stderr).toContain('spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"');
+    expect((await kubectl(c, ["get", "netpol", "bad"])).stderr).toContain('networkpolicies.networking.k8s.io "bad" not found');
+  });
+
+  it("prints kubectl's columns and describes as on a real cluster", async () => {
+    await ok(c, ["apply", "-f", "-"], DENY);
+    await ok(c, ["apply", "-f", "-"], ALLOW);
+    const table = await ok(c, ["get", "netpol"]);
+    expect(table).toMatch(/^NAME\s+POD-SELECTOR\s+AGE$/m);
+    expect(table).toMatch(/^allow-client\s+app=web\s+\d+s$/m);
+    expect(table).toMatch(/^default-deny\s+<none>\s+\d+s$/m);
+    const deny = await getJson(c, ["netpol", "default-deny"]);
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
+    const allow = await getJson(c, ["netpol", "allow-client"]);
+    expect(allow.spec.policyTypes).toEqual(["Ingress"]);
+    expect(allow.spec.ingress[0].ports).toEqual([{ port: "http", protocol: "TCP" }]);
+
+    const d = await ok(c, ["describe", "netpol", "default-deny"]);
+    expect(d).toMatch(/^Name:\s+default-deny$/m);
+    expect(d).toMatch(/^Namespace:\s+default$/m);
+    expect(d).toMatch(/^\s+PodSelector:\s+<none> \(Allowing the specific traffic to all pods in this namespace\)$/m);
+    expect(d).toMatch(/^\s+<none> \(Selected pods are isolated for ingress connectivity\)$/m);
+    expect(d).toMatch(/^\s+Not affecting egress traffic$/m);
+    expect(d).toMatch(/^\s+Policy Types: Ingress$/m);
+    const a = await ok(c, ["describe", "networkpolicy", "allow-client"]);
+    expect(a).toMatch(/^\s+PodSelector:\s+app=web$/m);
+    expect(a).toMatch(/^\s+To Port: http\/TCP$/m);
+    expect(a).toMatch(/^\s+PodSelector: app=client$/m);
+    await ok(c, ["delete", "netpol", "default-deny", "allow-client"]);
+  });
+});
