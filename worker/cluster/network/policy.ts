@@ -47,7 +47,7 @@ export function policyVerdict(view: NetworkView, from: Source, fromIP: string, t
     const out = egress(view, source, { ip: to.status?.podIP ?? "", pod: to.spec?.hostNetwork ? null : to }, port, protocol);
     if (!out.allowed) return out;
   }
-  if (to.spec?.hostNetwork || !enforces(view, to.spec?.nodeName)) return ALLOWED;
+  if (to.spec?.hostNetwork) return ALLOWED;
   const node = to.spec?.nodeName;
   // The destination's own node (its kubelet, a host-network pod beside it) is always let in.
   if (from.kind === "node" && from.node === node) return ALLOWED;
@@ -68,24 +68,26 @@ function sourcePod(from: Source): Pod | null {
 }
 
 function egress(view: NetworkView, from: Pod, to: Peer, port: number, protocol: string): PolicyVerdict {
-  if (from.spec?.hostNetwork || !enforces(view, from.spec?.nodeName)) return ALLOWED;
+  if (from.spec?.hostNetwork) return ALLOWED;
   return judge(view, from, "egress", to, to.pod, port, protocol);
 }
 
-/** The verdict of the policies isolating `subject` in one direction, for traffic with `peer`. */
+/**
+ * The verdict of the policies isolating `subject` in one direction, for traffic with `peer`. The
+ * node's CNI agent is looked for only when some policy isolates the pod: most connections meet no
+ * policy and cost one list of their namespace's policies.
+ */
 function judge(view: NetworkView, subject: Pod, direction: Direction, peer: Peer, destination: Pod | null, port: number, protocol: string): PolicyVerdict {
   const namespace = subject.metadata.namespace ?? "";
-  let isolating: Compiled | null = null;
-  for (const policy of policiesIn(view, namespace)) {
-    if (!policy.types.has(direction) || !matchesLabels(policy.podSelector, subject.metadata.labels)) continue;
-    isolating ??= policy;
-    const rules = direction === "ingress" ? policy.ingress : policy.egress;
-    for (const rule of rules) {
+  const isolating = policiesIn(view, namespace).filter((p) => p.types.has(direction) && matchesLabels(p.podSelector, subject.metadata.labels));
+  if (isolating.length === 0 || !enforces(view, subject.spec?.nodeName)) return ALLOWED;
+  for (const policy of isolating) {
+    for (const rule of direction === "ingress" ? policy.ingress : policy.egress) {
       if (!portsMatch(rule.ports, destination, port, protocol)) continue;
       if (rule.peers === null || rule.peers.some((p) => peerMatches(view, p, namespace, peer))) return ALLOWED;
     }
   }
-  return isolating ? { allowed: false, policy: `${namespace}/${isolating.name}`, direction } : ALLOWED;
+  return { allowed: false, policy: `${namespace}/${isolating[0].name}`, direction };
 }
 
 // ---------------------------------------------------------------------------------------------
