@@ -52,7 +52,10 @@ export function policyVerdict(view: NetworkView, from: Source, fromIP: string, t
   // The destination's own node (its kubelet, a host-network pod beside it) is always let in.
   if (from.kind === "node" && from.node === node) return ALLOWED;
   if (from.kind === "pod" && from.pod.spec?.hostNetwork && from.pod.spec?.nodeName === node) return ALLOWED;
-  return judge(view, to, "ingress", { ip: fromIP, pod: source }, to, port, protocol);
+  // The agent knows a pod by its address: a masqueraded connection (a node port reached from a pod)
+  // arrives with a node's address and is no pod to the selectors.
+  const peerPod = source && source.status?.podIP === fromIP ? source : null;
+  return judge(view, to, "ingress", { ip: fromIP, pod: peerPod }, to, port, protocol);
 }
 
 /**
