@@ -113,6 +113,8 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
     identity: acting,
     basePath,
     host: url.host,
+    // A proxied request's headers go on to the pod; credentials stay here, as kube-apiserver's authentication filter drops them.
+    ...(/\/proxy(\/|$)/.test(path) ? { headers: [...c.req.raw.headers].filter(([k]) => k !== "authorization" && !k.startsWith("impersonate-") && k !== "cookie") } : {}),
   };
   const stub = clusterStub(c.env, clusterId);
 

@@ -9,6 +9,8 @@ import { clusterRoutes } from "./service/clusters";
 import { errorResponse, HttpError, type AppEnv } from "./service/http";
 import { tenantRoutes } from "./service/tenants";
 import { tokenRoutes } from "./service/tokens";
+import { clusterNetworkRoutes } from "./service/clusterNetwork";
+import { portRoutes } from "./service/ports";
 import { sql } from "drizzle-orm";
 
 export { ClusterObject } from "./cluster/object";
@@ -36,6 +38,8 @@ app.route("/v1/tenants", tenantRoutes);
 app.route("/v1/clusters", clusterRoutes);
 app.route("/v1/clusters", clusterControlRoutes);
 app.route("/v1/tokens", tokenRoutes);
+app.route("/v1/clusters", clusterNetworkRoutes);
+app.route("/v1/ports", portRoutes);
 
 app.notFound(async (c) => {
   if (c.req.method === "GET" || c.req.method === "HEAD") {

@@ -10,8 +10,10 @@ import { KubeRouter } from "./api/http/router";
 import type { KubeRequest, KubeResponse } from "./api/http/types";
 import { bootstrap } from "./bootstrap";
 import { Clock, type ClockState } from "./clock";
-import { NODE_PORT_RANGE, type ClusterConfig } from "./config";
+import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
+import { ingressStatusController } from "./controllers/ingressStatus";
+import { installIngressNginx, uninstallIngressNginx } from "./addons/ingressNginx";
 import { ControlLoop } from "./loop/loop";
 import { namespaceController } from "./controllers/namespaces";
 import { nodeLifecycleController, NODE_LIFECYCLE } from "./controllers/nodeLifecycle";
@@ -20,6 +22,7 @@ import { taintEvictionController } from "./controllers/taintEviction";
 import { heartbeatReader } from "./node/heartbeat";
 import { usageReader } from "./node/usage";
 import { KUBELET, kubeletController } from "./node/kubelet";
+import { staticPodsController } from "./node/staticPods";
 import { Machines } from "./node/machines";
 import { addNode, removeNode, type NodeRequest } from "./node/membership";
 import { podsOnNode } from "./controllers/nodeLifecycle";
@@ -33,6 +36,7 @@ import { logAction } from "./subresources/log";
 import { disruptionController } from "./controllers/disruption";
 import { deploymentController } from "./controllers/deployment";
 import { garbageCollectorController } from "./controllers/garbageCollector";
+import { serviceEndpointControllers } from "./controllers/endpoints";
 import { replicaSetController, replicationControllerController } from "./controllers/replicaset";
 import { statefulSetController } from "./controllers/statefulset";
 import { daemonSetController } from "./controllers/daemonset";
@@ -44,6 +48,14 @@ import { replicationControllers } from "./resources/replicationcontroller";
 import { deployments } from "./resources/deployment";
 import { replicaSets } from "./resources/replicaset";
 import { scaleAction } from "./subresources/scale";
+import { nodeProxyAction, podProxyAction, serviceProxyAction } from "./subresources/proxy";
+import { serviceLoadBalancerController, SERVICE_LB } from "./controllers/serviceLoadBalancer";
+import { clusterNetwork, type ClusterNetwork } from "./network/dial";
+import { portMappings } from "./network/ports";
+import type { Connection, HttpAnswer, HttpRequest, NetworkView, Outcome as Traffic, Source } from "./network/types";
+import { newPortKey, sameKey, type PortMapping } from "./network/ports";
+import type { Service } from "./resources/service";
+import type { Pod } from "./resources/pod";
 import { WatchHub } from "./store/watch";
 
 /** An RPC answer that may be a refusal the management API passes on (status and message). */
@@ -98,6 +110,7 @@ export class ClusterObject extends DurableObject<Env> {
   private hub!: WatchHub;
   private loop!: ControlLoop;
   private router!: KubeRouter;
+  private network!: ClusterNetwork;
   private config: ClusterConfig | null = null;
   private alarmAt: number | null = null;
   private running = false;
@@ -113,7 +126,7 @@ export class ClusterObject extends DurableObject<Env> {
     const clockState = this.store.meta("clock");
     this.clock = new Clock(clockState ? (JSON.parse(clockState) as ClockState) : null, (s) => this.store.setMeta("clock", JSON.stringify(s)));
     const config = this.store.meta("config");
-    this.config = config ? (JSON.parse(config) as ClusterConfig) : null;
+    this.config = config ? withNetworkingDefaults(JSON.parse(config) as ClusterConfig) : null;
     this.machines = new Machines(this.store.sqlStorage);
     // The simulation hands the registry what reads compute from: heartbeats and resource use.
     this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
@@ -133,11 +146,15 @@ export class ClusterObject extends DurableObject<Env> {
         jobController,
         schedulerController(),
         kubeletController,
+        staticPodsController(() => this.config!),
         nodeLifecycleController,
         taintEvictionController,
         disruptionController,
+        ...serviceEndpointControllers(),
         garbageCollectorController(),
+        serviceLoadBalancerController,
         catalogController,
+        ingressStatusController,
       ],
       {
         api: this.api,
@@ -157,6 +174,7 @@ export class ClusterObject extends DurableObject<Env> {
       this.hub.publish(changes);
       this.loop.onCommit(changes);
     });
+    this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
     this.router = new KubeRouter(this.api, this.store, this.hub, this.clock, () => this.settings(), {
       "pods/binding": bindingAction(this.api),
       "pods/eviction": evictionAction(this.api),
@@ -165,6 +183,9 @@ export class ClusterObject extends DurableObject<Env> {
       "replicasets/scale": scaleAction(this.api, replicaSets),
       "statefulsets/scale": scaleAction(this.api, statefulSets),
       "replicationcontrollers/scale": scaleAction(this.api, replicationControllers),
+      "services/proxy": serviceProxyAction(this.network),
+      "pods/proxy": podProxyAction(this.network),
+      "nodes/proxy": nodeProxyAction(this.network, () => this.settings().kubernetesVersion),
     });
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) this.loop.resync();
@@ -184,6 +205,7 @@ export class ClusterObject extends DurableObject<Env> {
       serviceSubnet: c.networking.serviceSubnet,
       nodePortRange: NODE_PORT_RANGE,
       kubernetesVersion: c.kubernetesVersion,
+      kubeProxyMode: c.networking.kubeProxyMode,
     };
   }
 
@@ -212,8 +234,8 @@ export class ClusterObject extends DurableObject<Env> {
     this.store.transaction(() => {
       this.store.setMeta("cluster_id", init.id);
       this.store.setMeta("config", JSON.stringify(init.config));
-      this.config = init.config;
-      bootstrap(this.api, init.config, this.clock.now());
+      this.config = withNetworkingDefaults(init.config);
+      bootstrap(this.api, this.machines, this.config, this.clock.now());
     });
   }
 
@@ -263,7 +285,18 @@ export class ClusterObject extends DurableObject<Env> {
     }
     const next = applySimulationPatch(this.simulation(), parsed.data);
     if (typeof next === "string") return { ok: false, status: 400, message: next };
+    const lbChanged = !!next.loadBalancer !== !!this.simulation().loadBalancer;
+    if ((next.ingress ?? null) !== (this.simulation().ingress ?? null)) {
+      // Installed (or removed) through the API server, as `kubectl apply -f` (or delete) of the manifest would.
+      try {
+        this.store.transaction(() => (next.ingress ? installIngressNginx(this.api) : uninstallIngressNginx(this.api)));
+      } catch (e) {
+        if (e instanceof ApiError) return { ok: false, status: e.code, message: `simulation.ingress: ${e.status.message}` };
+        throw e;
+      }
+    }
     this.store.setMeta("simulation", JSON.stringify(next));
+    if (lbChanged) for (const key of serviceLoadBalancerController.resync(this.loop.context)) this.loop.enqueue(SERVICE_LB, key);
     return { ok: true, value: next };
   }
 
@@ -283,7 +316,7 @@ export class ClusterObject extends DurableObject<Env> {
 
   async addNode(req: NodeRequest): Promise<Outcome<{ name: string; role: string }>> {
     if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
-    return this.store.transaction(() => addNode(this.api, this.config!, req, this.clock.now()));
+    return this.store.transaction(() => addNode(this.api, this.machines, this.config!, req, this.clock.now()));
   }
 
   async removeNode(name: string): Promise<Outcome<{ name: string }>> {
@@ -291,6 +324,79 @@ export class ClusterObject extends DurableObject<Env> {
     const out = this.store.transaction(() => removeNode(this.api, name));
     if (out.ok) this.machines.remove(name);
     return out;
+  }
+
+  /** One connection through the simulated network (POST /v1/clusters/{name}/connect). */
+  async traffic(req: ConnectRequest): Promise<Outcome<Traffic>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    const view = this.network.view();
+    const from = sourceOf(req.from, view);
+    if (typeof from === "string") return { ok: false, status: 400, message: from };
+    const to = typeof req.to === "string" ? /^(.+):(\d{1,5})$/.exec(req.to) : null;
+    if (!to || Number(to[2]) < 1 || Number(to[2]) > 65535) return { ok: false, status: 400, message: '"to" must be "<host>:<port>" with a port from 1 to 65535, e.g. "web.default.svc.cluster.local:80" or "10.96.0.10:53"' };
+    const request = requestOf(req.request);
+    if (typeof request === "string") return { ok: false, status: 400, message: request };
+    const protocol = req.protocol ?? "TCP";
+    if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") return { ok: false, status: 400, message: '"protocol" must be TCP, UDP or SCTP' };
+    const conn: Connection = { from, host: to[1], port: Number(to[2]), protocol, ...(request ? { request } : {}) };
+    return { ok: true, value: this.store.transaction(() => this.network.dial(view, conn)) };
+  }
+
+  /** The cluster's mapped host ports and load-balancer addresses, with the key their URLs carry. */
+  async ports(): Promise<Outcome<PortsInfo>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    return { ok: true, value: this.portsInfo() };
+  }
+
+  private portsInfo(): PortsInfo {
+    let key = this.store.meta("ports_key");
+    if (!key) {
+      key = newPortKey();
+      this.store.setMeta("ports_key", key);
+    }
+    const loadBalancers: PortsInfo["loadBalancers"] = [];
+    for (const svc of this.api.scanStored<Service>("services", null)) {
+      if (svc.spec?.type !== "LoadBalancer") continue;
+      for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip) for (const p of svc.spec.ports ?? []) if ((p.protocol ?? "TCP") === "TCP") loadBalancers.push({ service: `${svc.metadata.namespace}/${svc.metadata.name}`, ip: ing.ip, port: p.port });
+    }
+    return { key, public: this.store.meta("ports_public") !== "false", mappings: portMappings(this.config!), loadBalancers };
+  }
+
+  /** Opens or closes the cluster's public port URLs. */
+  async setPortsPublic(open: boolean): Promise<Outcome<{ public: boolean }>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    this.store.setMeta("ports_public", open ? "true" : "false");
+    return { ok: true, value: { public: open } };
+  }
+
+  /**
+   * A request on a public port URL: from outside, to the node's containerPort of a mapped host
+   * port, or to a load-balancer address. The key is checked here, in constant time.
+   */
+  async publicPort(req: PublicPortRequest): Promise<Outcome<HttpAnswer>> {
+    if (!this.config) return { ok: false, status: 404, message: "no such port" };
+    const info = this.portsInfo();
+    if (!sameKey(req.key, info.key)) return { ok: false, status: 404, message: "no such port" };
+    if (!info.public) return { ok: false, status: 403, message: 'this cluster\'s ports are closed: an admin may open them with PATCH /v1/clusters/{name} {"ports": {"public": true}}' };
+    const view = this.network.view();
+    let host: string;
+    let port: number;
+    if (req.lb) {
+      if (!info.loadBalancers.some((l) => l.ip === req.lb!.ip && l.port === req.lb!.port)) return { ok: false, status: 404, message: `no load balancer listens on ${req.lb.ip}:${req.lb.port}` };
+      host = req.lb.ip;
+      port = req.lb.port;
+    } else {
+      const m = info.mappings.find((x) => x.hostPort === req.hostPort && x.protocol === "TCP");
+      if (!m) return { ok: false, status: 404, message: `host port ${req.hostPort} is not mapped: the cluster's kind config maps ${info.mappings.map((x) => x.hostPort).join(", ") || "no ports"} (nodes[].extraPortMappings)` };
+      const ip = view.node(m.node)?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+      if (!ip) return { ok: false, status: 502, message: `node ${m.node} is gone` };
+      host = ip;
+      port = m.containerPort;
+    }
+    const out = this.store.transaction(() => this.network.dial(view, { from: { kind: "external" }, host, port, request: req.request }));
+    if (!out.ok) return { ok: false, status: out.error === "timeout" ? 504 : 502, message: `curl: ${out.message}` };
+    if (!out.answer) return { ok: false, status: 502, message: `the server at ${host}:${port} (${out.pod.namespace}/${out.pod.name}) does not speak HTTP` };
+    return { ok: true, value: out.answer };
   }
 
   async info(): Promise<ClusterInfo> {
@@ -377,3 +483,64 @@ export class ClusterObject extends DurableObject<Env> {
 }
 
 export type { Identity };
+
+export interface ConnectRequest {
+  from?: unknown;
+  to?: unknown;
+  protocol?: unknown;
+  request?: unknown;
+}
+
+export interface PortsInfo {
+  key: string;
+  public: boolean;
+  mappings: PortMapping[];
+  loadBalancers: { service: string; ip: string; port: number }[];
+}
+
+export interface PublicPortRequest {
+  key: string;
+  hostPort?: number;
+  lb?: { ip: string; port: number };
+  request: HttpRequest;
+}
+
+/** "external", "node/<name>" or "pod/<namespace>/<name>", as a traffic Source; a string is what is wrong. */
+function sourceOf(from: unknown, view: NetworkView): Source | string {
+  if (from === undefined || from === "external") return { kind: "external" };
+  if (typeof from !== "string") return '"from" must be "external", "node/<name>" or "pod/<namespace>/<name>"';
+  const parts = from.split("/");
+  if (parts[0] === "node" && parts.length === 2) return view.node(parts[1]) ? { kind: "node", node: parts[1] } : `node ${JSON.stringify(parts[1])} not found`;
+  if (parts[0] === "pod" && parts.length === 3) {
+    const pod = view.pod(parts[1], parts[2]) as Pod | undefined;
+    if (!pod) return `pod ${parts[1]}/${parts[2]} not found`;
+    if (!pod.status?.podIP) return `pod ${parts[1]}/${parts[2]} has no IP yet (it is ${pod.status?.phase ?? "Pending"})`;
+    return { kind: "pod", pod };
+  }
+  return '"from" must be "external", "node/<name>" or "pod/<namespace>/<name>"';
+}
+
+const MAX_CONNECT_BODY = 1024 * 1024;
+
+/** The HTTP request to send once connected; null for a bare TCP connect; a string is what is wrong. */
+function requestOf(raw: unknown): HttpRequest | null | string {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== "object" || Array.isArray(raw)) return '"request" must be an object: {"method", "path", "headers", "body"}';
+  const r = raw as Record<string, unknown>;
+  const method = r.method ?? "GET";
+  if (typeof method !== "string" || !/^[A-Z]{1,16}$/.test(method)) return '"request.method" must be an HTTP method such as GET';
+  const path = r.path ?? "/";
+  if (typeof path !== "string" || !path.startsWith("/") || path.length > 8192) return '"request.path" must start with "/" (at most 8192 characters)';
+  const headers: Record<string, string> = {};
+  if (r.headers !== undefined) {
+    if (typeof r.headers !== "object" || r.headers === null || Array.isArray(r.headers)) return '"request.headers" must be an object of strings';
+    for (const [k, v] of Object.entries(r.headers)) {
+      if (typeof v !== "string") return `"request.headers.${k}" must be a string`;
+      headers[k.toLowerCase()] = v;
+    }
+  }
+  if (r.body !== undefined && (typeof r.body !== "string" || r.body.length > MAX_CONNECT_BODY)) return `"request.body" must be a string of at most ${MAX_CONNECT_BODY} characters`;
+  headers["user-agent"] ??= "curl/8.5.0";
+  headers["accept"] ??= "*/*";
+  return { method, path, headers, ...(typeof r.body === "string" ? { body: r.body } : {}), ...(headers.host ? { host: headers.host } : {}) };
+}

@@ -12,10 +12,18 @@ export type Profile = (typeof PROFILES)[number];
 
 export const MAX_USER_IMAGES = 100;
 
+/** Ingress controllers the simulation can install. */
+export const INGRESS_ADDONS = ["nginx"] as const;
+export type IngressAddon = (typeof INGRESS_ADDONS)[number];
+
 export const SimulationPatchSchema = z
   .object({
     profile: z.enum(PROFILES).optional(),
     images: z.record(z.string().min(1).max(255), UserImageSchema.nullable()).optional(),
+    /** A load-balancer provider (as cloud-provider-kind): LoadBalancer Services get an address. */
+    loadBalancer: z.boolean().optional(),
+    /** An ingress controller installed as kind's ingress guide installs it ("nginx": ingress-nginx's kind manifest); null removes it. */
+    ingress: z.enum(INGRESS_ADDONS).nullable().optional(),
   })
   .strict();
 export type SimulationPatch = z.infer<typeof SimulationPatchSchema>;
@@ -23,6 +31,9 @@ export type SimulationPatch = z.infer<typeof SimulationPatchSchema>;
 export interface SimulationSettings {
   profile: Profile;
   images: Record<string, z.infer<typeof UserImageSchema>>;
+  loadBalancer?: boolean;
+  /** The ingress controller the setting installed, if any. */
+  ingress?: IngressAddon | null;
 }
 
 export const DEFAULT_SIMULATION: SimulationSettings = { profile: "realistic", images: {} };
@@ -53,7 +64,9 @@ export function lookupImage(ref: ImageRef, settings: SimulationSettings): ImageB
 }
 
 export function applySimulationPatch(current: SimulationSettings, patch: SimulationPatch): SimulationSettings | string {
-  const next: SimulationSettings = { profile: patch.profile ?? current.profile, images: { ...current.images } };
+  const next: SimulationSettings = { ...current, profile: patch.profile ?? current.profile, images: { ...current.images } };
+  if (patch.loadBalancer !== undefined) next.loadBalancer = patch.loadBalancer;
+  if (patch.ingress !== undefined) next.ingress = patch.ingress;
   for (const [name, img] of Object.entries(patch.images ?? {})) {
     if (img === null) delete next.images[name];
     else {

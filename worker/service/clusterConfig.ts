@@ -8,11 +8,14 @@ import {
   DEFAULT_KUBERNETES_VERSION,
   DEFAULT_POD_SUBNET,
   DEFAULT_SERVICE_SUBNET,
+  KUBE_PROXY_MODES,
   SUPPORTED_MINORS,
+  type KubeProxyMode,
   type ClusterConfig,
   type NodeConfig,
 } from "../cluster/config";
 import { LIMITS } from "../limits";
+import { checkPortMappings } from "../cluster/network/ports";
 
 export class ConfigError extends Error {}
 
@@ -110,6 +113,8 @@ export function parseClusterConfig(text: string, nameOverride: string | null): C
       return { ...n, role } as NodeConfig;
     });
     if (!nodes.some((n) => n.role === "control-plane")) throw new ConfigError("nodes: must have at least one control-plane node");
+    const ports = checkPortMappings(nodes);
+    if (ports) throw new ConfigError(ports);
   }
 
   const networking = isObject(raw.networking) ? raw.networking : {};
@@ -123,6 +128,12 @@ export function parseClusterConfig(text: string, nameOverride: string | null): C
   if (svc.bits > 28) throw new ConfigError(`networking.serviceSubnet: ${serviceSubnet} is too small (at most /28)`);
   if (cidrContains(pod, intToIp(svc.base)) || cidrContains(svc, intToIp(pod.base))) throw new ConfigError(`networking.serviceSubnet: ${serviceSubnet} overlaps networking.podSubnet ${podSubnet}`);
 
+  const disableDefaultCNI = networking.disableDefaultCNI ?? false;
+  if (typeof disableDefaultCNI !== "boolean") throw new ConfigError(`networking.disableDefaultCNI: must be true or false, got ${JSON.stringify(disableDefaultCNI)}`);
+  const kubeProxyMode = networking.kubeProxyMode ?? "iptables";
+  if (typeof kubeProxyMode !== "string" || !(KUBE_PROXY_MODES as readonly string[]).includes(kubeProxyMode))
+    throw new ConfigError(`networking.kubeProxyMode: invalid kubeProxyMode ${JSON.stringify(kubeProxyMode)}: must be one of ${KUBE_PROXY_MODES.map((m) => `"${m}"`).join(", ")}`);
+
   let version: string | null = null;
   nodes.forEach((n, i) => {
     const v = versionFromImage(n.image, `nodes[${i}].image`);
@@ -133,7 +144,7 @@ export function parseClusterConfig(text: string, nameOverride: string | null): C
   return {
     name,
     nodes,
-    networking: { ...networking, podSubnet, serviceSubnet },
+    networking: { ...networking, podSubnet, serviceSubnet, disableDefaultCNI, kubeProxyMode: kubeProxyMode as KubeProxyMode },
     kubernetesVersion: version ?? DEFAULT_KUBERNETES_VERSION,
     original: raw,
   };

@@ -32,10 +32,17 @@ export const clusterControlRoutes = new Hono<AppEnv>()
   .patch("/:name", async (c) => {
     const stub = await adminCluster(c, "change a cluster's settings");
     const body = await jsonBody(c);
-    const unknown = Object.keys(body).filter((k) => k !== "simulation");
-    if (unknown.length) fail(400, `unknown field ${JSON.stringify(unknown[0])}; only "simulation" may be changed`);
-    if (body.simulation === undefined || body.simulation === null || typeof body.simulation !== "object") fail(400, 'give "simulation": an object such as {"profile": "instant"}');
-    return c.json({ simulation: answer(await stub.simulate(body.simulation)) });
+    const unknown = Object.keys(body).filter((k) => k !== "simulation" && k !== "ports");
+    if (unknown.length) fail(400, `unknown field ${JSON.stringify(unknown[0])}; only "simulation" and "ports" may be changed`);
+    const ports = body.ports as Record<string, unknown> | undefined;
+    if (ports !== undefined && (ports === null || typeof ports !== "object" || Array.isArray(ports) || typeof ports.public !== "boolean" || Object.keys(ports).length !== 1))
+      fail(400, 'give "ports": {"public": false} to close the cluster\'s port URLs, or {"public": true} to open them');
+    if (body.simulation === undefined && ports === undefined) fail(400, 'give "simulation": an object such as {"profile": "instant"}, or "ports": {"public": false}');
+    if (body.simulation !== undefined && (body.simulation === null || typeof body.simulation !== "object")) fail(400, 'give "simulation": an object such as {"profile": "instant"}');
+    // Checked before anything changes: a bad simulation patch leaves the ports as they were.
+    const simulation = body.simulation !== undefined ? answer(await stub.simulate(body.simulation)) : undefined;
+    const open = ports !== undefined ? answer(await stub.setPortsPublic(ports.public as boolean)) : undefined;
+    return c.json({ ...(simulation ? { simulation } : {}), ...(open ? { ports: open } : {}) });
   })
   .post("/:name/nodes", async (c) => {
     const stub = await adminCluster(c, "add nodes");

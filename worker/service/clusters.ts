@@ -2,7 +2,8 @@
 import { Hono } from "hono";
 import { bearer } from "../auth/authenticate";
 import { deriveToken, hashToken, randomId, tokenPrefix } from "../auth/tokens";
-import type { ClusterInfo } from "../cluster/object";
+import type { ClusterInfo, Outcome, PortsInfo } from "../cluster/object";
+import { portUrl } from "./ports";
 import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertClusterWithin, insertTokenWithin, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
@@ -108,7 +109,9 @@ export const clusterRoutes = new Hono<AppEnv>()
   })
   .get("/:name", async (c) => {
     const row = await visibleCluster(c, c.req.param("name"));
-    const [nss, info] = await Promise.all([namespacesOf(db(c.env.DB), row.id), clusterStub(c.env, row.id).info() as Promise<ClusterInfo>]);
+    const stub = clusterStub(c.env, row.id);
+    const [nss, info, ports] = await Promise.all([namespacesOf(db(c.env.DB), row.id), stub.info() as Promise<ClusterInfo>, stub.ports() as Promise<Outcome<PortsInfo>>]);
+    const origin = new URL(c.req.url).origin;
     const config = JSON.parse(row.config);
     return c.json({
       ...summary(c, row),
@@ -126,6 +129,13 @@ export const clusterRoutes = new Hono<AppEnv>()
       simulation: info.simulation,
       timers: info.timers,
       watches: info.watches,
+      ...(ports.ok
+        ? {
+            portsPublic: ports.value.public,
+            ports: ports.value.mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, node: m.node, listenAddress: m.listenAddress, protocol: m.protocol, ...(m.protocol === "TCP" ? { url: portUrl(origin, row.id, ports.value.key, m.hostPort) } : {}) })),
+            loadBalancers: ports.value.loadBalancers.map((l) => ({ ...l, url: portUrl(origin, row.id, ports.value.key, l.port, l.ip) })),
+          }
+        : {}),
     });
   })
   .delete("/:name", async (c) => {

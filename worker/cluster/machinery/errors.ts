@@ -102,6 +102,9 @@ export const errors = {
   internal(message: string) {
     return status(500, "InternalError", `Internal error occurred: ${message}`, { causes: [{ message }] });
   },
+  serviceUnavailable(message: string) {
+    return status(503, "ServiceUnavailable", message);
+  },
   notFoundPath() {
     return status(404, "NotFound", "the server could not find the requested resource", { causes: [{ reason: "UnexpectedServerResponse", message: "404 page not found" }] });
   },

@@ -120,7 +120,10 @@ export const nodes = defineKind<Node>({
   namespaced: false,
   shortNames: ["no"],
   schema: NodeSchema,
-  subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
+  subresources: [
+    { name: "status", verbs: ["get", "patch", "update"] },
+    { name: "proxy", kind: { group: "", version: "v1", kind: "NodeProxyOptions" }, verbs: ["create", "delete", "get", "patch", "update"] },
+  ],
   deleteReturnsObject: true,
   allowUnconditionalUpdate: true,
   fieldSelectors: { "spec.unschedulable": (o) => String(o.spec?.unschedulable ?? false) },

@@ -131,7 +131,8 @@ export function podStatusReason(pod: Pod): { reason: string; ready: number; tota
 }
 
 function tolerationPresent(list: TolerationT[], t: TolerationT): boolean {
-  return list.some((x) => x.key === t.key && (x.effect === t.effect || !x.effect) && (x.operator ?? "Equal") === "Exists");
+  // An empty key with Exists tolerates every taint (DefaultTolerationSeconds counts it).
+  return list.some((x) => (x.key === t.key || !x.key) && (x.effect === t.effect || !x.effect) && (x.operator ?? "Equal") === "Exists");
 }
 
 /** Fields of a pod's spec that may change after creation; everything else is fixed. */
@@ -216,6 +217,7 @@ export const pods = defineKind<Pod>({
     { name: "binding", kind: { group: "", version: "v1", kind: "Binding" }, verbs: ["create"] },
     { name: "eviction", kind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"] },
     { name: "log", verbs: ["get"] },
+    { name: "proxy", kind: { group: "", version: "v1", kind: "PodProxyOptions" }, verbs: ["create", "delete", "get", "patch", "update"] },
   ],
   deleteReturnsObject: true,
   allowUnconditionalUpdate: true,
@@ -266,7 +268,9 @@ export const pods = defineKind<Pod>({
   },
   prepareCreate(o, ctx) {
     const spec = o.spec!;
-    admitServiceAccount(o, ctx);
+    // A kubelet's mirror pod is posted as it is: no service account, no token (the admission
+    // plugin leaves mirror pods alone).
+    if (!o.metadata.annotations?.["kubernetes.io/config.mirror"]) admitServiceAccount(o, ctx);
     const tolerations = spec.tolerations ?? [];
     for (const t of DEFAULT_TOLERATIONS) if (!tolerationPresent(tolerations, t)) tolerations.push({ ...t });
     spec.tolerations = tolerations;

@@ -225,7 +225,10 @@ export const services = defineKind<Service>({
   shortNames: ["svc"],
   categories: ["all"],
   schema: ServiceSchema,
-  subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
+  subresources: [
+    { name: "status", verbs: ["get", "patch", "update"] },
+    { name: "proxy", kind: { group: "", version: "v1", kind: "ServiceProxyOptions" }, verbs: ["create", "delete", "get", "patch", "update"] },
+  ],
   nameRule: dns1035Label,
   deleteReturnsObject: true,
   allowUnconditionalUpdate: true,

@@ -26,7 +26,7 @@ export interface ActionMethod {
 }
 
 export interface SubresourceAction {
-  methods: Partial<Record<"GET" | "POST" | "PUT" | "PATCH", ActionMethod>>;
+  methods: Partial<Record<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS", ActionMethod>>;
   /** For requests answered as a stream (kubectl logs -f). */
   stream?(call: ActionCall): Response;
 }

@@ -4,7 +4,7 @@ import { userName } from "../../../auth/identity";
 import { allowed, allowedPath } from "../../../auth/rules";
 import { LIMITS } from "../../../limits";
 import type { Clock } from "../../clock";
-import { apiVersionOf, type ClusterSettings, type KObject, type ResourceDef, type Verb } from "../../resources/define";
+import { apiVersionOf, deprecationWarning, type ClusterSettings, type KObject, type ResourceDef, type Verb } from "../../resources/define";
 import { findKind, findResource } from "../../resources/registry";
 import { DeleteOptions } from "../../resources/types/meta";
 import type { Store } from "../../store/store";
@@ -92,7 +92,8 @@ export function route(path: string): Route {
     rest = rest.slice(2);
   }
   const def = findResource(group, version, rest[0]);
-  if (!def || rest.length > 3) return { t: "notFound" };
+  // A proxy subresource carries the path to proxy after it (.../pods/web/proxy/index.html).
+  if (!def || (rest.length > 3 && rest[2] !== "proxy")) return { t: "notFound" };
   if (namespace !== null && !def.namespaced) return { t: "notFound" };
   const name = rest[1];
   const subresource = rest[2];
@@ -242,7 +243,10 @@ export class KubeRouter {
         return action.stream(this.call(req, r, q));
       }
       this.authorize(req, r, "watch");
-      return openWatch(this.api, this.store, this.hub, this.clock, req, r.def, r.namespace, r.name, q);
+      const watching = openWatch(this.api, this.store, this.hub, this.clock, req, r.def, r.namespace, r.name, q);
+      const warning = deprecationWarning(r.def, this.settings().kubernetesVersion);
+      if (warning) watching.headers.append("Warning", `299 - ${JSON.stringify(warning)}`);
+      return watching;
     } catch (e) {
       const err = e instanceof ApiError ? e : e instanceof SelectorError ? errors.badRequest(e.message) : errors.internal(String(e));
       const res = respondError(req, err);
@@ -294,8 +298,12 @@ export class KubeRouter {
         return serveOpenapiV2(req, settings.kubernetesVersion);
       case "notFound":
         throw errors.notFoundPath();
-      case "resource":
-        return this.resource(req, r, q);
+      case "resource": {
+        const res = this.resource(req, r, q);
+        const warning = deprecationWarning(r.def, settings.kubernetesVersion);
+        if (warning) res.headers.unshift(["Warning", `299 - ${JSON.stringify(warning)}`]);
+        return res;
+      }
     }
   }
 
@@ -353,7 +361,7 @@ export class KubeRouter {
   }
 
   private runAction(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams, action: SubresourceAction): KubeResponse {
-    const method = (req.method === "HEAD" ? "GET" : req.method) as keyof SubresourceAction["methods"];
+    const method = (req.method === "HEAD" && !action.methods.HEAD ? "GET" : req.method) as keyof SubresourceAction["methods"];
     const m = action.methods[method];
     if (!m) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
     if (!r.name) throw errors.notFoundPath();

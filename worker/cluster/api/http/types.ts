@@ -17,6 +17,8 @@ export interface KubeRequest {
   basePath: string;
   /** Host the client used, for discovery's serverAddress. */
   host: string;
+  /** The request's other headers (lower-case names), for subresources that pass them on (proxy); without credentials. */
+  headers?: [string, string][];
 }
 
 export interface KubeResponse {

@@ -1,0 +1,30 @@
+// The cluster's simulated network, for tests and learners: one connection through the traffic
+// function (POST /v1/clusters/{name}/connect), answered with its outcome and the steps it took.
+import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Outcome } from "../cluster/object";
+import { clusterByName, db } from "../db/queries";
+import { canSee, need, requireToken } from "./auth";
+import { clusterStub } from "./clusterAccess";
+import { fail, jsonBody, type AppEnv } from "./http";
+
+async function cluster(c: Context<AppEnv>, role: "read" | "write" | "admin", what: string) {
+  const id = c.var.identity;
+  const name = c.req.param("name") ?? "";
+  const row = await clusterByName(db(c.env.DB), id.tenantId, name);
+  if (!row || !canSee(id, row)) fail(404, `cluster ${JSON.stringify(name)} not found`);
+  need(id, role, what);
+  return clusterStub(c.env, row!.id);
+}
+
+function answer<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) fail(outcome.status as ContentfulStatusCode, outcome.message);
+  return (outcome as { ok: true; value: T }).value;
+}
+
+export const clusterNetworkRoutes = new Hono<AppEnv>().use(requireToken).post("/:name/connect", async (c) => {
+  // A request reaches the pods' logs (access lines): the edit role, as kubectl exec or proxy would need.
+  const stub = await cluster(c, "write", "open connections in a cluster");
+  const body = await jsonBody(c, 1024 * 1024 + 64 * 1024);
+  return c.json(answer(await stub.traffic({ from: body.from, to: body.to, protocol: body.protocol, request: body.request })));
+});
