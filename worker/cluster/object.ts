@@ -14,6 +14,7 @@ import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./c
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
 import { ingressStatusController } from "./controllers/ingressStatus";
 import { installIngressNginx, uninstallIngressNginx } from "./addons/ingressNginx";
+import { ApiError } from "./machinery/errors";
 import { ControlLoop } from "./loop/loop";
 import { namespaceController } from "./controllers/namespaces";
 import { nodeLifecycleController, NODE_LIFECYCLE } from "./controllers/nodeLifecycle";
@@ -51,6 +52,8 @@ import { scaleAction } from "./subresources/scale";
 import { nodeProxyAction, podProxyAction, serviceProxyAction } from "./subresources/proxy";
 import { serviceLoadBalancerController, SERVICE_LB } from "./controllers/serviceLoadBalancer";
 import { clusterNetwork, type ClusterNetwork } from "./network/dial";
+import { dnsQueryOf, resolve, type DnsLookupRequest, type DnsResult } from "./network/dns";
+import { iptablesSave } from "./network/kubeProxy";
 import { portMappings } from "./network/ports";
 import type { Connection, HttpAnswer, HttpRequest, NetworkView, Outcome as Traffic, Source } from "./network/types";
 import { newPortKey, sameKey, type PortMapping } from "./network/ports";
@@ -340,6 +343,28 @@ export class ClusterObject extends DurableObject<Env> {
     if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") return { ok: false, status: 400, message: '"protocol" must be TCP, UDP or SCTP' };
     const conn: Connection = { from, host: to[1], port: Number(to[2]), protocol, ...(request ? { request } : {}) };
     return { ok: true, value: this.store.transaction(() => this.network.dial(view, conn)) };
+  }
+
+  /** A DNS lookup as cluster DNS answers it (GET /v1/clusters/{name}/dns), from a pod's resolver when `from` names one. */
+  async dnsLookup(req: DnsLookupRequest): Promise<Outcome<DnsResult>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    const query = dnsQueryOf(req);
+    if (typeof query === "string") return { ok: false, status: 400, message: query };
+    const view = this.network.view();
+    let from: Pod | undefined;
+    if (query.from) {
+      from = view.pod(query.from.namespace, query.from.name);
+      if (!from) return { ok: false, status: 404, message: `pod ${query.from.namespace}/${query.from.name} not found` };
+    }
+    return { ok: true, value: resolve(view, { name: query.name, type: query.type, ...(from ? { from } : {}) }) };
+  }
+
+  /** What iptables-save prints on a node, with kube-proxy's rules (GET /v1/clusters/{name}/nodes/{node}/iptables). */
+  async iptables(node: string): Promise<Outcome<string>> {
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    const view = this.network.view();
+    if (!view.node(node)) return { ok: false, status: 404, message: `node ${JSON.stringify(node)} not found` };
+    return { ok: true, value: iptablesSave(view, node) };
   }
 
   /** The cluster's mapped host ports and load-balancer addresses, with the key their URLs carry. */

@@ -461,3 +461,34 @@ export function hostsEntries(pod: Pod): { ip: string; names: string[] }[] {
   for (const a of spec.hostAliases ?? []) out.push({ ip: a.ip, names: a.hostnames ?? [] });
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The management API's query (GET /v1/clusters/{name}/dns?name=&type=&from=)
+
+export interface DnsLookupRequest {
+  name?: unknown;
+  type?: unknown;
+  from?: unknown;
+}
+
+const MAX_NAME = 253;
+const LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/** A lookup's parameters checked; a string says what is wrong. */
+export function dnsQueryOf(req: DnsLookupRequest): { name: string; type: RecordType; from?: { namespace: string; name: string } } | string {
+  const { name, type, from } = req;
+  if (typeof name !== "string" || !name) return '"name" is required: a DNS name such as web.default.svc.cluster.local or web';
+  const bare = name.endsWith(".") ? name.slice(0, -1) : name;
+  if (bare.length > MAX_NAME) return `"name" must be at most ${MAX_NAME} characters (it has ${bare.length})`;
+  for (const label of bare.split(".")) if (!LABEL.test(label)) return `"name": ${JSON.stringify(label)} is not a DNS label (1 to 63 letters, digits, "-" or "_", not starting or ending with "-")`;
+  let t: RecordType = "A";
+  if (type !== undefined && type !== "") {
+    const upper = typeof type === "string" ? type.toUpperCase() : "";
+    if (!(RECORD_TYPES as readonly string[]).includes(upper)) return `"type" must be one of ${RECORD_TYPES.join(", ")}`;
+    t = upper as RecordType;
+  }
+  if (from === undefined || from === "") return { name, type: t };
+  const parts = typeof from === "string" ? from.split("/") : [];
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return '"from" must name a pod as "<namespace>/<pod>"';
+  return { name, type: t, from: { namespace: parts[0], name: parts[1] } };
+}
