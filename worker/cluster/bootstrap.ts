@@ -1,23 +1,28 @@
 // A new cluster's first objects, as kubeadm and kind leave them: the system namespaces, the
-// nodes from the config, and the `kubernetes` Service. Everything goes through the API server so
-// it is validated, versioned and logged like any later write.
+// nodes from the config, the `kubernetes` Service, then kubeadm's and kind's addons
+// (addons/kubeSystem.ts). Everything goes through the API server so it is validated, versioned
+// and logged like any later write. The control plane's static pods are the kubelet's to post
+// (node/staticPods.ts), once each control-plane node exists.
 import type { ApiServer } from "./api/apiserver";
 import { nthAddress, parseCidr } from "./machinery/cidr";
 import { nodeNames, type ClusterConfig } from "./config";
 import { joinNode } from "./node/join";
+import type { Machines } from "./node/machines";
+import { kubeSystemAddons } from "./addons/kubeSystem";
 import { namespaces } from "./resources/namespace";
 import { services } from "./resources/service";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"];
 
-export function bootstrap(api: ApiServer, config: ClusterConfig, now: number): void {
+export function bootstrap(api: ApiServer, machines: Machines, config: ClusterConfig, now: number): void {
   for (const name of SYSTEM_NAMESPACES) api.create(namespaces, "", { metadata: { name } });
   const names = nodeNames(config.name, config.nodes);
   const hasWorkers = config.nodes.some((n) => n.role === "worker");
-  config.nodes.forEach((n, i) => joinNode(api, config, { name: names[i], role: n.role, labels: n.labels, index: i, taintControlPlane: hasWorkers }, now));
+  config.nodes.forEach((n, i) => joinNode(api, machines, config, { name: names[i], role: n.role, labels: n.labels, index: i, taintControlPlane: hasWorkers }, now));
   const range = parseCidr(config.networking.serviceSubnet)!;
   api.create(services, "default", {
     metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
     spec: { type: "ClusterIP", clusterIP: nthAddress(range, 1), ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }], sessionAffinity: "None" },
   });
+  for (const a of kubeSystemAddons(config)) api.create(a.kind, a.namespace, a.object, { manager: a.manager });
 }

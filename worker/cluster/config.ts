@@ -14,12 +14,24 @@ export interface NodeConfig {
 export interface ClusterConfig {
   name: string;
   nodes: NodeConfig[];
-  networking: { podSubnet: string; serviceSubnet: string; [extra: string]: unknown };
+  networking: {
+    podSubnet: string;
+    serviceSubnet: string;
+    /** No kindnet: the nodes stay NotReady until a CNI of the user's runs on them. */
+    disableDefaultCNI: boolean;
+    /** kube-proxy's mode; "none" means no kube-proxy DaemonSet (and no Service traffic). */
+    kubeProxyMode: KubeProxyMode;
+    [extra: string]: unknown;
+  };
   /** The Kubernetes version the cluster reports, e.g. v1.32.2. */
   kubernetesVersion: string;
   /** The config document as the user sent it (kind fields we do not act on are kept). */
   original: Record<string, unknown>;
 }
+
+/** kube-proxy modes kind accepts (networking.kubeProxyMode). */
+export const KUBE_PROXY_MODES = ["iptables", "ipvs", "nftables", "none"] as const;
+export type KubeProxyMode = (typeof KUBE_PROXY_MODES)[number];
 
 export const DEFAULT_POD_SUBNET = "10.244.0.0/16";
 export const DEFAULT_SERVICE_SUBNET = "10.96.0.0/16";
@@ -48,4 +60,10 @@ export function nodePodCidr(podSubnet: string, index: number): string | null {
 /** The i-th node's address on the simulated node network (kind's docker network). */
 export function nodeAddress(index: number): string {
   return `172.18.${Math.floor((index + 2) / 256)}.${(index + 2) % 256}`;
+}
+
+/** A stored config with the fields later versions added filled in with kind's defaults. */
+export function withNetworkingDefaults(config: ClusterConfig): ClusterConfig {
+  const n = config.networking;
+  return { ...config, networking: { ...n, disableDefaultCNI: n.disableDefaultCNI === true, kubeProxyMode: n.kubeProxyMode ?? "iptables" } };
 }

@@ -1,7 +1,9 @@
 // The node lifecycle controller: watches each node's heartbeat (computed from its machine: a
 // stopped machine stops heartbeating) and, after the 40 s grace period, marks the node's
 // conditions Unknown, taints it unreachable (NoSchedule and NoExecute) and marks its pods not
-// ready; when the kubelet is back, it clears them. It also keeps the unschedulable taint in step
+// ready; when the kubelet is back, it clears them. A running kubelet's own Ready condition
+// (nodeConditions: NotReady until a CNI's config is on the node) is posted here too, and a node
+// whose Ready is False is tainted not-ready (NoSchedule by condition, NoExecute for eviction). It also keeps the unschedulable taint in step
 // with cordoning, and collects the pods of nodes that are gone (pod GC).
 import { ApiError } from "../machinery/errors";
 import { formatTime } from "../machinery/time";
@@ -67,9 +69,14 @@ export const nodeLifecycleController: Controller = {
         nextConditions = conditions.map((c) => ({ ...c, status: "Unknown" as const, reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status.", lastHeartbeatTime: beat, lastTransitionTime: at }));
         recordEvent(ctx.api, { regarding: { apiVersion: "v1", kind: "Node", name, uid: name }, type: "Normal", reason: "NodeNotReady", message: `Node ${name} status is now: NodeNotReady`, component: "node-controller", at: lostAt });
         markPodsNotReady(ctx, name, lostAt);
-      } else if (stoppedAt === null && ready && ready.status !== "True") {
-        nextConditions = nodeConditions(now, true) as typeof conditions;
-        recordEvent(ctx.api, { regarding: { apiVersion: "v1", kind: "Node", name, uid: name }, type: "Normal", reason: "NodeReady", message: `Node ${name} status is now: NodeReady`, component: "kubelet", host: name, at: now });
+      } else if (stoppedAt === null) {
+        // The kubelet posts its conditions: Ready follows the node's pod network.
+        const networkReady = ctx.machines.cniOf(name) !== null;
+        if (ready?.status !== (networkReady ? "True" : "False")) {
+          nextConditions = nodeConditions(now, networkReady) as typeof conditions;
+          const reason = networkReady ? "NodeReady" : "NodeNotReady";
+          recordEvent(ctx.api, { regarding: { apiVersion: "v1", kind: "Node", name, uid: name }, type: "Normal", reason, message: `Node ${name} status is now: ${reason}`, component: "kubelet", host: name, at: now });
+        }
       }
       if (!same(nextConditions, conditions)) {
         const fresh = ctx.api.peek<Node>("nodes", "", name)!;
@@ -86,6 +93,10 @@ export const nodeLifecycleController: Controller = {
       if (lost) {
         managed.push(existing(UNREACHABLE, "NoSchedule") ?? { key: UNREACHABLE, effect: "NoSchedule", timeAdded: formatTime(lostAt) });
         managed.push(existing(UNREACHABLE, "NoExecute") ?? { key: UNREACHABLE, effect: "NoExecute", timeAdded: formatTime(lostAt) });
+      } else if (current.status?.conditions?.find((c) => c.type === "Ready")?.status === "False") {
+        // TaintNodesByCondition's NoSchedule taint carries no time; the eviction taint does.
+        managed.push(existing(NOT_READY, "NoSchedule") ?? { key: NOT_READY, effect: "NoSchedule" });
+        managed.push(existing(NOT_READY, "NoExecute") ?? { key: NOT_READY, effect: "NoExecute", timeAdded: formatTime(now) });
       }
       const next = [...keep, ...managed];
       if (!same(next, taints)) {

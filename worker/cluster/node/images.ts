@@ -41,6 +41,8 @@ export interface ImageBehaviour {
   shell: boolean;
   /** The image's part in the cluster's network, when it has one. */
   network?: NetworkRole;
+  /** Programs of the image that do their job and exit 0 (installers, one-shot init steps, health checks). */
+  tools?: string[];
   /** What its HTTP service answers (network/answers.ts); without it, a plain 200 "OK". */
   answers?: AnswerKind | FixedAnswer;
 }
@@ -201,6 +203,290 @@ const BUSYBOX = { ...shellOnly(["sh"], 2_150_000, 400), tags: ["stable", "musl",
 const sampleApp = (tags: string[], logs: string[], answers: AnswerKind, v = true): ImageBehaviour =>
   image({ tags, ...(v ? { versions: { major: [1, 9], v: true } } : {}), sizeBytes: 70_000_000, pullMs: 900, entrypoint: [], cmd: ["/app"], servers: ["/app", "node", "server.js"], ports: [8080], http: [8080], logs, memoryMi: 10, answers });
 
+/** etcd's structured log line (zap JSON) without a timestamp. */
+const zap = (level: string, caller: string, msg: string, extra = "") => `{"level":"${level}","caller":"${caller}","msg":"${msg}"${extra}}`;
+
+/** A CNI's node agent: runs until stopped; its config makes the node's pod network ready. */
+const cniAgent = (name: string, enforcesPolicy: boolean, partial: Partial<ImageBehaviour> & Pick<ImageBehaviour, "entrypoint" | "cmd">): ImageBehaviour =>
+  image({ sizeBytes: 150_000_000, pullMs: 3000, startMs: 500, memoryMi: 30, network: { cni: { name, enforcesPolicy } }, ...partial });
+
+/** An installer a CNI's manifest runs as an init container: it does its job and exits 0. */
+const installer = (tools: string[], sizeBytes: number): ImageBehaviour => image({ sizeBytes, pullMs: 2000, memoryMi: 5, entrypoint: [tools[0]], cmd: [], tools, shell: true });
+
+const CALICO_NODE = cniAgent("calico", true, {
+  entrypoint: ["start_runit"],
+  cmd: [],
+  servers: ["start_runit", "/usr/bin/start_runit"],
+  // calico-node's own subcommands: -init (mount-bpffs), -felix-ready/-bird-ready (probes).
+  tools: ["calico-node", "/bin/calico-node"],
+  ports: [9099],
+  http: [9099],
+  memoryMi: 60,
+  logs: [
+    "2026-01-01 00:00:00.000 [INFO][9] startup/startup.go 431: Early log level set to info",
+    "2026-01-01 00:00:00.001 [INFO][9] startup/utils.go 126: Using NODENAME environment for node name",
+    "2026-01-01 00:00:00.120 [INFO][9] startup/startup.go 110: Starting Calico node",
+    "2026-01-01 00:00:00.300 [INFO][9] startup/startup.go 631: Using autodetected IPv4 address on interface eth0",
+    "2026-01-01 00:00:00.500 [INFO][9] startup/startup.go 219: Calico node started successfully",
+    "2026-01-01 00:00:01.000 [INFO][52] felix/daemon.go 379: Felix initialised, starting dataplane driver",
+    "2026-01-01 00:00:01.500 [INFO][52] felix/int_dataplane.go 1920: Completed first update to dataplane.",
+  ],
+});
+const CALICO_CNI = installer(["/opt/cni/bin/install", "install", "/opt/cni/bin/calico-ipam", "calico-ipam"], 90_000_000);
+const CALICO_KUBE_CONTROLLERS = image({
+  sizeBytes: 35_000_000,
+  pullMs: 1500,
+  memoryMi: 20,
+  entrypoint: ["/usr/bin/kube-controllers"],
+  cmd: [],
+  servers: ["/usr/bin/kube-controllers", "kube-controllers"],
+  tools: ["/usr/bin/check-status", "check-status"],
+  shell: false,
+  logs: ['2026-01-01 00:00:00.000 [INFO][1] main.go 99: Loaded configuration from environment config=&config.Config{LogLevel:"info"}', "2026-01-01 00:00:00.300 [INFO][1] main.go 160: Starting status report routine", "2026-01-01 00:00:00.400 [INFO][1] main.go 348: Starting Calico kube-controllers"],
+});
+const CILIUM = cniAgent("cilium", true, {
+  entrypoint: [],
+  cmd: ["cilium-agent"],
+  servers: ["cilium-agent", "/usr/bin/cilium-agent"],
+  // The init containers' steps (build the config, mount bpffs and cgroups, install the plugin).
+  tools: ["cilium-dbg", "cilium", "/init-container.sh", "/install-plugin.sh", "nsenter", "mount", "sysctl", "cilium-mount", "cilium-sysctlfix"],
+  ports: [9879, 9962, 4240],
+  http: [9879, 9962, 4240],
+  memoryMi: 120,
+  logs: [
+    'level=info msg="Memory available for map entries (0.003% of 8343695360B): 20859238B" subsys=config',
+    'level=info msg="Started gops server" address="127.0.0.1:9890" subsys=gops',
+    'level=info msg="Start hook executed" function="cmd.newDatapath.func1 (daemon_main.go:1566)" subsys=hive',
+    'level=info msg="Daemon initialization completed" bootstrapTime=4.2s subsys=daemon',
+    'level=info msg="Initializing daemon" subsys=daemon',
+  ],
+});
+const FLANNEL = cniAgent("flannel", false, {
+  entrypoint: ["/opt/bin/flanneld"],
+  cmd: [],
+  servers: ["/opt/bin/flanneld", "flanneld"],
+  memoryMi: 15,
+  logs: [
+    klog("I", "main.go:211", "CLI flags config: {etcdEndpoints:http://127.0.0.1:4001,http://127.0.0.1:2379 etcdPrefix:/coreos.com/network kubeSubnetMgr:true ipMasq:true}"),
+    klog("I", "kube.go:139", "Waiting 10m0s for node controller to sync"),
+    klog("I", "kube.go:469", "Starting kube subnet manager"),
+    klog("I", "main.go:451", "Found network config - Backend type: vxlan"),
+    klog("I", "vxlan.go:141", "VXLAN config: VNI=1 Port=0 GBP=false Learning=false DirectRouting=false"),
+    klog("I", "main.go:538", "Running backend."),
+  ],
+});
+const FLANNEL_CNI_PLUGIN = installer(["cp", "/flannel"], 4_000_000);
+const WEAVE = cniAgent("weave", true, {
+  entrypoint: ["/home/weave/launch.sh"],
+  cmd: [],
+  servers: ["/home/weave/launch.sh", "launch.sh", "/home/weave/weaver"],
+  tools: ["/home/weave/init.sh", "init.sh"],
+  ports: [6784],
+  http: [6784],
+  logs: ["INFO: 2026/01/01 00:00:00.000000 Command line options: map[conn-limit:200 datapath:datapath docker-api: expect-npc:true http-addr:127.0.0.1:6784 ipalloc-init:consensus=1]", "INFO: 2026/01/01 00:00:00.100000 weave  2.8.1", "INFO: 2026/01/01 00:00:00.900000 Listening for HTTP control messages on 127.0.0.1:6784"],
+});
+
+/** kubeadm's and kind's components (addons/versions.ts names their tags): preloaded on kind's nodes. */
+const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
+  "registry.k8s.io/etcd": image({
+    tags: [],
+    // etcd's images carry a build number: 3.5.16-0.
+    versions: { major: [3, 3], builds: true },
+    sizeBytes: 57_680_000,
+    pullMs: 2500,
+    startMs: 300,
+    memoryMi: 40,
+    entrypoint: [],
+    cmd: ["/usr/local/bin/etcd"],
+    servers: ["etcd", "/usr/local/bin/etcd"],
+    ports: [2379, 2380, 2381],
+    http: [2381],
+    shell: false,
+    logs: [
+      zap("warn", "embed/config.go:689", "Running http and grpc server on single port. This is not recommended for production."),
+      zap("info", "etcdmain/etcd.go:73", "Running: "),
+      zap("info", "embed/etcd.go:128", "configuring peer listeners"),
+      zap("info", "embed/etcd.go:311", "starting an etcd server", ',"initial-cluster-state":"new","quota-backend-bytes":2147483648'),
+      zap("info", "etcdserver/raft.go:495", "starting local member", ',"cluster-id":"6f20f2c4b2fb5f8a"'),
+      zap("info", "raft/raft.go:771", "became leader at term 2"),
+      zap("info", "etcdserver/server.go:2629", "setting up initial cluster version using v2 API", ',"cluster-version":"3.5"'),
+      zap("info", "etcdserver/server.go:2118", "published local member to cluster through raft"),
+      zap("info", "embed/serve.go:103", "ready to serve client requests"),
+      zap("info", "embed/serve.go:250", "serving client traffic securely", ',"traffic":"grpc+http","address":"127.0.0.1:2379"'),
+    ],
+  }),
+  "registry.k8s.io/kube-apiserver": image({
+    tags: [],
+    versions: { major: [1, 1], v: true },
+    sizeBytes: 28_670_000,
+    pullMs: 2000,
+    startMs: 500,
+    memoryMi: 250,
+    entrypoint: [],
+    cmd: ["kube-apiserver"],
+    servers: ["kube-apiserver", "/usr/local/bin/kube-apiserver"],
+    ports: [6443],
+    http: [6443],
+    shell: false,
+    logs: [
+      klog("I", "options.go:238", "external host was not specified, using the advertise address"),
+      klog("I", "server.go:147", '"Golang settings" GOGC="" GOMAXPROCS="" GOTRACEBACK=""'),
+      klog("I", "shared_informer.go:313", "Waiting for caches to sync for node_authorizer"),
+      klog("I", "plugins.go:157", "Loaded 13 mutating admission controller(s) successfully in the following order: NamespaceLifecycle,LimitRanger,ServiceAccount,NodeRestriction,TaintNodesByCondition,Priority,DefaultTolerationSeconds,DefaultStorageClass,StorageObjectInUseProtection,RuntimeClass,DefaultIngressClass,MutatingAdmissionPolicy,MutatingAdmissionWebhook."),
+      klog("I", "secure_serving.go:213", "Serving securely on [::]:6443"),
+      klog("I", "controller.go:615", "quota admission added evaluator for: namespaces"),
+      klog("I", "controller.go:615", "quota admission added evaluator for: leases.coordination.k8s.io"),
+      klog("I", "alloc.go:330", '"allocated clusterIPs" service="default/kubernetes" clusterIPs={"IPv4":"10.96.0.1"}'),
+      klog("I", "controller.go:615", "quota admission added evaluator for: serviceaccounts"),
+      klog("I", "controller.go:615", "quota admission added evaluator for: deployments.apps"),
+      klog("I", "alloc.go:330", '"allocated clusterIPs" service="kube-system/kube-dns" clusterIPs={"IPv4":"10.96.0.10"}'),
+      klog("I", "controller.go:615", "quota admission added evaluator for: replicasets.apps"),
+    ],
+  }),
+  "registry.k8s.io/kube-controller-manager": image({
+    tags: [],
+    versions: { major: [1, 1], v: true },
+    sizeBytes: 26_260_000,
+    pullMs: 2000,
+    startMs: 300,
+    memoryMi: 50,
+    entrypoint: [],
+    cmd: ["kube-controller-manager"],
+    servers: ["kube-controller-manager", "/usr/local/bin/kube-controller-manager"],
+    ports: [10257],
+    http: [10257],
+    shell: false,
+    logs: [
+      klog("I", "serving.go:386", "Generated self-signed cert in-memory"),
+      klog("I", "controllermanager.go:185", '"Starting" controllers=["*","bootstrapsigner","tokencleaner"]'),
+      klog("I", "secure_serving.go:213", "Serving securely on 127.0.0.1:10257"),
+      klog("I", "leaderelection.go:257", "attempting to acquire leader lease kube-system/kube-controller-manager..."),
+      klog("I", "leaderelection.go:271", "successfully acquired lease kube-system/kube-controller-manager"),
+      klog("I", "controllermanager.go:765", '"Started controller" controller="serviceaccount-token-controller"'),
+      klog("I", "controllermanager.go:765", '"Started controller" controller="endpointslice-controller"'),
+      klog("I", "controllermanager.go:765", '"Started controller" controller="replicaset-controller"'),
+      klog("I", "controllermanager.go:765", '"Started controller" controller="daemonset-controller"'),
+      klog("I", "controllermanager.go:765", '"Started controller" controller="node-lifecycle-controller"'),
+      klog("I", "shared_informer.go:320", "Caches are synced for garbage collector"),
+    ],
+  }),
+  "registry.k8s.io/kube-scheduler": image({
+    tags: [],
+    versions: { major: [1, 1], v: true },
+    sizeBytes: 20_650_000,
+    pullMs: 1800,
+    startMs: 300,
+    memoryMi: 25,
+    entrypoint: [],
+    cmd: ["kube-scheduler"],
+    servers: ["kube-scheduler", "/usr/local/bin/kube-scheduler"],
+    ports: [10259],
+    http: [10259],
+    shell: false,
+    logs: [
+      klog("I", "serving.go:386", "Generated self-signed cert in-memory"),
+      klog("I", "server.go:167", '"Starting Kubernetes Scheduler"'),
+      klog("I", "secure_serving.go:213", "Serving securely on 127.0.0.1:10259"),
+      klog("I", "leaderelection.go:257", "attempting to acquire leader lease kube-system/kube-scheduler..."),
+      klog("I", "leaderelection.go:271", "successfully acquired lease kube-system/kube-scheduler"),
+    ],
+  }),
+  "registry.k8s.io/kube-proxy": image({
+    tags: [],
+    versions: { major: [1, 1], v: true },
+    sizeBytes: 30_910_000,
+    pullMs: 2000,
+    startMs: 200,
+    memoryMi: 20,
+    entrypoint: [],
+    cmd: ["/usr/local/bin/kube-proxy"],
+    servers: ["/usr/local/bin/kube-proxy", "kube-proxy"],
+    ports: [10249, 10256],
+    http: [10249, 10256],
+    logs: [
+      klog("I", "server_linux.go:66", '"Using iptables proxy"'),
+      klog("I", "server.go:698", '"Successfully retrieved node IP(s)"'),
+      klog("I", "conntrack.go:60", '"Setting nf_conntrack_max" nfConntrackMax=131072'),
+      klog("I", "server_linux.go:170", '"Using iptables Proxier"'),
+      klog("I", "config.go:199", '"Starting service config controller"'),
+      klog("I", "config.go:105", '"Starting endpoint slice config controller"'),
+      klog("I", "config.go:329", '"Starting node config controller"'),
+      klog("I", "shared_informer.go:320", "Caches are synced for service config"),
+      klog("I", "shared_informer.go:320", "Caches are synced for endpoint slice config"),
+      klog("I", "shared_informer.go:320", "Caches are synced for node config"),
+    ],
+  }),
+  "registry.k8s.io/coredns/coredns": image({
+    tags: [],
+    versions: { major: [1, 1], v: true },
+    sizeBytes: 18_560_000,
+    pullMs: 1200,
+    startMs: 200,
+    memoryMi: 15,
+    entrypoint: ["/coredns"],
+    cmd: [],
+    servers: ["/coredns", "coredns"],
+    ports: [53, 8080, 8181, 9153],
+    http: [8080, 8181, 9153],
+    shell: false,
+    logs: [".:53", "[INFO] plugin/reload: Running configuration SHA512 = 591cf328cccc12bc490481273e738df59329c62c0b729d94e8b61db9961c2fa5f046dd37f1cf888b953814040d180f52594972691cd6ff41be96639138a43908", "CoreDNS-1.11.3", "linux/amd64, go1.21.11, a6338e9"],
+  }),
+  "kindest/kindnetd": cniAgent("kindnet", true, {
+    sizeBytes: 39_000_000,
+    pullMs: 1500,
+    startMs: 200,
+    memoryMi: 12,
+    entrypoint: [],
+    cmd: ["/bin/kindnetd"],
+    servers: ["/bin/kindnetd", "kindnetd"],
+    shell: false,
+    logs: [
+      klog("I", "main.go:109", '"kindnetd IP family" ipFamily="ipv4"'),
+      klog("I", "main.go:113", '"setting mtu from interface" mtu=1500 interface="eth0"'),
+      klog("I", "main.go:139", '"kindnetd running with network policies enabled"'),
+      klog("I", "controller.go:365", '"Waiting for informer caches to sync"'),
+      klog("I", "shared_informer.go:313", "Waiting for caches to sync for kube-network-policies"),
+      klog("I", "shared_informer.go:320", "Caches are synced for kube-network-policies"),
+      klog("I", "metrics.go:61", "Registering metrics"),
+      klog("I", "main.go:297", "Handling node with IPs: map[]"),
+      klog("I", "main.go:301", "handling current node"),
+    ],
+  }),
+  "kindest/local-path-provisioner": image({
+    sizeBytes: 22_540_000,
+    pullMs: 1200,
+    startMs: 200,
+    memoryMi: 10,
+    entrypoint: [],
+    cmd: ["local-path-provisioner"],
+    servers: ["local-path-provisioner", "/usr/bin/local-path-provisioner"],
+    shell: false,
+    logs: [
+      'time="2026-01-01T00:00:00Z" level=debug msg="Applied config: {\\"nodePathMap\\":[{\\"node\\":\\"DEFAULT_PATH_FOR_NON_LISTED_NODES\\",\\"paths\\":[\\"/var/local-path-provisioner\\"]}]}"',
+      'time="2026-01-01T00:00:00Z" level=debug msg="Provisioner started"',
+      klog("I", "controller.go:824", "Starting provisioner controller rancher.io/local-path_local-path-provisioner"),
+      klog("I", "controller.go:873", "Started provisioner controller rancher.io/local-path_local-path-provisioner"),
+    ],
+  }),
+  "kindest/local-path-helper": { ...shellOnly(["sh"], 3_000_000, 400) },
+  // CNIs a learner installs on a cluster made with disableDefaultCNI, with what their manifests run.
+  "calico/node": CALICO_NODE,
+  "quay.io/calico/node": CALICO_NODE,
+  "calico/cni": CALICO_CNI,
+  "quay.io/calico/cni": CALICO_CNI,
+  "calico/kube-controllers": CALICO_KUBE_CONTROLLERS,
+  "quay.io/calico/kube-controllers": CALICO_KUBE_CONTROLLERS,
+  "calico/pod2daemon-flexvol": installer(["/usr/local/bin/flexvol.sh", "flexvol.sh"], 7_000_000),
+  "quay.io/cilium/cilium": CILIUM,
+  "quay.io/cilium/operator-generic": image({ sizeBytes: 30_000_000, pullMs: 1500, memoryMi: 30, entrypoint: [], cmd: ["cilium-operator-generic"], servers: ["cilium-operator-generic", "cilium-operator"], ports: [9234], http: [9234], shell: false }),
+  "flannel/flannel": FLANNEL,
+  "ghcr.io/flannel-io/flannel": FLANNEL,
+  "flannel/flannel-cni-plugin": FLANNEL_CNI_PLUGIN,
+  "ghcr.io/flannel-io/flannel-cni-plugin": FLANNEL_CNI_PLUGIN,
+  "weaveworks/weave-kube": WEAVE,
+  "weaveworks/weave-npc": image({ sizeBytes: 40_000_000, pullMs: 1500, memoryMi: 15, entrypoint: ["/usr/bin/launch.sh"], cmd: [], servers: ["/usr/bin/launch.sh", "launch.sh", "weave-npc"], logs: ["INFO: 2026/01/01 00:00:00.000000 Starting Weaveworks NPC 2.8.1; node name \"\""] }),
+};
+
 /** Official images by repository (Docker Hub's library/ namespace). */
 export const CATALOG: Record<string, ImageBehaviour> = {
   nginx: NGINX,
@@ -315,11 +601,12 @@ export const CATALOG: Record<string, ImageBehaviour> = {
     memoryMi: 5,
     entrypoint: ["/kube-webhook-certgen"],
     cmd: [],
-    servers: [],
+    servers: ["/kube-webhook-certgen"],
     shell: false,
     exits: { code: 0, afterMs: 500, logs: ['{"level":"info","msg":"patching webhook configurations done","source":"k8s/k8s.go","time":"now"}'] },
     logs: ['{"level":"info","msg":"creating new secret","source":"cmd/create.go","time":"now"}', '{"level":"info","msg":"secret ready","source":"cmd/create.go","time":"now"}'],
   }),
+  ...KUBE_SYSTEM_IMAGES,
 };
 
 /** An image a user declares in the cluster's simulation settings. */

@@ -1,5 +1,8 @@
 // A node joining the cluster, as kubeadm join and the kubelet's registration leave it: the Node
-// object (from register.ts) and its heartbeat Lease in kube-node-lease, owned by the Node.
+// object (from register.ts) and its heartbeat Lease in kube-node-lease, owned by the Node. The
+// machine comes from kind's node image: its images are preloaded, and with kind's default CNI
+// kindnet's config is in place by the time the node reports (kind's nodes are Ready when
+// `kind create cluster` returns); without it the node registers NotReady until a CNI runs.
 import type { ApiServer } from "../api/apiserver";
 import { formatMicroTime } from "../machinery/time";
 import { nodeAddress, nodePodCidr, type ClusterConfig, type NodeRole } from "../config";
@@ -7,6 +10,11 @@ import { leases } from "../resources/lease";
 import { nodes, type Node } from "../resources/node";
 import { NODE_LEASE_NAMESPACE, NODE_LEASE_SECONDS } from "./heartbeat";
 import { buildNode } from "./register";
+import type { Machines } from "./machines";
+import { preloadedImages } from "../addons/kubeSystem";
+
+/** kind's default CNI. */
+export const DEFAULT_CNI = "kindnet";
 
 export interface JoiningNode {
   name: string;
@@ -18,7 +26,9 @@ export interface JoiningNode {
   taintControlPlane: boolean;
 }
 
-export function joinNode(api: ApiServer, config: ClusterConfig, n: JoiningNode, now: number): Node {
+export function joinNode(api: ApiServer, machines: Machines, config: ClusterConfig, n: JoiningNode, now: number): Node {
+  for (const image of preloadedImages(config)) machines.addImage(n.name, image);
+  if (!config.networking.disableDefaultCNI) machines.setCni(n.name, DEFAULT_CNI, now);
   const node = buildNode(
     {
       name: n.name,
@@ -30,6 +40,7 @@ export function joinNode(api: ApiServer, config: ClusterConfig, n: JoiningNode, 
       kubernetesVersion: config.kubernetesVersion,
       taintControlPlane: n.taintControlPlane,
       capacity: n.capacity,
+      networkReady: machines.cniOf(n.name) !== null,
     },
     now,
   );

@@ -1,5 +1,6 @@
 // The kubelet of every simulated node, as one controller keyed by pod. For a pod bound to a
-// running machine it gives the pod an IP from the node's podCIDR, replays the container
+// running machine it gives the pod an IP from the node's podCIDR (a hostNetwork pod has the
+// node's; a pod that needs the pod network waits for a CNI's config), replays the container
 // runtime up to now (runtime.ts), writes the pod's status and the kubelet's events, and sets a
 // timer for the next transition. A pod being deleted is stopped and then removed. A stopped
 // machine's kubelet does nothing: its pods keep their last status, as a lost node's do.
@@ -12,7 +13,10 @@ import { podIpPool, pods, type Pod } from "../resources/pod";
 import { timingOf } from "../simulation";
 import { SqlAllocations } from "../store/allocations";
 import { podStatusOf } from "./podStatus";
-import { advance, newRuntime, type PodRuntime, type RuntimeEvent } from "./runtime";
+import { advance, imageOf, newRuntime, specOf, type PodRuntime, type RuntimeEvent } from "./runtime";
+import { NETWORK_NOT_READY_MESSAGE } from "./register";
+import { NODE_LIFECYCLE, podsOnNode } from "../controllers/nodeLifecycle";
+import type { SimulationSettings } from "../simulation";
 
 export const KUBELET = "kubelet";
 
@@ -24,6 +28,35 @@ function splitKey(key: string): [string, string] {
 export function loadRuntime(ctx: Pick<ControllerContext, "store">, uid: string): PodRuntime | null {
   const row = ctx.store.sqlStorage.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE uid = ?", uid).toArray()[0];
   return row ? (JSON.parse(row.state) as PodRuntime) : null;
+}
+
+function nodeIP(node: Node): string {
+  return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
+}
+
+/** The kubelet's event while the runtime's network is not ready (kubelet.go, syncPod). */
+function networkNotReady(ctx: ControllerContext, pod: Pod, node: string, now: number) {
+  recordEvent(ctx.api, { regarding: refTo(pod), type: "Warning", reason: "NetworkNotReady", message: `network is not ready: ${NETWORK_NOT_READY_MESSAGE}`, component: "kubelet", host: node, at: now });
+}
+
+/** The CNI plugin a pod's running container is the node agent of (calico-node, kindnetd, ...). */
+function runningCni(pod: Pod, rt: PodRuntime, settings: SimulationSettings): string | null {
+  for (const c of rt.containers) {
+    if (c.stage !== "running") continue;
+    const cni = imageOf(specOf(pod, c), settings)?.network?.cni;
+    if (cni) return cni.name;
+  }
+  return null;
+}
+
+/**
+ * A CNI agent came up on a node and wrote its config: the kubelet reports the node Ready (the
+ * node lifecycle controller posts it) and starts the pods that were waiting for the network.
+ */
+function networkConfigured(ctx: ControllerContext, node: string, plugin: string, now: number) {
+  if (!ctx.machines.setCni(node, plugin, now)) return;
+  ctx.schedule(NODE_LIFECYCLE, node, now);
+  for (const p of podsOnNode(ctx, node)) if (!p.spec?.hostNetwork) ctx.schedule(KUBELET, `${p.metadata.namespace}/${p.metadata.name}`, now);
 }
 
 function allocateIp(ctx: ControllerContext, node: Node, pod: Pod): string | null {
@@ -87,7 +120,11 @@ export const kubeletController: Controller = {
           if (pod.metadata.deletionTimestamp) remove(ctx, ns, name);
           return;
         }
-        const ip = allocateIp(ctx, node, pod);
+        if (!pod.spec?.hostNetwork && ctx.machines.cniOf(nodeName) === null) {
+          networkNotReady(ctx, pod, nodeName, now);
+          return;
+        }
+        const ip = pod.spec?.hostNetwork ? nodeIP(node) : allocateIp(ctx, node, pod);
         if (!ip) return;
         rt = newRuntime(pod, ip, now);
       }
@@ -117,8 +154,10 @@ export const kubeletController: Controller = {
         remove(ctx, ns, name);
         return;
       }
-      const hostIP = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
+      const hostIP = nodeIP(node);
       const status = podStatusOf(pod, rt, hostIP, now);
+      const cni = runningCni(pod, rt, settings);
+      if (cni) networkConfigured(ctx, nodeName, cni, now);
       if (!sameJson(status, pod.status)) ctx.api.update(pods, ns, name, { ...pod, status }, { subresource: "status", trusted: true });
       sql.exec("INSERT INTO pod_runtime (uid, namespace, name, node, state) VALUES (?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state", rt.uid, ns, name, nodeName, JSON.stringify(rt));
       if (next !== null) ctx.schedule(KUBELET, key, next);

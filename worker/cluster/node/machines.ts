@@ -31,6 +31,19 @@ export class Machines {
   remove(name: string): void {
     this.sql.exec("DELETE FROM machines WHERE name = ?", name);
     this.sql.exec("DELETE FROM node_images WHERE node = ?", name);
+    this.sql.exec("DELETE FROM node_cni WHERE node = ?", name);
+  }
+
+  /** The CNI plugin whose config the node has (its pod network is ready), or null. */
+  cniOf(node: string): string | null {
+    return this.sql.exec<{ plugin: string }>("SELECT plugin FROM node_cni WHERE node = ?", node).toArray()[0]?.plugin ?? null;
+  }
+
+  /** Records that a CNI agent wrote its config on the node; false when one already had. */
+  setCni(node: string, plugin: string, since: number): boolean {
+    if (this.cniOf(node) !== null) return false;
+    this.sql.exec("INSERT INTO node_cni (node, plugin, since) VALUES (?, ?, ?)", node, plugin, since);
+    return true;
   }
 
   hasImage(node: string, image: string): boolean {

@@ -10,6 +10,7 @@ import { leases } from "../resources/lease";
 import { nodes, type Node } from "../resources/node";
 import { NODE_LEASE_NAMESPACE } from "./heartbeat";
 import { freeNodeIndex, joinNode } from "./join";
+import type { Machines } from "./machines";
 import type { Outcome } from "../object";
 
 export interface NodeRequest {
@@ -26,7 +27,7 @@ function nextName(cluster: string, role: NodeRole, taken: Set<string>): string {
   }
 }
 
-export function addNode(api: ApiServer, config: ClusterConfig, req: NodeRequest, now: number): Outcome<{ name: string; role: string }> {
+export function addNode(api: ApiServer, machines: Machines, config: ClusterConfig, req: NodeRequest, now: number): Outcome<{ name: string; role: string }> {
   const role = req.role ?? "worker";
   if (role !== "worker" && role !== "control-plane") return { ok: false, status: 400, message: 'role must be "control-plane" or "worker"' };
   const existing = [...api.scanStored<Node>("nodes", "")];
@@ -61,7 +62,7 @@ export function addNode(api: ApiServer, config: ClusterConfig, req: NodeRequest,
   if (index < 0) return { ok: false, status: 403, message: `the pod subnet ${config.networking.podSubnet} has no /24 left for another node` };
   const hasWorkers = role === "worker" || existing.some((n) => (n.metadata.labels ?? {})["node-role.kubernetes.io/control-plane"] === undefined);
   try {
-    joinNode(api, config, { name, role, labels, capacity, index, taintControlPlane: hasWorkers }, now);
+    joinNode(api, machines, config, { name, role, labels, capacity, index, taintControlPlane: hasWorkers }, now);
   } catch (e) {
     if (e instanceof ApiError) return { ok: false, status: e.code, message: e.status.message ?? "invalid node" };
     throw e;

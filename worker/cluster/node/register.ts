@@ -14,6 +14,8 @@ export interface NodeSpecInput {
   kubernetesVersion: string;
   /** Whether control-plane nodes carry the NoSchedule taint (not when they are the only nodes). */
   taintControlPlane: boolean;
+  /** Whether a CNI's config is on the node: without one the kubelet registers NotReady. */
+  networkReady: boolean;
   capacity?: Record<string, string>;
 }
 
@@ -28,11 +30,32 @@ export const DEFAULT_CAPACITY: Record<string, string> = {
 
 export const CONTROL_PLANE_TAINT = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" as const };
 
+/**
+ * The not-ready taints of a node whose Ready is False (the node lifecycle controller's: NoSchedule
+ * by condition, NoExecute for eviction). A node that registers NotReady carries them from the
+ * start, so nothing is scheduled onto it in the moment before the controller first sees it.
+ */
+export function notReadyTaints(now: number) {
+  return [
+    { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" as const },
+    { key: "node.kubernetes.io/not-ready", effect: "NoExecute" as const, timeAdded: formatTime(now) },
+  ];
+}
+
 function hex(n: number): string {
   return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function nodeConditions(now: number, ready: boolean) {
+/** What the kubelet reports while the container runtime has no CNI config (containerd's words). */
+export const NETWORK_NOT_READY_MESSAGE =
+  "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
+
+/**
+ * The conditions a running kubelet posts. The one decision of the Ready condition: Ready when
+ * the node's pod network is (a CNI's config is in place), else NotReady with the runtime's words.
+ */
+export function nodeConditions(now: number, networkReady: boolean) {
+  const ready = networkReady;
   const t = formatTime(now);
   return [
     { type: "MemoryPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available" },
@@ -40,7 +63,7 @@ export function nodeConditions(now: number, ready: boolean) {
     { type: "PIDPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available" },
     ready
       ? { type: "Ready", status: "True", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletReady", message: "kubelet is posting ready status" }
-      : { type: "Ready", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletNotReady", message: "container runtime network not ready" },
+      : { type: "Ready", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletNotReady", message: NETWORK_NOT_READY_MESSAGE },
   ];
 }
 
@@ -55,6 +78,7 @@ export function buildNode(input: NodeSpecInput, now: number): Node {
     ...(input.labels ?? {}),
   };
   const capacity = { ...DEFAULT_CAPACITY, ...(input.capacity ?? {}) };
+  const taints = [...(input.role === "control-plane" && input.taintControlPlane ? [{ ...CONTROL_PLANE_TAINT }] : []), ...(input.networkReady ? [] : notReadyTaints(now))];
   return {
     apiVersion: "v1",
     kind: "Node",
@@ -71,12 +95,12 @@ export function buildNode(input: NodeSpecInput, now: number): Node {
       podCIDR: input.podCIDR,
       podCIDRs: [input.podCIDR],
       providerID: `kind://docker/${input.cluster}/${input.name}`,
-      ...(input.role === "control-plane" && input.taintControlPlane ? { taints: [{ ...CONTROL_PLANE_TAINT }] } : {}),
+      ...(taints.length ? { taints } : {}),
     },
     status: {
       capacity,
       allocatable: { ...capacity },
-      conditions: nodeConditions(now, true),
+      conditions: nodeConditions(now, input.networkReady),
       addresses: [
         { type: "InternalIP", address: input.address },
         { type: "Hostname", address: input.name },

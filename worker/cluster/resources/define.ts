@@ -128,6 +128,14 @@ export interface ResourceDef<T extends KObject = KObject> {
   beginDelete?(obj: T): void;
   /** Computes state that changes only with time when the object is read. */
   decorate?(obj: T, now: number, read: ReadContext): T;
+  /** Deprecated from a Kubernetes minor version on: every request for the kind carries the warning, as kube-apiserver sends it. */
+  deprecated?: { sinceMinor: number; warning: string };
+}
+
+/** The deprecation warning a request for `def` gets on a cluster of `kubernetesVersion` ("v1.33.1"), or null. */
+export function deprecationWarning(def: Pick<ResourceDef, "deprecated">, kubernetesVersion: string): string | null {
+  const minor = Number(/^v?1\.(\d+)/.exec(kubernetesVersion)?.[1] ?? 0);
+  return def.deprecated && minor >= def.deprecated.sinceMinor ? def.deprecated.warning : null;
 }
 
 /** What reads may consult beyond the object (state computed when read). The node simulation

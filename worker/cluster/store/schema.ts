@@ -45,6 +45,11 @@ const STEPS: string[][] = [
     // Images present on each node (the runtime's image cache).
     `CREATE TABLE node_images (node TEXT NOT NULL, image TEXT NOT NULL, PRIMARY KEY (node, image)) WITHOUT ROWID`,
   ],
+  [
+    // The CNI configured on each node (the config a CNI agent wrote into /etc/cni/net.d): once
+    // there, the node's pod network is ready, and it stays after the agent goes.
+    `CREATE TABLE node_cni (node TEXT PRIMARY KEY, plugin TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {
