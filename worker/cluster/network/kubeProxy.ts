@@ -412,6 +412,7 @@ export function serviceTargets(view: NetworkView, q: ServiceAddressQuery): Proxy
   const chain = shortCircuit ? rules.chains.cluster : rules.externalPolicyChain;
   // Cluster policy masquerades all external-destination traffic; Local keeps the source, except the node's own.
   const masq = !rules.externalLocal || source === "node";
+  trail.push(`${rules.chains.external} -> ${chain}${shortCircuit ? ` (${source} traffic skips externalTrafficPolicy Local)` : masq ? " (marked for masquerade)" : ""}`);
   return dnat(chains, trail, pool, chain, masq);
 }
 
