@@ -136,6 +136,7 @@ export const endpoints = defineKind<Endpoints>({
   shortNames: ["ep"],
   schema: EndpointsSchema,
   allowUnconditionalUpdate: true,
+  deprecated: { sinceMinor: 33, warning: ENDPOINTS_DEPRECATION_WARNING },
   columns: [
     { name: "Name", type: "string", format: "name", description: "Name of the Endpoints, the same as its Service's.", cell: (o) => o.metadata.name ?? "" },
     { name: "Endpoints", type: "string", description: "Ready addresses with their ports.", cell: (o) => endpointsText(o) },

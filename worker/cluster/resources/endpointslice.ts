@@ -68,7 +68,8 @@ export const EndpointSliceSchema = objectSchema(
   { check: (o, p) => checkSlice(o as EndpointSlice, p) },
 );
 
-export type EndpointSlice = z.infer<typeof EndpointSliceSchema> & KObject;
+// addressType is required by validation, but optional in the type so a slice is a KObject like any other.
+export type EndpointSlice = Omit<z.infer<typeof EndpointSliceSchema>, "addressType"> & { addressType?: (typeof ADDRESS_TYPES)[number] } & KObject;
 
 function checkSlice(s: EndpointSlice, p: Problems) {
   checkEndpoints(s.endpoints ?? [], s.addressType ?? "", p.at("endpoints"));
