@@ -87,6 +87,19 @@ describe("the traffic function", () => {
     expect(missing.answer.body).toContain("<center><h1>404 Not Found</h1></center>");
   });
 
+  it("resolves names as the source's resolver does: a Service in its namespace, NXDOMAIN otherwise", async () => {
+    const client = (await podsOf(stub, "client"))[0];
+    const out = await traffic(stub, { from: `pod/default/${client.metadata.name}`, to: "web:80", request: {} });
+    expect(out).toMatchObject({ ok: true, answer: { status: 200 } });
+    expect(out.trail[0]).toMatch(/^DNS web\.default\.svc\.cluster\.local -> 10\.96\./);
+    const fqdn = await traffic(stub, { from: `pod/default/${client.metadata.name}`, to: "web.default.svc.cluster.local:80" });
+    expect(fqdn.ok).toBe(true);
+    const none = await traffic(stub, { from: `pod/default/${client.metadata.name}`, to: "nosuch:80" });
+    expect(none).toMatchObject({ ok: false, error: "nxdomain", message: "Could not resolve host: nosuch" });
+    // localhost in a pod is the pod itself: busybox serves nothing there.
+    expect(await traffic(stub, { from: `pod/default/${client.metadata.name}`, to: "localhost:80" })).toMatchObject({ ok: false, error: "refused" });
+  });
+
   it("answers with the image's own words: hello-app's version and hostname", async () => {
     const svc = (await kube(stub, "GET", `${NS}/services/hello`)).json;
     const pod = (await podsOf(stub, "hello"))[0];

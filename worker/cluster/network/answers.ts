@@ -100,7 +100,7 @@ export function httpDate(ms: number): string {
 }
 
 /** The common log format's time: 03/Dec/2026:12:00:00 +0000. */
-function clfTime(ms: number): string {
+export function clfTime(ms: number): string {
   const d = new Date(ms);
   return `${p2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} +0000`;
 }

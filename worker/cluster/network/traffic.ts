@@ -9,7 +9,9 @@
 import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
 import type { ContainerT } from "../resources/types/core";
-import { listening, nginxErrorPage, serve } from "./answers";
+import { clfTime, listening, nginxErrorPage, serve } from "./answers";
+import { resolveHost } from "./dns";
+import { routeIngress } from "./ingress";
 import { serviceBackends, serviceTargets } from "./kubeProxy";
 import { policyVerdict } from "./policy";
 import type { Connection, Failure, HttpAnswer, HttpRequest, NetworkView, Outcome, Source } from "./types";
@@ -22,10 +24,6 @@ export interface ConnectOptions {
   sink?: AccessSink;
   /** The wall clock for Date headers and log lines (default: the view's cluster time). */
   wallNow?: number;
-  /** The source's resolver (dns.ts): a name's address and the name it was found as, or null (NXDOMAIN). */
-  resolve?: (from: Source, name: string) => { ip: string; name: string } | null;
-  /** An ingress controller's routing (ingress.ts's routeIngress); without it a controller answers nginx's 404. */
-  routeIngress?: (view: NetworkView, controller: Pod, req: HttpRequest, port: number) => { kind: "backend"; namespace: string; service: string; port: number | string } | { kind: "answer"; answer: HttpAnswer };
 }
 
 /** Hops an ingress controller may make before the connection is given up (a loop of proxies). */
@@ -89,16 +87,27 @@ function follow(ctx: Ctx, conn: Connection): Outcome {
   const protocol = conn.protocol ?? "TCP";
   let ip = conn.host;
   if (!IPV4.test(ip)) {
-    const found = ctx.opts.resolve?.(conn.from, conn.host) ?? null;
-    if (!found) {
-      ctx.trail.push(`DNS ${conn.host}: NXDOMAIN`);
-      return fail(ctx, "nxdomain", failureText("nxdomain", conn.host, conn.port));
+    const found = resolveHost(view, conn.from, conn.host);
+    if (!found.ok) {
+      ctx.trail.push(`DNS ${found.tried.join(", ") || conn.host}: ${found.error === "nxdomain" ? "NXDOMAIN" : "no answer"}`);
+      return fail(ctx, found.error === "nxdomain" ? "nxdomain" : "timeout", found.error === "nxdomain" ? failureText("nxdomain", conn.host, conn.port) : `Resolving timed out: ${found.message}`);
     }
     ip = found.ip;
     ctx.trail.push(`DNS ${found.name} -> ${ip}`);
   }
   const src = sourceOf(view, conn.from);
   const refuse = (error: Failure) => fail(ctx, error, failureText(error, conn.host, conn.port));
+  // Loopback stays where it started: the pod's own network namespace, or the node itself.
+  if (ip.startsWith("127.")) {
+    if (conn.from.kind === "pod" && !conn.from.pod.spec?.hostNetwork) {
+      ctx.trail.push(`loopback in pod ${conn.from.pod.metadata.namespace}/${conn.from.pod.metadata.name}`);
+      return deliver(ctx, conn, conn.from.pod, conn.port, ip, `${conn.host}:${conn.port}`);
+    }
+    const self = conn.from.kind === "node" ? conn.from.node : conn.from.kind === "pod" ? conn.from.pod.spec?.nodeName : undefined;
+    const addr = self ? nodeIP(view, self) : undefined;
+    if (!addr) return refuse("refused");
+    ip = addr;
+  }
 
   // A node's own listeners come first: a hostPort (CNI portmap's DNAT) or a host-network pod.
   const node = view.nodeByIP(ip);
@@ -252,19 +261,35 @@ function viaIngress(ctx: Ctx, req: HttpRequest, pod: Pod, container: ContainerT,
   const { view } = ctx;
   const wallNow = ctx.opts.wallNow ?? view.now;
   const request = { ...req, host: req.host ?? req.headers["host"] ?? dialled };
-  const route = ctx.opts.routeIngress?.(view, pod, request, port) ?? { kind: "answer" as const, answer: { status: 404, headers: { "content-type": "text/html" }, body: nginxErrorPage(404, "Not Found", "") } };
-  if (route.kind === "answer") return { ...base, answer: route.answer };
+  const route = routeIngress(view, pod, request, port);
+  if (route.kind === "answer") {
+    if (route.answer.status < 300 || route.answer.status >= 400) ingressLog(ctx, pod, container, req, fromIP, route.answer, "-", null);
+    return { ...base, answer: route.answer };
+  }
+  if (route.via) ctx.trail.push(route.via);
   const svc = view.service(route.namespace, route.service);
   const svcPort = svc?.spec?.ports?.find((p) => (typeof route.port === "number" ? p.port === route.port : p.name === route.port));
   ctx.trail.push(`Ingress -> service ${route.namespace}/${route.service}:${route.port}`);
   let out: Outcome | null = null;
   if (svc && svcPort && svc.spec?.clusterIP && svc.spec.clusterIP !== "None") {
     ctx.hops++;
-    out = follow(ctx, { from: { kind: "pod", pod }, host: svc.spec.clusterIP, port: svcPort.port, request: { ...request, headers: { ...request.headers, "x-forwarded-for": fromIP, "x-real-ip": fromIP, "x-forwarded-host": request.host, "x-forwarded-proto": request.scheme ?? "http" } } });
+    out = follow(ctx, { from: { kind: "pod", pod }, host: svc.spec.clusterIP, port: svcPort.port, request: { ...request, path: route.path ?? request.path, headers: { ...request.headers, "x-forwarded-for": fromIP, "x-real-ip": fromIP, "x-forwarded-host": request.host, "x-forwarded-proto": request.scheme ?? "http" } } });
   }
   const status = !out ? 503 : out.ok ? (out.answer?.status ?? 502) : out.error === "timeout" ? 504 : 502;
   const answer = out?.ok && out.answer ? out.answer : { status, headers: { date: new Date(wallNow).toUTCString(), "content-type": "text/html" }, body: nginxErrorPage(status, status === 503 ? "Service Temporarily Unavailable" : status === 504 ? "Gateway Time-out" : "Bad Gateway", "") };
-  ctx.opts.sink?.({ pod, container: container.name, line: `${fromIP} - - [${new Date(wallNow).toISOString()}] "${req.method} ${req.path} HTTP/1.1" ${answer.status} ${answer.body.length} "-" "${req.headers["user-agent"] ?? "-"}" ${req.path.length + 80} 0.001 [${route.namespace}-${route.service}-${route.port}] [] ${out?.ok ? `${out.pod.ip}:${out.port}` : "-"} ${answer.body.length} 0.001 ${answer.status}` });
+  ingressLog(ctx, pod, container, req, fromIP, answer, `${route.namespace}-${route.service}-${route.port}`, out?.ok ? `${out.pod.ip}:${out.port}` : null);
   if (out?.ok) return { ...out, answer, trail: ctx.trail };
   return { ...base, answer, trail: ctx.trail };
+}
+
+/** ingress-nginx's access line (its default log-format-upstream). */
+function ingressLog(ctx: Ctx, pod: Pod, container: ContainerT, req: HttpRequest, fromIP: string, answer: HttpAnswer, upstream: string, addr: string | null): void {
+  const wall = ctx.opts.wallNow ?? ctx.view.now;
+  const size = new TextEncoder().encode(answer.body).length;
+  const h = req.headers;
+  ctx.opts.sink?.({
+    pod,
+    container: container.name,
+    line: `${fromIP} - - [${clfTime(wall)}] "${req.method} ${req.path} HTTP/1.1" ${answer.status} ${size} "${h["referer"] ?? "-"}" "${h["user-agent"] ?? "-"}" ${req.path.length + 60} 0.001 [${upstream}] [] ${addr ?? "-"} ${addr ? size : "-"} ${addr ? "0.001" : "-"} ${addr ? answer.status : "-"} ${crypto.randomUUID().replace(/-/g, "")}`,
+  });
 }
