@@ -76,10 +76,14 @@ export function checkSubjects(subjects: SubjectT[] | undefined, namespaced: bool
   });
 }
 
-/** rbac/v1 defaults: a roleRef's group, and each subject's group by its kind. */
+/** rbac/v1 defaults: a roleRef's group, and a User's or Group's group (a ServiceAccount's stays "", which JSON omits). */
 export function defaultBinding(o: { roleRef?: RoleRefT; subjects?: SubjectT[] }) {
   if (o.roleRef && !o.roleRef.apiGroup) o.roleRef.apiGroup = RBAC_GROUP;
-  for (const s of o.subjects ?? []) if (s.apiGroup === undefined || s.apiGroup === "") s.apiGroup = s.kind === "ServiceAccount" ? "" : RBAC_GROUP;
+  for (const s of o.subjects ?? []) {
+    if (s.kind === "ServiceAccount") {
+      if (s.apiGroup === "") delete s.apiGroup;
+    } else if (!s.apiGroup && (s.kind === "User" || s.kind === "Group")) s.apiGroup = RBAC_GROUP;
+  }
 }
 
 /** A roleRef as kube-apiserver prints it in "cannot change roleRef" (Go's %#v of rbac.RoleRef). */
