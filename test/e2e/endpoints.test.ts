@@ -1,12 +1,50 @@
 // Endpoints and EndpointSlices through real kubectl: the kinds (discovery, explain, validation,
 // kubectl's columns) and the controllers following a Deployment's Service.
+import { realpathSync } from "node:fs";
+import { execSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { kubectl, newCluster, ok, type TestCluster } from "./helpers";
+import { stringify } from "yaml";
+import { advance, eventually, getJson, kubectl, newCluster, ok, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 beforeAll(async () => {
   c = await newCluster("endpoints");
+  await simulate(c, { profile: "instant" });
 });
+
+const kubectlAt = (minor: number) => `${realpathSync(execSync("which kubectl").toString().trim())}.1.${minor}`;
+
+function deployment(name: string, replicas: number, probePath?: string) {
+  return stringify({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ name: "http", containerPort: 80 }], ...(probePath ? { readinessProbe: { httpGet: { path: probePath, port: "http" }, periodSeconds: 2 } } : {}) }] },
+      },
+    },
+  });
+}
+
+/** The pod IPs of an app, ready ones and all. */
+async function podIPs(app: string): Promise<{ ready: string[]; all: string[] }> {
+  const pods = (await getJson(c, ["pods", "-l", `app=${app}`])).items.filter((p: any) => p.status.podIP && !p.metadata.deletionTimestamp);
+  const ready = pods.filter((p: any) => p.status.conditions?.some((x: any) => x.type === "Ready" && x.status === "True"));
+  return { ready: ready.map((p: any) => p.status.podIP).sort(), all: pods.map((p: any) => p.status.podIP).sort() };
+}
+
+/** The ENDPOINTS cell of `kubectl get ep` and the addresses of every slice, from one `get endpoints,endpointslices`. */
+async function shown(app: string): Promise<{ ep: string; slices: string[] }> {
+  const out = await ok(c, ["get", "endpoints,endpointslices", "-l", `app=${app}`, "--no-headers", "-o", "custom-columns=KIND:.kind,NAME:.metadata.name"]);
+  expect(out).toContain("Endpoints");
+  const ep = (await ok(c, ["get", "ep", app, "--no-headers"])).trim();
+  const slices = (await getJson(c, ["endpointslices", "-l", `kubernetes.io/service-name=${app}`])).items.flatMap((s: any) => (s.endpoints ?? []).map((e: any) => e.addresses[0]));
+  return { ep, slices: slices.sort() };
+}
 
 describe("the Endpoints and EndpointSlice kinds", () => {
   it("are discovered with kubectl's short name and explained from the OpenAPI", async () => {
@@ -67,5 +105,90 @@ describe("the Endpoints and EndpointSlice kinds", () => {
     expect(port).toBe("TCP");
     await ok(c, ["delete", "ep", "hand", "empty"]);
     await ok(c, ["delete", "endpointslice", "hand-1", "hand-2"]);
+  });
+});
+
+describe("a Deployment's Service", () => {
+  it("has Endpoints and EndpointSlices that follow scaling up and down", async () => {
+    await ok(c, ["apply", "-f", "-"], deployment("web", 2));
+    await ok(c, ["expose", "deployment", "web", "--port=8080", "--target-port=http", "--labels=app=web"]);
+    await eventually(async () => (await podIPs("web")).ready.length === 2);
+    let ips = await podIPs("web");
+    await eventually(async () => (await shown("web")).slices.length === 2);
+    let seen = await shown("web");
+    expect(seen.ep).toMatch(new RegExp(`^web\\s+${ips.ready.map((ip) => `${ip.replace(/\./g, "\\.")}:80`).join(",")}\\s+\\d+s$`));
+    expect(seen.slices).toEqual(ips.ready);
+    const table = await ok(c, ["get", "endpoints,endpointslices"]);
+    expect(table).toMatch(/^NAME\s+ENDPOINTS\s+AGE$/m);
+    expect(table).toMatch(/^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$/m);
+    expect(table).toMatch(new RegExp(`^endpointslice.discovery.k8s.io/web-[a-z0-9]{5}\\s+IPv4\\s+80\\s+${ips.ready.join(",").replace(/\./g, "\\.")}\\s+\\d+s$`, "m"));
+
+    await ok(c, ["scale", "deployment/web", "--replicas=5"]);
+    await eventually(async () => (await podIPs("web")).ready.length === 5);
+    ips = await podIPs("web");
+    await eventually(async () => (await shown("web")).slices.length === 5);
+    seen = await shown("web");
+    expect(seen.ep).toMatch(/^web\s+(\d+\.\d+\.\d+\.\d+:80,){2}\d+\.\d+\.\d+\.\d+:80 \+ 2 more\.\.\.\s+\d+s$/);
+    expect(seen.slices).toEqual(ips.ready);
+
+    await ok(c, ["scale", "deployment/web", "--replicas=1"]);
+    await eventually(async () => (await shown("web")).slices.length === 1);
+    ips = await podIPs("web");
+    expect((await shown("web")).slices).toEqual(ips.all);
+    expect((await shown("web")).ep).toMatch(new RegExp(`^web\\s+${ips.all[0].replace(/\./g, "\\.")}:80\\s`));
+  });
+
+  it("leaves pods whose readiness probe fails out of ready endpoints", async () => {
+    await ok(c, ["apply", "-f", "-"], deployment("sick", 2, "/notfound"));
+    await ok(c, ["expose", "deployment", "sick", "--port=80", "--labels=app=sick"]);
+    await eventually(async () => (await podIPs("sick")).all.length === 2);
+    await advance(c, 10);
+    const ips = await podIPs("sick");
+    expect(ips.ready).toEqual([]);
+    await eventually(async () => (await shown("sick")).slices.length === 2);
+    // No ready address: the ENDPOINTS cell is empty; the slices list both, not ready.
+    expect((await shown("sick")).ep).toMatch(/^sick\s+\d+s$/);
+    const slices = await getJson(c, ["endpointslices", "-l", "kubernetes.io/service-name=sick"]);
+    expect(slices.items.flatMap((s: any) => s.endpoints.map((e: any) => e.conditions))).toEqual([
+      { ready: false, serving: false, terminating: false },
+      { ready: false, serving: false, terminating: false },
+    ]);
+    const ep = await getJson(c, ["endpoints", "sick"]);
+    expect(ep.subsets[0].notReadyAddresses.map((a: any) => a.ip).sort()).toEqual(ips.all);
+    expect(ep.subsets[0].addresses).toBeUndefined();
+    // The probe fixed: the pods become ready and show up.
+    await ok(c, ["patch", "deployment", "sick", "--type=json", "-p", '[{"op":"replace","path":"/spec/template/spec/containers/0/readinessProbe/httpGet/path","value":"/"}]']);
+    await eventually(async () => (await podIPs("sick")).ready.length === 2 && (await podIPs("sick")).all.length === 2);
+    await eventually(async () => /:80/.test((await shown("sick")).ep));
+  });
+
+  it("prints the Endpoints line of describe svc with kubectl 1.27 and 1.33", async () => {
+    const ips = await podIPs("web");
+    for (const minor of [27, 33]) {
+      const r = await kubectl(c, ["describe", "svc", "web"], { bin: kubectlAt(minor) });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Endpoints:\\s+${ips.ready.map((ip) => ip.replace(/\./g, "\\.") + ":80").join(",")}$`, "m"));
+    }
+    const none = await ok(c, ["describe", "svc", "sick"]);
+    expect(none).toMatch(/^Endpoints:\s+\S+:80/m);
+  });
+
+  it("lists the API server behind the kubernetes Service", async () => {
+    const node = await getJson(c, ["node", `${c.name}-control-plane`]);
+    const ip = node.status.addresses.find((a: any) => a.type === "InternalIP").address;
+    expect(await ok(c, ["get", "ep", "kubernetes", "--no-headers"])).toMatch(new RegExp(`^kubernetes\\s+${ip.replace(/\./g, "\\.")}:6443\\s+\\d+[sm]`));
+    expect(await ok(c, ["get", "endpointslice", "kubernetes", "--no-headers"])).toMatch(new RegExp(`^kubernetes\\s+IPv4\\s+6443\\s+${ip.replace(/\./g, "\\.")}\\s`));
+  });
+});
+
+describe("a Kubernetes 1.33 cluster", () => {
+  it("warns that v1 Endpoints are deprecated, as kube-apiserver 1.33 does, and not for EndpointSlices", async () => {
+    const c133 = await newCluster("ep133", { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane", image: "kindest/node:v1.33.1" }] });
+    const ep = await kubectl(c133, ["get", "endpoints", "kubernetes"]);
+    expect(ep.code).toBe(0);
+    expect(ep.stderr).toContain("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice");
+    const slices = await kubectl(c133, ["get", "endpointslices"]);
+    expect(slices.stderr).toBe("");
+    expect(slices.stdout).toMatch(/^kubernetes\s+IPv4\s+6443\s/m);
   });
 });
