@@ -108,3 +108,115 @@ spec:
     await ok(c, ["delete", "netpol", "default-deny", "allow-client"]);
   });
 });
+
+const APPS = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports:
+        - name: http
+          containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: http
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: client
+spec:
+  selector:
+    matchLabels: {app: client}
+  template:
+    metadata:
+      labels: {app: client}
+    spec:
+      containers:
+      - name: shell
+        image: busybox:1.36
+        command: ["sleep", "infinity"]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: other
+spec:
+  selector:
+    matchLabels: {app: other}
+  template:
+    metadata:
+      labels: {app: other}
+    spec:
+      containers:
+      - name: shell
+        image: busybox:1.36
+        command: ["sleep", "infinity"]
+`;
+
+describe("NetworkPolicy enforced by kindnet", () => {
+  // any: the Outcome JSON of POST /v1/clusters/{name}/connect, read field by field
+  async function get(pod: string): Promise<any> {
+    const r = await manage("POST", c, "/connect", { from: `pod/default/${pod}`, to: "web.default.svc.cluster.local:80", request: { method: "GET", path: "/" } });
+    expect(r.status).toBe(200);
+    return r.json;
+  }
+  async function podOf(app: string): Promise<string> {
+    return (await getJson(c, ["pods", "-l", `app=${app}`])).items[0].metadata.name;
+  }
+
+  it("a default deny makes a Service connection time out; an allow rule for the client's label lets it through", async () => {
+    await ok(c, ["apply", "-f", "-"], APPS);
+    // Ours and the cluster's own (kindnet on every node, CoreDNS for the Service's name) all Ready.
+    await eventually(async () => {
+      const pods = (await getJson(c, ["pods", "-A"])).items as { metadata: { namespace: string }; status: { conditions?: { type: string; status: string }[] } }[];
+      return pods.filter((p) => p.metadata.namespace === "default").length === 4 && pods.every((p) => p.status.conditions?.some((x) => x.type === "Ready" && x.status === "True"));
+    }, 30_000);
+    const client = await podOf("client");
+    const other = await podOf("other");
+
+    const before = await get(client);
+    expect(before).toMatchObject({ ok: true, pod: { namespace: "default", name: expect.stringMatching(/^web-/) }, answer: { status: 200 } });
+    expect(before.answer.body).toContain("<title>Welcome to nginx!</title>");
+
+    await ok(c, ["apply", "-f", "-"], DENY);
+    for (const from of [client, other]) {
+      const denied = await get(from);
+      expect(denied).toMatchObject({ ok: false, error: "timeout", message: "Failed to connect to web.default.svc.cluster.local port 80: Connection timed out" });
+      expect(denied.trail.join("\n")).toContain("NetworkPolicy default/default-deny (ingress)");
+    }
+    // The node's own traffic (the kubelet's probes) is not filtered: the web pods stay Ready.
+    const webPod = (await getJson(c, ["pods", "-l", "app=web"])).items[0];
+    const fromNode = await manage("POST", c, "/connect", { from: `node/${webPod.spec.nodeName}`, to: `${webPod.status.podIP}:80`, request: { method: "GET", path: "/" } });
+    expect(fromNode.json).toMatchObject({ ok: true, answer: { status: 200 } });
+
+    await ok(c, ["apply", "-f", "-"], ALLOW);
+    const allowed = await get(client);
+    expect(allowed).toMatchObject({ ok: true, answer: { status: 200 } });
+    expect(allowed.answer.body).toContain("<title>Welcome to nginx!</title>");
+    expect(await get(other)).toMatchObject({ ok: false, error: "timeout" });
+
+    // Deleting the policies opens the namespace again.
+    await ok(c, ["delete", "netpol", "default-deny", "allow-client"]);
+    expect(await get(other)).toMatchObject({ ok: true, answer: { status: 200 } });
+    const idle = await settled(c);
+    expect(idle.alarm).toBeNull();
+  });
+});

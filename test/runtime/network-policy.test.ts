@@ -186,7 +186,9 @@ describe("NetworkPolicy decisions", () => {
   it("allows pods with a label, in the policy's namespace only", () => {
     const policies = [np("default", "default-deny", {}), np("default", "allow-client", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }] }] })];
     expect(decide(policies, fromPod(client), ip(client), web, 80)).toEqual({ allowed: true });
-    expect(decide(policies, fromPod(other), ip(other), web, 80)).toEqual({ allowed: false, policy: "default/allow-client", direction: "ingress" });
+    // Denied: named after the policy that only isolates, not the one whose rule did not match.
+    expect(decide(policies, fromPod(other), ip(other), web, 80)).toEqual({ allowed: false, policy: "default/default-deny", direction: "ingress" });
+    expect(decide(policies.slice(1), fromPod(other), ip(other), web, 80)).toEqual({ allowed: false, policy: "default/allow-client", direction: "ingress" });
     // Through a node port on another node the connection is masqueraded: the agent sees that node's address, not the client.
     expect(decide(policies, fromPod(client), "172.18.0.4", web, 80)).toMatchObject({ allowed: false });
     const sameLabelElsewhere = pod("dev", "client", { app: "client" }, { node: "kind-worker2" });

@@ -90,7 +90,10 @@ function judge(view: NetworkView, subject: Pod, direction: Direction, peer: Peer
       if (rule.peers === null || rule.peers.some((p) => peerMatches(view, p, namespace, peer))) return ALLOWED;
     }
   }
-  return { allowed: false, policy: `${namespace}/${isolating[0].name}`, direction };
+  // Named for the learner: a policy that only isolates (no rules this way, a "default deny") says
+  // most about why; otherwise the first by name.
+  const blamed = isolating.find((p) => (direction === "ingress" ? p.ingress : p.egress).length === 0) ?? isolating[0];
+  return { allowed: false, policy: `${namespace}/${blamed.name}`, direction };
 }
 
 // ---------------------------------------------------------------------------------------------
