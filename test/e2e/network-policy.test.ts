@@ -109,6 +109,47 @@ spec:
   });
 });
 
+const DENY_OUT = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: client-deny-out
+spec:
+  podSelector:
+    matchLabels:
+      app: client
+  policyTypes:
+  - Egress
+`;
+
+const ALLOW_OUT = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: client-allow-out
+spec:
+  podSelector:
+    matchLabels:
+      app: client
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+      podSelector:
+        matchLabels:
+          k8s-app: kube-dns
+    ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+  - to:
+    - podSelector:
+        matchLabels:
+          app: web
+    ports:
+    - port: 80
+`;
+
 const APPS = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -212,6 +253,15 @@ describe("NetworkPolicy enforced by kindnet", () => {
     expect(allowed).toMatchObject({ ok: true, answer: { status: 200 } });
     expect(allowed.answer.body).toContain("<title>Welcome to nginx!</title>");
     expect(await get(other)).toMatchObject({ ok: false, error: "timeout" });
+
+    // Egress: the client may send nothing, then only DNS and web's port (as a learner writes it, DNS included).
+    await ok(c, ["apply", "-f", "-"], DENY_OUT);
+    const out = await get(client);
+    expect(out).toMatchObject({ ok: false, error: "timeout" });
+    expect(out.trail.join("\n")).toContain("NetworkPolicy default/client-deny-out (egress)");
+    await ok(c, ["apply", "-f", "-"], ALLOW_OUT);
+    expect(await get(client)).toMatchObject({ ok: true, answer: { status: 200 } });
+    await ok(c, ["delete", "netpol", "client-deny-out", "client-allow-out"]);
 
     // Deleting the policies opens the namespace again.
     await ok(c, ["delete", "netpol", "default-deny", "allow-client"]);
