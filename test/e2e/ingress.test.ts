@@ -203,3 +203,72 @@ spec:
     expect((await manage("GET", c, "")).json.alarm).toBeNull();
   });
 });
+
+describe("ingress-nginx from the simulation setting", () => {
+  let s: TestCluster;
+  beforeAll(async () => {
+    s = await newCluster("ingress-sim");
+    await simulate(s, { profile: "instant" });
+  });
+
+  it("installs the same objects as the manifest, serves Ingresses, and removes them again", async () => {
+    const bad = await manage("PATCH", s, "", { simulation: { ingress: "traefik" } });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("simulation.ingress");
+    expect(await kubectl(s, ["get", "namespace", "ingress-nginx"])).toMatchObject({ code: 1 });
+
+    const on = await manage("PATCH", s, "", { simulation: { ingress: "nginx" } });
+    expect(on.status).toBe(200);
+    expect(on.json.simulation.ingress).toBe("nginx");
+    await advance(s, 15);
+    await settled(s);
+    expect(await ok(s, ["get", "deploy", "-n", "ingress-nginx"])).toMatch(/ingress-nginx-controller\s+1\/1\s+1\s+1\s+\d+s/);
+    // Made as a user's apply makes it: kubectl's annotation, so a later apply of the manifest merges.
+    const deploy = await getJson(s, ["deploy", "-n", "ingress-nginx", "ingress-nginx-controller"]);
+    expect(JSON.parse(deploy.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]).kind).toBe("Deployment");
+    expect(await ok(s, ["apply", "-f", MANIFEST])).toContain("ingressclass.networking.k8s.io/nginx unchanged");
+
+    await ok(s, ["create", "ingress", "site", "--class=nginx", "--rule=site.example.com/=site:80"]);
+    await settled(s);
+    expect(await ok(s, ["get", "ing"])).toMatch(/site\s+nginx\s+site\.example\.com\s+localhost\s+80\s+\d+s/);
+
+    const off = await manage("PATCH", s, "", { simulation: { ingress: null } });
+    expect(off.status).toBe(200);
+    await advance(s, 60);
+    await settled(s);
+    expect((await kubectl(s, ["get", "namespace", "ingress-nginx"])).stderr).toContain('namespaces "ingress-nginx" not found');
+    expect((await kubectl(s, ["get", "ingressclass", "nginx"])).stderr).toContain('ingressclasses.networking.k8s.io "nginx" not found');
+    expect(await ok(s, ["get", "ing", "site"])).toMatch(/site\s+nginx\s+site\.example\.com\s+80\s+\d+s/);
+  });
+
+  it("stores RBAC kinds with kube-apiserver's validation and kubectl's columns", async () => {
+    expect(await ok(s, ["create", "role", "pod-reader", "--verb=get,list", "--resource=pods"])).toBe("role.rbac.authorization.k8s.io/pod-reader created\n");
+    expect(await ok(s, ["get", "role", "pod-reader"])).toMatch(/^NAME\s+CREATED AT\npod-reader\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+    await ok(s, ["create", "rolebinding", "read-pods", "--role=pod-reader", "--user=jane", "--serviceaccount=default:builder"]);
+    expect(await ok(s, ["get", "rolebinding", "read-pods", "-o", "wide"])).toMatch(/read-pods\s+Role\/pod-reader\s+\d+s\s+jane\s+default\/builder\n$/);
+    const binding = await getJson(s, ["rolebinding", "read-pods"]);
+    expect(binding.subjects).toEqual([
+      { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "jane" },
+      { kind: "ServiceAccount", name: "builder", namespace: "default" },
+    ]);
+    const bad = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: bad
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Deployment
+  name: x
+subjects:
+- kind: Robot
+  name: r2
+`;
+    const r = await kubectl(s, ["apply", "-f", "-"], { input: bad });
+    expect(r.stderr).toContain('roleRef.kind: Unsupported value: "Deployment": supported values: "Role", "ClusterRole"');
+    expect(r.stderr).toContain('subjects[0].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"');
+    const changed = await kubectl(s, ["patch", "rolebinding", "read-pods", "--type=merge", "-p", '{"roleRef":{"name":"other"}}']);
+    expect(changed.stderr).toContain("cannot change roleRef");
+    const nonResource = await kubectl(s, ["apply", "-f", "-"], { input: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: health\nrules:\n- verbs: [get]\n  nonResourceURLs: [/healthz]\n" });
+    expect(nonResource.stderr).toContain('rules[0].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs');
+  });
+});

@@ -38,11 +38,23 @@ export function installIngressNginx(api: ApiServer): string[] {
   const created: string[] = [];
   for (const { def, namespace, object } of ingressNginxObjects()) {
     if (api.peek(storageOf(def), namespace, object.metadata.name!)) continue;
-    const annotations = { ...object.metadata.annotations, [LAST_APPLIED]: JSON.stringify(object) + "\n" };
+    // kubectl serializes the object with its annotations emptied of its own (an empty map stays).
+    const applied = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations } } };
+    const annotations = { ...object.metadata.annotations, [LAST_APPLIED]: goJson(applied) + "\n" };
     api.create(def, namespace, { ...object, metadata: { ...object.metadata, annotations } }, { manager: APPLY_MANAGER });
     created.push(`${def.kind.toLowerCase()}/${object.metadata.name}`);
   }
   return created;
+}
+
+/** JSON as Go's encoding/json writes a map (keys sorted, <, > and & escaped): kubectl's last-applied bytes, so a later apply sees no change. */
+function goJson(v: unknown): string {
+  const sorted = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sorted);
+    if (x && typeof x === "object") return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted((x as Record<string, unknown>)[k])]));
+    return x;
+  };
+  return JSON.stringify(sorted(v)).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Deletes the manifest's objects, last first, as `kubectl delete -f` does. */
