@@ -24,6 +24,7 @@ export function fakeView(c: FakeCluster): NetworkView {
   const nodes = c.nodes ?? [];
   const namespaces = (c.namespaces ?? ["default", "kube-system"]).map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } }) as KObject);
   const ips = (s: Service) => [s.spec?.clusterIP, ...(s.spec?.externalIPs ?? []), ...(s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)];
+  const sliceLists = new Map<string, KObject[]>();
   const byStorage = (storage: string): KObject[] => (storage === SLICE_STORAGE ? slices : storage === "namespaces" ? namespaces : storage === "services" ? services : storage === "pods" ? pods : storage === "nodes" ? nodes : []);
   return {
     now: c.now ?? Date.UTC(2026, 11, 3, 12, 0, 0),
@@ -33,7 +34,12 @@ export function fakeView(c: FakeCluster): NetworkView {
     service: (ns, name) => services.find((s) => s.metadata.namespace === ns && s.metadata.name === name),
     serviceByIP: (ip) => services.find((s) => ips(s).includes(ip)),
     services: (ns) => services.filter((s) => ns === undefined || s.metadata.namespace === ns),
-    slices: (ns, svc) => slices.filter((s) => s.metadata.namespace === ns && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc),
+    // Like the stored view, the same list for the same Service.
+    slices: (ns, svc) => {
+      const key = `${ns}/${svc}`;
+      if (!sliceLists.has(key)) sliceLists.set(key, slices.filter((s) => s.metadata.namespace === ns && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc));
+      return sliceLists.get(key)!;
+    },
     pod: (ns, name) => pods.find((p) => p.metadata.namespace === ns && p.metadata.name === name),
     podByIP: (ip) => pods.find((p) => p.status?.podIP === ip && !p.spec?.hostNetwork),
     podsOnNode: (node) => pods.filter((p) => p.spec?.nodeName === node),

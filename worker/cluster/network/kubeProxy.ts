@@ -83,7 +83,28 @@ export interface ProxyEndpoint {
   terminating: boolean;
   node: string | null;
   pod: { namespace: string; name: string } | null;
-  chain: string;
+  /** Its KUBE-SEP chain. */
+  readonly chain: string;
+}
+
+class Endpoint implements ProxyEndpoint {
+  private hash: string | undefined;
+  constructor(
+    private readonly portName: string,
+    private readonly protocol: Protocol,
+    readonly ip: string,
+    readonly port: number,
+    readonly address: string,
+    readonly ready: boolean,
+    readonly serving: boolean,
+    readonly terminating: boolean,
+    readonly node: string | null,
+    readonly pod: { namespace: string; name: string } | null,
+  ) {}
+  /** Hashed when a rule or a decision needs it, not for every endpoint of a large Service. */
+  get chain(): string {
+    return (this.hash ??= endpointChain(this.portName, this.protocol, this.address));
+  }
 }
 
 /** The endpoints of one Service port across its slices, deduplicated and sorted by address. */
@@ -103,17 +124,8 @@ export function portEndpoints(svc: Service, port: ServicePort, slices: readonly 
       // A nil condition means ready (and serving as ready says), as the API documents.
       const ready = ep.conditions?.ready ?? true;
       const ref = ep.targetRef;
-      byAddress.set(address, {
-        ip,
-        port: sp.port,
-        address,
-        ready: ready === true,
-        serving: (ep.conditions?.serving ?? ready) === true,
-        terminating: ep.conditions?.terminating === true,
-        node: ep.nodeName ?? null,
-        pod: ref?.kind === "Pod" && ref.name ? { namespace: ref.namespace ?? svc.metadata.namespace!, name: ref.name } : null,
-        chain: endpointChain(name, protocol, address),
-      });
+      const pod = ref?.kind === "Pod" && ref.name ? { namespace: ref.namespace ?? svc.metadata.namespace!, name: ref.name } : null;
+      byAddress.set(address, new Endpoint(name, protocol, ip, sp.port, address, ready === true, (ep.conditions?.serving ?? ready) === true, ep.conditions?.terminating === true, ep.nodeName ?? null, pod));
     }
   }
   return [...byAddress.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
@@ -299,7 +311,12 @@ function findServicePort(view: NetworkView, ip: string, port: number, protocol: 
   const matches = (svc: Service, pick: (sp: ServicePort) => boolean) => (svc.spec?.ports ?? []).find((sp) => (sp.protocol ?? "TCP") === protocol && pick(sp));
   const byIP = view.serviceByIP(ip);
   // Several Services may share an external IP on different ports: look further only when the first has no such port.
-  for (const svc of byIP ? [byIP, ...view.services()] : []) {
+  const owners = function* () {
+    if (!byIP) return;
+    yield byIP;
+    for (const svc of view.services()) if (svc !== byIP) yield svc;
+  };
+  for (const svc of owners()) {
     if (!isProxied(svc)) continue;
     const spec = svc.spec!;
     const lb = spec.type === "LoadBalancer" ? (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ipMode !== "Proxy").map((i) => i.ip) : [];
@@ -320,6 +337,17 @@ function findServicePort(view: NetworkView, ip: string, port: number, protocol: 
 
 function nodeAddresses(view: NetworkView, node: string): string[] {
   return (view.node(node)?.status?.addresses ?? []).filter((a) => a.type === "InternalIP" || a.type === "ExternalIP").map((a) => a.address);
+}
+
+/** Endpoints per slice list (a view hands back the same list for a Service): repeated decisions in one view parse them once. */
+const endpointCache = new WeakMap<readonly KObject[], Map<string, ProxyEndpoint[]>>();
+function cachedEndpoints(svc: Service, port: ServicePort, slices: readonly KObject[]): ProxyEndpoint[] {
+  let byPort = endpointCache.get(slices);
+  if (!byPort) endpointCache.set(slices, (byPort = new Map()));
+  const key = `${svc.metadata.uid ?? ""}/${port.name ?? ""}/${port.protocol ?? "TCP"}`;
+  let eps = byPort.get(key);
+  if (!eps) byPort.set(key, (eps = portEndpoints(svc, port, slices)));
+  return eps;
 }
 
 /** Picks among endpoints as the rules do: sticky by client address with affinity, else the 1/n, 1/(n-1), … cascade. */
@@ -359,7 +387,7 @@ export function serviceTargets(view: NetworkView, q: ServiceAddressQuery): Proxy
       : { ...base([], [`no kube-proxy: nothing translates ${dest}`]), verdict: "drop", message: `no route to ${q.ip}: kube-proxy is not running (kubeProxyMode: none), so nothing translates Service addresses` };
   }
 
-  const endpoints = portEndpoints(svc, port, view.slices(svc.metadata.namespace!, svc.metadata.name!));
+  const endpoints = cachedEndpoints(svc, port, view.slices(svc.metadata.namespace!, svc.metadata.name!));
   // A load balancer sends outside traffic to a node with a local endpoint under Local policy (its health check says which), else to any node.
   if (node === null && (via === "loadbalancer IP" || via === "external IP")) {
     const preferred = svc.spec?.externalTrafficPolicy === "Local" ? endpoints.find((e) => e.ready && e.node)?.node : undefined;
