@@ -9,8 +9,10 @@ import { client } from "./lib.mjs";
 import api from "./api.mjs";
 import scheduling from "./scheduling.mjs";
 import deployment from "./deployment.mjs";
+import endpoints from "./endpoints.mjs";
+import traffic from "./traffic.mjs";
 
-const suites = { api, scheduling, deployment };
+const suites = { api, scheduling, deployment, traffic, endpoints };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 

@@ -164,6 +164,19 @@ describe("the traffic function", () => {
     expect(res.body.indexOf("start worker processes")).toBeLessThan(res.body.indexOf("GET /index.html"));
   });
 
+  it("repeats a connection and shows how kube-proxy spread it", async () => {
+    const client = (await podsOf(stub, "client"))[0];
+    const out = await traffic(stub, { from: `pod/default/${client.metadata.name}`, to: "web:80", repeat: 600 });
+    const counts = Object.values(out.answered as Record<string, number>);
+    expect(counts).toHaveLength(3);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(600);
+    // Each of three endpoints gets about a third (1/3, then 1/2 of the rest).
+    for (const n of counts) expect(n).toBeGreaterThan(120);
+    const refused = await traffic(stub, { from: `pod/default/${client.metadata.name}`, to: "empty:80", repeat: 5 });
+    expect(refused).toMatchObject({ repeat: 5, answered: {}, failed: { refused: 5 } });
+    expect(await stub.traffic({ from: "external", to: "1.2.3.4:80", repeat: 0 })).toMatchObject({ ok: false, status: 400, message: '"repeat" must be a whole number from 1 to 10000' });
+  });
+
   it("refuses bad requests with what is wrong", async () => {
     expect(await stub.traffic({ from: "pod/default/nope", to: "1.2.3.4:80" })).toMatchObject({ ok: false, status: 400, message: "pod default/nope not found" });
     expect(await stub.traffic({ from: "external", to: "1.2.3.4" })).toMatchObject({ ok: false, status: 400 });

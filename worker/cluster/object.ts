@@ -330,7 +330,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /** One connection through the simulated network (POST /v1/clusters/{name}/connect). */
-  async traffic(req: ConnectRequest): Promise<Outcome<Traffic>> {
+  async traffic(req: ConnectRequest): Promise<Outcome<Traffic | TrafficSpread>> {
     if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
     const view = this.network.view();
     const from = sourceOf(req.from, view);
@@ -342,7 +342,23 @@ export class ClusterObject extends DurableObject<Env> {
     const protocol = req.protocol ?? "TCP";
     if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") return { ok: false, status: 400, message: '"protocol" must be TCP, UDP or SCTP' };
     const conn: Connection = { from, host: to[1], port: Number(to[2]), protocol, ...(request ? { request } : {}) };
-    return { ok: true, value: this.store.transaction(() => this.network.dial(view, conn)) };
+    const repeat = req.repeat ?? 1;
+    if (typeof repeat !== "number" || !Number.isInteger(repeat) || repeat < 1 || repeat > MAX_CONNECT_REPEAT) return { ok: false, status: 400, message: `"repeat" must be a whole number from 1 to ${MAX_CONNECT_REPEAT}` };
+    if (repeat === 1) return { ok: true, value: this.store.transaction(() => this.network.dial(view, conn)) };
+    // The same connection made `repeat` times at one moment: where they landed, as kube-proxy spread them.
+    return {
+      ok: true,
+      value: this.store.transaction(() => {
+        const spread: TrafficSpread = { repeat, answered: {}, failed: {}, first: this.network.dial(view, conn) };
+        const count = (o: Traffic) => {
+          if (o.ok) spread.answered[`${o.pod.namespace}/${o.pod.name}`] = (spread.answered[`${o.pod.namespace}/${o.pod.name}`] ?? 0) + 1;
+          else spread.failed[o.error] = (spread.failed[o.error] ?? 0) + 1;
+        };
+        count(spread.first);
+        for (let i = 1; i < repeat; i++) count(this.network.dial(view, conn));
+        return spread;
+      }),
+    };
   }
 
   /** A DNS lookup as cluster DNS answers it (GET /v1/clusters/{name}/dns), from a pod's resolver when `from` names one. */
@@ -514,6 +530,18 @@ export interface ConnectRequest {
   to?: unknown;
   protocol?: unknown;
   request?: unknown;
+  repeat?: unknown;
+}
+
+/** The most connections one /connect may make (its "repeat"). */
+export const MAX_CONNECT_REPEAT = 10_000;
+
+/** Where `repeat` identical connections went: answers per pod, failures per kind, and the first in full. */
+export interface TrafficSpread {
+  repeat: number;
+  answered: Record<string, number>;
+  failed: Partial<Record<string, number>>;
+  first: Traffic;
 }
 
 export interface PortsInfo {

@@ -28,7 +28,7 @@ export const clusterNetworkRoutes = new Hono<AppEnv>().use(requireToken).post("/
   // A request reaches the pods' logs (access lines): the edit role, as kubectl exec or proxy would need.
   const stub = await cluster(c, "write", "open connections in a cluster");
   const body = await jsonBody(c, 1024 * 1024 + 64 * 1024);
-  return c.json(answer(await stub.traffic({ from: body.from, to: body.to, protocol: body.protocol, request: body.request })));
+  return c.json(answer(await stub.traffic({ from: body.from, to: body.to, protocol: body.protocol, request: body.request, repeat: body.repeat })));
 })
   // Cluster DNS as a pod's resolver asks it (?from=<namespace>/<pod>) or as asked of CoreDNS directly.
   .get("/:name/dns", async (c) => {

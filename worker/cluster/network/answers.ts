@@ -105,7 +105,19 @@ export function clfTime(ms: number): string {
   return `${p2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} +0000`;
 }
 
-const bytes = (s: string) => new TextEncoder().encode(s).length;
+const encoder = new TextEncoder();
+/** UTF-8 lengths of the bodies servers answer again and again (welcome pages, error pages). */
+const lengths = new Map<string, number>();
+
+function bytes(s: string): number {
+  if (s.length < 256) return encoder.encode(s).length;
+  let n = lengths.get(s);
+  if (n === undefined) {
+    n = encoder.encode(s).length;
+    if (lengths.size < 64) lengths.set(s, n);
+  }
+  return n;
+}
 
 function requestLine(req: HttpRequest): string {
   return `${req.method} ${req.path} HTTP/1.1`;
