@@ -111,7 +111,7 @@ export function servedBy(flags: ControllerFlags, ing: Ingress, classOf: (name: s
 }
 
 /** The Ingresses a controller serves, oldest first (ingress-nginx sorts them by creation, then key). */
-export function servedIngresses(view: NetworkView, flags: ControllerFlags): Ingress[] {
+export function servedIngresses(view: NetworkView, flags: ControllerFlags, keep: (ing: Ingress) => boolean = () => true): Ingress[] {
   const classes = new Map<string, IngressClass | undefined>();
   const classOf = (name: string) => {
     if (!classes.has(name)) classes.set(name, view.get<IngressClass>(INGRESS_CLASSES, "", name));
@@ -119,7 +119,7 @@ export function servedIngresses(view: NetworkView, flags: ControllerFlags): Ingr
   };
   return view
     .list<Ingress>(INGRESSES)
-    .filter((ing) => !ing.metadata.deletionTimestamp && servedBy(flags, ing, classOf))
+    .filter((ing) => !ing.metadata.deletionTimestamp && keep(ing) && servedBy(flags, ing, classOf))
     .sort((a, b) => {
       const ta = a.metadata.creationTimestamp ?? "";
       const tb = b.metadata.creationTimestamp ?? "";
@@ -255,6 +255,17 @@ function finishLocations(locations: Location[]): Location[] {
   return byPath.map((x, i) => ({ l: x.l, i })).sort((a, b) => b.l.path.length - a.l.path.length || a.i - b.i).map((x) => x.l);
 }
 
+/**
+ * Whether an Ingress can take part in serving `host`: a rule for it (exact or a matching
+ * wildcard), a rule for every host, or a catch-all defaultBackend. The servers of other hosts
+ * never change this host's, so a request builds only its own.
+ */
+function concerns(ing: Ingress, host: string): boolean {
+  const rules = ing.spec?.rules ?? [];
+  if (!rules.length) return !!ing.spec?.defaultBackend;
+  return rules.some((r) => !r.host || r.host === host || (r.host.startsWith("*.") && host.endsWith(r.host.slice(1)) && host.length > r.host.length - 1));
+}
+
 /** nginx's server_name choice: exact, then the longest "*." wildcard, then the catch-all. */
 function pickServer(servers: Map<string, Server>, host: string): Server {
   const exact = servers.get(host);
@@ -351,7 +362,7 @@ export function routeIngress(view: NetworkView, controller: Pod, req: HttpReques
   const given = req.host ?? req.headers["host"] ?? "";
   const hostOnly = given.startsWith("[") ? given.slice(0, given.indexOf("]") + 1) : given.split(":")[0];
   const host = hostOnly.toLowerCase().replace(/\.$/, "");
-  const servers = buildServers(servedIngresses(view, flags));
+  const servers = buildServers(servedIngresses(view, flags, (ing) => concerns(ing, host)));
   const server = pickServer(servers, host);
   const uri = normalizeUri(rawPath);
   const loc = pickLocation(server, uri);
@@ -373,7 +384,8 @@ export function routeIngress(view: NetworkView, controller: Pod, req: HttpReques
 /** The Secret holding the certificate a host is served with over https, or null for the controller's fake certificate. */
 export function tlsSecretFor(view: NetworkView, controller: Pod, host: string): { namespace: string; name: string } | null {
   const cc = controllerContainer(controller, (p, c) => view.image(p, c));
-  const server = pickServer(buildServers(servedIngresses(view, controllerFlags(cc?.container))), host.toLowerCase());
+  const name = host.toLowerCase();
+  const server = pickServer(buildServers(servedIngresses(view, controllerFlags(cc?.container), (ing) => concerns(ing, name))), name);
   const ing = server.tls;
   if (!ing) return null;
   const entry = (ing.spec?.tls ?? []).find((t) => (t.hosts ?? []).some((h) => h.toLowerCase() === server.host));
