@@ -1,6 +1,9 @@
 // kube-proxy's iptables mode (network/kubeProxy.ts): the rules a node holds, as iptables-save
 // prints them, and the decision those rules make for a connection.
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ClusterObject } from "../../worker/cluster/object";
+import type { Store } from "../../worker/cluster/store/store";
 import { endpointChain, iptablesSave, savedProbability, serviceChains, serviceTargets, type ProxyDecision } from "../../worker/cluster/network/kubeProxy";
 import { fakeView, node, service, slice, type FakeCluster } from "./fakeNetworkView";
 import { kube, newCluster, settle } from "./helpers";
@@ -273,5 +276,19 @@ describe("kube-proxy over a cluster's stored objects", () => {
     // The kubernetes Service is always there.
     expect(out.value).toContain('"default/kubernetes:https');
     expect(await stub.iptables("nope")).toEqual({ ok: false, status: 404, message: 'node "nope" not found' });
+  });
+
+  it("finds pods by address and by node through the store's indexes, not a pass over every pod", async () => {
+    const { stub } = await newCluster({ name: "podindex" });
+    const plans = await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = (o as unknown as { store: Store }).store.sqlStorage;
+      const plan = (q: string) => sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, "x").toArray().map((r) => r.detail).join("; ");
+      return [
+        plan("SELECT namespace, name FROM objects WHERE resource = 'pods' AND json_extract(body, '$.status.podIP') = ?"),
+        plan("SELECT namespace, name FROM objects WHERE resource = 'pods' AND json_extract(body, '$.spec.nodeName') = ?"),
+      ];
+    });
+    expect(plans[0]).toContain("objects_pod_ip");
+    expect(plans[1]).toContain("objects_pod_node");
   });
 });

@@ -142,6 +142,11 @@ export class ApiServer {
     for (const row of this.store.scan(storage, namespace)) yield JSON.parse(row.body) as T;
   }
 
+  /** The keys of the pods with this pod IP or on this node, through the store's indexes (for network decisions). */
+  podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
+    return this.store.podKeysBy(field, value);
+  }
+
   /** Runs `hook` inside the transaction of every stored write (each change as it is made). */
   onStoredWrite(hook: ChangeListener): void {
     this.store.onWrite(hook);

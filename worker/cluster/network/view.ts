@@ -1,7 +1,7 @@
 // The NetworkView (types.ts) over the API server's stored objects. One view serves one decision or
 // one request: it reads nothing up front and remembers what it has read, so a DNS lookup reads a
-// Service or two and a connection to a pod IP reads one column of the pods (through SQLite's
-// json_extract, never every pod's body).
+// Service or two, and a connection to a pod IP or a node's host ports is an index lookup (the
+// store indexes pods by podIP and nodeName), never a pass over every pod.
 import type { ApiServer } from "../api/apiserver";
 import type { ClusterConfig } from "../config";
 import type { ImageBehaviour } from "../node/images";
@@ -40,7 +40,8 @@ class StoredNetworkView implements NetworkView {
   private servicesByNs = new Map<string, Service[]>();
   private allServices: Service[] | null = null;
   private serviceIPs: Map<string, { namespace: string; name: string }> | null = null;
-  private podIPs: Map<string, { namespace: string; name: string }> | null = null;
+  private podIPs = new Map<string, Pod | undefined>();
+  private nodePods = new Map<string, Pod[]>();
   private nodeList: Node[] | null = null;
   private sliceCache = new Map<string, KObject[]>();
   private objects = new Map<string, KObject | undefined>();
@@ -119,30 +120,27 @@ class StoredNetworkView implements NetworkView {
   }
 
   podByIP(ip: string): Pod | undefined {
-    if (!this.podIPs) {
-      // One pass over three fields of every pod, read by SQLite: a 100,000-pod cluster hands
-      // JavaScript strings, not bodies. Pods sharing their node's address are left out.
-      const map = new Map<string, { namespace: string; name: string }>();
-      for (const row of this.api.scanStoredFields("pods", null, ["$.status.podIP", "$.spec.hostNetwork", "$.status.phase"])) {
-        const [podIP, hostNetwork, phase] = row.values;
-        if (typeof podIP !== "string" || !podIP || hostNetwork === 1 || hostNetwork === true) continue;
-        if (phase === "Succeeded" || phase === "Failed") continue;
-        map.set(podIP, { namespace: row.namespace, name: row.name });
-      }
-      this.podIPs = map;
+    // An index lookup (store.podKeysBy); pods sharing their node's address and finished pods are left out.
+    if (!this.podIPs.has(ip)) {
+      const found = this.api
+        .podKeysBy("podIP", ip)
+        .map((k) => this.pod(k.namespace, k.name))
+        .find((p) => p && !p.spec?.hostNetwork && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
+      this.podIPs.set(ip, found);
     }
-    const key = this.podIPs.get(ip);
-    return key ? this.pod(key.namespace, key.name) : undefined;
+    return this.podIPs.get(ip);
   }
 
   podsOnNode(node: string): Pod[] {
-    const out: Pod[] = [];
-    for (const row of this.api.scanStoredFields("pods", null, ["$.spec.nodeName"])) {
-      if (row.values[0] !== node) continue;
-      const p = this.pod(row.namespace, row.name);
-      if (p) out.push(p);
+    let list = this.nodePods.get(node);
+    if (!list) {
+      list = this.api
+        .podKeysBy("nodeName", node)
+        .map((k) => this.pod(k.namespace, k.name))
+        .filter((p): p is Pod => !!p);
+      this.nodePods.set(node, list);
     }
-    return out;
+    return list;
   }
 
   node(name: string): Node | undefined {

@@ -50,6 +50,12 @@ const STEPS: string[][] = [
     // there, the node's pod network is ready, and it stays after the agent goes.
     `CREATE TABLE node_cni (node TEXT PRIMARY KEY, plugin TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID`,
   ],
+  [
+    // Pods by address and by node, for the network's decisions (a connection to a pod IP, a
+    // node's host ports): a lookup instead of a pass over every pod (store.podKeysBy).
+    `CREATE INDEX objects_pod_ip ON objects(json_extract(body, '$.status.podIP')) WHERE resource = 'pods'`,
+    `CREATE INDEX objects_pod_node ON objects(json_extract(body, '$.spec.nodeName')) WHERE resource = 'pods'`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {

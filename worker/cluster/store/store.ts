@@ -224,6 +224,18 @@ export class Store {
     for (const row of cursor) yield { namespace: row.namespace as string, name: row.name as string, values: paths.map((_, i) => row[`v${i}`]) };
   }
 
+  /**
+   * The keys of the pods whose status.podIP or spec.nodeName is `value`, through the indexes the
+   * schema keeps for them (the query repeats each index's expression and condition literally).
+   */
+  podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
+    const query =
+      field === "podIP"
+        ? "SELECT namespace, name FROM objects WHERE resource = 'pods' AND json_extract(body, '$.status.podIP') = ?"
+        : "SELECT namespace, name FROM objects WHERE resource = 'pods' AND json_extract(body, '$.spec.nodeName') = ?";
+    return this.sql.exec<{ namespace: string; name: string }>(query, value).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
+  }
+
   countOf(resource: string, namespace: string | null, after?: { namespace: string; name: string }): number {
     if (namespace !== null) {
       return Number(
