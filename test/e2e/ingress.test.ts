@@ -132,6 +132,67 @@ describe("kind's ingress guide", () => {
     expect(described).toMatch(/httpd\.example\.com\s*\n\s+\/\s+web-httpd:80 \(10\.244\.\d+\.\d+:80\)/);
   });
 
+  it("routes kind's usage example by path, for any host: /foo and /bar to two agnhost pods", async () => {
+    const pod = (name: string) => `kind: Pod
+apiVersion: v1
+metadata:
+  name: ${name}-app
+  labels:
+    app: ${name}
+spec:
+  containers:
+  - command: [/agnhost, serve-hostname, --http=true, --port=8080]
+    image: registry.k8s.io/e2e-test-images/agnhost:2.39
+    name: ${name}-app
+---
+kind: Service
+apiVersion: v1
+metadata:
+  name: ${name}-service
+spec:
+  selector:
+    app: ${name}
+  ports:
+  - port: 8080
+---
+`;
+    const usage = `${pod("foo")}${pod("bar")}apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: example-ingress
+spec:
+  rules:
+  - http:
+      paths:
+      - pathType: Prefix
+        path: /foo
+        backend:
+          service:
+            name: foo-service
+            port:
+              number: 8080
+      - pathType: Prefix
+        path: /bar
+        backend:
+          service:
+            name: bar-service
+            port:
+              number: 8080
+`;
+    await ok(c, ["apply", "-f", "-"], usage);
+    await advance(c, 5);
+    await settled(c);
+    // Classless, yet served: the manifest's controller runs with --watch-ingress-without-class.
+    expect(await ok(c, ["get", "ingress", "example-ingress"])).toMatch(/example-ingress\s+<none>\s+\*\s+localhost\s+80\s+\d+s\n$/);
+    expect((await curl(port80 + "foo", "localhost")).body).toBe("foo-app");
+    expect((await curl(port80 + "bar/baz", "localhost")).body).toBe("bar-app");
+    // The named hosts keep their own servers; an unknown one falls to the catch-all's paths.
+    expect((await curl(port80 + "foo", "nginx.example.com")).body).toContain("<center>nginx/");
+    expect((await curl(port80 + "foo", "unknown.example.com")).body).toBe("foo-app");
+    expect((await curl(port80 + "foobar", "unknown.example.com")).code).toBe(404);
+    await ok(c, ["delete", "ingress", "example-ingress"]);
+  });
+
   it("redirects plain http to https for a host with TLS, and serves it on host port 443", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kubedo-tls-"));
     await new Promise<void>((resolve, reject) =>

@@ -177,9 +177,9 @@ const klog = (severity: "I" | "W" | "E", source: string, message: string) => `${
 const INGRESS_NGINX_LOGS = [
   "-------------------------------------------------------------------------------",
   "NGINX Ingress controller",
-  "  Release:       v1.15.1",
+  "  Release:       v1.12.1",
   "  Repository:    https://github.com/kubernetes/ingress-nginx",
-  "  nginx version: nginx/1.27.1",
+  "  nginx version: nginx/1.25.5",
   "",
   "-------------------------------------------------------------------------------",
   "",
