@@ -11,6 +11,7 @@ import { cidrContains, parseCidr } from "../machinery/cidr";
 import { parseIpPrefix, prefixContains } from "../machinery/ipPrefix";
 import { base32, sha256 } from "../machinery/sha256";
 import type { KObject } from "../resources/define";
+import type { EndpointSlice } from "../resources/endpointslice";
 import type { Service } from "../resources/service";
 import { SERVICE_NAME_LABEL, SLICE_STORAGE } from "./view";
 import type { NetworkView, Target } from "./types";
@@ -59,19 +60,8 @@ export function endpointChain(name: string, protocol: Protocol, endpoint: string
 // ---------------------------------------------------------------------------------------------
 // Endpoints, as kube-proxy's EndpointSlice cache reads them
 
-interface SliceEndpoint {
-  addresses?: string[];
-  conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null };
-  nodeName?: string | null;
-  hostname?: string | null;
-  targetRef?: { kind?: string; namespace?: string; name?: string };
-}
-/** What the proxy reads of an EndpointSlice (typed structurally: the kind lives in resources/endpointslice.ts). */
-export interface SliceLike extends KObject {
-  addressType?: string;
-  endpoints?: SliceEndpoint[] | null;
-  ports?: { name?: string | null; protocol?: string | null; port?: number | null }[] | null;
-}
+/** What the proxy and CoreDNS read: the EndpointSlice kind. */
+export type SliceLike = EndpointSlice;
 
 export interface ProxyEndpoint {
   ip: string;

@@ -7,6 +7,7 @@ import type { ClusterConfig } from "../config";
 import type { ImageBehaviour } from "../node/images";
 import { parseImageRef } from "../node/imageRef";
 import { storageOf, type KObject } from "../resources/define";
+import { endpointSlices, SERVICE_NAME_LABEL } from "../resources/endpointslice";
 import { KINDS } from "../resources/registry";
 import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
@@ -14,9 +15,9 @@ import type { Service } from "../resources/service";
 import { lookupImage, type SimulationSettings } from "../simulation";
 import type { NetworkView } from "./types";
 
-/** Where EndpointSlices are stored, and the label naming their Service. */
-export const SLICE_STORAGE = "discovery.k8s.io/endpointslices";
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+/** Where EndpointSlices are stored; the label naming their Service is the kind's own. */
+export const SLICE_STORAGE = storageOf(endpointSlices);
+export { SERVICE_NAME_LABEL };
 
 /** The kube-proxy mode of a kind config: "iptables" (kind's default), "ipvs", "nftables" or "none". */
 export function kubeProxyMode(config: ClusterConfig): string {
