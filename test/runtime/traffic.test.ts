@@ -220,6 +220,39 @@ describe("the API server's proxy", () => {
   });
 });
 
+describe("what containers answer", () => {
+  it("passes method, query, headers and body through pods/proxy to echoserver, and a declared image answers its fixed body", async () => {
+    await stub.simulate({ images: { "example.com/team/api": { ports: [9000], http: [9000], answer: { status: 201, body: '{"ok":true}', contentType: "application/json" } } } });
+    await create(stub, "/apis/apps/v1/namespaces/default/deployments", deployment("echo", 1, { image: "registry.k8s.io/echoserver:1.10", ports: [{ containerPort: 8080 }] }));
+    await create(stub, "/apis/apps/v1/namespaces/default/deployments", deployment("mine", 1, { image: "example.com/team/api:v1" }));
+    await create(stub, "/apis/apps/v1/namespaces/default/deployments", deployment("netexec", 1, { image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: ["netexec", "--http-port=8081"] }));
+    await stub.moveClock({ advanceSeconds: 5 });
+    await settle(stub);
+    const echo = (await podsOf(stub, "echo"))[0];
+    const req = kubeRequest("POST", `${NS}/pods/${echo.metadata.name}/proxy/submit?x=1`, "hello body", { contentType: "text/plain", accept: "*/*" });
+    req.headers = [["x-trace", "abc"]];
+    const res = await stub.kube(req);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain(`Hostname: ${echo.metadata.name}`);
+    expect(res.body).toContain("\tmethod=POST\n");
+    expect(res.body).toContain("\treal path=/submit\n");
+    expect(res.body).toContain("\tquery=x=1\n");
+    expect(res.body).toContain("\tx-trace=abc\n");
+    expect(res.body).toContain("hello body");
+    // The API server's connection comes from the control-plane node.
+    const cp = nodes.find((n) => "node-role.kubernetes.io/control-plane" in n.metadata.labels)!;
+    expect(res.body).toContain(`\tclient_address=${ipOf(cp)}\n`);
+
+    const mine = (await podsOf(stub, "mine"))[0];
+    const fixed = await traffic(stub, { from: "external", to: `${mine.status.podIP}:9000`, request: { method: "PUT", path: "/x" } });
+    expect(fixed.answer).toMatchObject({ status: 201, body: '{"ok":true}', headers: { "content-type": "application/json" } });
+    // agnhost listens where its flags say.
+    const ne = (await podsOf(stub, "netexec"))[0];
+    expect(await traffic(stub, { from: "external", to: `${ne.status.podIP}:8080` })).toMatchObject({ ok: false, error: "refused" });
+    expect((await traffic(stub, { from: "external", to: `${ne.status.podIP}:8081`, request: { path: "/hostname" } })).answer.body).toBe(ne.metadata.name);
+  });
+});
+
 describe("the load-balancer provider", () => {
   it("leaves EXTERNAL-IP pending by default; once on, gives an address from the pool that reaches the Service", async () => {
     await create(stub, `${NS}/services`, service("lb", { type: "LoadBalancer", selector: { app: "web" } }));
@@ -242,5 +275,34 @@ describe("the load-balancer provider", () => {
     await settle(stub);
     expect((await kube(stub, "GET", `${NS}/services/lb`)).json.status).toEqual({ loadBalancer: {} });
     expect(await traffic(stub, { from: "external", to: `${ingress[0].ip}:80` })).toMatchObject({ ok: false });
+  });
+
+  it("honours allocateLoadBalancerNodePorts: false (no node ports; the balancer sends to the endpoints itself)", async () => {
+    await create(stub, `${NS}/services`, service("lbnp", { type: "LoadBalancer", selector: { app: "web" }, allocateLoadBalancerNodePorts: false }));
+    await settle(stub);
+    const svc = (await kube(stub, "GET", `${NS}/services/lbnp`)).json;
+    expect(svc.spec.ports[0].nodePort).toBeUndefined();
+    const ip = svc.status.loadBalancer.ingress[0].ip;
+    const out = await traffic(stub, { from: "external", to: `${ip}:80`, request: {} });
+    expect(out).toMatchObject({ ok: true, answer: { status: 200 } });
+    expect(out.trail.join("\n")).toContain("-> endpoint");
+  });
+});
+
+describe("without kube-proxy", () => {
+  it("Service addresses go nowhere (kubeProxyMode: none), pod addresses still answer", async () => {
+    const { stub: s } = await newCluster({ name: "noproxy", kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { kubeProxyMode: "none" } });
+    await s.simulate({ profile: "instant" });
+    await create(s, "/apis/apps/v1/namespaces/default/deployments", deployment("web", 1, { image: "nginx:1.27" }));
+    await create(s, `${NS}/services`, service("web", {}));
+    await s.moveClock({ advanceSeconds: 5 });
+    await settle(s);
+    const svc = (await kube(s, "GET", `${NS}/services/web`)).json;
+    const node = (await kube(s, "GET", "/api/v1/nodes")).json.items[0];
+    const viaService = (await s.traffic({ from: `node/${node.metadata.name}`, to: `${svc.spec.clusterIP}:80`, request: {} })) as { ok: true; value: Obj };
+    expect(viaService.value).toMatchObject({ ok: false, error: "timeout" });
+    const pod = (await kube(s, "GET", `${NS}/pods`)).json.items[0];
+    const direct = (await s.traffic({ from: `node/${node.metadata.name}`, to: `${pod.status.podIP}:80`, request: {} })) as { ok: true; value: Obj };
+    expect(direct.value).toMatchObject({ ok: true, answer: { status: 200 } });
   });
 });

@@ -389,14 +389,14 @@ export class ClusterObject extends DurableObject<Env> {
     return { ok: true, value: this.portsInfo() };
   }
 
-  private portsInfo(): PortsInfo {
+  private portsInfo(withLoadBalancers = true): PortsInfo {
     let key = this.store.meta("ports_key");
     if (!key) {
       key = newPortKey();
       this.store.setMeta("ports_key", key);
     }
     const loadBalancers: PortsInfo["loadBalancers"] = [];
-    for (const svc of this.api.scanStored<Service>("services", null)) {
+    for (const svc of withLoadBalancers ? this.api.scanStored<Service>("services", null) : []) {
       if (svc.spec?.type !== "LoadBalancer") continue;
       for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip) for (const p of svc.spec.ports ?? []) if ((p.protocol ?? "TCP") === "TCP") loadBalancers.push({ service: `${svc.metadata.namespace}/${svc.metadata.name}`, ip: ing.ip, port: p.port });
     }
@@ -416,7 +416,8 @@ export class ClusterObject extends DurableObject<Env> {
    */
   async publicPort(req: PublicPortRequest): Promise<Outcome<HttpAnswer>> {
     if (!this.config) return { ok: false, status: 404, message: "no such port" };
-    const info = this.portsInfo();
+    // Load-balancer addresses are read only for a request to one (a mapped port needs none of them).
+    const info = this.portsInfo(!!req.lb);
     if (!sameKey(req.key, info.key)) return { ok: false, status: 404, message: "no such port" };
     if (!info.public) return { ok: false, status: 403, message: 'this cluster\'s ports are closed: an admin may open them with PATCH /v1/clusters/{name} {"ports": {"public": true}}' };
     const view = this.network.view();
