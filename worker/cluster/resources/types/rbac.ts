@@ -2,7 +2,7 @@
 // ClusterRoleBinding: rules, subjects and role references, with kube-apiserver's validation
 // (pkg/apis/rbac/validation) and kubectl's columns. Stored only: nothing enforces them yet.
 import type { z } from "zod";
-import { GoLiteral, list, opt, type Problems, str, struct } from "../../machinery/schema/dsl";
+import { ALWAYS, GoLiteral, list, opt, type Problems, str, struct } from "../../machinery/schema/dsl";
 import { dns1123Subdomain, pathSegmentName } from "../../machinery/validation";
 import { age } from "../../machinery/time";
 import type { Column, KObject } from "../define";
@@ -117,4 +117,36 @@ export function bindingColumns<T extends KObject & { roleRef?: RoleRefT; subject
     { name: "Groups", type: "string", priority: 1, description: "Groups granted the role.", cell: (o) => of(o, "Group") },
     { name: "ServiceAccounts", type: "string", priority: 1, description: "Service accounts granted the role.", cell: (o) => of(o, "ServiceAccount") },
   ];
+}
+
+/** The fields of RoleBinding and ClusterRoleBinding. */
+export function bindingFields(granted: string) {
+  return {
+    subjects: opt(2, list(Subject, { listType: "atomic" }), "Who is granted the role."),
+    roleRef: opt(3, RoleRef, ALWAYS, `${granted}; immutable.`),
+  };
+}
+
+type Binding = KObject & { roleRef?: RoleRefT; subjects?: SubjectT[] };
+
+/** The schema check of a binding kind: the role kinds it may grant, and whether it is namespaced. */
+export function bindingCheck(roleKinds: string[], namespaced: boolean) {
+  return (o: Record<string, unknown>, p: Problems) => {
+    const b = o as Binding;
+    checkRoleRef(b.roleRef, roleKinds, p);
+    checkSubjects(b.subjects, namespaced, p);
+  };
+}
+
+/** What RoleBinding and ClusterRoleBinding share as kinds: names, defaults, the immutable roleRef, columns. */
+export function bindingKind<T extends Binding>() {
+  return {
+    nameRule: rbacName,
+    allowUnconditionalUpdate: true,
+    columns: bindingColumns<T>(),
+    defaults: defaultBinding,
+    validateUpdate(o: T, old: T, p: Problems) {
+      if (JSON.stringify(o.roleRef ?? {}) !== JSON.stringify(old.roleRef ?? {})) p.invalid(["roleRef"], roleRefValue(o.roleRef), "cannot change roleRef");
+    },
+  };
 }
