@@ -4,6 +4,7 @@
 // while it runs its image's service) and the access-log line each answered request writes.
 import { parseImageRef } from "../node/imageRef";
 import type { FixedAnswer, ImageBehaviour } from "../node/images";
+import { argvOf } from "../node/program";
 import { programFor } from "../node/runtime";
 import type { Pod } from "../resources/pod";
 import type { ContainerT } from "../resources/types/core";
@@ -29,11 +30,7 @@ function flag(argv: string[], name: string): string | undefined {
   return undefined;
 }
 
-function argv(spec: ContainerT, image: ImageBehaviour): string[] {
-  if (spec.command?.length) return [...spec.command, ...(spec.args ?? [])];
-  if (spec.args?.length) return [...image.entrypoint, ...spec.args];
-  return [...image.entrypoint, ...image.cmd];
-}
+const argv = (spec: ContainerT, image: ImageBehaviour): string[] => argvOf(image, spec.command, spec.args);
 
 function envValue(spec: ContainerT, name: string): string | undefined {
   return spec.env?.find((e) => e.name === name)?.value ?? undefined;
