@@ -3,7 +3,7 @@
 // hostPorts, pod IPs, the access log in `kubectl logs`, the proxy subresources and the
 // load-balancer provider.
 import { beforeAll, describe, expect, it } from "vitest";
-import { kube, kubeRequest, newCluster, settle } from "./helpers";
+import { adminIdentity, kube, kubeRequest, newCluster, settle } from "./helpers";
 
 type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
 // any: tests read the objects' fields as the API answers them
@@ -212,6 +212,14 @@ describe("the API server's proxy", () => {
     expect(healthz).toMatchObject({ status: 200, body: "ok" });
     const podsOnNode = JSON.parse((await stub.kube(kubeRequest("GET", `/api/v1/nodes/${pod.spec.nodeName}/proxy/pods`))).body);
     expect(podsOnNode.items.map((p: Obj) => p.metadata.name)).toContain(pod.metadata.name);
+  });
+
+  it("is refused to the view role, as Kubernetes' view role may not proxy", async () => {
+    const viewer = { ...adminIdentity, role: "view" as const };
+    const r = await kube(stub, "GET", `${NS}/services/web:80/proxy/`, undefined, { identity: viewer });
+    expect(r.status).toBe(403);
+    expect(r.json.message).toContain('cannot get resource "services/proxy" in API group "" in the namespace "default"');
+    expect((await kube(stub, "GET", `${NS}/services/web`, undefined, { identity: viewer })).status).toBe(200);
   });
 
   it("is listed in discovery as services/proxy, pods/proxy and nodes/proxy", async () => {

@@ -58,6 +58,8 @@ const has = (list: string[], v: string) => list.includes("*") || list.includes(v
 export function allowed(id: Identity, verb: string, group: string, resource: string): boolean {
   // Secrets stay out of the view role's reach, whatever its wildcard read rule says.
   if (!isImpersonating(id) && id.role === "view" && group === "" && resource.split("/")[0] === "secrets") return false;
+  // Nor may it reach pods through the proxy subresources (a GET there is any request to a pod), as Kubernetes' view role may not.
+  if (!isImpersonating(id) && id.role === "view" && group === "" && resource.endsWith("/proxy")) return false;
   return rulesFor(id).resourceRules.some((r) => has(r.verbs, verb) && has(r.apiGroups, group) && (has(r.resources, resource) || has(r.resources, resource.split("/")[0] + "/*")));
 }
 
