@@ -73,7 +73,11 @@ export function portMappings(config: ClusterConfig): PortMapping[] {
   const names = nodeNames(config.name, config.nodes);
   const out: PortMapping[] = [];
   config.nodes.forEach((n, i) => {
-    for (const m of (Array.isArray(n.extraPortMappings) ? n.extraPortMappings : []) as Omit<PortMapping, "node">[]) out.push({ ...m, node: names[i] });
+    // A cluster made before mappings were checked keeps them as given: only valid ones count.
+    for (const m of (Array.isArray(n.extraPortMappings) ? n.extraPortMappings : []) as Partial<PortMapping>[]) {
+      if (!isPort(m?.containerPort) || !isPort(m.hostPort)) continue;
+      out.push({ node: names[i], containerPort: m.containerPort, hostPort: m.hostPort, listenAddress: m.listenAddress ?? "0.0.0.0", protocol: (String(m.protocol ?? "TCP").toUpperCase() as PortMapping["protocol"]) });
+    }
   });
   return out;
 }
