@@ -115,6 +115,9 @@ describe("a default cluster's kube-system", () => {
     expect(await ok(c, ["get", "cm", "kubelet-config", "-n", "kube-system", "-o", "jsonpath={.data.kubelet}"])).toContain("- 10.96.0.10");
     expect(await ok(c, ["get", "cm", "cluster-info", "-n", "kube-public", "-o", "jsonpath={.data.kubeconfig}"])).toContain(`server: https://${c.name}-control-plane:6443`);
     expect(await ok(c, ["get", "sa", "-n", "kube-system", "coredns", "kube-proxy", "kindnet", "-o", "name"])).toBe("serviceaccount/coredns\nserviceaccount/kube-proxy\nserviceaccount/kindnet\n");
+    expect(await ok(c, ["get", "clusterrolebinding", "kindnet", "system:coredns", "kubeadm:node-proxier", "local-path-provisioner-bind", "-o", "name"])).toBe(
+      "clusterrolebinding.rbac.authorization.k8s.io/kindnet\nclusterrolebinding.rbac.authorization.k8s.io/system:coredns\nclusterrolebinding.rbac.authorization.k8s.io/kubeadm:node-proxier\nclusterrolebinding.rbac.authorization.k8s.io/local-path-provisioner-bind\n",
+    );
     expect(await ok(c, ["get", "sa", "-n", "local-path-storage", "local-path-provisioner-service-account", "-o", "name"])).toContain("local-path-provisioner-service-account");
     expect(await ok(c, ["get", "cm", "-n", "local-path-storage", "local-path-config", "-o", "jsonpath={.data.config\\.json}"])).toContain("/var/local-path-provisioner");
 

@@ -6,9 +6,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
-import { kube, newCluster, settle } from "./helpers";
+import { kube, newSettledCluster, settle } from "./helpers";
 
-type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
+type Stub = Awaited<ReturnType<typeof newSettledCluster>>["stub"];
 
 /** Sets the bound to `room` objects more than the cluster holds now; returns the bound. */
 function setBound(stub: Stub, room: number): Promise<number> {
@@ -33,7 +33,7 @@ const template = (app: string) => ({ metadata: { labels: { app } }, spec: { cont
 
 describe("the object bound", () => {
   it("refuses a create with Forbidden naming the bound; Events keep some headroom", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     const bound = await setBound(stub, 1);
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "one" } })).status).toBe(201);
     const refused = await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "two" } });
@@ -47,7 +47,7 @@ describe("the object bound", () => {
   });
 
   it("a ReplicaSet reports FailedCreate once, with its ReplicaFailure condition, waits for room, and recovers", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     const bound = await setBound(stub, 3);
     const rs = { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "full" }, spec: { replicas: 5, selector: { matchLabels: { app: "full" } }, template: template("full") } };
     expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs)).status).toBe(201);
@@ -89,7 +89,7 @@ describe("the object bound", () => {
   });
 
   it("a Deployment shows its ReplicaSet's ReplicaFailure, and drops it once there is room", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     const bound = await setBound(stub, 4);
     const d = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: 5, selector: { matchLabels: { app: "web" } }, template: template("web") } };
     expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/deployments", d)).status).toBe(201);
@@ -111,7 +111,7 @@ describe("the object bound", () => {
   });
 
   it("a Job and a StatefulSet report it once in their own words; any other refused reconcile waits for room too", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     let bound = await setBound(stub, 1);
     const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "batch" }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } } } };
     expect((await kube(stub, "POST", "/apis/batch/v1/namespaces/default/jobs", job)).status).toBe(201);
@@ -144,7 +144,7 @@ describe("the object bound", () => {
   });
 
   it("a DaemonSet reports it once and creates nothing more on the other nodes", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     const bound = await setBound(stub, 2);
     const ds = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent" }, spec: { selector: { matchLabels: { app: "agent" } }, template: template("agent") } };
     expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/daemonsets", ds)).status).toBe(201);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
 import { applyCatalog, db, namespacesOf } from "../../worker/db/queries";
-import { clusterStubOf, env, kube, kubeRequest, newCluster, settle } from "./helpers";
+import { clusterStubOf, env, kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 
 async function catalog(clusterId: string) {
   return (await namespacesOf(db(env.DB), clusterId)).map((n) => `${n.name}:${n.phase}`);
@@ -16,8 +16,8 @@ function outboxSize(o: ClusterObject): number {
 
 describe("namespace catalog", () => {
   it("copies namespaces to D1 through the outbox, and clears the outbox", async () => {
-    const { id, stub } = await newCluster();
-    expect(await catalog(id)).toEqual(["default:Active", "kube-node-lease:Active", "kube-public:Active", "kube-system:Active"]);
+    const { id, stub } = await newSettledCluster();
+    expect(await catalog(id)).toEqual(["default:Active", "kube-node-lease:Active", "kube-public:Active", "kube-system:Active", "local-path-storage:Active"]);
     // Inside the object, with no alarm able to run in between: the namespace and its outbox entry
     // are written together, before D1 hears of it.
     const pending = await runInDurableObject(stub, async (o: ClusterObject) => {

@@ -19,6 +19,9 @@ describe("control loop", () => {
 
   it("is idle after settling: no alarm", async () => {
     const { stub } = await newCluster();
+    // kube-system's pods start (kubeadm's startup probes wait 10 s), then nothing is due.
+    await stub.moveClock({ advanceSeconds: 30 });
+    await settle(stub);
     expect((await stub.info()).alarm).toBeNull();
   });
 

@@ -23,6 +23,17 @@ export async function newCluster(config: Record<string, unknown> = { name: "test
   return { id, stub };
 }
 
+/**
+ * A new cluster whose own components have started: kube-system's pods run and are ready
+ * (kubeadm's startup probes wait 10 s), so nothing more changes until the test acts.
+ */
+export async function newSettledCluster(config: Record<string, unknown> = { name: "test" }) {
+  const made = await newCluster(config);
+  await (made.stub as unknown as { moveClock(r: { advanceSeconds: number }): Promise<unknown> }).moveClock({ advanceSeconds: 30 });
+  await settle(made.stub);
+  return made;
+}
+
 /** Runs the cluster's alarm until nothing more is due now (controllers have caught up). */
 export async function settle(stub: DurableObjectStub): Promise<void> {
   for (let i = 0; i < 50; i++) {

@@ -6,7 +6,7 @@ import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import type { ClusterObject } from "../../worker/cluster/object";
 import { findResource } from "../../worker/cluster/resources/registry";
 import type { Store } from "../../worker/cluster/store/store";
-import { cm, kube, kubeRequest, newCluster, watch } from "./helpers";
+import { cm, kube, kubeRequest, newCluster, newSettledCluster, watch } from "./helpers";
 
 const CMS = "/api/v1/namespaces/default/configmaps";
 
@@ -105,7 +105,7 @@ describe("list and watch options", () => {
   });
 
   it("answers a resourceVersion beyond the newest with 504 Too large resource version, and serves one it has reached", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     const current = Number((await kube(stub, "GET", CMS)).json.metadata.resourceVersion);
     for (const match of ["Exact", "NotOlderThan"]) {
       const res = await kube(stub, "GET", `${CMS}?resourceVersion=${current + 1000}&resourceVersionMatch=${match}`);

@@ -20,6 +20,8 @@ describe("cluster simulation", () => {
     const { stub } = await newCluster();
     expect((await stub.simulate({ profile: "instant" })).ok).toBe(true);
     await kube(stub, "POST", "/api/v1/namespaces/default/pods", { metadata: { name: "web" }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } });
+    // past kube-system's startup (kubeadm's startup probes wait 10 s)
+    await stub.moveClock({ advanceSeconds: 30 });
     await settle(stub);
     const p = await pod(stub, "web");
     expect(p.status.phase).toBe("Running");

@@ -12,6 +12,10 @@ import { deployments } from "../resources/deployment";
 import { namespaces } from "../resources/namespace";
 import { services } from "../resources/service";
 import { serviceaccounts } from "../resources/serviceaccount";
+import { clusterRoles } from "../resources/clusterrole";
+import { clusterRoleBindings } from "../resources/clusterrolebinding";
+import { roles } from "../resources/role";
+import { roleBindings } from "../resources/rolebinding";
 import type { ResourceDef } from "../resources/define";
 import { componentImages, minorOf } from "./versions";
 
@@ -253,6 +257,19 @@ users:
 
 const KUBE_SYSTEM = "kube-system";
 
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+type Subject = { kind: "ServiceAccount"; name: string; namespace: string } | { kind: "Group"; apiGroup: string; name: string };
+
+function role(kind: "Role" | "ClusterRole", name: string, namespace: string | null, rules: Rule[]): KObject {
+  return { apiVersion: "rbac.authorization.k8s.io/v1", kind, metadata: { name, ...(namespace ? { namespace } : {}) }, rules } as KObject;
+}
+
+function binding(kind: "RoleBinding" | "ClusterRoleBinding", name: string, namespace: string | null, roleRef: { kind: "Role" | "ClusterRole"; name: string }, subjects: Subject[]): KObject {
+  return { apiVersion: "rbac.authorization.k8s.io/v1", kind, metadata: { name, ...(namespace ? { namespace } : {}) }, roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef }, subjects } as KObject;
+}
+
+const sa = (name: string, namespace: string): Subject => ({ kind: "ServiceAccount", name, namespace });
+
 function configMap(namespace: string, name: string, data: Record<string, string>, labels?: Record<string, string>): KObject {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace, ...(labels ? { labels } : {}) }, data } as KObject;
 }
@@ -481,6 +498,11 @@ export function kubeSystemAddons(config: ClusterConfig): Addon[] {
     kubeadm(configmaps, KUBE_SYSTEM, configMap(KUBE_SYSTEM, "kubeadm-config", { ClusterConfiguration: clusterConfiguration(config) })),
     kubeadm(configmaps, KUBE_SYSTEM, configMap(KUBE_SYSTEM, "kubelet-config", { kubelet: kubeletConfiguration(config) })),
     kubeadm(configmaps, "kube-public", configMap("kube-public", "cluster-info", { kubeconfig: clusterInfoKubeconfig(config) })),
+    kubeadm(clusterRoles, "", role("ClusterRole", "system:coredns", null, [
+      { apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"], verbs: ["list", "watch"] },
+      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    ])),
+    kubeadm(clusterRoleBindings, "", binding("ClusterRoleBinding", "system:coredns", null, { kind: "ClusterRole", name: "system:coredns" }, [sa("coredns", KUBE_SYSTEM)])),
     kubeadm(serviceaccounts, KUBE_SYSTEM, serviceAccount(KUBE_SYSTEM, "coredns")),
     kubeadm(configmaps, KUBE_SYSTEM, configMap(KUBE_SYSTEM, "coredns", { Corefile: corefile() })),
     kubeadm(deployments, KUBE_SYSTEM, coredns(config)),
@@ -488,17 +510,38 @@ export function kubeSystemAddons(config: ClusterConfig): Addon[] {
   ];
   if (config.networking.kubeProxyMode !== "none") {
     out.push(
+      kubeadm(clusterRoleBindings, "", binding("ClusterRoleBinding", "kubeadm:node-proxier", null, { kind: "ClusterRole", name: "system:node-proxier" }, [sa("kube-proxy", KUBE_SYSTEM)])),
+      kubeadm(roles, KUBE_SYSTEM, role("Role", "kube-proxy", KUBE_SYSTEM, [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: ["kube-proxy"] }])),
+      kubeadm(roleBindings, KUBE_SYSTEM, binding("RoleBinding", "kube-proxy", KUBE_SYSTEM, { kind: "Role", name: "kube-proxy" }, [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:bootstrappers:kubeadm:default-node-token" }])),
       kubeadm(serviceaccounts, KUBE_SYSTEM, serviceAccount(KUBE_SYSTEM, "kube-proxy")),
       kubeadm(configmaps, KUBE_SYSTEM, configMap(KUBE_SYSTEM, "kube-proxy", { "config.conf": kubeProxyConfiguration(config), "kubeconfig.conf": kubeProxyKubeconfig(config) }, { app: "kube-proxy" })),
       kubeadm(daemonSets, KUBE_SYSTEM, kubeProxy(config)),
     );
   }
   if (!config.networking.disableDefaultCNI) {
-    out.push(kind(serviceaccounts, KUBE_SYSTEM, serviceAccount(KUBE_SYSTEM, "kindnet")), kind(daemonSets, KUBE_SYSTEM, kindnet(config)));
+    out.push(
+      kind(clusterRoles, "", role("ClusterRole", "kindnet", null, [
+        { apiGroups: ["policy"], resources: ["podsecuritypolicies"], verbs: ["use"], resourceNames: ["kindnet"] },
+        { apiGroups: [""], resources: ["nodes", "pods", "namespaces"], verbs: ["list", "watch"] },
+        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "watch"] },
+      ])),
+      kind(clusterRoleBindings, "", binding("ClusterRoleBinding", "kindnet", null, { kind: "ClusterRole", name: "kindnet" }, [sa("kindnet", KUBE_SYSTEM)])),
+      kind(serviceaccounts, KUBE_SYSTEM, serviceAccount(KUBE_SYSTEM, "kindnet")),
+      kind(daemonSets, KUBE_SYSTEM, kindnet(config)),
+    );
   }
   out.push(
     kind(namespaces, "", { apiVersion: "v1", kind: "Namespace", metadata: { name: LOCAL_PATH_NAMESPACE } }),
     kind(serviceaccounts, LOCAL_PATH_NAMESPACE, serviceAccount(LOCAL_PATH_NAMESPACE, "local-path-provisioner-service-account")),
+    kind(roles, LOCAL_PATH_NAMESPACE, role("Role", "local-path-provisioner-role", LOCAL_PATH_NAMESPACE, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] }])),
+    kind(clusterRoles, "", role("ClusterRole", "local-path-provisioner-role", null, [
+      { apiGroups: [""], resources: ["nodes", "persistentvolumeclaims", "configmaps", "pods", "pods/log"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
+      { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+      { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
+    ])),
+    kind(roleBindings, LOCAL_PATH_NAMESPACE, binding("RoleBinding", "local-path-provisioner-bind", LOCAL_PATH_NAMESPACE, { kind: "Role", name: "local-path-provisioner-role" }, [sa("local-path-provisioner-service-account", LOCAL_PATH_NAMESPACE)])),
+    kind(clusterRoleBindings, "", binding("ClusterRoleBinding", "local-path-provisioner-bind", null, { kind: "ClusterRole", name: "local-path-provisioner-role" }, [sa("local-path-provisioner-service-account", LOCAL_PATH_NAMESPACE)])),
     kind(deployments, LOCAL_PATH_NAMESPACE, localPathProvisioner(config)),
     kind(configmaps, LOCAL_PATH_NAMESPACE, configMap(LOCAL_PATH_NAMESPACE, "local-path-config", localPathConfig(config))),
   );
