@@ -297,6 +297,30 @@ describe("the load-balancer provider", () => {
   });
 });
 
+describe("the load-balancer provider's choices", () => {
+  it("takes spec.loadBalancerIP when it is free on kind's network, refuses it with an event otherwise", async () => {
+    await create(stub, `${NS}/services`, service("fixed", { type: "LoadBalancer", selector: { app: "web" }, loadBalancerIP: "172.18.100.7" }));
+    await create(stub, `${NS}/services`, service("taken", { type: "LoadBalancer", selector: { app: "web" }, loadBalancerIP: "172.18.100.7" }));
+    await settle(stub);
+    expect((await kube(stub, "GET", `${NS}/services/fixed`)).json.status.loadBalancer.ingress[0].ip).toBe("172.18.100.7");
+    expect((await kube(stub, "GET", `${NS}/services/taken`)).json.status).toEqual({ loadBalancer: {} });
+    const events = (await kube(stub, "GET", `${NS}/events?fieldSelector=involvedObject.name%3Dtaken`)).json.items;
+    expect(events.map((e: Obj) => e.message)).toContain("Error syncing load balancer: failed to ensure load balancer: loadBalancerIP 172.18.100.7 is already in use");
+  });
+
+  it("sends to a node port on a node that is not excluded, and under the Local policy only where an endpoint runs", async () => {
+    await create(stub, `${NS}/services`, service("lblocal", { type: "LoadBalancer", selector: { app: "one" }, externalTrafficPolicy: "Local" }));
+    await settle(stub);
+    const ip = (await kube(stub, "GET", `${NS}/services/lblocal`)).json.status.loadBalancer.ingress[0].ip;
+    const one = (await podsOf(stub, "one"))[0];
+    for (let i = 0; i < 10; i++) {
+      const out = await traffic(stub, { from: "external", to: `${ip}:80`, request: {} });
+      expect(out).toMatchObject({ ok: true, pod: { name: one.metadata.name } });
+      expect(out.trail.join("\n")).toContain(`-> node ${one.spec.nodeName} `);
+    }
+  });
+});
+
 describe("without kube-proxy", () => {
   it("Service addresses go nowhere (kubeProxyMode: none), pod addresses still answer", async () => {
     const { stub: s } = await newCluster({ name: "noproxy", kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { kubeProxyMode: "none" } });

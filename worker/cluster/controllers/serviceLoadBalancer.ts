@@ -52,7 +52,18 @@ export const serviceLoadBalancerController: Controller = {
     let ip: string | null = held;
     if (ip === null) {
       event(ctx, s, "EnsuringLoadBalancer", "Ensuring load balancer");
-      ip = alloc.pick(POOL, POOL_SIZE, nth, key);
+      const asked = s.spec?.loadBalancerIP;
+      if (asked) {
+        // docker run --ip: an address on kind's network that nothing else holds.
+        const onNetwork = /^172\.18\.\d{1,3}\.\d{1,3}$/.test(asked) && asked.split(".").every((x) => Number(x) <= 255);
+        const node = ctx.store.sqlStorage.exec("SELECT 1 FROM objects WHERE resource = 'nodes' AND body LIKE ? LIMIT 1", `%"address":"${asked}"%`).toArray().length > 0;
+        if (!onNetwork || node || alloc.isTaken(POOL, asked)) {
+          event(ctx, s, "SyncLoadBalancerFailed", `Error syncing load balancer: failed to ensure load balancer: loadBalancerIP ${asked} is ${!onNetwork ? "not on the kind network 172.18.0.0/16" : "already in use"}`, "Warning");
+          return;
+        }
+        alloc.take(POOL, asked, key);
+        ip = asked;
+      } else ip = alloc.pick(POOL, POOL_SIZE, nth, key);
       if (ip === null) {
         event(ctx, s, "SyncLoadBalancerFailed", `Error syncing load balancer: failed to ensure load balancer: no address left in the pool 172.18.255.0/24 (${POOL_SIZE} addresses)`, "Warning");
         return;

@@ -239,11 +239,18 @@ function viaLoadBalancer(ctx: Ctx, conn: Connection, svc: Service, ip: string, p
   }
   const from: Source = { kind: "external", ip };
   if (sp.nodePort) {
+    // The service controller hands the balancer the nodes not excluded from load balancers (kind
+    // labels its control plane so); its health checks pass, under the Local policy, only on nodes
+    // with a ready endpoint. envoy picks one at random.
     const local = svc.spec?.externalTrafficPolicy === "Local";
-    const backends = local ? serviceBackends(view, svc).filter((t) => t.ready && t.node) : [];
-    const nodeName = (local ? backends[0]?.node : undefined) ?? view.nodes().find((n) => n.metadata.labels?.["node-role.kubernetes.io/control-plane"] === undefined)?.metadata.name ?? view.nodes()[0]?.metadata.name;
+    const withEndpoint = local ? new Set(serviceBackends(view, svc).filter((t) => t.ready && t.node).map((t) => t.node!)) : null;
+    const eligible = view.nodes().filter((n) => n.metadata.labels?.["node.kubernetes.io/exclude-from-external-load-balancers"] === undefined && (!withEndpoint || withEndpoint.has(n.metadata.name!)));
+    const nodeName = eligible.length ? eligible[Math.floor(Math.random() * eligible.length)].metadata.name : undefined;
     const target = nodeName ? nodeIP(view, nodeName) : undefined;
-    if (!target) return fail(ctx, "refused", failureText("refused", conn.host, conn.port));
+    if (!target) {
+      ctx.trail.push(`load balancer ${ip}: no healthy node to send to`);
+      return fail(ctx, "reset", failureText("reset", conn.host, conn.port));
+    }
     ctx.trail.push(`load balancer ${ip}:${conn.port} -> node ${nodeName} ${target}:${sp.nodePort}`);
     return follow(ctx, { ...conn, from, host: target, port: sp.nodePort });
   }
