@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
 import { endpointChain, iptablesSave, savedProbability, serviceChains, serviceTargets, type ProxyDecision } from "../../worker/cluster/network/kubeProxy";
+import { serviceLoad } from "../../worker/cluster/node/usage";
 import { fakeView, node, service, slice, type FakeCluster } from "./fakeNetworkView";
 import { kube, newCluster, settle } from "./helpers";
 
@@ -256,6 +257,20 @@ describe("kube-proxy's decision for a connection", () => {
     expect(iptablesSave(view, "kind-worker")).not.toContain("default/db");
     const off = fakeView({ ...base, kubeProxy: false });
     expect(serviceTargets(off, { node: "kind-worker", ip: "10.96.100.10", port: 80 })).toMatchObject({ verdict: "drop" });
+  });
+});
+
+describe("the cpu-load traffic model", () => {
+  it("spreads a Service's load over the endpoints kube-proxy would use, as the decisions do", () => {
+    const loaded = (name: string, load: string) => ({ ...service("default", name, { clusterIP: "10.96.100.11", ports: [{ name: "http", port: 80 }] }), metadata: { namespace: "default", name, annotations: { "sim.kubedo.dev/cpu-load": load } } });
+    const slices = [
+      slice("default", "a", [{ name: "http", port: 8080 }], [{ ip: "10.244.1.2", pod: "a-1" }, { ip: "10.244.1.3", pod: "a-2" }, { ip: "10.244.1.4", pod: "a-3", ready: false }]),
+      slice("default", "b", [{ name: "http", port: 8080 }], [{ ip: "10.244.1.2", pod: "a-1" }, { ip: "10.244.1.9", pod: "b-1", ready: false, serving: true, terminating: true }], "b-1"),
+      slice("default", "b", [{ name: "http", port: 8080 }], [{ ip: "10.244.1.10", pod: "b-2", ready: false, serving: false, terminating: true }], "b-2"),
+    ];
+    const share = serviceLoad([loaded("a", "1"), loaded("b", "300m"), loaded("idle", "5")], () => slices);
+    // a: two ready endpoints share 1000m; b: its ready endpoint takes all 300m (the terminating ones only when none is ready).
+    expect(Object.fromEntries(share)).toEqual({ "a-1": 800, "a-2": 500 });
   });
 });
 

@@ -10,10 +10,9 @@
 import { cidrContains, parseCidr } from "../machinery/cidr";
 import { parseIpPrefix, prefixContains } from "../machinery/ipPrefix";
 import { base32, sha256 } from "../machinery/sha256";
-import type { KObject } from "../resources/define";
-import type { EndpointSlice } from "../resources/endpointslice";
+import { storageOf, type KObject } from "../resources/define";
+import { endpointSlices, SERVICE_NAME_LABEL, type EndpointSlice } from "../resources/endpointslice";
 import type { Service } from "../resources/service";
-import { SERVICE_NAME_LABEL, SLICE_STORAGE } from "./view";
 import type { NetworkView, Target } from "./types";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
@@ -163,6 +162,12 @@ export interface ServiceRules {
   reachable: ProxyEndpoint[];
 }
 
+/** The endpoints that take traffic: the ready ones; with none ready anywhere, terminating ones still serving (KEP-1669). */
+export function usableEndpoints(endpoints: ProxyEndpoint[]): ProxyEndpoint[] {
+  const ready = endpoints.filter((e) => e.ready);
+  return ready.length ? ready : endpoints.filter((e) => e.serving && e.terminating);
+}
+
 /** Whether kube-proxy proxies a Service at all: it needs a cluster IP (not headless, not ExternalName). */
 export function isProxied(svc: Service): boolean {
   const ip = svc.spec?.clusterIP;
@@ -189,9 +194,7 @@ export function serviceRules(svc: Service, port: ServicePort, endpoints: ProxyEn
   let clusterEndpoints: ProxyEndpoint[] = [];
   let hasEndpoints = false;
   if (usesClusterEndpoints) {
-    clusterEndpoints = endpoints.filter((e) => e.ready);
-    // No ready endpoint anywhere: terminating ones still serving take the traffic (KEP-1669).
-    if (!clusterEndpoints.length) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
+    clusterEndpoints = usableEndpoints(endpoints);
     hasEndpoints = clusterEndpoints.length > 0;
   }
   let localEndpoints: ProxyEndpoint[] = [];
@@ -441,13 +444,13 @@ function inPodSubnet(view: NetworkView, ip: string): boolean {
 
 /**
  * The endpoints traffic to a Service from inside the cluster is spread over (Cluster policy), for
- * models that spread load rather than follow one connection (the cpu-load annotation).
+ * callers that look at the set rather than follow one connection.
  */
 export function serviceBackends(view: NetworkView, svc: Service): Target[] {
   if (!isProxied(svc) || !view.kubeProxy) return [];
   const slices = view.slices(svc.metadata.namespace!, svc.metadata.name!);
   const seen = new Map<string, Target>();
-  for (const port of svc.spec?.ports ?? []) for (const e of serviceRules(svc, port, portEndpoints(svc, port, slices), null).clusterEndpoints) seen.set(e.ip, targetOf(e));
+  for (const port of svc.spec?.ports ?? []) for (const e of usableEndpoints(cachedEndpoints(svc, port, slices))) seen.set(e.ip, targetOf(e));
   return [...seen.values()];
 }
 
@@ -492,7 +495,7 @@ const comment = (s: string) => `-m comment --comment ${q(s)}`;
 /** Every Service's EndpointSlices, read in one pass and grouped by the service-name label. */
 function slicesByService(view: NetworkView): Map<string, KObject[]> {
   const out = new Map<string, KObject[]>();
-  for (const s of view.list<KObject>(SLICE_STORAGE)) {
+  for (const s of view.list<KObject>(storageOf(endpointSlices))) {
     const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
     if (!svc) continue;
     const key = `${s.metadata.namespace}/${svc}`;

@@ -1,10 +1,12 @@
 // What running containers use, as cAdvisor would measure it, from what the simulation knows:
 // an idle baseline, busy programs (stress --cpu N, yes), the image's memory, and simulated
 // traffic: a Service annotated sim.kubedo.dev/cpu-load costs that much CPU in all, shared by the
-// ready pods behind it. Usage is a function of the cluster's state, so it needs no sampling loop.
-import { fromStructured, matchesLabels } from "../machinery/selectors";
+// endpoints kube-proxy sends its traffic to. Usage is a function of the cluster's state, so it
+// needs no sampling loop.
 import { milliValue, quantityToNumber } from "../machinery/quantity";
-import type { KObject, UsageReader } from "../resources/define";
+import { portEndpoints, usableEndpoints } from "../network/kubeProxy";
+import { storageOf, type KObject, type UsageReader } from "../resources/define";
+import { endpointSlices, SERVICE_NAME_LABEL } from "../resources/endpointslice";
 import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
 import type { ContainerT } from "../resources/types/core";
@@ -22,10 +24,6 @@ export interface ContainerUsage {
   memory: number;
 }
 
-function isReadyPod(p: Pod): boolean {
-  return !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-}
-
 /** CPU a program keeps busy: stress --cpu N, yes. */
 function busyMilli(c: ContainerT): number {
   const words = [...(c.command ?? []), ...(c.args ?? [])].join(" ").split(/\s+/);
@@ -35,21 +33,37 @@ function busyMilli(c: ContainerT): number {
   return 0;
 }
 
-/** Each Service's simulated load shared by its ready pods, per pod name. */
-export function serviceLoad(services: Iterable<Service>, pods: Pod[]): Map<string, number> {
+/**
+ * Each Service's simulated load, per pod name: shared by the endpoints kube-proxy would send its
+ * traffic to (its EndpointSlices' ready endpoints, or serving terminating ones when none is ready:
+ * the same choice kubeProxy.ts makes for a connection), each taking an equal share.
+ */
+export function serviceLoad(services: Iterable<Service>, slices: () => Iterable<KObject>): Map<string, number> {
   const share = new Map<string, number>();
+  let byService: Map<string, KObject[]> | null = null;
   for (const s of services) {
     const load = s.metadata.annotations?.[CPU_LOAD_ANNOTATION];
-    if (!load || !s.spec?.selector || !Object.keys(s.spec.selector).length) continue;
+    if (!load) continue;
     let milli: number;
     try {
       milli = milliValue(load);
     } catch {
       continue;
     }
-    const sel = fromStructured({ matchLabels: s.spec.selector as Record<string, string> });
-    const backends = pods.filter((p) => isReadyPod(p) && matchesLabels(sel, p.metadata.labels));
-    for (const p of backends) share.set(p.metadata.name!, (share.get(p.metadata.name!) ?? 0) + milli / backends.length);
+    // Slices are read only for a namespace that has a loaded Service.
+    if (!byService) {
+      byService = new Map();
+      for (const slice of slices()) {
+        const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (!owner) continue;
+        if (!byService.has(owner)) byService.set(owner, []);
+        byService.get(owner)!.push(slice);
+      }
+    }
+    const own = byService.get(s.metadata.name!) ?? [];
+    const backends = new Set<string>();
+    for (const port of s.spec?.ports ?? []) for (const e of usableEndpoints(portEndpoints(s, port, own))) if (e.pod && e.pod.namespace === s.metadata.namespace) backends.add(e.pod.name);
+    for (const name of backends) share.set(name, (share.get(name) ?? 0) + milli / backends.size);
   }
   return share;
 }
@@ -91,7 +105,7 @@ export function usageByPod(scan: <T extends KObject>(storage: string, namespace:
     byNs.get(ns)!.push(p);
   }
   for (const [ns, list] of byNs) {
-    const load = serviceLoad(scan<Service>("services", ns), list);
+    const load = serviceLoad(scan<Service>("services", ns), () => scan<KObject>(storageOf(endpointSlices), ns));
     for (const p of list) {
       const u = podUsage(p, settings, load.get(p.metadata.name!) ?? 0);
       if (u) out.push({ pod: p, containers: u });
