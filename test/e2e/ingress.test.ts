@@ -10,14 +10,18 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { advance, getJson, kubectl, manage, newCluster, ok, service, settled, simulate, type TestCluster } from "./helpers";
+import { advance, getJson, kubectl, manage, newCluster, ok, request, service, settled, simulate, type TestCluster } from "./helpers";
 
 const KIND_CONFIG = `kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 nodes:
 - role: control-plane
-  labels:
-    ingress-ready: "true"
+  kubeadmConfigPatches:
+  - |
+    kind: InitConfiguration
+    nodeRegistration:
+      kubeletExtraArgs:
+        node-labels: "ingress-ready=true"
   extraPortMappings:
   - containerPort: 80
     hostPort: 80
@@ -81,6 +85,8 @@ describe("kind's ingress guide", () => {
     expect(waited).toMatch(/^pod\/ingress-nginx-controller-[a-z0-9]+-[a-z0-9]{5} condition met\n$/);
     const pod = (await getJson(c, ["pods", "-n", "ingress-nginx", "-l", "app.kubernetes.io/component=controller"])).items[0];
     expect(pod.spec.nodeName).toBe(`${c.name}-control-plane`);
+    // kind's guide labels the node through its kubeadm patch.
+    expect(await ok(c, ["get", "nodes", "-l", "ingress-ready=true", "-o", "name"])).toBe(`node/${c.name}-control-plane\n`);
     const logs = await ok(c, ["logs", "-n", "ingress-nginx", "deploy/ingress-nginx-controller"]);
     expect(logs).toContain("NGINX Ingress controller");
     expect(logs).toMatch(/^I\d{4} \d\d:\d\d:\d\d\.\d{6} +7 nginx\.go:\d+\] "Starting NGINX Ingress controller"$/m);
@@ -331,5 +337,24 @@ subjects:
     expect(changed.stderr).toContain("cannot change roleRef");
     const nonResource = await kubectl(s, ["apply", "-f", "-"], { input: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: health\nrules:\n- verbs: [get]\n  nonResourceURLs: [/healthz]\n" });
     expect(nonResource.stderr).toContain('rules[0].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs');
+  });
+});
+
+describe("kind's config for ingress", () => {
+  it("refuses a kubeadm patch whose node-labels are not labels, naming the field", async () => {
+    const bad = `kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+- role: control-plane
+  kubeadmConfigPatches:
+  - |
+    kind: InitConfiguration
+    nodeRegistration:
+      kubeletExtraArgs:
+        node-labels: "ingress ready=true"
+`;
+    const r = await request("POST", "/v1/clusters?name=ingress-bad-labels", { token: service.tenantToken, body: bad, contentType: "application/yaml" });
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toContain('nodes[0].kubeadmConfigPatches[0]: node-labels "ingress ready=true": name part must consist of alphanumeric characters');
   });
 });

@@ -80,6 +80,38 @@ function versionFromImage(image: unknown, field: string): string | null {
   return m[1];
 }
 
+/**
+ * Node labels a node's kubeadm patches give its kubelet (nodeRegistration.kubeletExtraArgs
+ * node-labels, as kind's older ingress guide sets ingress-ready=true), from the patches of the
+ * kind this node is made with (InitConfiguration for the first control plane, else
+ * JoinConfiguration). Null when there are none. Other patch contents are accepted and ignored.
+ */
+function kubeletNodeLabels(patches: unknown, kind: "InitConfiguration" | "JoinConfiguration", field: string): Record<string, string> | null {
+  if (patches === undefined || patches === null) return null;
+  if (!Array.isArray(patches)) throw new ConfigError(`${field}: must be a list of YAML documents`);
+  let labels: Record<string, string> | null = null;
+  patches.forEach((patch, j) => {
+    if (typeof patch !== "string") throw new ConfigError(`${field}[${j}]: must be a string holding a YAML document`);
+    const doc = parseDocument(patch);
+    if (doc.errors.length) throw new ConfigError(`${field}[${j}]: ${doc.errors[0].message}`);
+    const obj = doc.toJS() as unknown;
+    if (!isObject(obj) || obj.kind !== kind || !isObject(obj.nodeRegistration)) return;
+    const args = obj.nodeRegistration.kubeletExtraArgs;
+    // v1beta3 writes a map; v1beta4 a list of {name, value}.
+    const value = Array.isArray(args) ? args.find((a) => isObject(a) && a.name === "node-labels")?.value : isObject(args) ? args["node-labels"] : undefined;
+    if (value === undefined) return;
+    if (typeof value !== "string") throw new ConfigError(`${field}[${j}]: node-labels must be a string such as "ingress-ready=true"`);
+    for (const pair of value.split(",").filter(Boolean)) {
+      const eq = pair.indexOf("=");
+      const [k, v] = eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)];
+      const errs = [...qualifiedName(k), ...labelValue(v)];
+      if (errs.length) throw new ConfigError(`${field}[${j}]: node-labels ${JSON.stringify(pair)}: ${errs[0]}`);
+      labels = { ...labels, [k]: v };
+    }
+  });
+  return labels;
+}
+
 /** Parses a cluster config. `nameOverride` is ?name=. */
 export function parseClusterConfig(text: string, nameOverride: string | null): ClusterConfig {
   const raw = parseText(text);
@@ -110,6 +142,10 @@ export function parseClusterConfig(text: string, nameOverride: string | null): C
           if (errs.length) throw new ConfigError(`${field}.labels[${k}]: ${errs[0]}`);
         }
       }
+      // The first control-plane node is kubeadm's init node; every other node joins.
+      const init = role === "control-plane" && !(raw.nodes as unknown[]).slice(0, i).some((m) => isObject(m) && (m.role ?? "control-plane") === "control-plane");
+      const patched = kubeletNodeLabels(n.kubeadmConfigPatches, init ? "InitConfiguration" : "JoinConfiguration", `${field}.kubeadmConfigPatches`);
+      if (patched) return { ...n, role, labels: { ...patched, ...(n.labels as Record<string, string> | undefined) } } as NodeConfig;
       return { ...n, role } as NodeConfig;
     });
     if (!nodes.some((n) => n.role === "control-plane")) throw new ConfigError("nodes: must have at least one control-plane node");
