@@ -125,6 +125,8 @@ describe("iptables-save on a node", () => {
     const text = iptablesSave(fakeView({ ...base, kubeProxy: false }), "kind-worker");
     expect(text).not.toMatch(/KUBE-(SVC|SEP|SERVICES|NODEPORTS|PROXY)/);
     expect(text).toContain("-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8");
+    // In nftables mode kube-proxy's rules are in nftables, out of iptables-save's sight.
+    expect(iptablesSave(fakeView(base), "kind-worker", "nftables")).not.toMatch(/KUBE-(SVC|SEP|SERVICES)/);
   });
 
   it("load-balancer source ranges: a KUBE-FW chain and the firewall's DROP", () => {

@@ -54,6 +54,7 @@ import { serviceLoadBalancerController, SERVICE_LB } from "./controllers/service
 import { clusterNetwork, type ClusterNetwork } from "./network/dial";
 import { dnsQueryOf, resolve, type DnsLookupRequest, type DnsResult } from "./network/dns";
 import { iptablesSave } from "./network/kubeProxy";
+import { kubeProxyMode } from "./network/view";
 import { portMappings } from "./network/ports";
 import type { Connection, HttpAnswer, HttpRequest, NetworkView, Outcome as Traffic, Source } from "./network/types";
 import { newPortKey, sameKey, type PortMapping } from "./network/ports";
@@ -380,7 +381,7 @@ export class ClusterObject extends DurableObject<Env> {
     if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
     const view = this.network.view();
     if (!view.node(node)) return { ok: false, status: 404, message: `node ${JSON.stringify(node)} not found` };
-    return { ok: true, value: iptablesSave(view, node) };
+    return { ok: true, value: iptablesSave(view, node, kubeProxyMode(this.config)) };
   }
 
   /** The cluster's mapped host ports and load-balancer addresses, with the key their URLs carry. */

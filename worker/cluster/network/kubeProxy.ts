@@ -529,9 +529,11 @@ export function nodeServiceRules(view: NetworkView, node: string): ServiceRules[
 /**
  * What `iptables-save` prints on a node (mangle, filter and nat tables) with kube-proxy in iptables
  * mode and the kubelet's own chains. Only kube-proxy's and the kubelet's rules are shown (not the
- * CNI's or the container runtime's). With kubeProxyMode none there are no KUBE- rules but the kubelet's.
+ * CNI's or the container runtime's). With kubeProxyMode none there are no KUBE- rules but the
+ * kubelet's; in nftables mode kube-proxy's rules live in nftables, which iptables-save does not
+ * show; ipvs mode's ipset-based rules are not drawn (the same kubelet-only tables are printed).
  */
-export function iptablesSave(view: NetworkView, node: string): string {
+export function iptablesSave(view: NetworkView, node: string, mode: "iptables" | "ipvs" | "nftables" | "none" = view.kubeProxy ? "iptables" : "none"): string {
   const mangle = new Table("mangle", ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"]);
   const filter = new Table("filter", ["INPUT", "FORWARD", "OUTPUT"]);
   const nat = new Table("nat", ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]);
@@ -543,7 +545,7 @@ export function iptablesSave(view: NetworkView, node: string): string {
   const kubeletFirewall = () => {
     filter.add("KUBE-FIREWALL", `! -s 127.0.0.0/8 -d 127.0.0.0/8 ${comment("block incoming localnet connections")} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   };
-  if (!view.kubeProxy) {
+  if (!view.kubeProxy || mode !== "iptables") {
     filter.add("INPUT", "-j KUBE-FIREWALL");
     filter.add("OUTPUT", "-j KUBE-FIREWALL");
     kubeletFirewall();

@@ -3,7 +3,7 @@
 // Service or two, and a connection to a pod IP or a node's host ports is an index lookup (the
 // store indexes pods by podIP and nodeName), never a pass over every pod.
 import type { ApiServer } from "../api/apiserver";
-import type { ClusterConfig } from "../config";
+import type { ClusterConfig, KubeProxyMode } from "../config";
 import type { ImageBehaviour } from "../node/images";
 import { parseImageRef } from "../node/imageRef";
 import { storageOf, type KObject } from "../resources/define";
@@ -20,9 +20,8 @@ export const SLICE_STORAGE = storageOf(endpointSlices);
 export { SERVICE_NAME_LABEL };
 
 /** The kube-proxy mode of a kind config: "iptables" (kind's default), "ipvs", "nftables" or "none". */
-export function kubeProxyMode(config: ClusterConfig): string {
-  const mode = (config.networking as { kubeProxyMode?: unknown }).kubeProxyMode;
-  return typeof mode === "string" && mode ? mode : "iptables";
+export function kubeProxyMode(config: ClusterConfig): KubeProxyMode {
+  return config.networking.kubeProxyMode ?? "iptables";
 }
 
 /**
