@@ -258,6 +258,17 @@ spec:
     await ok(c, ["annotate", "ingressclass", "nginx", "ingressclass.kubernetes.io/is-default-class=true"]);
     await ok(c, ["create", "ingress", "classless", "--rule=plain.example.com/=web-nginx:80"]);
     expect((await getJson(c, ["ingress", "classless"])).spec).toMatchObject({ ingressClassName: "nginx", rules: [{ host: "plain.example.com", http: { paths: [{ path: "/", pathType: "Exact" }] } }] });
+    // A default backend alone catches every host nothing else claims.
+    await ok(c, ["create", "ingress", "fallback", "--class=nginx", "--default-backend=web-httpd:80"]);
+    // rewrite-target with regex captures, from kubectl's --annotation.
+    await ok(c, ["create", "ingress", "rewrite", "--class=nginx", "--rule=rw.example.com/app(/|$)(.*)=web-nginx:80", "--annotation=nginx.ingress.kubernetes.io/rewrite-target=/$2"]);
+    await settled(c);
+    expect((await curl(port80, "nowhere.example.com")).body).toContain("<h1>It works!</h1>");
+    expect((await curl(port80 + "app/index.html", "rw.example.com")).body).toContain("<h1>Welcome to nginx!</h1>");
+    expect((await curl(port80 + "app/missing", "rw.example.com")).code).toBe(404);
+    const nginxLog = await ok(c, ["logs", "deploy/web-nginx"]);
+    expect(nginxLog).toContain('"GET /index.html HTTP/1.1" 200');
+    expect(nginxLog).toContain('"GET /missing HTTP/1.1" 404');
     const explained = await ok(c, ["explain", "ingress.spec.rules.http.paths"]);
     expect(explained).toContain("KIND:       Ingress");
     expect(explained).toContain("pathType");
@@ -287,7 +298,8 @@ describe("ingress-nginx from the simulation setting", () => {
     const on = await manage("PATCH", s, "", { simulation: { ingress: "nginx" } });
     expect(on.status).toBe(200);
     expect(on.json.simulation.ingress).toBe("nginx");
-    await advance(s, 15);
+    // The new cluster's nodes first wait for kindnet; then the probe's 10 s.
+    await advance(s, 40);
     await settled(s);
     expect(await ok(s, ["get", "deploy", "-n", "ingress-nginx"])).toMatch(/ingress-nginx-controller\s+1\/1\s+1\s+1\s+\d+s/);
     // Made as a user's apply makes it: kubectl's annotation, so a later apply of the manifest merges.
