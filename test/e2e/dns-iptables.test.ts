@@ -192,3 +192,18 @@ describe("cluster DNS and kube-proxy's rules", () => {
     expect((await dns("name=frontend&from=default/client")).json.status).toBe("NOERROR");
   });
 });
+
+describe("a cluster without kube-proxy (kubeProxyMode: none)", () => {
+  it("has no KUBE- service rules, and pods cannot reach cluster DNS", async () => {
+    const n = await newCluster("noproxy", { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { kubeProxyMode: "none" }, nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    await simulate(n, { profile: "instant" });
+    await ok(n, ["run", "client", "--image=busybox:1.36", "--", "sleep", "3600"]);
+    await advance(n, 30);
+    await settled(n);
+    const text = (await request("GET", `/v1/clusters/${n.name}/nodes/${n.name}-worker/iptables`, { token: service.tenantToken })).text;
+    expect(text).toContain("*nat");
+    expect(text).not.toMatch(/KUBE-(SERVICES|SVC-|SEP-|NODEPORTS)/);
+    const r = await manage("GET", n, "/dns?name=kubernetes&from=default/client");
+    expect(r.json).toMatchObject({ status: "TIMEOUT", server: "10.96.0.10", message: ";; connection timed out; no servers could be reached" });
+  });
+});
