@@ -58,7 +58,7 @@ async function cluster(config?: Record<string, unknown>) {
   return stub;
 }
 
-describe("the kubernetes Service's endpoint", () => {
+describe("the kubernetes Service's endpoint", { timeout: 30_000 }, () => {
   it("lists each control-plane node's InternalIP on 6443, following control-plane nodes joining and leaving", async () => {
     const stub = await cluster();
     const nodes = (await kube(stub, "GET", "/api/v1/nodes")).json.items as Obj[];
@@ -89,7 +89,7 @@ describe("the kubernetes Service's endpoint", () => {
   });
 });
 
-describe("endpoints of a Service with a selector", () => {
+describe("endpoints of a Service with a selector", { timeout: 30_000 }, () => {
   it("list ready pods by the named port they declare, leave a pod without the port out of it, and follow readiness", async () => {
     const stub = await cluster();
     await create(stub, `/apis/apps/v1/namespaces/default/deployments`, deployment("web", 3, { ports: [{ name: "http", containerPort: 80 }] }, { app: "web", tier: "a" }));
@@ -227,10 +227,10 @@ describe("endpoints of a Service with a selector", () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(120);
     expect(Math.max(...counts)).toBeLessThanOrEqual(100);
     expect((await endpointsOf(stub, "big")).subsets[0].addresses).toHaveLength(120);
-  });
+  }, 60_000);
 });
 
-describe("headless Services, selectorless Services and node loss", () => {
+describe("headless Services, selectorless Services and node loss", { timeout: 30_000 }, () => {
   it("gives StatefulSet pods behind a headless Service their hostname", async () => {
     const stub = await cluster();
     await create(stub, `${NS}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: "nginx" }, spec: { clusterIP: "None", selector: { app: "nginx" }, ports: [{ name: "web", port: 80 }] } });

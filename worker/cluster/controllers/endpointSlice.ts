@@ -12,7 +12,7 @@ import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, controllerRef } from "./podControl";
-import { belongsInEndpoints, canonical, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex, servicesOfPodChange } from "./serviceMembers";
+import { belongsInEndpoints, canonical, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex } from "./serviceMembers";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice";
 export const ENDPOINTSLICE_MANAGER = "endpointslice-controller.k8s.io";
@@ -53,7 +53,7 @@ export function endpointSliceController(index: ServiceIndex): Controller {
         index.note(c);
         return [`${c.namespace}/${c.name}`];
       }
-      if (c.resource === "pods") return servicesOfPodChange(index, c);
+      if (c.resource === "pods") return index.servicesOfPod(c);
       if (c.resource === "discovery.k8s.io/endpointslices") {
         if (!c.body.includes(ENDPOINTSLICE_MANAGER)) return [];
         const slice = JSON.parse(c.body) as EndpointSlice;

@@ -12,7 +12,7 @@ import { endpointSliceController } from "./endpointSlice";
 import { endpointSliceMirroringController } from "./endpointSliceMirroring";
 import { kubernetesEndpointsController } from "./kubernetesEndpoints";
 import { allKeys } from "./podControl";
-import { belongsInEndpoints, canonical, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex, servicesOfPodChange } from "./serviceMembers";
+import { belongsInEndpoints, canonical, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex } from "./serviceMembers";
 
 export const ENDPOINTS_CONTROLLER = "endpoints";
 /** kube-controller-manager's maxCapacity of one Endpoints object. */
@@ -26,7 +26,7 @@ export function endpointsController(index: ServiceIndex): Controller {
         index.note(c);
         return [`${c.namespace}/${c.name}`];
       }
-      if (c.resource === "pods") return servicesOfPodChange(index, c);
+      if (c.resource === "pods") return index.servicesOfPod(c);
       // Someone deleted an Endpoints the controller keeps: make it again.
       if (c.resource === "endpoints" && c.type === "DELETED") return [`${c.namespace}/${c.name}`];
       return [];

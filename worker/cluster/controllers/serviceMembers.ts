@@ -23,6 +23,8 @@ interface Entry {
  */
 export class ServiceIndex {
   private readonly byNamespace = new Map<string, Map<string, Entry>>();
+  /** Answers per pod change: the endpoints and endpointslice controllers both ask about every change of a commit. */
+  private answered = new WeakMap<Change, string[]>();
 
   rebuild(ctx: Pick<ControllerContext, "api">): void {
     this.byNamespace.clear();
@@ -58,16 +60,18 @@ export class ServiceIndex {
     }
     return out;
   }
+
+  /** The Service keys a pod change concerns: those selecting the pod before or after it. */
+  servicesOfPod(c: Change): string[] {
+    let keys = this.answered.get(c);
+    if (!keys) this.answered.set(c, (keys = this.byNamespace.has(c.namespace) ? this.matching(c.namespace, [labelsOf(c.body), c.prev?.labels]) : []));
+    return keys;
+  }
 }
 
 function selects(sel: Selector, labels: Record<string, string>): boolean {
   for (const k in sel) if (labels[k] !== sel[k]) return false;
   return true;
-}
-
-/** The Service keys a pod change concerns: those selecting the pod before or after it. */
-export function servicesOfPodChange(index: ServiceIndex, c: Change): string[] {
-  return index.matching(c.namespace, [labelsOf(c.body), c.prev?.labels]);
 }
 
 /**
