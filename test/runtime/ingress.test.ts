@@ -149,6 +149,44 @@ describe("ingress-nginx installed by the simulation setting", () => {
   });
 });
 
+describe("Ingress status from a controller without a published address", () => {
+  it("lists the addresses of the nodes its ready pods run on, and reports the sync as an Event", async () => {
+    const { stub } = await newCluster();
+    await stub.simulate({ profile: "instant" });
+    await kube(stub, "POST", CLASSES, { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "custom" }, spec: { controller: "example.com/custom" } });
+    const labels = { app: "custom-ingress" };
+    const deploy = await kube(stub, "POST", "/apis/apps/v1/namespaces/default/deployments", {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "custom-ingress" },
+      spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "controller", image: "registry.k8s.io/ingress-nginx/controller:v1.12.1", args: ["/nginx-ingress-controller", "--controller-class=example.com/custom", "--ingress-class=custom"] }] } } },
+    });
+    expect(deploy.status).toBe(201);
+    await kube(stub, "POST", ING, ingress("mine", { ingressClassName: "custom", defaultBackend: svc("web") }));
+    await kube(stub, "POST", ING, ingress("theirs", { ingressClassName: "nginx", defaultBackend: svc("web") }));
+    for (let i = 0; i < 4; i++) {
+      await stub.moveClock({ advanceSeconds: 5 });
+      await settle(stub);
+    }
+    const pods = (await kube(stub, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dcustom-ingress")).json.items as Pod[];
+    expect(pods.map((p) => p.status?.phase)).toEqual(["Running", "Running"]);
+    const hostIPs = [...new Set(pods.map((p) => p.status!.hostIP!))].sort();
+    expect((await kube(stub, "GET", `${ING}/mine`)).json.status).toEqual({ loadBalancer: { ingress: hostIPs.map((ip) => ({ ip })) } });
+    expect((await kube(stub, "GET", `${ING}/theirs`)).json.status).toEqual({ loadBalancer: {} });
+    const events = (await kube(stub, "GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dmine")).json.items;
+    expect(events.map((e: { reason: string; message: string; source: { component: string } }) => [e.reason, e.message, e.source.component])).toEqual([["Sync", "Scheduled for sync", "nginx-ingress-controller"]]);
+
+    // Scaled to zero: no controller runs, and the address goes.
+    await kube(stub, "PATCH", "/apis/apps/v1/namespaces/default/deployments/custom-ingress", { spec: { replicas: 0 } }, { contentType: "application/merge-patch+json" });
+    for (let i = 0; i < 3; i++) {
+      await stub.moveClock({ advanceSeconds: 30 });
+      await settle(stub);
+    }
+    expect((await kube(stub, "GET", `${ING}/mine`)).json.status).toEqual({ loadBalancer: {} });
+    expect((await stub.info()).alarm).toBeNull();
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Routing over a small view
 

@@ -4,6 +4,7 @@
 // balancer addresses, else the addresses of the nodes its ready pods run on. With no controller
 // left it is emptied, as the last controller does on shutdown. Keyed by Ingress; a change to a
 // controller pod or an IngressClass re-runs every Ingress ("*"). Nothing polls.
+import { recordEvent, refTo } from "../events";
 import { ApiError } from "../machinery/errors";
 import { parseImageRef } from "../node/imageRef";
 import { controllerContainer, controllerFlags, servedBy, type ControllerFlags } from "../network/ingress";
@@ -100,6 +101,8 @@ function syncOne(ctx: ControllerContext, ing: Ingress, controllers: RunningContr
   const status = { ...ing.status, loadBalancer: addrs.length ? { ingress: addrs } : {} };
   try {
     ctx.api.update(ingresses, ing.metadata.namespace!, ing.metadata.name!, { ...ing, status }, { subresource: "status", trusted: true });
+    // The controller reports taking the Ingress up, as ingress-nginx's store does.
+    if (addrs.length && !current.length) recordEvent(ctx.api, { regarding: refTo(ing), type: "Normal", reason: "Sync", message: "Scheduled for sync", component: "nginx-ingress-controller", at: ctx.clock.now() });
   } catch (e) {
     // Deleted meanwhile: nothing to report on.
     if (!(e instanceof ApiError && e.code === 404)) throw e;
