@@ -135,6 +135,10 @@ describe("CoreDNS's answers", () => {
     const ext = resolve(view, { name: "example.com", from: client });
     expect(ext.tried.at(-1)).toBe("example.com.");
     expect(ext.status).toBe("SERVFAIL");
+    // Five dots: asked as it is first; the failed upstream does not end the walk, and is what is reported.
+    const deep = resolve(view, { name: "a.b.c.d.e.example", from: client });
+    expect(deep.tried).toEqual(["a.b.c.d.e.example.", "a.b.c.d.e.example.default.svc.cluster.local.", "a.b.c.d.e.example.svc.cluster.local.", "a.b.c.d.e.example.cluster.local."]);
+    expect(deep).toMatchObject({ status: "SERVFAIL", answered: "a.b.c.d.e.example." });
     // A Default-policy pod asks the node's resolver, which does not know cluster names.
     expect(resolve(view, { name: "web.default.svc.cluster.local", from: withSpec(client, { dnsPolicy: "Default" }) })).toMatchObject({ status: "NXDOMAIN", server: "172.18.0.1" });
   });

@@ -399,19 +399,20 @@ export function resolve(view: NetworkView, q: ResolveQuery): DnsResult {
   const live = servers.find((s) => s.server.kind !== "none");
   const result: DnsResult = { status: "TIMEOUT", name: q.name, type, server: live?.ip ?? servers[0]?.ip ?? null, tried: [], answered: null, answers: [], additional: [] };
   if (!live) return { ...result, tried: names.slice(0, 1), message: TIMEOUT_MESSAGE };
-  let last: { name: string; answer: ZoneAnswer } | null = null;
+  // glibc's res_search: an answer ends the walk; NXDOMAIN, an empty answer and SERVFAIL go on to
+  // the next name. Without an answer it reports an empty answer first, then SERVFAIL, then NXDOMAIN.
   let nodata: { name: string; answer: ZoneAnswer } | null = null;
+  let servfail: { name: string; answer: ZoneAnswer } | null = null;
+  let last: { name: string; answer: ZoneAnswer } | null = null;
   for (const n of names) {
     result.tried.push(n);
     const a = ask(view, live.server, n, type)!;
     last = { name: n, answer: a };
-    // glibc keeps searching after NXDOMAIN and after an empty answer (and reports the empty one
-    // if nothing better comes); an answer or SERVFAIL ends it.
     if (a.rcode === "NOERROR" && a.answers.length) break;
-    if (a.rcode === "SERVFAIL") break;
     if (a.rcode === "NOERROR") nodata ??= last;
+    if (a.rcode === "SERVFAIL") servfail ??= last;
   }
-  const end = last && (last.answer.answers.length || last.answer.rcode === "SERVFAIL" || !nodata) ? last : nodata;
+  const end = last?.answer.answers.length ? last : nodata ?? servfail ?? last;
   if (!end) return result;
   return { ...result, status: end.answer.rcode, answered: end.name, answers: end.answer.answers, additional: end.answer.additional };
 }
@@ -435,8 +436,7 @@ export function resolveHost(view: NetworkView, from: Source, host: string): { ok
   for (const n of names) {
     tried.push(n);
     const a = ask(view, live, n, "A");
-    if (!a || a.rcode === "SERVFAIL") break;
-    const ip = lastAddress(a.answers);
+    const ip = a ? lastAddress(a.answers) : null;
     if (ip) return { ok: true, ip, name: n.replace(/\.$/, ""), tried };
   }
   return { ok: false, error: "nxdomain", message: `Could not resolve host: ${host}`, tried };
