@@ -181,6 +181,21 @@ describe("a Deployment's Service", () => {
   });
 });
 
+describe("kube-system's kube-dns Service", () => {
+  it("lists the coredns pods on its three ports, as on kind", async () => {
+    await eventually(async () => (await getJson(c, ["pods", "-n", "kube-system", "-l", "k8s-app=kube-dns"])).items.filter((p: any) => p.status.conditions?.some((x: any) => x.type === "Ready" && x.status === "True")).length === 2, 30_000);
+    const pods = (await getJson(c, ["pods", "-n", "kube-system", "-l", "k8s-app=kube-dns"])).items.map((p: any) => p.status.podIP).sort();
+    await eventually(async () => ((await getJson(c, ["endpoints", "kube-dns", "-n", "kube-system"])).subsets?.[0]?.addresses ?? []).length === 2);
+    const ep = await getJson(c, ["endpoints", "kube-dns", "-n", "kube-system"]);
+    expect(ep.subsets).toHaveLength(1);
+    expect(ep.subsets[0].addresses.map((a: any) => a.ip).sort()).toEqual(pods);
+    expect(ep.subsets[0].ports.map((p: any) => `${p.name}:${p.port}/${p.protocol}`).sort()).toEqual(["dns-tcp:53/TCP", "dns:53/UDP", "metrics:9153/TCP"]);
+    expect(await ok(c, ["get", "ep", "kube-dns", "-n", "kube-system", "--no-headers"])).toMatch(/^kube-dns\s+\S+:53,\S+:53,\S+:\d+ \+ 3 more\.\.\.\s/);
+    const slices = await ok(c, ["get", "endpointslices", "-n", "kube-system", "-l", "kubernetes.io/service-name=kube-dns", "--no-headers"]);
+    expect(slices).toMatch(new RegExp(`^kube-dns-[a-z0-9]{5}\\s+IPv4\\s+53,53,9153\\s+\\S+\\s`));
+  });
+});
+
 describe("a Kubernetes 1.33 cluster", () => {
   it("warns that v1 Endpoints are deprecated, as kube-apiserver 1.33 does, and not for EndpointSlices", async () => {
     const c133 = await newCluster("ep133", { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane", image: "kindest/node:v1.33.1" }] });
