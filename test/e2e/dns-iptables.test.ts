@@ -130,6 +130,39 @@ describe("cluster DNS and kube-proxy's rules", () => {
     expect(r.json).toMatchObject({ status: "NOERROR", answers: [{ name: "search.default.svc.cluster.local.", type: "CNAME", ttl: 30, data: "www.example.com." }] });
   });
 
+  it("honours publishNotReadyAddresses: a pod failing readiness is in DNS only through the Service that publishes it", async () => {
+    await ok(c, ["apply", "-f", "-"], `
+apiVersion: v1
+kind: Service
+metadata: {name: peers}
+spec: {clusterIP: None, publishNotReadyAddresses: true, selector: {app: unready}, ports: [{name: gossip, port: 7000}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ready-only}
+spec: {clusterIP: None, selector: {app: unready}, ports: [{name: gossip, port: 7000}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: member, labels: {app: unready}}
+spec:
+  hostname: m0
+  subdomain: peers
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    ports: [{containerPort: 7000, name: gossip}]
+    readinessProbe: {httpGet: {path: /, port: 81}, periodSeconds: 5}
+`);
+    await advance(c, 30);
+    await settled(c);
+    const pod = await getJson(c, ["pod", "member"]);
+    expect(pod.status.conditions.find((x: { type: string }) => x.type === "Ready").status).toBe("False");
+    expect((await dns("name=peers.default.svc.cluster.local")).json.answers.map((a: { data: string }) => a.data)).toEqual([pod.status.podIP]);
+    expect((await dns("name=m0.peers&from=default/client")).json.answers.map((a: { data: string }) => a.data)).toEqual([pod.status.podIP]);
+    expect((await dns("name=ready-only.default.svc.cluster.local")).json.status).toBe("NXDOMAIN");
+  });
+
   it("refuses bad lookups with the problem named", async () => {
     const cases: [string, number, string][] = [
       ["", 400, '"name" is required'],
