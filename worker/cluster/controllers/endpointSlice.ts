@@ -10,9 +10,10 @@ import { endpointSlices, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type EndpointSlic
 import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
+import type { Change } from "../store/store";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { allKeys, controllerRef } from "./podControl";
-import { belongsInEndpoints, canonical, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex } from "./serviceMembers";
+import { belongsInEndpoints, canonical, hasSelector, serviceRef, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex } from "./serviceMembers";
 
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice";
 export const ENDPOINTSLICE_MANAGER = "endpointslice-controller.k8s.io";
@@ -32,8 +33,19 @@ export class SliceTracker {
   deleted(ns: string, name: string) {
     this.written.set(`${ns}/${name}`, "deleted");
   }
-  /** Whether a change to a managed slice is one this controller did not make. */
-  unexpected(ns: string, name: string, rv: string | undefined, gone: boolean): boolean {
+  /**
+   * The Service key to sync for a change to a slice `manager` manages, when the change is not the
+   * controller's own (someone edited or deleted its slice); none otherwise.
+   */
+  keysFor(c: Change, manager: string): string[] {
+    if (c.resource !== "discovery.k8s.io/endpointslices" || !c.body.includes(manager)) return [];
+    const slice = JSON.parse(c.body) as EndpointSlice;
+    const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!service || slice.metadata.labels?.[MANAGED_BY_LABEL] !== manager) return [];
+    return this.unexpected(c.namespace, c.name, slice.metadata.resourceVersion, c.type === "DELETED") ? [`${c.namespace}/${service}`] : [];
+  }
+
+  private unexpected(ns: string, name: string, rv: string | undefined, gone: boolean): boolean {
     const key = `${ns}/${name}`;
     const mine = this.written.get(key);
     if (gone) {
@@ -54,29 +66,18 @@ export function endpointSliceController(index: ServiceIndex): Controller {
         return [`${c.namespace}/${c.name}`];
       }
       if (c.resource === "pods") return index.servicesOfPod(c);
-      if (c.resource === "discovery.k8s.io/endpointslices") {
-        if (!c.body.includes(ENDPOINTSLICE_MANAGER)) return [];
-        const slice = JSON.parse(c.body) as EndpointSlice;
-        const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-        if (!service || slice.metadata.labels?.[MANAGED_BY_LABEL] !== ENDPOINTSLICE_MANAGER) return [];
-        return tracker.unexpected(c.namespace, c.name, slice.metadata.resourceVersion, c.type === "DELETED") ? [`${c.namespace}/${service}`] : [];
-      }
-      return [];
+      return tracker.keysFor(c, ENDPOINTSLICE_MANAGER);
     },
     resync(ctx) {
       index.rebuild(ctx);
       return allKeys(ctx, "services");
     },
-    regarding(key) {
-      const [namespace, name] = splitKey(key);
-      return { apiVersion: "v1", kind: "Service", namespace, name };
-    },
+    regarding: serviceRef,
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const svc = ctx.api.peek<Service>("services", ns, name);
       // A deleted Service's slices are the garbage collector's (they are owned by it).
-      if (!svc || svc.spec?.type === "ExternalName") return;
-      if (!svc.spec?.selector || !Object.keys(svc.spec.selector).length) return;
+      if (!svc || svc.spec?.type === "ExternalName" || !hasSelector(svc)) return;
       const pods = [...podsSelectedBy(ctx, svc)];
       ctx.store.transaction(() => reconcileSlices(ctx, tracker, svc, pods));
     },

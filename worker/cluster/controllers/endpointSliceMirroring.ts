@@ -13,7 +13,7 @@ import type { Service } from "../resources/service";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 import { SliceTracker } from "./endpointSlice";
 import { allKeys, controllerRef } from "./podControl";
-import { canonical } from "./serviceMembers";
+import { canonical, hasSelector } from "./serviceMembers";
 
 export const MIRRORING_CONTROLLER = "endpointslicemirroring";
 export const MIRRORING_MANAGER = "endpointslicemirroring-controller.k8s.io";
@@ -29,13 +29,7 @@ export function endpointSliceMirroringController(): Controller {
     name: MIRRORING_CONTROLLER,
     keysFor(c) {
       if (c.resource === "services" || c.resource === "endpoints") return [`${c.namespace}/${c.name}`];
-      if (c.resource === "discovery.k8s.io/endpointslices" && c.body.includes(MIRRORING_MANAGER)) {
-        const s = JSON.parse(c.body) as EndpointSlice;
-        const service = s.metadata.labels?.[SERVICE_NAME_LABEL];
-        if (!service || s.metadata.labels?.[MANAGED_BY_LABEL] !== MIRRORING_MANAGER) return [];
-        return tracker.unexpected(c.namespace, c.name, s.metadata.resourceVersion, c.type === "DELETED") ? [`${c.namespace}/${service}`] : [];
-      }
-      return [];
+      return tracker.keysFor(c, MIRRORING_MANAGER);
     },
     resync(ctx) {
       return allKeys(ctx, "endpoints");
@@ -53,7 +47,7 @@ export function endpointSliceMirroringController(): Controller {
 
 function shouldMirror(svc: Service | undefined, ep: Endpoints | undefined): ep is Endpoints {
   if (!svc || !ep) return false;
-  if (svc.spec?.selector && Object.keys(svc.spec.selector).length) return false;
+  if (hasSelector(svc)) return false;
   if (ep.metadata.labels?.[SKIP_MIRROR_LABEL] === "true") return false;
   return !(LEADER_ANNOTATION in (ep.metadata.annotations ?? {}));
 }

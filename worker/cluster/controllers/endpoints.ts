@@ -12,7 +12,7 @@ import { endpointSliceController } from "./endpointSlice";
 import { endpointSliceMirroringController } from "./endpointSliceMirroring";
 import { kubernetesEndpointsController } from "./kubernetesEndpoints";
 import { allKeys } from "./podControl";
-import { belongsInEndpoints, canonical, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex } from "./serviceMembers";
+import { belongsInEndpoints, canonical, hasSelector, serviceRef, findPort, HEADLESS_LABEL, hostnameFor, isHeadless, isPodReady, lastChangeTriggerTime, podIP, podsSelectedBy, ServiceIndex } from "./serviceMembers";
 
 export const ENDPOINTS_CONTROLLER = "endpoints";
 /** kube-controller-manager's maxCapacity of one Endpoints object. */
@@ -35,10 +35,7 @@ export function endpointsController(index: ServiceIndex): Controller {
       index.rebuild(ctx);
       return allKeys(ctx, "services");
     },
-    regarding(key) {
-      const [namespace, name] = splitKey(key);
-      return { apiVersion: "v1", kind: "Service", namespace, name };
-    },
+    regarding: serviceRef,
     reconcile(key, ctx) {
       const [ns, name] = splitKey(key);
       const svc = ctx.api.peek<Service>("services", ns, name);
@@ -46,7 +43,7 @@ export function endpointsController(index: ServiceIndex): Controller {
         ctx.store.transaction(() => removeEndpoints(ctx, ns, name));
         return;
       }
-      if (!svc.spec?.selector || !Object.keys(svc.spec.selector).length) return;
+      if (!hasSelector(svc)) return;
       const pods = [...podsSelectedBy(ctx, svc)];
       ctx.store.transaction(() => sync(ctx, svc, pods));
     },

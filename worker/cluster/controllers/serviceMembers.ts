@@ -97,6 +97,17 @@ export function* podsSelectedBy(ctx: Pick<ControllerContext, "store">, svc: Serv
   }
 }
 
+/** A Service whose endpoints the controllers make (one without a selector keeps hand-made ones). */
+export function hasSelector(svc: Service): boolean {
+  return !!svc.spec?.selector && Object.keys(svc.spec.selector).length > 0;
+}
+
+/** A Service key as the object a failing reconcile is reported on. */
+export function serviceRef(key: string) {
+  const i = key.indexOf("/");
+  return { apiVersion: "v1", kind: "Service", namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
 export function isPodReady(p: Pod): boolean {
   return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
 }
