@@ -163,6 +163,30 @@ spec:
     expect((await dns("name=ready-only.default.svc.cluster.local")).json.status).toBe("NXDOMAIN");
   });
 
+  it("follows each pod's dnsPolicy: Default asks the node's resolver; None uses its dnsConfig's search list", async () => {
+    await ok(c, ["apply", "-f", "-"], `
+apiVersion: v1
+kind: Pod
+metadata: {name: nodedns}
+spec: {dnsPolicy: Default, containers: [{name: sh, image: busybox:1.36, command: [sleep, "3600"]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: custom}
+spec:
+  dnsPolicy: None
+  dnsConfig: {nameservers: [10.96.0.10], searches: [dev.svc.cluster.local], options: [{name: ndots, value: "2"}]}
+  containers: [{name: sh, image: busybox:1.36, command: [sleep, "3600"]}]
+`);
+    await advance(c, 30);
+    await settled(c);
+    const viaNode = await dns("name=frontend.default.svc.cluster.local&from=default/nodedns");
+    expect(viaNode.json).toMatchObject({ status: "NXDOMAIN", server: "172.18.0.1" });
+    expect((await dns(`name=${c.name}-worker.&from=default/nodedns`)).json.answers[0]).toMatchObject({ type: "A", data: expect.stringMatching(/^172\.18\./) });
+    const custom = await dns("name=db-service&from=default/custom");
+    expect(custom.json).toMatchObject({ status: "NOERROR", server: "10.96.0.10", tried: ["db-service.dev.svc.cluster.local."] });
+  });
+
   it("refuses bad lookups with the problem named", async () => {
     const cases: [string, number, string][] = [
       ["", 400, '"name" is required'],
