@@ -345,6 +345,36 @@ describe("routeIngress (ingress-nginx's routing)", () => {
     expect(routeIngress(view, pod, get("rw.example.com", "/other"), 80)).toMatchObject({ kind: "answer", answer: { status: 404 } });
   });
 
+  it("sends a canary's share by header, cookie or weight, as ingress-nginx's balancer does", () => {
+    const pod = controllerPod();
+    const main = ing("main", { rules: [rule("app.example.com", [["/", "Prefix", svc("stable")], ["/admin", "Prefix", svc("admin")]])] });
+    const byHeader = ing("canary", { rules: [rule("app.example.com", [["/", "Prefix", svc("next")]])] }, { "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary", "nginx.ingress.kubernetes.io/canary-by-cookie": "canary" });
+    const view = viewOf({ ingresses: [main, byHeader] });
+    const to = (headers: Record<string, string>, path = "/") => {
+      const r = routeIngress(view, pod, { method: "GET", path, headers: { host: "app.example.com", ...headers }, host: "app.example.com" }, 80);
+      return r.kind === "backend" ? r.service : r.answer.status;
+    };
+    expect(to({})).toBe("stable");
+    expect(to({ "x-canary": "always" })).toBe("next");
+    expect(to({ "x-canary": "never", cookie: "canary=always" })).toBe("stable");
+    expect(to({ "x-canary": "maybe", cookie: "a=b; canary=always" })).toBe("next");
+    // Only the backend whose location the canary matched gets an alternative.
+    expect(to({ "x-canary": "always" }, "/admin")).toBe("admin");
+    const trail = routeIngress(view, pod, { method: "GET", path: "/", headers: { host: "app.example.com", "x-canary": "always" }, host: "app.example.com" }, 80);
+    expect(trail).toMatchObject({ via: "ingress default/main: host app.example.com, Prefix /, canary default/canary" });
+
+    const weighted = (weight: string) => viewOf({ ingresses: [main, ing("canary", { rules: [rule("app.example.com", [["/", "Prefix", svc("next")]])] }, { "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": weight })] });
+    const share = (v: NetworkView) => Array.from({ length: 400 }, () => routeIngress(v, pod, get("app.example.com", "/"), 80)).filter((r) => r.kind === "backend" && r.service === "next").length;
+    expect(share(weighted("0"))).toBe(0);
+    expect(share(weighted("100"))).toBe(400);
+    const half = share(weighted("50"));
+    expect(half).toBeGreaterThan(120);
+    expect(half).toBeLessThan(280);
+    // A canary alone has no primary to join: nothing is served for its host.
+    const alone = viewOf({ ingresses: [ing("canary", { rules: [rule("solo.example.com", [["/", "Prefix", svc("next")]])] }, { "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "100" })] });
+    expect(routeIngress(alone, pod, get("solo.example.com", "/"), 80)).toMatchObject({ kind: "answer", answer: { status: 404 } });
+  });
+
   it("serves only its class: the IngressClass's controller, the old annotation, or classless with --watch-ingress-without-class", () => {
     const classes = [obj("IngressClass", "nginx", "", { spec: { controller: "k8s.io/ingress-nginx" } }), obj("IngressClass", "traefik", "", { spec: { controller: "traefik.io/ingress-controller" } })];
     const view = viewOf({

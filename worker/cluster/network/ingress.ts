@@ -13,7 +13,9 @@
 // - a host's root goes to the first claiming Ingress's defaultBackend, else to the controller's
 //   default backend, nginx's 404 page;
 // - plain http to a host with TLS (any Ingress of the host with a tls section) is redirected
-//   with 308 to https, as ssl-redirect defaults.
+//   with 308 to https, as ssl-redirect defaults;
+// - a canary Ingress (nginx.ingress.kubernetes.io/canary) matching a host and path takes that
+//   backend's requests by header, then cookie, then weight, as the balancer's traffic shaping.
 import { httpDate, nginxErrorPage } from "./answers";
 import type { HttpAnswer, HttpRequest, NetworkView } from "./types";
 import type { Ingress, IngressBackendT } from "../resources/ingress";
@@ -157,6 +159,22 @@ interface Server {
   tls: Ingress | null;
 }
 
+/** A canary Ingress's backend and how ingress-nginx's balancer shapes traffic to it. */
+interface Canary {
+  backend: Backend;
+  ingress: Ingress;
+}
+
+/** The servers for a set of Ingresses, and the canaries of their backends (by backendKey). */
+export interface Routing {
+  servers: Map<string, Server>;
+  canaries: Map<string, Canary>;
+}
+
+function backendKey(b: Backend): string {
+  return `${b.namespace}/${b.service}/${b.port}`;
+}
+
 const CATCH_ALL = "_";
 
 function annotation(ing: Ingress | null, name: string): string | undefined {
@@ -175,8 +193,8 @@ function serviceBackend(ing: Ingress, b: IngressBackendT | undefined): Backend |
   return { namespace: ing.metadata.namespace ?? "", service: svc.name, port };
 }
 
-/** The servers ingress-nginx would configure for these Ingresses (oldest first). */
-export function buildServers(ingresses: Ingress[]): Map<string, Server> {
+/** The servers ingress-nginx would configure for these Ingresses (oldest first), with their canaries. */
+export function buildServers(ingresses: Ingress[]): Routing {
   const servers = new Map<string, Server>();
   servers.set(CATCH_ALL, { host: CATCH_ALL, locations: [{ path: "/", pathType: "Prefix", backend: null, isDefault: true, ingress: null }], tls: null });
   for (const ing of ingresses) {
@@ -224,8 +242,68 @@ export function buildServers(ingresses: Ingress[]): Map<string, Server> {
       }
     }
   }
+  const canaries = mergeCanaries(ingresses, servers);
   for (const server of servers.values()) server.locations = finishLocations(server.locations);
-  return servers;
+  return { servers, canaries };
+}
+
+/**
+ * mergeAlternativeBackends: a canary Ingress's path that matches a location of the same host
+ * (same path and type) makes its Service the alternative of that location's backend, for every
+ * location that backend serves; only a backend's first alternative takes traffic. Canaries need a
+ * non-canary Ingress to exist.
+ */
+function mergeCanaries(ingresses: Ingress[], servers: Map<string, Server>): Map<string, Canary> {
+  const canaries = new Map<string, Canary>();
+  const canaryIngresses = ingresses.filter((ing) => boolAnnotation(ing, "canary", false));
+  if (canaryIngresses.length === ingresses.length) return canaries;
+  for (const ing of canaryIngresses) {
+    for (const rule of ing.spec?.rules ?? []) {
+      const server = servers.get(rule.host || CATCH_ALL);
+      if (!server) continue; // ingress-nginx: no such host to merge into
+      for (const p of rule.http?.paths ?? []) {
+        const alt = serviceBackend(ing, p.backend);
+        if (!alt) continue;
+        for (const loc of server.locations) {
+          if (!loc.backend || loc.isDefault) continue;
+          if (backendKey(loc.backend) === backendKey(alt)) break;
+          if (loc.path === (p.path ?? "") && loc.pathType === p.pathType && !canaries.has(backendKey(loc.backend))) canaries.set(backendKey(loc.backend), { backend: alt, ingress: ing });
+        }
+      }
+    }
+  }
+  return canaries;
+}
+
+/** The balancer's choice for a backend with a canary: by header, then cookie, then weight. */
+function toCanary(canary: Canary, req: HttpRequest): boolean {
+  const ing = canary.ingress;
+  const headerName = annotation(ing, "canary-by-header");
+  if (headerName) {
+    const value = req.headers[headerName.toLowerCase()];
+    if (value !== undefined) {
+      const wanted = annotation(ing, "canary-by-header-value");
+      const pattern = annotation(ing, "canary-by-header-pattern");
+      if (wanted) {
+        if (value === wanted) return true;
+      } else if (pattern) {
+        const re = regexOf(pattern, false);
+        if (re?.test(value)) return true;
+      } else if (value === "always") return true;
+      else if (value === "never") return false;
+    }
+  }
+  const cookieName = annotation(ing, "canary-by-cookie");
+  if (cookieName) {
+    const cookies = (req.headers["cookie"] ?? "").split(";").map((c) => c.trim());
+    const value = cookies.find((c) => c.startsWith(cookieName + "="))?.slice(cookieName.length + 1);
+    if (value === "always") return true;
+    if (value === "never") return false;
+  }
+  const weight = Number(annotation(ing, "canary-weight") ?? 0);
+  const total = Math.max(100, Number(annotation(ing, "canary-weight-total") ?? 100) || 100);
+  // Lua's math.random(total) is 1..total.
+  return Number.isFinite(weight) && Math.floor(Math.random() * total) + 1 <= weight;
 }
 
 function rewriteTarget(loc: Location): string | undefined {
@@ -362,7 +440,7 @@ export function routeIngress(view: NetworkView, controller: Pod, req: HttpReques
   const given = req.host ?? req.headers["host"] ?? "";
   const hostOnly = given.startsWith("[") ? given.slice(0, given.indexOf("]") + 1) : given.split(":")[0];
   const host = hostOnly.toLowerCase().replace(/\.$/, "");
-  const servers = buildServers(servedIngresses(view, flags, (ing) => concerns(ing, host)));
+  const { servers, canaries } = buildServers(servedIngresses(view, flags, (ing) => concerns(ing, host)));
   const server = pickServer(servers, host);
   const uri = normalizeUri(rawPath);
   const loc = pickLocation(server, uri);
@@ -377,15 +455,17 @@ export function routeIngress(view: NetworkView, controller: Pod, req: HttpReques
   }
   if (!loc.backend) return { kind: "answer", answer: page(404, "Not Found", view.now) };
   const target = rewriteTarget(loc);
-  const via = `ingress ${loc.ingress?.metadata.namespace}/${loc.ingress?.metadata.name}: host ${server.host === CATCH_ALL ? "*" : server.host}, ${loc.isDefault ? "defaultBackend" : `${loc.pathType} ${loc.path}`}`;
-  return { kind: "backend", ...loc.backend, via, ...(target !== undefined ? { path: rewrite(loc, target, uri, query) } : {}) };
+  const canary = canaries.get(backendKey(loc.backend));
+  const chosen = canary && toCanary(canary, req) ? canary : null;
+  const via = `ingress ${loc.ingress?.metadata.namespace}/${loc.ingress?.metadata.name}: host ${server.host === CATCH_ALL ? "*" : server.host}, ${loc.isDefault ? "defaultBackend" : `${loc.pathType} ${loc.path}`}${chosen ? `, canary ${chosen.ingress.metadata.namespace}/${chosen.ingress.metadata.name}` : ""}`;
+  return { kind: "backend", ...(chosen ? chosen.backend : loc.backend), via, ...(target !== undefined ? { path: rewrite(loc, target, uri, query) } : {}) };
 }
 
 /** The Secret holding the certificate a host is served with over https, or null for the controller's fake certificate. */
 export function tlsSecretFor(view: NetworkView, controller: Pod, host: string): { namespace: string; name: string } | null {
   const cc = controllerContainer(controller, (p, c) => view.image(p, c));
   const name = host.toLowerCase();
-  const server = pickServer(buildServers(servedIngresses(view, controllerFlags(cc?.container), (ing) => concerns(ing, name))), name);
+  const server = pickServer(buildServers(servedIngresses(view, controllerFlags(cc?.container), (ing) => concerns(ing, name))).servers, name);
   const ing = server.tls;
   if (!ing) return null;
   const entry = (ing.spec?.tls ?? []).find((t) => (t.hosts ?? []).some((h) => h.toLowerCase() === server.host));
