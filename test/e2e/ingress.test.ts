@@ -199,6 +199,19 @@ spec:
     await ok(c, ["delete", "ingress", "example-ingress"]);
   });
 
+  it("sends a canary's requests by header: a second Ingress with canary annotations", async () => {
+    await ok(c, ["create", "ingress", "demo-canary", "--class=nginx", "--rule=httpd.example.com/*=web-nginx:80", "--annotation=nginx.ingress.kubernetes.io/canary=true", "--annotation=nginx.ingress.kubernetes.io/canary-by-header=X-Canary"]);
+    await settled(c);
+    const canaryCurl = (header: string) =>
+      new Promise<string>((resolve, reject) =>
+        execFile("curl", ["-sS", "--cacert", service.ca, "-H", "Host: httpd.example.com", "-H", `X-Canary: ${header}`, port80], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+      );
+    expect(await canaryCurl("always")).toContain("<h1>Welcome to nginx!</h1>");
+    expect(await canaryCurl("never")).toContain("<h1>It works!</h1>");
+    expect((await curl(port80, "httpd.example.com")).body).toContain("<h1>It works!</h1>");
+    await ok(c, ["delete", "ingress", "demo-canary"]);
+  });
+
   it("redirects plain http to https for a host with TLS, and serves it on host port 443", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kubedo-tls-"));
     await new Promise<void>((resolve, reject) =>
