@@ -187,6 +187,40 @@ describe("Ingress status from a controller without a published address", () => {
   });
 });
 
+describe("Ingress status from --publish-service", () => {
+  it("is the published Service's load-balancer address, once the provider gives it one", async () => {
+    const { stub } = await newCluster();
+    await stub.simulate({ profile: "instant" });
+    await kube(stub, "POST", CLASSES, { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "nginx" }, spec: { controller: "k8s.io/ingress-nginx" } });
+    const labels = { app: "edge" };
+    await kube(stub, "POST", "/apis/apps/v1/namespaces/default/deployments", {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "edge" },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: "controller", image: "registry.k8s.io/ingress-nginx/controller:v1.12.1", args: ["/nginx-ingress-controller", "--publish-service=$(POD_NAMESPACE)/edge"], env: [{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }] }] },
+        },
+      },
+    });
+    await kube(stub, "POST", "/api/v1/namespaces/default/services", { apiVersion: "v1", kind: "Service", metadata: { name: "edge" }, spec: { type: "LoadBalancer", selector: labels, ports: [{ name: "http", port: 80 }] } });
+    await kube(stub, "POST", ING, ingress("site", { ingressClassName: "nginx", defaultBackend: svc("web") }));
+    for (let i = 0; i < 3; i++) {
+      await stub.moveClock({ advanceSeconds: 5 });
+      await settle(stub);
+    }
+    // As on kind without a provider: the Service is pending, so there is nothing to publish.
+    expect((await kube(stub, "GET", `${ING}/site`)).json.status).toEqual({ loadBalancer: {} });
+    await stub.simulate({ loadBalancer: true });
+    await settle(stub);
+    const lb = (await kube(stub, "GET", "/api/v1/namespaces/default/services/edge")).json.status.loadBalancer.ingress[0].ip as string;
+    expect(lb).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect((await kube(stub, "GET", `${ING}/site`)).json.status).toEqual({ loadBalancer: { ingress: [{ ip: lb }] } });
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Routing over a small view
 

@@ -3,7 +3,8 @@
 // --publish-status-address (kind's manifest says localhost), else --publish-service's load
 // balancer addresses, else the addresses of the nodes its ready pods run on. With no controller
 // left it is emptied, as the last controller does on shutdown. Keyed by Ingress; a change to a
-// controller pod or an IngressClass re-runs every Ingress ("*"). Nothing polls.
+// controller pod, an IngressClass or a LoadBalancer Service re-runs every Ingress ("*"). Nothing
+// polls.
 import { recordEvent, refTo } from "../events";
 import { ApiError } from "../machinery/errors";
 import { parseImageRef } from "../node/imageRef";
@@ -66,7 +67,7 @@ function runningControllers(ctx: ControllerContext): RunningController[] {
     if (!cc) continue;
     // Its container must have started: the controller writes status once it runs.
     if (!(pod.status?.containerStatuses ?? []).some((s) => s.name === cc.container.name && s.state?.running)) continue;
-    const flags = controllerFlags(cc.container);
+    const flags = controllerFlags(cc.container, pod);
     const key = JSON.stringify([flags, pod.metadata.namespace]);
     const g = groups.get(key) ?? { flags, pods: [] };
     g.pods.push(pod);
@@ -115,6 +116,8 @@ export const ingressStatusController: Controller = {
     if (c.resource === INGRESS_STORAGE) return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
     if (c.resource === CLASS_STORAGE) return [ALL];
     if (c.resource === "pods" && c.body.includes(CONTROLLER_REPO)) return [ALL];
+    // A load balancer's address may be what a controller publishes (--publish-service).
+    if (c.resource === "services" && c.body.includes('"LoadBalancer"')) return [ALL];
     return [];
   },
   resync(ctx) {

@@ -67,9 +67,23 @@ export function controllerContainer(pod: Pod, image: (pod: Pod, container: strin
   return null;
 }
 
+/** `$(VAR)` in an argument, from the container's env (values, and the pod's name and namespace by fieldRef), as the kubelet expands it. */
+function expandArg(arg: string, container: ContainerT, pod: Pod | undefined): string {
+  if (!arg.includes("$(")) return arg;
+  return arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => {
+    const env = container.env?.find((e) => e.name === name);
+    if (!env) return whole;
+    if (env.value !== undefined) return env.value;
+    const field = env.valueFrom?.fieldRef?.fieldPath;
+    if (field === "metadata.namespace") return pod?.metadata.namespace ?? whole;
+    if (field === "metadata.name") return pod?.metadata.name ?? whole;
+    return whole;
+  });
+}
+
 /** The flags of an ingress-nginx controller container, with ingress-nginx's defaults. */
-export function controllerFlags(container: ContainerT | undefined): ControllerFlags {
-  const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
+export function controllerFlags(container: ContainerT | undefined, pod?: Pod): ControllerFlags {
+  const argv = [...(container?.command ?? []), ...(container?.args ?? [])].map((a) => (container ? expandArg(a, container, pod) : a));
   const value = (name: string): string | undefined => {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
@@ -433,7 +447,7 @@ function healthAnswer(path: string, now: number): HttpAnswer {
  */
 export function routeIngress(view: NetworkView, controller: Pod, req: HttpRequest, port: number): IngressRoute {
   const cc = controllerContainer(controller, (p, c) => view.image(p, c));
-  const flags = controllerFlags(cc?.container);
+  const flags = controllerFlags(cc?.container, controller);
   const [rawPath, query] = splitPath(req.path);
   if (port === HEALTH_PORT) return { kind: "answer", answer: healthAnswer(rawPath, view.now) };
   const scheme = port === flags.httpsPort ? "https" : port === flags.httpPort ? "http" : req.scheme ?? "http";
@@ -465,7 +479,7 @@ export function routeIngress(view: NetworkView, controller: Pod, req: HttpReques
 export function tlsSecretFor(view: NetworkView, controller: Pod, host: string): { namespace: string; name: string } | null {
   const cc = controllerContainer(controller, (p, c) => view.image(p, c));
   const name = host.toLowerCase();
-  const server = pickServer(buildServers(servedIngresses(view, controllerFlags(cc?.container), (ing) => concerns(ing, name))).servers, name);
+  const server = pickServer(buildServers(servedIngresses(view, controllerFlags(cc?.container, controller), (ing) => concerns(ing, name))).servers, name);
   const ing = server.tls;
   if (!ing) return null;
   const entry = (ing.spec?.tls ?? []).find((t) => (t.hosts ?? []).some((h) => h.toLowerCase() === server.host));
