@@ -214,8 +214,8 @@ spec:
 
 describe("NetworkPolicy enforced by kindnet", () => {
   // any: the Outcome JSON of POST /v1/clusters/{name}/connect, read field by field
-  async function get(pod: string): Promise<any> {
-    const r = await manage("POST", c, "/connect", { from: `pod/default/${pod}`, to: "web.default.svc.cluster.local:80", request: { method: "GET", path: "/" } });
+  async function get(pod: string, to = "web.default.svc.cluster.local:80"): Promise<any> {
+    const r = await manage("POST", c, "/connect", { from: `pod/default/${pod}`, to, request: { method: "GET", path: "/" } });
     expect(r.status).toBe(200);
     return r.json;
   }
@@ -256,7 +256,12 @@ describe("NetworkPolicy enforced by kindnet", () => {
 
     // Egress: the client may send nothing, then only DNS and web's port (as a learner writes it, DNS included).
     await ok(c, ["apply", "-f", "-"], DENY_OUT);
-    const out = await get(client);
+    // Even the name's lookup is a packet the policy drops: the resolver times out.
+    const byName = await get(client);
+    expect(byName).toMatchObject({ ok: false, error: "timeout" });
+    expect(byName.message).toContain("Resolving timed out");
+    const clusterIP = (await getJson(c, ["svc", "web"])).spec.clusterIP;
+    const out = await get(client, `${clusterIP}:80`);
     expect(out).toMatchObject({ ok: false, error: "timeout" });
     expect(out.trail.join("\n")).toContain("NetworkPolicy default/client-deny-out (egress)");
     await ok(c, ["apply", "-f", "-"], ALLOW_OUT);

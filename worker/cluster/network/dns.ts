@@ -16,6 +16,7 @@ import type { KObject } from "../resources/define";
 import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
 import { serviceTargets, type SliceLike } from "./kubeProxy";
+import { policyVerdict } from "./policy";
 import { CLUSTER_DOMAIN, type NetworkView, type Source } from "./types";
 import { SERVICE_NAME_LABEL, SLICE_STORAGE } from "./view";
 
@@ -363,7 +364,10 @@ function serverAt(view: NetworkView, ip: string, from: Source | undefined): Serv
     target = p ? { namespace: p.metadata.namespace!, name: p.metadata.name! } : undefined;
   }
   const server = target ? view.pod(target.namespace, target.name) : undefined;
-  return server && isRunningCoreDns(server) ? { kind: "coredns" } : { kind: "none" };
+  if (!server || !isRunningCoreDns(server)) return { kind: "none" };
+  // A query is a UDP packet like any other: an egress (or CoreDNS ingress) policy drops it, and the resolver times out.
+  if (from && clientIP && !policyVerdict(view, from, clientIP, server, 53, "UDP").allowed) return { kind: "none" };
+  return { kind: "coredns" };
 }
 
 function isRunningCoreDns(pod: Pod): boolean {
