@@ -44,8 +44,16 @@ describe("namespaces and pods", () => {
     expect(await ok(c, ["get", "pods", "-n", "shop", "-l", "tier in (front,middle)", "-o", "name"])).toBe("pod/web\n");
     expect(await ok(c, ["get", "pods", "-n", "shop", "-l", "tier notin (front)", "-o", "name"])).toBe("pod/db\n");
     expect(await ok(c, ["get", "pods", "-n", "shop", "-l", "app!=web", "-o", "name"])).toBe("pod/db\n");
-    expect(await ok(c, ["get", "pods", "-A", "-l", "!tier", "-o", "name"])).toBe("pod/cache\n");
-    expect(await ok(c, ["get", "pods", "-A", "-l", "tier", "-o", "name"])).toBe("pod/db\npod/web\n");
+    // Across namespaces the selector also finds kube-system's pods (the control plane and kindnet carry a tier).
+    const all = async (selector: string) =>
+      (await ok(c, ["get", "pods", "-A", "-l", selector, "--no-headers", "-o", "custom-columns=NS:.metadata.namespace,NAME:.metadata.name"])).trim().split("\n").map((l) => l.trim().split(/\s+/).join("/"));
+    const withoutTier = await all("!tier");
+    expect(withoutTier.filter((p) => !p.startsWith("kube-system/") && !p.startsWith("local-path-storage/"))).toEqual(["default/cache"]);
+    expect(withoutTier.some((p) => /^kube-system\/coredns-/.test(p))).toBe(true);
+    const withTier = await all("tier");
+    expect(withTier.filter((p) => !p.startsWith("kube-system/"))).toEqual(["shop/db", "shop/web"]);
+    expect(withTier.some((p) => /^kube-system\/kindnet-/.test(p))).toBe(true);
+    expect(withTier.some((p) => /^kube-system\/coredns-/.test(p))).toBe(false);
   });
 
   it("selects by field, and rejects fields that are not selectable", async () => {

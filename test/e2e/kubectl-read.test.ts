@@ -33,10 +33,11 @@ describe("kubectl on a fresh cluster", () => {
   });
 
   it("lists the built-in namespaces, the kubernetes service and default service accounts", async () => {
-    expect(await ok(c, ["get", "ns", "-o", "name"])).toBe("namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n");
+    // kind's local-path provisioner lives in a namespace of its own
+    expect(await ok(c, ["get", "ns", "-o", "name"])).toBe("namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\nnamespace/local-path-storage\n");
     expect(await ok(c, ["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].port}"])).toBe("10.96.0.1 443");
     // The service account controller fills them in right after the cluster is made.
-    await eventually(async () => (await kubectl(c, ["get", "sa", "-A", "-o", "name"])).stdout.trim().split("\n").filter((l) => l === "serviceaccount/default").length === 4);
+    await eventually(async () => (await kubectl(c, ["get", "sa", "-A", "-o", "name"])).stdout.trim().split("\n").filter((l) => l === "serviceaccount/default").length === 5);
   });
 
   it("reports the server version kubectl dispatches on", async () => {

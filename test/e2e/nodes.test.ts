@@ -99,7 +99,9 @@ describe("nodes", () => {
     const refused = await kubectl(c, ["drain", worker, "--timeout=10s"]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("cannot delete Pods that declare no controller (use --force to override): default/d1");
-    const drain = await kubectl(c, ["drain", worker, "--force", "--timeout=30s"]);
+    // kindnet and kube-proxy run on every node: drain leaves DaemonSet pods only when told to.
+    expect(refused.stderr).toMatch(/cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\): kube-system\/kindnet-\w{5}, kube-system\/kube-proxy-\w{5}/);
+    const drain = await kubectl(c, ["drain", worker, "--force", "--ignore-daemonsets", "--timeout=30s"]);
     expect(drain.code).toBe(0);
     expect(drain.stdout + drain.stderr).toContain("evicting pod default/d1");
     expect(drain.stdout).toContain(`node/${worker} drained`);
@@ -132,7 +134,12 @@ describe("nodes", () => {
     expect(out).toMatch(/Capacity:\s+cpu:\s+4/);
     expect(out).toMatch(/PodCIDR:\s+10\.244\.1\.0\/24/);
     expect(out).toMatch(/default\s+sized\s+500m \(12%\)\s+0 \(0%\)\s+256Mi/);
-    expect(out).toMatch(/Allocated resources:[\s\S]*cpu\s+500m \(12%\)/);
+    // sized's 500m and what the node's system pods ask for (kindnet's 100m, coredns if it landed here)
+    const onNode = (await getJson(c, ["pods", "-A", "--field-selector", `spec.nodeName=${c.name}-worker`])).items;
+    const milli = (q: string | undefined) => (!q ? 0 : q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
+    const requested = onNode.reduce((n: number, p: { spec: { containers: { resources?: { requests?: { cpu?: string } } }[] } }) => n + p.spec.containers.reduce((m, x) => m + milli(x.resources?.requests?.cpu), 0), 0);
+    expect(requested).toBeGreaterThanOrEqual(600);
+    expect(out).toMatch(new RegExp(`Allocated resources:[\\s\\S]*cpu\\s+${requested}m \\(${Math.floor(requested / 40)}%\\)`));
     const pod = await ok(c, ["describe", "pod", "sized"]);
     expect(pod).toMatch(/Status:\s+Running/);
     expect(pod).toMatch(/Events:[\s\S]*Started\s+\S+\s+kubelet\s+Started container c/);

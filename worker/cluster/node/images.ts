@@ -19,6 +19,8 @@ export interface ImageBehaviour {
   startMs: number;
   /** Memory the process uses: a limit below it is OOMKilled. */
   memoryMi: number;
+  /** CPU the service uses at rest, in millicores (1 when not given): what `kubectl top` shows. */
+  idleMilli?: number;
   /** The image's ENTRYPOINT and CMD. */
   entrypoint: string[];
   cmd: string[];
@@ -295,6 +297,7 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
     sizeBytes: 57_680_000,
     pullMs: 2500,
     startMs: 300,
+    idleMilli: 25,
     memoryMi: 40,
     entrypoint: [],
     cmd: ["/usr/local/bin/etcd"],
@@ -321,6 +324,7 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
     sizeBytes: 28_670_000,
     pullMs: 2000,
     startMs: 500,
+    idleMilli: 55,
     memoryMi: 250,
     entrypoint: [],
     cmd: ["kube-apiserver"],
@@ -349,6 +353,7 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
     sizeBytes: 26_260_000,
     pullMs: 2000,
     startMs: 300,
+    idleMilli: 15,
     memoryMi: 50,
     entrypoint: [],
     cmd: ["kube-controller-manager"],
@@ -376,6 +381,7 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
     sizeBytes: 20_650_000,
     pullMs: 1800,
     startMs: 300,
+    idleMilli: 4,
     memoryMi: 25,
     entrypoint: [],
     cmd: ["kube-scheduler"],
@@ -422,6 +428,7 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
     sizeBytes: 18_560_000,
     pullMs: 1200,
     startMs: 200,
+    idleMilli: 3,
     memoryMi: 15,
     entrypoint: ["/coredns"],
     cmd: [],

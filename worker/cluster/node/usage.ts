@@ -79,10 +79,11 @@ export function podUsage(p: Pod, settings: SimulationSettings, load: number): Co
   containers.forEach((c, i) => {
     const st = statuses.find((s) => s.name === c.name);
     if (!st?.state?.running) return;
-    let milli = IDLE_MILLI + busyMilli(c) + (i === 0 ? load : 0);
+    const image = imageOf(c, settings);
+    let milli = (image?.idleMilli ?? IDLE_MILLI) + busyMilli(c) + (i === 0 ? load : 0);
     const limit = c.resources?.limits?.cpu;
     if (limit !== undefined) milli = Math.min(milli, milliValue(limit as string));
-    let memory = (imageOf(c, settings)?.memoryMi ?? 20) * MI;
+    let memory = (image?.memoryMi ?? 20) * MI;
     const memLimit = c.resources?.limits?.memory;
     if (memLimit !== undefined) memory = Math.min(memory, quantityToNumber(memLimit as string));
     out.push({ name: c.name, milliCPU: Math.round(milli), memory });
@@ -90,9 +91,12 @@ export function podUsage(p: Pod, settings: SimulationSettings, load: number): Co
   return out;
 }
 
-/** What a node's system daemons use besides its pods (kubelet, containerd; the control plane's components). */
+/**
+ * What a node's system daemons use besides its pods (kubelet, containerd): a control-plane
+ * node's kubelet is busier. The control plane's components are pods (static pods) and count there.
+ */
 export function systemUsage(controlPlane: boolean): { milliCPU: number; memory: number } {
-  return controlPlane ? { milliCPU: 180, memory: 620 * MI } : { milliCPU: 25, memory: 180 * MI };
+  return controlPlane ? { milliCPU: 40, memory: 200 * MI } : { milliCPU: 25, memory: 180 * MI };
 }
 
 /** Use of every running pod of a namespace (or all), by pod, for metrics and the HPA. */
