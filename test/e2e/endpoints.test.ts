@@ -55,6 +55,9 @@ describe("the Endpoints and EndpointSlice kinds", () => {
     expect(ex).toMatch(/^KIND:\s+EndpointSlice$/m);
     expect(ex).toMatch(/^\s+addresses\s+<\[\]string> -required-$/m);
     expect(ex).toMatch(/^\s+conditions\s+<EndpointConditions>$/m);
+    const slice = await ok(c, ["explain", "endpointslice"]);
+    expect(slice).toMatch(/^\s+addressType\s+<string> -required-$/m);
+    expect(slice).toMatch(/^\s+endpoints\s+<\[\]Endpoint> -required-$/m);
     const ep = await ok(c, ["explain", "ep.subsets.addresses"]);
     expect(ep).toMatch(/^\s+ip\s+<string> -required-$/m);
   });
@@ -89,7 +92,7 @@ describe("the Endpoints and EndpointSlice kinds", () => {
           { apiVersion: "v1", kind: "Endpoints", metadata: { name: "hand" }, subsets: [{ addresses: [1, 2, 3, 4].map((i) => ({ ip: `10.0.0.${i}` })), notReadyAddresses: [{ ip: "10.0.0.9" }], ports: [{ port: 8080 }] }] },
           { apiVersion: "v1", kind: "Endpoints", metadata: { name: "empty" } },
           { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "hand-1" }, addressType: "IPv4", ports: [{ name: "http", port: 80 }], endpoints: [{ addresses: ["10.0.0.1"] }, { addresses: ["10.0.0.2"], conditions: { ready: false } }] },
-          { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "hand-2" }, addressType: "IPv4" },
+          { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "hand-2" }, addressType: "IPv4", endpoints: [] },
         ],
       }),
     );

@@ -61,8 +61,8 @@ function write(ctx: ControllerContext, ips: string[]) {
     kind: "EndpointSlice",
     metadata: { name: NAME, namespace: NS, labels: { [SERVICE_NAME_LABEL]: NAME } },
     addressType: "IPv4",
-    ...(ips.length ? { endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })) } : {}),
-    ports: [{ name: "https", port: SECURE_PORT, protocol: "TCP" }],
+    // As the API server's adapter writes it: ports only when there is an address.
+    ...(ips.length ? { endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })), ports: [{ name: "https", port: SECURE_PORT, protocol: "TCP" as const }] } : {}),
   };
   upsert(ctx, endpoints, "endpoints", ep, (o) => [o.metadata.labels, o.subsets ?? []]);
   upsert(ctx, endpointSlices, "discovery.k8s.io/endpointslices", slice, (o) => [o.metadata.labels, o.addressType, o.endpoints ?? [], o.ports ?? []]);
@@ -76,7 +76,6 @@ function upsert<T extends Endpoints | EndpointSlice>(ctx: ControllerContext, def
   }
   if (canonical(view(have)) === canonical(view(want))) return;
   const next = { ...have, ...want, metadata: { ...have.metadata, labels: want.metadata.labels } } as T;
-  if (!("subsets" in want)) delete (next as Record<string, unknown>).subsets;
-  if (!("endpoints" in want)) delete (next as Record<string, unknown>).endpoints;
+  for (const f of ["subsets", "endpoints", "ports"]) if (!(f in want)) delete (next as Record<string, unknown>)[f];
   ctx.api.update(def, NS, NAME, next, { trusted: true });
 }

@@ -1,7 +1,7 @@
 // EndpointSlice (discovery.k8s.io/v1): a slice of a Service's endpoints, at most 1000 per object
 // (the controllers fill at most 100). kube-proxy and CoreDNS read these, not core/v1 Endpoints.
 import type { z } from "zod";
-import { bool, int32, list, oneOf, opt, type Problems, PTR, req, str, strMap, struct } from "../machinery/schema/dsl";
+import { bool, int32, list, oneOf, opt, type Problems, PTR, req, str, strMap, struct, UNCHECKED } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
 import { dns1123Label, dns1123Subdomain, isIP, isIPv4, labelValue, qualifiedName } from "../machinery/validation";
 import { defineKind, type KObject } from "./define";
@@ -62,14 +62,15 @@ export const EndpointSliceSchema = objectSchema(
   { group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice" },
   {
     addressType: req(4, oneOf(...ADDRESS_TYPES), "Type of the addresses: IPv4, IPv6 or FQDN. Immutable."),
-    endpoints: opt(2, list(Endpoint, { listType: "atomic" }), "The endpoints, at most 1000."),
+    // Required in the API's schema, yet an empty slice (the controllers' placeholder) is valid.
+    endpoints: req(2, list(Endpoint, { listType: "atomic" }), UNCHECKED, "The endpoints, at most 1000."),
     ports: opt(3, list(EndpointSlicePort, { listType: "atomic" }), "Ports every endpoint serves, at most 100."),
   },
   { check: (o, p) => checkSlice(o as EndpointSlice, p) },
 );
 
-// addressType is required by validation, but optional in the type so a slice is a KObject like any other.
-export type EndpointSlice = Omit<z.infer<typeof EndpointSliceSchema>, "addressType"> & { addressType?: (typeof ADDRESS_TYPES)[number] } & KObject;
+// addressType and endpoints are required by the schema, but optional in the type so a slice is a KObject like any other.
+export type EndpointSlice = Omit<z.infer<typeof EndpointSliceSchema>, "addressType" | "endpoints"> & { addressType?: (typeof ADDRESS_TYPES)[number]; endpoints?: EndpointT[] } & KObject;
 
 function checkSlice(s: EndpointSlice, p: Problems) {
   checkEndpoints(s.endpoints ?? [], s.addressType ?? "", p.at("endpoints"));
