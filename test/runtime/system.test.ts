@@ -110,6 +110,8 @@ describe("kube-system in a running cluster", () => {
     let web = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/web")).json;
     expect(web.status.phase).toBe("Pending");
     expect(web.status.podIP).toBeUndefined();
+    expect(web.status.containerStatuses[0].state).toEqual({ waiting: { reason: "ContainerCreating" } });
+    expect(web.status.conditions.find((c: { type: string }) => c.type === "PodReadyToStartContainers").status).toBe("False");
     const events = await list(stub, "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dweb");
     expect(events.map((e) => `${e.reason}: ${e.message}`)).toContain(
       "NetworkNotReady: network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized",

@@ -122,6 +122,11 @@ export const kubeletController: Controller = {
         }
         if (!pod.spec?.hostNetwork && ctx.machines.cniOf(nodeName) === null) {
           networkNotReady(ctx, pod, nodeName, now);
+          // The kubelet still reports the pod: its containers wait in ContainerCreating, with no
+          // pod IP and no sandbox (PodReadyToStartContainers False).
+          const { podIP: _ip, podIPs: _ips, ...status } = podStatusOf(pod, newRuntime(pod, "", now), nodeIP(node), now);
+          const waiting = { ...status, conditions: status.conditions?.map((c) => (c.type === "PodReadyToStartContainers" && c.status === "True" ? { ...c, status: "False" as const } : c)) };
+          if (!sameJson(waiting, pod.status)) ctx.api.update(pods, ns, name, { ...pod, status: waiting }, { subresource: "status", trusted: true });
           return;
         }
         const ip = pod.spec?.hostNetwork ? nodeIP(node) : allocateIp(ctx, node, pod);
