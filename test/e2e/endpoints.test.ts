@@ -172,6 +172,14 @@ describe("a Deployment's Service", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Endpoints:\\s+${ips.ready.map((ip) => ip.replace(/\./g, "\\.") + ":80").join(",")}$`, "m"));
     }
+    const ep = await ok(c, ["describe", "ep", "web"]);
+    expect(ep).toMatch(/^Subsets:$/m);
+    expect(ep).toMatch(new RegExp(`^\\s+Addresses:\\s+${ips.ready.join(",").replace(/\./g, "\\.")}$`, "m"));
+    expect(ep).toMatch(/^\s+<unset>\s+80\s+TCP$/m);
+    const slice = await ok(c, ["describe", "endpointslice", "-l", "kubernetes.io/service-name=web"]);
+    expect(slice).toMatch(/^AddressType:\s+IPv4$/m);
+    expect(slice).toMatch(/^\s+Conditions:\s*\n\s+Ready:\s+true$/m);
+    expect(slice).toMatch(/^\s+TargetRef:\s+Pod\/web-/m);
     const none = await ok(c, ["describe", "svc", "sick"]);
     expect(none).toMatch(/^Endpoints:\s+\S+:80/m);
   });
