@@ -247,6 +247,14 @@ describe("jobs", () => {
     await eventually(async () => (await kubectl(c, ["get", "job", "shortlived"])).code !== 0);
     await eventually(async () => (await podNames("job-name=shortlived")).length === 0);
 
+    // ttlSecondsAfterFinished: 0 collects the Job as soon as it is finished, and no pod is made again.
+    await ok(c, ["apply", "-f", "-"], job("gone", { ttlSecondsAfterFinished: 0 }, ["sh", "-c", "echo bye"]));
+    await eventually(async () => (await kubectl(c, ["get", "job", "gone"])).code !== 0);
+    await settled(c);
+    expect(await podNames("job-name=gone")).toEqual([]);
+    const creates = (await getJson(c, ["events", "--field-selector", "involvedObject.name=gone,reason=SuccessfulCreate"])).items;
+    expect(creates.map((e: any) => e.count ?? 1).reduce((a: number, b: number) => a + b, 0)).toBe(1);
+
     const bad = await kubectl(c, ["apply", "-f", "-"], { input: stringify({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "always" }, spec: { template: { spec: { containers: [{ name: "m", image: "busybox" }] } } } }) });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"');

@@ -224,16 +224,18 @@ function sync(ctx: ControllerContext, job: Job) {
       completionTime = formatTime(now);
       recordEvent(ctx.api, { regarding: refTo(job), type: "Normal", reason: "Completed", message: "Job completed", component: COMPONENT, at: now });
       finished = "Complete";
-    } else if (!spec.suspend) {
+    } else if (!spec.suspend && !job.metadata.deletionTimestamp) {
+      // A Job being deleted makes no new pods.
       manage(ctx, job, mine, active(), { succeeded, failed, completed, now, parallelism, completions, indexed });
     }
   }
 
-  // TTL after finishing
+  // TTL after finishing. The TTL controller acts on the finished status as stored: a Job that finishes in this sync is
+  // written first and collected on the next (its status would otherwise be lost with the pods it counted).
   if (finished && spec.ttlSecondsAfterFinished !== undefined && spec.ttlSecondsAfterFinished !== null && !job.metadata.deletionTimestamp) {
     const endedAt = parseTime(completionTime ?? conditions.find((c) => c.type === finished)?.lastTransitionTime ?? "") ?? now;
     const due = endedAt + spec.ttlSecondsAfterFinished * 1000;
-    if (now >= due) {
+    if (now >= due && jobFinished(job)) {
       try {
         ctx.api.delete(jobs, ns, name, { propagationPolicy: "Foreground" });
       } catch (e) {
