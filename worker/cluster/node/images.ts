@@ -288,6 +288,10 @@ const WEAVE = cniAgent("weave", true, {
   logs: ["INFO: 2026/01/01 00:00:00.000000 Command line options: map[conn-limit:200 datapath:datapath docker-api: expect-npc:true http-addr:127.0.0.1:6784 ipalloc-init:consensus=1]", "INFO: 2026/01/01 00:00:00.100000 weave  2.8.1", "INFO: 2026/01/01 00:00:00.900000 Listening for HTTP control messages on 127.0.0.1:6784"],
 });
 
+/** A Kubernetes component's image: tagged with the cluster's version (v1.x.y), its binary the service. */
+const component = (bin: string, partial: Partial<ImageBehaviour> & Pick<ImageBehaviour, "sizeBytes" | "memoryMi" | "ports" | "logs">): ImageBehaviour =>
+  image({ tags: [], versions: { major: [1, 1], v: true }, pullMs: 2000, startMs: 300, entrypoint: [], cmd: [bin], servers: [bin, `/usr/local/bin/${bin}`], http: partial.ports, shell: false, ...partial });
+
 /** kubeadm's and kind's components (addons/versions.ts names their tags): preloaded on kind's nodes. */
 const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
   "registry.k8s.io/etcd": image({
@@ -318,20 +322,11 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
       zap("info", "embed/serve.go:250", "serving client traffic securely", ',"traffic":"grpc+http","address":"127.0.0.1:2379"'),
     ],
   }),
-  "registry.k8s.io/kube-apiserver": image({
-    tags: [],
-    versions: { major: [1, 1], v: true },
+  "registry.k8s.io/kube-apiserver": component("kube-apiserver", {
     sizeBytes: 28_670_000,
-    pullMs: 2000,
-    startMs: 500,
-    idleMilli: 55,
     memoryMi: 250,
-    entrypoint: [],
-    cmd: ["kube-apiserver"],
-    servers: ["kube-apiserver", "/usr/local/bin/kube-apiserver"],
+    idleMilli: 55,
     ports: [6443],
-    http: [6443],
-    shell: false,
     logs: [
       klog("I", "options.go:238", "external host was not specified, using the advertise address"),
       klog("I", "server.go:147", '"Golang settings" GOGC="" GOMAXPROCS="" GOTRACEBACK=""'),
@@ -347,20 +342,11 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
       klog("I", "controller.go:615", "quota admission added evaluator for: replicasets.apps"),
     ],
   }),
-  "registry.k8s.io/kube-controller-manager": image({
-    tags: [],
-    versions: { major: [1, 1], v: true },
+  "registry.k8s.io/kube-controller-manager": component("kube-controller-manager", {
     sizeBytes: 26_260_000,
-    pullMs: 2000,
-    startMs: 300,
-    idleMilli: 15,
     memoryMi: 50,
-    entrypoint: [],
-    cmd: ["kube-controller-manager"],
-    servers: ["kube-controller-manager", "/usr/local/bin/kube-controller-manager"],
+    idleMilli: 15,
     ports: [10257],
-    http: [10257],
-    shell: false,
     logs: [
       klog("I", "serving.go:386", "Generated self-signed cert in-memory"),
       klog("I", "controllermanager.go:185", '"Starting" controllers=["*","bootstrapsigner","tokencleaner"]'),
@@ -375,20 +361,11 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
       klog("I", "shared_informer.go:320", "Caches are synced for garbage collector"),
     ],
   }),
-  "registry.k8s.io/kube-scheduler": image({
-    tags: [],
-    versions: { major: [1, 1], v: true },
+  "registry.k8s.io/kube-scheduler": component("kube-scheduler", {
     sizeBytes: 20_650_000,
-    pullMs: 1800,
-    startMs: 300,
-    idleMilli: 4,
     memoryMi: 25,
-    entrypoint: [],
-    cmd: ["kube-scheduler"],
-    servers: ["kube-scheduler", "/usr/local/bin/kube-scheduler"],
+    idleMilli: 4,
     ports: [10259],
-    http: [10259],
-    shell: false,
     logs: [
       klog("I", "serving.go:386", "Generated self-signed cert in-memory"),
       klog("I", "server.go:167", '"Starting Kubernetes Scheduler"'),
@@ -397,18 +374,13 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
       klog("I", "leaderelection.go:271", "successfully acquired lease kube-system/kube-scheduler"),
     ],
   }),
-  "registry.k8s.io/kube-proxy": image({
-    tags: [],
-    versions: { major: [1, 1], v: true },
+  "registry.k8s.io/kube-proxy": component("kube-proxy", {
     sizeBytes: 30_910_000,
-    pullMs: 2000,
-    startMs: 200,
     memoryMi: 20,
-    entrypoint: [],
-    cmd: ["/usr/local/bin/kube-proxy"],
-    servers: ["/usr/local/bin/kube-proxy", "kube-proxy"],
     ports: [10249, 10256],
-    http: [10249, 10256],
+    // kube-proxy's image is Debian's, with iptables and a shell.
+    cmd: ["/usr/local/bin/kube-proxy"],
+    shell: true,
     logs: [
       klog("I", "server_linux.go:66", '"Using iptables proxy"'),
       klog("I", "server.go:698", '"Successfully retrieved node IP(s)"'),
