@@ -227,6 +227,16 @@ describe("endpoints of a Service with a selector", { timeout: 30_000 }, () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(120);
     expect(Math.max(...counts)).toBeLessThanOrEqual(100);
     expect((await endpointsOf(stub, "big")).subsets[0].addresses).toHaveLength(120);
+
+    // A new target port moves every endpoint to another port group: the slices are rewritten in place, not replaced.
+    const names = fewer.map((s) => s.metadata.name).sort();
+    expect((await kube(stub, "PATCH", `${NS}/services/big`, { spec: { ports: [{ port: 80, targetPort: 8080 }] } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
+    await settle(stub);
+    const moved = await slicesOf(stub, "big");
+    expect(moved).toHaveLength(2);
+    for (const s of moved) expect(names).toContain(s.metadata.name);
+    expect(moved.map((s) => s.ports)).toEqual(moved.map(() => [{ name: "", port: 8080, protocol: "TCP" }]));
+    expect(moved.reduce((n, s) => n + s.endpoints.length, 0)).toBe(120);
   }, 60_000);
 });
 

@@ -230,6 +230,18 @@ export function reconcileSlices(ctx: ControllerContext, tracker: SliceTracker, s
     } else toCreate.push(newSlice(svc, labels, []));
   }
 
+  // A slice about to be deleted takes the content of one about to be created: one update
+  // instead of a delete and a create, as the upstream reconciler finalizes.
+  for (let i = toDelete.length - 1; i >= 0 && toCreate.length; i--) {
+    const old = toDelete[i];
+    if (old.addressType !== "IPv4") continue;
+    toDelete.splice(i, 1);
+    const fresh = toCreate.pop()!;
+    const reused: EndpointSlice = { ...old, endpoints: fresh.endpoints, ports: fresh.ports };
+    if (!fresh.ports) delete reused.ports;
+    toUpdate.push(reused);
+  }
+
   const stamp = (s: EndpointSlice): EndpointSlice => {
     const annotations = { ...(s.metadata.annotations ?? {}) };
     if (trigger) annotations[LAST_CHANGE_TRIGGER_TIME_ANNOTATION] = trigger;
