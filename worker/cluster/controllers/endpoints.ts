@@ -43,7 +43,8 @@ export function endpointsController(index: ServiceIndex): Controller {
         ctx.store.transaction(() => removeEndpoints(ctx, ns, name));
         return;
       }
-      if (!hasSelector(svc)) return;
+      // ExternalName Services get no endpoints (issues.k8s.io/105986), nor do selectorless ones from here.
+      if (svc.spec?.type === "ExternalName" || !hasSelector(svc)) return;
       const pods = [...podsSelectedBy(ctx, svc)];
       ctx.store.transaction(() => sync(ctx, svc, pods));
     },
