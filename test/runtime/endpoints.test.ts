@@ -79,6 +79,16 @@ describe("the kubernetes Service's endpoint", { timeout: 30_000 }, () => {
     const two = await endpointsOf(stub, "kubernetes");
     expect(two.subsets[0].addresses).toHaveLength(2);
     expect((await kube(stub, "GET", `${DISC}/endpointslices/kubernetes`)).json.endpoints).toHaveLength(2);
+    // A stopped control-plane machine's API server drops out once its node is seen NotReady, and comes back with it.
+    const second = (added as { value: { name: string } }).value.name;
+    expect(await stub.power(second, false)).toMatchObject({ ok: true });
+    await stub.moveClock({ advanceSeconds: 45 });
+    await settle(stub);
+    expect(ips((await endpointsOf(stub, "kubernetes")).subsets[0].addresses)).toEqual([cpIP]);
+    expect(await stub.power(second, true)).toMatchObject({ ok: true });
+    await stub.moveClock({ advanceSeconds: 5 });
+    await settle(stub);
+    expect((await endpointsOf(stub, "kubernetes")).subsets[0].addresses).toHaveLength(2);
     await stub.removeNode((added as { value: { name: string } }).value.name);
     await settle(stub);
     expect(ips((await endpointsOf(stub, "kubernetes")).subsets[0].addresses)).toEqual([cpIP]);

@@ -1,8 +1,10 @@
 // kube-apiserver's endpoint reconciler, as a loop controller: the `kubernetes` Service in
 // `default` has no selector; each API server writes its own address into the Endpoints and the
 // EndpointSlice named `kubernetes`. Here every control-plane node runs one, listening on its
-// InternalIP at 6443, so the list follows control-plane nodes joining and leaving. The
-// Endpoints carry skip-mirror (the API server writes the slice itself).
+// InternalIP at 6443, so the list follows control-plane nodes joining and leaving. A stopped
+// control-plane machine's API server stops renewing its lease and drops out (here when its node
+// is next seen to change: the node controller marks it NotReady). The Endpoints carry
+// skip-mirror (the API server writes the slice itself).
 import { canonical } from "./serviceMembers";
 import { endpoints, type Endpoints } from "../resources/endpoints";
 import { endpointSlices, SERVICE_NAME_LABEL, type EndpointSlice } from "../resources/endpointslice";
@@ -36,12 +38,13 @@ export const kubernetesEndpointsController: Controller = {
   },
 };
 
-/** The InternalIP of every control-plane node, sorted as the reconciler sorts them. */
+/** The InternalIP of every running control-plane node, sorted as the reconciler sorts them. */
 function apiServerAddresses(ctx: ControllerContext): string[] {
   const ips: string[] = [];
   for (const row of ctx.api.scanStoredFields("nodes", "", ["$.metadata.labels", "$.status.addresses", "$.metadata.deletionTimestamp"])) {
     const [labels, addresses, deleting] = row.values;
     if (deleting || typeof labels !== "string" || !(CONTROL_PLANE_LABEL in (JSON.parse(labels) as Record<string, string>))) continue;
+    if (!ctx.machines.isRunning(row.name)) continue;
     const addrs = typeof addresses === "string" ? (JSON.parse(addresses) as NonNullable<Node["status"]>["addresses"]) : [];
     const ip = addrs?.find((a) => a.type === "InternalIP")?.address;
     if (ip) ips.push(ip);
