@@ -135,12 +135,18 @@ describe("a default cluster's kube-system", () => {
 
   it("brings a deleted static pod's mirror back, and heals a deleted coredns pod", async () => {
     const name = `kube-scheduler-${cp}`;
-    const before = (await getJson(c, ["pod", "-n", "kube-system", name])).metadata.uid;
+    const before = await getJson(c, ["pod", "-n", "kube-system", name]);
     await ok(c, ["delete", "pod", "-n", "kube-system", name]);
     await eventually(async () => (await kubectl(c, ["get", "pod", "-n", "kube-system", name])).code === 0);
     const after = await getJson(c, ["pod", "-n", "kube-system", name]);
-    expect(after.metadata.uid).not.toBe(before);
+    expect(after.metadata.uid).not.toBe(before.metadata.uid);
     expect(after.metadata.ownerReferences[0].kind).toBe("Node");
+    // The static pod itself kept running: the new mirror shows the same container.
+    await eventually(async () => (await getJson(c, ["pod", "-n", "kube-system", name])).status.containerStatuses?.[0]?.containerID !== undefined);
+    const shown = (await getJson(c, ["pod", "-n", "kube-system", name])).status.containerStatuses[0];
+    expect(shown.containerID).toBe(before.status.containerStatuses[0].containerID);
+    expect(shown.state.running.startedAt).toBe(before.status.containerStatuses[0].state.running.startedAt);
+    expect(shown.restartCount).toBe(0);
 
     const dns = byPrefix(await systemPods(c), "coredns-").map((p) => p.metadata.name);
     await ok(c, ["delete", "pod", "-n", "kube-system", dns[0]]);

@@ -1,7 +1,10 @@
 // The cluster's own components inside the runtime: kubeadm's and kind's addons as data, the
 // control plane's mirror pods following control-plane nodes, and node readiness following the
 // CNI (pods that need the pod network wait for it; hostNetwork pods run on the node's address).
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ClusterObject } from "../../worker/cluster/object";
+import type { Store } from "../../worker/cluster/store/store";
 import { CONTROL_PLANE_COMPONENTS, mirrorPod } from "../../worker/cluster/addons/controlPlane";
 import { dnsServiceIP, kubeSystemAddons } from "../../worker/cluster/addons/kubeSystem";
 import { componentImages } from "../../worker/cluster/addons/versions";
@@ -93,9 +96,21 @@ describe("kube-system in a running cluster", () => {
     const mirrors = mine.filter((p) => p.metadata.annotations?.["kubernetes.io/config.mirror"]);
     expect(mirrors.map((p) => p.metadata.name).sort()).toEqual(CONTROL_PLANE_COMPONENTS.map((c) => `${c}-${node}`).sort());
     expect(mirrors.every((p) => p.status.phase === "Running" && p.metadata.ownerReferences[0].name === node)).toBe(true);
+    // A deleted mirror pod is posted again over the same running container.
+    const etcd = `etcd-${node}`;
+    const before = (await kube(stub, "GET", `/api/v1/namespaces/kube-system/pods/${etcd}`)).json;
+    expect((await kube(stub, "DELETE", `/api/v1/namespaces/kube-system/pods/${etcd}`)).status).toBe(200);
+    await settle(stub);
+    const after = (await kube(stub, "GET", `/api/v1/namespaces/kube-system/pods/${etcd}`)).json;
+    expect(after.metadata.uid).not.toBe(before.metadata.uid);
+    expect(after.status.containerStatuses[0].containerID).toBe(before.status.containerStatuses[0].containerID);
+    const rows = await runInDurableObject(stub, (o: ClusterObject) => (o as unknown as { store: Store }).store.sqlStorage.exec("SELECT uid FROM pod_runtime WHERE node = ?", node).toArray().length);
+    expect(rows).toBe(6);
     expect((await stub.removeNode(node)).ok).toBe(true);
     await settle(stub);
     expect((await list(stub, "/api/v1/namespaces/kube-system/pods")).filter((p) => p.spec.nodeName === node)).toEqual([]);
+    // Its static pods' containers went with it.
+    expect(await runInDurableObject(stub, (o: ClusterObject) => (o as unknown as { store: Store }).store.sqlStorage.exec("SELECT uid FROM pod_runtime WHERE node = ?", node).toArray().length)).toBe(0);
   });
 
   it("keeps a pod that needs the pod network waiting until a CNI agent runs on its node", async () => {

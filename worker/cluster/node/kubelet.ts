@@ -15,6 +15,10 @@ import { SqlAllocations } from "../store/allocations";
 import { podStatusOf } from "./podStatus";
 import { advance, imageOf, newRuntime, specOf, type PodRuntime, type RuntimeEvent } from "./runtime";
 import { NETWORK_NOT_READY_MESSAGE } from "./register";
+import { isMirrorPod, MIRROR_ANNOTATION } from "../addons/controlPlane";
+
+/** Prefix of a static pod's runtime key (see runtimeId). */
+export const STATIC_RUNTIME = "static:";
 import { NODE_LIFECYCLE, podsOnNode } from "../controllers/nodeLifecycle";
 import type { SimulationSettings } from "../simulation";
 
@@ -25,9 +29,19 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-export function loadRuntime(ctx: Pick<ControllerContext, "store">, uid: string): PodRuntime | null {
-  const row = ctx.store.sqlStorage.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE uid = ?", uid).toArray()[0];
+/** The container runtime's state of a pod on its node, or null when it has not started there. */
+export function loadRuntime(ctx: Pick<ControllerContext, "store">, pod: Pod): PodRuntime | null {
+  const row = ctx.store.sqlStorage.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE uid = ?", runtimeId(pod)).toArray()[0];
   return row ? (JSON.parse(row.state) as PodRuntime) : null;
+}
+
+/**
+ * The key of a pod's runtime. A static pod's is its manifest's hash: it runs whatever becomes of
+ * its mirror pod, so a deleted mirror comes back over the same containers.
+ */
+function runtimeId(pod: Pod): string {
+  const hash = pod.metadata.annotations?.[MIRROR_ANNOTATION];
+  return hash ? `${STATIC_RUNTIME}${hash}` : pod.metadata.uid!;
 }
 
 function nodeIP(node: Node): string {
@@ -102,8 +116,10 @@ export const kubeletController: Controller = {
     const sql = ctx.store.sqlStorage;
     ctx.store.transaction(() => {
       const pod = ctx.api.peek<Pod>("pods", ns, name);
-      // Forget runtimes of pods that are gone, or were replaced by a pod of the same name.
-      sql.exec("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid != ?", ns, name, pod?.metadata.uid ?? "");
+      // Forget runtimes of pods that are gone, or were replaced by a pod of the same name (a static
+      // pod's outlives its mirror: it goes with the node, node/staticPods.ts).
+      if (pod) sql.exec("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid != ?", ns, name, runtimeId(pod));
+      else sql.exec("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid NOT LIKE ?", ns, name, `${STATIC_RUNTIME}%`);
       const nodeName = pod?.spec?.nodeName;
       if (!pod || !nodeName) {
         ctx.cancel(KUBELET, key);
@@ -112,8 +128,14 @@ export const kubeletController: Controller = {
       if (!ctx.machines.isRunning(nodeName)) return;
       const node = ctx.api.peek<Node>("nodes", "", nodeName);
       if (!node) return;
+      if (pod.metadata.deletionTimestamp && isMirrorPod(pod)) {
+        // Deleting a mirror pod does not stop its static pod: the kubelet drops the mirror and
+        // posts it again.
+        remove(ctx, ns, name);
+        return;
+      }
       const now = ctx.clock.now();
-      let rt = loadRuntime(ctx, pod.metadata.uid!);
+      let rt = loadRuntime(ctx, pod);
       if (!rt) {
         if (pod.metadata.deletionTimestamp || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") {
           // Never started here (or long finished): nothing to stop.
@@ -131,7 +153,7 @@ export const kubeletController: Controller = {
         }
         const ip = pod.spec?.hostNetwork ? nodeIP(node) : allocateIp(ctx, node, pod);
         if (!ip) return;
-        rt = newRuntime(pod, ip, now);
+        rt = { ...newRuntime(pod, ip, now), uid: runtimeId(pod) };
       }
       const settings = ctx.simulation();
       const pending: RuntimeEvent[] = [];

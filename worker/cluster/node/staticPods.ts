@@ -9,6 +9,7 @@ import { CONTROL_PLANE_COMPONENTS, MIRROR_ANNOTATION, mirrorPod } from "../addon
 import type { Controller } from "../loop/loop";
 import type { Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
+import { STATIC_RUNTIME } from "./kubelet";
 
 export const STATIC_PODS = "static-pods";
 const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
@@ -28,7 +29,7 @@ export function staticPodsController(config: () => ClusterConfig): Controller {
   return {
     name: STATIC_PODS,
     keysFor(c) {
-      if (c.resource === "nodes") return c.type === "DELETED" ? [] : [c.name];
+      if (c.resource === "nodes") return [c.name];
       if (c.resource === "pods" && c.type === "DELETED" && c.namespace === "kube-system") {
         const node = mirrorNode(c.body);
         return node ? [node] : [];
@@ -43,6 +44,8 @@ export function staticPodsController(config: () => ClusterConfig): Controller {
     },
     reconcile(name, ctx) {
       const node = ctx.api.peek<Node>("nodes", "", name);
+      // The node is gone: its static pods' containers went with it.
+      if (!node) ctx.store.sqlStorage.exec("DELETE FROM pod_runtime WHERE node = ? AND uid LIKE ?", name, `${STATIC_RUNTIME}%`);
       // A stopped machine's kubelet posts nothing; it posts again when it is back.
       if (!node || node.metadata.deletionTimestamp || !isControlPlane(node) || !ctx.machines.isRunning(name)) return;
       const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";

@@ -89,7 +89,7 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
       name = pod.spec!.containers[0].name;
     }
     if (!all.includes(name)) throw errors.badRequest(`container ${name} is not valid for pod ${call.name}`);
-    const rt = loadRuntime({ store }, pod.metadata.uid!);
+    const rt = loadRuntime({ store }, pod);
     const c = rt?.containers.find((x) => x.name === name);
     const previous = queryBool(call.query, "previous");
     // While a container waits to restart, its last run is both the current log and --previous
@@ -165,7 +165,7 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
           const more = send(fresh);
           // The container's run is over (it exited, was restarted, or the pod is gone): the stream ends.
           const pod = api.peek<Pod>("pods", call.namespace, call.name);
-          const rt = pod && pod.metadata.uid === s.pod.metadata.uid ? loadRuntime({ store }, pod.metadata.uid!) : null;
+          const rt = pod && pod.metadata.uid === s.pod.metadata.uid ? loadRuntime({ store }, pod) : null;
           const c = rt?.containers.find((x) => x.name === s.container.name);
           const ended = !c || c.run?.id !== s.run.id || c.run?.finishedAt !== undefined || s.run.finishedAt !== undefined;
           if (!more || ended || Date.now() - started > FOLLOW_MAX_MS) close();
