@@ -48,6 +48,9 @@ describe("a default cluster's kube-system", () => {
     }
     const kindnet = byPrefix(pods, "kindnet-")[0];
     expect(kindnet.metadata.labels).toMatchObject({ app: "kindnet", "k8s-app": "kindnet", tier: "node" });
+    // the DaemonSet controller's tolerations, with the one for the host network
+    expect(kindnet.spec.tolerations).toContainEqual({ key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" });
+    expect(kindnet.spec.tolerations).toContainEqual({ operator: "Exists" });
     expect(kindnet.spec.containers[0].image).toMatch(/^docker\.io\/kindest\/kindnetd:v\d{8}-[0-9a-f]{8}$/);
     const proxy = byPrefix(pods, "kube-proxy-")[0];
     expect(proxy.metadata.labels["k8s-app"]).toBe("kube-proxy");

@@ -27,6 +27,11 @@ const DAEMON_TOLERATIONS: TolerationT[] = [
   { key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" },
 ];
 
+/** The tolerations every daemon pod gets; one on the host network (a CNI's agent) also tolerates a node whose network is not up yet. */
+function daemonTolerations(spec: NonNullable<PodTemplateSpecT["spec"]>): TolerationT[] {
+  return spec.hostNetwork ? [...DAEMON_TOLERATIONS, { key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" }] : DAEMON_TOLERATIONS;
+}
+
 export const daemonSetController: Controller = {
   name: DAEMONSET,
   keysFor(c) {
@@ -60,7 +65,7 @@ export function shouldRun(template: PodTemplateSpecT, node: Node): boolean {
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (info.labels[k] !== v) return false;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required && !required.nodeSelectorTerms.some((t) => termMatches(t as NodeSelectorTermT, info))) return false;
-  const tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS] as TolerationT[];
+  const tolerations = [...(spec.tolerations ?? []), ...daemonTolerations(spec)] as TolerationT[];
   return !untolerated(info.taints, tolerations, ["NoSchedule", "NoExecute"]);
 }
 
@@ -78,7 +83,7 @@ function podTemplate(template: PodTemplateSpecT, hash: string, node: string): Po
   t.metadata = { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash, "pod-template-generation": "1" } };
   const spec = t.spec!;
   const tolerations = [...(spec.tolerations ?? [])];
-  for (const d of DAEMON_TOLERATIONS) if (!tolerations.some((x) => x.key === d.key && x.effect === d.effect)) tolerations.push(d);
+  for (const d of daemonTolerations(spec)) if (!tolerations.some((x) => x.key === d.key && x.effect === d.effect)) tolerations.push(d);
   spec.tolerations = tolerations;
   const pin = { matchFields: [{ key: "metadata.name", operator: "In" as const, values: [node] }] };
   const na = spec.affinity?.nodeAffinity;
