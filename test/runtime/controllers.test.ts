@@ -1,7 +1,7 @@
 // The control loop: work after changes, nothing when idle, and queues rebuilt after eviction.
 import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clusterStubOf, kube, kubeRequest, newCluster, settle } from "./helpers";
+import { clusterStubOf, kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 import { runInDurableObject } from "cloudflare:test";
 import type { ClusterObject } from "../../worker/cluster/object";
 
@@ -26,7 +26,7 @@ describe("control loop", () => {
   });
 
   it("deletes a namespace's contents, then the namespace; writing into it meanwhile is Forbidden", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     await kube(stub, "POST", "/api/v1/namespaces", { metadata: { name: "gone" } });
     await settle(stub);
     await kube(stub, "POST", "/api/v1/namespaces/gone/configmaps", { metadata: { name: "c1" } });

@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
-import { cm, kube, newCluster, watch } from "./helpers";
+import { cm, kube, newCluster, newSettledCluster, watch } from "./helpers";
 
 const CMS = "/api/v1/namespaces/default/configmaps";
 
@@ -14,7 +14,7 @@ function storeOf(o: ClusterObject): Store {
 
 describe("store", () => {
   it("gives every write the next resourceVersion and skips writes that change nothing", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     const a = await kube(stub, "POST", CMS, cm("a"));
     const b = await kube(stub, "POST", CMS, cm("b"));
     expect(a.status).toBe(201);
