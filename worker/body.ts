@@ -51,3 +51,10 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   }
   await reader.cancel().catch(() => {});
 }
+
+/** A request's headers as [name, value] pairs (names in lower case). */
+export function headerPairs(headers: Headers): [string, string][] {
+  const out: [string, string][] = [];
+  headers.forEach((value, name) => out.push([name, value]));
+  return out;
+}

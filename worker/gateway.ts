@@ -12,7 +12,7 @@ import { authenticate, bearer, type Caller } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
 import { impersonation } from "./auth/impersonation";
 import { rateLimit, take } from "./auth/ratelimit";
-import { readBounded } from "./body";
+import { headerPairs, readBounded } from "./body";
 import { KubeRouter } from "./cluster/api/http/router";
 import type { KubeRequest } from "./cluster/api/http/types";
 import { ApiError, errors } from "./cluster/machinery/errors";
@@ -114,7 +114,7 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
     basePath,
     host: url.host,
     // A proxied request's headers go on to the pod; credentials stay here, as kube-apiserver's authentication filter drops them.
-    ...(/\/proxy(\/|$)/.test(path) ? { headers: [...c.req.raw.headers].filter(([k]) => k !== "authorization" && !k.startsWith("impersonate-") && k !== "cookie") } : {}),
+    ...(/\/proxy(\/|$)/.test(path) ? { headers: headerPairs(c.req.raw.headers).filter(([k]) => k !== "authorization" && !k.startsWith("impersonate-") && k !== "cookie") } : {}),
   };
   const stub = clusterStub(c.env, clusterId);
 

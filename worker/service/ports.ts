@@ -7,7 +7,7 @@
 // DNS or certificate; the key is checked by the cluster's own object, so no database is read.
 import { Hono, type Context } from "hono";
 import type { HttpRequest } from "../cluster/network/types";
-import { readBounded } from "../body";
+import { headerPairs, readBounded } from "../body";
 import { clusterStub } from "./clusterAccess";
 import type { AppEnv } from "./http";
 
@@ -31,7 +31,7 @@ async function serve(c: Context<AppEnv>): Promise<Response> {
   const port = Number(portText);
   if (rest === undefined && (c.req.method === "GET" || c.req.method === "HEAD")) return new Response(null, { status: 301, headers: { Location: `${url.pathname}/${url.search}` } });
   const headers: Record<string, string> = {};
-  for (const [k, v] of c.req.raw.headers) if (!k.startsWith("cf-") && k !== "authorization" && k !== "cookie" && k !== "x-forwarded-proto" && k !== "x-real-ip") headers[k] = v;
+  for (const [k, v] of headerPairs(c.req.raw.headers)) if (!k.startsWith("cf-") && k !== "authorization" && k !== "cookie" && k !== "x-forwarded-proto" && k !== "x-real-ip") headers[k] = v;
   let body: string | undefined;
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
     const bytes = await readBounded(c.req.raw, MAX_BODY);
