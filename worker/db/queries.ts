@@ -17,6 +17,12 @@ export function db(d1: D1Database): Db {
   return d;
 }
 
+/** Whether a failed write broke a UNIQUE constraint (drizzle wraps D1's error: the words are in its cause). */
+export function isUniqueViolation(e: unknown): boolean {
+  for (let x: unknown = e; x; x = (x as { cause?: unknown }).cause) if (String(x).includes("UNIQUE constraint failed")) return true;
+  return false;
+}
+
 export type TenantRow = typeof schema.tenants.$inferSelect;
 export type TokenRow = typeof schema.tokens.$inferSelect;
 export type ClusterRow = typeof schema.clusters.$inferSelect;

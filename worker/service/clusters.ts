@@ -4,7 +4,7 @@ import { bearer } from "../auth/authenticate";
 import { deriveToken, hashToken, randomId, tokenPrefix } from "../auth/tokens";
 import type { ClusterInfo, Outcome, PortsInfo } from "../cluster/object";
 import { portUrl } from "./ports";
-import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertClusterWithin, insertTokenWithin, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
+import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertClusterWithin, insertTokenWithin, isUniqueViolation, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
 import { canSee, need, requireToken } from "./auth";
@@ -58,7 +58,7 @@ async function kubeconfigToken(c: { env: Env; var: AppEnv["Variables"]; req: { h
     inserted = await insertTokenWithin(d, made, LIMITS.tokensPerTenant);
   } catch (e) {
     // A concurrent fetch made it first: use that one.
-    const raced = String(e).includes("UNIQUE") ? await derivedToken(d, id.tokenId, row.id) : undefined;
+    const raced = isUniqueViolation(e) ? await derivedToken(d, id.tokenId, row.id) : undefined;
     if (!raced) throw e;
     return deriveToken(secret, raced.id);
   }
@@ -90,7 +90,7 @@ export const clusterRoutes = new Hono<AppEnv>()
     try {
       inserted = await insertClusterWithin(d, row, LIMITS.clustersPerTenant);
     } catch (e) {
-      if (String(e).includes("UNIQUE")) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
+      if (isUniqueViolation(e)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
       throw e;
     }
     if (!inserted) fail(403, `this tenant already has the maximum of ${LIMITS.clustersPerTenant} clusters (clusters per tenant)`);
