@@ -2,10 +2,7 @@
 // replicas on 100 workers; the time from the Deployment's create until its Endpoints list all
 // 1,000 ready addresses and its EndpointSlices (at most 100 each) hold 1,000 ready endpoints.
 // Three runs, each on a fresh cluster; the median is the figure, with the load average beside it.
-import { loadavg } from "node:os";
-import { cluster, must, report } from "./lib.mjs";
-
-const RUNS = 3;
+import { cluster, loadRow, median, must, report, RUNS, settle } from "./lib.mjs";
 
 async function once(http, tenantToken, run, { replicas, workers }) {
   const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: workers }, () => ({ role: "worker" }))] };
@@ -13,6 +10,7 @@ async function once(http, tenantToken, run, { replicas, workers }) {
   const c = await cluster(http, tenantToken, name, config);
   try {
     await must(http.request("PATCH", `/v1/clusters/${name}`, { token: tenantToken, body: { simulation: { profile: "instant" } } }));
+    await settle(http, tenantToken, name);
     const ns = `${c.base}/api/v1/namespaces/default`;
     await must(http.request("POST", `${ns}/services`, { token: c.token, body: { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: "http" }] } } }));
     const body = {
@@ -58,18 +56,15 @@ async function once(http, tenantToken, run, { replicas, workers }) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 export default async function endpointsBench(http, tenantToken, { replicas = 1000, workers = 100 } = {}) {
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await once(http, tenantToken, i, { replicas, workers }));
-  const [one, five, fifteen] = loadavg();
   const last = runs[runs.length - 1];
-  report(`Endpoints following a Deployment of ${replicas} replicas on ${workers} workers (instant profile, median of ${RUNS} runs)`, [
+  report(`Endpoints following a Deployment of ${replicas} replicas on ${workers} workers (instant profile, settled cluster, median of ${RUNS} runs)`, [
     ["create to Endpoints with every address ready", `${median(runs.map((r) => r.endpoints)).toFixed(2)} s (runs: ${runs.map((r) => r.endpoints.toFixed(2)).join(", ")} s)`],
     ["create to EndpointSlices with every endpoint ready", `${median(runs.map((r) => r.slices)).toFixed(2)} s (runs: ${runs.map((r) => r.slices.toFixed(2)).join(", ")} s)`],
     ["create to the Deployment reporting every replica ready (for reference)", `${median(runs.map((r) => r.ready)).toFixed(2)} s`],
     ["slices", `${last.sliceCount}, the largest holding ${last.biggest} endpoints`],
-    ["load average (1, 5, 15 min)", `${one.toFixed(2)}, ${five.toFixed(2)}, ${fifteen.toFixed(2)}`],
+    await loadRow(),
   ]);
 }

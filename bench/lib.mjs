@@ -93,3 +93,31 @@ export function report(title, rows) {
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 }
+
+export const RUNS = 3;
+
+export function median(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/** The report row every figure is read beside: these machines are shared. */
+export async function loadRow() {
+  const { loadavg } = await import("node:os");
+  return ["load average (1, 5, 15 min)", loadavg().map((x) => x.toFixed(2)).join(", ")];
+}
+
+/**
+ * Waits until a new cluster has settled (kube-system's pods running, no alarm), so a figure
+ * measures the workload and not the cluster's own start: the clock is moved past kubeadm's
+ * startup probes, then the cluster is polled until its control loop is idle.
+ */
+export async function settle(http, tenantToken, name, limitMs = 300_000) {
+  await must(http.request("POST", `/v1/clusters/${name}/clock`, { token: tenantToken, body: { advanceSeconds: 30 } }));
+  const t0 = performance.now();
+  for (;;) {
+    const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
+    if (info.alarm === null) return;
+    if (performance.now() - t0 > limitMs) throw new Error(`cluster ${name} still busy after ${limitMs / 1000} s (alarm ${info.alarm})`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}

@@ -5,13 +5,11 @@
 // container's answer and its access-log line), so the HTTP round trip is paid once. The Workers
 // clock does not move inside a request, so the time is taken outside: (time of N) - (time of 1),
 // over N - 1. The median of 3 runs is printed with the load average.
-import { loadavg } from "node:os";
-import { cluster, must, report } from "./lib.mjs";
+import { cluster, loadRow, median, must, report, RUNS } from "./lib.mjs";
 
 const SERVICES = 10;
 const REPLICAS = 100;
 const REPEAT = Number(process.env.TRAFFIC_REPEAT ?? 5000);
-const RUNS = 3;
 
 export default async function trafficBench(http, tenantToken) {
   const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: 20 }, () => ({ role: "worker" }))] };
@@ -62,12 +60,11 @@ export default async function trafficBench(http, tenantToken) {
     }
     runs.push({ perSecond: (SERVICES * (REPEAT - 1)) / ((many - one) / 1000), single: one / SERVICES });
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const info = (await manage("GET", "")).json;
   report(`the traffic function: ${SERVICES * REPLICAS} pods behind ${SERVICES} Services, a pod's GET http://web<i>/ (DNS, kube-proxy, policy, nginx's answer, access log)`, [
     ["decisions per second (median of 3, in-process via /connect repeat)", `${median(runs.map((r) => r.perSecond)).toFixed(0)} (runs: ${runs.map((r) => r.perSecond.toFixed(0)).join(", ")})`],
     ["one /connect, end to end over HTTPS (median of 3 runs' means)", `${median(runs.map((r) => r.single)).toFixed(1)} ms`],
-    ["load average (1, 5, 15 min)", loadavg().map((x) => x.toFixed(2)).join(", ")],
+    await loadRow(),
     ["objects in the cluster", String(info.objects)],
   ]);
   await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
