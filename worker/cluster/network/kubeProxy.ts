@@ -9,7 +9,9 @@
 // endpoint's KUBE-SEP chain). Rule text is in the normalized form iptables-save prints.
 import { cidrContains, parseCidr } from "../machinery/cidr";
 import { parseIpPrefix, prefixContains } from "../machinery/ipPrefix";
-import { base32, sha256 } from "../machinery/sha256";
+// Synchronous SHA-256 and Go's StdEncoding base32 (crypto.subtle is async; decisions are not).
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base32 } from "@scure/base";
 import { storageOf, type KObject } from "../resources/define";
 import { endpointSlices, SERVICE_NAME_LABEL, type EndpointSlice } from "../resources/endpointslice";
 import type { Service } from "../resources/service";
@@ -26,8 +28,11 @@ const LARGE_CLUSTER_ENDPOINTS = 1000;
 // ---------------------------------------------------------------------------------------------
 // Chain names
 
+const encoder = new TextEncoder();
+const utf8 = (text: string) => encoder.encode(text);
+
 function hash16(text: string): string {
-  return base32(sha256(text)).slice(0, 16);
+  return base32.encode(sha256(utf8(text))).slice(0, 16);
 }
 
 /** "ns/name" or "ns/name:port", as kube-proxy's ServicePortName prints. */
@@ -348,7 +353,7 @@ function choose(endpoints: ProxyEndpoint[], affinity: number | null, clientIP: s
   const n = endpoints.length;
   // Stickiness without state: one client address always lands on the same endpoint while the set
   // is unchanged, which is what the "recent" match gives within its timeout.
-  if (affinity !== null && clientIP) return { endpoint: endpoints[parseInt(base32(sha256(clientIP)).slice(0, 6), 36) % n], why: `sessionAffinity ClientIP, sticky for ${clientIP}` };
+  if (affinity !== null && clientIP) return { endpoint: endpoints[parseInt(base32.encode(sha256(utf8(clientIP))).slice(0, 6), 36) % n], why: `sessionAffinity ClientIP, sticky for ${clientIP}` };
   for (let i = 0; i < n - 1; i++) if (random() < 1 / (n - i)) return { endpoint: endpoints[i], why: `${i + 1} of ${n}, --probability ${savedProbability(n - i)}` };
   return { endpoint: endpoints[n - 1], why: n === 1 ? "the only endpoint" : `${n} of ${n}, the last rule` };
 }
