@@ -87,7 +87,10 @@ describe("a default cluster's kube-system", () => {
       expect(p.status.podIP).toMatch(/^10\.244\./);
       expect(p.spec.containers[0].image).toBe("registry.k8s.io/coredns/coredns:v1.11.3");
       expect(p.spec.priority).toBe(2000000000);
+      // kind installs its CNI on the first control plane before the workers join: CoreDNS lands there.
+      expect(p.spec.nodeName).toBe(cp);
     }
+    expect(byPrefix(await getJson(c, ["pods", "-n", "local-path-storage"]).then((l) => l.items), "local-path-provisioner-")[0].spec.nodeName).toBe(cp);
     const wide = await ok(c, ["get", "pods", "-n", "kube-system", "-o", "wide"]);
     expect(wide).toMatch(new RegExp(`etcd-${cp}\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${nodeIP.replace(/\./g, "\\.")}\\s+${cp}`));
     const events = await ok(c, ["get", "events", "-n", "kube-system", "--field-selector", `involvedObject.name=${byPrefix(pods, "coredns-")[0].metadata.name}`]);

@@ -18,7 +18,8 @@ export function bootstrap(api: ApiServer, machines: Machines, config: ClusterCon
   for (const name of SYSTEM_NAMESPACES) api.create(namespaces, "", { metadata: { name } });
   const names = nodeNames(config.name, config.nodes);
   const hasWorkers = config.nodes.some((n) => n.role === "worker");
-  config.nodes.forEach((n, i) => joinNode(api, machines, config, { name: names[i], role: n.role, labels: n.labels, index: i, taintControlPlane: hasWorkers }, now));
+  const init = config.nodes.findIndex((n) => n.role === "control-plane");
+  config.nodes.forEach((n, i) => joinNode(api, machines, config, { name: names[i], role: n.role, labels: n.labels, index: i, taintControlPlane: hasWorkers, init: i === init }, now));
   const range = parseCidr(config.networking.serviceSubnet)!;
   api.create(services, "default", {
     metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },

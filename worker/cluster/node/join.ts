@@ -24,11 +24,17 @@ export interface JoiningNode {
   /** Position among the cluster's nodes: picks its podCIDR and address. */
   index: number;
   taintControlPlane: boolean;
+  /**
+   * The node `kubeadm init` made: kind installs its CNI right after, so this node's network is
+   * ready before any other joins. Every other node joins NotReady until its kindnet pod runs,
+   * which is why CoreDNS lands on the control plane on kind.
+   */
+  init?: boolean;
 }
 
 export function joinNode(api: ApiServer, machines: Machines, config: ClusterConfig, n: JoiningNode, now: number): Node {
   for (const image of preloadedImages(config)) machines.addImage(n.name, image);
-  if (!config.networking.disableDefaultCNI) machines.setCni(n.name, DEFAULT_CNI, now);
+  if (n.init && !config.networking.disableDefaultCNI) machines.setCni(n.name, DEFAULT_CNI, now);
   const node = buildNode(
     {
       name: n.name,
