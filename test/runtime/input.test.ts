@@ -46,7 +46,7 @@ describe("lists of any size", () => {
   });
 
   it("streams Tables, metadata-only lists and YAML the same as it would encode them whole", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     await seed(stub, 1200);
     const table = await kube(stub, "GET", CMS, undefined, { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" });
     expect(table.json.kind).toBe("Table");

@@ -9,7 +9,7 @@ import { CATALOG } from "../../worker/cluster/node/images";
 import { logLines } from "../../worker/cluster/node/logs";
 import { fileExistsAt, programOf } from "../../worker/cluster/node/program";
 import { fitError } from "../../worker/cluster/scheduler/framework";
-import { clusterStubOf, kube, kubeRequest, newCluster, settle } from "./helpers";
+import { clusterStubOf, kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 
 async function pod(stub: Awaited<ReturnType<typeof newCluster>>["stub"], name: string) {
   return (await kube(stub, "GET", `/api/v1/namespaces/default/pods/${name}`)).json;
@@ -74,7 +74,7 @@ describe("cluster simulation", () => {
   });
 
   it("stops a lost node's heartbeat, then marks it NotReady after 40 s", async () => {
-    const { stub } = await newCluster();
+    const { stub } = await newSettledCluster();
     expect(await stub.power("test-worker", false)).toMatchObject({ ok: true });
     await stub.moveClock({ advanceSeconds: 39 });
     const ready = async () => (await kube(stub, "GET", "/api/v1/nodes/test-worker")).json.status.conditions.find((c: { type: string }) => c.type === "Ready").status;
