@@ -8,7 +8,7 @@ import { LIMITS } from "../limits";
 import { ApiServer } from "./api/apiserver";
 import { KubeRouter } from "./api/http/router";
 import type { KubeRequest, KubeResponse } from "./api/http/types";
-import { bootstrap } from "./bootstrap";
+import { bootstrap, joinTheRest } from "./bootstrap";
 import { Clock, type ClockState } from "./clock";
 import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
@@ -234,13 +234,20 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Creates the cluster's first objects. Idempotent: a second call changes nothing. */
   async init(init: ClusterInit): Promise<void> {
-    if (this.store.meta("cluster_id")) return;
+    if (this.store.meta("cluster_id")) {
+      // A second call finishes what a first one cut off left undone.
+      this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
+      return;
+    }
     this.store.transaction(() => {
       this.store.setMeta("cluster_id", init.id);
       this.store.setMeta("config", JSON.stringify(init.config));
       this.config = withNetworkingDefaults(init.config);
       bootstrap(this.api, this.machines, this.config, this.clock.now());
     });
+    // One pass of the loop on the first control plane (its addons' pods are placed), then the rest join.
+    await this.runLoop();
+    this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
   }
 
   async kube(req: KubeRequest): Promise<KubeResponse> {

@@ -25,16 +25,15 @@ export interface JoiningNode {
   index: number;
   taintControlPlane: boolean;
   /**
-   * The node `kubeadm init` made: kind installs its CNI right after, so this node's network is
-   * ready before any other joins. Every other node joins NotReady until its kindnet pod runs,
-   * which is why CoreDNS lands on the control plane on kind.
+   * Made with the cluster: `kind create cluster` returns once its nodes have joined and kindnet
+   * runs on them. A node added later joins NotReady until its kindnet pod runs.
    */
-  init?: boolean;
+  withCluster?: boolean;
 }
 
 export function joinNode(api: ApiServer, machines: Machines, config: ClusterConfig, n: JoiningNode, now: number): Node {
   for (const image of preloadedImages(config)) machines.addImage(n.name, image);
-  if (n.init && !config.networking.disableDefaultCNI) machines.setCni(n.name, DEFAULT_CNI, now);
+  if (n.withCluster && !config.networking.disableDefaultCNI) machines.setCni(n.name, DEFAULT_CNI, now);
   const node = buildNode(
     {
       name: n.name,
