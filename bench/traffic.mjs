@@ -5,7 +5,7 @@
 // container's answer and its access-log line), so the HTTP round trip is paid once. The Workers
 // clock does not move inside a request, so the time is taken outside: (time of N) - (time of 1),
 // over N - 1. The median of 3 runs is printed with the load average.
-import { cluster, loadRow, median, must, report, RUNS } from "./lib.mjs";
+import { cluster, loadRow, median, must, report, RUNS, settle } from "./lib.mjs";
 
 const SERVICES = 10;
 const REPLICAS = 100;
@@ -17,6 +17,7 @@ export default async function trafficBench(http, tenantToken) {
   const c = await cluster(http, tenantToken, name, config);
   const manage = (method, sub, body) => must(http.request(method, `/v1/clusters/${name}${sub}`, { token: tenantToken, body }));
   await manage("PATCH", "", { simulation: { profile: "instant" } });
+  await settle(http, tenantToken, name);
   const ns = `${c.base}/api/v1/namespaces/default`;
   const deploy = (app, replicas, container) => ({
     apiVersion: "apps/v1",
