@@ -1,10 +1,8 @@
 // Endpoints and EndpointSlices through real kubectl: the kinds (discovery, explain, validation,
 // kubectl's columns) and the controllers following a Deployment's Service.
-import { realpathSync } from "node:fs";
-import { execSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { advance, eventually, getJson, kubectl, newCluster, ok, simulate, type TestCluster } from "./helpers";
+import { advance, eventually, getJson, kubectl, kubectlAt, newCluster, ok, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -12,7 +10,6 @@ beforeAll(async () => {
   await simulate(c, { profile: "instant" });
 });
 
-const kubectlAt = (minor: number) => `${realpathSync(execSync("which kubectl").toString().trim())}.1.${minor}`;
 
 function deployment(name: string, replicas: number, probePath?: string) {
   return stringify({

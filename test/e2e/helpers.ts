@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests: the management API over HTTPS, fresh clusters, and kubectl.
-import { execFile, spawn } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { readFileSync, realpathSync, writeFileSync, mkdtempSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -74,6 +74,11 @@ export interface Run {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** The kubectl of one minor version: beside the real file of the kubectl on PATH stand kubectl.1.27 … kubectl.1.33. */
+export function kubectlAt(minor: number): string {
+  return `${realpathSync(execFileSync("sh", ["-c", "command -v kubectl"]).toString().trim())}.1.${minor}`;
 }
 
 /** Runs the kubectl on PATH against a cluster. */

@@ -1,6 +1,6 @@
 // kubectl reading a fresh cluster: nodes, namespaces, version, discovery, explain.
 import { beforeAll, describe, expect, it } from "vitest";
-import { eventually, kubectl, newCluster, ok, type TestCluster } from "./helpers";
+import { eventually, kubectl, kubectlAt, newCluster, ok, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -63,8 +63,7 @@ describe("kubectl on a fresh cluster", () => {
   });
 
   it("serves older kubectl versions too (1.27's aggregated discovery is v2beta1)", async () => {
-    const bin = `${(await import("node:fs")).realpathSync((await import("node:child_process")).execSync("which kubectl").toString().trim())}.1.27`;
-    const r = await kubectl(c, ["get", "nodes", "-o", "name"], { bin });
+    const r = await kubectl(c, ["get", "nodes", "-o", "name"], { bin: kubectlAt(27) });
     expect(r.stderr).toBe("");
     expect(r.stdout.trim().split("\n")).toHaveLength(3);
   });

@@ -10,12 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { getJson, kubectl, newCluster, service, simulate, type TestCluster } from "./helpers";
+import { getJson, kubectl, kubectlAt, newCluster, service, simulate, type TestCluster } from "./helpers";
 
-const BIN = "/usr/lib/google-cloud-sdk/bin";
 const VERSIONS = [
-  { name: "1.27", bin: `${BIN}/kubectl.1.27`, ns: "v127" },
-  { name: "1.28", bin: `${BIN}/kubectl.1.28`, ns: "v128" },
+  { name: "1.27", bin: kubectlAt(27), ns: "v127" },
+  { name: "1.28", bin: kubectlAt(28), ns: "v128" },
   { name: "default", bin: "kubectl", ns: "vdefault" },
 ];
 
@@ -182,7 +181,7 @@ describe.each(VERSIONS)("kubectl $name", ({ bin, ns }) => {
 
 describe("every other kubectl from 1.29 to 1.33", () => {
   it.each(["1.29", "1.30", "1.31", "1.32", "1.33"])("kubectl %s applies a List, patches, explains and says who the caller is", async (v) => {
-    const bin = `${BIN}/kubectl.${v}`;
+    const bin = kubectlAt(Number(v.split(".")[1]));
     const ns = `v${v.replace(".", "")}`;
     await kubectl(c, ["create", "namespace", ns]);
     const run = async (args: string[], input?: string) => {
@@ -277,7 +276,7 @@ describe("/openapi/v2", () => {
       expect([...r.body.subarray(0, 5)]).toEqual([0x0a, 3, 0x32, 0x2e, 0x30]);
     }
     // kubectl reads the protobuf form: its explain from the v2 document shows the field.
-    const explained = await kubectl(c, ["explain", "deployment.spec.strategy", "--output=plaintext-openapiv2"], { bin: `${BIN}/kubectl.1.27` });
+    const explained = await kubectl(c, ["explain", "deployment.spec.strategy", "--output=plaintext-openapiv2"], { bin: kubectlAt(27) });
     expect(explained.stdout).toMatch(/RESOURCE: strategy <Object>/);
     expect(explained.stdout).toMatch(/^\s+rollingUpdate\t<Object>$/m);
   });
