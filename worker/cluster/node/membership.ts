@@ -11,7 +11,7 @@ import { nodes, type Node } from "../resources/node";
 import { NODE_LEASE_NAMESPACE } from "./heartbeat";
 import { freeNodeIndex, joinNode } from "./join";
 import type { Machines } from "./machines";
-import type { Outcome } from "../object";
+import type { Outcome } from "../outcome";
 
 export interface NodeRequest {
   role?: unknown;
