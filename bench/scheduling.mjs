@@ -2,6 +2,7 @@
 // to every pod Running; the scheduling and kubelet rate; the cluster's storage and the workerd
 // process's memory afterwards.
 import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cluster, must, pool, report } from "./lib.mjs";
 
 /** Resident memory of the workerd processes (the local runtime), in MiB. */
@@ -11,10 +12,10 @@ function workerdRssMiB() {
     let kb = 0;
     for (const pid of pids) {
       try {
-        const status = execSync(`cat /proc/${pid}/status`, { encoding: "utf8" });
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
         kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       } catch {
-        // gone
+        // gone (pgrep also lists its own shell, which has ended)
       }
     }
     return kb / 1024;
