@@ -26,10 +26,13 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The pods bound to a node, through the store's nodeName index (not a pass over every pod). */
 export function podsOnNode(ctx: Pick<ControllerContext, "store">, node: string): Pod[] {
-  const needle = `"nodeName":${JSON.stringify(node)}`;
   const out: Pod[] = [];
-  for (const row of ctx.store.scan("pods", null)) if (row.body.includes(needle)) out.push(JSON.parse(row.body) as Pod);
+  for (const k of ctx.store.podKeysBy("nodeName", node)) {
+    const body = ctx.store.getRaw("pods", k.namespace, k.name);
+    if (body) out.push(JSON.parse(body) as Pod);
+  }
   return out;
 }
 
