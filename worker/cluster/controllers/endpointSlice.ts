@@ -61,12 +61,7 @@ export function endpointSliceController(index: ServiceIndex): Controller {
   return {
     name: ENDPOINTSLICE_CONTROLLER,
     keysFor(c) {
-      if (c.resource === "services") {
-        index.note(c);
-        return [`${c.namespace}/${c.name}`];
-      }
-      if (c.resource === "pods") return index.servicesOfPod(c);
-      return tracker.keysFor(c, ENDPOINTSLICE_MANAGER);
+      return index.servicesOf(c) ?? tracker.keysFor(c, ENDPOINTSLICE_MANAGER);
     },
     resync(ctx) {
       index.rebuild(ctx);

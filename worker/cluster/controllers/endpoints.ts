@@ -22,14 +22,8 @@ export function endpointsController(index: ServiceIndex): Controller {
   return {
     name: ENDPOINTS_CONTROLLER,
     keysFor(c) {
-      if (c.resource === "services") {
-        index.note(c);
-        return [`${c.namespace}/${c.name}`];
-      }
-      if (c.resource === "pods") return index.servicesOfPod(c);
       // Someone deleted an Endpoints the controller keeps: make it again.
-      if (c.resource === "endpoints" && c.type === "DELETED") return [`${c.namespace}/${c.name}`];
-      return [];
+      return index.servicesOf(c) ?? (c.resource === "endpoints" && c.type === "DELETED" ? [`${c.namespace}/${c.name}`] : []);
     },
     resync(ctx) {
       index.rebuild(ctx);

@@ -35,7 +35,7 @@ export class ServiceIndex {
   }
 
   /** Follows a committed Service change. */
-  note(c: Change): void {
+  private note(c: Change): void {
     if (c.type === "DELETED") {
       this.byNamespace.get(c.namespace)?.delete(c.name);
       return;
@@ -61,8 +61,17 @@ export class ServiceIndex {
     return out;
   }
 
+  /** The Service keys a Service or Pod change concerns, null for any other change (the index follows Service changes as it answers). */
+  servicesOf(c: Change): string[] | null {
+    if (c.resource === "services") {
+      this.note(c);
+      return [`${c.namespace}/${c.name}`];
+    }
+    return c.resource === "pods" ? this.servicesOfPod(c) : null;
+  }
+
   /** The Service keys a pod change concerns: those selecting the pod before or after it. */
-  servicesOfPod(c: Change): string[] {
+  private servicesOfPod(c: Change): string[] {
     let keys = this.answered.get(c);
     if (!keys) this.answered.set(c, (keys = this.byNamespace.has(c.namespace) ? this.matching(c.namespace, [labelsOf(c.body), c.prev?.labels]) : []));
     return keys;
