@@ -8,6 +8,8 @@ export interface Step {
   /** Milliseconds after the process started. */
   at: number;
   log?: string;
+  /** Which stream a line was written to (stdout when not said). */
+  stream?: "stdout" | "stderr";
   file?: { path: string; exists: boolean };
 }
 
@@ -21,6 +23,15 @@ export interface Program {
   serves: boolean;
   /** The process could not start (executable not found): the runtime's message. */
   startError?: string;
+  /**
+   * A program computed as it runs (container/timeline.ts): steps and exit are final up to
+   * `known` ms after the start (Infinity once it has ended, or waits for input nobody typed);
+   * extend() computes further. Programs without it are known whole.
+   */
+  known?: number;
+  extend?(offset: number): void;
+  /** Raw output with its times, for attach (a terminal's bytes, prompts included). */
+  output?: { at: number; data: string }[];
 }
 
 /** The most a loop body may unroll (a `for` over many words). */
