@@ -1,0 +1,102 @@
+// exec and attach over one WebSocket: the channel protocol on one side, a container Session on
+// the other. As kube-apiserver's stream translator does it: an empty message on the lowest
+// output channel says the session is up; stdin, resize and (v5) stdin's close come in; stdout
+// and stderr go out as the process writes; when it ends, its Status goes on the error channel
+// and the connection closes normally.
+import type { Session, SessionOutput } from "../../container/session";
+import { CLOSE, ERROR, exitStatus, frame, internalStatus, RESIZE, statusBytes, STDERR, STDIN, STDOUT, unframe, type ChannelProtocol, type ExitStatus } from "./protocol";
+import { MAX_MESSAGE, pieces, type Socket } from "./socket";
+import type { RemoteCommandOptions } from "./checks";
+
+/** Starts a session with the output it writes to; throws when the runtime cannot start it. */
+export type StartSession = (out: SessionOutput) => Session;
+
+export function serveRemoteCommand(sock: Socket, p: ChannelProtocol, opts: RemoteCommandOptions, start: StartSession | { error: string }): void {
+  const send = (channel: number, data: Uint8Array) => {
+    for (const piece of pieces(data, p.base64 ? MAX_MESSAGE / 2 : 1)) sock.send(frame(p, channel, piece));
+  };
+  send(opts.stdout ? STDOUT : opts.stderr ? STDERR : ERROR, new Uint8Array(0));
+
+  const finish = (status: ExitStatus) => {
+    const bytes = statusBytes(p, status);
+    if (bytes) send(ERROR, bytes);
+    sock.close(1000);
+  };
+  if ("error" in start) {
+    finish(internalStatus(start.error));
+    return;
+  }
+
+  let session: Session;
+  try {
+    session = start({
+      stdout: (d) => {
+        if (opts.stdout && d.length) send(STDOUT, d);
+      },
+      // Under a terminal, stderr is the terminal too.
+      stderr: (d) => {
+        if (!d.length) return;
+        if (opts.tty) {
+          if (opts.stdout) send(STDOUT, d);
+        } else if (opts.stderr) send(STDERR, d);
+      },
+    });
+  } catch (e) {
+    finish(internalStatus(e instanceof Error ? e.message : String(e)));
+    return;
+  }
+
+  let resizeText = "";
+  sock.listen((msg) => {
+    const m = unframe(p, msg);
+    if (!m) return;
+    switch (m.channel) {
+      case STDIN:
+        if (opts.stdin && m.data.length) session.input(m.data.slice());
+        return;
+      case RESIZE:
+        if (p.version < 3) return;
+        resizeText += new TextDecoder().decode(m.data);
+        for (const size of takeSizes(resizeText, (rest) => (resizeText = rest))) session.resize(size.Width, size.Height);
+        return;
+      case CLOSE:
+        if (p.version >= 5 && m.data[0] === STDIN) session.endInput();
+        return;
+      default:
+        return;
+    }
+  });
+  sock.whenEnded(() => session.close());
+  session.done.then(
+    (code) => finish(exitStatus(code)),
+    (e: unknown) => finish(internalStatus(e instanceof Error ? e.message : String(e))),
+  );
+}
+
+/** Complete {"Width":…,"Height":…} objects in the resize channel's text (json.Decoder's stream), leaving a partial one. */
+function takeSizes(text: string, rest: (r: string) => void): { Width: number; Height: number }[] {
+  const out: { Width: number; Height: number }[] = [];
+  let depth = 0;
+  let start = -1;
+  let used = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{") {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === "}" && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        try {
+          const v = JSON.parse(text.slice(start, i + 1)) as { Width?: unknown; Height?: unknown };
+          if (typeof v.Width === "number" && typeof v.Height === "number") out.push({ Width: v.Width, Height: v.Height });
+        } catch {
+          // not a size: skipped, as a decoder error would end resizes
+        }
+        used = i + 1;
+      }
+    }
+  }
+  rest(text.slice(used).slice(-4096));
+  return out;
+}
