@@ -329,9 +329,9 @@ export class ApiServer {
     delete obj.metadata.managedFields;
     delete obj.metadata.selfLink;
 
-    const ctx = this.hookContext(opts.dryRun ?? false, def, obj);
-    def.defaults?.(obj);
     const sub = opts.subresource;
+    const ctx = { ...this.hookContext(opts.dryRun ?? false, def, obj), subresource: sub };
+    def.defaults?.(obj);
     if (sub === "status") {
       def.prepareStatusUpdate?.(obj, old);
       for (const f of ["labels", "annotations", "finalizers", "ownerReferences"] as const) {
@@ -354,7 +354,7 @@ export class ApiServer {
     const issues: K8sIssue[] = [];
     if (def.validateUpdate) {
       const collected: K8sIssue[] = [];
-      def.validateUpdate(obj, old, new Problems(null, [], collected));
+      def.validateUpdate(obj, old, new Problems(null, [], collected), sub);
       issues.push(...collected);
     }
     const oldFinalizers = new Set(old.metadata.finalizers ?? []);
@@ -617,7 +617,7 @@ export class ApiServer {
       sent,
       manager: opts.manager ?? inProcessManager(this.writer),
       apiVersion: apiVersionOf(def),
-      subresource: sub === "status" || sub === "scale" ? sub : undefined,
+      subresource: sub === "status" || sub === "scale" || sub === "ephemeralcontainers" ? sub : undefined,
       scope,
       time: formatTime(this.clock.now()),
     });

@@ -5,7 +5,7 @@ import { formatTime } from "../machinery/time";
 import { qosClass, type Pod } from "../resources/pod";
 import type { ContainerStatusT, PodStatusT } from "../resources/types/core";
 import { parseImageRef } from "./imageRef";
-import { specOf, type ContainerRuntime, type PodRuntime, type Run } from "./runtime";
+import { isOwn, specOf, type ContainerRuntime, type PodRuntime, type Run } from "./runtime";
 
 function digestOf(s: string): string {
   let out = "";
@@ -128,7 +128,15 @@ function phaseOf(pod: Pod, inits: ContainerStatusT[], mains: ContainerStatusT[])
 export function podStatusOf(pod: Pod, rt: PodRuntime, hostIP: string, now: number): PodStatusT {
   const old = pod.status ?? {};
   const initStatuses = rt.containers.filter((c) => c.init).map((c) => containerStatus(pod, c));
-  const mainStatuses = rt.containers.filter((c) => !c.init).map((c) => containerStatus(pod, c));
+  const mainStatuses = rt.containers.filter((c) => !c.init && isOwn(c)).map((c) => containerStatus(pod, c));
+  // Debug containers are reported apart, in the spec's order, never ready and without `started`
+  // (the prober sets that only for the pod's own containers).
+  const ephemeralStatuses = (pod.spec?.ephemeralContainers ?? []).flatMap((ec) => {
+    const c = rt.containers.find((x) => !isOwn(x) && x.name === ec.name);
+    if (!c) return [];
+    const { started: _started, ...status } = containerStatus(pod, c);
+    return [{ ...status, ready: false }];
+  });
   // A pod never leaves a terminal phase.
   const phase = old.phase === "Succeeded" || old.phase === "Failed" ? old.phase : phaseOf(pod, initStatuses, mainStatuses);
   const terminalPhase = phase === "Succeeded" || phase === "Failed";
@@ -181,5 +189,7 @@ export function podStatusOf(pod: Pod, rt: PodRuntime, hostIP: string, now: numbe
   };
   if (initStatuses.length) status.initContainerStatuses = initStatuses;
   else delete status.initContainerStatuses;
+  if (ephemeralStatuses.length) status.ephemeralContainerStatuses = ephemeralStatuses;
+  else delete status.ephemeralContainerStatuses;
   return status;
 }

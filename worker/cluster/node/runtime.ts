@@ -10,6 +10,7 @@ import { parseImageRef } from "./imageRef";
 import type { ImageBehaviour } from "./images";
 import { firstRun, timingOf as probeTiming, type ProbeTarget } from "./probes";
 import { argvOf, programOf, type Program } from "./program";
+import { asContainer } from "../subresources/ephemeralContainers";
 
 export type Stage = "blocked" | "waiting" | "pulling" | "pullFailed" | "pullBackoff" | "invalid" | "creating" | "running" | "stopping" | "backoff" | "exited";
 
@@ -25,6 +26,8 @@ export interface Run {
 export interface ContainerRuntime {
   name: string;
   init: boolean;
+  /** A debug container added through pods/ephemeralcontainers: started once, never restarted, no probes, no say in the pod's phase or readiness. */
+  kind?: "ephemeral";
   stage: Stage;
   /** When the current stage ends (cluster ms), or null when it lasts until something else happens. */
   next: number | null;
@@ -100,8 +103,27 @@ function container(name: string, init: boolean, stage: Stage, next: number | nul
 }
 
 export function specOf(pod: Pod, c: ContainerRuntime): ContainerT {
+  if (c.kind === "ephemeral") return asContainer(pod.spec!.ephemeralContainers!.find((x) => x.name === c.name)!);
   const list = c.init ? pod.spec!.initContainers ?? [] : pod.spec!.containers;
   return list.find((x) => x.name === c.name)!;
+}
+
+/** Whether a container is one of the pod's own (app or init), not a debug container added later. */
+export function isOwn(c: ContainerRuntime): boolean {
+  return c.kind !== "ephemeral";
+}
+
+/**
+ * Ephemeral containers the spec gained since the runtime last looked: the kubelet starts each
+ * at once (whether or not the pod has finished initializing), unless the pod is stopping or done.
+ */
+function addEphemeral(rt: PodRuntime, pod: Pod, at: number) {
+  const wanted = pod.spec?.ephemeralContainers ?? [];
+  if (!wanted.length || rt.killingSince !== undefined || rt.finishing) return;
+  for (const ec of wanted) {
+    if (rt.containers.some((c) => c.kind === "ephemeral" && c.name === ec.name)) continue;
+    rt.containers.push({ ...container(ec.name, false, "waiting", at), kind: "ephemeral" });
+  }
 }
 
 /** The environment a container's process sees (HOSTNAME, the kubernetes service, its env values). */
@@ -158,6 +180,7 @@ function seconds(ms: number): string {
 export function advance(rt: PodRuntime, env: RuntimeEnv): number | null {
   const pod = env.pod;
   if (pod.metadata.deletionTimestamp && rt.killingSince === undefined) beginStop(rt, env);
+  addEphemeral(rt, pod, env.now);
   for (let guard = 0; guard < 100_000; guard++) {
     let c: ContainerRuntime | undefined;
     for (const x of rt.containers) if (x.next !== null && x.next <= env.now && (!c || x.next < c.next!)) c = x;
@@ -225,10 +248,11 @@ function podDone(rt: PodRuntime, pod: Pod): boolean {
   if (policy === "Always") return false;
   const failedInit = rt.containers.some((c) => c.init && !isSidecar(pod, c) && c.stage === "exited" && c.run && c.run.exitCode !== 0);
   if (failedInit && policy === "Never") return true;
-  return rt.containers.filter((c) => !c.init).every((c) => c.stage === "exited" && c.run);
+  return rt.containers.filter((c) => !c.init && isOwn(c)).every((c) => c.stage === "exited" && c.run);
 }
 
 export function fieldPath(pod: Pod, c: ContainerRuntime): string {
+  if (c.kind === "ephemeral") return `spec.ephemeralContainers{${c.name}}`;
   return `${c.init ? "spec.initContainers" : "spec.containers"}{${c.name}}`;
 }
 
@@ -332,7 +356,7 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       c.waitingReason = undefined;
       c.waitingMessage = undefined;
       c.started = !spec.startupProbe;
-      c.ready = c.started && !spec.readinessProbe;
+      c.ready = c.started && !spec.readinessProbe && isOwn(c);
       planRunning(rt, c, at, env);
       if (c.init) progressInit(rt, env, at);
       return;
@@ -467,7 +491,7 @@ function exited(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv
   const pod = env.pod;
   const policy = pod.spec?.restartPolicy ?? "Always";
   const sidecar = c.init && specOf(pod, c).restartPolicy === "Always";
-  const effective = sidecar ? "Always" : c.init ? (policy === "Never" ? "Never" : "OnFailure") : policy;
+  const effective = !isOwn(c) ? "Never" : sidecar ? "Always" : c.init ? (policy === "Never" ? "Never" : "OnFailure") : policy;
   const code = c.run?.exitCode ?? 0;
   c.ready = false;
   const restart = rt.killingSince === undefined && !rt.finishing && (effective === "Always" || (effective === "OnFailure" && (code !== 0 || killed)));

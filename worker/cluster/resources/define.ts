@@ -50,6 +50,8 @@ export interface HookContext {
   scan<T extends KObject = KObject>(storage: string, namespace: string | null): Iterable<T>;
   /** Rejects the request as Forbidden with this reason (admission). */
   forbid(reason: string): never;
+  /** The subresource an update came through ("status", "ephemeralcontainers"), if any. */
+  subresource?: string;
 }
 
 export interface Allocations {
@@ -108,7 +110,7 @@ export interface ResourceDef<T extends KObject = KObject> {
   /** The object as the schema's checks should see it, when that differs from what is stored. */
   validationView?(obj: T): T;
   /** Rules that compare with the old object (immutable fields). */
-  validateUpdate?(obj: T, old: T, p: Problems): void;
+  validateUpdate?(obj: T, old: T, p: Problems, subresource?: string): void;
   /** Cleanup inside the delete transaction (release allocations). */
   onDelete?(obj: T, ctx: HookContext): void;
   /** Grace period for a delete without one in the request; 0 deletes at once. */

@@ -7,7 +7,8 @@ import { age, parseTime } from "../machinery/time";
 import { defineKind, type HookContext, type KObject } from "./define";
 import { PodSpec, PodStatus, type ContainerStatusT, type PodSpecT, type TolerationT } from "./types/core";
 import { objectSchema } from "./types/meta";
-import { defaultPodOnly, defaultPodSpec } from "./types/podDefaults";
+import { defaultContainer, defaultPodOnly, defaultPodSpec } from "./types/podDefaults";
+import { asContainer, checkCreate, checkEphemeralContainers, EPHEMERAL_SUBRESOURCE, keepOnlyEphemeralChanges, validateEphemeralUpdate } from "../subresources/ephemeralContainers";
 
 export const PodSchema = objectSchema(
   "io.k8s.api.core.v1.Pod",
@@ -16,6 +17,15 @@ export const PodSchema = objectSchema(
   {
     spec: opt(2, PodSpec, "What the pod runs."),
     status: opt(3, PodStatus, "What is known about the pod; written by the system."),
+  },
+  {
+    check(o, p) {
+      const pod = o as Pod;
+      if (!pod.spec) return;
+      checkEphemeralContainers(pod.spec, p.at("spec"));
+      // Only a pod being created has no uid yet when it is validated.
+      if (!pod.metadata?.uid) checkCreate(pod.spec, p.at("spec"));
+    },
   },
 );
 
@@ -214,9 +224,13 @@ export const pods = defineKind<Pod>({
   schema: PodSchema,
   subresources: [
     { name: "status", verbs: ["get", "patch", "update"] },
+    { name: "attach", kind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
     { name: "binding", kind: { group: "", version: "v1", kind: "Binding" }, verbs: ["create"] },
     { name: "eviction", kind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"] },
+    { name: EPHEMERAL_SUBRESOURCE, verbs: ["get", "patch", "update"] },
+    { name: "exec", kind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
     { name: "log", verbs: ["get"] },
+    { name: "portforward", kind: { group: "", version: "v1", kind: "PodPortForwardOptions" }, verbs: ["create", "get"] },
     { name: "proxy", kind: { group: "", version: "v1", kind: "PodProxyOptions" }, verbs: ["create", "delete", "get", "patch", "update"] },
   ],
   deleteReturnsObject: true,
@@ -265,6 +279,7 @@ export const pods = defineKind<Pod>({
     o.spec ??= { containers: [] };
     defaultPodSpec(o.spec);
     defaultPodOnly(o.spec);
+    for (const c of o.spec.ephemeralContainers ?? []) defaultContainer(asContainer(c));
   },
   prepareCreate(o, ctx) {
     const spec = o.spec!;
@@ -278,13 +293,15 @@ export const pods = defineKind<Pod>({
     spec.preemptionPolicy ??= "PreemptLowerPriority";
     o.status = { phase: "Pending", qosClass: qosClass(spec) };
   },
-  prepareUpdate(o, old) {
-    o.status = old.status;
+  prepareUpdate(o, old, ctx) {
+    if (ctx.subresource === EPHEMERAL_SUBRESOURCE) keepOnlyEphemeralChanges(o, old);
+    else o.status = old.status;
   },
   prepareStatusUpdate(o, old) {
     o.spec = old.spec;
   },
-  validateUpdate(o, old, p) {
+  validateUpdate(o, old, p, subresource) {
+    if (subresource === EPHEMERAL_SUBRESOURCE) return validateEphemeralUpdate(o, old, p);
     if (!o.spec || !old.spec) return;
     if (!sameJson(withMutableFieldsFrom(old.spec, o.spec), o.spec)) {
       p.forbidden(

@@ -341,7 +341,8 @@ export class KubeRouter {
     const resource = r.subresource ? `${def.plural}/${r.subresource}` : def.plural;
     if (allowed(req.identity, verb, def.group, resource)) return;
     const scope = r.namespace ? `in the namespace "${r.namespace}"` : "at the cluster scope";
-    throw errors.forbidden(def.group, resource, r.name ?? "", `User "${userName(req.identity)}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`);
+    // Named by the resource alone ("pods \"web\" is forbidden"), as kube-apiserver's authorization filter does; the rule names the subresource.
+    throw errors.forbidden(def.group, def.plural, r.name ?? "", `User "${userName(req.identity)}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`);
   }
 
   private call(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams): ActionCall {
