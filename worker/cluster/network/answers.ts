@@ -10,7 +10,7 @@ import type { Pod } from "../resources/pod";
 import type { ContainerT } from "../resources/types/core";
 import type { HttpAnswer, HttpRequest } from "./types";
 
-const NGINX_VERSION = "1.27.3";
+export const NGINX_VERSION = "1.27.3";
 const APACHE = "Apache/2.4.62 (Unix)";
 
 /** The ports a running container listens on, and which of them speak HTTP. */
@@ -141,7 +141,7 @@ function klog(ms: number, where: string): string {
   return `I${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, "0")}000       1 ${where}]`;
 }
 
-const NGINX_WELCOME = `<!DOCTYPE html>
+export const NGINX_WELCOME = `<!DOCTYPE html>
 <html>
 <head>
 <title>Welcome to nginx!</title>

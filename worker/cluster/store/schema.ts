@@ -56,6 +56,32 @@ const STEPS: string[][] = [
     `CREATE INDEX objects_pod_ip ON objects(json_extract(body, '$.status.podIP')) WHERE resource = 'pods'`,
     `CREATE INDEX objects_pod_node ON objects(json_extract(body, '$.spec.nodeName')) WHERE resource = 'pods'`,
   ],
+  // Containers' files (container/fs/layer.ts): writable layers, emptyDirs, nodes' files and
+  // persistent volumes, one row per entry keyed by its directory and name; and the kubelet's
+  // snapshots of configMap, secret, downwardAPI and projected volumes (its atomic writer).
+  [
+    `CREATE TABLE container_files (
+       layer TEXT NOT NULL,
+       dir TEXT NOT NULL,
+       name TEXT NOT NULL,
+       type TEXT NOT NULL,
+       mode INTEGER NOT NULL,
+       uid INTEGER NOT NULL,
+       gid INTEGER NOT NULL,
+       mtime INTEGER NOT NULL,
+       data BLOB,
+       target TEXT,
+       PRIMARY KEY (layer, dir, name)
+     ) WITHOUT ROWID`,
+    `CREATE TABLE pod_volume_files (
+       pod_uid TEXT NOT NULL,
+       volume TEXT NOT NULL,
+       written_at INTEGER NOT NULL,
+       files TEXT NOT NULL,
+       pending_since INTEGER,
+       PRIMARY KEY (pod_uid, volume)
+     ) WITHOUT ROWID`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {

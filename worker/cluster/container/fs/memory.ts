@@ -314,6 +314,17 @@ export class MemoryFs implements FileSystem {
     return [{ ...this.mount }];
   }
 
+  /** A hard link: `path` names the same file as `existing` (busybox's applets in /bin). */
+  hardlink(existing: string, path: string): void {
+    const n = this.existing(existing, false);
+    if (n.type === "dir") throw new FsError("EPERM", existing);
+    const w = this.walk(path, false);
+    if (w.node) throw new FsError("EEXIST", path);
+    n.nlink++;
+    w.parent.children!.set(w.name, n);
+    w.parent.mtime = this.now();
+  }
+
   /** Makes a character device (/dev/null and friends): reads give nothing, writes vanish. */
   mknod(path: string, mode = 0o666): void {
     const w = this.walk(path, false);

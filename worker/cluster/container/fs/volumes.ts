@@ -1,0 +1,239 @@
+// configMap, secret, downwardAPI and projected volumes as the kubelet's atomic writer lays them
+// out: the files in a timestamped directory, `..data` pointing at it, and each top-level name a
+// symlink through `..data`. The kubelet writes a snapshot when the pod starts and rewrites it
+// after its sync period when the source changes (volumeSync.ts); the snapshot is persisted per
+// (pod uid, volume), so a container sees the same files until then.
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base64, base64urlnopad } from "@scure/base";
+import type { NetworkView } from "../../network/types";
+import type { KObject } from "../../resources/define";
+import type { Pod } from "../../resources/pod";
+import type { ContainerT, VolumeT } from "../../resources/types/core";
+import { dataOf, fieldValue, formatMap, resourceValue } from "../env";
+import { bytes } from "../types";
+import { MemoryFs } from "./memory";
+
+export interface VolFile {
+  path: string;
+  /** base64 */
+  data: string;
+  mode: number;
+}
+
+export interface Snapshot {
+  writtenAt: number;
+  files: VolFile[];
+  pendingSince: number | null;
+}
+
+type DataObject = KObject & { data?: Record<string, string>; binaryData?: Record<string, string> };
+
+const DEFAULT_MODE = 0o644;
+
+/** Whether a volume is one the atomic writer fills. */
+export function isAtomicVolume(v: VolumeT): boolean {
+  return !!(v.configMap || v.secret || v.downwardAPI || v.projected);
+}
+
+/** Whether the atomic volume lives in memory (secrets and projected tokens are tmpfs). */
+export function isTmpfsVolume(v: VolumeT): boolean {
+  return !!(v.secret || v.projected);
+}
+
+function b64(s: string): string {
+  return base64.encode(bytes(s));
+}
+
+/** Keys of a ConfigMap or Secret as base64 (Secret data already is). */
+function keysOf(kind: "configmap" | "secret", obj: DataObject): Record<string, string> {
+  if (kind === "secret") return { ...(obj.data ?? {}) };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj.data ?? {})) out[k] = b64(v);
+  for (const [k, v] of Object.entries(obj.binaryData ?? {})) out[k] = v;
+  return out;
+}
+
+interface KeyItems {
+  items?: { key: string; path: string; mode?: number | null }[];
+  optional?: boolean | null;
+}
+
+function fromObject(kind: "configmap" | "secret", name: string, src: KeyItems, obj: DataObject | undefined, mode: number): VolFile[] | { error: string } {
+  if (!obj) return src.optional ? [] : { error: `${kind} "${name}" not found` };
+  const keys = keysOf(kind, obj);
+  if (!src.items?.length) return Object.keys(keys).sort().map((k) => ({ path: k, data: keys[k], mode }));
+  const out: VolFile[] = [];
+  for (const it of src.items) {
+    if (!Object.hasOwn(keys, it.key)) {
+      if (src.optional) continue;
+      return { error: kind === "configmap" ? `configmap references non-existent config key: ${it.key}` : `references non-existent secret key: ${it.key}` };
+    }
+    out.push({ path: it.path, data: keys[it.key], mode: it.mode ?? mode });
+  }
+  return out;
+}
+
+interface DownwardItem {
+  path: string;
+  fieldRef?: { fieldPath: string } | null;
+  resourceFieldRef?: { containerName?: string | null; resource: string; divisor?: unknown } | null;
+  mode?: number | null;
+}
+
+function downward(view: Pick<NetworkView, "node">, pod: Pod, items: DownwardItem[], mode: number): VolFile[] | { error: string } {
+  const node = pod.spec?.nodeName ? view.node(pod.spec.nodeName) : undefined;
+  const allocatable = (node?.status?.allocatable ?? {}) as Record<string, string>;
+  const out: VolFile[] = [];
+  for (const it of items) {
+    let value = "";
+    if (it.fieldRef) {
+      const p = it.fieldRef.fieldPath;
+      value = p === "metadata.labels" ? formatMap(pod.metadata.labels) : p === "metadata.annotations" ? formatMap(pod.metadata.annotations) : (fieldValue(pod, p) ?? "");
+    } else if (it.resourceFieldRef) {
+      const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])] as ContainerT[];
+      const c = all.find((x) => x.name === it.resourceFieldRef!.containerName) ?? all[0];
+      const v = resourceValue(pod, c, it.resourceFieldRef.resource, it.resourceFieldRef.divisor as string | undefined, allocatable);
+      if (typeof v !== "string") return v;
+      value = v;
+    }
+    out.push({ path: it.path, data: b64(value), mode: it.mode ?? mode });
+  }
+  return out;
+}
+
+/** A projected service account token: a JWT with the claims the API server's TokenRequest puts in (signed by nobody). */
+export function serviceAccountToken(view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): string {
+  const ns = pod.metadata.namespace ?? "default";
+  const sa = pod.spec?.serviceAccountName ?? "default";
+  const saObj = view.get<KObject>("serviceaccounts", ns, sa);
+  const node = pod.spec?.nodeName ? view.node(pod.spec.nodeName) : undefined;
+  const iat = Math.floor(now / 1000);
+  const iss = `https://kubernetes.default.svc.cluster.local`;
+  const header = { alg: "RS256", kid: base64urlnopad.encode(sha256(bytes("kubedo-sa-signing-key"))).slice(0, 43) };
+  const claims = {
+    aud: [audience ?? iss],
+    exp: iat + expirationSeconds,
+    iat,
+    iss,
+    jti: hexOf(sha256(bytes(`${pod.metadata.uid}/${now}`))).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5"),
+    "kubernetes.io": {
+      namespace: ns,
+      node: { name: pod.spec?.nodeName ?? "", uid: node?.metadata.uid ?? "" },
+      pod: { name: pod.metadata.name ?? "", uid: pod.metadata.uid ?? "" },
+      serviceaccount: { name: sa, uid: saObj?.metadata.uid ?? "" },
+      warnafter: iat + 3600,
+    },
+    nbf: iat,
+    sub: `system:serviceaccount:${ns}:${sa}`,
+  };
+  const enc = (o: unknown) => base64urlnopad.encode(bytes(JSON.stringify(o)));
+  const body = `${enc(header)}.${enc(claims)}`;
+  const sig = new Uint8Array(256);
+  const h = sha256(bytes(body));
+  for (let i = 0; i < sig.length; i++) sig[i] = h[i % h.length] ^ (i * 31);
+  return `${body}.${base64urlnopad.encode(sig)}`;
+}
+
+function hexOf(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The files a volume holds now, from the stored objects; null when it is not an atomic-writer
+ * volume; an error in the kubelet's words (MountVolume.SetUp failed ...) when a source is missing.
+ */
+export function volumeContent(view: Pick<NetworkView, "get" | "node">, pod: Pod, v: VolumeT, now: number, previous?: Snapshot | null): VolFile[] | { error: string } | null {
+  const ns = pod.metadata.namespace ?? "default";
+  const get = (kind: "configmap" | "secret", name: string) => view.get<DataObject>(kind === "configmap" ? "configmaps" : "secrets", ns, name);
+  if (v.configMap) {
+    const name = v.configMap.name ?? "";
+    return fromObject("configmap", name, v.configMap as KeyItems, get("configmap", name), v.configMap.defaultMode ?? DEFAULT_MODE);
+  }
+  if (v.secret) {
+    const name = v.secret.secretName ?? "";
+    return fromObject("secret", name, v.secret as KeyItems, get("secret", name), v.secret.defaultMode ?? DEFAULT_MODE);
+  }
+  if (v.downwardAPI) return downward(view, pod, (v.downwardAPI.items ?? []) as DownwardItem[], v.downwardAPI.defaultMode ?? DEFAULT_MODE);
+  if (v.projected) {
+    const mode = v.projected.defaultMode ?? DEFAULT_MODE;
+    const out: VolFile[] = [];
+    for (const s of v.projected.sources ?? []) {
+      let part: VolFile[] | { error: string } = [];
+      if (s.configMap) part = fromObject("configmap", s.configMap.name ?? "", s.configMap as KeyItems, get("configmap", s.configMap.name ?? ""), mode);
+      else if (s.secret) part = fromObject("secret", s.secret.name ?? "", s.secret as KeyItems, get("secret", s.secret.name ?? ""), mode);
+      else if (s.downwardAPI) part = downward(view, pod, (s.downwardAPI.items ?? []) as DownwardItem[], mode);
+      else if (s.serviceAccountToken) {
+        // The token stays what it was until the kubelet rotates it (at 80% of its life).
+        const old = previous?.files.find((f) => f.path === s.serviceAccountToken!.path);
+        const life = (s.serviceAccountToken.expirationSeconds ?? 3607) * 1000;
+        const fresh = !old || !previous || now - previous.writtenAt < life * 0.8;
+        part = [{ path: s.serviceAccountToken.path, data: old && fresh ? old.data : b64(serviceAccountToken(view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined)), mode }];
+      }
+      if (!Array.isArray(part)) return part;
+      out.push(...part);
+    }
+    return out;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persisted snapshots
+
+export function loadSnapshot(sql: SqlStorage, podUid: string, key: string): Snapshot | null {
+  const row = sql.exec<{ written_at: number; files: string; pending_since: number | null }>("SELECT written_at, files, pending_since FROM pod_volume_files WHERE pod_uid = ? AND volume = ?", podUid, key).toArray()[0];
+  return row ? { writtenAt: row.written_at, files: JSON.parse(row.files) as VolFile[], pendingSince: row.pending_since } : null;
+}
+
+export function saveSnapshot(sql: SqlStorage, podUid: string, key: string, writtenAt: number, files: VolFile[]): void {
+  sql.exec("INSERT OR REPLACE INTO pod_volume_files (pod_uid, volume, written_at, files, pending_since) VALUES (?, ?, ?, ?, NULL)", podUid, key, writtenAt, JSON.stringify(files));
+}
+
+export function setPending(sql: SqlStorage, podUid: string, key: string, since: number | null): void {
+  sql.exec("UPDATE pod_volume_files SET pending_since = ? WHERE pod_uid = ? AND volume = ?", since, podUid, key);
+}
+
+export function sameFiles(a: VolFile[], b: VolFile[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The volume's snapshot, written now when the kubelet has not written one yet. A missing source gives an empty one. */
+export function ensureSnapshot(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, v: VolumeT, key: string, now: number): Snapshot {
+  const uid = pod.metadata.uid ?? "";
+  const have = loadSnapshot(sql, uid, key);
+  if (have) return have;
+  const content = volumeContent(view, pod, v, now);
+  const files = Array.isArray(content) ? content : [];
+  saveSnapshot(sql, uid, key, now, files);
+  return { writtenAt: now, files, pendingSince: null };
+}
+
+/** `..2026_12_03_14_45_01.123456789`: the atomic writer's directory for a write at `at` (Go's TempDir adds a random number). */
+export function timestampDir(at: number, salt: string): string {
+  const d = new Date(at);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const h = sha256(bytes(`${salt}/${at}`));
+  const n = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
+  return `..${d.getUTCFullYear()}_${p(d.getUTCMonth() + 1)}_${p(d.getUTCDate())}_${p(d.getUTCHours())}_${p(d.getUTCMinutes())}_${p(d.getUTCSeconds())}.${n}`;
+}
+
+/** The volume's directory as the atomic writer leaves it. */
+export function atomicTree(snap: Snapshot, salt: string, tmpfs: boolean): MemoryFs {
+  const at = snap.writtenAt;
+  const fs = new MemoryFs({ now: () => at });
+  const ts = timestampDir(at, salt);
+  fs.mkdir(`/${ts}`);
+  const top = new Set<string>();
+  for (const f of snap.files) {
+    const rel = f.path.split("/").filter(Boolean);
+    if (!rel.length) continue;
+    top.add(rel[0]);
+    if (rel.length > 1) fs.mkdir(`/${ts}/${rel.slice(0, -1).join("/")}`, { parents: true });
+    fs.write(`/${ts}/${rel.join("/")}`, base64.decode(f.data), { mode: f.mode });
+    fs.chmod(`/${ts}/${rel.join("/")}`, f.mode);
+  }
+  fs.symlink(ts, "/..data");
+  for (const t of [...top].sort()) fs.symlink(`..data/${t}`, `/${t}`);
+  fs.chmod("/", tmpfs ? 0o1777 : 0o777);
+  return fs;
+}
