@@ -118,6 +118,17 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
   };
   const stub = clusterStub(c.env, clusterId);
 
+  // exec, attach, port-forward: the upgrade (WebSocket, or SPDY to be refused) goes to the object, whose 101 and socket come back untouched.
+  if (KubeRouter.isConnect(meta.path)) {
+    const headers: Record<string, string> = { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) };
+    // The runtime keeps a non-WebSocket Upgrade (kubectl's SPDY/3.1) to itself; X-Stream-Protocol-Version still tells one.
+    for (const h of ["upgrade", "sec-websocket-protocol", "x-stream-protocol-version"]) {
+      const v = c.req.header(h);
+      if (v) headers[h] = v;
+    }
+    return stub.fetch(`https://cluster.internal${meta.path}${url.search}`, { headers });
+  }
+
   if (c.req.method === "GET" && KubeRouter.isStream(meta.path, query)) {
     return stub.fetch(`https://cluster.internal${meta.path}${url.search}`, { headers: { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) } });
   }

@@ -61,6 +61,8 @@ import { newPortKey, sameKey, type PortMapping } from "./network/ports";
 import type { Service } from "./resources/service";
 import type { Pod } from "./resources/pod";
 import { WatchHub } from "./store/watch";
+import type { ContainerSessions } from "./container/session";
+import { StreamServer, upgradeOf } from "./api/stream";
 
 import type { Outcome } from "./outcome";
 export type { Outcome };
@@ -115,6 +117,9 @@ export class ClusterObject extends DurableObject<Env> {
   private loop!: ControlLoop;
   private router!: KubeRouter;
   private network!: ClusterNetwork;
+  /** exec and attach reach containers through this (container/session.ts); set at start-up. */
+  sessions!: ContainerSessions;
+  private streams!: StreamServer;
   private config: ClusterConfig | null = null;
   private alarmAt: number | null = null;
   private running = false;
@@ -191,6 +196,7 @@ export class ClusterObject extends DurableObject<Env> {
       "pods/proxy": podProxyAction(this.network),
       "nodes/proxy": nodeProxyAction(this.network, () => this.settings().kubernetesVersion),
     });
+    this.streams = new StreamServer(this.api, this.network, () => this.sessions);
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) this.loop.resync();
   }
@@ -482,6 +488,8 @@ export class ClusterObject extends DurableObject<Env> {
     const meta = request.headers.get(STREAM_REQUEST_HEADER);
     if (!meta || !this.config) return new Response("not found", { status: 404 });
     const req = { ...(JSON.parse(meta) as StreamRequestMeta), body: null } satisfies KubeRequest;
+    // exec, attach, port-forward: a WebSocket upgrade (or a SPDY one, refused with a Status).
+    if (KubeRouter.isConnect(req.path)) return this.router.connect(req, (t) => this.streams.connect(req, t, upgradeOf(request.headers)));
     return this.router.stream(req);
   }
 

@@ -197,6 +197,39 @@ export class KubeRouter {
     return r.watchPath || queryBool(q, "watch");
   }
 
+  /** Whether a request is for exec, attach or portforward (any method: kubectl's WebSocket GET or SPDY POST). */
+  static isConnect(path: string): boolean {
+    try {
+      const r = route(path);
+      return r.t === "resource" && r.def.group === "" && r.def.plural === "pods" && !!r.name && !!r.namespace && (CONNECT as readonly string[]).includes(r.subresource ?? "");
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * exec, attach and portforward: authorized as kube-apiserver's connect subresources are (the
+   * caller must be able to create pods/exec, whatever the method), then answered by `open`;
+   * an error before the upgrade is a Status, as kube-apiserver answers it.
+   */
+  connect(req: KubeRequest, open: (target: { namespace: string; name: string; subresource: (typeof CONNECT)[number] }) => Response): Response {
+    let r: Route | null = null;
+    let res: Response;
+    try {
+      r = route(req.path);
+      if (r.t !== "resource" || !r.name || !r.namespace || !(CONNECT as readonly string[]).includes(r.subresource ?? "")) throw errors.notFoundPath();
+      this.authorize(req, r, "create");
+      res = open({ namespace: r.namespace, name: r.name, subresource: r.subresource as (typeof CONNECT)[number] });
+    } catch (e) {
+      const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+      if (!(e instanceof ApiError)) console.error("connect request failed", req.method, req.path, e);
+      const out = respondError(req, err);
+      res = new Response(out.body, { status: out.status, headers: out.headers });
+    }
+    this.metrics.record(requestLabels(req, r), res.status, 0);
+    return res;
+  }
+
   /** Request counts, latency and long-running requests since the object started (/metrics). */
   readonly metrics = new ApiMetrics();
 
@@ -554,6 +587,8 @@ function rootPaths(): string[] {
 }
 
 const CONNECT_SUBRESOURCES = new Set(["log", "exec", "proxy", "attach", "portforward"]);
+/** The subresources reached by an upgrade (api/stream/). */
+const CONNECT = ["exec", "attach", "portforward"] as const;
 const METRIC_VERBS: Record<Verb, string> = { get: "GET", list: "LIST", watch: "WATCH", create: "POST", update: "PUT", patch: "PATCH", delete: "DELETE", deletecollection: "DELETECOLLECTION" };
 
 /** A request in kube-apiserver's metric labels; paths outside the resource API by their template. */

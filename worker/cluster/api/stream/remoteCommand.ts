@@ -22,8 +22,11 @@ export function serveRemoteCommand(sock: Socket, p: ChannelProtocol, opts: Remot
     if (bytes) send(ERROR, bytes);
     sock.close(1000);
   };
+  // Failures end the session once the 101 has gone out, as a process that ended at once would.
   if ("error" in start) {
-    finish(internalStatus(start.error));
+    // Read (and drop) what the client sends, so its close reaches us.
+    sock.listen(() => undefined);
+    void Promise.resolve().then(() => finish(internalStatus(start.error)));
     return;
   }
 
@@ -42,7 +45,7 @@ export function serveRemoteCommand(sock: Socket, p: ChannelProtocol, opts: Remot
       },
     });
   } catch (e) {
-    finish(internalStatus(e instanceof Error ? e.message : String(e)));
+    void Promise.resolve().then(() => finish(internalStatus(e instanceof Error ? e.message : String(e))));
     return;
   }
 
