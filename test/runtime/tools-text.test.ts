@@ -41,3 +41,175 @@ describe("head and tail", () => {
     expect(runTool(["tail", "-1"], { stdin: "x\ny\nz" }).stdout).toBe("z");
   });
 });
+
+describe("grep", () => {
+  const logs = { "/var/log/app.log": "GET /a 200\nGET /b 404\nPOST /c 500\nGET /d 200\n", "/etc/x/one.conf": "port=80\n", "/etc/x/two.conf": "host=a\nport=443\n" };
+  it("matches, -v -c -n -i, exit codes", () => {
+    expect(runTool(["grep", "GET", "/var/log/app.log"], { files: logs }).stdout).toBe("GET /a 200\nGET /b 404\nGET /d 200\n");
+    expect(runTool(["grep", "-c", "200", "/var/log/app.log"], { files: logs }).stdout).toBe("2\n");
+    expect(runTool(["grep", "-vn", "GET", "/var/log/app.log"], { files: logs }).stdout).toBe("3:POST /c 500\n");
+    expect(runTool(["grep", "-i", "post"], { stdin: "Post it\nno\n" }).stdout).toBe("Post it\n");
+    expect(runTool(["grep", "zzz", "/var/log/app.log"], { files: logs }).code).toBe(1);
+    const missing = runTool(["grep", "x", "/nope"], { files: logs });
+    expect([missing.code, missing.stderr]).toEqual([2, "grep: /nope: No such file or directory\n"]);
+  });
+  it("BRE and ERE, -o -w -x, -E alternation", () => {
+    expect(runTool(["grep", "-E", "40[0-9]|50[0-9]", "/var/log/app.log"], { files: logs }).stdout).toBe("GET /b 404\nPOST /c 500\n");
+    expect(runTool(["grep", "\\(GET\\|POST\\) /[cd]", "/var/log/app.log"], { files: logs }).stdout).toBe("POST /c 500\nGET /d 200\n");
+    expect(runTool(["grep", "-o", "[0-9]\\+"], { stdin: "a12b345\n" }).stdout).toBe("12\n345\n");
+    expect(runTool(["grep", "-w", "is"], { stdin: "this\nit is\n" }).stdout).toBe("it is\n");
+    expect(runTool(["grep", "-x", "it"], { stdin: "it\nits\n" }).stdout).toBe("it\n");
+  });
+  it("context with separators, -r with file names, -l, -q", () => {
+    expect(runTool(["grep", "-A1", "500"], { stdin: "a\n500\nb\nc\nd\n500\n" }).stdout).toBe("500\nb\n--\n500\n");
+    expect(runTool(["grep", "-B1", "-n", "x"], { stdin: "a\nx\nb\n" }).stdout).toBe("1-a\n2:x\n");
+    expect(runTool(["grep", "-r", "port", "/etc/x"], { files: logs }).stdout).toBe("/etc/x/one.conf:port=80\n/etc/x/two.conf:port=443\n");
+    expect(runTool(["grep", "-l", "host", "/etc/x/one.conf", "/etc/x/two.conf"], { files: logs }).stdout).toBe("/etc/x/two.conf\n");
+    const q = runTool(["grep", "-q", "GET", "/var/log/app.log"], { files: logs });
+    expect([q.code, q.stdout]).toEqual([0, ""]);
+    expect(runTool(["grep", "x", "/etc"], { files: logs, flavour: "gnu" }).stderr).toBe("grep: /etc: Is a directory\n");
+  });
+  it("reads stdin as it arrives", () => {
+    const r = runTool(["grep", "ERR"], { stdinChunks: [{ at: 0, data: "ok\nERR 1\n" }, { at: 5000, data: "ERR 2\n" }] });
+    expect(r.stdout).toBe("ERR 1\nERR 2\n");
+    expect(r.slept).toBe(5000);
+  });
+});
+
+describe("wc, sort, uniq, cut, tr", () => {
+  it("wc widths in each flavour", () => {
+    expect(runTool(["wc"], { stdin: "a b\nc\n", flavour: "gnu" }).stdout).toBe("      2       3       6\n");
+    expect(runTool(["wc"], { stdin: "a b\nc\n" }).stdout).toBe("        2         3         6\n");
+    expect(runTool(["wc", "-l"], { stdin: "a b\nc\n", flavour: "gnu" }).stdout).toBe("2\n");
+    expect(runTool(["wc", "-l"], { stdin: "a b\nc\n" }).stdout).toBe("2\n");
+    expect(runTool(["wc", "-l", "/data/a.txt"], { files }).stdout).toBe("5 /data/a.txt\n");
+    expect(runTool(["wc", "/data/a.txt", "/data/b.txt"], { files, flavour: "gnu" }).stdout).toBe(" 5  5 24 /data/a.txt\n 2  2 11 /data/b.txt\n 7  7 35 total\n");
+    expect(runTool(["wc", "-c", "/nope"], { files }).stderr).toBe("wc: can't open '/nope': No such file or directory\n");
+  });
+  it("sort -n -r -u -k -t -h -V", () => {
+    expect(runTool(["sort"], { stdin: "b\nB\na\n" }).stdout).toBe("B\na\nb\n");
+    expect(runTool(["sort", "-n"], { stdin: "10\n9\n100\nx\n" }).stdout).toBe("x\n9\n10\n100\n");
+    expect(runTool(["sort", "-rn"], { stdin: "10\n9\n100\n" }).stdout).toBe("100\n10\n9\n");
+    expect(runTool(["sort", "-u"], { stdin: "b\na\nb\n" }).stdout).toBe("a\nb\n");
+    expect(runTool(["sort", "-t:", "-k3,3n"], { stdin: "a:x:30\nb:x:4\nc:x:100\n" }).stdout).toBe("b:x:4\na:x:30\nc:x:100\n");
+    expect(runTool(["sort", "-k2"], { stdin: "x b\ny a\n" }).stdout).toBe("y a\nx b\n");
+    expect(runTool(["sort", "-h"], { stdin: "1G\n10K\n2M\n" }).stdout).toBe("10K\n2M\n1G\n");
+    expect(runTool(["sort", "-V"], { stdin: "v1.10\nv1.9\nv1.2\n" }).stdout).toBe("v1.2\nv1.9\nv1.10\n");
+  });
+  it("uniq -c -d -u", () => {
+    expect(runTool(["uniq", "-c"], { stdin: "a\na\nb\n" }).stdout).toBe("      2 a\n      1 b\n");
+    expect(runTool(["uniq", "-d"], { stdin: "a\na\nb\n" }).stdout).toBe("a\n");
+    expect(runTool(["uniq", "-u"], { stdin: "a\na\nb\n" }).stdout).toBe("b\n");
+  });
+  it("cut fields, characters, ranges and errors", () => {
+    expect(runTool(["cut", "-d:", "-f1,3"], { stdin: "root:x:0:0\nnone\n" }).stdout).toBe("root:0\nnone\n");
+    expect(runTool(["cut", "-d:", "-f2-", "-s"], { stdin: "a:b:c\nnone\n" }).stdout).toBe("b:c\n");
+    expect(runTool(["cut", "-c", "2-4"], { stdin: "abcdef\n" }).stdout).toBe("bcd\n");
+    const e = runTool(["cut", "x"], { flavour: "gnu" });
+    expect(e.stderr).toBe("cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n");
+  });
+  it("tr ranges, classes, -d -s -c", () => {
+    expect(runTool(["tr", "a-z", "A-Z"], { stdin: "hello\n" }).stdout).toBe("HELLO\n");
+    expect(runTool(["tr", "[:lower:]", "[:upper:]"], { stdin: "hi\n" }).stdout).toBe("HI\n");
+    expect(runTool(["tr", "-d", "0-9"], { stdin: "a1b22\n" }).stdout).toBe("ab\n");
+    expect(runTool(["tr", "-s", " "], { stdin: "a   b  c\n" }).stdout).toBe("a b c\n");
+    expect(runTool(["tr", "-cd", "a-z\\n"], { stdin: "a-B c!\n" }).stdout).toBe("ac\n");
+    expect(runTool(["tr", "abc", "x"], { stdin: "abcd" }).stdout).toBe("xxxd");
+  });
+});
+
+describe("sed", () => {
+  it("s with flags, & and groups, -n with p, -E", () => {
+    expect(runTool(["sed", "s/o/0/"], { stdin: "foo\n" }).stdout).toBe("f0o\n");
+    expect(runTool(["sed", "s/o/0/g"], { stdin: "foo\n" }).stdout).toBe("f00\n");
+    expect(runTool(["sed", "s/\\(a\\)\\(b\\)/\\2\\1[&]/"], { stdin: "abc\n" }).stdout).toBe("ba[ab]c\n");
+    expect(runTool(["sed", "-E", "s/([0-9]+)/<\\1>/2"], { stdin: "1 2 3\n" }).stdout).toBe("1 <2> 3\n");
+    expect(runTool(["sed", "-n", "s/x/y/p"], { stdin: "ax\nb\n" }).stdout).toBe("ay\n");
+    expect(runTool(["sed", "s|/usr|/opt|;s/HELLO/hi/I"], { stdin: "/usr/bin hello\n" }).stdout).toBe("/opt/bin hi\n");
+  });
+  it("addresses, ranges, d p q = and negation", () => {
+    const five = "1\n2\n3\n4\n5\n";
+    expect(runTool(["sed", "-n", "2,4p"], { stdin: five }).stdout).toBe("2\n3\n4\n");
+    expect(runTool(["sed", "2,$d"], { stdin: five }).stdout).toBe("1\n");
+    expect(runTool(["sed", "-n", "$p"], { stdin: five }).stdout).toBe("5\n");
+    expect(runTool(["sed", "3q"], { stdin: five }).stdout).toBe("1\n2\n3\n");
+    expect(runTool(["sed", "-n", "/2/,/4/!p"], { stdin: five }).stdout).toBe("1\n5\n");
+    expect(runTool(["sed", "-n", "$="], { stdin: five }).stdout).toBe("5\n");
+    expect(runTool(["sed", "1~2d"], { stdin: five }).stdout).toBe("2\n4\n");
+  });
+  it("a i c y, hold space, labels", () => {
+    expect(runTool(["sed", "1i\\\nfirst", "-"], { stdin: "x\n" }).stdout).toBe("first\nx\n");
+    expect(runTool(["sed", "/x/a after"], { stdin: "x\ny\n" }).stdout).toBe("x\nafter\ny\n");
+    expect(runTool(["sed", "2c\\changed"], { stdin: "a\nb\nc\n" }).stdout).toBe("a\nchanged\nc\n");
+    expect(runTool(["sed", "y/abc/xyz/"], { stdin: "aabbcc\n" }).stdout).toBe("xxyyzz\n");
+    expect(runTool(["sed", "-n", "1!G;h;$p"], { stdin: "a\nb\nc\n" }).stdout).toBe("c\nb\na\n");
+    expect(runTool(["sed", ":a;N;$!ba;s/\\n/,/g"], { stdin: "a\nb\nc\n" }).stdout).toBe("a,b,c\n");
+  });
+  it("-i edits files in place, with a backup suffix", () => {
+    const r = runTool(["sed", "-i.bak", "s/80/8080/", "/etc/app.conf"], { files: { "/etc/app.conf": "port=80\n" } });
+    expect(r.code).toBe(0);
+    expect(new TextDecoder().decode(r.fs.read("/etc/app.conf"))).toBe("port=8080\n");
+    expect(new TextDecoder().decode(r.fs.read("/etc/app.conf.bak"))).toBe("port=80\n");
+  });
+  it("errors in each flavour's words", () => {
+    const g = runTool(["sed", "s/a/b"], { stdin: "", flavour: "gnu" });
+    expect([g.code, g.stderr]).toEqual([1, "sed: -e expression #1, char 5: unterminated `s' command\n"]);
+    expect(runTool(["sed", "k"], { stdin: "", flavour: "gnu" }).stderr).toBe("sed: -e expression #1, char 1: unknown command: `k'\n");
+  });
+});
+
+describe("awk", () => {
+  const awk = (prog: string, stdin: string, ...rest: string[]) => runTool(["awk", ...rest, prog], { stdin });
+  it("fields, NR/NF, -F, patterns, BEGIN/END", () => {
+    expect(awk("{print $2}", "a b c\nd e f\n").stdout).toBe("b\ne\n");
+    expect(awk("{print NR\": \"$NF, NF}", "a b c\nd\n").stdout).toBe("1: c 3\n2: d 1\n");
+    expect(runTool(["awk", "-F:", "$3 >= 1000 {print $1}"], { stdin: "root:x:0\nbob:x:1000\n" }).stdout).toBe("bob\n");
+    expect(awk("/err/", "ok\nerr 1\n").stdout).toBe("err 1\n");
+    expect(awk("BEGIN{s=0} {s+=$1} END{print s, s/NR}", "1\n2\n3\n").stdout).toBe("6 2\n");
+    expect(awk("NR==2,NR==3", "1\n2\n3\n4\n").stdout).toBe("2\n3\n");
+    expect(awk("BEGIN { OFS=\"-\" } { $1=$1; print }", "a b c\n").stdout).toBe("a-b-c\n");
+  });
+  it("arrays, for-in, control flow, functions", () => {
+    expect(awk("{c[$1]++} END{for (k in c) print k, c[k]}", "a\nb\na\n").stdout).toBe("a 2\nb 1\n");
+    expect(awk("BEGIN{for(i=1;i<=3;i++) s=s i; print s}", "").stdout).toBe("123\n");
+    expect(awk("BEGIN{i=0; while(1){if(++i>4)break; if(i%2)continue; print i}}", "").stdout).toBe("2\n4\n");
+    expect(awk("function sq(x){return x*x} BEGIN{print sq(7)}", "").stdout).toBe("49\n");
+    expect(awk("BEGIN{ x = 1 > 2 ? \"y\" : \"n\"; print x; print 2^10, -2^2, 7%3 }", "").stdout).toBe("n\n1024 -4 1\n");
+    expect(awk("{ if ($1 > 10) print \"big\"; else print \"small\" }", "5\n50\n").stdout).toBe("small\nbig\n");
+  });
+  it("string functions and printf", () => {
+    expect(awk("{print length($0), substr($0,2,3), index($0,\"c\"), toupper($0)}", "abcdef\n").stdout).toBe("6 bcd 3 ABCDEF\n");
+    expect(awk("{n=split($0,a,\",\"); print n, a[2]}", "x,y,z\n").stdout).toBe("3 y\n");
+    expect(awk("{gsub(/o/,\"0\"); sub(/h/,\"H\"); print}", "hello world\n").stdout).toBe("Hell0 w0rld\n");
+    expect(awk("{ if (match($0, /[0-9]+/)) print RSTART, RLENGTH }", "ab123c\n").stdout).toBe("3 3\n");
+    expect(awk("{printf \"%-5s|%5.1f|%03d\\n\", $1, $2, $3}", "ab 3.14159 7\n").stdout).toBe("ab   |  3.1|007\n");
+    expect(awk("BEGIN{print 0.1+0.2, 1e6, 100000000, 3/2}", "").stdout).toBe("0.3 1000000 100000000 1.5\n");
+    expect(awk("{print ($1 < $2)}", "10 9\n").stdout).toBe("0\n");
+    expect(runTool(["awk", "-v", "n=3", "BEGIN{print n*2}"]).stdout).toBe("6\n");
+  });
+  it("exit codes, getline and output files", () => {
+    expect(awk("NR==2{exit 3} {print}", "a\nb\nc\n").code).toBe(3);
+    expect(awk("{getline x; print $0 \"+\" x}", "1\n2\n3\n4\n").stdout).toBe("1+2\n3+4\n");
+    const r = runTool(["awk", "{print $1 > \"/tmp/out\"}"], { stdin: "a\nb\n", files: { "/tmp": { dir: true } } });
+    expect(new TextDecoder().decode(r.fs.read("/tmp/out"))).toBe("a\nb\n");
+  });
+  it("streams records as they arrive", () => {
+    const r = runTool(["awk", "{print $1}"], { stdinChunks: [{ at: 0, data: "a 1\n" }, { at: 3000, data: "b 2\n" }] });
+    expect([r.stdout, r.slept]).toEqual(["a\nb\n", 3000]);
+  });
+});
+
+describe("date", () => {
+  it("the default format, +FORMAT, -d, -I, -R", () => {
+    expect(runTool(["date"]).stdout).toBe("Thu Dec  3 14:45:01 UTC 2026\n");
+    expect(runTool(["date", "+%Y-%m-%d %H:%M:%S %s %j %a %b %e %-d %N"]).stdout).toBe("2026-12-03 14:45:01 1796309101 337 Thu Dec  3 3 000000000\n");
+    expect(runTool(["date", "-u", "-d", "@0"]).stdout).toBe("Thu Jan  1 00:00:00 UTC 1970\n");
+    expect(runTool(["date", "-d", "2024-02-29 10:00", "+%F %T"]).stdout).toBe("2024-02-29 10:00:00\n");
+    expect(runTool(["date", "-d", "1 day ago", "+%F"]).stdout).toBe("2026-12-02\n");
+    expect(runTool(["date", "-Iseconds"]).stdout).toBe("2026-12-03T14:45:01+00:00\n");
+    expect(runTool(["date", "-I"]).stdout).toBe("2026-12-03\n");
+    expect(runTool(["date", "-R"]).stdout).toBe("Thu, 03 Dec 2026 14:45:01 +0000\n");
+    const bad = runTool(["date", "-d", "xyzzy"]);
+    expect([bad.code, bad.stderr]).toEqual([1, "date: invalid date 'xyzzy'\n"]);
+  });
+});

@@ -10,3 +10,8 @@ export function parseCount(s: string): number | null {
   if (unit === undefined) return null;
   return Number(m[1]) * unit;
 }
+
+/** The obsolete `-N` (head -5, tail -20) as `-nN`, leaving the value of a -n or -c alone. */
+export function obsoleteCount(args: string[]): string[] {
+  return args.map((a, i) => (/^-\d+$/.test(a) && !/^-[nc]$|^--(lines|bytes)$/.test(args[i - 1] ?? "") ? `-n${a.slice(1)}` : a));
+}

@@ -2,14 +2,14 @@
 // headers, the obsolete -N form. Reading stops as soon as enough has been printed (yes | head).
 import type { Tool, ToolContext } from "../../types";
 import { type Gen, concat, eachChunk, eachInput, eachRawLine, fsMessage, getopt, say } from "./common";
-import { parseCount } from "./count";
+import { obsoleteCount, parseCount } from "./count";
 
 const USAGE = { busybox: "head [OPTIONS] [FILE]...", gnu: "head [OPTION]... [FILE]..." };
 
 export const head: Tool = {
   names: ["head"],
   *run(ctx: ToolContext): Gen<number> {
-    const argv = ctx.argv.slice(1).map((a) => (/^-\d+$/.test(a) ? `-n${a.slice(1)}` : a));
+    const argv = obsoleteCount(ctx.argv.slice(1));
     const o = getopt(ctx, { flags: "qv", args: "nc", usage: USAGE, long: { "lines=": "n", "bytes=": "c", quiet: "q", silent: "q", verbose: "v" } }, argv);
     if (!o) return 1;
     let bytesMode = false;

@@ -5,7 +5,7 @@
 import type { Stat, Tool, ToolContext } from "../../types";
 import { FsError } from "../../types";
 import { type Gen, concat, eachChunk, eachRawLine, fsMessage, getopt, readPath, say } from "./common";
-import { parseCount } from "./count";
+import { obsoleteCount, parseCount } from "./count";
 
 const USAGE = { busybox: "tail [OPTIONS] [FILE]...", gnu: "tail [OPTION]... [FILE]..." };
 
@@ -21,7 +21,7 @@ export const tail: Tool = {
   names: ["tail"],
   *run(ctx: ToolContext): Gen<number> {
     const gnu = ctx.flavour === "gnu";
-    const argv = ctx.argv.slice(1).map((a) => (/^-\d+$/.test(a) ? `-n${a.slice(1)}` : a));
+    const argv = obsoleteCount(ctx.argv.slice(1));
     const o = getopt(
       ctx,
       { flags: "fFqv", args: "ncs", usage: USAGE, long: { "lines=": "n", "bytes=": "c", "follow?": "f", retry: "retry", quiet: "q", silent: "q", verbose: "v", "sleep-interval=": "s" } },
