@@ -245,6 +245,8 @@ export interface ClusterTools {
   etcd(): Etcd | null;
   /** In a kube-proxy pod (host network), its node's rules as iptables-save prints them; null elsewhere. */
   iptablesSave(): string | null;
+  /** On the node's side (a node debug pod: hostPID, the node's root at /host), the pods its kubelet runs, for crictl; null elsewhere. */
+  nodePods?(): Pod[] | null;
 }
 
 export interface ContainerWorld {
