@@ -120,6 +120,8 @@ const POD = {
       { name: "secret", secret: { secretName: "web-secret", defaultMode: 0o400 } },
       { name: "shared", emptyDir: {} },
       { name: "info", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } },
+      { name: "mem", emptyDir: { medium: "Memory", sizeLimit: "1Ki" } },
+      { name: "logs", hostPath: { path: "/var/log/app", type: "DirectoryOrCreate" } },
     ],
     containers: [
       {
@@ -149,6 +151,8 @@ const POD = {
           { name: "shared", mountPath: "/ro", readOnly: true },
           { name: "secret", mountPath: "/etc/secret" },
           { name: "info", mountPath: "/etc/podinfo" },
+          { name: "mem", mountPath: "/mem" },
+          { name: "logs", mountPath: "/logs" },
         ],
       },
     ],
@@ -269,6 +273,18 @@ describe("containerFs", () => {
       expect(code(() => side.rename("/data/note.txt", "/tmp/note.txt"))).toBe("EXDEV");
       expect(side.readdir("/")).toEqual(expect.arrayContaining(["data", "ro", "etc", "proc", "dev", "sys", "tmp"]));
       expect(side.mounts().find((m) => m.target === "/data")).toMatchObject({ fstype: "ext4", readOnly: false });
+
+      // a memory-backed emptyDir is a tmpfs of its size limit
+      expect(side.mounts().find((m) => m.target === "/mem")).toMatchObject({ source: "tmpfs", fstype: "tmpfs", sizeBytes: 1024 });
+      side.write("/mem/small", "x".repeat(600));
+      expect(code(() => side.write("/mem/big", "x".repeat(600)))).toBe("ENOSPC");
+
+      // a hostPath volume is the node's directory (made by DirectoryOrCreate)
+      side.write("/logs/app.log", "line\n");
+      const x = inside(o);
+      const node = nodeFs({ sql: x.store.sqlStorage, view: x.network.view(), node: pod.spec!.nodeName!, now: x.clock.now() }, pod.spec!.nodeName!);
+      expect(node.stat("/var/log/app")?.type).toBe("dir");
+      expect(text(node.read("/var/log/app/app.log"))).toBe("line\n");
     });
   });
 
@@ -331,6 +347,8 @@ describe("containerFs", () => {
     expect(await read("/etc/config/greeting")).toBe("bonjour");
     expect(await read("/etc/config/app.conf")).toBe("port=8080\n");
     expect(await read("/etc/app.conf")).toBe("port=80\n");
+    // a new run of the container binds the subPath again, from the refreshed volume
+    expect(await runInDurableObject(stub, (o: ClusterObject) => text(fsOf(o, podOf(o), "nginx", "run-1b").read("/etc/app.conf")))).toBe("port=8080\n");
     const secondData = await runInDurableObject(stub, (o: ClusterObject) => fsOf(o, podOf(o), "nginx", "run-1").readlink("/etc/config/..data"));
     expect(secondData).not.toBe(firstData);
     // the pod's labels reach its downwardAPI volume the same way

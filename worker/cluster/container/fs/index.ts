@@ -22,7 +22,7 @@ import { MemoryFs, populate } from "./memory";
 import { MountedFs, SubFs, type Mount } from "./mounted";
 import { imageLower, imageProfile, IMAGE_BUILD_TIME } from "./skeletons";
 import { devTree, hostsFile, podHostname, ProcFs, sysTree } from "./system";
-import { atomicTree, ensureSnapshot, isAtomicVolume, isTmpfsVolume } from "./volumes";
+import { atomicTree, ensureSnapshot, isAtomicVolume, isTmpfsVolume, loadSnapshot, saveSnapshot } from "./volumes";
 
 export { MemoryFs, populate } from "./memory";
 export { imageProfile } from "./skeletons";
@@ -215,9 +215,9 @@ export function hostPathCheck(ctx: Omit<FsContext, "pod">, node: string, v: Volu
   return null;
 }
 
-/** The key its atomic-writer snapshot is kept under: a subPath mount's is its own and never refreshed (as in Kubernetes). */
-export function snapshotKey(volume: string, container?: string, subPath?: string): string {
-  return container ? `${volume}#${container}#${subPath ?? ""}` : volume;
+/** The key its atomic-writer snapshot is kept under: a subPath mount's is its container run's and never refreshed (as in Kubernetes). */
+export function snapshotKey(volume: string, runId?: string, subPath?: string): string {
+  return runId ? `${volume}#${runId}#${subPath ?? ""}` : volume;
 }
 
 function volumeMount(ctx: FsContext, c: ContainerFsSpec, m: VolumeMountT, v: VolumeT, env: () => Record<string, string>, nodeRoot: () => FileSystem): Mount | null {
@@ -232,8 +232,15 @@ function volumeMount(ctx: FsContext, c: ContainerFsSpec, m: VolumeMountT, v: Vol
   let used: (() => number) | undefined;
   if (isAtomicVolume(v)) {
     const tmpfs = isTmpfsVolume(v);
-    const key = subPath ? snapshotKey(v.name, c.name, subPath) : snapshotKey(v.name);
-    const snap = ensureSnapshot(ctx.sql, ctx.view, ctx.pod, v, key, ctx.now);
+    // A subPath is bound when the container starts: it keeps the files the volume had then,
+    // and only a new run of the container sees newer ones.
+    let snap = ensureSnapshot(ctx.sql, ctx.view, ctx.pod, v, snapshotKey(v.name), ctx.now);
+    const key = subPath ? snapshotKey(v.name, c.runId, subPath) : snapshotKey(v.name);
+    if (subPath) {
+      const frozen = loadSnapshot(ctx.sql, uid, key);
+      if (frozen) snap = frozen;
+      else saveSnapshot(ctx.sql, uid, key, snap.writtenAt, snap.files);
+    }
     const tree = atomicTree(snap, `${uid}/${key}`, tmpfs);
     mi = tmpfs ? info("tmpfs", "tmpfs", "ro,relatime,size=" + 8 * 1024 * 1024 + "k", true, { sizeBytes: 8 * GiB, usedBytes: 12 * 1024 }) : info("/dev/sda1", "ext4", "ro,relatime", true);
     if (subPath) {
@@ -248,15 +255,29 @@ function volumeMount(ctx: FsContext, c: ContainerFsSpec, m: VolumeMountT, v: Vol
     return { target: m.mountPath, fs, info: mi };
   }
   if (v.emptyDir) {
-    const layer = new SqlLayerFs({ sql: ctx.sql, layer: layerKey.pod(uid, `vol/${v.name}`), now, mount: info("/dev/sda1", "ext4", "rw,relatime"), dev: 0, rootMode: 0o777 });
     const memory = v.emptyDir.medium === "Memory";
     const limit = v.emptyDir.sizeLimit ? integerQuantity(v.emptyDir.sizeLimit as string) : 0;
+    const layer = new SqlLayerFs({ sql: ctx.sql, layer: layerKey.pod(uid, `vol/${v.name}`), now, mount: info("/dev/sda1", "ext4", "rw,relatime"), dev: 0, rootMode: 0o777, limitBytes: memory && limit ? limit : undefined });
     mi = memory ? info("tmpfs", "tmpfs", `rw,relatime${limit ? `,size=${Math.ceil(limit / 1024)}k` : ""}`, ro, { sizeBytes: limit || 8 * GiB, usedBytes: 0 }) : info("/dev/sda1", "ext4", ro ? "ro,relatime" : "rw,relatime", ro);
     if (memory) used = () => layer.usedBytes();
     fs = layer;
   } else if (v.hostPath) {
     const root = nodeRoot();
     let path = v.hostPath.path;
+    // The kubelet makes the *OrCreate types; containerd makes any other missing source a directory.
+    const type = v.hostPath.type ?? "";
+    if (type === "" || type === "DirectoryOrCreate" || type === "FileOrCreate") {
+      try {
+        if (!root.stat(path)) {
+          if (type === "FileOrCreate") {
+            root.mkdir(path.replace(/\/[^/]*$/, "") || "/", { parents: true });
+            root.write(path, "", { mode: 0o644 });
+          } else root.mkdir(path, { parents: true, mode: 0o755 });
+        }
+      } catch {
+        /* a path the node cannot hold (under /proc): left as it is */
+      }
+    }
     try {
       path = root.realpath(path);
     } catch {
@@ -375,6 +396,7 @@ function shortHash(s: string): number {
 /** Drops a container's writable layer (and its termination log): the integrator calls this when the container restarts. */
 export function dropContainerLayer(sql: SqlStorage, runId: string): void {
   dropLayers(sql, layerKey.container(runId));
+  sql.exec("DELETE FROM pod_volume_files WHERE instr(volume, ?) > 0", `#${runId}#`);
 }
 
 /** Drops a pod's trees (emptyDirs, /dev/shm, its /etc files) and its volume snapshots: when the pod is removed. */

@@ -75,6 +75,7 @@ export class SqlLayerFs implements FileSystem {
   private readonly mount: MountInfo;
   private readonly dev: number;
   private readonly rootMode: number;
+  private readonly limitBytes: number | undefined;
 
   constructor(opts: LayerOptions) {
     this.sql = opts.sql;
@@ -84,6 +85,12 @@ export class SqlLayerFs implements FileSystem {
     this.mount = opts.mount;
     this.dev = opts.dev;
     this.rootMode = opts.rootMode ?? 0o755;
+    this.limitBytes = opts.limitBytes;
+  }
+
+  /** A tmpfs is full when its size would be passed (ENOSPC, as the kernel says). */
+  private room(path: string, adding: number, replacing: number): void {
+    if (this.limitBytes !== undefined && this.usedBytes() - replacing + adding > this.limitBytes) throw new FsError("ENOSPC", path);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -220,6 +227,7 @@ export class SqlLayerFs implements FileSystem {
       if (e.stat.type === "dir") throw new FsError("EISDIR", path);
       if (e.stat.type !== "file") return; // a device: the bytes go nowhere
       let out = buf;
+      this.room(path, buf.length + (opts.append ? e.stat.size : 0), e.stat.size);
       if (opts.append) {
         const old = this.read(path);
         out = new Uint8Array(old.length + buf.length);
@@ -231,6 +239,7 @@ export class SqlLayerFs implements FileSystem {
     }
     if (path === "/") throw new FsError("EISDIR", path);
     this.parentFor(path);
+    this.room(path, buf.length, 0);
     this.put(path, { type: "file", mode: (opts.mode ?? 0o644) & 0o7777, uid: 0, gid: 0, mtime: this.now(), data: toBuffer(buf), target: null });
   }
 

@@ -76,8 +76,11 @@ export const volumeSyncController: Controller = {
   name: VOLUME_SYNC,
   keysFor(c) {
     if (c.resource === "pods") {
-      if (c.type === "DELETED" || !c.body.includes('"nodeName"') || !ATOMIC_MARKERS.some((m) => c.body.includes(m))) return [];
-      return [`pod:${c.namespace}/${c.name}`];
+      if (c.type === "DELETED" || !c.body.includes('"nodeName"')) return [];
+      // Labels and annotations reach downwardAPI files; other volumes are written once, when the
+      // pod lands on its node (before it has an IP), and then follow their objects.
+      if (c.body.includes('"downwardAPI"') || (!c.body.includes('"podIP"') && ATOMIC_MARKERS.some((m) => c.body.includes(m)))) return [`pod:${c.namespace}/${c.name}`];
+      return [];
     }
     if (c.resource === "configmaps" || c.resource === "secrets") return [`${c.resource}:${c.namespace}/${c.name}`];
     return [];
