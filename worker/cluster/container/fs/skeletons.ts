@@ -25,6 +25,8 @@ export interface ImageProfile {
   workingDir: string;
   /** Files the image adds over its base. */
   extra: Record<string, PopulateEntry>;
+  /** A line the image adds to /etc/passwd (its service user; the group of the same name and id goes with it). */
+  passwdExtra?: string;
 }
 
 /** When the images' files were built (cluster ms): stat and ls -l show it. */
@@ -247,6 +249,7 @@ function alpineBase(fs: MemoryFs): void {
     "/usr/bin/scanelf": exe(),
     "/usr/bin/ssl_client": exe(),
     "/usr/lib": dir(),
+    "/usr/sbin": dir(),
     "/usr/local/bin": dir(),
     "/usr/local/lib": dir(),
     "/usr/local/share": dir(),
@@ -749,7 +752,6 @@ export function imageProfile(imageName: string, image: ImageBehaviour | null): I
       if (!(path in extra)) extra[path] = prog.endsWith(".sh") ? script("#!/bin/sh\n") : exe(base);
     }
   }
-  if (r.passwdExtra) extra["\0passwd"] = r.passwdExtra;
   const family = r.family;
   const profile: ImageProfile = {
     key: cacheKey,
@@ -759,6 +761,7 @@ export function imageProfile(imageName: string, image: ImageBehaviour | null): I
     uid: r.uid ?? 0,
     workingDir: r.workingDir ?? "/",
     extra,
+    passwdExtra: r.passwdExtra,
   };
   if (profiles.size > 256) profiles.clear();
   profiles.set(cacheKey, profile);
@@ -794,15 +797,14 @@ export function imageLower(profile: ImageProfile): MemoryFs {
       populate(fs, { "/dev": dir(), "/proc": dir(0o555), "/sys": dir(0o555), "/etc": dir() });
       break;
   }
-  const files = { ...profile.extra };
-  const passwdExtra = files["\0passwd"];
-  delete files["\0passwd"];
+  const files = profile.extra;
+  const passwdExtra = profile.passwdExtra;
   // Images add to their base: a path the base has as a symlink (/bin on debian) is written through it.
   for (const [path, entry] of Object.entries(files)) {
     if (fs.lstat(path)?.type === "file") fs.remove(path);
     populate(fs, { [path]: entry });
   }
-  if (typeof passwdExtra === "string") {
+  if (passwdExtra) {
     fs.write("/etc/passwd", passwdExtra, { append: true });
     const [name, , uid] = passwdExtra.split(":");
     fs.write("/etc/group", `${name}:x:${uid}:\n`, { append: true });
