@@ -26,8 +26,12 @@ function fakeSession(command: string[] | null, out: SessionOutput): Session {
   let resolve!: (n: number) => void;
   const done = new Promise<number>((r) => (resolve = r));
   const [cmd, ...args] = command ?? ["attached"];
+  let failure: string | undefined;
   queueMicrotask(() => {
-    if (cmd === "echo") {
+    if (cmd === "missing") {
+      failure = 'exec: "missing": executable file not found in $PATH';
+      resolve(127);
+    } else if (cmd === "echo") {
       out.stdout(enc(args.join(" ") + "\n"));
       resolve(0);
     } else if (cmd === "exit") resolve(Number(args[0]));
@@ -36,7 +40,10 @@ function fakeSession(command: string[] | null, out: SessionOutput): Session {
       resolve(2);
     } else if (cmd === "attached") out.stdout(enc("log line\n"));
   });
-  return {
+  const session: Session & { readonly failure?: string } = {
+    get failure() {
+      return failure;
+    },
     input: (d) => {
       if (cmd === "cat" || cmd === "attached") out.stdout(d);
     },
@@ -50,6 +57,7 @@ function fakeSession(command: string[] | null, out: SessionOutput): Session {
       resolve(137);
     },
   };
+  return session;
 }
 
 const fake: ContainerSessions = {
@@ -228,6 +236,12 @@ describe("exec and attach over WebSocket", () => {
     o.ws!.close(1000);
     await until(() => seen.closed > closedBefore, "session closed");
     expect(seen.requests.at(-1)).toEqual({ container: "web", tty: false, stdin: true });
+  });
+
+  it("a process that could not start is the runtime's InternalError, not an exit code", async () => {
+    const o = await connect(`${NS}/pods/web/exec?command=missing&container=web&stdout=true`, { protocols: ["v5.channel.k8s.io"] });
+    await o.closed;
+    expect(JSON.parse(channels(o).at(-1)![1])).toMatchObject({ status: "Failure", reason: "InternalError", message: 'Internal error occurred: exec: "missing": executable file not found in $PATH' });
   });
 
   it("a container with no running process: the kubelet's answer as an InternalError after the upgrade", async () => {

@@ -71,7 +71,11 @@ export function serveRemoteCommand(sock: Socket, p: ChannelProtocol, opts: Remot
   });
   sock.whenEnded(() => session.close());
   session.done.then(
-    (code) => finish(exitStatus(code)),
+    // A process that could not start (exec: "x": executable file not found) is the runtime's InternalError, not an exit code.
+    (code) => {
+      const failure = (session as Session & { failure?: string }).failure;
+      finish(failure ? internalStatus(failure) : exitStatus(code));
+    },
     (e: unknown) => finish(internalStatus(e instanceof Error ? e.message : String(e))),
   );
 }
