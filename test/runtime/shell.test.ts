@@ -451,7 +451,10 @@ describe("errors per dialect", () => {
     expect(run(`if true; then echo x`, { dialect: "ash" }).stderr).toBe(`sh: syntax error: unexpected end of file (expecting "fi")\n`);
     expect(run(`echo a; fi`, { dialect: "dash" }).stderr).toBe(`sh: 1: Syntax error: "fi" unexpected\n`);
     expect(run(`echo a; fi`, { dialect: "bash" }).stderr).toBe("bash: -c: line 1: syntax error near unexpected token `fi'\nbash: -c: line 1: `echo a; fi'\n");
-    expect(run(`echo 'open`, { dialect: "bash" }).stderr).toBe("bash: -c: line 1: unexpected EOF while looking for matching `''\nbash: -c: line 1: syntax error: unexpected end of file\n");
+    expect(run(`echo 'open`, { dialect: "bash" }).stderr).toBe("bash: -c: line 1: unexpected EOF while looking for matching `''\n");
+    expect(run(`if true; then echo x`, { dialect: "bash" }).stderr).toBe("bash: -c: line 2: syntax error: unexpected end of file\n");
+    expect(run(`cat <<< x`, { dialect: "dash" }).stderr).toBe("sh: 1: Syntax error: redirection unexpected\n");
+    expect(run(`for ((i=0;i<3;i++)); do :; done`, { dialect: "dash" }).stderr).toBe("sh: 1: Syntax error: Bad for loop variable\n");
     // commands before the bad line run
     expect(run(`echo first\nfi`, { dialect: "dash" }).stdout).toBe("first\n");
   });
@@ -462,6 +465,51 @@ describe("errors per dialect", () => {
     const r = run(null, { dialect: "bash", args: ["/tmp/s.sh", "x"], files: { "/tmp/s.sh": "echo arg $1\nnope\n" } });
     expect(r.stdout).toBe("arg x\n");
     expect(r.stderr).toBe("/tmp/s.sh: line 2: nope: command not found\n");
+  });
+});
+
+describe("checked against real bash 5.2 and dash 0.5.12", () => {
+  it("bash ends the command line at an expansion error and goes on with the next; set -u exits 127", () => {
+    const r = run(`echo $((1/0)); echo same line\necho next $?`, { dialect: "bash" });
+    expect(r.stdout).toBe("next 1\n");
+    expect(run(`readonly R=1; R=2; echo same\necho next`, { dialect: "bash" }).stdout).toBe("next\n");
+    expect(run(`set -u; echo $nope\necho next`, { dialect: "bash" }).code).toBe(127);
+    const p = run(`((1/0)); echo after $?`, { dialect: "bash" });
+    expect(p.stderr).toBe(`bash: line 1: ((: 1/0: division by 0 (error token is "0")\n`);
+    expect(p.stdout).toBe("after 1\n");
+  });
+
+  it("ash and dash end the shell at such errors", () => {
+    const d = run(`readonly R=1; R=2\necho next`, { dialect: "dash" });
+    expect(d.stderr).toBe("sh: 1: R: is read only\n");
+    expect(d.code).toBe(2);
+    expect(run(`echo \${nope:?}`, { dialect: "dash" }).stderr).toBe("sh: 1: nope: parameter not set or null\n");
+    expect(run(`x=1; echo \${x!}`, { dialect: "dash" }).stderr).toBe("sh: 1: Bad substitution\n");
+  });
+
+  it("arithmetic error tokens and dash's smaller language", () => {
+    expect(run(`echo $(( 5 / 0 ))`, { dialect: "bash" }).stderr).toBe(`bash: line 1: 5 / 0 : division by 0 (error token is "0 ")\n`);
+    expect(run(`echo $((1 +))`, { dialect: "bash" }).stderr).toBe(`bash: line 1: 1 +: syntax error: operand expected (error token is "+")\n`);
+    expect(run(`x=5; echo $(( x += 2, x * 2 ))`, { dialect: "dash" }).stderr).toBe(`sh: 1: arithmetic expression: expecting EOF: " x += 2, x * 2 "\n`);
+    expect(run(`echo $((2 ** -1))`, { dialect: "dash" }).stderr).toBe(`sh: 1: arithmetic expression: expecting primary: "2 ** -1"\n`);
+  });
+
+  it("field splitting with whitespace around a non-whitespace IFS character", () => {
+    expect(out(`p() { printf '[%s]' "$@"; echo; }; IFS=' ,'; x=' a , b  ,c '; p $x; IFS=,; x='a,b,,c,'; p $x`)).toBe("[a][b][c]\n[a][b][][c]\n");
+  });
+
+  it("read -n takes characters and leaves the rest for the next read", () => {
+    expect(out(`echo abc | while read -n 1 c; do echo "[$c]"; done`, "bash")).toBe("[a]\n[b]\n[c]\n[]\n");
+  });
+
+  it("usage messages and builtin wordings", () => {
+    expect(run(`printf`, { dialect: "bash" }).stderr).toBe("printf: usage: printf [-v var] format [arguments]\n");
+    expect(run(`printf`, { dialect: "dash" }).stderr).toBe("sh: 1: printf: usage: printf format [arg ...]\n");
+    expect(run(`. /nope.sh`, { dialect: "bash" }).stderr).toBe("bash: line 1: /nope.sh: No such file or directory\n");
+    expect(run(`. /nope.sh`, { dialect: "dash" }).stderr).toBe("sh: 1: .: cannot open /nope.sh: No such file\n");
+    expect(run(`trap 'echo hi' INT; trap`, { dialect: "bash" }).stdout).toBe("trap -- 'echo hi' SIGINT\n");
+    expect(run(`echo $-`, { dialect: "bash" }).stdout).toBe("hBc\n");
+    expect(run(`echo \${!HO*}`, { dialect: "bash", env: { HOME: "/root", HOSTNAME: "web" } }).stdout).toBe("HOME HOSTNAME HOSTTYPE\n");
   });
 });
 

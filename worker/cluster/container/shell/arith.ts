@@ -25,9 +25,10 @@ const OPS = ["<<=", ">>=", "**", "++", "--", "<<", ">>", "<=", ">=", "==", "!=",
 
 const wrap = (v: bigint) => BigInt.asIntN(64, v);
 
-export function evalArith(expr: string, vars: ArithVars, depth = 0): bigint {
+/** dash has neither ** nor the comma operator; bash shows the expression without leading blanks. */
+export function evalArith(expr: string, vars: ArithVars, dialect: "ash" | "bash" | "dash" = "bash", depth = 0): bigint {
   if (depth > 64) throw new ArithError("recursion", expr, expr);
-  return new Arith(expr, vars, depth).run();
+  return new Arith(expr, vars, depth, dialect).run();
 }
 
 class Arith {
@@ -39,7 +40,10 @@ class Arith {
     private readonly src: string,
     private readonly vars: ArithVars,
     private readonly depth: number,
+    private readonly dialect: "ash" | "bash" | "dash",
   ) {}
+
+  private prevTokStart = 0;
 
   run(): bigint {
     this.next();
@@ -49,20 +53,27 @@ class Arith {
     return v;
   }
 
+  private shown(): string {
+    return this.dialect === "bash" ? this.src.trimStart() : this.dialect === "dash" ? this.src : this.src.trim();
+  }
+
   private err(kind: ArithError["kind"]): ArithError {
-    return new ArithError(kind, this.src.trim(), this.src.slice(this.tokStart).trim());
+    // at the end of the expression bash names the last token read
+    const at = this.tok.k === "end" && kind === "operand" ? this.prevTokStart : this.tokStart;
+    return new ArithError(kind, this.shown(), this.src.slice(at));
   }
 
   private next(): void {
     const s = this.src;
     while (this.pos < s.length && /\s/.test(s[this.pos])) this.pos++;
+    this.prevTokStart = this.tokStart;
     this.tokStart = this.pos;
     if (this.pos >= s.length) {
       this.tok = { k: "end" };
       return;
     }
     const rest = s.slice(this.pos);
-    let m = /^[0-9][0-9A-Za-z_@#]*/.exec(rest);
+    let m = (this.dialect === "dash" ? /^[0-9][0-9A-Za-z_]*/ : /^[0-9][0-9A-Za-z_@#]*/).exec(rest);
     if (m) {
       this.pos += m[0].length;
       this.tok = { k: "num", v: this.number(m[0]) };
@@ -75,6 +86,7 @@ class Arith {
       return;
     }
     for (const op of OPS) {
+      if (this.dialect === "dash" && (op === "**" || op === "," || op === "++" || op === "--")) continue;
       if (rest.startsWith(op)) {
         this.pos += op.length;
         this.tok = { k: "op", v: op };
@@ -95,6 +107,7 @@ class Arith {
     } else if (/^0[xX]/.test(text)) {
       base = 16;
       digits = text.slice(2);
+      if (!digits && this.dialect === "bash") return 0n;
     } else if (/^0[0-7]+$/.test(text)) {
       base = 8;
       digits = text.slice(1);
@@ -128,7 +141,7 @@ class Arith {
     const raw = this.vars.get(name);
     if (raw === undefined || raw.trim() === "") return 0n;
     if (/^\s*-?[0-9]+\s*$/.test(raw)) return wrap(BigInt(raw.trim()));
-    return evalArith(raw, this.vars, this.depth + 1);
+    return evalArith(raw, this.vars, this.dialect, this.depth + 1);
   }
 
   // Each level takes `live`: false inside the untaken side of && || ?: (no assignments, no errors for /0).
@@ -230,7 +243,7 @@ class Arith {
   private lastOperandStart = 0;
 
   private errAt(kind: ArithError["kind"]): ArithError {
-    return new ArithError(kind, this.src.trim(), this.src.slice(this.lastOperandStart).trim());
+    return new ArithError(kind, this.shown(), this.src.slice(this.lastOperandStart));
   }
 
   private power(live: boolean): bigint {

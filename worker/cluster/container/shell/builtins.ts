@@ -1,6 +1,6 @@
 // The shell's builtins. Each writes through the shell's fds and words its errors per dialect
 // (sh.error() adds "sh: cd: line 1: " / "bash: line 1: cd: " / "sh: 1: cd: ").
-import { FsError, FS_MESSAGES } from "../types";
+import { FsError, FS_MESSAGES, type Input } from "../types";
 import { BreakSignal, ContinueSignal, ReturnSignal, ShellExit, ShellFatal, normalizePath, type Gen, type Shell } from "./interp";
 import { isName } from "./parse";
 import { echoEscapes, printf, shellQuote } from "./printf";
@@ -9,7 +9,7 @@ import { evalTest } from "./test";
 export type Builtin = (sh: Shell, argv: string[]) => number | Gen<number>;
 
 export const SPECIAL_BUILTINS = new Set([":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "times", "trap", "unset"]);
-const BASH_ONLY = new Set(["let", "declare", "typeset", "shopt", "history", "source", "mapfile", "readarray", "help", "disown", "enable", "caller", "dirs", "pushd", "popd", "compgen", "complete", "logout"]);
+const BASH_ONLY = new Set(["builtin", "let", "declare", "typeset", "shopt", "history", "source", "mapfile", "readarray", "help", "disown", "enable", "caller", "dirs", "pushd", "popd", "compgen", "complete", "logout"]);
 const ASH_HAS = new Set(["let", "source", "history", "typeset"]);
 const KEYWORDS = ["!", "case", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in", "then", "until", "while", "{", "}", "[[", "]]", "time", "select"];
 
@@ -61,7 +61,7 @@ function echo(sh: Shell, argv: string[]): number {
   }
   let s = args.join(" ");
   if (escapes) {
-    const e = echoEscapes(s, sh.dialect !== "dash" ? true : true);
+    const e = echoEscapes(s, sh.dialect !== "dash", sh.dialect !== "dash");
     s = e.text;
     if (e.stop) newline = false;
   }
@@ -199,6 +199,10 @@ function* read(sh: Shell, argv: string[]): Gen<number> {
     if (!a.startsWith("-") || a === "-") break;
     for (let j = 1; j < a.length; j++) {
       const c = a[j];
+      if (sh.dialect === "dash" && c !== "r" && c !== "p") {
+        sh.error(`Illegal option -${c}`);
+        return 2;
+      }
       if (c === "r") raw = true;
       else if (c === "s") silent = true;
       else if (c === "p" || c === "t" || c === "a" || c === "n" || c === "d" || c === "N" || c === "u") {
@@ -221,6 +225,10 @@ function* read(sh: Shell, argv: string[]): Gen<number> {
   }
   void silent;
   const names = argv.slice(i);
+  if (!names.length && sh.dialect === "dash") {
+    sh.error("arg count");
+    return 2;
+  }
   if (!names.length && !arrayName) names.push("REPLY");
   for (const n of names) {
     if (!isName(n)) {
@@ -233,8 +241,9 @@ function* read(sh: Shell, argv: string[]): Gen<number> {
   const deadline = timeout !== null ? sh.now() + timeout * 1000 : null;
   let text = "";
   let eof = false;
+  if (nchars !== null) return yield* readChars(sh, input, nchars, names, raw);
   for (;;) {
-    const line = delim === "\n" ? input.readLine() : readDelim(input, delim);
+    const line = takeLine(input);
     if (line === undefined) {
       if (deadline !== null) {
         if (sh.now() >= deadline) return 142;
@@ -269,8 +278,63 @@ function* read(sh: Shell, argv: string[]): Gen<number> {
   return eof ? 1 : 0;
 }
 
-function readDelim(input: import("../types").Input, _delim: string): string | null | undefined {
+/** What `read -n` took from a line beyond its characters: later reads see it first. */
+const PUSHBACK = new WeakMap<Input, string>();
+
+function takeLine(input: Input): string | null | undefined {
+  const pending = PUSHBACK.get(input);
+  if (pending !== undefined) {
+    const i = pending.indexOf("\n");
+    if (i >= 0) {
+      const rest = pending.slice(i + 1);
+      if (rest) PUSHBACK.set(input, rest);
+      else PUSHBACK.delete(input);
+      return pending.slice(0, i);
+    }
+    PUSHBACK.delete(input);
+    const more = input.readLine();
+    if (more === undefined) {
+      PUSHBACK.set(input, pending);
+      return undefined;
+    }
+    return pending + (more ?? "");
+  }
   return input.readLine();
+}
+
+/** read -n N: up to N characters, or fewer when a newline comes first. */
+function* readChars(sh: Shell, input: Input, n: number, names: string[], raw: boolean): Gen<number> {
+  let buf = PUSHBACK.get(input) ?? "";
+  PUSHBACK.delete(input);
+  for (;;) {
+    const nl = buf.indexOf("\n");
+    if ((nl >= 0 && nl < n) || buf.length >= n) break;
+    const d = input.read();
+    if (d === undefined) {
+      PUSHBACK.set(input, buf);
+      yield* sh.pass({ wait: "stdin" });
+      buf = PUSHBACK.get(input) ?? "";
+      PUSHBACK.delete(input);
+      continue;
+    }
+    if (d === null) {
+      if (!buf) {
+        for (const name of names) sh.setVar(name, "");
+        return 1;
+      }
+      break;
+    }
+    buf += new TextDecoder().decode(d);
+  }
+  const nl = buf.indexOf("\n");
+  const endsAtNewline = nl >= 0 && nl < n;
+  const got = buf.slice(0, endsAtNewline ? nl : Math.min(n, buf.length));
+  const rest = buf.slice(endsAtNewline ? nl + 1 : got.length);
+  if (rest) PUSHBACK.set(input, rest);
+  const ifs = sh.getVar("IFS") ?? " \t\n";
+  const fields = splitRead(got, ifs, raw, names.length);
+  names.forEach((name, k) => sh.setVar(name, fields[k] ?? ""));
+  return 0;
 }
 
 /** read's splitting: IFS whitespace trimmed, the last name takes the rest of the line. */
@@ -356,7 +420,8 @@ function* setBuiltin(sh: Shell, argv: string[]): Gen<number> {
         if (!key || (key === "pipefail" && sh.dialect === "dash")) {
           if (sh.dialect === "bash") sh.error(`${name}: invalid option name`);
           else sh.error(`Illegal option -o ${name}`);
-          return sh.dialect === "bash" ? 1 : 2;
+          if (sh.dialect === "bash") return 1;
+          throw new ShellFatal(2);
         }
         sh.opts[key] = on;
         continue;
@@ -406,10 +471,10 @@ function* dot(sh: Shell, argv: string[]): Gen<number> {
   }
   if (src === null) {
     if (sh.dialect === "bash") {
-      sh.error(`${name}: No such file or directory`);
+      sh.error(`${name}: No such file or directory`, null);
       return 1;
     }
-    if (sh.dialect === "dash") sh.error(`cannot open ${name}: No such file`, null);
+    if (sh.dialect === "dash") sh.error(`cannot open ${name}: No such file`);
     else sh.error(`can't open '${name}': No such file or directory`);
     throw new ShellFatal(sh.dialect === "dash" ? 2 : 1);
   }
@@ -452,7 +517,7 @@ function returnBuiltin(sh: Shell, argv: string[]): number {
   if (!sh.inFunction && !sh.sourcing) {
     if (sh.dialect === "bash") {
       sh.error("can only `return' from a function or sourced script");
-      return 1;
+      return 2;
     }
     throw new ShellExit(n === null ? sh.status : n & 255);
   }
@@ -518,7 +583,7 @@ function trap(sh: Shell, argv: string[]): number {
     return 0;
   }
   if (!args.length || args[0] === "-p") {
-    for (const [sig, action] of sh.traps) sh.out(`trap -- ${sq(action)} ${sig}\n`);
+    for (const [sig, action] of sh.traps) sh.out(`trap -- ${sq(action)} ${sh.dialect === "bash" && sig !== "EXIT" ? "SIG" + sig : sig}\n`);
     return 0;
   }
   let action: string | null = args[0];
@@ -557,17 +622,19 @@ function typeOf(sh: Shell, name: string): { kind: "alias" | "keyword" | "functio
 function typeBuiltin(sh: Shell, argv: string[], verbose = true): number {
   let args = argv.slice(1);
   let pathOnly = false;
-  while (args.length && /^-[aptfP]+$/.test(args[0])) {
-    if (/[tpP]/.test(args[0])) pathOnly = true;
+  let kindOnly = false;
+  while (sh.dialect === "bash" && args.length && /^-[aptfP]+$/.test(args[0])) {
+    if (/[pP]/.test(args[0])) pathOnly = true;
+    if (args[0].includes("t")) kindOnly = true;
     args = args.slice(1);
   }
   let st = 0;
   for (const name of args) {
     const t = typeOf(sh, name);
-    if (pathOnly && sh.dialect === "bash") {
-      if (t.kind === "file") sh.out(t.detail + "\n");
-      else if (t.kind) sh.out(argv.includes("-t") ? `${t.kind === "special" ? "builtin" : t.kind}\n` : "");
-      else st = 1;
+    if (kindOnly || pathOnly) {
+      if (kindOnly && t.kind) sh.out(`${t.kind === "special" ? "builtin" : t.kind}\n`);
+      else if (t.kind === "file") sh.out(t.detail + "\n");
+      if (!t.kind) st = 1;
       continue;
     }
     switch (t.kind) {
@@ -617,7 +684,7 @@ function* command(sh: Shell, argv: string[]): Gen<number> {
       if (t.kind === "file") sh.out(t.detail + "\n");
       else if (t.kind === "alias") sh.out(sh.dialect === "bash" ? `alias ${name}=${sq(t.detail)}\n` : `alias ${name}=${sq(t.detail)}\n`);
       else if (t.kind) sh.out(name + "\n");
-      else st = 1;
+      else st = sh.dialect === "bash" ? 1 : 127;
     }
     return st;
   }
@@ -667,7 +734,8 @@ function getopts(sh: Shell, argv: string[]): number {
   const optstring = argv[1];
   const name = argv[2];
   if (optstring === undefined || name === undefined) {
-    sh.error("usage: getopts optstring name [arg ...]");
+    if (sh.dialect === "bash") sh.write(2, "getopts: usage: getopts optstring name [arg ...]\n");
+    else sh.error("Usage: getopts optstring var [arg...]");
     return 2;
   }
   const args = argv.length > 3 ? argv.slice(3) : sh.positional;
@@ -827,7 +895,8 @@ function kill(sh: Shell, argv: string[]): number {
   }
   if (args[0] === "--") args.shift();
   if (!args.length) {
-    sh.error(sh.dialect === "bash" ? "usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]" : "usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or\nkill -l [exitstatus]");
+    if (sh.dialect === "bash") sh.write(2, "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n");
+    else sh.error("Usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or\nkill -l [exitstatus]");
     return sh.dialect === "bash" ? 2 : 2;
   }
   let st = 0;
@@ -858,7 +927,7 @@ function kill(sh: Shell, argv: string[]): number {
     const r = sh.world.processes.kill(pid, sig);
     if (r === "ESRCH") {
       if (sh.dialect === "bash") sh.error(`(${pid}) - No such process`);
-      else if (sh.dialect === "dash") sh.error("No such process");
+      else if (sh.dialect === "dash") sh.error("No such process\n");
       else sh.error(`can't kill pid ${pid}: No such process`);
       st = 1;
     } else if (r === "EPERM") {
@@ -994,14 +1063,18 @@ function printfBuiltin(sh: Shell, argv: string[]): number {
   if (args[0] === "-v" && sh.dialect === "bash") {
     target = args[1];
     args = args.slice(2);
+  } else if (sh.dialect === "dash" && /^-./.test(args[0] ?? "") && args[0] !== "--") {
+    sh.error(`Illegal option ${args[0].slice(0, 2)}`);
+    return 2;
   }
   if (args[0] === "--") args = args.slice(1);
   if (!args.length) {
     if (sh.dialect === "bash") {
-      sh.error("usage: printf [-v var] format [arguments]");
+      sh.write(2, "printf: usage: printf [-v var] format [arguments]\n");
       return 2;
     }
-    sh.write(2, sh.dialect === "dash" ? "usage: printf format [arg ...]\n" : "Usage: printf FORMAT [ARGUMENT]...\n");
+    if (sh.dialect === "dash") sh.error("usage: printf format [arg ...]");
+    else sh.write(2, "Usage: printf FORMAT [ARGUMENT]...\n");
     return sh.dialect === "dash" ? 2 : 1;
   }
   const r = printf(args[0], args.slice(1), sh.dialect);
@@ -1028,7 +1101,7 @@ function testBuiltin(sh: Shell, argv: string[]): number {
 }
 
 function times(sh: Shell): number {
-  sh.out(sh.dialect === "bash" ? "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n" : "0m0.00s 0m0.00s\n0m0.00s 0m0.00s\n");
+  sh.out(sh.dialect === "bash" ? "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n" : sh.dialect === "dash" ? "0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n" : "0m 0.00s 0m 0.00s\n0m 0.00s 0m 0.00s\n");
   return 0;
 }
 
@@ -1124,6 +1197,15 @@ export const BUILTINS: Record<string, Builtin> = {
   jobs,
   hash,
   shopt: () => 0,
+  builtin: function* (sh, argv) {
+    const name = argv[1];
+    if (name === undefined) return 0;
+    if (!findBuiltin(sh, name)) {
+      sh.error(`${name}: not a shell builtin`);
+      return 1;
+    }
+    return yield* sh.runBuiltin(name, argv.slice(1));
+  },
   mapfile,
   readarray: mapfile,
 };

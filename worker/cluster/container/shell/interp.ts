@@ -41,6 +41,12 @@ export class ContinueSignal {
 export class ReturnSignal {
   constructor(readonly status: number) {}
 }
+/** bash: an expansion error already printed ends the rest of the command line (status 1). */
+export class LineAbort extends Error {
+  constructor(readonly status: number) {
+    super("line abort");
+  }
+}
 /** A command's error already printed; the command fails with this status. */
 class CommandError extends Error {
   constructor(readonly status: number) {
@@ -229,10 +235,7 @@ export class Shell {
 
   setVar(name: string, value: string, index?: number): void {
     const v = this.vars.get(name);
-    if (v?.readonly) {
-      this.error(`${name}: readonly variable`, this.dialect === "bash" ? undefined : undefined);
-      throw new CommandError(1);
-    }
+    if (v?.readonly) this.readonlyError(name);
     if (index !== undefined) {
       const arr = v ? (Array.isArray(v.value) ? v.value : [v.value]) : [];
       arr[index] = value;
@@ -247,6 +250,15 @@ export class Shell {
     } else this.vars.set(name, { value, exported: this.opts.a || this.pendingExports.delete(name), readonly: false });
   }
 
+  private readonlyError(name: string): never {
+    if (this.dialect === "bash") {
+      this.error(`${name}: readonly variable`, this.currentBuiltin === null ? null : undefined);
+      throw this.currentBuiltin === null ? new LineAbort(1) : new CommandError(1);
+    }
+    this.error(`${name}: is read only`);
+    throw new ShellFatal(2);
+  }
+
   /** The path execvp would run for a name, or null. */
   lookPath(name: string): string | null {
     return lookPath(name, this.getVar("PATH"), this.cwd, this.fs);
@@ -254,10 +266,7 @@ export class Shell {
 
   setArray(name: string, values: string[]): void {
     const v = this.vars.get(name);
-    if (v?.readonly) {
-      this.error(`${name}: readonly variable`);
-      throw new CommandError(1);
-    }
+    if (v?.readonly) this.readonlyError(name);
     if (v) v.value = values;
     else this.vars.set(name, { value: values, exported: false, readonly: false });
   }
@@ -288,17 +297,18 @@ export class Shell {
 
   /** $- */
   flags(): string {
-    let s = "";
-    if (this.opts.e) s += "e";
-    if (this.opts.f) s += "f";
-    if (this.opts.u) s += "u";
-    if (this.opts.x) s += "x";
-    if (this.interactive) s += "i";
-    if (this.opts.C) s += "C";
-    if (this.mode === "c") s += "c";
-    if (this.mode === "stdin") s += "s";
-    if (this.bash) s = "h" + s + "B";
-    return s;
+    const o = this.opts;
+    if (this.bash) {
+      // bash lists its letters in the order of its flags table, then i, then c or s
+      const on: Record<string, boolean> = { a: o.a, e: o.e, f: o.f, h: true, m: o.m || this.interactive, n: o.n, u: o.u, v: o.v, x: o.x, B: true, C: o.C, H: this.interactive };
+      let s = "abefhkmnptuvxBCHP".split("").filter((c) => on[c]).join("");
+      if (this.interactive) s += "i";
+      if (this.mode === "c") s += "c";
+      if (this.mode === "stdin" && !this.interactive) s += "s";
+      return s;
+    }
+    const on: Record<string, boolean> = { e: o.e, f: o.f, i: this.interactive, m: o.m || this.interactive, n: o.n, s: this.mode === "stdin", x: o.x, v: o.v, C: o.C, a: o.a, u: o.u };
+    return "efIimnsxvVECabu".split("").filter((c) => on[c]).join("");
   }
 
   random(): number {
@@ -448,7 +458,9 @@ export class Shell {
           throw new ShellFatal(2);
         }
         if (e instanceof BadSubstitution) {
-          this.error(e.message, null);
+          if (this.dialect === "bash") this.error(e.message, null);
+          else if (this.dialect === "dash") this.error("Bad substitution", null);
+          else this.error("syntax error: bad substitution", null);
           if (this.bash) {
             this.status = 1;
             const nl = src.indexOf("\n", parser.pos);
@@ -471,7 +483,7 @@ export class Shell {
       this.status = yield* this.runList(list);
     } catch (e) {
       if (e instanceof ShellFatal && this.interactive) this.status = e.status;
-      else if (e instanceof CommandError) this.status = e.status;
+      else if (e instanceof CommandError || e instanceof LineAbort) this.status = e.status;
       else throw e;
     }
     return this.status;
@@ -480,17 +492,29 @@ export class Shell {
   syntaxError(e: ParseError, src: string): void {
     const saved = this.lineno;
     this.lineno = e.line;
-    const tok = (t: string) => (t === "end of file" || t === "newline" || t === "word" ? t : `"${t}"`);
+    const REDIRS = ["<", ">", ">>", "<<", "<<-", "<&", ">&", "<>", ">|"];
+    const tok = (t: string) => (t === "end of file" || t === "newline" || t === "word" ? t : REDIRS.includes(t) && this.dialect !== "bash" ? "redirection" : `"${t}"`);
+    if (e.kind === "bad") {
+      if (this.dialect === "bash") {
+        const where = this.interactive ? `${this.arg0}: ` : this.mode === "c" ? `${this.arg0}: -c: line ${e.line}: ` : `${this.arg0}: line ${e.line}: `;
+        this.write(2, `${where}${e.token}\n`);
+      } else if (this.dialect === "dash") this.write(2, `${this.arg0}: ${e.line}: Syntax error: ${e.token}\n`);
+      else this.write(2, this.prefix(null) + `syntax error: ${e.token}\n`);
+      this.lineno = saved;
+      return;
+    }
     if (this.dialect === "bash") {
       const where = this.interactive ? `${this.arg0}: ` : this.mode === "c" ? `${this.arg0}: -c: line ${e.line}: ` : `${this.arg0}: line ${e.line}: `;
       if (e.kind === "eof") {
-        if (e.expecting && ["'", '"', "`", ")", "}", "))"].includes(e.expecting)) this.write(2, `${where}unexpected EOF while looking for matching \`${e.expecting === "))" ? ")" : e.expecting}'\n`);
-        else if (e.open && !this.interactive) {
-          this.write(2, `${where}syntax error: unexpected end of file from \`${e.open.word}' command on line ${e.open.line}\n`);
+        if (e.expecting && ["'", '"', "`", ")", "}", "))"].includes(e.expecting)) {
+          this.write(2, `${where}unexpected EOF while looking for matching \`${e.expecting === "))" ? ")" : e.expecting}'\n`);
           this.lineno = saved;
           return;
         }
-        this.write(2, `${where}syntax error: unexpected end of file\n`);
+        // bash counts the end of input as the line after the last
+        const last = src.split("\n").length + (src.endsWith("\n") ? 0 : 1);
+        const at = this.interactive ? where : this.mode === "c" ? `${this.arg0}: -c: line ${last}: ` : `${this.arg0}: line ${last}: `;
+        this.write(2, `${at}syntax error: unexpected end of file\n`);
       } else {
         const t = e.token === "newline" ? "newline" : e.token;
         this.write(2, `${where}syntax error near unexpected token \`${t}'\n`);
@@ -690,6 +714,9 @@ export class Shell {
     }
     try {
       return yield* this.runCompound(c);
+    } catch (e) {
+      if (e instanceof CommandError) return (this.status = e.status);
+      throw e;
     } finally {
       if (saved) this.fds = saved;
     }
@@ -773,14 +800,14 @@ export class Shell {
         let st = 0;
         this.loopDepth++;
         try {
-          yield* this.arith(c.init);
+          yield* this.arithCommand(c.init);
           for (;;) {
             const condText = yield* this.expandString(c.cond);
-            if (condText.trim() !== "" && (yield* this.arithText(condText)) === 0n) break;
+            if (condText.trim() !== "" && (yield* this.arithCommand({ parts: [{ t: "sq", v: condText }] })) === 0n) break;
             const r = yield* this.loopBody(c.body);
             st = r.status;
             if (r.brk) break;
-            yield* this.arith(c.step);
+            yield* this.arithCommand(c.step);
             yield* this.tick();
           }
         } finally {
@@ -820,8 +847,8 @@ export class Shell {
       case "cond":
         return (yield* this.evalCond(c.expr)) ? 0 : 1;
       case "arith": {
-        const v = yield* this.arith(c.expr);
-        return v === null ? 1 : v !== 0n ? 0 : 1;
+        const v = yield* this.arithCommand(c.expr);
+        return v !== 0n ? 0 : 1;
       }
     }
   }
@@ -1025,6 +1052,10 @@ export class Shell {
     const savedArg0 = this.arg0;
     this.positional = argv.slice(1);
     this.localFrames.push(new Map());
+    if (this.bash) {
+      this.makeLocal("FUNCNAME");
+      this.vars.set("FUNCNAME", { value: fn.name, exported: false, readonly: false });
+    }
     const savedLoop = this.loopDepth;
     this.loopDepth = 0;
     try {
@@ -1142,8 +1173,8 @@ export class Shell {
         if (/^[0-9]+$/.test(target)) {
           const src = fds.get(Number(target));
           if (!src) {
-            this.error(this.dialect === "bash" ? `${target}: Bad file descriptor` : this.dialect === "dash" ? `${target}: Bad file descriptor` : `${target}: Bad file descriptor`, null);
-            throw new CommandError(1);
+            this.error(`${target}: Bad file descriptor`, null);
+            throw new CommandError(this.dialect === "dash" ? 2 : 1);
           }
           fds.set(fd, src);
           continue;
@@ -1382,19 +1413,32 @@ export class Shell {
     return buf.data.replace(/\n+$/, "");
   }
 
+  /** (( )) and for (( )): bash names "((" in its messages and the command fails with 1. */
+  private *arithCommand(expr: Word): Gen<bigint> {
+    const text = yield* this.expandString(expr);
+    const prev = this.currentBuiltin;
+    this.currentBuiltin = "((";
+    try {
+      return yield* this.arithText(text);
+    } finally {
+      this.currentBuiltin = prev;
+    }
+  }
+
   /** Evaluates an arithmetic word; errors are printed and fail the command. */
-  *arith(expr: Word, fatal = false): Gen<bigint | null> {
+  *arith(expr: Word, fatal = true): Gen<bigint | null> {
     const text = yield* this.expandString(expr);
     return yield* this.arithText(text, fatal);
   }
 
   *arithText(text: string, fatal = false): Gen<bigint> {
     try {
-      return evalArith(text, { get: (n) => this.getVar(n), set: (n, v) => this.setVar(n, v) });
+      return evalArith(text, { get: (n) => this.getVar(n), set: (n, v) => this.setVar(n, v) }, this.dialect);
     } catch (e) {
       if (!(e instanceof ArithError)) throw e;
       this.arithError(e);
-      if (!fatal || this.bash) throw new CommandError(1);
+      if (!fatal) throw new CommandError(this.bash ? 1 : 2);
+      if (this.bash) throw new LineAbort(1);
       throw new ShellFatal(2);
     }
   }
@@ -1404,7 +1448,7 @@ export class Shell {
       const what = e.kind === "divzero" ? "division by 0" : e.kind === "operand" ? "syntax error: operand expected" : e.kind === "base" ? "value too great for base" : e.kind === "exponent" ? "exponent less than 0" : e.kind === "recursion" ? "expression recursion level exceeded" : "syntax error in expression";
       this.error(`${e.expr}: ${what} (error token is "${e.token}")`);
     } else if (this.dialect === "dash") {
-      const what = e.kind === "divzero" ? "division by zero" : e.kind === "operand" ? "expecting primary" : "syntax error";
+      const what = e.kind === "divzero" ? "division by zero" : e.kind === "operand" ? "expecting primary" : "expecting EOF";
       this.error(`arithmetic expression: ${what}: "${e.expr}"`);
     } else {
       this.error(e.kind === "divzero" ? "divide by zero" : e.kind === "ternary" ? "malformed ?: operator" : e.kind === "exponent" ? "exponent less than 0" : "arithmetic syntax error");
@@ -1440,6 +1484,7 @@ export class Shell {
   }
 
   private *expandParam(p: ParamPart, inDq: boolean): Gen<string | { list: string[]; star: boolean }> {
+    if (p.op === "!*" || p.op === "!@") return { list: [...this.vars.keys()].filter((k) => k.startsWith(p.name)).sort(), star: p.op === "!*" };
     let v = yield* this.paramValue(p);
     if (p.indirect) {
       const target = typeof v === "string" ? v : undefined;
@@ -1487,9 +1532,9 @@ export class Shell {
       case "?":
       case ":?": {
         if (op === "?" ? isSet : nonEmpty) return v!;
-        const msg = p.arg && p.arg.parts.length ? yield* this.expandString(p.arg) : this.dialect === "bash" ? "parameter null or not set" : op === "?" ? "parameter not set" : "parameter null or not set";
+        const msg = p.arg && p.arg.parts.length ? yield* this.expandString(p.arg) : op === "?" ? "parameter not set" : this.dialect === "bash" ? "parameter null or not set" : "parameter not set or null";
         this.error(`${p.name}: ${msg}`, null);
-        throw new ShellFatal(this.bash ? 1 : 2);
+        throw new ShellFatal(this.bash ? 127 : 2);
       }
       case "#":
       case "##":
@@ -1554,7 +1599,7 @@ export class Shell {
     const n = p.name;
     if (this.dialect === "bash") this.error(`${n}: unbound variable`, null);
     else this.error(`${n}: parameter not set`, null);
-    throw new ShellFatal(this.bash ? 1 : 2);
+    throw new ShellFatal(this.bash ? 127 : 2);
   }
 
   /** Field splitting with IFS over the unquoted expansion results of one field. */
@@ -1565,6 +1610,8 @@ export class Shell {
     let cur: Seg[] = [];
     let keep = false;
     let has = false;
+    // IFS whitespace next to a non-whitespace IFS character is part of that one delimiter
+    let lastDelim: "none" | "ws" | "other" = "none";
     const emit = (force: boolean) => {
       if (has || keep || force) out.push({ segs: cur, keep: true });
       cur = [];
@@ -1591,8 +1638,14 @@ export class Shell {
             lit = "";
           }
           if (" \t\n".includes(ch)) {
-            if (has || keep) emit(false);
-          } else emit(true);
+            if (has || keep) {
+              emit(false);
+              lastDelim = "ws";
+            }
+          } else {
+            if (has || keep || lastDelim !== "ws") emit(true);
+            lastDelim = "other";
+          }
         } else lit += ch;
       }
       if (lit) {

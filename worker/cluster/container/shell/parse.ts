@@ -291,7 +291,10 @@ export class Parser {
       return { t: "cfor", init: this.arithWord(init ?? ""), cond: this.arithWord(cond ?? ""), step: this.arithWord(step ?? ""), body, redirs: [], line };
     }
     const nameTok = this.take();
-    if (nameTok.t !== "word" || !isName(nameTok.raw)) throw this.unexpected(nameTok);
+    if (nameTok.t !== "word" || !isName(nameTok.raw)) {
+      if (this.dialect === "bash") throw new ParseError("bad", `\`${nameTok.t === "word" ? nameTok.raw : "("}': not a valid identifier`, nameTok.line);
+      throw new ParseError("bad", this.dialect === "dash" ? "Bad for loop variable" : "bad for loop variable", nameTok.line);
+    }
     let words: Word[] | null = null;
     // "for x; do", "for x do", "for x in a b; do", newlines allowed before in/do
     const save = () => this.peek();
@@ -999,6 +1002,13 @@ export class Parser {
     if (!m) return bad();
     p.name = m[1];
     this.pos += m[1].length;
+    if (p.indirect && /^[*@]\}/.test(s.slice(this.pos))) {
+      // ${!prefix*}: the names of the variables that start with prefix
+      p.op = "!" + s[this.pos];
+      this.pos += 2;
+      p.src = s.slice(start, this.pos - 1);
+      return p;
+    }
     if (s[this.pos] === "[" && this.bash) {
       const e = s.indexOf("]", this.pos);
       if (e < 0) return bad();

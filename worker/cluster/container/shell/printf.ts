@@ -11,7 +11,7 @@ export interface PrintfResult {
 export type PrintfDialect = "ash" | "bash" | "dash";
 
 /** Backslash escapes of echo -e and %b; `stop` is set when \c ends the output. */
-export function echoEscapes(s: string, octalNeedsZero = true): { text: string; stop: boolean } {
+export function echoEscapes(s: string, octalNeedsZero = true, hex = true): { text: string; stop: boolean } {
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -28,7 +28,7 @@ export function echoEscapes(s: string, octalNeedsZero = true): { text: string; s
       const digits = n === "0" ? m[0] : m[0].slice(0, 3);
       out += String.fromCharCode(parseInt(digits || "0", 8) & 0xff);
       i += n === "0" ? m[0].length : digits.length - 1;
-    } else if (n === "x") {
+    } else if (n === "x" && hex) {
       const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1));
       if (m) {
         out += String.fromCharCode(parseInt(m[0], 16));
@@ -95,8 +95,8 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
       }
     }
     status = 1;
-    errors.push(dialect === "bash" ? `${s}: invalid number` : dialect === "dash" ? `${s}: expected numeric value` : `invalid number '${s}'`);
     const lead = /^[+-]?[0-9]+/.exec(t);
+    errors.push(dialect === "bash" ? `${s}: invalid number` : dialect === "dash" ? (lead ? `${s}: not completely converted` : `${s}: expected numeric value`) : `invalid number '${s}'`);
     return float ? Number(lead?.[0] ?? 0) : BigInt(lead?.[0] ?? 0);
   };
   const pad = (s: string, flags: string, width: number | undefined) => {
@@ -160,11 +160,15 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
           break;
         }
         case "q":
+          if (dialect !== "bash") {
+            errors.push(`%q: invalid directive`);
+            return { out, errors, status: dialect === "dash" ? 2 : 1 };
+          }
           out += pad(shellQuote(next() ?? ""), flagsEff, width);
           break;
         case "c": {
           const s = next() ?? "";
-          out += pad(s.slice(0, 1), flagsEff, width);
+          out += pad(s === "" ? "\0" : s.slice(0, 1), flagsEff, width);
           break;
         }
         case "d":
@@ -218,7 +222,7 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
         }
         default:
           errors.push(dialect === "bash" ? `%${conv}: invalid format character` : `%${conv}: invalid directive`);
-          return { out, errors, status: 1 };
+          return { out, errors, status: dialect === "dash" ? 2 : 1 };
       }
     }
     if (ai === startAi) break;

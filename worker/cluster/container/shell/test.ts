@@ -66,6 +66,7 @@ class Test {
       case 2:
         if (a[0] === "!") return a[1] === "";
         if (UNARY.has(a[0])) return this.unary(a[0], a[1]);
+        if (this.sh.dialect !== "bash" && BINARY.has(a[1])) this.fail("arg", a[1]);
         this.fail("unary", a[0]);
         break;
       case 3:
