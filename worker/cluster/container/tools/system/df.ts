@@ -15,9 +15,11 @@ function bbHuman(bytes: number): string {
   return i === 0 ? String(v) : v.toFixed(1) + units[i];
 }
 
-function percent(used: number, avail: number): number {
+/** Use%: GNU rounds up; busybox to the nearest. */
+function percent(used: number, avail: number, gnu = true): number {
   const total = used + avail;
-  return total ? Math.ceil((used * 100) / total) : 0;
+  if (!total) return 0;
+  return gnu ? Math.ceil((used * 100) / total) : Math.floor((used * 100 + total / 2) / total);
 }
 
 /** The mounts df shows for its arguments: every real one, or the mount holding each path. */
@@ -53,7 +55,7 @@ function busyboxDf(ctx: ToolContext): number {
     out += x.source.length > 20 ? `${x.source}\n${" ".repeat(20)}` : padR(x.source, 20);
     if (T) out += x.fstype.length > 10 ? ` ${x.fstype}\n${" ".repeat(31)}` : " " + padR(x.fstype, 10);
     const fmt = (b: number) => (h ? bbHuman(b) : String(Math.floor(b / scale)));
-    out += ` ${padL(fmt(x.sizeBytes), 9)} ${padL(fmt(x.usedBytes), 9)} ${padL(fmt(avail), 9)} ${padL(percent(x.usedBytes, avail), 3)}% ${x.target}\n`;
+    out += ` ${padL(fmt(x.sizeBytes), 9)} ${padL(fmt(x.usedBytes), 9)} ${padL(fmt(avail), 9)} ${padL(percent(x.usedBytes, avail, false), 3)}% ${x.target}\n`;
   }
   say(ctx, out);
   return 0;

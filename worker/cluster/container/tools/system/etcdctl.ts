@@ -345,11 +345,11 @@ function* etcdctl(ctx: ToolContext): Generator<Effect, number, void> {
       return 1;
     }
     if (cmd === "endpoint" && sub === "health") {
-      err(ctx, `{"level":"warn","ts":"${ts}","logger":"client","caller":"v3@v${version}/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000402000/${target}","attempt":0,"error":"rpc error: code = DeadlineExceeded desc = latest balancer error: last ${problem}"}`);
+      err(ctx, `{"level":"warn","ts":"${ts}","logger":"client","caller":"v3@v${version}/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000402000/${target}","attempt":0,"error":${JSON.stringify(`rpc error: code = DeadlineExceeded desc = latest balancer error: last ${problem}`)}}`);
       err(ctx, `${g.endpoints[0]} is unhealthy: failed to commit proposal: context deadline exceeded\nError: unhealthy cluster`);
       return 1;
     }
-    err(ctx, `{"level":"warn","ts":"${ts}","logger":"etcd-client","caller":"v3@v${version}/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000402000/${target}","attempt":0,"error":"rpc error: code = DeadlineExceeded desc = latest balancer error: last ${problem}"}`);
+    err(ctx, `{"level":"warn","ts":"${ts}","logger":"etcd-client","caller":"v3@v${version}/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000402000/${target}","attempt":0,"error":${JSON.stringify(`rpc error: code = DeadlineExceeded desc = latest balancer error: last ${problem}`)}}`);
     err(ctx, "Error: context deadline exceeded");
     return 1;
   }

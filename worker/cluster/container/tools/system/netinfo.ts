@@ -171,12 +171,11 @@ function listeners(ctx: ToolContext): { port: number; pid: number; program: stri
   const image = ctx.world.image;
   if (!image) return [];
   const procs = ctx.world.processes.list();
-  const server = procs.find((p) => {
-    const base = (p.argv[0] ?? "").split("/").pop() ?? "";
-    return image.servers.some((s) => s.split("/").pop() === base);
-  });
+  // A server may retitle itself ("nginx: master process ..."): its name is what precedes the colon.
+  const nameOf = (argv0: string) => (argv0.split("/").pop() ?? "").replace(/:$/, "");
+  const server = procs.find((p) => image.servers.some((s) => nameOf(s) === nameOf(p.argv[0] ?? "")));
   if (!server) return [];
-  const program = (server.argv[0] ?? "").split("/").pop() ?? "";
+  const program = nameOf(server.argv[0] ?? "");
   return image.ports.map((port) => ({ port, pid: server.pid, program, cmdline: server.argv.join(" ") }));
 }
 
@@ -196,7 +195,7 @@ export const netstat: Tool = {
       for (const l of listeners(ctx)) {
         const local = `0.0.0.0:${numeric ? l.port : l.port === 80 ? "http" : l.port === 443 ? "https" : l.port}`;
         const prog = ctx.flavour === "gnu" ? `${l.pid}/${l.program}` : `${l.pid}/${l.cmdline}`;
-        out += `tcp        0      0 ${padR(local, 23)} ${padR("0.0.0.0:*", 23)} ${padR("LISTEN", 11)} ${pids ? prog.slice(0, 20) : ""}\n`;
+        out += `tcp        0      0 ${padR(local, 23)} ${padR("0.0.0.0:*", 23)} ${padR("LISTEN", 11)} ${pids ? prog.slice(0, 19) : ""}\n`;
       }
     say(ctx, ctx.flavour === "gnu" ? out.replace(/ +\n/g, (m) => (m.length > 1 ? " \n" : "\n")) : out);
     return 0;

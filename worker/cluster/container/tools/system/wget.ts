@@ -101,9 +101,8 @@ function* busybox(ctx: ToolContext): Generator<{ sleep: number }, number, void> 
       }
       const toStdout = out === "-";
       const file = out ?? (url.path.replace(/[?#].*$/, "").split("/").pop() || "index.html");
-      if (!quiet) ctx.stderr.write(toStdout ? "writing to stdout\n" : `saving to '${file}'\n`);
-      if (toStdout) ctx.stdout.write(a.body);
-      else {
+      // The file is opened (O_EXCL unless -O named it) before anything is reported.
+      if (!toStdout) {
         const path = ctx.resolve(file);
         if (out === undefined && ctx.fs.stat(path)) {
           err(ctx, `wget: can't open '${file}': File exists`);
@@ -116,6 +115,8 @@ function* busybox(ctx: ToolContext): Generator<{ sleep: number }, number, void> 
           return 1;
         }
       }
+      if (!quiet) ctx.stderr.write(toStdout ? "writing to stdout\n" : `saving to '${file}'\n`);
+      if (toStdout) ctx.stdout.write(a.body);
       if (!quiet) {
         progress(ctx, toStdout ? "-" : (file.split("/").pop() ?? file), byteLength(a.body));
         ctx.stderr.write(toStdout ? "written to stdout\n" : `'${file}' saved\n`);
