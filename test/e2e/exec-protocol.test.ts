@@ -23,6 +23,8 @@ describe("kubectl exec (1.33)", () => {
     const no = await kubectl(c, ["exec", "web", "--", "false"]);
     expect(no.code).toBe(1);
     expect(no.stderr).toBe("command terminated with exit code 1\n");
+    const both = await kubectl(c, ["exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    expect(both).toEqual({ code: 3, stdout: "out\n", stderr: "err\ncommand terminated with exit code 3\n" });
   });
 
   it("pipes stdin to the command (-i)", async () => {
