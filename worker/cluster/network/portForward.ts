@@ -171,14 +171,25 @@ function canonical(name: string): string {
 
 function serialize(answer: HttpAnswer, req: Parsed, head: boolean): Uint8Array {
   const body = new TextEncoder().encode(answer.body);
-  const lines = [`HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? ""}`.trimEnd()];
+  const given = new Map<string, string>();
   for (const [k, v] of Object.entries(answer.headers)) {
     const lk = k.toLowerCase();
-    if (lk === "content-length" || lk === "connection" || lk === "transfer-encoding") continue;
-    lines.push(`${canonical(k)}: ${v}`);
+    if (lk !== "content-length" && lk !== "connection" && lk !== "transfer-encoding") given.set(lk, v);
   }
+  // nginx's order (what a learner compares with): Server, Date, Content-Type, Content-Length, Last-Modified, Connection, the rest.
+  const lines = [`HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? ""}`.trimEnd()];
+  const take = (k: string) => {
+    const v = given.get(k);
+    if (v !== undefined) lines.push(`${canonical(k)}: ${v}`);
+    given.delete(k);
+  };
+  take("server");
+  take("date");
+  take("content-type");
   lines.push(`Content-Length: ${body.length}`);
+  take("last-modified");
   lines.push(`Connection: ${req.close ? "close" : "keep-alive"}`);
+  for (const k of [...given.keys()]) take(k);
   const headBytes = new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
   return head || answer.status === 204 || answer.status === 304 ? headBytes : concat(headBytes, body);
 }
