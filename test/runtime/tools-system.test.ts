@@ -515,6 +515,7 @@ describe("etcdctl", () => {
     expect(r.slept).toBe(5000);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^\{"level":"warn",.*"error":"rpc error: code = DeadlineExceeded desc = latest balancer error: last connection error: desc = \\"error reading server preface: EOF\\""\}\nError: context deadline exceeded\n$/);
+    expect(runTool(["etcdctl", "--cacert=/tmp/nope.crt", "get", "/"], { world: w() })).toMatchObject({ code: 1, stderr: "Error: open /tmp/nope.crt: no such file or directory\n", slept: 0 });
     const noClient = runTool(["etcdctl", "--endpoints=https://127.0.0.1:2379", "--cacert=/etc/kubernetes/pki/etcd/ca.crt", "get", "/"], { world: w() });
     expect(noClient.stderr).toContain("tls: certificate required");
     // The same variables etcdctl reads work instead of flags.

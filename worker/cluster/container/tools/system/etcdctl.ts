@@ -335,15 +335,16 @@ function* etcdctl(ctx: ToolContext): Generator<Effect, number, void> {
     return 1;
   }
   const problem = connectionError(ctx, g, etcd);
+  // A certificate file that does not open fails at once, before any connection.
+  if (problem?.startsWith("open ")) {
+    err(ctx, `Error: ${problem}`);
+    return 1;
+  }
   if (problem || !etcd) {
     // The client retries until its command timeout, logging gRPC's last error.
     yield { sleep: g.timeoutMs };
     const ts = new Date(ctx.now()).toISOString();
     const target = g.endpoints[0].replace(/^https?:\/\//, "");
-    if (problem?.startsWith("open ")) {
-      err(ctx, `Error: ${problem}`);
-      return 1;
-    }
     if (cmd === "endpoint" && sub === "health") {
       err(ctx, `{"level":"warn","ts":"${ts}","logger":"client","caller":"v3@v${version}/retry_interceptor.go:62","msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc000402000/${target}","attempt":0,"error":${JSON.stringify(`rpc error: code = DeadlineExceeded desc = latest balancer error: last ${problem}`)}}`);
       err(ctx, `${g.endpoints[0]} is unhealthy: failed to commit proposal: context deadline exceeded\nError: unhealthy cluster`);
