@@ -1,6 +1,7 @@
 // The text tools over MemoryFs and a fake clock: outputs and errors as busybox and GNU print them.
 import { describe, expect, it } from "vitest";
-import { runTool } from "./toolHarness";
+import { MemoryFs, populate } from "../../worker/cluster/container/fs/memory";
+import { T0, runTool } from "./toolHarness";
 
 const files = { "/data/a.txt": "one\ntwo\nthree\nfour\nfive\n", "/data/b.txt": "alpha\nbeta\n" };
 
@@ -211,5 +212,171 @@ describe("date", () => {
     expect(runTool(["date", "-R"]).stdout).toBe("Thu, 03 Dec 2026 14:45:01 +0000\n");
     const bad = runTool(["date", "-d", "xyzzy"]);
     expect([bad.code, bad.stderr]).toEqual([1, "date: invalid date 'xyzzy'\n"]);
+  });
+});
+
+describe("tail -f and -F follow over cluster time", () => {
+  /** A file system whose file changes at given polls (tail stats it once a poll). */
+  function changing(path: string, steps: Record<number, (fs: MemoryFs) => void>): MemoryFs {
+    const fs = new MemoryFs({ now: () => T0 });
+    populate(fs, { [path]: "l1\nl2\n" });
+    let polls = 0;
+    const stat = fs.stat.bind(fs);
+    fs.stat = (p: string) => {
+      if (p === path) steps[++polls]?.(fs);
+      return stat(p);
+    };
+    return fs;
+  }
+  it("-f prints what is appended, once a second", () => {
+    const fs = changing("/var/log/app.log", { 3: (f) => f.write("/var/log/app.log", "l3\n", { append: true }), 5: (f) => f.write("/var/log/app.log", "l4\n", { append: true }) });
+    const r = runTool(["tail", "-f", "/var/log/app.log"], { fs, until: 6000 });
+    expect(r.code).toBe(null);
+    expect(r.stdout).toBe("l1\nl2\nl3\nl4\n");
+    expect(r.slept % 1000).toBe(0);
+  });
+  it("-F reports a file that goes and comes back, in each flavour's words", () => {
+    const steps = { 3: (f: MemoryFs) => f.remove("/x.log"), 6: (f: MemoryFs) => f.write("/x.log", "new\n") };
+    const gnu = runTool(["tail", "-n+1", "-F", "/x.log"], { fs: changing("/x.log", steps), until: 6000, flavour: "gnu" });
+    expect(gnu.stdout).toBe("l1\nl2\nnew\n");
+    expect(gnu.stderr).toBe("tail: '/x.log' has become inaccessible: No such file or directory\ntail: '/x.log' has appeared;  following new file\n");
+    const bb = runTool(["tail", "-F", "/x.log"], { fs: changing("/x.log", steps), until: 6000 });
+    expect(bb.stderr).toBe("tail: /x.log has been renamed or deleted: No such file or directory\ntail: /x.log has appeared; following end of new file\n");
+  });
+  it("-F on a missing file waits for it", () => {
+    const fs = new MemoryFs({ now: () => T0 });
+    let polls = 0;
+    const stat = fs.stat.bind(fs);
+    fs.stat = (p: string) => {
+      if (p === "/late.log" && ++polls === 3) fs.write("/late.log", "hello\n");
+      return stat(p);
+    };
+    const r = runTool(["tail", "-F", "/late.log"], { fs, until: 5000, flavour: "gnu" });
+    expect(r.stderr).toBe("tail: cannot open '/late.log' for reading: No such file or directory\ntail: '/late.log' has appeared;  following new file\n");
+    expect(r.stdout).toBe("hello\n");
+    const f = runTool(["tail", "-f", "/late.log"]);
+    expect([f.code, f.stderr]).toEqual([1, "tail: can't open '/late.log': No such file or directory\ntail: no files\n"]);
+  });
+});
+
+describe("expr, seq, sleep, test", () => {
+  it("expr arithmetic, comparison and strings", () => {
+    expect(runTool(["expr", "1", "+", "2", "*", "3"]).stdout).toBe("7\n");
+    expect(runTool(["expr", "7", "/", "2"]).stdout).toBe("3\n");
+    expect(runTool(["expr", "length", "hello"]).stdout).toBe("5\n");
+    expect(runTool(["expr", "substr", "hello", "2", "3"]).stdout).toBe("ell\n");
+    expect(runTool(["expr", "index", "hello", "l"]).stdout).toBe("3\n");
+    expect(runTool(["expr", "abc123", ":", "[a-z]*"]).stdout).toBe("3\n");
+    expect(runTool(["expr", "v1.2", ":", "v\\(.*\\)"]).stdout).toBe("1.2\n");
+    const zero = runTool(["expr", "2", "<", "1"]);
+    expect([zero.stdout, zero.code]).toEqual(["0\n", 1]);
+    expect(runTool(["expr", "a", "+", "1"], { flavour: "gnu" }).stderr).toBe("expr: non-integer argument\n");
+    expect(runTool(["expr", "1", "/", "0"]).code).toBe(2);
+  });
+  it("seq forms", () => {
+    expect(runTool(["seq", "3"]).stdout).toBe("1\n2\n3\n");
+    expect(runTool(["seq", "2", "2", "7"]).stdout).toBe("2\n4\n6\n");
+    expect(runTool(["seq", "-s", ",", "3"]).stdout).toBe("1,2,3\n");
+    expect(runTool(["seq", "-w", "8", "10"]).stdout).toBe("08\n09\n10\n");
+    expect(runTool(["seq", "0", "0.5", "1.5"]).stdout).toBe("0.0\n0.5\n1.0\n1.5\n");
+    expect(runTool(["seq", "3", "1"]).stdout).toBe("");
+    expect(runTool(["seq", "5", "-2", "1"]).stdout).toBe("5\n3\n1\n");
+  });
+  it("sleep passes cluster time, with suffixes and fractions", () => {
+    expect(runTool(["sleep", "1.5"]).slept).toBe(1500);
+    expect(runTool(["sleep", "2m", "1"]).slept).toBe(121_000);
+    const bad = runTool(["sleep", "x"], { flavour: "gnu" });
+    expect([bad.code, bad.stderr]).toEqual([1, "sleep: invalid time interval 'x'\nTry 'sleep --help' for more information.\n"]);
+    expect(runTool(["sleep", "x"]).stderr).toBe("sleep: invalid number 'x'\n");
+    const inf = runTool(["sleep", "infinity"], { until: 5 * 86_400_000 });
+    expect(inf.code).toBe(null);
+  });
+  it("test and [", () => {
+    const f = { "/etc/hosts": "x\n", "/empty": "" };
+    expect(runTool(["test", "-f", "/etc/hosts"], { files: f }).code).toBe(0);
+    expect(runTool(["test", "-d", "/etc/hosts"], { files: f }).code).toBe(1);
+    expect(runTool(["[", "-s", "/empty", "]"], { files: f }).code).toBe(1);
+    expect(runTool(["[", "3", "-gt", "2", "-a", "abc", "=", "abc", "]"]).code).toBe(0);
+    expect(runTool(["[", "!", "-e", "/nope", "]"]).code).toBe(0);
+    const miss = runTool(["[", "1", "=", "1"], { flavour: "gnu" });
+    expect([miss.code, miss.stderr]).toEqual([2, "[: missing ']'\n"]);
+    expect(runTool(["test", "a", "-eq", "1"], { flavour: "gnu" }).stderr).toBe("test: invalid integer 'a'\n");
+    expect(runTool(["test", "-z", ""]).code).toBe(0);
+  });
+});
+
+describe("env, printenv, xargs, timeout, watch", () => {
+  it("env prints and runs with changes; printenv", () => {
+    const e = { A: "1", B: "2" };
+    expect(runTool(["env"], { env: e }).stdout).toBe("A=1\nB=2\n");
+    expect(runTool(["env", "-i", "C=3", "env"], { env: e }).stdout).toBe("C=3\n");
+    expect(runTool(["env", "-u", "A", "printenv"], { env: e }).stdout).toBe("B=2\n");
+    expect(runTool(["printenv", "B"], { env: e }).stdout).toBe("2\n");
+    expect(runTool(["printenv", "Z"], { env: e }).code).toBe(1);
+  });
+  it("xargs batches, -n, -I, -0, -t, -r", () => {
+    expect(runTool(["xargs"], { stdin: "a b\nc\n" }).stdout).toBe("a b c\n");
+    expect(runTool(["xargs", "-n", "2", "echo", "x"], { stdin: "1 2 3\n" }).stdout).toBe("x 1 2\nx 3\n");
+    expect(runTool(["xargs", "-I", "{}", "echo", "<{}>"], { stdin: "a b\nc\n" }).stdout).toBe("<a b>\n<c>\n");
+    expect(runTool(["xargs", "-0", "echo"], { stdin: "a b\0c\0" }).stdout).toBe("a b c\n");
+    const t = runTool(["xargs", "-t", "echo"], { stdin: "q\n" });
+    expect([t.stdout, t.stderr]).toEqual(["q\n", "echo q\n"]);
+    expect(runTool(["xargs", "-r", "echo", "x"], { stdin: "" }).stdout).toBe("");
+    expect(runTool(["xargs", "echo", "x"], { stdin: "" }).stdout).toBe("x\n");
+    expect(runTool(["xargs", "false"], { stdin: "a\n" }).code).toBe(123);
+  });
+  it("timeout stops a command at the limit", () => {
+    const r = runTool(["timeout", "2", "sleep", "10"], { flavour: "gnu" });
+    expect([r.code, r.slept]).toEqual([124, 2000]);
+    expect(runTool(["timeout", "2", "sleep", "10"]).code).toBe(143);
+    const ok = runTool(["timeout", "5", "sleep", "1"]);
+    expect([ok.code, ok.slept]).toEqual([0, 1000]);
+    expect(runTool(["timeout", "1s", "false"]).code).toBe(1);
+  });
+  it("watch runs its command every interval with a header", () => {
+    const r = runTool(["watch", "-n", "1", "-t", "echo", "hi"], { until: 2500 });
+    expect(r.code).toBe(null);
+  });
+});
+
+describe("small filters and dumps", () => {
+  it("rev, tac, nl, paste, fold", () => {
+    expect(runTool(["rev"], { stdin: "abc\nxy\n" }).stdout).toBe("cba\nyx\n");
+    expect(runTool(["tac"], { stdin: "1\n2\n3\n" }).stdout).toBe("3\n2\n1\n");
+    expect(runTool(["nl"], { stdin: "a\n\nb\n" }).stdout).toBe("     1\ta\n       \n     2\tb\n");
+    expect(runTool(["paste", "-d,", "/data/a.txt", "/data/b.txt"], { files }).stdout).toBe("one,alpha\ntwo,beta\nthree,\nfour,\nfive,\n");
+    expect(runTool(["paste", "-s", "-d+"], { stdin: "1\n2\n3\n" }).stdout).toBe("1+2+3\n");
+    expect(runTool(["fold", "-w", "3"], { stdin: "abcdefg\n" }).stdout).toBe("abc\ndef\ng\n");
+  });
+  it("od, hexdump -C, xxd", () => {
+    expect(runTool(["od", "-c"], { stdin: "hi\n" }).stdout).toBe("0000000   h   i  \\n\n0000003\n");
+    expect(runTool(["od", "-An", "-tx1"], { stdin: "AB" }).stdout).toBe(" 41 42\n");
+    expect(runTool(["hexdump", "-C"], { stdin: "hello world\n" }).stdout).toBe("00000000  68 65 6c 6c 6f 20 77 6f  72 6c 64 0a              |hello world.|\n0000000c\n");
+    expect(runTool(["xxd"], { stdin: "hello" }).stdout).toBe("00000000: 6865 6c6c 6f                             hello\n");
+    expect(runTool(["xxd", "-p"], { stdin: "hi" }).stdout).toBe("6869\n");
+  });
+  it("strings, column -t, less without a terminal", () => {
+    expect(runTool(["strings"], { stdin: new Uint8Array([0, 104, 101, 108, 108, 111, 0, 1, 97, 98, 0]) }).stdout).toBe("hello\n");
+    expect(runTool(["column", "-t"], { stdin: "NAME READY\nweb-1 1/1\n" }).stdout).toBe("NAME   READY\nweb-1  1/1\n");
+    expect(runTool(["less", "/data/b.txt"], { files }).stdout).toBe("alpha\nbeta\n");
+  });
+  it("diff normal and unified", () => {
+    const f = { "/a": "one\ntwo\nthree\n", "/b": "one\nTWO\nthree\nfour\n" };
+    const n = runTool(["diff", "/a", "/b"], { files: f });
+    expect([n.code, n.stdout]).toEqual([1, "2c2\n< two\n---\n> TWO\n3a4\n> four\n"]);
+    const u = runTool(["diff", "-u", "/a", "/b"], { files: f, flavour: "gnu" });
+    expect(u.stdout.split("\n").slice(2).join("\n")).toBe("@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n three\n+four\n");
+    expect(u.stdout).toMatch(/^--- \/a\t2026-12-03 14:45:01\.000000000 \+0000\n\+\+\+ \/b\t/);
+    expect(runTool(["diff", "/a", "/a"], { files: f }).code).toBe(0);
+    expect(runTool(["diff", "-q", "/a", "/b"], { files: f }).stdout).toBe("Files /a and /b differ\n");
+  });
+  it("terminal and system figures", () => {
+    expect(runTool(["tput", "cols"], { env: { COLUMNS: "120" } }).stdout).toBe("120\n");
+    expect(runTool(["stty", "size"], { tty: true }).stdout).toBe("24 80\n");
+    expect(runTool(["nproc"]).stdout).toBe("8\n");
+    expect(runTool(["getconf", "PAGESIZE"]).stdout).toBe("4096\n");
+    expect(runTool(["clear"]).stdout).toBe("\x1b[H\x1b[J");
+    expect(runTool(["true"]).code).toBe(0);
+    expect(runTool(["false"]).code).toBe(1);
   });
 });
