@@ -931,7 +931,7 @@ export class Shell {
 
   private *runSimple(c: Command & { t: "simple" }): Gen<number> {
     this.lineno = c.line;
-    yield* this.tick();
+    if (++this.sinceYield >= 10_000) yield* this.pass({ sleep: 1 });
     this.substStatus = null;
     let argv: string[];
     try {
@@ -941,7 +941,8 @@ export class Shell {
       throw e;
     }
     // aliases (interactive shells)
-    if (argv.length && this.aliases.has(argv[0]) && c.words[0] && literalOf(c.words[0]) === argv[0]) {
+    // bash expands aliases only when interactive (without shopt expand_aliases); ash and dash always
+    if (argv.length && (this.interactive || !this.bash) && this.aliases.has(argv[0]) && c.words[0] && literalOf(c.words[0]) === argv[0]) {
       const expanded = yield* this.aliasArgv(argv);
       if (expanded) argv = expanded;
     }
@@ -1282,6 +1283,11 @@ export class Shell {
   *expandWords(words: Word[]): Gen<string[]> {
     const out: string[] = [];
     for (const w0 of words) {
+      // the common case: plain unquoted text with nothing to expand
+      if (w0.parts.length === 1 && w0.parts[0].t === "lit" && !/[*?[{]/.test(w0.parts[0].v)) {
+        out.push(w0.parts[0].v);
+        continue;
+      }
       const ws = this.bash ? braceExpand(w0) : [w0];
       for (const w of ws) {
         const fields = yield* this.expandToFields(w);
@@ -1455,7 +1461,8 @@ export class Shell {
     }
   }
 
-  private paramValue(p: ParamPart): Gen<string | { list: string[]; star: boolean } | undefined> {
+  private paramValue(p: ParamPart): Gen<string | { list: string[]; star: boolean } | undefined> | string | { list: string[]; star: boolean } | undefined {
+    if (!p.index) return this.simpleParam(p.name);
     return function* (this: Shell) {
       const name = p.name;
       if (p.index) {
@@ -1471,21 +1478,29 @@ export class Shell {
         const list = Array.isArray(arr.value) ? arr.value : [arr.value];
         return list[i < 0 ? list.length + i : i];
       }
-      if (name === "@" || name === "*") return { list: [...this.positional], star: name === "*" };
-      if (name === "#") return String(this.positional.length);
-      if (name === "?") return String(this.status);
-      if (name === "$") return String(this.pid);
-      if (name === "!") return this.lastBg === null ? (this.dialect === "bash" ? undefined : "") : String(this.lastBg);
-      if (name === "-") return this.flags();
-      if (name === "0") return this.arg0;
-      if (/^[0-9]+$/.test(name)) return this.positional[Number(name) - 1];
-      return this.getVar(name);
+      return this.simpleParam(name);
     }.call(this);
+  }
+
+  private simpleParam(name: string): string | { list: string[]; star: boolean } | undefined {
+    const c = name.charCodeAt(0);
+    // letters and underscore: a variable
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) return this.getVar(name);
+    if (name === "@" || name === "*") return { list: [...this.positional], star: name === "*" };
+    if (name === "#") return String(this.positional.length);
+    if (name === "?") return String(this.status);
+    if (name === "$") return String(this.pid);
+    if (name === "!") return this.lastBg === null ? (this.dialect === "bash" ? undefined : "") : String(this.lastBg);
+    if (name === "-") return this.flags();
+    if (name === "0") return this.arg0;
+    if (/^[0-9]+$/.test(name)) return this.positional[Number(name) - 1];
+    return this.getVar(name);
   }
 
   private *expandParam(p: ParamPart, inDq: boolean): Gen<string | { list: string[]; star: boolean }> {
     if (p.op === "!*" || p.op === "!@") return { list: [...this.vars.keys()].filter((k) => k.startsWith(p.name)).sort(), star: p.op === "!*" };
-    let v = yield* this.paramValue(p);
+    const pv = this.paramValue(p);
+    let v = pv !== undefined && typeof pv === "object" && "next" in pv ? yield* pv : (pv as string | { list: string[]; star: boolean } | undefined);
     if (p.indirect) {
       const target = typeof v === "string" ? v : undefined;
       if (target === undefined || !isName(target)) {

@@ -27,7 +27,8 @@ const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|\/-]/g, "\\$&");
 
 /** Whether unquoted text has pattern characters (worth globbing). */
 export function hasPattern(segs: PatSeg[]): boolean {
-  return segs.some((s) => !s.quoted && /[*?[]/.test(s.text));
+  // "[" is a pattern only with a "]" after it (`[ -f x ]`'s "[" is a plain word)
+  return segs.some((s, i) => !s.quoted && (/[*?]/.test(s.text) || (/\[/.test(s.text) && segs.slice(i).some((t) => t.text.includes("]")))));
 }
 
 /** The RegExp source (unanchored) of a pattern. */
