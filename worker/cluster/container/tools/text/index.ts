@@ -18,7 +18,7 @@ import { seq } from "./seq";
 import { sort } from "./sort";
 import { column, strings } from "./strings";
 import { tail } from "./tail";
-import { clear, getconf, nproc, pager, stty, tput } from "./terminal";
+import { clear, getconf, pager, stty, tput } from "./terminal";
 import { test } from "./test";
 import { timeout } from "./timeout";
 import { tr } from "./tr";
@@ -30,5 +30,5 @@ import { xargs } from "./xargs";
 export const TEXT_TOOLS: Tool[] = [
   echo, printf, head, tail, grep, wc, sort, uniq, cut, tr, sed, awk, date, expr, seq, yes, sleep, trueTool, falseTool, nohup, nice,
   env, printenv, xargs, timeout, watch, test, rev, tac, nl, paste, fold, diff, od, hexdump, xxd, strings, column, pager, clear, tput,
-  stty, getconf, nproc,
+  stty, getconf,
 ];

@@ -1,5 +1,5 @@
 // The terminal and the system's figures: clear, tput (cols, lines, clear, colors, sgr0, bold,
-// setaf), stty (size, -a, and the settings people pass, accepted), getconf, nproc, and the
+// setaf), stty (size, -a, and the settings people pass, accepted), getconf (nproc is system/'s), and the
 // pagers less and more, which copy their input through when no terminal is reading.
 import type { Tool, ToolContext } from "../../types";
 import { type Gen, eachChunk, eachInput, fsMessage, say } from "./common";
@@ -112,18 +112,6 @@ export const getconf: Tool = {
       return 1;
     }
     ctx.stdout.write(`${f(ctx)}\n`);
-    return 0;
-  },
-};
-
-export const nproc: Tool = {
-  names: ["nproc"],
-  run(ctx: ToolContext): number {
-    const args = ctx.argv.slice(1);
-    let n = ctx.world.system.cpus;
-    const ignore = args.find((a) => a.startsWith("--ignore="));
-    if (ignore) n = Math.max(1, n - Number(ignore.slice(9)));
-    ctx.stdout.write(`${n}\n`);
     return 0;
   },
 };
