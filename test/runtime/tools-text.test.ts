@@ -379,3 +379,15 @@ describe("small filters and dumps", () => {
     expect(runTool(["false"]).code).toBe(1);
   });
 });
+
+describe("edge cases", () => {
+  it("tail -f on a pipe reads it to its end and stops", () => {
+    const r = runTool(["tail", "-f", "-n", "1"], { stdin: "a\nb\n" });
+    expect([r.code, r.stdout]).toEqual([0, "b\n"]);
+  });
+  it("grep -r without a directory searches . and GNU names files without ./", () => {
+    const f = { "/srv/a.txt": "needle\n" };
+    expect(runTool(["grep", "-r", "needle"], { files: f, cwd: "/srv", flavour: "gnu" }).stdout).toBe("a.txt:needle\n");
+    expect(runTool(["grep", "-r", "needle"], { files: f, cwd: "/srv" }).stdout).toBe("./a.txt:needle\n");
+  });
+});

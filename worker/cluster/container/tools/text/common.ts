@@ -347,3 +347,14 @@ export function* eachChunk(input: Input, fn: (chunk: Uint8Array) => boolean | vo
     if (fn(chunk) === false) return true;
   }
 }
+
+/**
+ * After ctx.exec returned 127 or 126 (the program could not be run: spawn says nothing), the
+ * words a tool that runs others prints. `gnu` is GNU's form for this tool ({} is the name).
+ */
+export function execFailed(ctx: ToolContext, code: number, cmd: string, gnu: string): void {
+  if (code !== 127 && code !== 126) return;
+  const why = code === 127 ? "No such file or directory" : "Permission denied";
+  if (ctx.flavour === "gnu") say(ctx, `${gnu.replace("{}", cmd)}: ${why}`);
+  else say(ctx, `can't execute '${cmd}': ${why}`);
+}

@@ -1,7 +1,7 @@
 // Small programs about running: true, false, yes (until its reader goes), sleep (s m h d
 // suffixes, fractions, infinity; cluster time passes), nohup and nice (run the command).
 import type { Tool, ToolContext } from "../../types";
-import { type Gen, say, usageError } from "./common";
+import { type Gen, execFailed, say, usageError } from "./common";
 
 export const trueTool: Tool = { names: ["true"], run: () => 0 };
 export const falseTool: Tool = { names: ["false"], run: () => 1 };
@@ -61,9 +61,13 @@ export const nohup: Tool = {
       say(ctx, "ignoring input and appending output to 'nohup.out'");
       const path = ctx.resolve("nohup.out");
       const out = { tty: false, write: (d: string | Uint8Array) => ctx.fs.write(path, d, { append: true }) };
-      return yield* ctx.exec(args, { stdout: out, stderr: out });
+      const code = yield* ctx.exec(args, { stdout: out, stderr: out });
+      execFailed(ctx, code, args[0], "failed to run command '{}'");
+      return code;
     }
-    return yield* ctx.exec(args);
+    const code = yield* ctx.exec(args);
+    execFailed(ctx, code, args[0], "failed to run command '{}'");
+    return code;
   },
 };
 
@@ -79,6 +83,8 @@ export const nice: Tool = {
       ctx.stdout.write("0\n");
       return 0;
     }
-    return yield* ctx.exec(args);
+    const code = yield* ctx.exec(args);
+    execFailed(ctx, code, args[0], "'{}'");
+    return code;
   },
 };

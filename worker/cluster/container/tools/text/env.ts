@@ -1,7 +1,7 @@
 // env (print the environment, or run a command with it changed: -i, -u NAME, NAME=value) and
 // printenv (all, or the named variables; 1 when one is unset).
 import type { Tool, ToolContext } from "../../types";
-import { type Gen, say, usageError } from "./common";
+import { type Gen, execFailed, usageError } from "./common";
 
 const USAGE = { busybox: "env [-i] [-u NAME]... [-] [NAME=VALUE]... [PROG ARGS]", gnu: "env [OPTION]... [-] [NAME=VALUE]... [COMMAND [ARG]...]" };
 
@@ -43,7 +43,7 @@ export const env: Tool = {
       return 0;
     }
     const code = yield* ctx.exec(cmd, { env: vars });
-    if (code === 127 && gnu) say(ctx, `'${cmd[0]}': No such file or directory`);
+    execFailed(ctx, code, cmd[0], "'{}'");
     return code;
   },
 };

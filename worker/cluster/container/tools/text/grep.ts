@@ -118,7 +118,8 @@ export const grep: Tool = {
       throw e;
     }
 
-    if (operands.length === 0 && recursive) operands = ["."];
+    const implicitDot = operands.length === 0 && recursive;
+    if (implicitDot) operands = ["."];
     const files = operands.length ? operands : ["-"];
     const showName = withName ?? (files.length > 1 || recursive);
     let anySelected = false;
@@ -223,7 +224,7 @@ export const grep: Tool = {
           return false;
         }
         for (const n of names) {
-          const child = op === "." && gnu && top && operands.length === 1 && o.rest.length === 0 ? n : `${op.replace(/\/+$/, "")}/${n}`;
+          const child = implicitDot && gnu && top ? n : `${op.replace(/\/+$/, "")}/${n}`;
           if ((yield* visit(child, false)) === true) return true;
         }
         return false;

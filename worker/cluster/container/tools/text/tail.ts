@@ -91,7 +91,8 @@ export const tail: Tool = {
       ctx.stdout.write(lastPart(data, bytesMode, fromTop, count));
       followed.push({ op, path, offset: data.length, ino: statOf(ctx, path)?.ino ?? null });
     }
-    if (!follow) return status;
+    // Following a pipe means nothing: both tails read it to its end and stop.
+    if (!follow || files.every((f) => f === "-")) return status;
     if (followed.length === 0) {
       say(ctx, gnu ? "no files remaining" : "no files");
       return 1;

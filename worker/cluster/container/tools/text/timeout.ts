@@ -2,7 +2,7 @@
 // kills itself running the program, so the shell sees 143). Time is the cluster clock; a
 // command waiting for input is polled so the limit still applies.
 import type { Effect, Tool, ToolContext } from "../../types";
-import { type Gen, getopt, say, usageError } from "./common";
+import { type Gen, execFailed, getopt, say, usageError } from "./common";
 
 const USAGE = { busybox: "timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS", gnu: "timeout [OPTION] DURATION COMMAND [ARG]..." };
 
@@ -43,7 +43,10 @@ export const timeout: Tool = {
     for (;;) {
       if (limit > 0 && left() <= 0) break;
       const step = run.next();
-      if (step.done) return step.value;
+      if (step.done) {
+        execFailed(ctx, step.value, cmd[0], "failed to run command '{}'");
+        return step.value;
+      }
       const e: Effect = step.value;
       if (limit === 0) {
         yield e;

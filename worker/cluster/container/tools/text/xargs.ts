@@ -2,7 +2,7 @@
 // command, -L lines, -I replace (one line each), -r skips an empty input, -t echoes each
 // command to stderr; echo by default. 123 when a command failed, 127/126 when it could not run.
 import type { Tool, ToolContext } from "../../types";
-import { type Gen, getopt, readAll, say, text } from "./common";
+import { type Gen, execFailed, getopt, readAll, say, text } from "./common";
 
 const USAGE = { busybox: "xargs [OPTIONS] [PROG ARGS]", gnu: "xargs [OPTION]... COMMAND [INITIAL-ARGS]..." };
 
@@ -81,14 +81,17 @@ export const xargs: Tool = {
         say(ctx, `${argv[0]}: exited with status 255; aborting`);
         return 124;
       }
-      if (code === 127 || code === 126) return code;
+      if (code === 127 || code === 126) {
+        if (gnu) say(ctx, `${argv[0]}: ${code === 127 ? "No such file or directory" : "Permission denied"}`);
+        else execFailed(ctx, code, argv[0], "{}");
+        return code;
+      }
       if (code >= 128) {
         say(ctx, `${argv[0]}: terminated by signal ${code - 128}`);
         return 125;
       }
       if (code !== 0) status = 123;
     }
-    void gnu;
     return status;
   },
 };
