@@ -22,7 +22,7 @@ import { serviceAccountController } from "./controllers/serviceaccounts";
 import { taintEvictionController } from "./controllers/taintEviction";
 import { heartbeatReader } from "./node/heartbeat";
 import { usageReader } from "./node/usage";
-import { KUBELET, kubeletController } from "./node/kubelet";
+import { KUBELET, kubeletController, loadRuntime } from "./node/kubelet";
 import { staticPodsController } from "./node/staticPods";
 import { Machines } from "./node/machines";
 import { addNode, removeNode, type NodeRequest } from "./node/membership";
@@ -62,6 +62,11 @@ import type { Service } from "./resources/service";
 import type { Pod } from "./resources/pod";
 import { WatchHub } from "./store/watch";
 import type { ContainerSessions } from "./container/session";
+import { containerSessions } from "./container/sessions";
+import { ContainerWorlds } from "./container/world";
+import { containerFs } from "./container/fs";
+import { volumeSyncController } from "./container/fs/volumeSync";
+import { imageOf, runRef } from "./node/runtime";
 import { StreamServer, upgradeOf } from "./api/stream";
 
 import type { Outcome } from "./outcome";
@@ -117,6 +122,7 @@ export class ClusterObject extends DurableObject<Env> {
   private loop!: ControlLoop;
   private router!: KubeRouter;
   private network!: ClusterNetwork;
+  private containers!: ContainerWorlds;
   /** exec and attach reach containers through this (container/session.ts); set at start-up. */
   sessions!: ContainerSessions;
   private streams!: StreamServer;
@@ -141,6 +147,30 @@ export class ClusterObject extends DurableObject<Env> {
     this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
     this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
     this.hub = new WatchHub();
+    this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
+    this.containers = new ContainerWorlds({
+      store: this.store,
+      clock: this.clock,
+      network: this.network,
+      kubernetesVersion: () => this.settings().kubernetesVersion,
+      image: (_pod, spec) => imageOf(spec, this.simulation()),
+      baseFs: (pod, spec, run, argv, view) =>
+        containerFs(
+          { sql: this.store.sqlStorage, view, pod, node: pod.spec?.nodeName ?? "", now: this.clock.now() },
+          { name: run.container, spec, kind: run.kind, runId: run.id, imageName: spec.image ?? "", image: imageOf(spec, this.simulation()), argv, tty: !!spec.tty },
+        ),
+      runsOf: (pod) => (loadRuntime({ store: this.store }, pod)?.containers ?? []).filter((c) => c.stage === "running" && c.run).map(runRef),
+      poke: (pod) => this.loop.enqueue(KUBELET, `${pod.metadata.namespace}/${pod.metadata.name}`),
+    });
+    this.sessions = containerSessions({
+      worlds: this.containers,
+      clock: this.clock,
+      runOf: (pod, container) => {
+        const c = loadRuntime({ store: this.store }, pod)?.containers.find((x) => x.name === container);
+        return c?.stage === "running" && c.run ? runRef(c) : null;
+      },
+      reload: (pod) => this.api.peek<Pod>("pods", pod.metadata.namespace!, pod.metadata.name!) ?? null,
+    });
     this.loop = new ControlLoop(
       [
         namespaceController,
@@ -155,6 +185,7 @@ export class ClusterObject extends DurableObject<Env> {
         jobController,
         schedulerController(),
         kubeletController,
+        volumeSyncController,
         staticPodsController(() => this.config!),
         nodeLifecycleController,
         taintEvictionController,
@@ -173,6 +204,7 @@ export class ClusterObject extends DurableObject<Env> {
         clusterId: () => this.store.meta("cluster_id") ?? "",
         machines: this.machines,
         simulation: () => this.simulation(),
+        containers: this.containers,
       },
       (t) => this.wake(t),
     );
@@ -183,11 +215,10 @@ export class ClusterObject extends DurableObject<Env> {
       this.hub.publish(changes);
       this.loop.onCommit(changes);
     });
-    this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
     this.router = new KubeRouter(this.api, this.store, this.hub, this.clock, () => this.settings(), {
       "pods/binding": bindingAction(this.api),
       "pods/eviction": evictionAction(this.api),
-      "pods/log": logAction(this.api, this.store, this.clock, () => this.simulation()),
+      "pods/log": logAction(this.api, this.store, this.clock, () => this.simulation(), (pod, run) => this.containers.program(pod, run)),
       "deployments/scale": scaleAction(this.api, deployments),
       "replicasets/scale": scaleAction(this.api, replicaSets),
       "statefulsets/scale": scaleAction(this.api, statefulSets),

@@ -153,6 +153,8 @@ export class EffectsFs implements FileSystem {
 
   private lookup(path: string): Entry | undefined {
     this.catchUp();
+    // Nothing written yet: the stored files are the whole answer (the common case, and cheap).
+    if (this.entries.size === 0) return undefined;
     const { key, m } = this.key(path);
     if (m.passThrough) return undefined;
     const own = this.entries.get(key);

@@ -18,6 +18,11 @@ export interface Session {
   resize(cols: number, rows: number): void;
   /** Resolves with the exit status once the process has ended and written its last output. */
   readonly done: Promise<number>;
+  /**
+   * Set (before done resolves) when the process could not be started: the container runtime's
+   * message, which the API server sends as an InternalError Status instead of an exit code.
+   */
+  readonly failure?: string;
   /** The client went away: the exec'd process is stopped (attach leaves the container running). */
   close(): void;
 }

@@ -12,7 +12,7 @@ import { TtyInput, TtyOutput } from "./tty";
 import type { Effect, Input, Output } from "./types";
 
 /** Generator steps one extend() may take before it stops and says how far it got. */
-const STEP_BUDGET = 20_000;
+const STEP_BUDGET = 5_000;
 /** Raw output kept for attach (a terminal's bytes, prompts included). */
 const MAX_OUTPUT_CHUNKS = 2000;
 /** Lines of its log a timeline keeps (the kubelet rotates container logs). */
@@ -51,6 +51,7 @@ export class Timeline implements Program {
   readonly effects: FileEffect[] = [];
   /** Set when the process consulted the world at a time still to come: its history from there is a guess. */
   guessedFrom: number | null = null;
+  forever = false;
   /** Waiting for input nobody has typed yet. */
   blocked = false;
 

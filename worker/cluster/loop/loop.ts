@@ -2,6 +2,7 @@
 // object's alarm drains the queues and fires due timers, then sets the next alarm for the
 // earliest timer, or none. Queues live in memory and are rebuilt from the store after an
 // eviction (each controller's resync); timers live in the store.
+import type { ContainerWorlds } from "../container/world";
 import type { Env } from "../../env";
 import type { ApiServer } from "../api/apiserver";
 import type { Clock } from "../clock";
@@ -18,6 +19,8 @@ export interface ControllerContext {
   clusterId: () => string;
   machines: Machines;
   simulation: () => SimulationSettings;
+  /** The pods' containers' worlds: their processes, files and sessions. */
+  containers: ContainerWorlds;
   /** Runs `key` of `controller` again at cluster time `at` (ms). */
   schedule(controller: string, key: string, at: number): void;
   /** Drops `key`'s timer (nothing left to wait for). */

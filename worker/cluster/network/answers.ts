@@ -5,7 +5,7 @@
 import { parseImageRef } from "../node/imageRef";
 import type { FixedAnswer, ImageBehaviour } from "../node/images";
 import { argvOf } from "../node/program";
-import { programFor } from "../node/runtime";
+import { servesOf } from "../node/runtime";
 import type { Pod } from "../resources/pod";
 import type { ContainerT } from "../resources/types/core";
 import type { HttpAnswer, HttpRequest } from "./types";
@@ -44,7 +44,7 @@ function envValue(spec: ContainerT, name: string): string | undefined {
 export function listening(pod: Pod, spec: ContainerT, image: ImageBehaviour): Listening {
   const status = pod.status?.containerStatuses?.find((s) => s.name === spec.name);
   if (!status?.state?.running) return NOTHING;
-  if (!programFor(pod, spec, image).serves) return NOTHING;
+  if (!servesOf(spec, image)) return NOTHING;
   if (image.answers === "agnhost") {
     const args = argv(spec, image).slice(1);
     const sub = args.find((a) => !a.startsWith("-"));

@@ -13,7 +13,7 @@ import { podIpPool, pods, type Pod } from "../resources/pod";
 import { timingOf } from "../simulation";
 import { SqlAllocations } from "../store/allocations";
 import { podStatusOf } from "./podStatus";
-import { advance, imageOf, newRuntime, specOf, type PodRuntime, type RuntimeEvent } from "./runtime";
+import { advance, imageOf, newRuntime, replan, runRef, specOf, type PodRuntime, type RuntimeEnv, type RuntimeEvent } from "./runtime";
 import { NETWORK_NOT_READY_MESSAGE } from "./register";
 import { isMirrorPod, MIRROR_ANNOTATION } from "../addons/controlPlane";
 
@@ -157,7 +157,7 @@ export const kubeletController: Controller = {
       }
       const settings = ctx.simulation();
       const pending: RuntimeEvent[] = [];
-      const next = advance(rt, {
+      const runtimeEnv: RuntimeEnv = {
         pod,
         node: nodeName,
         now,
@@ -166,7 +166,10 @@ export const kubeletController: Controller = {
         hasImage: (image) => ctx.machines.hasImage(nodeName, image),
         addImage: (image) => ctx.machines.addImage(nodeName, image),
         emit: (e) => pending.push(e),
-      });
+        program: (c) => ctx.containers.program(pod, runRef(c)),
+      };
+      if (ctx.containers.takePoked(pod.metadata.uid!)) replan(rt, runtimeEnv);
+      const next = advance(rt, runtimeEnv);
       pending.sort((a, b) => a.at - b.at);
       // Events of one instant keep their order by microseconds apart, as a real kubelet's would be.
       let last = -Infinity;

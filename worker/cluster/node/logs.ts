@@ -39,6 +39,7 @@ function text(raw: string, at: number): string {
 
 /** Lines written from `startedAt` up to `until` (exclusive of later ones), oldest first. */
 export function logLines(program: Program, startedAt: number, until: number): LogLine[] {
+  program.extend?.(until - startedAt);
   const out: LogLine[] = [];
   for (const s of program.steps) if (s.log !== undefined && startedAt + s.at <= until) out.push({ at: startedAt + s.at, text: text(s.log, startedAt + s.at) });
   const loop = program.loop;

@@ -30,6 +30,8 @@ export interface Program {
    */
   known?: number;
   extend?(offset: number): void;
+  /** Provably never ends (container/forever.ts): no exit to plan for. */
+  forever?: boolean;
   /** Raw output with its times, for attach (a terminal's bytes, prompts included). */
   output?: { at: number; data: string }[];
 }
@@ -43,6 +45,17 @@ export function argvOf(image: ImageBehaviour, command: string[] | undefined, arg
   if (command?.length) return [...command, ...(args ?? [])];
   if (args?.length) return [...image.entrypoint, ...args];
   return [...image.entrypoint, ...image.cmd];
+}
+
+/** Programs that need no shell: an image's server, its one-shot tools, `python -c`. */
+export function staticProgram(image: ImageBehaviour, argv: string[]): Program | null {
+  if (!argv.length) return { steps: [], exit: { at: 0, code: 0 }, serves: false };
+  const [bin, ...rest] = argv;
+  const base = bin.split("/").pop()!;
+  if (image.servers.includes(bin) || image.servers.includes(base)) return serve(image);
+  if (image.tools?.includes(bin) || image.tools?.includes(base)) return { steps: [], exit: { at: 0, code: 0 }, serves: false };
+  if (["python3", "python", "node", "perl", "perl5"].includes(base) && rest.length) return interpreterScript(base, rest);
+  return null;
 }
 
 export function programOf(image: ImageBehaviour, argv: string[], env: Record<string, string>): Program {
@@ -72,7 +85,7 @@ export function programOf(image: ImageBehaviour, argv: string[], env: Record<str
   return program;
 }
 
-function serve(image: ImageBehaviour): Program {
+export function serve(image: ImageBehaviour): Program {
   const steps: Step[] = image.logs.map((log, i) => ({ at: Math.min(image.startMs, i), log }));
   if (image.exits) {
     for (const log of image.exits.logs ?? []) steps.push({ at: image.exits.afterMs, log });
@@ -82,7 +95,7 @@ function serve(image: ImageBehaviour): Program {
 }
 
 /** `python -c 'print("hi")'`, `perl -e 'print ...'`: prints what is printed, then exits 0. */
-function interpreterScript(base: string, args: string[]): Program {
+export function interpreterScript(base: string, args: string[]): Program {
   const flag = args.indexOf(base.startsWith("perl") ? "-e" : "-c");
   const code = flag >= 0 ? args[flag + 1] ?? "" : "";
   const steps: Step[] = [];

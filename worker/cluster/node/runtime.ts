@@ -9,7 +9,8 @@ import { lookupImage, type SimulationSettings, type Timing } from "../simulation
 import { parseImageRef } from "./imageRef";
 import type { ImageBehaviour } from "./images";
 import { firstRun, timingOf as probeTiming, type ProbeTarget } from "./probes";
-import { argvOf, programOf, type Program } from "./program";
+import { argvOf, staticProgram, type Program } from "./program";
+import type { RunRef } from "../container/world";
 import { asContainer } from "../subresources/ephemeralContainers";
 
 export type Stage = "blocked" | "waiting" | "pulling" | "pullFailed" | "pullBackoff" | "invalid" | "creating" | "running" | "stopping" | "backoff" | "exited";
@@ -32,7 +33,7 @@ export interface ContainerRuntime {
   /** When the current stage ends (cluster ms), or null when it lasts until something else happens. */
   next: number | null;
   /** What ends a running container's stage at `next`. */
-  pending?: "exit" | "oom" | "liveness" | "startup" | "started" | "ready" | "unready" | "probeFailed";
+  pending?: "exit" | "oom" | "liveness" | "startup" | "started" | "ready" | "unready" | "probeFailed" | "recheck";
   /** A failing readiness probe was reported (one Unhealthy event until the container is ready). */
   unhealthyReported?: boolean;
   /** Why it stops (stage stopping). */
@@ -80,6 +81,8 @@ export interface RuntimeEnv {
   hasImage(image: string): boolean;
   addImage(image: string): void;
   emit(e: RuntimeEvent): void;
+  /** The process of a container's current run (container/world.ts), computed as far as it is read. */
+  program(c: ContainerRuntime): Program;
 }
 
 const CRASH_BACKOFF_BASE_MS = 10_000;
@@ -155,8 +158,9 @@ export function imageOf(spec: ContainerT, settings: SimulationSettings): ImageBe
   return ref ? lookupImage(ref, settings) : null;
 }
 
-export function programFor(pod: Pod, spec: ContainerT, image: ImageBehaviour): Program {
-  return programOf(image, argvOf(image, spec.command, spec.args), envOf(pod, spec));
+/** Whether a container runs its image's service (which stops promptly on TERM when the image says so). */
+export function servesOf(spec: ContainerT, image: ImageBehaviour): boolean {
+  return staticProgram(image, argvOf(image, spec.command, spec.args))?.serves ?? false;
 }
 
 function hex(n: number): string {
@@ -174,6 +178,16 @@ function memoryMi(q: string | undefined): number | null {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "") || "0"}s`;
+}
+
+/** Plans the running containers again: their processes changed (input typed, a signal). */
+export function replan(rt: PodRuntime, env: RuntimeEnv): void {
+  for (const c of rt.containers) if (c.stage === "running" && c.run) planRunning(rt, c, env.now, env);
+}
+
+/** A container's current run, as the container world names it. */
+export function runRef(c: ContainerRuntime): RunRef {
+  return { container: c.name, kind: c.kind === "ephemeral" ? "ephemeral" : c.init ? "init" : "app", id: c.run!.id, startedAt: c.run!.startedAt };
 }
 
 /** Replays every transition due by env.now. Returns the time of the next one, or null. */
@@ -226,7 +240,7 @@ function stopInOrder(rt: PodRuntime, env: RuntimeEnv, at: number, why: "delete" 
       c.stopFor = why;
       c.pending = undefined;
       const image = imageOf(spec, env.settings);
-      const quick = image && programFor(pod, spec, image).serves && image.stopsOnTerm;
+      const quick = image && servesOf(spec, image) && image.stopsOnTerm;
       c.next = Math.max(at, Math.min(deadline, quick ? at + env.timing.termMs : deadline));
     } else if (c.stage !== "exited" && c.stage !== "stopping") {
       c.stage = "exited";
@@ -338,9 +352,9 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       return;
     }
     case "creating": {
-      const image = imageOf(spec, env.settings)!;
-      const program = programFor(pod, spec, image);
       const id = `containerd://${hex(32)}`;
+      c.run = { id, startedAt: at };
+      const program = env.program(c);
       if (program.startError) {
         const msg = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: ${program.startError}: unknown`;
         emit("Normal", "Created", `Created container: ${c.name}`);
@@ -365,10 +379,10 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       const what = c.pending;
       c.pending = undefined;
       const image = imageOf(spec, env.settings)!;
-      const target = probeTarget(rt, pod, spec, image);
+      const target = probeTarget(rt, pod, spec, image, env.program(c));
       const offset = at - c.run!.startedAt;
-      if (what === "exit") {
-        const code = target.program.exit!.code;
+      if (what === "exit" && target.program.exit && c.run!.startedAt + target.program.exit.at <= at) {
+        const code = target.program.exit.code;
         c.run = { ...c.run!, finishedAt: at, exitCode: code, reason: code === 0 ? "Completed" : "Error" };
         exited(rt, c, at, env);
         return;
@@ -411,7 +425,7 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
     }
     case "stopping": {
       const image = imageOf(spec, env.settings);
-      const quick = image && programFor(pod, spec, image).serves && image.stopsOnTerm;
+      const quick = image && servesOf(spec, image) && image.stopsOnTerm;
       c.run = { ...c.run!, finishedAt: at, exitCode: quick ? 0 : 137, reason: quick ? "Completed" : "Error" };
       c.ready = false;
       if (c.stopFor === "delete" || c.stopFor === "complete") {
@@ -441,21 +455,27 @@ function firstRunVerdict(probe: NonNullable<ContainerT["livenessProbe"]>, t: Pro
   return firstRun(probe, t, Math.max(0, offset - probeTiming(probe).periodMs * probeTiming(probe).failureThreshold), false, 1, offset)?.verdict.message ?? "probe failed";
 }
 
-export function probeTarget(rt: PodRuntime, pod: Pod, spec: ContainerT, image: ImageBehaviour): ProbeTarget {
-  return { image, program: programFor(pod, spec, image), container: spec, podIP: rt.ip, env: envOf(pod, spec) };
+export function probeTarget(rt: PodRuntime, pod: Pod, spec: ContainerT, image: ImageBehaviour, program: Program): ProbeTarget {
+  return { image, program, container: spec, podIP: rt.ip, env: envOf(pod, spec) };
 }
+
+/** How far ahead of a plan a container's process is computed to find when it exits. */
+const PLAN_AHEAD_MS = 24 * 3_600_000;
 
 /** Picks what ends a running container's stage next: exit, OOM kill, a probe's verdict. */
 function planRunning(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) {
   const pod = env.pod;
   const spec = specOf(pod, c);
   const image = imageOf(spec, env.settings)!;
-  const target = probeTarget(rt, pod, spec, image);
+  const target = probeTarget(rt, pod, spec, image, env.program(c));
   const start = c.run!.startedAt;
   const from = at - start;
   const candidates: { what: NonNullable<ContainerRuntime["pending"]>; at: number }[] = [];
+  if (!target.program.forever) target.program.extend?.(from + PLAN_AHEAD_MS);
   const exitAt = target.program.exit ? start + target.program.exit.at : null;
   if (exitAt !== null) candidates.push({ what: "exit", at: Math.max(at, exitAt) });
+  // Known only so far (it read the network at a time still to come, or ran out of steps): look again then.
+  else if (!target.program.forever && target.program.known !== undefined && target.program.known !== Infinity) candidates.push({ what: "recheck", at: Math.max(at + 1, start + target.program.known) });
   const limit = memoryMi(spec.resources?.limits?.memory as string | undefined);
   if (limit !== null && limit < image.memoryMi) candidates.push({ what: "oom", at: Math.max(at, start + OOM_AFTER_MS) });
   const horizon = exitAt !== null ? exitAt - start : Infinity;

@@ -10,7 +10,8 @@ import type { Clock } from "../clock";
 import { loadRuntime } from "../node/kubelet";
 import { logLines, logTimestamp, type LogLine } from "../node/logs";
 import { accessLines, mergeLines } from "../network/accessLog";
-import { imageOf, programFor, type ContainerRuntime, type Run } from "../node/runtime";
+import type { ContainerRuntime, Run } from "../node/runtime";
+import type { RunRef } from "../container/world";
 import type { Program } from "../node/program";
 import { fromWall, toWall } from "../api/http/wire";
 import type { Pod } from "../resources/pod";
@@ -78,11 +79,11 @@ function linesOf(program: Program, startedAt: number, until: number, clock: Cloc
   return logLines(program, startedAt - offset, until - offset).map((l) => ({ at: l.at + offset, text: l.text }));
 }
 
-export function logAction(api: ApiServer, store: Store, clock: Clock, simulation: () => SimulationSettings): SubresourceAction {
+export function logAction(api: ApiServer, store: Store, clock: Clock, simulation: () => SimulationSettings, programOf: (pod: Pod, run: RunRef) => Program): SubresourceAction {
   function source(call: ActionCall): Source {
     const pod = api.peek<Pod>("pods", call.namespace, call.name);
     if (!pod) throw errors.notFound("", "pods", call.name);
-    const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+    const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name);
     let name = call.query.get("container");
     if (!name) {
       if ((pod.spec?.containers.length ?? 0) !== 1) throw errors.badRequest(`a container name must be specified for pod ${call.name}, choose one of: [${(pod.spec?.containers ?? []).map((c) => c.name).join(" ")}]${pod.spec?.initContainers?.length ? ` or one of the init containers: [${pod.spec.initContainers.map((c) => c.name).join(" ")}]` : ""}`);
@@ -101,16 +102,14 @@ export function logAction(api: ApiServer, store: Store, clock: Clock, simulation
       const why = reason === "ImagePullBackOff" || reason === "ErrImagePull" ? "trying and failing to pull image" : reason === "InvalidImageName" ? "image can't be pulled" : reason === "PodInitializing" ? "PodInitializing" : reason;
       throw errors.badRequest(`container "${name}" in pod "${call.name}" is waiting to start: ${why}`);
     }
-    const spec = [...(pod.spec?.initContainers ?? []), ...pod.spec!.containers].find((x) => x.name === name)!;
-    const image = imageOf(spec, simulation());
-    const program = image ? programFor(pod, spec, image) : { steps: [], exit: null, serves: false };
+    const ref: RunRef = { container: c.name, kind: c.kind === "ephemeral" ? "ephemeral" : c.init ? "init" : "app", id: run.id, startedAt: run.startedAt };
     return {
       pod,
       container: c,
       run,
       lines: (until) => {
         const end = Math.min(until, run.finishedAt ?? Infinity);
-        return mergeLines(linesOf(program, run.startedAt, end, clock), accessLines(store.sqlStorage, run.id, end));
+        return mergeLines(linesOf(programOf(pod, ref), run.startedAt, end, clock), accessLines(store.sqlStorage, run.id, end));
       },
     };
   }

@@ -1,0 +1,410 @@
+// A pod's containers put together from the cluster: for each container run, its files (the
+// store's layers with its processes' effects over them), the world its tools reach (the pod's
+// network, its processes, etcd in an etcd pod, the node's rules in kube-proxy's), and its own
+// process as a timeline. One per cluster object; what it keeps in memory (computed timelines)
+// is a cache, rebuilt from the store after a restart.
+import type { Clock } from "../clock";
+import type { ClusterNetwork } from "../network/dial";
+import { resolvConf, resolve } from "../network/dns";
+import { iptablesSave } from "../network/kubeProxy";
+import type { NetworkView } from "../network/types";
+import { argvOf, staticProgram, type Program } from "../node/program";
+import type { ImageBehaviour } from "../node/images";
+import type { Pod } from "../resources/pod";
+import type { ContainerT } from "../resources/types/core";
+import type { Store } from "../store/store";
+import { EffectsFs, locator, type Effect as FileEffect } from "./effects";
+import { containerEnv } from "./env";
+import { etcdOf, etcdVersionFor } from "./etcd";
+import { imageProfile } from "./fs/skeletons";
+import { spawn } from "./spawn";
+import { runsForever } from "./forever";
+import { Timeline, type StdinChunk } from "./timeline";
+import type { ContainerWorld, FileSystem, Flavour, Net, ProcessInfo, Processes } from "./types";
+
+/** A container run: which container of the pod, and its containerID and start. */
+export interface RunRef {
+  container: string;
+  kind: "init" | "app" | "ephemeral";
+  id: string;
+  startedAt: number;
+}
+
+export interface WorldDeps {
+  store: Store;
+  clock: Clock;
+  network: ClusterNetwork;
+  kubernetesVersion: () => string;
+  image(pod: Pod, spec: ContainerT): ImageBehaviour | null;
+  /** The files the store keeps for a container run (image skeleton, its layer, volumes). */
+  baseFs(pod: Pod, spec: ContainerT, run: RunRef, argv: string[], view: NetworkView): FileSystem;
+  /** The current run of each started container of a pod (from the kubelet's runtime). */
+  runsOf(pod: Pod): RunRef[];
+  /** Asks the kubelet to look at a pod again now (its process took input or a signal). */
+  poke(pod: Pod): void;
+}
+
+/** Timelines kept in memory at once; others are recomputed when read. */
+const MAX_CACHED = 400;
+/** How far other containers' timelines are computed before one that may read their files starts. */
+const SHARED_HORIZON_MS = 3_600_000;
+
+interface Cached {
+  program: Program;
+  timeline: Timeline | null;
+}
+
+export function specOfContainer(pod: Pod, name: string): { spec: ContainerT; kind: RunRef["kind"] } | null {
+  const s = pod.spec;
+  const app = s?.containers.find((c) => c.name === name);
+  if (app) return { spec: app, kind: "app" };
+  const init = s?.initContainers?.find((c) => c.name === name);
+  if (init) return { spec: init, kind: "init" };
+  const eph = (s?.ephemeralContainers as ContainerT[] | undefined)?.find((c) => c.name === name);
+  return eph ? { spec: eph, kind: "ephemeral" } : null;
+}
+
+export class ContainerWorlds {
+  private readonly cache = new Map<string, Cached>();
+  private readonly sessions = new Map<string, ProcessInfo[]>();
+  private nextPid = 20;
+  /** Pods whose processes took input or a signal since the kubelet last planned them. */
+  private readonly poked = new Set<string>();
+
+  constructor(private readonly deps: WorldDeps) {
+    const sql = deps.store.sqlStorage;
+    sql.exec("CREATE TABLE IF NOT EXISTS process_input (run TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, data BLOB, closed INTEGER NOT NULL DEFAULT 0)");
+    sql.exec("CREATE INDEX IF NOT EXISTS process_input_run ON process_input(run, seq)");
+    sql.exec("CREATE TABLE IF NOT EXISTS process_signals (run TEXT NOT NULL, at INTEGER NOT NULL, signal INTEGER NOT NULL, code INTEGER NOT NULL)");
+    sql.exec("CREATE INDEX IF NOT EXISTS process_signals_run ON process_signals(run)");
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // A container's own process
+
+  /** The process of a container run, computed as far as it has been read. */
+  program(pod: Pod, run: RunRef): Program {
+    const key = `${pod.metadata.uid}/${run.container}/${run.id}`;
+    const hit = this.cache.get(key);
+    if (hit && !(hit.timeline?.guessedFrom != null && this.deps.clock.now() >= hit.timeline.guessedFrom)) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit.program;
+    }
+    const made = this.compute(pod, run);
+    this.cache.set(key, made);
+    if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    return made.program;
+  }
+
+  /** Forgets computed processes of a pod (its inputs changed: a volume was rewritten, input was typed). */
+  invalidate(podUid: string, runId?: string): void {
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${podUid}/`) && (!runId || k.endsWith(`/${runId}`))) this.cache.delete(k);
+  }
+
+  private compute(pod: Pod, run: RunRef): Cached {
+    const found = specOfContainer(pod, run.container);
+    const spec = found?.spec ?? { name: run.container };
+    const image = this.deps.image(pod, spec);
+    const argv = image ? argvOf(image, spec.command, spec.args) : [...(spec.command ?? []), ...(spec.args ?? [])];
+    const signal = this.signalOf(run.id);
+    const withSignal = (p: Program): Program => {
+      if (!signal) return p;
+      const at = signal.at - run.startedAt;
+      if (p.exit && p.exit.at <= at) return p;
+      p.extend?.(at);
+      return { ...p, steps: p.steps.filter((s) => s.at <= at), loop: undefined, exit: { at, code: signal.code }, known: Infinity, extend: undefined };
+    };
+    const fixed = image ? staticProgram(image, argv) : null;
+    if (fixed) return { program: withSignal(fixed), timeline: null };
+    // Others' effects first, so this one reads what they will have written.
+    const others = this.deps.runsOf(pod).filter((r) => r.container !== run.container);
+    const shared: FileEffect[] = [];
+    for (const o of others) {
+      const p = this.program(pod, o);
+      p.extend?.(this.deps.clock.now() - o.startedAt + SHARED_HORIZON_MS);
+      const t = this.cache.get(`${pod.metadata.uid}/${o.container}/${o.id}`)?.timeline;
+      if (t) shared.push(...t.effects);
+    }
+    shared.sort((a, b) => a.at - b.at);
+    const input = this.inputOf(run.id);
+    let timeline: Timeline | null = null;
+    const view = this.deps.network.view();
+    const env = containerEnv({ view, pod, spec, imageName: spec.image ?? "", image });
+    const profile = imageProfile(spec.image ?? "", image);
+    const base = this.deps.baseFs(pod, spec, run, argv, view);
+    timeline = new Timeline({
+      start: run.startedAt,
+      stdin: !!spec.stdin,
+      stdinOnce: !!spec.stdinOnce,
+      tty: !!spec.tty,
+      typed: input.typed,
+      stdinClosedAt: input.closedAt,
+      realNow: () => this.deps.clock.now(),
+      run: (io) => {
+        const fs = new EffectsFs(base, locator(run.container, spec, pod.spec?.volumes), io.now, () => shared, io.record);
+        const world = this.world(pod, run, spec, image, argv, () => timeline?.consulted());
+        const started = spawn(argv, {
+          env: "env" in env ? env.env : {},
+          cwd: spec.workingDir || profile.workingDir || "/",
+          fs,
+          now: io.now,
+          flavour: profile.flavour ?? "busybox",
+          world,
+          io: { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr },
+        });
+        if ("error" in started) return { startError: started.message };
+        return started;
+      },
+    });
+    if (runsForever(argv) && !input.typed.length) timeline.forever = true;
+    return { program: withSignal(timeline), timeline };
+  }
+
+  private inputOf(runId: string): { typed: StdinChunk[]; closedAt: number | null } {
+    const typed: StdinChunk[] = [];
+    let closedAt: number | null = null;
+    for (const r of this.deps.store.sqlStorage.exec<{ at: number; data: ArrayBuffer | null; closed: number }>("SELECT at, data, closed FROM process_input WHERE run = ? ORDER BY seq", runId)) {
+      if (r.closed) closedAt = r.at;
+      else if (r.data) typed.push({ at: r.at, data: new Uint8Array(r.data) });
+    }
+    return { typed, closedAt };
+  }
+
+  private signalOf(runId: string): { at: number; code: number } | null {
+    const row = this.deps.store.sqlStorage.exec<{ at: number; code: number }>("SELECT at, code FROM process_signals WHERE run = ? ORDER BY at LIMIT 1", runId).toArray()[0];
+    return row ?? null;
+  }
+
+  /** Bytes typed into a container's own process (attach), at the cluster's now. */
+  type(pod: Pod, run: RunRef, data: Uint8Array): void {
+    this.deps.store.sqlStorage.exec("INSERT INTO process_input (run, at, data) VALUES (?, ?, ?)", run.id, this.deps.clock.now(), data);
+    this.invalidate(pod.metadata.uid!, run.id);
+    this.wake(pod);
+  }
+
+  private wake(pod: Pod): void {
+    this.poked.add(pod.metadata.uid!);
+    this.deps.poke(pod);
+  }
+
+  /** Whether the kubelet must plan this pod's running containers again (and forgets it). */
+  takePoked(podUid: string): boolean {
+    return this.poked.delete(podUid);
+  }
+
+  /** The attached client closed the process's stdin (stdinOnce). */
+  closeInput(pod: Pod, run: RunRef): void {
+    this.deps.store.sqlStorage.exec("INSERT INTO process_input (run, at, data, closed) VALUES (?, ?, NULL, 1)", run.id, this.deps.clock.now());
+    this.invalidate(pod.metadata.uid!, run.id);
+    this.wake(pod);
+  }
+
+  /** A signal that ends a container's process: recorded, so the process's history keeps it. */
+  private signal(pod: Pod, run: RunRef, signal: number, code: number): void {
+    this.deps.store.sqlStorage.exec("INSERT INTO process_signals (run, at, signal, code) VALUES (?, ?, ?, ?)", run.id, this.deps.clock.now(), signal, code);
+    this.invalidate(pod.metadata.uid!, run.id);
+    this.wake(pod);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Files and the world, now (exec sessions)
+
+  /** A container run's files at the cluster's now: its processes' writes so far over the store's; writes are kept. */
+  filesNow(pod: Pod, run: RunRef): FileSystem {
+    const found = specOfContainer(pod, run.container);
+    const spec = found?.spec ?? { name: run.container };
+    const image = this.deps.image(pod, spec);
+    const argv = image ? argvOf(image, spec.command, spec.args) : [];
+    const view = this.deps.network.view();
+    const base = this.deps.baseFs(pod, spec, run, argv, view);
+    const runs = this.deps.runsOf(pod);
+    const now = () => this.deps.clock.now();
+    // Effects of every running process of the pod, as far as they have happened.
+    const effects = (): FileEffect[] => {
+      const all: FileEffect[] = [];
+      for (const r of runs) {
+        const p = this.program(pod, r);
+        p.extend?.(now() - r.startedAt);
+        const t = this.cache.get(`${pod.metadata.uid}/${r.container}/${r.id}`)?.timeline;
+        if (!t) continue;
+        const own = r.id === run.id;
+        for (const e of t.effects) if (own || !e.loc.startsWith("root:")) all.push(e);
+      }
+      return all.sort((a, b) => a.at - b.at);
+    };
+    let cachedAt = -1;
+    let list: FileEffect[] = [];
+    return new EffectsFs(base, locator(run.container, spec, pod.spec?.volumes), now, () => {
+      if (cachedAt !== now()) {
+        list = effects();
+        cachedAt = now();
+      }
+      return list;
+    });
+  }
+
+  imageOf(pod: Pod, spec: ContainerT): ImageBehaviour | null {
+    return this.deps.image(pod, spec);
+  }
+
+  flavourOf(pod: Pod, container: string): Flavour {
+    const found = specOfContainer(pod, container);
+    const image = found ? this.deps.image(pod, found.spec) : null;
+    return imageProfile(found?.spec.image ?? "", image).flavour ?? "busybox";
+  }
+
+  envOf(pod: Pod, container: string): Record<string, string> {
+    const found = specOfContainer(pod, container);
+    if (!found) return {};
+    const env = containerEnv({ view: this.deps.network.view(), pod, spec: found.spec, imageName: found.spec.image ?? "", image: this.deps.image(pod, found.spec) });
+    return "env" in env ? env.env : {};
+  }
+
+  workingDirOf(pod: Pod, container: string): string {
+    const found = specOfContainer(pod, container);
+    if (!found) return "/";
+    return found.spec.workingDir || imageProfile(found.spec.image ?? "", this.deps.image(pod, found.spec)).workingDir || "/";
+  }
+
+  /** A session's process, listed by ps while it runs. */
+  register(pod: Pod, run: RunRef, argv: string[], tty: boolean): { pid: number; done(): void } {
+    const key = `${pod.metadata.uid}/${run.container}`;
+    const pid = this.nextPid++;
+    const list = this.sessions.get(key) ?? [];
+    list.push({ pid, ppid: 0, user: "root", argv, startedAt: this.deps.clock.now(), state: "S", rssKb: 1200, vszKb: 4300, tty: tty ? "pts/0" : null });
+    this.sessions.set(key, list);
+    return {
+      pid,
+      done: () => {
+        const l = this.sessions.get(key)?.filter((p) => p.pid !== pid) ?? [];
+        if (l.length) this.sessions.set(key, l);
+        else this.sessions.delete(key);
+      },
+    };
+  }
+
+  world(pod: Pod, run: RunRef, spec: ContainerT, image: ImageBehaviour | null, argv: string[], consulted?: () => void, self = 1): ContainerWorld {
+    const deps = this.deps;
+    const node = pod.spec?.nodeName ?? "";
+    const view = () => deps.network.view();
+    const hostNetwork = !!pod.spec?.hostNetwork;
+    const ip = pod.status?.podIP ?? "";
+    const net: Net = {
+      lookup: (name, type, opts) => {
+        consulted?.();
+        return resolve(view(), { name: opts?.search === false && !name.endsWith(".") ? `${name}.` : name, type, from: pod });
+      },
+      connect: (host, port, request, protocol) => {
+        consulted?.();
+        const v = view();
+        return deps.network.dial(v, { from: { kind: "pod", pod }, host, port, protocol: protocol ?? "TCP", ...(request ? { request } : {}) });
+      },
+      resolvConf: () => resolvConf(view(), pod),
+      iface: hostNetwork
+        ? { name: "eth0", ip, prefix: 16, mac: macOf(ip), gateway: "172.18.0.1", mtu: 1500 }
+        : { name: "eth0", ip, prefix: 24, mac: macOf(ip), gateway: ip.replace(/\.\d+$/, ".1"), mtu: 1500 },
+    };
+    const labels = pod.metadata.labels ?? {};
+    const inKubeSystem = pod.metadata.namespace === "kube-system";
+    const nodeObj = view().node(node);
+    const nodeIP = nodeObj?.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "";
+    const cpus = Number(nodeObj?.status?.capacity?.cpu ?? 8) || 8;
+    const memKi = Number(/^(\d+)Ki$/.exec(String(nodeObj?.status?.capacity?.memory ?? ""))?.[1] ?? 16_384_000);
+    const processes: Processes = {
+      self,
+      list: () => this.processList(pod, run, spec, image, argv),
+      kill: (pid, sig) => this.kill(pod, run, spec, image, pid, sig),
+    };
+    return {
+      pod,
+      container: run.container,
+      node,
+      imageName: spec.image ?? "",
+      image,
+      hostname: hostNetwork ? node : pod.spec?.hostname ?? pod.metadata.name ?? "",
+      net,
+      processes,
+      cluster: {
+        etcd: () => (inKubeSystem && labels.component === "etcd" ? etcdOf(deps.store, { node, nodeIP, version: etcdVersionFor(deps.kubernetesVersion()) }) : null),
+        iptablesSave: () => (inKubeSystem && labels["k8s-app"] === "kube-proxy" ? iptablesSave(view(), node) : null),
+      },
+      system: {
+        kernel: "Linux",
+        release: "6.8.0-1021-gcp",
+        version: "#23-Ubuntu SMP Tue Nov 25 17:16:00 UTC 2025",
+        machine: "x86_64",
+        cpus,
+        memoryKb: memKi,
+        bootTime: Date.parse(nodeObj?.metadata.creationTimestamp ?? "") || run.startedAt,
+      },
+    };
+  }
+
+  /** What ps shows: the container's process as PID 1 (or the pod's, sharing a namespace), and live sessions. */
+  private processList(pod: Pod, run: RunRef, spec: ContainerT, image: ImageBehaviour | null, argv: string[]): ProcessInfo[] {
+    const mem = (image?.memoryMi ?? 4) * 1024;
+    const main = (pid: number, a: string[], startedAt: number, tty: boolean): ProcessInfo => ({ pid, ppid: 0, user: "root", argv: a, startedAt, state: "S", rssKb: Math.round(mem), vszKb: Math.round(mem * 2.5), tty: tty ? "pts/0" : null });
+    const out: ProcessInfo[] = [];
+    const shared = !!pod.spec?.shareProcessNamespace;
+    const target = (spec as { targetContainerName?: string }).targetContainerName;
+    if (shared) {
+      out.push(main(1, ["/pause"], run.startedAt, false));
+      let pid = 7;
+      for (const r of this.deps.runsOf(pod)) {
+        const f = specOfContainer(pod, r.container);
+        const img = f ? this.deps.image(pod, f.spec) : null;
+        out.push(main(pid++, img && f ? argvOf(img, f.spec.command, f.spec.args) : [r.container], r.startedAt, !!f?.spec.tty));
+      }
+    } else if (target) {
+      const t = this.deps.runsOf(pod).find((r) => r.container === target);
+      const f = specOfContainer(pod, target);
+      const img = f ? this.deps.image(pod, f.spec) : null;
+      if (t && f) out.push(main(1, img ? argvOf(img, f.spec.command, f.spec.args) : [target], t.startedAt, !!f.spec.tty));
+      out.push(main(out.length ? 7 : 1, argv, run.startedAt, !!spec.tty));
+    } else out.push(main(1, argv, run.startedAt, !!spec.tty));
+    for (const p of this.sessions.get(`${pod.metadata.uid}/${run.container}`) ?? []) out.push({ ...p, ppid: 0 });
+    return out;
+  }
+
+  /**
+   * kill(2) from inside the container. The namespace's init (PID 1) gets only the signals it
+   * handles: a server that stops on TERM/INT/QUIT ends, anything else is ignored (SIGKILL too).
+   */
+  private kill(pod: Pod, run: RunRef, spec: ContainerT, image: ImageBehaviour | null, pid: number, sig: number): "ESRCH" | "EPERM" | null {
+    const list = this.processList(pod, run, spec, image, image ? argvOf(image, spec.command, spec.args) : []);
+    const p = list.find((x) => x.pid === pid);
+    if (!p) return "ESRCH";
+    if (sig === 0) return null;
+    const session = this.sessions.get(`${pod.metadata.uid}/${run.container}`)?.find((x) => x.pid === pid);
+    if (session) return null;
+    const shared = !!pod.spec?.shareProcessNamespace;
+    if (pid === 1 && (shared || (spec as { targetContainerName?: string }).targetContainerName)) {
+      if (shared) return null; // the pause process ignores what it does not handle
+    }
+    // Whose process it is: this container's, or (shared namespace / target) another's.
+    let victim = run;
+    if (shared || (spec as { targetContainerName?: string }).targetContainerName) {
+      const runs = this.deps.runsOf(pod);
+      if (shared) victim = runs[pid - 7] ?? run;
+      else if (pid === 1) victim = runs.find((r) => r.container === (spec as { targetContainerName?: string }).targetContainerName) ?? run;
+    }
+    const vf = specOfContainer(pod, victim.container);
+    const vImage = vf ? this.deps.image(pod, vf.spec) : null;
+    const vArgv = vImage && vf ? argvOf(vImage, vf.spec.command, vf.spec.args) : [];
+    const serves = !!(vImage && staticProgram(vImage, vArgv)?.serves);
+    const isInit = pid === 1 && !shared;
+    if (isInit) {
+      if (serves && vImage?.stopsOnTerm && (sig === 15 || sig === 2 || sig === 3)) this.signal(pod, victim, sig, 0);
+      return null;
+    }
+    if (sig === 9 || sig === 15 || sig === 2 || sig === 1 || sig === 3 || sig === 6) this.signal(pod, victim, sig, serves && vImage?.stopsOnTerm && sig !== 9 ? 0 : 128 + sig);
+    return null;
+  }
+}
+
+function macOf(ip: string): string {
+  const parts = ip.split(".").map((n) => Number(n) || 0);
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return `0a:58:${parts.map(hex).join(":")}`;
+}
