@@ -521,6 +521,20 @@ describe("reading commands from stdin", () => {
     expect(r.frames.find((f) => f.at === 0 && "wait" in f.effect)?.stdout).toBe("one\n");
   });
 
+  it("a line ending in a backslash goes on; a script read by bash lets `read` take its next line, dash's does not", () => {
+    expect(run(null, { dialect: "dash", stdin: "echo long \\\n  continued\n" }).stdout).toBe("long continued\n");
+    expect(run(null, { dialect: "bash", stdin: "read x\nhello\necho got $x\n" }).stdout).toBe("got hello\n");
+    const d = run(null, { dialect: "dash", stdin: "read x\nhello\necho got $x\n" });
+    expect(d.stdout).toBe("got\n");
+    expect(d.stderr).toBe("sh: 2: hello: not found\n");
+    expect(run(null, { dialect: "dash", stdin: "if true; then\necho unterminated\n" }).stderr).toBe(`sh: 2: Syntax error: end of file unexpected (expecting "fi")\n`);
+  });
+
+  it("$? after a command substitution: at once in bash, after the command in dash", () => {
+    expect(out(`echo $(exit 3) $?`, "bash")).toBe("3\n");
+    expect(out(`echo $(exit 3) $?`, "dash")).toBe("0\n");
+  });
+
   it("interactive ash prints '/ # ' and PS2, and a newline at end of input", () => {
     const r = run(null, { tty: true, chunks: [{ at: 0, data: "cd /tmp\n" }, { at: 1000, data: "if true\n" }, { at: 2000, data: "then echo yes; fi\n" }] });
     expect(r.stderr).toBe("/ # /tmp # > /tmp # \n");

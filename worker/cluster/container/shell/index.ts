@@ -115,6 +115,32 @@ export function* shell(opts: ShellOptions): Generator<Effect, number, void> {
 /** Commands from stdin as they arrive, line by line; prompts when interactive. */
 function* readLoop(sh: Shell): Generator<Effect, number, void> {
   const input = sh.stdin();
+  // ash and dash read a script from a pipe in blocks (a `read` in it sees what comes after the
+  // block); bash reads it a line at a time, so `read` takes the script's next line
+  const blocks = sh.dialect !== "bash" && !sh.interactive;
+  let pending = "";
+  let ended = false;
+  const nextLine = (): string | null | undefined => {
+    if (!blocks) return input.readLine();
+    for (;;) {
+      const i = pending.indexOf("\n");
+      if (i >= 0) {
+        const l = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        return l;
+      }
+      if (ended) {
+        if (!pending) return null;
+        const l = pending;
+        pending = "";
+        return l;
+      }
+      const d = input.read();
+      if (d === undefined) return undefined;
+      if (d === null) ended = true;
+      else pending += new TextDecoder().decode(d);
+    }
+  };
   let buffer = "";
   let startLine = 1;
   let line = 1;
@@ -128,7 +154,7 @@ function* readLoop(sh: Shell): Generator<Effect, number, void> {
       sh.write(2, yield* prompt(sh, buffer === "" ? "PS1" : "PS2"));
       prompted = true;
     }
-    const l = input.readLine();
+    const l = nextLine();
     if (l === undefined) {
       yield* sh.pass({ wait: "stdin" });
       continue;
@@ -152,6 +178,8 @@ function* readLoop(sh: Shell): Generator<Effect, number, void> {
         lists.push(list);
       }
       if (parser.unterminatedHeredoc && !eof) continue;
+      // a line ending in an unquoted backslash goes on on the next line
+      if (!eof && /(^|[^\\])(\\\\)*\\\n$/.test(buffer)) continue;
     } catch (e) {
       if (e instanceof ParseError && e.kind === "eof" && !eof) continue;
       if (e instanceof ParseError) {

@@ -524,13 +524,16 @@ export class Shell {
         }
       }
     } else if (this.dialect === "dash") {
+      // end of file is reported on the last line read
+      if (e.kind === "eof" && src.endsWith("\n")) this.lineno = e.line - 1;
       const msg = e.kind === "eof" ? "end of file unexpected" : `${tok(e.token)} unexpected`;
       const exp = e.expecting && /^[a-z]+$|^[)}]$/.test(e.expecting) ? ` (expecting ${tok(e.expecting)})` : "";
-      this.write(2, `${this.arg0}: ${e.line}: Syntax error: ${e.kind === "eof" && e.expecting && /^['"`]$/.test(e.expecting) ? "Unterminated quoted string" : msg + exp}\n`);
+      this.write(2, `${this.arg0}: ${this.lineno}: Syntax error: ${e.kind === "eof" && e.expecting && /^['"`]$/.test(e.expecting) ? "Unterminated quoted string" : msg + exp}\n`);
     } else {
       const found = e.kind === "eof" ? "end of file" : e.token;
       const exp = e.expecting && /^[a-z]+$|^[)}]$/.test(e.expecting) ? ` (expecting ${tok(e.expecting)})` : "";
       const text = e.kind === "eof" && e.expecting && /^['"`]$/.test(e.expecting) ? `unterminated quoted string` : `unexpected ${tok(found)}${exp}`;
+      if (e.kind === "eof" && src.endsWith("\n")) this.lineno = e.line - 1;
       this.write(2, this.prefix(null) + `syntax error: ${text}\n`);
     }
     this.lineno = saved;
@@ -1415,7 +1418,8 @@ export class Shell {
       else throw e;
     }
     this.substStatus = st;
-    this.status = st;
+    // bash's $? changes at once ("$(exit 3) $?" says 3); the Almquist shells' after the command
+    if (this.bash) this.status = st;
     return buf.data.replace(/\n+$/, "");
   }
 
