@@ -334,8 +334,11 @@ describe("env, printenv, xargs, timeout, watch", () => {
     expect(runTool(["timeout", "1s", "false"]).code).toBe(1);
   });
   it("watch runs its command every interval with a header", () => {
-    const r = runTool(["watch", "-n", "1", "-t", "echo", "hi"], { until: 2500 });
+    const r = runTool(["watch", "-x", "-n", "1", "-t", "echo", "hi"], { until: 2500 });
     expect(r.code).toBe(null);
+    expect(r.stdout).toBe("\x1b[H\x1b[Jhi\n".repeat(3));
+    const h = runTool(["watch", "-x", "date"], { until: 1000 });
+    expect(h.stdout).toBe(`\x1b[H\x1b[JEvery 2.0s: date${" ".repeat(44)}2026-12-03 14:45:01\n\nThu Dec  3 14:45:01 UTC 2026\n`);
   });
 });
 

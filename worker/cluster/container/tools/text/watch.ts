@@ -26,11 +26,14 @@ export const watch: Tool = {
     const argv = o.has("x") ? o.rest : ["sh", "-c", cmdText];
     const cols = Number(ctx.env.COLUMNS) || 80;
     for (;;) {
-      if (ctx.stdout.tty) ctx.stdout.write("\x1b[H\x1b[2J");
+      // busybox homes and clears every round, terminal or not; procps's curses only on a terminal.
+      if (!gnu) ctx.stdout.write("\x1b[H\x1b[J");
+      else if (ctx.stdout.tty) ctx.stdout.write("\x1b[H\x1b[2J");
       if (!o.has("t")) {
         const left = `Every ${secs.toFixed(1)}s: ${cmdText}`;
         const right = gnu ? `${ctx.world.hostname}: ${strftime("%a %b %e %H:%M:%S %Y", ctx.now())}` : strftime("%Y-%m-%d %H:%M:%S", ctx.now());
-        const gap = Math.max(1, cols - left.length - right.length);
+        // busybox's header is one short of the width (the time's NUL takes the last column).
+        const gap = Math.max(1, cols - (gnu ? 0 : 1) - left.length - right.length);
         ctx.stdout.write(`${left}${" ".repeat(gap)}${right}\n\n`);
       }
       const code = yield* ctx.exec(argv);
