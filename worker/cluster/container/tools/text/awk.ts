@@ -3,7 +3,7 @@
 // first), print/printf redirected to files, `| cmd` pipes run when the program ends.
 import type { Tool, ToolContext } from "../../types";
 import { FsError } from "../../types";
-import { type Gen, bytesInput, fsMessage, getopt, readAll, readPath, say, text } from "./common";
+import { type Gen, bytesInput, fsMessage, getopt, name, readAll, readPath, say, text } from "./common";
 import { strftime } from "./date";
 import { LineReader } from "./lines";
 import { AwkSyntaxError } from "./awk/lexer";
@@ -18,11 +18,11 @@ function cliString(s: string): string {
 }
 
 export const awk: Tool = {
-  names: ["awk", "gawk", "mawk", "nawk"],
+  names: ["awk", "mawk"],
   *run(ctx: ToolContext): Gen<number> {
     const gnu = ctx.flavour === "gnu";
-    // mawk on Debian/Ubuntu words its errors "mawk: …"; busybox "awk: cmd. line:1: …".
-    const me = gnu ? "mawk" : "awk";
+    // Debian's and Ubuntu's awk is mawk, which names itself as invoked ("awk: line 1: …"); busybox says "awk: cmd. line:1: …".
+    const me = gnu ? name(ctx) : "awk";
     const o = getopt(ctx, { flags: "", args: "Fvf", usage: USAGE, permute: false, long: { "field-separator=": "F", "assign=": "v", "file=": "f" } });
     if (!o) return 2;
     let src: string;
@@ -200,7 +200,7 @@ export const awk: Tool = {
       }
     } catch (e) {
       if (e instanceof AwkError) {
-        ctx.stderr.write(gnu ? `${me}: run time error: ${e.message}\n` : `awk: cmd. line:1: ${e.message}\n`);
+        ctx.stderr.write(gnu ? `${me}: run time error: ${e.message}\n` : `awk: cmd. line:1: ${e.message[0].toUpperCase()}${e.message.slice(1)}\n`);
         return 2;
       }
       if (e instanceof RangeError) {

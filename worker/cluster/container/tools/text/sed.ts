@@ -183,6 +183,9 @@ function parseScript(script: string, extended: boolean, gnu: boolean): Cmd[] {
             i++;
             cmd.wfile = label();
             break;
+          } else if (f !== undefined && !/[\s;}#]/.test(f)) {
+            i++;
+            throw err("unknown option to `s'");
           } else break;
           i++;
         }

@@ -170,7 +170,7 @@ export const sort: Tool = {
     for (const spec of o.all("k")) {
       const k = parseKey(spec);
       if (!k) {
-        say(ctx, gnu ? `invalid number at field start: invalid count at start of '${spec}'` : `bad field specification '${spec}'`);
+        say(ctx, gnu ? (/^0(\D|$)/.test(spec) ? `field number is zero: invalid field specification '${spec}'` : `invalid number at field start: invalid count at start of '${spec}'`) : `bad field specification '${spec}'`);
         return 2;
       }
       // A key with no options of its own takes the global ones.

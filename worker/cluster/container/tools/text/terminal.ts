@@ -117,7 +117,7 @@ export const getconf: Tool = {
 };
 
 export const pager: Tool = {
-  names: ["less", "more", "most", "pg"],
+  names: ["less", "more"],
   *run(ctx: ToolContext): Gen<number> {
     const files = ctx.argv.slice(1).filter((a) => !a.startsWith("-") && !a.startsWith("+"));
     let status = 0;
