@@ -1,7 +1,10 @@
 // The text tools over MemoryFs and a fake clock: outputs and errors as busybox and GNU print them.
 import { describe, expect, it } from "vitest";
-import { MemoryFs, populate } from "../../worker/cluster/container/fs/memory";
-import { T0, runTool } from "./toolHarness";
+import { MemoryFs, populate, type PopulateEntry } from "../../worker/cluster/container/fs/memory";
+import { spawn } from "../../worker/cluster/container/spawn";
+import { Collect, Pipe } from "../../worker/cluster/container/streams";
+import { toolNames } from "../../worker/cluster/container/tools";
+import { T0, fakeWorld, runTool } from "./toolHarness";
 
 const files = { "/data/a.txt": "one\ntwo\nthree\nfour\nfive\n", "/data/b.txt": "alpha\nbeta\n" };
 
@@ -392,5 +395,38 @@ describe("edge cases", () => {
     const f = { "/srv/a.txt": "needle\n" };
     expect(runTool(["grep", "-r", "needle"], { files: f, cwd: "/srv", flavour: "gnu" }).stdout).toBe("a.txt:needle\n");
     expect(runTool(["grep", "-r", "needle"], { files: f, cwd: "/srv" }).stdout).toBe("./a.txt:needle\n");
+  });
+});
+
+describe("through the shell (spawn)", () => {
+  function sh(script: string, flavour: "busybox" | "gnu" = "busybox") {
+    let clock = T0;
+    const fs = new MemoryFs({ now: () => clock });
+    const files: Record<string, PopulateEntry> = { "/bin/busybox": { data: "\x7fELF", mode: 0o755 }, "/bin/sh": { symlink: "busybox" }, "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n" };
+    for (const n of toolNames()) if (!n.includes("/")) files[`/bin/${n}`] = { symlink: "busybox" };
+    populate(fs, files);
+    const out = new Collect(false);
+    const err = new Collect(false);
+    const g = spawn(["sh", "-c", script], { env: { PATH: "/bin" }, cwd: "/", fs, now: () => clock, flavour, world: fakeWorld(), io: { stdin: new Pipe(false, "", true), stdout: out, stderr: err } });
+    if ("error" in g) throw new Error(g.message);
+    let r = g.next();
+    while (!r.done) {
+      if ("sleep" in r.value) clock += r.value.sleep;
+      r = g.next();
+    }
+    return { code: r.value, stdout: out.text(), stderr: err.text(), slept: clock - T0 };
+  }
+  it("pipelines of text tools", () => {
+    expect(sh("yes | head -3").stdout).toBe("y\ny\ny\n");
+    expect(sh("cut -d: -f1 /etc/passwd | sort -r | tr a-z A-Z").stdout).toBe("ROOT\nNOBODY\n");
+    expect(sh("seq 1 5 | awk '{s+=$1} END {print s}'").stdout).toBe("15\n");
+    expect(sh("echo a b c | xargs -n1 | wc -l").stdout).toBe("3\n");
+    expect(sh("i=0; while [ $i -lt 3 ]; do echo \"$i: $(date +%T)\"; i=$((i+1)); sleep 1; done").stdout).toBe("0: 14:45:01\n1: 14:45:02\n2: 14:45:03\n");
+  });
+  it("awk's cmd | getline and system(), timeout and env's words", () => {
+    expect(sh("awk 'BEGIN { \"echo hi\" | getline t; print t; r = system(\"exit 3\"); print r }'").stdout).toBe("hi\n3\n");
+    expect(sh("timeout 1 sleep 5; echo $?", "gnu")).toMatchObject({ stdout: "124\n", slept: 1000 });
+    expect(sh("env nosuch; echo $?")).toMatchObject({ stdout: "127\n", stderr: "env: can't execute 'nosuch': No such file or directory\n" });
+    expect(sh("env nosuch", "gnu").stderr).toBe("env: 'nosuch': No such file or directory\n");
   });
 });

@@ -59,6 +59,7 @@ export const awk: Tool = {
       throw e;
     }
     const outputs = new Map<string, { op: string; data: string }>();
+    let owed = 0;
     const host: Host = {
       write: (s) => ctx.stdout.write(s),
       redirect(op, target, s) {
@@ -85,6 +86,21 @@ export const awk: Tool = {
         if (data === null || data instanceof FsError) return null;
         const t = text(data);
         return (t.endsWith("\n") ? t.slice(0, -1) : t).split("\n").filter((_, i, a) => !(t === "" && a.length === 1));
+      },
+      run(cmd, capture) {
+        // Run to its end here, inside an action: time it sleeps is owed and passed after the action.
+        let out = "";
+        const sink = capture ? { tty: false, write: (d: string | Uint8Array) => void (out += typeof d === "string" ? d : text(d)) } : ctx.stdout;
+        const g = ctx.exec(["sh", "-c", cmd], { stdin: bytesInput(new Uint8Array(0)), stdout: sink });
+        for (let steps = 0; ; steps++) {
+          const s = g.next();
+          if (s.done) return { code: s.value, out };
+          if ("sleep" in s.value) owed += s.value.sleep;
+          if (steps > 100_000) {
+            g.return(0);
+            return { code: 1, out };
+          }
+        }
       },
       nextRecord: () => null,
       now: () => ctx.now(),
@@ -117,6 +133,8 @@ export const awk: Tool = {
     let status = 0;
     let inEnd = false;
     const finish = function* (code: number): Gen<number> {
+      if (owed) yield { sleep: owed };
+      owed = 0;
       for (const [cmd, out] of outputs) {
         if (out.op !== "|") continue;
         const input = bytesInput(new TextEncoder().encode(out.data));
@@ -127,6 +145,10 @@ export const awk: Tool = {
     try {
       try {
         it.runSpecial("begin");
+        if (owed) {
+          yield { sleep: owed };
+          owed = 0;
+        }
         if (it.hasMain()) {
           const fileOps = operands.filter((a) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(a));
           // var=value operands take effect before the files are read (POSIX has them between files; tutorials put them first).
@@ -181,6 +203,10 @@ export const awk: Tool = {
               if (skipFile !== null) continue;
               it.globals.set("FILENAME", reader.name === "-" ? "" : reader.name);
               if (it.runRecord(line) === "nextfile") skipFile = reader.name;
+              if (owed) {
+                yield { sleep: owed };
+                owed = 0;
+              }
             }
           }
           inEnd = true;

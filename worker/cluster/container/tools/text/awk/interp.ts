@@ -33,6 +33,8 @@ export interface Host {
   close(target: string): number;
   /** A file's lines for getline < file; null if it cannot be read. */
   readFile(path: string): string[] | null;
+  /** Runs a command through sh -c: its output captured (cmd | getline) or passed on (system). */
+  run(cmd: string, capture: boolean): { code: number; out: string };
   /** The next main-input record for plain getline; null at the end. */
   nextRecord(): string | null;
   now(): number;
@@ -332,21 +334,25 @@ export class Interp {
 
   private getline(e: Expr & { k: "getline" }): Val {
     let line: string | null;
-    if (e.cmd) return -1;
-    if (e.file) {
-      const path = this.str(this.eval(e.file));
-      let f = this.getlineFiles.get(path);
+    if (e.file || e.cmd) {
+      const path = this.str(this.eval((e.file ?? e.cmd)!));
+      const key = `${e.cmd ? "|" : "<"}${path}`;
+      let f = this.getlineFiles.get(key);
       if (!f) {
-        const lines = this.host.readFile(path);
+        let lines: string[] | null;
+        if (e.cmd) {
+          const out = this.host.run(path, true).out;
+          lines = out === "" ? [] : (out.endsWith("\n") ? out.slice(0, -1) : out).split("\n");
+        } else lines = this.host.readFile(path);
         if (!lines) return -1;
         f = { lines, at: 0 };
-        this.getlineFiles.set(path, f);
+        this.getlineFiles.set(key, f);
       }
       if (f.at >= f.lines.length) return 0;
       line = f.lines[f.at++];
       if (e.target) this.assignTo(e.target, new StrNum(line));
       else this.setRecord(line);
-      if (!e.target) this.globals.set("NR", toNum(this.globals.get("NR") as Val));
+      if (!e.target && e.cmd) this.globals.set("NR", toNum(this.globals.get("NR") as Val) + 1);
       return 1;
     }
     line = this.host.nextRecord();
@@ -565,9 +571,13 @@ export class Interp {
         const ts = args.length > 1 ? toNum(arg(1)) * 1000 : this.host.now();
         return this.host.strftime(fmt, ts, args.length > 2 && this.truthy(arg(2)));
       }
-      case "close": return this.host.close(this.str(arg(0)));
+      case "close": {
+        const t = this.str(arg(0));
+        const had = this.getlineFiles.delete(`|${t}`) || this.getlineFiles.delete(`<${t}`);
+        return this.host.close(t) === 0 || had ? 0 : -1;
+      }
       case "fflush": return 0;
-      case "system": return this.host.fatal("system() is not available here");
+      case "system": return this.host.run(this.str(arg(0)), false).code;
     }
     return undefined;
   }
