@@ -405,7 +405,9 @@ describe("builtins", () => {
 
   it("cd, pwd, cd - and the error wordings", () => {
     expect(out(`cd /tmp; pwd; cd /; cd -; echo $OLDPWD`)).toBe("/tmp\n/tmp\n/\n");
-    expect(run(`cd /nope`, { dialect: "ash" }).stderr).toBe("sh: cd: line 1: can't cd to /nope: No such file or directory\n");
+    expect(run(`cd /nope`, { dialect: "ash" }).stderr).toBe("sh: cd: line 0: can't cd to /nope: No such file or directory\n");
+    // busybox counts a -c string's lines from 0, a script's from 1
+    expect(run(null, { dialect: "ash", args: ["/tmp/s.sh"], files: { "/tmp/s.sh": "echo a\ncd /nope\n" } }).stderr).toBe("/tmp/s.sh: cd: line 2: can't cd to /nope: No such file or directory\n");
     expect(run(`cd /nope`, { dialect: "bash" }).stderr).toBe("bash: line 1: cd: /nope: No such file or directory\n");
     expect(run(`cd /nope`, { dialect: "dash" }).stderr).toBe("sh: 1: cd: can't cd to /nope\n");
   });
@@ -492,6 +494,12 @@ describe("checked against real bash 5.2 and dash 0.5.12", () => {
     expect(run(`echo $((1 +))`, { dialect: "bash" }).stderr).toBe(`bash: line 1: 1 +: syntax error: operand expected (error token is "+")\n`);
     expect(run(`x=5; echo $(( x += 2, x * 2 ))`, { dialect: "dash" }).stderr).toBe(`sh: 1: arithmetic expression: expecting EOF: " x += 2, x * 2 "\n`);
     expect(run(`echo $((2 ** -1))`, { dialect: "dash" }).stderr).toBe(`sh: 1: arithmetic expression: expecting primary: "2 ** -1"\n`);
+  });
+
+  it("busybox ash has some of bash's extensions and not others", () => {
+    expect(out(`v=hello; echo \${v:1:3} \${v/l/L} $'A\\x42' {a,b}; echo x &>/dev/null; [[ $v == h* ]] && echo glob`, "ash")).toBe("ell heLlo AB {a,b}\nglob\n");
+    expect(run(`v=hello; echo \${v^^}`, { dialect: "ash" }).stderr).toBe("sh: syntax error: bad substitution\n");
+    expect(run(`kill 99999`, { dialect: "ash" }).stderr).toBe("sh: can't kill pid 99999: No such process\n");
   });
 
   it("field splitting with whitespace around a non-whitespace IFS character", () => {

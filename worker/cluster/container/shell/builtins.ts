@@ -476,7 +476,7 @@ function* dot(sh: Shell, argv: string[]): Gen<number> {
     }
     if (sh.dialect === "dash") sh.error(`cannot open ${name}: No such file`);
     else sh.error(`can't open '${name}': No such file or directory`);
-    throw new ShellFatal(sh.dialect === "dash" ? 2 : 1);
+    throw new ShellFatal(2);
   }
   const savedPos = sh.positional;
   const savedLine = sh.lineno;
@@ -545,7 +545,7 @@ function shift(sh: Shell, argv: string[]): number {
     return sh.dialect === "bash" ? 1 : 2;
   }
   if (n > sh.positional.length) {
-    if (sh.dialect === "bash") return 1;
+    if (sh.dialect !== "dash") return 1;
     sh.error("can't shift that many");
     if (sh.dialect === "dash") throw new ShellFatal(2);
     return 1;
@@ -735,7 +735,8 @@ function getopts(sh: Shell, argv: string[]): number {
   const name = argv[2];
   if (optstring === undefined || name === undefined) {
     if (sh.dialect === "bash") sh.write(2, "getopts: usage: getopts optstring name [arg ...]\n");
-    else sh.error("Usage: getopts optstring var [arg...]");
+    else if (sh.dialect === "dash") sh.error("Usage: getopts optstring var [arg...]");
+    else sh.error("usage: getopts optstring var [arg]");
     return 2;
   }
   const args = argv.length > 3 ? argv.slice(3) : sh.positional;
@@ -847,8 +848,11 @@ function ulimit(sh: Shell, argv: string[]): number {
   const args = argv.slice(1).filter((a) => a !== "-S" && a !== "-H");
   if (args[0] === "-a") {
     for (const [, name, unit, value] of ULIMITS) {
+      const flag = unit.match(/-(\w)\)/)![1];
+      const what = unit.replace(/,? ?-\w\)$/, ")").replace("()", "").replace("kbytes", "kb");
       if (sh.dialect === "bash") sh.out(`${`${name} `.padEnd(25)}${unit.padEnd(15)}${value}\n`);
-      else sh.out(`${`-${unit.match(/-(\w)\)/)![1]}: ${name} ${unit.replace(/, -\w\)|\(-\w\)/, ")").replace("()", "")}`.trim().padEnd(33)}${value}\n`.replace(/ +\n/, "\n"));
+      else if (sh.dialect === "ash") sh.out(`${`${name}${what ? " " + what : ""}`.padEnd(32)}(-${flag}) ${value}\n`);
+      else sh.out(`-${flag}: ${`${name}${what ? " " + what : ""}`.padEnd(29)}${value}\n`);
     }
     return 0;
   }
@@ -872,7 +876,8 @@ function kill(sh: Shell, argv: string[]): number {
       let out = "";
       items.forEach((it, i) => (out += it.padEnd(16) + ((i + 1) % 5 === 0 ? "\n" : "")));
       sh.out(out.replace(/ +\n/g, "\n").trimEnd() + "\n");
-    } else sh.out(SIGNALS.slice(1).join(sh.dialect === "dash" ? "\n" : " ") + "\n");
+    } else if (sh.dialect === "dash") sh.out(SIGNALS.slice(1).join("\n") + "\n");
+    else sh.out(SIGNALS.slice(1).map((s, i) => `${String(i + 1).padStart(2)}) ${s}\n`).join(""));
     return 0;
   }
   let sig = 15;
@@ -896,7 +901,10 @@ function kill(sh: Shell, argv: string[]): number {
   if (args[0] === "--") args.shift();
   if (!args.length) {
     if (sh.dialect === "bash") sh.write(2, "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n");
-    else sh.error("Usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or\nkill -l [exitstatus]");
+    else if (sh.dialect === "ash") {
+      sh.write(2, `${sh.arg0.split("/").pop()}: you need to specify whom to kill\n`);
+      return 1;
+    } else sh.error("Usage: kill [-s sigspec | -signum | -sigspec] [pid | job]... or\nkill -l [exitstatus]");
     return sh.dialect === "bash" ? 2 : 2;
   }
   let st = 0;
@@ -928,12 +936,12 @@ function kill(sh: Shell, argv: string[]): number {
     if (r === "ESRCH") {
       if (sh.dialect === "bash") sh.error(`(${pid}) - No such process`);
       else if (sh.dialect === "dash") sh.error("No such process\n");
-      else sh.error(`can't kill pid ${pid}: No such process`);
+      else sh.write(2, `${sh.arg0.split("/").pop()}: can't kill pid ${pid}: No such process\n`);
       st = 1;
     } else if (r === "EPERM") {
       if (sh.dialect === "bash") sh.error(`(${pid}) - Operation not permitted`);
       else if (sh.dialect === "dash") sh.error("Operation not permitted");
-      else sh.error(`can't kill pid ${pid}: Operation not permitted`);
+      else sh.write(2, `${sh.arg0.split("/").pop()}: can't kill pid ${pid}: Operation not permitted\n`);
       st = 1;
     }
   }
@@ -1074,8 +1082,8 @@ function printfBuiltin(sh: Shell, argv: string[]): number {
       return 2;
     }
     if (sh.dialect === "dash") sh.error("usage: printf format [arg ...]");
-    else sh.write(2, "Usage: printf FORMAT [ARGUMENT]...\n");
-    return sh.dialect === "dash" ? 2 : 1;
+    else sh.write(2, `${sh.arg0.split("/").pop()}: usage: printf FORMAT [ARGUMENT...]\n`);
+    return 2;
   }
   const r = printf(args[0], args.slice(1), sh.dialect);
   if (target) sh.setVar(target, r.out);
@@ -1101,7 +1109,7 @@ function testBuiltin(sh: Shell, argv: string[]): number {
 }
 
 function times(sh: Shell): number {
-  sh.out(sh.dialect === "bash" ? "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n" : sh.dialect === "dash" ? "0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n" : "0m 0.00s 0m 0.00s\n0m 0.00s 0m 0.00s\n");
+  sh.out(sh.dialect === "bash" ? "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n" : sh.dialect === "dash" ? "0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n" : "0m0.000s 0m0.000s\n0m0.000s 0m0.000s\n");
   return 0;
 }
 

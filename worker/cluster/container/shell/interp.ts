@@ -308,7 +308,8 @@ export class Shell {
       return s;
     }
     const on: Record<string, boolean> = { e: o.e, f: o.f, i: this.interactive, m: o.m || this.interactive, n: o.n, s: this.mode === "stdin", x: o.x, v: o.v, C: o.C, a: o.a, u: o.u };
-    return "efIimnsxvVECabu".split("").filter((c) => on[c]).join("");
+    const s = "efIimnsxvVECabu".split("").filter((c) => on[c]).join("");
+    return this.dialect === "ash" && this.mode === "c" ? s + "c" : s;
   }
 
   random(): number {
@@ -350,7 +351,8 @@ export class Shell {
     let s = `${this.arg0}: `;
     if (cmdname) {
       if (cmdname !== this.arg0) s += `${cmdname}: `;
-      if (!this.interactive) s += `line ${this.lineno}: `;
+      // busybox counts the lines of a -c string from 0
+      if (!this.interactive) s += `line ${this.mode === "c" ? this.lineno - 1 : this.lineno}: `;
     }
     return s;
   }
@@ -1056,7 +1058,7 @@ export class Shell {
     const savedArg0 = this.arg0;
     this.positional = argv.slice(1);
     this.localFrames.push(new Map());
-    if (this.bash) {
+    if (this.dialect !== "dash") {
       this.makeLocal("FUNCNAME");
       this.vars.set("FUNCNAME", { value: fn.name, exported: false, readonly: false });
     }

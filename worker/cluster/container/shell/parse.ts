@@ -209,7 +209,7 @@ export class Parser {
       cmd = { t: "loop", until: k === "until", cond, body, redirs: [], line };
     } else if (k === "for") cmd = this.parseFor();
     else if (k === "case") cmd = this.parseCase();
-    else if (k === "[[" && this.bash) cmd = this.parseCond();
+    else if (k === "[[" && this.dialect !== "dash") cmd = this.parseCond();
     else if (k === "function" && this.dialect !== "dash") {
       this.take();
       const nameTok = this.take();
@@ -534,7 +534,7 @@ export class Parser {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/.exec(first.v);
     if (!m) return null;
     if (m[2] && !this.bash) return null;
-    if (m[3] && this.dialect === "dash") return null;
+    if (m[3] && !this.bash) return null;
     this.take();
     const rest = first.v.slice(m[0].length);
     const parts: WordPart[] = rest ? [{ t: "lit", v: rest }, ...t.w.parts.slice(1)] : t.w.parts.slice(1);
@@ -671,7 +671,8 @@ export class Parser {
     }
     for (const op of OPERATORS) {
       if (this.src.startsWith(op, p)) {
-        if ((op === ";;&" || op === ";&" || op === "|&" || op === "&>" || op === "&>>" || op === "<<<") && !this.bash) continue;
+        if ((op === ";;&" || op === ";&" || op === "|&" || op === "<<<") && !this.bash) continue;
+        if ((op === "&>" || op === "&>>") && this.dialect === "dash") continue;
         this.pos = p + op.length;
         return { t: "op", v: op, fd: null, line };
       }
@@ -767,7 +768,7 @@ export class Parser {
           this.line++;
           continue;
         }
-        if (c === "$" && !(this.bash ? /[{(A-Za-z_0-9@*#?$!'"-]/ : /[{(A-Za-z_0-9@*#?$!-]/).test(this.src[this.pos + 1] ?? "")) {
+        if (c === "$" && !(this.bash ? /[{(A-Za-z_0-9@*#?$!'"-]/ : this.dialect === "ash" ? /[{(A-Za-z_0-9@*#?$!'-]/ : /[{(A-Za-z_0-9@*#?$!-]/).test(this.src[this.pos + 1] ?? "")) {
           lit += c;
           this.pos++;
           continue;
@@ -814,7 +815,7 @@ export class Parser {
     }
     if (c === "`") return [this.readBackquote()];
     if (c === "$") {
-      if (this.src[this.pos + 1] === "'" && this.bash) {
+      if (this.src[this.pos + 1] === "'" && this.dialect !== "dash") {
         this.pos += 2;
         return [{ t: "sq", v: this.readAnsiC() }];
       }
@@ -1021,7 +1022,12 @@ export class Parser {
       return p;
     }
     if (p.length) return bad();
-    const ops = this.bash ? [":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^", ",,", "-", "=", "+", "?", "#", "%", "/", ":", "^", ","] : [":-", ":=", ":+", ":?", "##", "%%", "-", "=", "+", "?", "#", "%"];
+    // busybox ash has bash's substrings and replacements, not its case changes
+    const ops = this.bash
+      ? [":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^", ",,", "-", "=", "+", "?", "#", "%", "/", ":", "^", ","]
+      : this.dialect === "ash"
+        ? [":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "-", "=", "+", "?", "#", "%", "/", ":"]
+        : [":-", ":=", ":+", ":?", "##", "%%", "-", "=", "+", "?", "#", "%"];
     const op = ops.find((o) => s.startsWith(o, this.pos));
     if (!op) return bad();
     this.pos += op.length;

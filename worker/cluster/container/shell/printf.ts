@@ -97,6 +97,8 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
     status = 1;
     const lead = /^[+-]?[0-9]+/.exec(t);
     errors.push(dialect === "bash" ? `${s}: invalid number` : dialect === "dash" ? (lead ? `${s}: not completely converted` : `${s}: expected numeric value`) : `invalid number '${s}'`);
+    // busybox prints 0 for a partly numeric argument; bash and dash the leading number
+    if (dialect === "ash") return float ? 0 : 0n;
     return float ? Number(lead?.[0] ?? 0) : BigInt(lead?.[0] ?? 0);
   };
   const pad = (s: string, flags: string, width: number | undefined) => {
@@ -161,7 +163,7 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
         }
         case "q":
           if (dialect !== "bash") {
-            errors.push(`%q: invalid directive`);
+            errors.push(dialect === "dash" ? `%q: invalid directive` : `${fmt.slice(i - m[0].length + 1)}: invalid format`);
             return { out, errors, status: dialect === "dash" ? 2 : 1 };
           }
           out += pad(shellQuote(next() ?? ""), flagsEff, width);
@@ -221,7 +223,7 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
           break;
         }
         default:
-          errors.push(dialect === "bash" ? `%${conv}: invalid format character` : `%${conv}: invalid directive`);
+          errors.push(dialect === "bash" ? `%${conv}: invalid format character` : dialect === "dash" ? `%${conv}: invalid directive` : `${fmt.slice(i - m[0].length + 1)}: invalid format`);
           return { out, errors, status: dialect === "dash" ? 2 : 1 };
       }
     }

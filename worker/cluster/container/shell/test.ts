@@ -67,7 +67,7 @@ class Test {
         if (a[0] === "!") return a[1] === "";
         if (UNARY.has(a[0])) return this.unary(a[0], a[1]);
         if (this.sh.dialect !== "bash" && BINARY.has(a[1])) this.fail("arg", a[1]);
-        this.fail("unary", a[0]);
+        this.fail("unary", this.sh.dialect === "ash" ? a[1] : a[0]);
         break;
       case 3:
         if (BINARY.has(a[1]) || a[1] === "-a" || a[1] === "-o") {
