@@ -20,7 +20,36 @@ export interface Effect {
   mode?: number;
 }
 
-type Entry = { type: "file"; data: Uint8Array; mode: number; mtime: number } | { type: "dir"; mode: number; mtime: number } | { type: "symlink"; target: string; mtime: number } | { type: "gone" };
+/** A file's bytes as the appends made them; joined when read (a log appended to every second stays cheap). */
+class Content {
+  private parts: Uint8Array[];
+  size: number;
+  constructor(first: Uint8Array) {
+    this.parts = [first];
+    this.size = first.length;
+  }
+  append(b: Uint8Array): void {
+    if (!b.length) return;
+    this.parts.push(b);
+    this.size += b.length;
+  }
+  bytes(): Uint8Array {
+    if (this.parts.length > 1) this.parts = [concatAll(this.parts, this.size)];
+    return this.parts[0];
+  }
+}
+
+function concatAll(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+type Entry = { type: "file"; data: Content; mode: number; mtime: number } | { type: "dir"; mode: number; mtime: number } | { type: "symlink"; target: string; mtime: number } | { type: "gone" };
 
 /** Volumes whose files the kubelet writes and containers only read. */
 const READ_ONLY_SOURCES = ["configMap", "secret", "downwardAPI", "projected", "serviceAccountToken"];
@@ -59,12 +88,6 @@ function parentOf(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /**
  * The files as a process sees them: `base` (what the store keeps) with effects applied. Writes
@@ -75,6 +98,10 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 export class EffectsFs implements FileSystem {
   private readonly entries = new Map<string, Entry>();
   private cursor = 0;
+  /** The feed as last read: a new array means others' effects were gathered again. */
+  private lastFeed: readonly Effect[] | null = null;
+  /** This process's own effects, to replay when the others' are gathered again. */
+  private readonly own: Effect[] = [];
 
   constructor(
     private readonly base: FileSystem,
@@ -107,23 +134,43 @@ export class EffectsFs implements FileSystem {
   private catchUp(): void {
     const all = this.feed();
     const t = this.now();
+    if (all !== this.lastFeed) {
+      // Others' effects were gathered again: lay everything down afresh, in time order.
+      this.lastFeed = all;
+      this.entries.clear();
+      this.cursor = 0;
+      let o = 0;
+      while (o < this.own.length || (this.cursor < all.length && all[this.cursor].at <= t)) {
+        const mine = this.own[o];
+        const theirs = this.cursor < all.length && all[this.cursor].at <= t ? all[this.cursor] : undefined;
+        if (mine && (!theirs || mine.at <= theirs.at)) {
+          this.apply(mine);
+          o++;
+        } else {
+          this.apply(theirs!);
+          this.cursor++;
+        }
+      }
+      return;
+    }
     while (this.cursor < all.length && all[this.cursor].at <= t) this.apply(all[this.cursor++]);
   }
 
   private apply(e: Effect): void {
     switch (e.op) {
       case "write":
-        this.entries.set(e.loc, { type: "file", data: e.data!, mode: e.mode ?? 0o644, mtime: e.at });
+        this.entries.set(e.loc, { type: "file", data: new Content(e.data!), mode: e.mode ?? 0o644, mtime: e.at });
         return;
       case "append": {
         const prev = this.entries.get(e.loc);
-        let data = e.data!;
-        if (prev?.type === "file") data = concat(prev.data, data);
-        else if (!prev) {
-          const base = this.baseAt(e.loc);
-          if (base) data = concat(base, data);
+        if (prev?.type === "file") {
+          prev.data.append(e.data!);
+          prev.mtime = e.at;
+          return;
         }
-        this.entries.set(e.loc, { type: "file", data, mode: prev?.type === "file" ? prev.mode : e.mode ?? 0o644, mtime: e.at });
+        const data = new Content(prev ? new Uint8Array(0) : this.baseAt(e.loc) ?? new Uint8Array(0));
+        data.append(e.data!);
+        this.entries.set(e.loc, { type: "file", data, mode: e.mode ?? 0o644, mtime: e.at });
         return;
       }
       case "mkdir":
@@ -174,12 +221,13 @@ export class EffectsFs implements FileSystem {
     this.basePaths.set(key, path);
     const e: Effect = { at: this.now(), loc: key, path, op, ...extra };
     this.apply(e);
+    this.own.push(e);
     this.record!(e);
   }
 
   private statOf(e: Entry, path: string): Stat {
     const base = { uid: 0, gid: 0, nlink: 1, ino: hashIno(path), dev: 0x2f } as const;
-    if (e.type === "file") return { ...base, type: "file", mode: e.mode, size: e.data.length, mtime: e.mtime };
+    if (e.type === "file") return { ...base, type: "file", mode: e.mode, size: e.data.size, mtime: e.mtime };
     if (e.type === "dir") return { ...base, type: "dir", mode: e.mode, size: 4096, mtime: e.mtime, nlink: 2 };
     if (e.type === "symlink") return { ...base, type: "symlink", mode: 0o777, size: e.target.length, mtime: e.mtime };
     throw new FsError("ENOENT", path);
@@ -212,7 +260,7 @@ export class EffectsFs implements FileSystem {
   read(path: string): Uint8Array {
     const e = this.lookup(path);
     if (!e) return this.base.read(path);
-    if (e.type === "file") return e.data;
+    if (e.type === "file") return e.data.bytes();
     if (e.type === "dir") throw new FsError("EISDIR", path);
     if (e.type === "symlink") return this.read(normalize(e.target.startsWith("/") ? e.target : `${parentOf(path)}/${e.target}`));
     throw new FsError("ENOENT", path);
@@ -227,6 +275,8 @@ export class EffectsFs implements FileSystem {
     if (!parent) throw new FsError("ENOENT", path);
     if (parent.type !== "dir") throw new FsError("ENOTDIR", path);
     const b = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    // Opening for append (`>> file`) writes nothing: no effect unless the file is new.
+    if (opts?.append && !b.length && st) return;
     this.emit(path, opts?.append ? "append" : "write", { data: b, mode: opts?.mode });
   }
 

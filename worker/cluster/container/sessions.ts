@@ -103,7 +103,7 @@ function execSession(deps: SessionDeps, req: SessionRequest & { command: string[
     },
     done: Promise.resolve(0),
   };
-  const env: Record<string, string> = run ? worlds.envOf(pod, req.container) : {};
+  const env: Record<string, string> = run ? { ...worlds.runEnv(pod, run) } : {};
   if (req.tty) env.TERM ??= "xterm";
   session.done = (async () => {
     if (!run) {

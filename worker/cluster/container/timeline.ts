@@ -117,11 +117,24 @@ export class Timeline implements Program {
 
   /** Runs the process on until `offset` ms after its start (or its end, or the step budget). */
   extend(offset: number): void {
-    if (!this.gen || this.known >= offset) return;
+    // Re-entered while running (another container of the pod reads what this one writes): what
+    // is computed so far is what there is.
+    if (!this.gen || this.known >= offset || this.running) return;
+    this.running = true;
+    try {
+      this.advance(offset);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private running = false;
+
+  private advance(offset: number): void {
     const target = this.input.start + offset;
     for (let n = 0; n < STEP_BUDGET; n++) {
       this.feed();
-      const step = this.gen.next();
+      const step = this.gen!.next();
       if (step.done) {
         this.finish(step.value);
         return;

@@ -17,6 +17,8 @@ import { EffectsFs, locator, type Effect as FileEffect } from "./effects";
 import { containerEnv } from "./env";
 import { etcdOf, etcdVersionFor } from "./etcd";
 import { imageProfile } from "./fs/skeletons";
+import { dropContainerLayer, dropPodVolumes } from "./fs";
+import { SYSTEM } from "./fs/system";
 import { spawn } from "./spawn";
 import { runsForever } from "./forever";
 import { Timeline, type StdinChunk } from "./timeline";
@@ -47,7 +49,7 @@ export interface WorldDeps {
 /** Timelines kept in memory at once; others are recomputed when read. */
 const MAX_CACHED = 400;
 /** How far other containers' timelines are computed before one that may read their files starts. */
-const SHARED_HORIZON_MS = 3_600_000;
+const SHARED_HORIZON_MS = 60_000;
 
 interface Cached {
   program: Program;
@@ -77,6 +79,8 @@ export class ContainerWorlds {
     sql.exec("CREATE INDEX IF NOT EXISTS process_input_run ON process_input(run, seq)");
     sql.exec("CREATE TABLE IF NOT EXISTS process_signals (run TEXT NOT NULL, at INTEGER NOT NULL, signal INTEGER NOT NULL, code INTEGER NOT NULL)");
     sql.exec("CREATE INDEX IF NOT EXISTS process_signals_run ON process_signals(run)");
+    // A container's environment is fixed when it is created; exec sessions inherit it.
+    sql.exec("CREATE TABLE IF NOT EXISTS process_env (run TEXT PRIMARY KEY, env TEXT NOT NULL) WITHOUT ROWID");
   }
 
   // -------------------------------------------------------------------------------------------
@@ -91,6 +95,8 @@ export class ContainerWorlds {
       this.cache.set(key, hit);
       return hit.program;
     }
+    // A container starting now changes what its pod's others will read from shared volumes.
+    if (!hit && run.startedAt >= this.deps.clock.now() - 1) this.invalidateOthers(pod.metadata.uid!, run.container);
     const made = this.compute(pod, run);
     this.cache.set(key, made);
     if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
@@ -100,6 +106,28 @@ export class ContainerWorlds {
   /** Forgets computed processes of a pod (its inputs changed: a volume was rewritten, input was typed). */
   invalidate(podUid: string, runId?: string): void {
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${podUid}/`) && (!runId || k.endsWith(`/${runId}`))) this.cache.delete(k);
+  }
+
+  private invalidateOthers(podUid: string, container: string): void {
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${podUid}/`) && !k.startsWith(`${podUid}/${container}/`)) this.cache.delete(k);
+  }
+
+  /** The kubelet's runtime of a pod while it syncs it (the store has the state before this sync). */
+  private readonly syncing = new Map<string, () => RunRef[]>();
+
+  /** While `fn` runs, the pod's running containers are those `runs` says (the kubelet's live state). */
+  whileSyncing<T>(podUid: string, runs: () => RunRef[], fn: () => T): T {
+    this.syncing.set(podUid, runs);
+    try {
+      return fn();
+    } finally {
+      this.syncing.delete(podUid);
+    }
+  }
+
+  private runsOf(pod: Pod): RunRef[] {
+    const live = this.syncing.get(pod.metadata.uid!);
+    return live ? live() : this.deps.runsOf(pod);
   }
 
   private compute(pod: Pod, run: RunRef): Cached {
@@ -117,20 +145,31 @@ export class ContainerWorlds {
     };
     const fixed = image ? staticProgram(image, argv) : null;
     if (fixed) return { program: withSignal(fixed), timeline: null };
-    // Others' effects first, so this one reads what they will have written.
-    const others = this.deps.runsOf(pod).filter((r) => r.container !== run.container);
-    const shared: FileEffect[] = [];
-    for (const o of others) {
-      const p = this.program(pod, o);
-      p.extend?.(this.deps.clock.now() - o.startedAt + SHARED_HORIZON_MS);
-      const t = this.cache.get(`${pod.metadata.uid}/${o.container}/${o.id}`)?.timeline;
-      if (t) shared.push(...t.effects);
-    }
-    shared.sort((a, b) => a.at - b.at);
+    // What the pod's other containers write to shared volumes, as far as this one has got: gathered
+    // again once a (virtual) second has passed, since containers start and restart.
+    let shared: FileEffect[] = [];
+    let gatheredAt = -Infinity;
+    const gather = (t: number): FileEffect[] => {
+      if (t - gatheredAt < 1000) return shared;
+      gatheredAt = t;
+      const all: FileEffect[] = [];
+      for (const o of this.runsOf(pod)) {
+        if (o.container === run.container) continue;
+        const p = this.program(pod, o);
+        p.extend?.(t - o.startedAt + SHARED_HORIZON_MS);
+        const other = this.cache.get(`${pod.metadata.uid}/${o.container}/${o.id}`)?.timeline;
+        if (other) for (const e of other.effects) if (!e.loc.startsWith("root:")) all.push(e);
+      }
+      const before = shared;
+      shared = all.sort((a, b) => a.at - b.at);
+      // The same effects as before: keep the array, so readers need not lay them down again.
+      if (before.length === shared.length && before.every((e, i) => e === shared[i])) shared = before;
+      return shared;
+    };
     const input = this.inputOf(run.id);
     let timeline: Timeline | null = null;
     const view = this.deps.network.view();
-    const env = containerEnv({ view, pod, spec, imageName: spec.image ?? "", image });
+    const env = this.runEnv(pod, run, spec, image);
     const profile = imageProfile(spec.image ?? "", image);
     const base = this.deps.baseFs(pod, spec, run, argv, view);
     timeline = new Timeline({
@@ -142,10 +181,10 @@ export class ContainerWorlds {
       stdinClosedAt: input.closedAt,
       realNow: () => this.deps.clock.now(),
       run: (io) => {
-        const fs = new EffectsFs(base, locator(run.container, spec, pod.spec?.volumes), io.now, () => shared, io.record);
+        const fs = new EffectsFs(base, locator(run.container, spec, pod.spec?.volumes), io.now, () => gather(io.now()), io.record);
         const world = this.world(pod, run, spec, image, argv, () => timeline?.consulted());
         const started = spawn(argv, {
-          env: "env" in env ? env.env : {},
+          env,
           cwd: spec.workingDir || profile.workingDir || "/",
           fs,
           now: io.now,
@@ -174,6 +213,31 @@ export class ContainerWorlds {
   private signalOf(runId: string): { at: number; code: number } | null {
     const row = this.deps.store.sqlStorage.exec<{ at: number; code: number }>("SELECT at, code FROM process_signals WHERE run = ? ORDER BY at LIMIT 1", runId).toArray()[0];
     return row ?? null;
+  }
+
+  /** Why a container cannot be configured (CreateContainerConfigError), or null. */
+  configError(pod: Pod, container: string): string | null {
+    const found = specOfContainer(pod, container);
+    if (!found) return null;
+    const env = containerEnv({ view: this.deps.network.view(), pod, spec: found.spec, imageName: found.spec.image ?? "", image: this.deps.image(pod, found.spec) });
+    return "error" in env ? env.error : null;
+  }
+
+  /** A dead container's writable layer and inputs, no longer kept. */
+  forgetRun(pod: Pod, runId: string): void {
+    const sql = this.deps.store.sqlStorage;
+    dropContainerLayer(sql, runId);
+    sql.exec("DELETE FROM process_input WHERE run = ?", runId);
+    sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
+    sql.exec("DELETE FROM process_env WHERE run = ?", runId);
+    this.invalidate(pod.metadata.uid!, runId);
+  }
+
+  /** A pod removed from its node: its containers' layers and its emptyDirs go. */
+  forgetPod(pod: Pod, runIds: string[]): void {
+    for (const id of runIds) this.forgetRun(pod, id);
+    dropPodVolumes(this.deps.store.sqlStorage, pod.metadata.uid!);
+    this.invalidate(pod.metadata.uid!);
   }
 
   /** Bytes typed into a container's own process (attach), at the cluster's now. */
@@ -218,7 +282,7 @@ export class ContainerWorlds {
     const argv = image ? argvOf(image, spec.command, spec.args) : [];
     const view = this.deps.network.view();
     const base = this.deps.baseFs(pod, spec, run, argv, view);
-    const runs = this.deps.runsOf(pod);
+    const runs = this.runsOf(pod);
     const now = () => this.deps.clock.now();
     // Effects of every running process of the pod, as far as they have happened.
     const effects = (): FileEffect[] => {
@@ -254,11 +318,17 @@ export class ContainerWorlds {
     return imageProfile(found?.spec.image ?? "", image).flavour ?? "busybox";
   }
 
-  envOf(pod: Pod, container: string): Record<string, string> {
-    const found = specOfContainer(pod, container);
-    if (!found) return {};
-    const env = containerEnv({ view: this.deps.network.view(), pod, spec: found.spec, imageName: found.spec.image ?? "", image: this.deps.image(pod, found.spec) });
-    return "env" in env ? env.env : {};
+  /** The environment of a container run: computed when it was created, and kept. */
+  runEnv(pod: Pod, run: RunRef, spec?: ContainerT, image?: ImageBehaviour | null): Record<string, string> {
+    const sql = this.deps.store.sqlStorage;
+    const row = sql.exec<{ env: string }>("SELECT env FROM process_env WHERE run = ?", run.id).toArray()[0];
+    if (row) return JSON.parse(row.env) as Record<string, string>;
+    const s = spec ?? specOfContainer(pod, run.container)?.spec;
+    if (!s) return {};
+    const made = containerEnv({ view: this.deps.network.view(), pod, spec: s, imageName: s.image ?? "", image: image === undefined ? this.deps.image(pod, s) : image });
+    const env = "env" in made ? made.env : {};
+    sql.exec("INSERT OR REPLACE INTO process_env (run, env) VALUES (?, ?)", run.id, JSON.stringify(env));
+    return env;
   }
 
   workingDirOf(pod: Pod, container: string): string {
@@ -328,12 +398,11 @@ export class ContainerWorlds {
       cluster: {
         etcd: () => (inKubeSystem && labels.component === "etcd" ? etcdOf(deps.store, { node, nodeIP, version: etcdVersionFor(deps.kubernetesVersion()) }) : null),
         iptablesSave: () => (inKubeSystem && labels["k8s-app"] === "kube-proxy" ? iptablesSave(view(), node) : null),
+        // A pod in the node's PID namespace (a node debugging pod) sees the node's containers (crictl).
+        nodePods: () => (pod.spec?.hostPID ? view().podsOnNode(node) : null),
       },
       system: {
-        kernel: "Linux",
-        release: "6.8.0-1021-gcp",
-        version: "#23-Ubuntu SMP Tue Nov 25 17:16:00 UTC 2025",
-        machine: "x86_64",
+        ...SYSTEM,
         cpus,
         memoryKb: memKi,
         bootTime: Date.parse(nodeObj?.metadata.creationTimestamp ?? "") || run.startedAt,
@@ -351,13 +420,13 @@ export class ContainerWorlds {
     if (shared) {
       out.push(main(1, ["/pause"], run.startedAt, false));
       let pid = 7;
-      for (const r of this.deps.runsOf(pod)) {
+      for (const r of this.runsOf(pod)) {
         const f = specOfContainer(pod, r.container);
         const img = f ? this.deps.image(pod, f.spec) : null;
         out.push(main(pid++, img && f ? argvOf(img, f.spec.command, f.spec.args) : [r.container], r.startedAt, !!f?.spec.tty));
       }
     } else if (target) {
-      const t = this.deps.runsOf(pod).find((r) => r.container === target);
+      const t = this.runsOf(pod).find((r) => r.container === target);
       const f = specOfContainer(pod, target);
       const img = f ? this.deps.image(pod, f.spec) : null;
       if (t && f) out.push(main(1, img ? argvOf(img, f.spec.command, f.spec.args) : [target], t.startedAt, !!f.spec.tty));
@@ -385,7 +454,7 @@ export class ContainerWorlds {
     // Whose process it is: this container's, or (shared namespace / target) another's.
     let victim = run;
     if (shared || (spec as { targetContainerName?: string }).targetContainerName) {
-      const runs = this.deps.runsOf(pod);
+      const runs = this.runsOf(pod);
       if (shared) victim = runs[pid - 7] ?? run;
       else if (pid === 1) victim = runs.find((r) => r.container === (spec as { targetContainerName?: string }).targetContainerName) ?? run;
     }

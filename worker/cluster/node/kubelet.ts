@@ -167,9 +167,18 @@ export const kubeletController: Controller = {
         addImage: (image) => ctx.machines.addImage(nodeName, image),
         emit: (e) => pending.push(e),
         program: (c) => ctx.containers.program(pod, runRef(c)),
+        configError: (c) => ctx.containers.configError(pod, c.name),
+        forget: (runId) => ctx.containers.forgetRun(pod, runId),
       };
-      if (ctx.containers.takePoked(pod.metadata.uid!)) replan(rt, runtimeEnv);
-      const next = advance(rt, runtimeEnv);
+      const live = rt;
+      const next = ctx.containers.whileSyncing(
+        pod.metadata.uid!,
+        () => live.containers.filter((c) => c.stage === "running" && c.run).map(runRef),
+        () => {
+          if (ctx.containers.takePoked(pod.metadata.uid!)) replan(live, runtimeEnv);
+          return advance(live, runtimeEnv);
+        },
+      );
       pending.sort((a, b) => a.at - b.at);
       // Events of one instant keep their order by microseconds apart, as a real kubelet's would be.
       let last = -Infinity;
@@ -181,6 +190,7 @@ export const kubeletController: Controller = {
       if (rt.stopped) {
         ctx.cancel(KUBELET, key);
         sql.exec("DELETE FROM pod_runtime WHERE uid = ?", rt.uid);
+        ctx.containers.forgetPod(pod, rt.containers.flatMap((c) => [c.run?.id, c.last?.id].filter((x): x is string => !!x)));
         remove(ctx, ns, name);
         return;
       }

@@ -42,6 +42,8 @@ export interface ContainerRuntime {
   waitingMessage?: string;
   restarts: number;
   pullFailures: number;
+  /** Syncs that found the container's config wanting (CreateContainerConfigError), for the retry back-off. */
+  configFailures?: number;
   crashes: number;
   ready: boolean;
   started: boolean;
@@ -83,6 +85,10 @@ export interface RuntimeEnv {
   emit(e: RuntimeEvent): void;
   /** The process of a container's current run (container/world.ts), computed as far as it is read. */
   program(c: ContainerRuntime): Program;
+  /** Why the container cannot be configured (a missing ConfigMap, Secret or key), in the kubelet's words; null when it can. */
+  configError(c: ContainerRuntime): string | null;
+  /** A dead container the runtime no longer keeps: its writable layer and inputs go. */
+  forget(runId: string): void;
 }
 
 const CRASH_BACKOFF_BASE_MS = 10_000;
@@ -352,6 +358,17 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       return;
     }
     case "creating": {
+      const configError = env.configError(c);
+      if (configError) {
+        // The kubelet tries again on its next syncs, backing off; the container waits.
+        emit("Warning", "Failed", `Error: ${configError}`);
+        c.waitingReason = "CreateContainerConfigError";
+        c.waitingMessage = configError;
+        c.configFailures = (c.configFailures ?? 0) + 1;
+        c.next = at + Math.min(CRASH_BACKOFF_MAX_MS, CRASH_BACKOFF_BASE_MS * 2 ** Math.min(5, c.configFailures - 1));
+        return;
+      }
+      c.configFailures = undefined;
       const id = `containerd://${hex(32)}`;
       c.run = { id, startedAt: at };
       const program = env.program(c);
@@ -437,6 +454,8 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       return;
     }
     case "backoff": {
+      // The kubelet keeps one dead container per container (for --previous); older ones go.
+      if (c.last && c.last.id !== c.run?.id) env.forget(c.last.id);
       c.last = c.run;
       c.run = undefined;
       c.restarts++;
@@ -461,6 +480,7 @@ export function probeTarget(rt: PodRuntime, pod: Pod, spec: ContainerT, image: I
 
 /** How far ahead of a plan a container's process is computed to find when it exits. */
 const PLAN_AHEAD_MS = 24 * 3_600_000;
+const FOREVER_AHEAD_MS = 60_000;
 
 /** Picks what ends a running container's stage next: exit, OOM kill, a probe's verdict. */
 function planRunning(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) {
@@ -471,7 +491,8 @@ function planRunning(rt: PodRuntime, c: ContainerRuntime, at: number, env: Runti
   const start = c.run!.startedAt;
   const from = at - start;
   const candidates: { what: NonNullable<ContainerRuntime["pending"]>; at: number }[] = [];
-  if (!target.program.forever) target.program.extend?.(from + PLAN_AHEAD_MS);
+  // A process that never ends is still read a little ahead: its first files decide its probes.
+  target.program.extend?.(from + (target.program.forever ? FOREVER_AHEAD_MS : PLAN_AHEAD_MS));
   const exitAt = target.program.exit ? start + target.program.exit.at : null;
   if (exitAt !== null) candidates.push({ what: "exit", at: Math.max(at, exitAt) });
   // Known only so far (it read the network at a time still to come, or ran out of steps): look again then.

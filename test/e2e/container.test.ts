@@ -1,0 +1,146 @@
+// Inside the pod with real kubectl: exec with exit codes and stdin, a shell fed a script, a
+// ConfigMap as files and env (and its update after the kubelet's sync period), two containers
+// sharing an emptyDir, wget and nslookup from one pod to another's Service, kubectl cp both
+// ways, kubectl run --rm, and etcdctl in the etcd pod listing what was just created.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { advance, eventually, getJson, kubectl, newCluster, ok, simulate, type TestCluster } from "./helpers";
+
+let c: TestCluster;
+
+const objects = [
+  { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "app-config" }, data: { greeting: "hello", "app.properties": "color=blue\n" } },
+  {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web" },
+    spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ containerPort: 80 }] }] } } },
+  },
+  { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 80 }] } },
+  {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "box" },
+    spec: {
+      containers: [
+        {
+          name: "box",
+          image: "busybox:1.36",
+          command: ["sleep", "3600"],
+          env: [{ name: "GREETING", valueFrom: { configMapKeyRef: { name: "app-config", key: "greeting" } } }],
+          envFrom: [{ configMapRef: { name: "app-config" }, prefix: "CFG_" }],
+          volumeMounts: [{ name: "config", mountPath: "/config" }],
+        },
+      ],
+      volumes: [{ name: "config", configMap: { name: "app-config" } }],
+    },
+  },
+  {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "pair" },
+    spec: {
+      containers: [
+        { name: "app", image: "busybox:1.36", command: ["sh", "-c", 'i=0; while true; do echo "line $i" >> /var/log/app.log; i=$((i+1)); sleep 1; done'], volumeMounts: [{ name: "logs", mountPath: "/var/log" }] },
+        { name: "collector", image: "busybox:1.36", command: ["sh", "-c", "tail -n+1 -F /logs/app.log"], volumeMounts: [{ name: "logs", mountPath: "/logs" }] },
+      ],
+      volumes: [{ name: "logs", emptyDir: {} }],
+    },
+  },
+];
+
+beforeAll(async () => {
+  c = await newCluster("inside");
+  await simulate(c, { profile: "instant" });
+  await ok(c, ["apply", "-f", "-"], objects.map((o) => JSON.stringify(o)).join("\n"));
+  await advance(c, 30);
+  await eventually(async () => (await ok(c, ["get", "pods", "--no-headers"])).split("\n").filter((l) => /Running/.test(l)).length >= 3, 30_000);
+}, 90_000);
+
+describe("kubectl exec", () => {
+  it("runs a command and passes its exit code through", async () => {
+    expect(await ok(c, ["exec", "box", "--", "echo", "hello", "world"])).toBe("hello world\n");
+    const f = await kubectl(c, ["exec", "box", "--", "false"]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain("command terminated with exit code 1");
+    const three = await kubectl(c, ["exec", "box", "--", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    expect(three.code).toBe(3);
+    expect(three.stdout).toBe("out\n");
+    expect(three.stderr).toContain("err\n");
+  });
+
+  it("pipes stdin, and runs a script fed to sh on stdin", async () => {
+    expect((await kubectl(c, ["exec", "-i", "box", "--", "cat"], { input: "hi\nthere\n" })).stdout).toBe("hi\nthere\n");
+    const script = ["cd /tmp", "echo $((2 + 3)) > n", "cat n", "pwd", "for x in a b; do echo \"x=$x\"; done | sort -r", "[ -f n ] && echo exists"].join("\n") + "\n";
+    const r = await kubectl(c, ["exec", "-i", "box", "--", "sh"], { input: script });
+    expect(r.stdout).toBe("5\n/tmp\nx=b\nx=a\nexists\n");
+    // The file written stays for the next exec.
+    expect(await ok(c, ["exec", "box", "--", "cat", "/tmp/n"])).toBe("5\n");
+  });
+
+  it("says what a missing program is, as the runtime does", async () => {
+    const r = await kubectl(c, ["exec", "box", "--", "nosuchtool"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('exec: "nosuchtool": executable file not found in $PATH');
+  });
+});
+
+describe("the container's world", () => {
+  it("mounts a ConfigMap as files and env, and updates the files after the kubelet's sync period", async () => {
+    expect(await ok(c, ["exec", "box", "--", "cat", "/config/greeting"])).toBe("hello");
+    expect(await ok(c, ["exec", "box", "--", "printenv", "GREETING"])).toBe("hello\n");
+    expect(await ok(c, ["exec", "box", "--", "printenv", "CFG_greeting"])).toBe("hello\n");
+    expect(await ok(c, ["exec", "box", "--", "ls", "-a", "/config"])).toMatch(/\.\.data\n/);
+    await ok(c, ["patch", "configmap", "app-config", "-p", JSON.stringify({ data: { greeting: "bonjour" } })]);
+    await advance(c, 90);
+    await eventually(async () => (await ok(c, ["exec", "box", "--", "cat", "/config/greeting"])) === "bonjour", 20_000);
+    // The environment is fixed when the container starts.
+    expect(await ok(c, ["exec", "box", "--", "printenv", "GREETING"])).toBe("hello\n");
+  });
+
+  it("shares an emptyDir between two containers: one writes, the other reads", async () => {
+    await advance(c, 5);
+    const file = await ok(c, ["exec", "pair", "-c", "collector", "--", "cat", "/logs/app.log"]);
+    expect(file).toMatch(/^line 0\nline 1\n/);
+    const logs = await ok(c, ["logs", "pair", "-c", "collector"]);
+    expect(logs).toMatch(/^line 0\nline 1\n/);
+  });
+
+  it("reaches another pod through its Service: wget gets nginx's page, nslookup resolves the ClusterIP", async () => {
+    const ip = (await getJson(c, ["svc", "web"])).spec.clusterIP;
+    expect(await ok(c, ["exec", "box", "--", "wget", "-qO-", "http://web"])).toContain("<title>Welcome to nginx!</title>");
+    // busybox 1.36's nslookup asks every search domain and exits 1 when one says NXDOMAIN.
+    const ns = (await kubectl(c, ["exec", "box", "--", "nslookup", "web"])).stdout;
+    expect(ns).toContain("Name:\tweb.default.svc.cluster.local");
+    expect(ns).toContain(`Address: ${ip}`);
+  });
+
+  it("copies a file in and out with kubectl cp", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kubedo-cp-"));
+    writeFileSync(path.join(dir, "in.txt"), "from the laptop\n");
+    await ok(c, ["cp", path.join(dir, "in.txt"), "default/box:/tmp/in.txt"]);
+    expect(await ok(c, ["exec", "box", "--", "cat", "/tmp/in.txt"])).toBe("from the laptop\n");
+    await ok(c, ["cp", "default/box:/etc/hostname", path.join(dir, "hostname")]);
+    expect(readFileSync(path.join(dir, "hostname"), "utf8")).toBe("box\n");
+  });
+
+  it("runs kubectl run --rm -i: attaches, the shell reads its script, and the pod is deleted", async () => {
+    const r = await kubectl(c, ["run", "tmp", "--rm", "-i", "--image=busybox:1.36", "--restart=Never", "--", "sh"], { input: "echo from-run\nexit 0\n" });
+    expect(r.stdout).toContain("from-run");
+    expect(r.stdout).toContain('pod "tmp" deleted');
+    expect(r.code).toBe(0);
+    await eventually(async () => (await kubectl(c, ["get", "pod", "tmp"])).code !== 0);
+  });
+
+  it("lists the API server's keys with etcdctl in the etcd pod", async () => {
+    const etcd = (await ok(c, ["get", "pods", "-n", "kube-system", "-l", "component=etcd", "-o", "name"])).trim().replace(/^pod\//, "");
+    const flags = ["--endpoints=https://127.0.0.1:2379", "--cacert=/etc/kubernetes/pki/etcd/ca.crt", "--cert=/etc/kubernetes/pki/etcd/server.crt", "--key=/etc/kubernetes/pki/etcd/server.key"];
+    const keys = await ok(c, ["exec", "-n", "kube-system", etcd, "--", "etcdctl", ...flags, "get", "/", "--prefix", "--keys-only"]);
+    expect(keys).toContain("/registry/configmaps/default/app-config\n");
+    expect(keys).toContain("/registry/pods/default/box\n");
+    expect(keys).toContain("/registry/services/specs/default/web\n");
+    expect(keys).toContain("/registry/deployments/default/web\n");
+  });
+});
