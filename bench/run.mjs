@@ -11,8 +11,9 @@ import scheduling from "./scheduling.mjs";
 import deployment from "./deployment.mjs";
 import endpoints from "./endpoints.mjs";
 import traffic from "./traffic.mjs";
+import exec from "./exec.mjs";
 
-const suites = { api, scheduling, deployment, traffic, endpoints };
+const suites = { api, scheduling, deployment, traffic, endpoints, exec };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 
@@ -25,7 +26,7 @@ try {
   const http = client(ready);
   const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
   console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version})`);
-  for (const name of chosen) await suites[name](http, tenant.token, { adminToken });
+  for (const name of chosen) await suites[name](http, tenant.token, { adminToken, ready });
 } catch (e) {
   failed = true;
   console.error(e);

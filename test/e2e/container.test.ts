@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { advance, eventually, getJson, kubectl, newCluster, ok, simulate, type TestCluster } from "./helpers";
+import { advance, eventually, getJson, kubectl, kubectlBackground, newCluster, ok, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 
@@ -142,5 +142,51 @@ describe("the container's world", () => {
     expect(keys).toContain("/registry/pods/default/box\n");
     expect(keys).toContain("/registry/services/specs/default/web\n");
     expect(keys).toContain("/registry/deployments/default/web\n");
+  });
+});
+
+describe("attach, debug and the control plane's tools", () => {
+  it("attaches to a running container's output", async () => {
+    await ok(c, ["run", "ticker", "--image=busybox:1.36", "--restart=Never", "--", "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done"]);
+    await eventually(async () => /Running/.test(await ok(c, ["get", "pod", "ticker", "--no-headers"])), 30_000);
+    const att = kubectlBackground(c, ["attach", "ticker"]);
+    try {
+      await att.waitFor(/tick \d+\n/, 20_000);
+    } finally {
+      att.stop();
+    }
+  });
+
+  it("runs kubectl run --rm -it (a terminal asked for, stdin piped): the shell reads, then the pod goes", async () => {
+    const r = await kubectl(c, ["run", "tty", "--rm", "-it", "--image=busybox:1.36", "--restart=Never", "--", "sh"], { input: "echo via-tty\nexit\n" });
+    expect(r.stdout).toContain("via-tty");
+    expect(r.code).toBe(0);
+    await eventually(async () => (await kubectl(c, ["get", "pod", "tty"])).code !== 0);
+  });
+
+  it("adds an ephemeral debug container that shares the target's processes", async () => {
+    const r = await kubectl(c, ["debug", "-i", "box", "--image=busybox:1.36", "--target=box", "--", "sh"], { input: "ps\nexit\n" });
+    expect(r.stdout).toMatch(/PID\s+USER\s+TIME\s+COMMAND/);
+    expect(r.stdout).toMatch(/\n\s*1 root\s+\S+ sleep 3600\n/);
+    const pod = await getJson(c, ["pod", "box"]);
+    expect(pod.spec.ephemeralContainers).toHaveLength(1);
+  });
+
+  it("debugs a node: the node's root at /host has the static pod manifests", async () => {
+    const cp = (await ok(c, ["get", "nodes", "-l", "node-role.kubernetes.io/control-plane", "-o", "name"])).trim().replace(/^node\//, "");
+    const r = await kubectl(c, ["debug", `node/${cp}`, "-i", "--image=busybox:1.36", "--", "sh"], { input: "cat /host/etc/kubernetes/manifests/kube-controller-manager.yaml\nexit\n" });
+    expect(r.stdout).toContain("kind: Pod");
+    expect(r.stdout).toContain("- kube-controller-manager");
+  });
+
+  it("answers iptables-save in kube-proxy's pod, and refuses sh in a distroless image", async () => {
+    const proxy = (await ok(c, ["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "-o", "name"])).trim().split("\n")[0].replace(/^pod\//, "");
+    const rules = await ok(c, ["exec", "-n", "kube-system", proxy, "--", "iptables-save"]);
+    expect(rules).toContain("-A KUBE-SERVICES");
+    expect(rules).toContain("default/web cluster IP");
+    const coredns = (await ok(c, ["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o", "name"])).trim().split("\n")[0].replace(/^pod\//, "");
+    const sh = await kubectl(c, ["exec", "-n", "kube-system", coredns, "--", "sh"]);
+    expect(sh.code).not.toBe(0);
+    expect(sh.stderr).toContain('exec: "sh": executable file not found in $PATH');
   });
 });

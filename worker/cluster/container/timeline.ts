@@ -46,7 +46,8 @@ export class Timeline implements Program {
   serves = false;
   startError?: string;
   known = 0;
-  output: { at: number; data: string }[] = [];
+  /** Raw output with times, kept only for a process with a terminal or stdin (attach shows it as written). */
+  output?: { at: number; data: string }[];
   /** Effects on files, in time order. */
   readonly effects: FileEffect[] = [];
   /** Set when the process consulted the world at a time still to come: its history from there is a guess. */
@@ -63,6 +64,7 @@ export class Timeline implements Program {
 
   constructor(private readonly input: TimelineInput) {
     this.clock = input.start;
+    if (input.tty || input.stdin) this.output = [];
     const terminal = (stream: "stdout" | "stderr") => (data: Uint8Array) => this.write(stream, data);
     const stdout: Output = input.tty ? new TtyOutput(terminal("stdout")) : new Sink(terminal("stdout"));
     const stderr: Output = input.tty ? stdout : new Sink(terminal("stderr"));
@@ -89,7 +91,7 @@ export class Timeline implements Program {
 
   private write(stream: "stdout" | "stderr", data: Uint8Array): void {
     const text = new TextDecoder().decode(data);
-    if (this.input.tty || this.input.stdin) {
+    if (this.output) {
       this.output.push({ at: this.clock, data: text });
       if (this.output.length > MAX_OUTPUT_CHUNKS) this.output.splice(0, this.output.length - MAX_OUTPUT_CHUNKS);
     }
