@@ -179,6 +179,17 @@ describe("attach, debug and the control plane's tools", () => {
     expect(r.stdout).toContain("- kube-controller-manager");
   });
 
+  it("treats PID 1 as a namespace's init: nginx stops on TERM and is restarted, sleep ignores it", async () => {
+    const web = (await ok(c, ["get", "pods", "-l", "app=web", "-o", "name"])).trim().replace(/^pod\//, "");
+    await kubectl(c, ["exec", web, "--", "sh", "-c", "kill 1"]);
+    await advance(c, 5);
+    await eventually(async () => (await getJson(c, ["pod", web])).status.containerStatuses[0].restartCount === 1, 20_000);
+    await kubectl(c, ["exec", "box", "-c", "box", "--", "kill", "-9", "1"]);
+    await advance(c, 5);
+    const box = await getJson(c, ["pod", "box"]);
+    expect(box.status.containerStatuses[0]).toMatchObject({ restartCount: 0, ready: true });
+  });
+
   it("answers iptables-save in kube-proxy's pod, and refuses sh in a distroless image", async () => {
     const proxy = (await ok(c, ["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "-o", "name"])).trim().split("\n")[0].replace(/^pod\//, "");
     const rules = await ok(c, ["exec", "-n", "kube-system", proxy, "--", "iptables-save"]);

@@ -4,7 +4,8 @@
 // would exit 0 (files made and removed by the process count, as in the liveness tutorial).
 import type { ContainerT } from "../resources/types/core";
 import type { ImageBehaviour } from "./images";
-import { fileExistsAt, programOf, type Program } from "./program";
+import { fileExistsAt, type Program } from "./program";
+import { programOf } from "../container/standalone";
 
 type ProbeT = NonNullable<ContainerT["livenessProbe"]>;
 
@@ -50,7 +51,7 @@ export function judge(probe: ProbeT, t: ProbeTarget, offset: number): ProbeVerdi
     for (const f of files) if (!fileExistsAt(t.program, f, offset)) return { ok: false, message: `cat: can't open '${f}': No such file or directory` };
     return { ok: true, message: "" };
   }
-  const run = programOf(t.image, command, t.env);
+  const run = programOf(t.image, command, t.env, t.container.image);
   if (run.startError) return { ok: false, message: `OCI runtime exec failed: exec failed: unable to start container process: ${run.startError}: unknown` };
   const code = run.exit?.code ?? 0;
   return code === 0 ? { ok: true, message: "" } : { ok: false, message: run.steps.map((s) => s.log).filter(Boolean).join("\n") || `command ${JSON.stringify(command.join(" "))} exited with ${code}` };
