@@ -5,6 +5,7 @@
 // applied. Effects are keyed by where they land (the container's own layer, or a volume of the
 // pod with the path inside it), so a sidecar sees its app's writes to a shared emptyDir.
 import type { ContainerT, VolumeT } from "../resources/types/core";
+import { normalize } from "./fs/memory";
 import { FsError, type FileSystem, type MountInfo, type Stat } from "./types";
 
 /** A write a process made, where it landed, and when. */
@@ -403,16 +404,6 @@ export class EffectsFs implements FileSystem {
   mounts(): MountInfo[] {
     return this.base.mounts();
   }
-}
-
-function normalize(path: string): string {
-  const out: string[] = [];
-  for (const p of path.split("/")) {
-    if (!p || p === ".") continue;
-    if (p === "..") out.pop();
-    else out.push(p);
-  }
-  return `/${out.join("/")}`;
 }
 
 function hashIno(path: string): number {

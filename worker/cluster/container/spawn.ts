@@ -1,5 +1,6 @@
 // Running a program by argv, as execvp would in the container: exec sessions, the shell's
 // simple commands and tools that run others (env, xargs, timeout) all come through here.
+import { normalize } from "./fs/memory";
 import { shell, type Dialect } from "./shell/index";
 import { toolNamed } from "./tools/index";
 import type { ContainerWorld, Effect, FileSystem, Flavour, Input, Output, Stat, Tool, ToolContext } from "./types";
@@ -28,16 +29,6 @@ export type SpawnError = { error: "notFound" | "permission" | "isDir"; message: 
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SHELLS = new Set(["sh", "ash", "bash", "dash", "hush"]);
-
-export function normalize(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (!part || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
-}
 
 function resolveIn(cwd: string, p: string): string {
   return normalize(p.startsWith("/") ? p : `${cwd}/${p}`);

@@ -1,7 +1,7 @@
 // The shell's builtins. Each writes through the shell's fds and words its errors per dialect
 // (sh.error() adds "sh: cd: line 1: " / "bash: line 1: cd: " / "sh: 1: cd: ").
 import { FsError, FS_MESSAGES, type Input } from "../types";
-import { BreakSignal, ContinueSignal, ReturnSignal, ShellExit, ShellFatal, normalizePath, type Gen, type Shell } from "./interp";
+import { BreakSignal, ContinueSignal, ReturnSignal, ShellExit, ShellFatal, type Gen, type Shell } from "./interp";
 import { isName } from "./parse";
 import { echoEscapes, printf, shellQuote } from "./printf";
 import { evalTest } from "./test";
@@ -1218,4 +1218,4 @@ export const BUILTINS: Record<string, Builtin> = {
   readarray: mapfile,
 };
 
-export { normalizePath, shellQuote };
+export { shellQuote };

@@ -3,6 +3,7 @@
 // subshells, pipeline stages, $(..) and background jobs run on a fork of it.
 import type { ContainerWorld, Effect, FileSystem, Flavour, Input, Output, Tool } from "../types";
 import { FsError, FS_MESSAGES } from "../types";
+import { normalize } from "../fs/memory";
 import { lookPath, spawn, type SpawnError } from "../spawn";
 import { ArithError, evalArith } from "./arith";
 import type { AndOr, Assign, Command, CondNode, List, ParamPart, Pipeline, Redir, Word, WordPart } from "./ast";
@@ -1217,7 +1218,7 @@ export class Shell {
   }
 
   resolve(path: string): string {
-    return normalizePath(path.startsWith("/") ? path : `${this.cwd}/${path}`);
+    return normalize(path.startsWith("/") ? path : `${this.cwd}/${path}`);
   }
 
   private devPath(path: string, fds: Map<number, Fd>): Fd | null | undefined {
@@ -1754,16 +1755,6 @@ export class Shell {
 
 function isSpawnError(r: Gen | SpawnError): r is SpawnError {
   return "error" in r && typeof (r as SpawnError).error === "string";
-}
-
-export function normalizePath(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (!part || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
 }
 
 function quoteTrace(s: string): string {

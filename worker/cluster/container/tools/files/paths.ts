@@ -1,4 +1,5 @@
 // Names of paths: readlink (-f -e -m -n), realpath, basename, dirname.
+import { normalize } from "../../fs/memory";
 import { FsError, type Tool, type ToolContext } from "../../types";
 import { baseName, complain, dirName, errText, missingOperand, parseOpts, q } from "./common";
 
@@ -24,17 +25,11 @@ export function canonical(ctx: ToolContext, name: string, need: "all" | "parent"
       continue;
     }
     if (need === "parent" && i < parts.length - 1) throw new FsError("ENOENT", path);
-    const rest = parts.slice(i);
-    const out = real.split("/").filter(Boolean);
-    for (const r of rest) {
-      if (r === "..") out.pop();
-      else if (r !== ".") out.push(r);
-    }
     if (need === "parent") {
       const st = ctx.fs.stat(real);
       if (st && st.type !== "dir") throw new FsError("ENOTDIR", path);
     }
-    return "/" + out.join("/");
+    return normalize(`${real}/${parts.slice(i).join("/")}`);
   }
   return path;
 }
