@@ -3,7 +3,8 @@
 import { FsError, FS_MESSAGES, type Input } from "../types";
 import { BreakSignal, ContinueSignal, ReturnSignal, ShellExit, ShellFatal, type Gen, type Shell } from "./interp";
 import { isName } from "./parse";
-import { echoEscapes, printf, shellQuote } from "./printf";
+import { escapes as expandEscapes } from "../tools/text/escapes";
+import { printf, shellQuote } from "./printf";
 import { evalTest } from "./test";
 
 export type Builtin = (sh: Shell, argv: string[]) => number | Gen<number>;
@@ -61,7 +62,7 @@ function echo(sh: Shell, argv: string[]): number {
   }
   let s = args.join(" ");
   if (escapes) {
-    const e = echoEscapes(s, sh.dialect !== "dash", sh.dialect !== "dash");
+    const e = sh.dialect === "dash" ? expandEscapes(s, "b", { hex: false }) : expandEscapes(s, "echo");
     s = e.text;
     if (e.stop) newline = false;
   }

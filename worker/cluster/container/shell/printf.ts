@@ -1,5 +1,6 @@
 // printf(1) as sh's builtin: the format reused while arguments remain, C conversions with
 // flags/width/precision, %b (echo-style escapes), %q (bash). Exported for a printf tool too.
+import { escapes } from "../tools/text/escapes";
 
 export interface PrintfResult {
   out: string;
@@ -9,61 +10,6 @@ export interface PrintfResult {
 }
 
 export type PrintfDialect = "ash" | "bash" | "dash";
-
-/** Backslash escapes of echo -e and %b; `stop` is set when \c ends the output. */
-export function echoEscapes(s: string, octalNeedsZero = true, hex = true): { text: string; stop: boolean } {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c !== "\\" || i + 1 >= s.length) {
-      out += c;
-      continue;
-    }
-    const n = s[++i];
-    const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", f: "\f", v: "\v", e: "\x1b", "\\": "\\" };
-    if (n in simple) out += simple[n];
-    else if (n === "c") return { text: out, stop: true };
-    else if (n === "0" || (!octalNeedsZero && /[1-7]/.test(n))) {
-      const m = /^[0-7]{0,3}/.exec(s.slice(n === "0" ? i + 1 : i))!;
-      const digits = n === "0" ? m[0] : m[0].slice(0, 3);
-      out += String.fromCharCode(parseInt(digits || "0", 8) & 0xff);
-      i += n === "0" ? m[0].length : digits.length - 1;
-    } else if (n === "x" && hex) {
-      const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1));
-      if (m) {
-        out += String.fromCharCode(parseInt(m[0], 16));
-        i += m[0].length;
-      } else out += "\\x";
-    } else out += "\\" + n;
-  }
-  return { text: out, stop: false };
-}
-
-function formatEscapes(s: string): string {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c !== "\\" || i + 1 >= s.length) {
-      out += c;
-      continue;
-    }
-    const n = s[++i];
-    const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", f: "\f", v: "\v", e: "\x1b", "\\": "\\", '"': '"', "'": "'" };
-    if (n in simple) out += simple[n];
-    else if (/[0-7]/.test(n)) {
-      const m = /^[0-7]{1,3}/.exec(s.slice(i))!;
-      out += String.fromCharCode(parseInt(m[0], 8) & 0xff);
-      i += m[0].length - 1;
-    } else if (n === "x") {
-      const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1));
-      if (m) {
-        out += String.fromCharCode(parseInt(m[0], 16));
-        i += m[0].length;
-      } else out += "\\x";
-    } else out += "\\" + n;
-  }
-  return out;
-}
 
 export function shellQuote(s: string): string {
   if (s === "") return "''";
@@ -120,7 +66,7 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
         const m = /^\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|.)/s.exec(fmt.slice(i));
         const esc = m ? m[0] : "\\";
         if (esc === "\\c") return { out, errors, status };
-        out += formatEscapes(esc);
+        out += escapes(esc, "format", { keep: `"'` }).text;
         i += esc.length - 1;
         continue;
       }
@@ -154,7 +100,7 @@ export function printf(fmt: string, args: string[], dialect: PrintfDialect): Pri
           break;
         }
         case "b": {
-          const e = echoEscapes(next() ?? "", true);
+          const e = escapes(next() ?? "", "echo");
           let s = e.text;
           if (prec !== undefined) s = s.slice(0, prec);
           out += pad(s, flagsEff, width);

@@ -1,10 +1,18 @@
-// Backslash escapes as echo -e, printf's format and printf %b read them.
+// Backslash escapes as echo -e, printf's format and printf %b read them, for the tools and the
+// shell's builtins alike.
+
+export interface EscapeOptions {
+  /** \xHH is read (dash's echo leaves it as it is). */
+  hex?: boolean;
+  /** In a printf format, the characters a backslash before leaves as themselves. */
+  keep?: string;
+}
 
 /**
- * Expands escapes. `mode` picks the octal form: echo and %b take \0NNN (and printf's %b also
- * \NNN), a printf format takes \NNN. \c stops all output (stop: true).
+ * Expands escapes. `mode` picks the octal form: echo takes \0NNN, a printf format \NNN, printf's
+ * %b (and dash's echo) either. \c stops all output (stop: true).
  */
-export function escapes(s: string, mode: "echo" | "format" | "b"): { text: string; stop: boolean } {
+export function escapes(s: string, mode: "echo" | "format" | "b", { hex = true, keep = `"'?` }: EscapeOptions = {}): { text: string; stop: boolean } {
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -25,7 +33,7 @@ export function escapes(s: string, mode: "echo" | "format" | "b"): { text: strin
       case "v": out += "\v"; break;
       case "\\": out += "\\"; break;
       case "x": {
-        const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1));
+        const m = hex ? /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1)) : null;
         if (!m) {
           out += "\\x";
           break;
@@ -51,7 +59,7 @@ export function escapes(s: string, mode: "echo" | "format" | "b"): { text: strin
           i = start + digits.length - 1;
           break;
         }
-        if (mode === "format" && (n === '"' || n === "'" || n === "?")) {
+        if (mode === "format" && keep.includes(n)) {
           out += n;
           break;
         }
