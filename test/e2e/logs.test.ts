@@ -54,7 +54,7 @@ describe("kubectl logs", () => {
     await advance(c, 1);
     await advance(c, 15);
     const prev = await ok(c, ["logs", "crasher", "--previous"]);
-    expect(prev).toMatch(/^run at \w{3} \w{3} \d\d \d\d:\d\d:\d\d UTC \d{4}\nfailing\n$/);
+    expect(prev).toMatch(/^run at \w{3} \w{3} \d{1,2} \d\d:\d\d:\d\d UTC \d{4}\nfailing\n$/);
     const none = await kubectl(c, ["logs", "two", "-c", "a", "--previous"]);
     expect(none.stderr).toContain('previous terminated container "a" in pod "two" not found');
   });

@@ -119,7 +119,7 @@ function execSession(deps: SessionDeps, req: SessionRequest & { command: string[
         env,
         cwd: worlds.workingDirOf(pod, req.container),
         fs: worlds.filesNow(pod, run),
-        now: () => clock.now(),
+        now: () => clock.now() - clock.wallOffset(),
         flavour: worlds.flavourOf(pod, req.container),
         world,
         io: { stdin, stdout: io.stdout, stderr: io.stderr },
@@ -133,7 +133,7 @@ function execSession(deps: SessionDeps, req: SessionRequest & { command: string[
         const step = started.next();
         if (step.done) return step.value & 255;
         const effect = step.value;
-        if ("sleep" in effect) await waker.wait(realDelay(clock, effect.sleep));
+        if ("sleep" in effect && effect.sleep !== Infinity) await waker.wait(realDelay(clock, effect.sleep));
         else await waker.wait(null);
       }
     } finally {

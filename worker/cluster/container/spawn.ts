@@ -170,6 +170,11 @@ export function spawn(argv: string[], ctx: SpawnContext, depth = 0): Generator<E
   if (ctx.dialect && !head.startsWith("\x7fELF") && !head.includes("\0")) {
     return shell({ dialect: ctx.dialect, args: [name, ...args.slice(1)], name: ctx.dialect === "bash" ? "bash" : "sh", env: ctx.env, cwd: ctx.cwd, stdin: ctx.io.stdin, stdout: ctx.io.stdout, stderr: ctx.io.stderr, fs: ctx.fs, now: ctx.now, flavour: ctx.flavour, world: ctx.world, tools: ctx.tools });
   }
-  // a program we do not simulate
-  return once(0);
+  // A program we do not simulate: the image's own daemon, most likely (a stress worker, an agent):
+  // it runs until it is stopped, quietly.
+  return runsUntilStopped();
+}
+
+function* runsUntilStopped(): Generator<Effect, number, void> {
+  for (;;) yield { sleep: Infinity };
 }

@@ -45,7 +45,8 @@ export class Timeline implements Program {
   exit: { at: number; code: number } | null = null;
   serves = false;
   startError?: string;
-  known = 0;
+  /** Nothing is known before the process has run at all (an exit at 0 included). */
+  known = -1;
   /** Raw output with times, kept only for a process with a terminal or stdin (attach shows it as written). */
   output?: { at: number; data: string }[];
   /** Effects on files, in time order. */
@@ -142,7 +143,13 @@ export class Timeline implements Program {
         return;
       }
       const effect = step.value;
-      if ("sleep" in effect) {
+      if ("sleep" in effect && effect.sleep === Infinity) {
+        // Asleep until stopped (sleep infinity, a daemon we do not simulate): nothing more will happen.
+        this.forever = true;
+        this.known = Infinity;
+        this.gen = null;
+        return;
+      } else if ("sleep" in effect) {
         this.clock += Math.max(0, effect.sleep);
       } else {
         // Waiting for stdin: the next thing typed, or nothing until someone types.

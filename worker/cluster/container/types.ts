@@ -145,7 +145,7 @@ export interface Output {
 // Running: what a shell or a tool yields when it cannot go on at once
 
 export type Effect =
-  /** Let this much cluster time pass (sleep, tail -f's poll, ping's interval). */
+  /** Let this much cluster time pass (sleep, tail -f's poll, ping's interval); Infinity: until stopped. */
   | { sleep: number }
   /** Wait until more input has arrived on stdin (or it ended). */
   | { wait: "stdin" };

@@ -54,6 +54,8 @@ const SHARED_HORIZON_MS = 60_000;
 interface Cached {
   program: Program;
   timeline: Timeline | null;
+  /** How far the cluster clock led the wall clock when computed (what `date` printed is on the wall clock). */
+  lead: number;
 }
 
 export function specOfContainer(pod: Pod, name: string): { spec: ContainerT; kind: RunRef["kind"] } | null {
@@ -90,7 +92,8 @@ export class ContainerWorlds {
   program(pod: Pod, run: RunRef): Program {
     const key = `${pod.metadata.uid}/${run.container}/${run.id}`;
     const hit = this.cache.get(key);
-    if (hit && !(hit.timeline?.guessedFrom != null && this.deps.clock.now() >= hit.timeline.guessedFrom)) {
+    const stale = hit && ((hit.timeline?.guessedFrom != null && this.deps.clock.now() >= hit.timeline.guessedFrom) || (hit.timeline && hit.lead !== this.deps.clock.wallOffset()));
+    if (hit && !stale) {
       this.cache.delete(key);
       this.cache.set(key, hit);
       return hit.program;
@@ -144,7 +147,8 @@ export class ContainerWorlds {
       return { ...p, steps: p.steps.filter((s) => s.at <= at), loop: undefined, exit: { at, code: signal.code }, known: Infinity, extend: undefined };
     };
     const fixed = image ? staticProgram(image, argv) : null;
-    if (fixed) return { program: withSignal(fixed), timeline: null };
+    const lead = this.deps.clock.wallOffset();
+    if (fixed) return { program: withSignal(fixed), timeline: null, lead };
     // What the pod's other containers write to shared volumes, as far as this one has got: gathered
     // again once a (virtual) second has passed, since containers start and restart.
     let shared: FileEffect[] = [];
@@ -187,7 +191,8 @@ export class ContainerWorlds {
           env,
           cwd: spec.workingDir || profile.workingDir || "/",
           fs,
-          now: io.now,
+          // The container's wall clock: what the client's clock says (logs are stamped on it too).
+          now: () => io.now() - lead,
           flavour: profile.flavour ?? "busybox",
           world,
           io: { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr },
@@ -197,7 +202,7 @@ export class ContainerWorlds {
       },
     });
     if (runsForever(argv) && !input.typed.length) timeline.forever = true;
-    return { program: withSignal(timeline), timeline };
+    return { program: withSignal(timeline), timeline, lead };
   }
 
   private inputOf(runId: string): { typed: StdinChunk[]; closedAt: number | null } {

@@ -41,7 +41,7 @@ export const sleep: Tool = {
       const n = /^inf/i.test(m[1]) ? Infinity : Number(m[1]);
       total += n * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2].toLowerCase()] * 1000;
     }
-    if (total === Infinity) for (;;) yield { sleep: 86_400_000 };
+    if (total === Infinity) for (;;) yield { sleep: Infinity };
     if (total > 0) yield { sleep: Math.round(total) };
     return 0;
   },
