@@ -1,9 +1,10 @@
 // test, [ and the unary/binary tests of [[: POSIX's argument-count rules, then a recursive
-// descent over ! -a -o ( ) for longer expressions. 0 true, 1 false, 2 error (printed).
+// descent over ! -a -o ( ) for longer expressions (what each test means: predicates.ts, shared with
+// the test program). 0 true, 1 false, 2 error (printed).
 import type { Shell } from "./interp";
+import { BINARY, binaryTest, safe, unaryTest, UNARY_OPS, type TestHost } from "./predicates";
 
-const UNARY = new Set(["-e", "-f", "-d", "-r", "-w", "-x", "-s", "-L", "-h", "-b", "-c", "-p", "-S", "-z", "-n", "-t", "-g", "-u", "-k", "-O", "-G", "-N", "-a"]);
-const BINARY = new Set(["=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef"]);
+const UNARY = new Set([...UNARY_OPS, "-a"]);
 
 class TestError extends Error {}
 
@@ -22,11 +23,23 @@ export function evalTest(sh: Shell, args: string[], name: string): number {
 
 class Test {
   private i = 0;
+  private readonly host: TestHost;
   constructor(
     private readonly sh: Shell,
     private readonly args: string[],
     private readonly name: string,
-  ) {}
+  ) {
+    this.host = {
+      stat: (arg, link) => (link ? sh.fs.lstat(sh.resolve(arg)) : sh.fs.stat(sh.resolve(arg))),
+      tty: (arg) => {
+        const fd = sh.fds.get(Number(arg));
+        return !!fd && fd.tty;
+      },
+      int: (s) => this.int(s),
+      access: (op, st, arg) => (op === "-r" ? st.uid === 0 || (st.mode & 0o444) !== 0 : (st.mode & 0o222) !== 0 && !this.readOnly(sh.resolve(arg))),
+      emptyIsMissing: true,
+    };
+  }
 
   report(msg: string): void {
     const sh = this.sh;
@@ -146,100 +159,11 @@ class Test {
   }
 
   private binary(l: string, op: string, r: string): boolean {
-    switch (op) {
-      case "=":
-      case "==":
-        return l === r;
-      case "!=":
-        return l !== r;
-      case "<":
-        return l < r;
-      case ">":
-        return l > r;
-      case "-eq":
-        return this.int(l) === this.int(r);
-      case "-ne":
-        return this.int(l) !== this.int(r);
-      case "-lt":
-        return this.int(l) < this.int(r);
-      case "-le":
-        return this.int(l) <= this.int(r);
-      case "-gt":
-        return this.int(l) > this.int(r);
-      case "-ge":
-        return this.int(l) >= this.int(r);
-      case "-nt":
-      case "-ot": {
-        const a = this.sh.fs.stat(this.sh.resolve(l));
-        const b = this.sh.fs.stat(this.sh.resolve(r));
-        if (op === "-nt") return !!a && (!b || a.mtime > b.mtime);
-        return !!b && (!a || a.mtime < b.mtime);
-      }
-      case "-ef": {
-        const a = this.sh.fs.stat(this.sh.resolve(l));
-        const b = this.sh.fs.stat(this.sh.resolve(r));
-        return !!a && !!b && a.ino === b.ino && a.dev === b.dev;
-      }
-    }
-    return false;
+    return binaryTest(this.host, l, op, r);
   }
 
   private unary(op: string, arg: string): boolean {
-    const fs = this.sh.fs;
-    const path = () => this.sh.resolve(arg);
-    const st = () => (arg === "" ? null : safe(() => fs.stat(path())));
-    switch (op) {
-      case "-z":
-        return arg === "";
-      case "-n":
-        return arg !== "";
-      case "-t": {
-        const fd = this.sh.fds.get(Number(arg));
-        return !!fd && fd.tty;
-      }
-      case "-L":
-      case "-h":
-        return arg !== "" && safe(() => fs.lstat(path()))?.type === "symlink";
-    }
-    const s = st();
-    if (!s) return false;
-    switch (op) {
-      case "-e":
-      case "-a":
-        return true;
-      case "-f":
-        return s.type === "file";
-      case "-d":
-        return s.type === "dir";
-      case "-b":
-        return false;
-      case "-c":
-        return s.type === "chardev";
-      case "-p":
-        return s.type === "fifo";
-      case "-S":
-        return s.type === "socket";
-      case "-s":
-        return s.size > 0;
-      case "-r":
-        return s.uid === 0 || (s.mode & 0o444) !== 0;
-      case "-w":
-        return (s.mode & 0o222) !== 0 && !this.readOnly(path());
-      case "-x":
-        return (s.mode & 0o111) !== 0 || s.type === "dir";
-      case "-u":
-        return (s.mode & 0o4000) !== 0;
-      case "-g":
-        return (s.mode & 0o2000) !== 0;
-      case "-k":
-        return (s.mode & 0o1000) !== 0;
-      case "-O":
-      case "-G":
-        return s.uid === 0;
-      case "-N":
-        return false;
-    }
-    return false;
+    return unaryTest(this.host, op, arg);
   }
 
   private readOnly(p: string): boolean {
@@ -248,13 +172,5 @@ class Test {
       if ((p === m.target || p.startsWith(m.target.endsWith("/") ? m.target : m.target + "/")) && (!best || m.target.length > best.target.length)) best = m;
     }
     return !!best?.readOnly;
-  }
-}
-
-function safe<T>(f: () => T): T | null {
-  try {
-    return f();
-  } catch {
-    return null;
   }
 }

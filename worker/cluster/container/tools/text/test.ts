@@ -1,13 +1,14 @@
 // test and [ as programs (/usr/bin/test; the shells have their own builtins, shell/test.ts):
 // POSIX's rules by argument count, then ! -a -o ( ) over unary file and string tests and
-// binary string, integer and file comparisons. 0 true, 1 false, 2 on a usage error.
+// binary string, integer and file comparisons (shell/predicates.ts, shared with the builtins).
+// 0 true, 1 false, 2 on a usage error.
 import type { Stat, Tool, ToolContext } from "../../types";
+import { BINARY, binaryTest, unaryTest, UNARY_OPS, type TestHost } from "../../shell/predicates";
 import { name, say } from "./common";
 
 class Syntax extends Error {}
 
-const UNARY = new Set(["-e", "-f", "-d", "-r", "-w", "-x", "-s", "-L", "-h", "-b", "-c", "-p", "-S", "-z", "-n", "-t", "-g", "-u", "-k", "-O", "-G", "-N"]);
-const BINARY = new Set(["=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef"]);
+const UNARY = new Set(UNARY_OPS);
 
 export function evaluateTest(ctx: ToolContext, args: string[]): boolean {
   const gnu = ctx.flavour === "gnu";
@@ -19,64 +20,18 @@ export function evaluateTest(ctx: ToolContext, args: string[]): boolean {
       return null;
     }
   };
-  const int = (s: string): number => {
-    if (!/^\s*[+-]?\d+\s*$/.test(s)) throw new Syntax(gnu ? `invalid integer '${s}'` : `${s}: bad number`);
-    return Number(s);
+  const host: TestHost = {
+    stat,
+    tty: (a) => (a === "0" ? ctx.stdin.tty : a === "1" ? ctx.stdout.tty : a === "2" ? ctx.stderr.tty : false),
+    int: (s) => {
+      if (!/^\s*[+-]?\d+\s*$/.test(s)) throw new Syntax(gnu ? `invalid integer '${s}'` : `${s}: bad number`);
+      return Number(s);
+    },
+    access: () => true,
+    emptyIsMissing: false,
   };
-  const unary = (op: string, a: string): boolean => {
-    switch (op) {
-      case "-z": return a === "";
-      case "-n": return a !== "";
-      case "-t": return a === "0" ? ctx.stdin.tty : a === "1" ? ctx.stdout.tty : a === "2" ? ctx.stderr.tty : false;
-      case "-L": case "-h": return stat(a, true)?.type === "symlink";
-    }
-    const st = stat(a);
-    if (!st) return false;
-    switch (op) {
-      case "-e": return true;
-      case "-f": return st.type === "file";
-      case "-d": return st.type === "dir";
-      case "-s": return st.size > 0;
-      case "-b": return false;
-      case "-c": return st.type === "chardev";
-      case "-p": return st.type === "fifo";
-      case "-S": return st.type === "socket";
-      case "-r": case "-w": return true;
-      case "-x": return (st.mode & 0o111) !== 0 || st.type === "dir";
-      case "-u": return (st.mode & 0o4000) !== 0;
-      case "-g": return (st.mode & 0o2000) !== 0;
-      case "-k": return (st.mode & 0o1000) !== 0;
-      case "-O": case "-G": return st.uid === 0;
-      case "-N": return false;
-    }
-    return false;
-  };
-  const binary = (a: string, op: string, b: string): boolean => {
-    switch (op) {
-      case "=": case "==": return a === b;
-      case "!=": return a !== b;
-      case "<": return a < b;
-      case ">": return a > b;
-      case "-eq": return int(a) === int(b);
-      case "-ne": return int(a) !== int(b);
-      case "-lt": return int(a) < int(b);
-      case "-le": return int(a) <= int(b);
-      case "-gt": return int(a) > int(b);
-      case "-ge": return int(a) >= int(b);
-      case "-nt": case "-ot": {
-        const x = stat(a);
-        const y = stat(b);
-        if (op === "-nt") return !!x && (!y || x.mtime > y.mtime);
-        return !!y && (!x || x.mtime < y.mtime);
-      }
-      case "-ef": {
-        const x = stat(a);
-        const y = stat(b);
-        return !!x && !!y && x.ino === y.ino && x.dev === y.dev;
-      }
-    }
-    return false;
-  };
+  const unary = (op: string, a: string): boolean => unaryTest(host, op, a);
+  const binary = (a: string, op: string, b: string): boolean => binaryTest(host, a, op, b);
   let i = 0;
   const n = args.length;
   const primary = (): boolean => {
