@@ -1,27 +1,12 @@
 // sh pattern matching (case, ${x#pat}, [[ == ]], pathname expansion): * ? [..] with quoted
 // characters taken literally, as a JavaScript RegExp source.
+import { CLASSES } from "../tools/text/regex";
 
 /** A piece of a pattern: quoted text matches itself, unquoted text is a pattern. */
 export interface PatSeg {
   text: string;
   quoted: boolean;
 }
-
-const CLASSES: Record<string, string> = {
-  alpha: "a-zA-Z",
-  digit: "0-9",
-  alnum: "a-zA-Z0-9",
-  upper: "A-Z",
-  lower: "a-z",
-  space: " \\t\\n\\r\\f\\v",
-  blank: " \\t",
-  punct: "!-\\/:-@\\[-`{-~",
-  xdigit: "0-9A-Fa-f",
-  word: "a-zA-Z0-9_",
-  cntrl: "\\x00-\\x1f\\x7f",
-  print: "\\x20-\\x7e",
-  graph: "\\x21-\\x7e",
-};
 
 const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|\/-]/g, "\\$&");
 

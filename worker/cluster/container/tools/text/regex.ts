@@ -4,7 +4,8 @@
 
 export class RegexError extends Error {}
 
-const CLASSES: Record<string, string> = {
+/** [:name:] classes as the inside of a JavaScript bracket (the C locale); shell patterns use them too. */
+export const CLASSES: Record<string, string> = {
   alpha: "a-zA-Z",
   digit: "0-9",
   alnum: "0-9a-zA-Z",
