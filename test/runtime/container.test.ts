@@ -2,6 +2,7 @@
 // the kubelet following it: the Kubernetes docs' counter, a sidecar reading its app's log from a
 // shared emptyDir, and an interactive shell fed through attach.
 import { describe, expect, it } from "vitest";
+import { runsForever } from "../../worker/cluster/container/forever";
 import { kube, kubeRequest, newSettledCluster, settle } from "./helpers";
 
 type Stub = Awaited<ReturnType<typeof newSettledCluster>>["stub"];
@@ -33,5 +34,46 @@ describe("a container's process over cluster time", () => {
     expect(lines.length).toBeGreaterThanOrEqual(8);
     expect(lines[0]).toMatch(/^0: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}$/);
     expect(lines[5]).toMatch(/^5: /);
+  }, 30_000);
+});
+
+describe("an idle cluster stays free while its containers loop", () => {
+  it("knows which commands never end by themselves", () => {
+    const yes = [
+      ["sh", "-c", 'i=0; while true; do echo "$i"; i=$((i+1)); sleep 1; done'],
+      ["sh", "-c", "touch /tmp/up; while :; do sleep 5; done"],
+      ["sh", "-c", "tail -n+1 -F /logs/app.log"],
+      ["sleep", "infinity"],
+      ["tail", "-f", "/dev/null"],
+      ["/bin/sh", "-c", "echo start; exec sleep inf"],
+    ];
+    const no = [
+      ["sh", "-c", "while true; do sleep 1; break; done"],
+      ["sh", "-c", "cd /nope || exit 1; while true; do sleep 1; done"],
+      ["sh", "-c", "until nslookup db; do sleep 2; done"],
+      ["sleep", "3600"],
+      ["sh", "-c", "while true; do read x; done"],
+      ["tail", "-f", "--pid=1", "/dev/null"],
+    ];
+    for (const argv of yes) expect(runsForever(argv), argv.join(" ")).toBe(true);
+    for (const argv of no) expect(runsForever(argv), argv.join(" ")).toBe(false);
+  });
+
+  it("leaves no alarm for a counter and a following sidecar, yet their logs grow when read", async () => {
+    const { stub } = await newSettledCluster();
+    await pod(stub, {
+      containers: [
+        { name: "app", image: "busybox:1.36", command: ["sh", "-c", 'i=0; while true; do echo "line $i" >> /var/log/app.log; i=$((i+1)); sleep 1; done'], volumeMounts: [{ name: "logs", mountPath: "/var/log" }] },
+        { name: "collector", image: "busybox:1.36", command: ["sh", "-c", "tail -n+1 -F /logs/app.log"], volumeMounts: [{ name: "logs", mountPath: "/logs" }] },
+      ],
+      volumes: [{ name: "logs", emptyDir: {} }],
+    });
+    await advanceClock(stub, 5);
+    const info = await (stub as unknown as { info(): Promise<{ alarm: string | null }> }).info();
+    expect(info.alarm).toBeNull();
+    await advanceClock(stub, 30);
+    const lines = (await logs(stub, "p", "collector")).trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(30);
+    expect(lines.slice(0, 3)).toEqual(["line 0", "line 1", "line 2"]);
   }, 30_000);
 });

@@ -135,6 +135,9 @@ export class EffectsFs implements FileSystem {
   private catchUp(): void {
     const all = this.feed();
     const t = this.now();
+    const prev = this.lastFeed;
+    // Gathered again but only grown (what was laid down is still its start): go on from there.
+    if (all !== prev && prev && this.cursor <= all.length && (this.cursor === 0 ? prev.length === 0 : all[this.cursor - 1] === prev[this.cursor - 1])) this.lastFeed = all;
     if (all !== this.lastFeed) {
       // Others' effects were gathered again: lay everything down afresh, in time order.
       this.lastFeed = all;

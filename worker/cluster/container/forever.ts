@@ -8,8 +8,19 @@ import { literalOf, Parser } from "./shell/parse";
 const SHELLS = new Set(["sh", "bash", "ash", "dash"]);
 const LEAVING = new Set(["exit", "break", "return", "exec", "set", "kill", "trap", "source", ".", "eval", "logout", "killall", "pkill", "timeout", "read"]);
 
+/** A command that never ends by itself: `tail -f` (without --pid), `sleep infinity`. */
+function endlessWords(words: (string | null)[]): boolean {
+  let w = words;
+  if (w[0] === "exec") w = w.slice(1);
+  const base = (w[0] ?? "").split("/").pop() ?? "";
+  if (base === "tail") return w.some((x) => x !== null && /^-[a-zA-Z]*[fF]/.test(x)) && !w.some((x) => x?.startsWith("--pid"));
+  if (base === "sleep") return w.length === 2 && /^inf(inity)?$/i.test(w[1] ?? "");
+  return false;
+}
+
 export function runsForever(argv: string[]): boolean {
   const base = (argv[0] ?? "").split("/").pop() ?? "";
+  if (endlessWords(argv)) return true;
   const c = argv.indexOf("-c");
   if (!SHELLS.has(base) || c < 0 || argv[c + 1] === undefined) return false;
   let list: List;
@@ -20,13 +31,14 @@ export function runsForever(argv: string[]): boolean {
   }
   for (const item of list) {
     const cmds = [item.andor.head, ...item.andor.rest.map((r) => r.pipe)].flatMap((p) => p.cmds);
-    if (!item.bg && item.andor.rest.length === 0 && cmds.length === 1 && endless(cmds[0])) return safeList(cmds[0].t === "loop" ? cmds[0].body : []);
+    if (!item.bg && item.andor.rest.length === 0 && cmds.length === 1 && endless(cmds[0])) return cmds[0].t !== "loop" || safeList(cmds[0].body);
     if (!item.bg && !cmds.every(safe)) return false;
   }
   return false;
 }
 
 function endless(cmd: Command): boolean {
+  if (cmd.t === "simple") return cmd.redirs.every((r) => r.op !== "<" && r.op !== "<<") && endlessWords(cmd.words.map(literalOf));
   if (cmd.t !== "loop" || cmd.cond.length !== 1) return false;
   const head = cmd.cond[0].andor;
   if (head.rest.length || head.head.cmds.length !== 1 || head.head.neg) return false;

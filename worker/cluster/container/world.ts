@@ -100,7 +100,13 @@ export class ContainerWorlds {
     }
     // A container starting now changes what its pod's others will read from shared volumes.
     if (!hit && run.startedAt >= this.deps.clock.now() - 1) this.invalidateOthers(pod.metadata.uid!, run.container);
-    const made = this.compute(pod, run);
+    this.computing.add(key);
+    let made: Cached;
+    try {
+      made = this.compute(pod, run);
+    } finally {
+      this.computing.delete(key);
+    }
     this.cache.set(key, made);
     if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     return made.program;
@@ -110,6 +116,9 @@ export class ContainerWorlds {
   invalidate(podUid: string, runId?: string): void {
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${podUid}/`) && (!runId || k.endsWith(`/${runId}`))) this.cache.delete(k);
   }
+
+  /** Runs whose process is being set up right now (their effects are not known yet: no recursion into them). */
+  private readonly computing = new Set<string>();
 
   private invalidateOthers(podUid: string, container: string): void {
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${podUid}/`) && !k.startsWith(`${podUid}/${container}/`)) this.cache.delete(k);
@@ -158,7 +167,7 @@ export class ContainerWorlds {
       gatheredAt = t;
       const all: FileEffect[] = [];
       for (const o of this.runsOf(pod)) {
-        if (o.container === run.container) continue;
+        if (o.container === run.container || this.computing.has(`${pod.metadata.uid}/${o.container}/${o.id}`)) continue;
         const p = this.program(pod, o);
         p.extend?.(t - o.startedAt + SHARED_HORIZON_MS);
         const other = this.cache.get(`${pod.metadata.uid}/${o.container}/${o.id}`)?.timeline;
