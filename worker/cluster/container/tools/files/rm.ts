@@ -2,23 +2,7 @@
 import { type Effect, FsError, type Stat, type Tool, type ToolContext } from "../../types";
 import { baseName, complain, confirm, dirName, errText, joinPath, missingOperand, parseOpts, q } from "./common";
 import { safeLstat } from "./copy";
-
-function kind(st: Stat): string {
-  switch (st.type) {
-    case "file":
-      return st.size === 0 ? "regular empty file" : "regular file";
-    case "dir":
-      return "directory";
-    case "symlink":
-      return "symbolic link";
-    case "fifo":
-      return "fifo";
-    case "socket":
-      return "socket";
-    case "chardev":
-      return "character special file";
-  }
-}
+import { fileType } from "./stat";
 
 export const rm: Tool = {
   names: ["rm"],
@@ -87,7 +71,7 @@ export const rm: Tool = {
           return false;
         }
       }
-      if (interactive && !(yield* confirm(ctx, gnu ? `rm: remove ${kind(st)} ${q(name)}? ` : `rm: remove '${name}'? `))) return true;
+      if (interactive && !(yield* confirm(ctx, gnu ? `rm: remove ${fileType(st)} ${q(name)}? ` : `rm: remove '${name}'? `))) return true;
       try {
         ctx.fs.remove(path);
         if (p.has("v")) ctx.stdout.write(gnu ? `removed ${q(name)}\n` : `removed '${name}'\n`);

@@ -3,7 +3,8 @@
 import type { Stat, Tool, ToolContext } from "../../types";
 import { blocksK, complain, errText, fullTime, groupName, missingOperand, modeString, parseOpts, q, userName } from "./common";
 
-function fileType(st: Stat): string {
+/** %F's words for a file's type (rm -i asks with them too). */
+export function fileType(st: Stat): string {
   switch (st.type) {
     case "file":
       return st.size === 0 ? "regular empty file" : "regular file";
