@@ -73,7 +73,7 @@ export default async function execBench(http, tenantToken, { ready }) {
   const c = await cluster(http, tenantToken, name, {});
   await must(http.request("PATCH", `/v1/clusters/${name}`, { token: tenantToken, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenantToken, name);
-  await must(http.request("POST", `${c.base}/api/v1/namespaces/default/pods`, { token: c.token, body: { apiVersion: "v1", kind: "Pod", metadata: { name: "box" }, spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "36000"] }] } } }));
+  await must(http.request("POST", `${c.base}/api/v1/namespaces/default/pods`, { token: c.token, body: { apiVersion: "v1", kind: "Pod", metadata: { name: "box" }, spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "infinity"] }] } } }));
   await settle(http, tenantToken, name);
   const execs = [];
   const lines = [];
