@@ -30,11 +30,16 @@ describe("control loop", () => {
     await kube(stub, "POST", "/api/v1/namespaces", { metadata: { name: "gone" } });
     await settle(stub);
     await kube(stub, "POST", "/api/v1/namespaces/gone/configmaps", { metadata: { name: "c1" } });
+    // A finalizer holds the namespace in Terminating, whenever the control loop runs.
+    await kube(stub, "POST", "/api/v1/namespaces/gone/configmaps", { metadata: { name: "held", finalizers: ["example.com/hold"] } });
     const del = await kube(stub, "DELETE", "/api/v1/namespaces/gone");
     expect(del.json.status.phase).toBe("Terminating");
     const blocked = await kube(stub, "POST", "/api/v1/namespaces/gone/configmaps", { metadata: { name: "c2" } });
     expect(blocked.status).toBe(403);
     expect(blocked.json.message).toBe('configmaps "c2" is forbidden: unable to create new content in namespace gone because it is being terminated');
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/gone")).json.status.phase).toBe("Terminating");
+    await kube(stub, "PATCH", "/api/v1/namespaces/gone/configmaps/held", [{ op: "remove", path: "/metadata/finalizers" }], { contentType: "application/json-patch+json" });
     await settle(stub);
     expect((await kube(stub, "GET", "/api/v1/namespaces/gone")).status).toBe(404);
     expect((await kube(stub, "GET", "/api/v1/namespaces/gone/configmaps/c1")).status).toBe(404);

@@ -218,7 +218,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.router = new KubeRouter(this.api, this.store, this.hub, this.clock, () => this.settings(), {
       "pods/binding": bindingAction(this.api),
       "pods/eviction": evictionAction(this.api),
-      "pods/log": logAction(this.api, this.store, this.clock, () => this.simulation(), (pod, run) => this.containers.program(pod, run)),
+      "pods/log": logAction(this.api, this.store, this.clock, (pod, run) => this.containers.program(pod, run)),
       "deployments/scale": scaleAction(this.api, deployments),
       "replicasets/scale": scaleAction(this.api, replicaSets),
       "statefulsets/scale": scaleAction(this.api, statefulSets),

@@ -167,6 +167,7 @@ export const kubeletController: Controller = {
         addImage: (image) => ctx.machines.addImage(nodeName, image),
         emit: (e) => pending.push(e),
         program: (c) => ctx.containers.program(pod, runRef(c)),
+        environment: (c) => ctx.containers.runEnv(pod, runRef(c)),
         configError: (c) => ctx.containers.configError(pod, c.name),
         forget: (runId) => ctx.containers.forgetRun(pod, runId),
       };

@@ -85,6 +85,8 @@ export interface RuntimeEnv {
   emit(e: RuntimeEvent): void;
   /** The process of a container's current run (container/world.ts), computed as far as it is read. */
   program(c: ContainerRuntime): Program;
+  /** The environment of a container's current run (fixed when it was created). */
+  environment(c: ContainerRuntime): Record<string, string>;
   /** Why the container cannot be configured (a missing ConfigMap, Secret or key), in the kubelet's words; null when it can. */
   configError(c: ContainerRuntime): string | null;
   /** A dead container the runtime no longer keeps: its writable layer and inputs go. */
@@ -133,30 +135,6 @@ function addEphemeral(rt: PodRuntime, pod: Pod, at: number) {
     if (rt.containers.some((c) => c.kind === "ephemeral" && c.name === ec.name)) continue;
     rt.containers.push({ ...container(ec.name, false, "waiting", at), kind: "ephemeral" });
   }
-}
-
-/** The environment a container's process sees (HOSTNAME, the kubernetes service, its env values). */
-export function envOf(pod: Pod, spec: ContainerT): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    HOSTNAME: pod.spec?.hostname ?? pod.metadata.name!,
-    KUBERNETES_SERVICE_HOST: "10.96.0.1",
-    KUBERNETES_SERVICE_PORT: "443",
-    KUBERNETES_PORT: "tcp://10.96.0.1:443",
-    HOME: "/root",
-  };
-  for (const e of spec.env ?? []) {
-    if (e.value !== undefined) env[e.name] = e.value.replace(/\$\((\w+)\)/g, (m, k: string) => env[k] ?? m);
-    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = pod.metadata.name!;
-    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env[e.name] = pod.metadata.namespace!;
-    else if (e.valueFrom?.fieldRef?.fieldPath === "spec.nodeName") env[e.name] = pod.spec?.nodeName ?? "";
-    else if (e.valueFrom?.fieldRef?.fieldPath === "status.podIP") env[e.name] = pod.status?.podIP ?? "";
-    else {
-      const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(e.valueFrom?.fieldRef?.fieldPath ?? "");
-      if (m) env[e.name] = (m[1] === "labels" ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]] ?? "";
-    }
-  }
-  return env;
 }
 
 export function imageOf(spec: ContainerT, settings: SimulationSettings): ImageBehaviour | null {
@@ -396,7 +374,7 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       const what = c.pending;
       c.pending = undefined;
       const image = imageOf(spec, env.settings)!;
-      const target = probeTarget(rt, pod, spec, image, env.program(c));
+      const target = probeTarget(rt, c, spec, image, env);
       const offset = at - c.run!.startedAt;
       if (what === "exit" && target.program.exit && c.run!.startedAt + target.program.exit.at <= at) {
         const code = target.program.exit.code;
@@ -474,8 +452,8 @@ function firstRunVerdict(probe: NonNullable<ContainerT["livenessProbe"]>, t: Pro
   return firstRun(probe, t, Math.max(0, offset - probeTiming(probe).periodMs * probeTiming(probe).failureThreshold), false, 1, offset)?.verdict.message ?? "probe failed";
 }
 
-export function probeTarget(rt: PodRuntime, pod: Pod, spec: ContainerT, image: ImageBehaviour, program: Program): ProbeTarget {
-  return { image, program, container: spec, podIP: rt.ip, env: envOf(pod, spec) };
+function probeTarget(rt: PodRuntime, c: ContainerRuntime, spec: ContainerT, image: ImageBehaviour, env: RuntimeEnv): ProbeTarget {
+  return { image, program: env.program(c), container: spec, podIP: rt.ip, env: env.environment(c) };
 }
 
 /** How far ahead of a plan a container's process is computed to find when it exits. */
@@ -487,7 +465,7 @@ function planRunning(rt: PodRuntime, c: ContainerRuntime, at: number, env: Runti
   const pod = env.pod;
   const spec = specOf(pod, c);
   const image = imageOf(spec, env.settings)!;
-  const target = probeTarget(rt, pod, spec, image, env.program(c));
+  const target = probeTarget(rt, c, spec, image, env);
   const start = c.run!.startedAt;
   const from = at - start;
   const candidates: { what: NonNullable<ContainerRuntime["pending"]>; at: number }[] = [];

@@ -15,7 +15,6 @@ import type { RunRef } from "../container/world";
 import type { Program } from "../node/program";
 import { fromWall, toWall } from "../api/http/wire";
 import type { Pod } from "../resources/pod";
-import type { SimulationSettings } from "../simulation";
 import type { Store } from "../store/store";
 
 const encoder = new TextEncoder();
@@ -79,7 +78,7 @@ function linesOf(program: Program, startedAt: number, until: number, clock: Cloc
   return logLines(program, startedAt - offset, until - offset).map((l) => ({ at: l.at + offset, text: l.text }));
 }
 
-export function logAction(api: ApiServer, store: Store, clock: Clock, simulation: () => SimulationSettings, programOf: (pod: Pod, run: RunRef) => Program): SubresourceAction {
+export function logAction(api: ApiServer, store: Store, clock: Clock, programOf: (pod: Pod, run: RunRef) => Program): SubresourceAction {
   function source(call: ActionCall): Source {
     const pod = api.peek<Pod>("pods", call.namespace, call.name);
     if (!pod) throw errors.notFound("", "pods", call.name);
