@@ -37,6 +37,30 @@ describe("a container's process over cluster time", () => {
   }, 30_000);
 });
 
+describe("volumes outlive a container's run", () => {
+  it("keeps what a run wrote to an emptyDir for the container's next run", async () => {
+    const { stub } = await newSettledCluster();
+    await pod(stub, {
+      containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "echo run >> /data/runs; echo runs: $(wc -l < /data/runs); sleep 2; exit 1"], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+      volumes: [{ name: "data", emptyDir: {} }],
+    });
+    // Each run counts the runs so far in the emptyDir: the count goes on across restarts.
+    const previous = async () => {
+      const res = await stub.kube({ ...kubeRequest("GET", "/api/v1/namespaces/default/pods/p/log"), query: "previous=true" });
+      const text = res.stream ? await new Response(res.stream).text() : String(res.body);
+      return Number(/^runs: (\d+)\n$/.exec(text)?.[1] ?? NaN);
+    };
+    await advanceClock(stub, 5);
+    const first = await previous();
+    await advanceClock(stub, 30);
+    const later = await previous();
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(later).toBeGreaterThan(first);
+    const p = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).json;
+    expect(later).toBeGreaterThanOrEqual(p.status.containerStatuses[0].restartCount);
+  }, 30_000);
+});
+
 describe("an idle cluster stays free while its containers loop", () => {
   it("knows which commands never end by themselves", () => {
     const yes = [

@@ -83,6 +83,9 @@ export class ContainerWorlds {
     sql.exec("CREATE INDEX IF NOT EXISTS process_signals_run ON process_signals(run)");
     // A container's environment is fixed when it is created; exec sessions inherit it.
     sql.exec("CREATE TABLE IF NOT EXISTS process_env (run TEXT PRIMARY KEY, env TEXT NOT NULL) WITHOUT ROWID");
+    // Runs whose writes to volumes were kept when they ended (done once).
+    // ... and what it wrote to its log, final now (the kubelet's log file of a dead container).
+    sql.exec("CREATE TABLE IF NOT EXISTS process_committed (run TEXT PRIMARY KEY, log TEXT) WITHOUT ROWID");
   }
 
   // -------------------------------------------------------------------------------------------
@@ -92,6 +95,15 @@ export class ContainerWorlds {
   program(pod: Pod, run: RunRef): Program {
     const key = `${pod.metadata.uid}/${run.container}/${run.id}`;
     const hit = this.cache.get(key);
+    // A run that has ended has a final history (its log as written): the store keeps it.
+    if (!hit) {
+      const row = this.deps.store.sqlStorage.exec<{ log: string | null }>("SELECT log FROM process_committed WHERE run = ?", run.id).toArray()[0];
+      if (row?.log) {
+        const program = { ...(JSON.parse(row.log) as Program), known: Infinity };
+        this.cache.set(key, { program, timeline: null, lead: this.deps.clock.wallOffset() });
+        return program;
+      }
+    }
     const stale = hit && ((hit.timeline?.guessedFrom != null && this.deps.clock.now() >= hit.timeline.guessedFrom) || (hit.timeline && hit.lead !== this.deps.clock.wallOffset()));
     if (hit && !stale) {
       this.cache.delete(key);
@@ -237,6 +249,38 @@ export class ContainerWorlds {
     return "error" in env ? env.error : null;
   }
 
+  /**
+   * A run ended: what its process wrote to the pod's volumes up to its end is written to the
+   * stored files (an emptyDir keeps it for the container's next run and its neighbours, a PVC
+   * beyond the pod). Its own layer goes with it, so that is left alone.
+   */
+  commitRun(pod: Pod, run: RunRef, until: number): void {
+    const sql = this.deps.store.sqlStorage;
+    if (sql.exec("SELECT 1 FROM process_committed WHERE run = ?", run.id).toArray().length) return;
+    const program = this.program(pod, run);
+    program.extend?.(until - run.startedAt);
+    const end = until - run.startedAt;
+    const frozen: Program = { steps: program.steps.filter((st) => st.log !== undefined && st.at <= end), exit: program.exit, serves: program.serves, ...(program.startError ? { startError: program.startError } : {}) };
+    sql.exec("INSERT INTO process_committed (run, log) VALUES (?, ?)", run.id, JSON.stringify(frozen));
+    const timeline = this.cache.get(`${pod.metadata.uid}/${run.container}/${run.id}`)?.timeline;
+    const mine = timeline?.effects.filter((e) => e.loc.startsWith("vol:") && e.at <= until && e.path) ?? [];
+    if (!mine.length) return;
+    const found = specOfContainer(pod, run.container);
+    if (!found) return;
+    const image = this.deps.image(pod, found.spec);
+    const base = this.deps.baseFs(pod, found.spec, run, image ? argvOf(image, found.spec.command, found.spec.args) : [], this.deps.network.view());
+    for (const e of mine) {
+      try {
+        if (e.op === "write" || e.op === "append") base.write(e.path!, e.data!, { append: e.op === "append", mode: e.mode });
+        else if (e.op === "mkdir") base.mkdir(e.path!, { parents: true, mode: e.mode });
+        else if (e.op === "remove") base.remove(e.path!, { recursive: true });
+        else if (e.op === "symlink") base.symlink(e.target!, e.path!);
+      } catch {
+        // What the store's files no longer allow (a parent gone) is dropped, as a lost write would be.
+      }
+    }
+  }
+
   /** A dead container's writable layer and inputs, no longer kept. */
   forgetRun(pod: Pod, runId: string): void {
     const sql = this.deps.store.sqlStorage;
@@ -244,6 +288,7 @@ export class ContainerWorlds {
     sql.exec("DELETE FROM process_input WHERE run = ?", runId);
     sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
     sql.exec("DELETE FROM process_env WHERE run = ?", runId);
+    sql.exec("DELETE FROM process_committed WHERE run = ?", runId);
     this.invalidate(pod.metadata.uid!, runId);
   }
 

@@ -170,6 +170,7 @@ export const kubeletController: Controller = {
         environment: (c) => ctx.containers.runEnv(pod, runRef(c)),
         configError: (c) => ctx.containers.configError(pod, c.name),
         forget: (runId) => ctx.containers.forgetRun(pod, runId),
+        ended: (c) => ctx.containers.commitRun(pod, runRef(c), c.run!.finishedAt ?? now),
       };
       const live = rt;
       const next = ctx.containers.whileSyncing(

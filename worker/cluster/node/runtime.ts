@@ -89,6 +89,8 @@ export interface RuntimeEnv {
   environment(c: ContainerRuntime): Record<string, string>;
   /** Why the container cannot be configured (a missing ConfigMap, Secret or key), in the kubelet's words; null when it can. */
   configError(c: ContainerRuntime): string | null;
+  /** A container's run ended (c.run.finishedAt set): what its process wrote to volumes is kept. */
+  ended(c: ContainerRuntime): void;
   /** A dead container the runtime no longer keeps: its writable layer and inputs go. */
   forget(runId: string): void;
 }
@@ -424,6 +426,7 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
       c.run = { ...c.run!, finishedAt: at, exitCode: quick ? 0 : 137, reason: quick ? "Completed" : "Error" };
       c.ready = false;
       if (c.stopFor === "delete" || c.stopFor === "complete") {
+        env.ended(c);
         c.stage = "exited";
         stopInOrder(rt, env, at, c.stopFor);
         return;
@@ -508,6 +511,7 @@ function planRunning(rt: PodRuntime, c: ContainerRuntime, at: number, env: Runti
 /** After a container's process ended: restart it (with back-off) or leave it terminated. */
 function exited(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv, killed = false) {
   const pod = env.pod;
+  if (c.run) env.ended(c);
   const policy = pod.spec?.restartPolicy ?? "Always";
   const sidecar = c.init && specOf(pod, c).restartPolicy === "Always";
   const effective = !isOwn(c) ? "Never" : sidecar ? "Always" : c.init ? (policy === "Never" ? "Never" : "OnFailure") : policy;
