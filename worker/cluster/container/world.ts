@@ -176,15 +176,21 @@ export class ContainerWorlds {
     let gatheredAt = -Infinity;
     const gather = (t: number): FileEffect[] => {
       if (t - gatheredAt < 1000) return shared;
-      gatheredAt = t;
+      let complete = true;
       const all: FileEffect[] = [];
       for (const o of this.runsOf(pod)) {
-        if (o.container === run.container || this.computing.has(`${pod.metadata.uid}/${o.container}/${o.id}`)) continue;
+        if (o.container === run.container) continue;
+        // One being set up right now is left for the next gathering (not remembered as none).
+        if (this.computing.has(`${pod.metadata.uid}/${o.container}/${o.id}`)) {
+          complete = false;
+          continue;
+        }
         const p = this.program(pod, o);
         p.extend?.(t - o.startedAt + SHARED_HORIZON_MS);
         const other = this.cache.get(`${pod.metadata.uid}/${o.container}/${o.id}`)?.timeline;
         if (other) for (const e of other.effects) if (!e.loc.startsWith("root:")) all.push(e);
       }
+      if (complete) gatheredAt = t;
       const before = shared;
       shared = all.sort((a, b) => a.at - b.at);
       // The same effects as before: keep the array, so readers need not lay them down again.
