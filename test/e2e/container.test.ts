@@ -2,6 +2,7 @@
 // ConfigMap as files and env (and its update after the kubelet's sync period), two containers
 // sharing an emptyDir, wget and nslookup from one pod to another's Service, kubectl cp both
 // ways, kubectl run --rm, and etcdctl in the etcd pod listing what was just created.
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -201,5 +202,32 @@ describe("attach, debug and the control plane's tools", () => {
     const sh = await kubectl(c, ["exec", "-n", "kube-system", coredns, "--", "sh"]);
     expect(sh.code).not.toBe(0);
     expect(sh.stderr).toContain('exec: "sh": executable file not found in $PATH');
+  });
+});
+
+describe("a real terminal", () => {
+  it("runs kubectl exec -it sh in a pseudo-terminal: the image's prompt, echo, and exit", async () => {
+    // script(1) gives kubectl a terminal, so it asks for a tty and puts the terminal in raw mode.
+    const child = spawn("script", ["-qfec", "kubectl exec -it box -c box -- sh", "/dev/null"], { env: { ...process.env, KUBECONFIG: c.kubeconfig, TERM: "xterm" } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const until = async (re: RegExp) => {
+      const deadline = Date.now() + 15_000;
+      while (!re.test(out)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${JSON.stringify(out)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const done = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+    try {
+      await until(/\/ # /);
+      child.stdin.write("echo $((6*7))\r");
+      await until(/echo \$\(\(6\*7\)\)\r\n42\r\n/);
+      child.stdin.write("exit 0\r");
+      expect(await done).toBe(0);
+    } finally {
+      child.kill();
+    }
   });
 });
