@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { advance, eventually, getJson, kubectl, kubectlBackground, newCluster, ok, simulate, type TestCluster } from "./helpers";
+import { advance, eventually, getJson, kubectl, kubectlAt, kubectlBackground, newCluster, ok, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 
@@ -70,6 +70,14 @@ describe("kubectl exec", () => {
     expect(three.code).toBe(3);
     expect(three.stdout).toBe("out\n");
     expect(three.stderr).toContain("err\n");
+  });
+
+  it("works with every kubectl that speaks WebSocket (1.30 to 1.33)", async () => {
+    for (const minor of [30, 31, 32, 33]) {
+      const r = await kubectl(c, ["exec", "box", "--", "sh", "-c", `echo v${minor}; exit 4`], { bin: kubectlAt(minor) });
+      expect(r.stdout).toBe(`v${minor}\n`);
+      expect(r.code).toBe(4);
+    }
   });
 
   it("pipes stdin, and runs a script fed to sh on stdin", async () => {
