@@ -123,8 +123,9 @@ describe("the container's world", () => {
     const ip = (await getJson(c, ["svc", "web"])).spec.clusterIP;
     expect(await ok(c, ["exec", "box", "--", "wget", "-qO-", "http://web"])).toContain("<title>Welcome to nginx!</title>");
     // busybox 1.36's nslookup asks every search domain and exits 1 when one says NXDOMAIN.
-    const ns = (await kubectl(c, ["exec", "box", "--", "nslookup", "web"])).stdout;
-    expect(ns).toContain("Name:\tweb.default.svc.cluster.local");
+    const looked = await kubectl(c, ["exec", "box", "--", "nslookup", "web"]);
+    const ns = looked.stdout;
+    expect(ns, looked.stderr).toContain("Name:\tweb.default.svc.cluster.local");
     expect(ns).toContain(`Address: ${ip}`);
   });
 

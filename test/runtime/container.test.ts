@@ -37,6 +37,29 @@ describe("a container's process over cluster time", () => {
   }, 30_000);
 });
 
+describe("a process that waits on the network", () => {
+  it("runs the docs' init container: it waits for myservice, and goes on within seconds of it appearing", async () => {
+    const { stub } = await newSettledCluster();
+    await pod(stub, {
+      initContainers: [{ name: "init-myservice", image: "busybox:1.28", command: ["sh", "-c", "until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for myservice; sleep 2; done"] }],
+      containers: [{ name: "myapp", image: "busybox:1.28", command: ["sh", "-c", "echo The app is running! && sleep 3600"] }],
+    });
+    await advanceClock(stub, 20);
+    let p = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).json;
+    expect(p.status.initContainerStatuses[0].state.running).toBeTruthy();
+    expect(await logs(stub, "p", "init-myservice")).toContain("waiting for myservice");
+    const svc = await kube(stub, "POST", "/api/v1/namespaces/default/services", { apiVersion: "v1", kind: "Service", metadata: { name: "myservice" }, spec: { ports: [{ port: 80, targetPort: 9376 }] } });
+    expect(svc.status).toBe(201);
+    await advanceClock(stub, 5);
+    p = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).json;
+    expect(p.status.initContainerStatuses[0].state.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+    expect(p.status.phase).toBe("Running");
+    expect(await logs(stub, "p", "myapp")).toBe("The app is running!\n");
+    // Its history keeps the waiting it did (the answers it got then are remembered).
+    expect(await logs(stub, "p", "init-myservice")).toMatch(/^(.*\n)*waiting for myservice\n(.*\n)*Name:\s+myservice\.default\.svc\.cluster\.local\n/);
+  }, 30_000);
+});
+
 describe("volumes outlive a container's run", () => {
   it("keeps what a run wrote to an emptyDir for the container's next run", async () => {
     const { stub } = await newSettledCluster();

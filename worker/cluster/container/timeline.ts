@@ -79,6 +79,15 @@ export class Timeline implements Program {
     this.feed();
   }
 
+  /** The process's own time now (virtual, cluster ms). */
+  get clockNow(): number {
+    return this.clock;
+  }
+
+  get validUntil(): number {
+    return this.guessedFrom === null ? Infinity : this.guessedFrom - this.input.start;
+  }
+
   /** Note that the world was read at the current virtual time (DNS, connections). */
   consulted(): void {
     if (this.clock > this.input.realNow() && this.guessedFrom === null) this.guessedFrom = this.clock;
@@ -122,7 +131,8 @@ export class Timeline implements Program {
   extend(offset: number): void {
     // Re-entered while running (another container of the pod reads what this one writes): what
     // is computed so far is what there is.
-    if (!this.gen || this.known >= offset || this.running) return;
+    // Past a read of the network still to come, anything computed would be a guess: stop there.
+    if (!this.gen || this.known >= offset || this.running || this.guessedFrom !== null) return;
     this.running = true;
     try {
       this.advance(offset);
@@ -164,7 +174,7 @@ export class Timeline implements Program {
         }
       }
       this.known = this.clock - this.input.start;
-      if (this.clock >= target) return;
+      if (this.clock >= target || this.guessedFrom !== null) return;
     }
   }
 

@@ -46,6 +46,14 @@ export interface WorldDeps {
   poke(pod: Pod): void;
 }
 
+type Consult = <T>(ask: () => T) => T;
+interface Answered {
+  at: number;
+  result: unknown;
+}
+
+/** Network answers remembered per run (a process that polls for ever stops being remembered). */
+const MAX_ANSWERS = 2000;
 /** Timelines kept in memory at once; others are recomputed when read. */
 const MAX_CACHED = 400;
 /** How far other containers' timelines are computed before one that may read their files starts. */
@@ -70,6 +78,8 @@ export function specOfContainer(pod: Pod, name: string): { spec: ContainerT; kin
 
 export class ContainerWorlds {
   private readonly cache = new Map<string, Cached>();
+  /** What the network answered each run's process, in order (see compute). */
+  private readonly answers = new Map<string, { list: Answered[]; certain: () => number }>();
   private readonly sessions = new Map<string, ProcessInfo[]>();
   private nextPid = 20;
   /** Pods whose processes took input or a signal since the kubelet last planned them. */
@@ -199,6 +209,23 @@ export class ContainerWorlds {
     };
     const input = this.inputOf(run.id);
     let timeline: Timeline | null = null;
+    // What the network answered this run's process before, while it was certain: asked again
+    // (the process is recomputed), the same question at the same time gets the same answer, so a
+    // recomputed history keeps what happened (an init container that waited shows its waiting).
+    const runKey = `${pod.metadata.uid}/${run.container}/${run.id}`;
+    const prior = this.answers.get(runKey);
+    const answered: Answered[] = [];
+    const consult: Consult = (ask) => {
+      const at = timeline!.clockNow;
+      const i = answered.length;
+      const known = prior && i < prior.list.length && prior.list[i].at === at && at < prior.certain() ? prior.list[i] : null;
+      const result = known ? known.result : ask();
+      if (answered.length < MAX_ANSWERS) answered.push({ at, result });
+      if (!known) timeline!.consulted();
+      return result as ReturnType<typeof ask>;
+    };
+    this.answers.set(runKey, { list: answered, certain: () => timeline?.guessedFrom ?? Infinity });
+    if (this.answers.size > MAX_CACHED) this.answers.delete(this.answers.keys().next().value!);
     const view = this.deps.network.view();
     const env = this.runEnv(pod, run, spec, image);
     const profile = imageProfile(spec.image ?? "", image);
@@ -213,7 +240,7 @@ export class ContainerWorlds {
       realNow: () => this.deps.clock.now(),
       run: (io) => {
         const fs = new EffectsFs(base, locator(run.container, spec, pod.spec?.volumes), io.now, () => gather(io.now()), io.record);
-        const world = this.world(pod, run, spec, image, argv, () => timeline?.consulted());
+        const world = this.world(pod, run, spec, image, argv, consult);
         const started = spawn(argv, {
           env,
           cwd: spec.workingDir || profile.workingDir || "/",
@@ -295,6 +322,7 @@ export class ContainerWorlds {
     sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
     sql.exec("DELETE FROM process_env WHERE run = ?", runId);
     sql.exec("DELETE FROM process_committed WHERE run = ?", runId);
+    for (const k of [...this.answers.keys()]) if (k.endsWith(`/${runId}`)) this.answers.delete(k);
     this.invalidate(pod.metadata.uid!, runId);
   }
 
@@ -419,7 +447,7 @@ export class ContainerWorlds {
     };
   }
 
-  world(pod: Pod, run: RunRef, spec: ContainerT, image: ImageBehaviour | null, argv: string[], consulted?: () => void, self = 1): ContainerWorld {
+  world(pod: Pod, run: RunRef, spec: ContainerT, image: ImageBehaviour | null, argv: string[], consult?: Consult, self = 1): ContainerWorld {
     const deps = this.deps;
     const node = pod.spec?.nodeName ?? "";
     const view = () => deps.network.view();
@@ -427,13 +455,12 @@ export class ContainerWorlds {
     const ip = pod.status?.podIP ?? "";
     const net: Net = {
       lookup: (name, type, opts) => {
-        consulted?.();
-        return resolve(view(), { name: opts?.search === false && !name.endsWith(".") ? `${name}.` : name, type, from: pod });
+        const ask = () => resolve(view(), { name: opts?.search === false && !name.endsWith(".") ? `${name}.` : name, type, from: pod });
+        return consult ? consult(ask) : ask();
       },
       connect: (host, port, request, protocol) => {
-        consulted?.();
-        const v = view();
-        return deps.network.dial(v, { from: { kind: "pod", pod }, host, port, protocol: protocol ?? "TCP", ...(request ? { request } : {}) });
+        const dial = () => deps.network.dial(view(), { from: { kind: "pod", pod }, host, port, protocol: protocol ?? "TCP", ...(request ? { request } : {}) });
+        return consult ? consult(dial) : dial();
       },
       resolvConf: () => resolvConf(view(), pod),
       iface: hostNetwork

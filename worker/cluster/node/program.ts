@@ -29,6 +29,11 @@ export interface Program {
    */
   known?: number;
   extend?(offset: number): void;
+  /**
+   * How far (ms after the start) the history is certain: past it, the process read the network
+   * at a time still to come and what it got is a guess, to be looked at again then.
+   */
+  validUntil?: number;
   /** Provably never ends (container/forever.ts): no exit to plan for. */
   forever?: boolean;
   /** Raw output with its times, for attach (a terminal's bytes, prompts included). */

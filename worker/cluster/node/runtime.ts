@@ -475,7 +475,10 @@ function planRunning(rt: PodRuntime, c: ContainerRuntime, at: number, env: Runti
   // A process that never ends is still read a little ahead: its first files decide its probes.
   target.program.extend?.(from + (target.program.forever ? FOREVER_AHEAD_MS : PLAN_AHEAD_MS));
   const exitAt = target.program.exit ? start + target.program.exit.at : null;
-  if (exitAt !== null) candidates.push({ what: "exit", at: Math.max(at, exitAt) });
+  // Past this the process's history is a guess (it read the network then): look again when it comes.
+  const certain = start + (target.program.validUntil ?? Infinity);
+  if (exitAt !== null && exitAt <= certain) candidates.push({ what: "exit", at: Math.max(at, exitAt) });
+  else if (certain !== Infinity) candidates.push({ what: "recheck", at: Math.max(at + 1, certain) });
   // Known only so far (it read the network at a time still to come, or ran out of steps): look again then.
   else if (!target.program.forever && target.program.known !== undefined && target.program.known !== Infinity) candidates.push({ what: "recheck", at: Math.max(at + 1, start + target.program.known) });
   const limit = memoryMi(spec.resources?.limits?.memory as string | undefined);

@@ -8,6 +8,9 @@ import { CLOSE, ERROR, exitStatus, frame, internalStatus, RESIZE, statusBytes, S
 import { MAX_MESSAGE, pieces, type Socket } from "./socket";
 import type { RemoteCommandOptions } from "./checks";
 
+/** How long a failure's status waits after the last output (real ms). */
+const FAILURE_GAP_MS = 30;
+
 /** Starts a session with the output it writes to; throws when the runtime cannot start it. */
 export type StartSession = (out: SessionOutput) => Session;
 
@@ -74,7 +77,10 @@ export function serveRemoteCommand(sock: Socket, p: ChannelProtocol, opts: Remot
     // A process that could not start (exec: "x": executable file not found) is the runtime's InternalError, not an exit code.
     (code) => {
       const failure = (session as Session & { failure?: string }).failure;
-      finish(failure ? internalStatus(failure) : exitStatus(code));
+      // kubectl acts on a failure status at once and may exit before it has written the output
+      // that came just before it; a kubelet's status follows its last output by a moment, so ours does too.
+      if (failure || code !== 0) setTimeout(() => finish(failure ? internalStatus(failure) : exitStatus(code)), FAILURE_GAP_MS);
+      else finish(exitStatus(code));
     },
     (e: unknown) => finish(internalStatus(e instanceof Error ? e.message : String(e))),
   );
