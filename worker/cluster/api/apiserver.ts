@@ -20,6 +20,7 @@ import { parseResourceVersion, tooLargeResourceVersion, type ResourceVersionMatc
 import { decodeContinue, encodeContinue } from "./continueToken";
 import { dns1123Subdomain } from "../machinery/validation";
 import { inProcessManager, recordUpdate, type ManagedFieldsEntry } from "./managedFields";
+import { canonical } from "../machinery/json";
 
 export interface WriteOptions {
   /**
@@ -665,16 +666,4 @@ function sameObject(a: KObject, b: KObject): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = canonical(x);
-    }
-    return out;
-  }
-  return v;
-}
 

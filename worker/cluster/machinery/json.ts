@@ -21,3 +21,17 @@ export function jsonDepthProblem(text: string, max = MAX_JSON_DEPTH): string | n
   }
   return null;
 }
+
+/** A value with object keys sorted and undefined members dropped: two values are the same when their canonical JSON is. */
+export function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = canonical(x);
+    }
+    return out;
+  }
+  return v;
+}

@@ -7,6 +7,7 @@
 import { MAP_KEY, type Problems } from "../machinery/schema/dsl";
 import type { Pod } from "../resources/pod";
 import type { ContainerT } from "../resources/types/core";
+import { canonical } from "../machinery/json";
 
 export const EPHEMERAL_SUBRESOURCE = "ephemeralcontainers";
 
@@ -114,18 +115,6 @@ function diff(was: EphemeralT, is: EphemeralT): string {
   return lines.join("\n") + "\n";
 }
 
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = canonical(x);
-    }
-    return out;
-  }
-  return v;
-}
 
 /** An ephemeral container read as a Container (the fields they share; the runtime and the world read it so). */
 export function asContainer(ec: EphemeralT): ContainerT {
