@@ -8,7 +8,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Identity } from "../../worker/auth/identity";
 import type { ContainerSessions, Session, SessionOutput } from "../../worker/cluster/container/session";
 import { MAX_SESSIONS } from "../../worker/cluster/api/stream";
-import { controlFrame, dataFrame, FLAG_FIN, FrameReader, HeaderReader, HeaderWriter, PING, SYN_REPLY, SYN_STREAM, DICTIONARY, join, type Frame } from "../../worker/cluster/api/stream/spdy";
+import { controlFrame, dataFrame, FLAG_FIN, FrameReader, HeaderReader, HeaderWriter, PING, SYN_REPLY, SYN_STREAM, DICTIONARY, type Frame } from "../../worker/cluster/api/stream/spdy";
+import { concatBytes } from "../../worker/cluster/machinery/bytes";
 import type { ClusterObject } from "../../worker/cluster/object";
 import { STREAM_REQUEST_HEADER } from "../../worker/cluster/object";
 import { adminIdentity, kube, newCluster, settle } from "./helpers";
@@ -145,7 +146,7 @@ function channels(o: Opened): [number, string][] {
 
 function send(o: Opened, channel: number, data: Uint8Array | string) {
   const d = typeof data === "string" ? enc(data) : data;
-  o.ws!.send(join([new Uint8Array([channel]), d]));
+  o.ws!.send(concatBytes([new Uint8Array([channel]), d]));
 }
 
 async function until(cond: () => boolean, what: string) {
@@ -339,10 +340,10 @@ describe("port-forward", () => {
       const block = hw.write(headers);
       const head = new Uint8Array(10);
       new DataView(head.buffer).setUint32(0, id);
-      return controlFrame(SYN_STREAM, 0, join([head, block]));
+      return controlFrame(SYN_STREAM, 0, concatBytes([head, block]));
     };
     // As gorilla writes it: frames split across messages at any byte.
-    const bytes = join([
+    const bytes = concatBytes([
       syn(1, [["streamtype", "error"], ["port", "80"], ["requestid", "0"]]),
       dataFrame(1, FLAG_FIN, new Uint8Array(0)),
       syn(3, [["streamtype", "data"], ["port", "80"], ["requestid", "0"]]),
@@ -365,14 +366,14 @@ describe("port-forward", () => {
 
     o.ws!.send(dataFrame(3, 0, enc("GET / HTTP/1.1\r\nHost: localhost:8080\r\nConnection: close\r\n\r\n")));
     await until(() => pump().some((f) => !f.control && f.streamId === 3 && f.flags & FLAG_FIN), "the answer, then FIN");
-    const body = dec(join(frames.filter((f): f is Extract<Frame, { control: false }> => !f.control && f.streamId === 3).map((f) => f.data)));
+    const body = dec(concatBytes(frames.filter((f): f is Extract<Frame, { control: false }> => !f.control && f.streamId === 3).map((f) => f.data)));
     expect(body).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n[\s\S]*Welcome to nginx!/);
     expect(frames.some((f) => !f.control && f.streamId === 1 && f.flags & FLAG_FIN)).toBe(true);
 
     // A second connection, to a port nothing listens on: the error stream carries the kubelet's words.
-    o.ws!.send(join([syn(5, [["streamtype", "error"], ["port", "81"], ["requestid", "1"]]), syn(7, [["streamtype", "data"], ["port", "81"], ["requestid", "1"]])]));
+    o.ws!.send(concatBytes([syn(5, [["streamtype", "error"], ["port", "81"], ["requestid", "1"]]), syn(7, [["streamtype", "data"], ["port", "81"], ["requestid", "1"]])]));
     await until(() => pump().some((f) => !f.control && f.streamId === 7 && f.flags & FLAG_FIN), "refused");
-    const err = dec(join(frames.filter((f): f is Extract<Frame, { control: false }> => !f.control && f.streamId === 5).map((f) => f.data)));
+    const err = dec(concatBytes(frames.filter((f): f is Extract<Frame, { control: false }> => !f.control && f.streamId === 5).map((f) => f.data)));
     expect(err).toMatch(/^error forwarding port 81 to pod [0-9a-f]{64}, uid : .*connect: connection refused $/);
     o.ws!.close(1000);
   });

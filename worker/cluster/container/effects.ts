@@ -7,6 +7,7 @@
 import type { ContainerT, VolumeT } from "../resources/types/core";
 import { normalize } from "./fs/memory";
 import { FsError, type FileSystem, type MountInfo, type Stat } from "./types";
+import { concatBytes } from "../machinery/bytes";
 
 /** A write a process made, where it landed, and when. */
 export interface Effect {
@@ -35,19 +36,9 @@ class Content {
     this.size += b.length;
   }
   bytes(): Uint8Array {
-    if (this.parts.length > 1) this.parts = [concatAll(this.parts, this.size)];
+    if (this.parts.length > 1) this.parts = [concatBytes(this.parts)];
     return this.parts[0];
   }
-}
-
-function concatAll(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 type Entry = { type: "file"; data: Content; mode: number; mtime: number } | { type: "dir"; mode: number; mtime: number } | { type: "symlink"; target: string; mtime: number } | { type: "gone" };

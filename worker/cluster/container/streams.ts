@@ -2,6 +2,7 @@
 // arrives (a terminal, kubectl's stdin, a pipeline's left side) and an output that hands bytes
 // on as they are written.
 import { bytes, type Input, type Output } from "./types";
+import { concatBytes } from "../machinery/bytes";
 
 /** Input that arrives over time: push() as it comes, end() when it stops. */
 export class Pipe implements Input {
@@ -37,7 +38,7 @@ export class Pipe implements Input {
 
   read(): Uint8Array | null | undefined {
     if (this.chunks.length) {
-      const all = concatAll(this.chunks);
+      const all = joinChunks(this.chunks);
       this.chunks = [];
       return all;
     }
@@ -46,7 +47,7 @@ export class Pipe implements Input {
 
   readLine(): string | null | undefined {
     if (!this.chunks.length) return this.ended ? null : undefined;
-    const all = concatAll(this.chunks);
+    const all = joinChunks(this.chunks);
     const nl = all.indexOf(10);
     if (nl < 0) {
       if (!this.ended) {
@@ -60,17 +61,6 @@ export class Pipe implements Input {
     this.chunks = rest.length ? [rest] : [];
     return new TextDecoder().decode(all.subarray(0, nl));
   }
-}
-
-function concatAll(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** An input that is already at its end (a process with no stdin). */
@@ -103,10 +93,15 @@ export class Collect implements Output {
   }
 
   bytes(): Uint8Array {
-    return concatAll(this.chunks);
+    return joinChunks(this.chunks);
   }
 
   text(): string {
     return new TextDecoder().decode(this.bytes());
   }
+}
+
+/** Chunks as one array (the one chunk itself when there is only one). */
+function joinChunks(chunks: Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }

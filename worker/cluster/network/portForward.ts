@@ -8,6 +8,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Pod } from "../resources/pod";
 import type { ClusterNetwork } from "./dial";
 import type { HttpAnswer, HttpRequest, NetworkView, Outcome } from "./types";
+import { concatBytes } from "../machinery/bytes";
 
 /** Request heads larger than this get 431 and the connection ends (nginx's large_client_header_buffers is 4×8k). */
 const MAX_HEAD = 32 * 1024;
@@ -75,7 +76,7 @@ class HttpConnection implements PortConnection {
 
   write(data: Uint8Array): Uint8Array[] {
     if (this.closed) return [];
-    this.buf = concat(this.buf, data);
+    this.buf = concatBytes([this.buf, data]);
     const out: Uint8Array[] = [];
     for (;;) {
       const next = this.next();
@@ -149,14 +150,6 @@ function indexOf(hay: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b.slice();
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 const REASONS: Record<number, string> = {
   200: "OK", 201: "Created", 204: "No Content", 206: "Partial Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 408: "Request Timeout", 413: "Request Entity Too Large", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
@@ -191,7 +184,7 @@ function serialize(answer: HttpAnswer, req: Parsed, head: boolean): Uint8Array {
   lines.push(`Connection: ${req.close ? "close" : "keep-alive"}`);
   for (const k of [...given.keys()]) take(k);
   const headBytes = new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
-  return head || answer.status === 204 || answer.status === 304 ? headBytes : concat(headBytes, body);
+  return head || answer.status === 204 || answer.status === 304 ? headBytes : concatBytes([headBytes, body]);
 }
 
 /** A server's own error page for a request it could not read (nginx's words). */

@@ -5,6 +5,7 @@
 // in a sync flush. pako is zlib's own algorithm in JavaScript, synchronous, with preset
 // dictionaries and sync flushes (and no nodejs_compat).
 import { constants, Deflate, Inflate } from "pako";
+import { concatBytes } from "../../machinery/bytes";
 
 export const SYN_STREAM = 1;
 export const SYN_REPLY = 2;
@@ -60,7 +61,7 @@ export class FrameReader {
   private buf: Uint8Array = new Uint8Array(0);
 
   push(data: Uint8Array): Frame[] {
-    this.buf = this.buf.length ? join([this.buf, data]) : data.slice();
+    this.buf = this.buf.length ? concatBytes([this.buf, data]) : data.slice();
     const frames: Frame[] = [];
     while (this.buf.length >= 8) {
       const b = this.buf;
@@ -107,7 +108,7 @@ export class HeaderReader {
       this.out.push(strm.output.slice(this.taken, strm.next_out));
       this.taken = strm.next_out;
     }
-    const raw = join(this.out);
+    const raw = concatBytes(this.out);
     const headers = new Map<string, string>();
     if (raw.length < 4) return headers;
     const n = u32(raw, 0);
@@ -146,8 +147,8 @@ export class HeaderWriter {
       parts.push(be32(kb.length), kb, be32(vb.length), vb);
     }
     this.out = [];
-    this.deflate.push(join(parts), constants.Z_SYNC_FLUSH);
-    return join(this.out);
+    this.deflate.push(concatBytes(parts), constants.Z_SYNC_FLUSH);
+    return concatBytes(this.out);
   }
 }
 
@@ -177,11 +178,11 @@ export function dataFrame(streamId: number, flags: number, data: Uint8Array): Ui
 }
 
 export function synReply(streamId: number, headerBlock: Uint8Array): Uint8Array {
-  return controlFrame(SYN_REPLY, 0, join([be32(streamId & 0x7fffffff), headerBlock]));
+  return controlFrame(SYN_REPLY, 0, concatBytes([be32(streamId & 0x7fffffff), headerBlock]));
 }
 
 export function rstStream(streamId: number, status: number): Uint8Array {
-  return controlFrame(RST_STREAM, 0, join([be32(streamId & 0x7fffffff), be32(status)]));
+  return controlFrame(RST_STREAM, 0, concatBytes([be32(streamId & 0x7fffffff), be32(status)]));
 }
 
 /** A SYN_STREAM's parts: its stream id and its header block (after the associated id, priority and slot). */
@@ -202,14 +203,3 @@ function be32(n: number): Uint8Array {
   return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 
-export function join(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -1,6 +1,7 @@
 // An in-memory file system with Linux's semantics (path walk, symlinks, errno per case). Tools'
 // tests use it directly; it is also the shape the mounted container file system keeps to.
 import { FsError, bytes, type FileSystem, type FileType, type MountInfo, type Stat } from "../types";
+import { concatBytes } from "../../machinery/bytes";
 
 /** Linux's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
 export const MAX_SYMLINKS = 40;
@@ -214,7 +215,7 @@ export class MemoryFs implements FileSystem {
         w.node.mtime = this.now(); // writes to /dev/null and the like go nowhere
         return;
       }
-      w.node.data = opts.append ? concat(w.node.data!, buf) : buf.slice();
+      w.node.data = opts.append ? concatBytes([w.node.data!, buf]) : buf.slice();
       w.node.mtime = this.now();
       return;
     }
@@ -341,13 +342,6 @@ export function normalize(path: string): string {
     else out.push(p);
   }
   return "/" + out.join("/");
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 export type PopulateEntry =

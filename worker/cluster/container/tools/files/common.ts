@@ -1,6 +1,7 @@
 // What the file tools share: option parsing with each flavour's wording, error lines, names of
 // users and groups, mode strings, ls's dates and human sizes, and stdin read to the end.
 import { type Effect, type FileSystem, FS_MESSAGES, FsError, type Stat, type ToolContext } from "../../types";
+import { concatBytes } from "../../../machinery/bytes";
 
 /** The banner busybox prints above a usage text (alpine 3.20's build). */
 export const BUSYBOX_BANNER = "BusyBox v1.36.1 (2024-06-10 07:11:47 UTC) multi-call binary.";
@@ -279,24 +280,12 @@ export function blocksK(st: Stat): number {
 // ---------------------------------------------------------------------------------------------
 // Streams
 
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 /** Reads stdin to its end, waiting as input arrives. */
 export function* readAll(ctx: ToolContext, input = ctx.stdin): Generator<Effect, Uint8Array, void> {
   const chunks: Uint8Array[] = [];
   for (;;) {
     const c = input.read();
-    if (c === null) return concat(chunks);
+    if (c === null) return concatBytes(chunks);
     if (c === undefined) {
       yield { wait: "stdin" };
       continue;

@@ -1,7 +1,8 @@
 // dd: if= of= bs= ibs= obs= count= skip= seek= conv=notrunc status=none|noxfer, and the
 // "records in/out" summary on stderr. /dev/zero and /dev/urandom give what they would.
 import type { Effect, Tool, ToolContext } from "../../types";
-import { complain, concat, errText, readAll } from "./common";
+import { complain, errText, readAll } from "./common";
+import { concatBytes } from "../../../machinery/bytes";
 
 const SUFFIX: Record<string, number> = { "": 1, c: 1, w: 2, b: 512, k: 1024, K: 1024, kB: 1000, KB: 1000, M: 1024 ** 2, MB: 1e6, G: 1024 ** 3, GB: 1e9, xM: 1024 ** 2 };
 
@@ -111,9 +112,9 @@ export const dd: Tool = {
       const b = input.subarray(off, Math.min(off + ibs, input.length));
       if (b.length === ibs) fullIn++;
       else partIn++;
-      blocks.push(conv.includes("sync") && b.length < ibs ? concat([b, new Uint8Array(ibs - b.length)]) : b);
+      blocks.push(conv.includes("sync") && b.length < ibs ? concatBytes([b, new Uint8Array(ibs - b.length)]) : b);
     }
-    const data = concat(blocks);
+    const data = concatBytes(blocks);
     const fullOut = Math.floor(data.length / obs);
     const partOut = data.length % obs ? 1 : 0;
     // Output

@@ -6,6 +6,7 @@ import { gunzipSync, gzipSync } from "fflate";
 import { type Effect, FsError, type Stat, type Tool, type ToolContext } from "../../types";
 import { complain, errText, groupName, joinPath, lookupGroup, lookupUser, modeString, parseOpts, readAll, userName } from "./common";
 import { decodeTar, encodeEnd, encodeEntry, type TarEntry, TarError } from "./ustar";
+import { concatBytes } from "../../../machinery/bytes";
 
 const USAGE = "c|x|t [-ZzJjahmvokO] [-f TARFILE] [-C DIR] [-T FILE] [-X FILE] [LONGOPT]... [FILE]...";
 /** Old-style letters that take the next operand as their argument. */
@@ -228,7 +229,7 @@ export const tar: Tool = {
         walk(ctx.resolve(full), member);
       }
       chunks.push(encodeEnd(written, gnu ? 10240 : 0));
-      let archive = concatAll(chunks);
+      let archive = concatBytes(chunks);
       if (p.has("z")) archive = gzipSync(archive, { mtime: ctx.now(), level: 6 });
       if (toStdout) ctx.stdout.write(archive);
       else {
@@ -386,18 +387,6 @@ export const tar: Tool = {
     return finish();
   },
 };
-
-function concatAll(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
 
 /** tar tv's line: GNU's user/group+size in at least 19 columns, busybox's fixed widths. */
 function listLine(e: TarEntry, gnu: boolean): string {

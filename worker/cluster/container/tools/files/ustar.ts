@@ -1,7 +1,8 @@
 // The tar format, both ways: ustar headers with GNU's ././@LongLink entries for long names (as
 // GNU tar and busybox write them), and a reader that also takes POSIX pax headers (as Go's
 // archive/tar, which kubectl cp uses, may write them) and ustar's name prefix.
-import { concat, dec, enc } from "./common";
+import { dec, enc } from "./common";
+import { concatBytes } from "../../../machinery/bytes";
 
 export type EntryType = "file" | "dir" | "symlink" | "hardlink" | "chardev" | "blockdev" | "fifo";
 
@@ -83,16 +84,16 @@ export function encodeEntry(e: TarEntry): Uint8Array {
   const meta = { mode: 0, uid: 0, gid: 0, mtime: 0, uname: "root", gname: "root", linkname: "" };
   if (link.length > 100) {
     out.push(header(meta, enc.encode("././@LongLink"), "K", link.length + 1, true));
-    out.push(...padded(concat([link, new Uint8Array(1)])));
+    out.push(...padded(concatBytes([link, new Uint8Array(1)])));
   }
   if (name.length > 100) {
     out.push(header(meta, enc.encode("././@LongLink"), "L", name.length + 1, true));
-    out.push(...padded(concat([name, new Uint8Array(1)])));
+    out.push(...padded(concatBytes([name, new Uint8Array(1)])));
   }
   const size = e.type === "file" ? e.data.length : 0;
   out.push(header({ ...e, linkname: dec.decode(link.subarray(0, 100)) }, name.subarray(0, 100), FLAG[e.type], size, true));
   if (size) out.push(...padded(e.data));
-  return concat(out);
+  return concatBytes(out);
 }
 
 /** The end of an archive: two zero blocks, padded to whole records of `record` bytes. */

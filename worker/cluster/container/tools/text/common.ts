@@ -3,6 +3,7 @@
 // flavours' usage errors, reading operands and stdin (waiting for input that has not arrived),
 // and line-by-line streaming so a pipeline after `tail -f` prints as lines come.
 import { type Effect, FS_MESSAGES, FsError, type Input, type ToolContext, bytes, text } from "../../types";
+import { concatBytes } from "../../../machinery/bytes";
 
 export type Gen<T = number> = Generator<Effect, T, void>;
 
@@ -170,20 +171,7 @@ export function* readAll(input: Input): Gen<Uint8Array> {
     }
     parts.push(chunk);
   }
-  return concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A file operand's bytes, or the error code why not (a directory reads as EISDIR). */
@@ -322,7 +310,7 @@ export function* eachRawLine(input: Input, fn: (line: Uint8Array) => boolean | v
       continue;
     }
     if (chunk === null) break;
-    pending = pending.length ? concat([pending, chunk]) : chunk;
+    pending = pending.length ? concatBytes([pending, chunk]) : chunk;
     let start = 0;
     let at: number;
     while ((at = pending.indexOf(10, start)) >= 0) {

@@ -2,7 +2,8 @@
 // canonical, default 16-bit words, -c, -x) and xxd (default, -p plain, -r? no, -c cols, -l,
 // -s, -u, -g).
 import type { Tool, ToolContext } from "../../types";
-import { type Gen, concat, eachInput, eachChunk, fsMessage, getopt, say } from "./common";
+import { type Gen, eachInput, eachChunk, fsMessage, getopt, say } from "./common";
+import { concatBytes } from "../../../machinery/bytes";
 
 function* gather(ctx: ToolContext, ops: string[]): Gen<Uint8Array | null> {
   const parts: Uint8Array[] = [];
@@ -13,7 +14,7 @@ function* gather(ctx: ToolContext, ops: string[]): Gen<Uint8Array | null> {
   }, function* (input) {
     yield* eachChunk(input, (c) => void parts.push(c));
   });
-  return failed && parts.length === 0 ? null : concat(parts);
+  return failed && parts.length === 0 ? null : concatBytes(parts);
 }
 
 const CHAR_NAMES: Record<number, string> = { 0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r" };

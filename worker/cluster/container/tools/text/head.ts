@@ -1,8 +1,9 @@
 // head: the first lines or bytes (-n N, -c N; GNU's -n -N / -c -N for all but the last), -q/-v
 // headers, the obsolete -N form. Reading stops as soon as enough has been printed (yes | head).
 import type { Tool, ToolContext } from "../../types";
-import { type Gen, concat, eachChunk, eachInput, eachRawLine, fsMessage, getopt, say } from "./common";
+import { type Gen, eachChunk, eachInput, eachRawLine, fsMessage, getopt, say } from "./common";
 import { obsoleteCount, parseCount } from "./count";
+import { concatBytes } from "../../../machinery/bytes";
 
 const USAGE = { busybox: "head [OPTIONS] [FILE]...", gnu: "head [OPTION]... [FILE]..." };
 
@@ -46,11 +47,11 @@ export const head: Tool = {
           const held: Uint8Array[] = [];
           if (bytesMode) {
             yield* eachChunk(input, (c) => void held.push(c));
-            const all = concat(held);
+            const all = concatBytes(held);
             ctx.stdout.write(all.subarray(0, Math.max(0, all.length - count)));
           } else {
             yield* eachRawLine(input, (l) => void held.push(l.slice()));
-            ctx.stdout.write(concat(held.slice(0, Math.max(0, held.length - count))));
+            ctx.stdout.write(concatBytes(held.slice(0, Math.max(0, held.length - count))));
           }
           return;
         }

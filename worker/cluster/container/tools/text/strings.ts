@@ -1,7 +1,8 @@
 // strings (printable runs of 4 or more, -n N, -t d/o/x offsets) and column -t (a table of
 // whitespace- or -s-separated cells, -o separator).
 import type { Tool, ToolContext } from "../../types";
-import { type Gen, concat, eachChunk, eachInput, eachLine, fsMessage, getopt, say } from "./common";
+import { type Gen, eachChunk, eachInput, eachLine, fsMessage, getopt, say } from "./common";
+import { concatBytes } from "../../../machinery/bytes";
 
 export const strings: Tool = {
   names: ["strings"],
@@ -17,7 +18,7 @@ export const strings: Tool = {
     }, function* (input, op) {
       const parts: Uint8Array[] = [];
       yield* eachChunk(input, (c) => void parts.push(c));
-      const data = concat(parts);
+      const data = concatBytes(parts);
       let run = "";
       let start = 0;
       const flush = () => {

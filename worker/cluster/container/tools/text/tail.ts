@@ -4,8 +4,9 @@
 // its end (following a pipe is meaningless, as both tails decide).
 import type { Stat, Tool, ToolContext } from "../../types";
 import { FsError } from "../../types";
-import { type Gen, concat, eachChunk, eachRawLine, fsMessage, getopt, readPath, say } from "./common";
+import { type Gen, eachChunk, eachRawLine, fsMessage, getopt, readPath, say } from "./common";
 import { obsoleteCount, parseCount } from "./count";
+import { concatBytes } from "../../../machinery/bytes";
 
 const USAGE = { busybox: "tail [OPTIONS] [FILE]...", gnu: "tail [OPTION]... [FILE]..." };
 
@@ -202,5 +203,5 @@ function* tailStream(ctx: ToolContext, bytesMode: boolean, fromTop: boolean, cou
   }
   const held: Uint8Array[] = [];
   yield* eachChunk(ctx.stdin, (c) => void held.push(c));
-  ctx.stdout.write(lastPart(concat(held), bytesMode, false, count));
+  ctx.stdout.write(lastPart(concatBytes(held), bytesMode, false, count));
 }
