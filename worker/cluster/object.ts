@@ -70,6 +70,7 @@ import { imageOf, runRef } from "./node/runtime";
 import { StreamServer, upgradeOf } from "./api/stream";
 
 import type { Outcome } from "./outcome";
+import type { Task, TaskResult } from "./checks/schema";
 export type { Outcome };
 
 export interface ClockRequest {
@@ -86,6 +87,10 @@ const MAX_ADVANCE_STEPS = 200_000;
 export interface ClusterInit {
   id: string;
   config: ClusterConfig;
+  /** A simulation patch (as PATCH /v1/clusters/{name} takes it) applied once the cluster is made. */
+  simulation?: unknown;
+  /** Objects to preload, one multi-document YAML string, applied as `kubectl apply -f` would. */
+  objects?: string;
 }
 
 export interface ClusterInfo {
@@ -106,6 +111,9 @@ export interface ClusterInfo {
   storageBytes: number;
   /** The earliest timers on the cluster clock: what the control loop will do next. */
   timers: { controller: string; key: string; due: string }[];
+  /** Kube API requests served (RPC and streams) and alarms run in the last hour, for GET /v1/usage. */
+  requestsLastHour: number;
+  alarmsLastHour: number;
 }
 
 /** Header carrying a stream request's metadata from the Worker (which builds the request itself). */
@@ -269,8 +277,39 @@ export class ClusterObject extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // RPC
 
-  /** Creates the cluster's first objects. Idempotent: a second call changes nothing. */
-  async init(init: ClusterInit): Promise<void> {
+  /**
+   * Creates the cluster's first objects, then its simulation settings and preloaded objects.
+   * Idempotent: a second call changes nothing. Refused objects are named in the outcome
+   * ("objects[2] (Deployment dev/web): …"); the caller then erases the cluster.
+   */
+  async init(init: ClusterInit): Promise<Outcome<{ objects: number }>> {
+    const fresh = !this.store.meta("cluster_id");
+    await this.makeCluster(init);
+    if (!fresh) return { ok: true, value: { objects: 0 } };
+    if (init.simulation !== undefined) {
+      const sim = await this.simulate(init.simulation);
+      if (!sim.ok) return sim;
+    }
+    // TODO(helper cluster-side): apply init.objects
+    return { ok: true, value: { objects: 0 } };
+  }
+
+  /** The user's objects as a multi-document YAML that `kubectl apply -f` takes on a fresh cluster (export, snapshot, template capture). */
+  async capture(): Promise<Outcome<{ yaml: string; objects: number }>> {
+    throw new Error("TODO(helper cluster-side)");
+  }
+
+  /** Evaluates tasks' checks against the cluster as it is now. */
+  async check(tasks: Task[]): Promise<Outcome<TaskResult[]>> {
+    throw new Error("TODO(helper cluster-side)" + tasks.length);
+  }
+
+  /** Erases the cluster and makes it again from `init` (the same id): a sandbox's reset and restore. */
+  async reset(init: ClusterInit): Promise<Outcome<{ objects: number }>> {
+    throw new Error("TODO(helper cluster-side)" + init.id);
+  }
+
+  private async makeCluster(init: ClusterInit): Promise<void> {
     if (this.store.meta("cluster_id")) {
       // A second call finishes what a first one cut off left undone.
       this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
@@ -500,6 +539,8 @@ export class ClusterObject extends DurableObject<Env> {
         .exec<{ controller: string; key: string; due: number }>("SELECT controller, key, due FROM timers ORDER BY due LIMIT 10")
         .toArray()
         .map((t) => ({ controller: t.controller, key: t.key, due: new Date(t.due).toISOString() })),
+      requestsLastHour: 0, // TODO(helper cluster-side)
+      alarmsLastHour: 0,
     };
   }
 

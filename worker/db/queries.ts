@@ -110,8 +110,8 @@ export async function clusterById(d: Db, id: string): Promise<ClusterRow | undef
  * concurrent creates cannot overshoot it. A taken name still fails on the unique index.
  */
 export async function insertClusterWithin(d: Db, row: ClusterRow, max: number): Promise<boolean> {
-  const res = await d.run(sql`INSERT INTO clusters (id, tenant_id, name, config, created_at)
-    SELECT ${row.id}, ${row.tenantId}, ${row.name}, ${row.config}, ${row.createdAt}
+  const res = await d.run(sql`INSERT INTO clusters (id, tenant_id, name, config, created_at, expires_at)
+    SELECT ${row.id}, ${row.tenantId}, ${row.name}, ${row.config}, ${row.createdAt}, ${row.expiresAt ?? null}
     WHERE (SELECT count(*) FROM clusters WHERE tenant_id = ${row.tenantId}) < ${max}`);
   return res.meta.changes > 0;
 }

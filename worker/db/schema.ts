@@ -50,8 +50,116 @@ export const clusters = sqliteTable(
     /** The normalized cluster config, JSON. */
     config: text("config").notNull(),
     createdAt: integer("created_at", { mode: "number" }).notNull(),
+    /** When the cluster is deleted (ms since the epoch): a sandbox's expiry; null for none. */
+    expiresAt: integer("expires_at", { mode: "number" }),
   },
   (t) => [uniqueIndex("clusters_tenant_name").on(t.tenantId, t.name)],
+);
+
+/**
+ * A tenant's cluster templates: a kind config, objects to preload, simulation settings and the
+ * tasks a seat is checked against. The built-in templates live in code (service/templates/),
+ * not here.
+ */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** The normalized cluster config, JSON, as clusters.config. */
+    config: text("config").notNull(),
+    /** Objects to preload: one multi-document YAML string ("" for none). */
+    objects: text("objects").notNull().default(""),
+    /** A simulation patch (JSON) applied to the cluster after it is made; "{}" for none. */
+    simulation: text("simulation").notNull().default("{}"),
+    /** Tasks with their checks (JSON, checks/schema.ts); "[]" for none. */
+    tasks: text("tasks").notNull().default("[]"),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("templates_tenant_name").on(t.tenantId, t.name)],
+);
+
+/** A sandbox: a cluster made from a template, with a token for it and an expiry (clusters.expiresAt). */
+export const sandboxes = sqliteTable(
+  "sandboxes",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    clusterId: text("cluster_id").notNull(),
+    /** The template's name (built-in or the tenant's) it was made from and is reset to. */
+    template: text("template").notNull(),
+    /** Who it is for, free text (an email, a student's name); null when not said. */
+    owner: text("owner"),
+    /** The cluster-scoped token made with it. */
+    tokenId: text("token_id").notNull(),
+    /** The class and seat it belongs to, when a class made it. */
+    classId: text("class_id"),
+    seat: text("seat"),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("sandboxes_cluster").on(t.clusterId), index("sandboxes_tenant").on(t.tenantId), index("sandboxes_class").on(t.classId)],
+);
+
+/** A teacher's class: a template and its seats (sandboxes with classId set). */
+export const classes = sqliteTable(
+  "classes",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    template: text("template").notNull(),
+    /** The role of every seat's token: edit or view (or admin, for the seat's cluster alone). */
+    role: text("role", { enum: ["admin", "edit", "view"] }).notNull(),
+    /** The token that created the class: seat tokens are derived from its secret, so it can list them again. */
+    creatorTokenId: text("creator_token_id").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("classes_tenant_name").on(t.tenantId, t.name)],
+);
+
+/**
+ * One-time kubeconfig downloads: the link carries a random code; stored are its hash and the
+ * seat's token sealed with a key derived from the code, so the table alone opens nothing.
+ */
+export const downloads = sqliteTable(
+  "downloads",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    sandboxId: text("sandbox_id").notNull(),
+    /** AES-GCM of the token, base64 (iv + ciphertext). */
+    sealed: text("sealed").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    usedAt: integer("used_at", { mode: "number" }),
+  },
+  (t) => [index("downloads_sandbox").on(t.sandboxId)],
+);
+
+/** Saved copies of a cluster's objects (as export writes them), to restore later. */
+export const snapshots = sqliteTable(
+  "snapshots",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    clusterId: text("cluster_id").notNull(),
+    name: text("name").notNull(),
+    /** Multi-document YAML. */
+    objects: text("objects").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("snapshots_cluster_name").on(t.clusterId, t.name)],
 );
 
 /**

@@ -85,7 +85,7 @@ export const clusterRoutes = new Hono<AppEnv>()
     }
     const d = db(c.env.DB);
     if (await clusterByName(d, id.tenantId, config!.name)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
-    const row: ClusterRow = { id: randomId("c-", 10), tenantId: id.tenantId, name: config!.name, config: JSON.stringify(config), createdAt: Date.now() };
+    const row: ClusterRow = { id: randomId("c-", 10), tenantId: id.tenantId, name: config!.name, config: JSON.stringify(config), createdAt: Date.now(), expiresAt: null };
     let inserted = false;
     try {
       inserted = await insertClusterWithin(d, row, LIMITS.clustersPerTenant);
