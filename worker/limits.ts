@@ -12,9 +12,9 @@ export const LIMITS = {
   /** Nesting of a management API (/v1) JSON body; its bodies are a few levels deep. */
   managementJsonDepth: 32,
   /** Clusters per tenant. */
-  clustersPerTenant: 20,
+  clustersPerTenant: 250,
   /** Tokens per tenant, kubeconfig tokens included. */
-  tokensPerTenant: 100,
+  tokensPerTenant: 1000,
   /** Nodes per cluster. */
   nodesPerCluster: 200,
   /** Requests per token: steady rate per second and burst. */

@@ -2,6 +2,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { WatchHub, type WatchFilter, type WatchSink } from "../../worker/cluster/store/watch";
+import { LIMITS } from "../../worker/limits";
 
 const ADMIN = "test-admin-token";
 
@@ -145,16 +146,16 @@ describe("management API", () => {
   it("bounds tokens per tenant, kubeconfig tokens included, and names the bound", async () => {
     const t = await tenant("many-tokens");
     await call("POST", "/v1/clusters", t.token, { name: "m1" });
-    // The tenant's own token is the first of 100.
-    const made = await Promise.all(Array.from({ length: 99 }, (_, i) => call("POST", "/v1/tokens", t.token, { name: `t${i}`, role: "view" })));
-    expect(made.map((r) => r.status)).toEqual(Array(99).fill(201));
+    // The tenant's own token is the first of the bound.
+    const made = await Promise.all(Array.from({ length: LIMITS.tokensPerTenant - 1 }, (_, i) => call("POST", "/v1/tokens", t.token, { name: `t${i}`, role: "view" })));
+    expect(made.map((r) => r.status)).toEqual(Array(LIMITS.tokensPerTenant - 1).fill(201));
     const over = await call("POST", "/v1/tokens", t.token, { name: "one-more", role: "view" });
     expect(over.status).toBe(403);
-    expect(over.json.error.message).toBe("this tenant already has the maximum of 100 tokens (tokens per tenant); revoke some with DELETE /v1/tokens/{id}");
+    expect(over.json.error.message).toBe(`this tenant already has the maximum of ${LIMITS.tokensPerTenant} tokens (tokens per tenant); revoke some with DELETE /v1/tokens/{id}`);
     const kc = await call("GET", "/v1/clusters/m1/kubeconfig", t.token);
     expect(kc.status).toBe(403);
-    expect(kc.json.error.message).toContain("maximum of 100 tokens");
-    expect((await call("GET", "/v1/tokens", t.token)).json.tokens).toHaveLength(100);
+    expect(kc.json.error.message).toContain(`maximum of ${LIMITS.tokensPerTenant} tokens`);
+    expect((await call("GET", "/v1/tokens", t.token)).json.tokens).toHaveLength(LIMITS.tokensPerTenant);
     expect((await call("DELETE", `/v1/tokens/${made[0].json.id}`, t.token)).status).toBe(200);
     expect((await call("GET", "/v1/clusters/m1/kubeconfig", t.token)).status).toBe(200);
   });

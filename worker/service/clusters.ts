@@ -12,6 +12,7 @@ import { clusterStub, forgetCluster } from "./clusterAccess";
 import { ConfigError, parseClusterConfig } from "./clusterConfig";
 import { fail, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
+import { makeCluster } from "./clusterMaker";
 import { readBounded } from "../body";
 import { tooManyTokens } from "./tokens";
 
@@ -83,23 +84,8 @@ export const clusterRoutes = new Hono<AppEnv>()
       if (e instanceof ConfigError) fail(400, e.message);
       throw e;
     }
-    const d = db(c.env.DB);
-    if (await clusterByName(d, id.tenantId, config!.name)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
-    const row: ClusterRow = { id: randomId("c-", 10), tenantId: id.tenantId, name: config!.name, config: JSON.stringify(config), createdAt: Date.now(), expiresAt: null };
-    let inserted = false;
-    try {
-      inserted = await insertClusterWithin(d, row, LIMITS.clustersPerTenant);
-    } catch (e) {
-      if (isUniqueViolation(e)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
-      throw e;
-    }
-    if (!inserted) fail(403, `this tenant already has the maximum of ${LIMITS.clustersPerTenant} clusters (clusters per tenant)`);
-    try {
-      await clusterStub(c.env, row.id).init({ id: row.id, config: config! });
-    } catch (e) {
-      await deleteClusterRows(d, row.id);
-      throw e;
-    }
+    if (await clusterByName(db(c.env.DB), id.tenantId, config!.name)) fail(409, `cluster ${JSON.stringify(config!.name)} already exists`);
+    const row = await makeCluster(c.env, { tenantId: id.tenantId, name: config!.name, config: config! });
     return c.json(summary(c, row), 201);
   })
   .get("/", async (c) => {
