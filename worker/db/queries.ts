@@ -161,3 +161,47 @@ export async function namespacesOf(d: Db, clusterId: string): Promise<NamespaceR
     .orderBy(asc(schema.namespaces.name))
     .all();
 }
+
+// Templates (a tenant's own; the built-ins live in code)
+
+export type TemplateRow = typeof schema.templates.$inferSelect;
+
+export async function templatesOf(d: Db, tenantId: string): Promise<TemplateRow[]> {
+  return d.select().from(schema.templates).where(eq(schema.templates.tenantId, tenantId)).orderBy(asc(schema.templates.name)).all();
+}
+
+export async function templateByName(d: Db, tenantId: string, name: string): Promise<TemplateRow | undefined> {
+  return d
+    .select()
+    .from(schema.templates)
+    .where(and(eq(schema.templates.tenantId, tenantId), eq(schema.templates.name, name)))
+    .get();
+}
+
+/**
+ * Inserts a template unless its tenant already holds `max`; false at the bound. One statement, so
+ * concurrent creates cannot overshoot it. A taken name still fails on the unique index.
+ */
+export async function insertTemplateWithin(d: Db, t: TemplateRow, max: number): Promise<boolean> {
+  const res = await d.run(sql`INSERT INTO templates (id, tenant_id, name, description, config, objects, simulation, tasks, created_at)
+    SELECT ${t.id}, ${t.tenantId}, ${t.name}, ${t.description}, ${t.config}, ${t.objects}, ${t.simulation}, ${t.tasks}, ${t.createdAt}
+    WHERE (SELECT count(*) FROM templates WHERE tenant_id = ${t.tenantId}) < ${max}`);
+  return res.meta.changes > 0;
+}
+
+export async function deleteTemplate(d: Db, tenantId: string, name: string): Promise<boolean> {
+  const res = await d
+    .delete(schema.templates)
+    .where(and(eq(schema.templates.tenantId, tenantId), eq(schema.templates.name, name)))
+    .returning({ id: schema.templates.id });
+  return res.length > 0;
+}
+
+/** How many sandboxes, classes and templates a tenant has (GET /v1/usage), in one round trip. */
+export async function tenantCounts(d: Db, tenantId: string): Promise<{ sandboxes: number; classes: number; templates: number }> {
+  const row = await d.get<{ sandboxes: number; classes: number; templates: number }>(sql`SELECT
+    (SELECT count(*) FROM sandboxes WHERE tenant_id = ${tenantId}) AS sandboxes,
+    (SELECT count(*) FROM classes WHERE tenant_id = ${tenantId}) AS classes,
+    (SELECT count(*) FROM templates WHERE tenant_id = ${tenantId}) AS templates`);
+  return { sandboxes: Number(row?.sandboxes ?? 0), classes: Number(row?.classes ?? 0), templates: Number(row?.templates ?? 0) };
+}
