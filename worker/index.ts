@@ -11,6 +11,9 @@ import { tenantRoutes } from "./service/tenants";
 import { tokenRoutes } from "./service/tokens";
 import { clusterNetworkRoutes } from "./service/clusterNetwork";
 import { portRoutes } from "./service/ports";
+import { templateRoutes } from "./service/templates/routes";
+import { clusterExportRoutes } from "./service/clusterExport";
+import { usageRoutes } from "./service/usage";
 import { sql } from "drizzle-orm";
 
 export { ClusterObject } from "./cluster/object";
@@ -40,6 +43,9 @@ app.route("/v1/clusters", clusterControlRoutes);
 app.route("/v1/tokens", tokenRoutes);
 app.route("/v1/clusters", clusterNetworkRoutes);
 app.route("/v1/ports", portRoutes);
+app.route("/v1/templates", templateRoutes);
+app.route("/v1/clusters", clusterExportRoutes);
+app.route("/v1/usage", usageRoutes);
 
 app.notFound(async (c) => {
   if (c.req.method === "GET" || c.req.method === "HEAD") {

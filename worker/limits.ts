@@ -15,6 +15,10 @@ export const LIMITS = {
   clustersPerTenant: 250,
   /** Tokens per tenant, kubeconfig tokens included. */
   tokensPerTenant: 1000,
+  /** Templates a tenant may store (the built-ins are not counted). */
+  templatesPerTenant: 100,
+  /** Largest template body (POST /v1/templates) and its objects' YAML, captured ones included. */
+  templateBytes: 1024 * 1024,
   /** Nodes per cluster. */
   nodesPerCluster: 200,
   /** Requests per token: steady rate per second and burst. */

@@ -9,7 +9,8 @@ import type { Env } from "../env";
 import { LIMITS } from "../limits";
 import { canSee, need, requireToken } from "./auth";
 import { clusterStub, forgetCluster } from "./clusterAccess";
-import { ConfigError, parseClusterConfig } from "./clusterConfig";
+import { checkClusterName, ConfigError, parseClusterConfig } from "./clusterConfig";
+import { findTemplate } from "./templates/store";
 import { fail, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
 import { makeCluster } from "./clusterMaker";
@@ -67,6 +68,31 @@ async function kubeconfigToken(c: { env: Env; var: AppEnv["Variables"]; req: { h
   return token;
 }
 
+/**
+ * A JSON body naming a template ({"name","template"}) rather than a kind config (which has no
+ * "template" field); both fields are required then, and nothing else is taken.
+ */
+function templateRequest(text: string): { name: string; template: string } | null {
+  if (!text.trimStart().startsWith("{")) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null; // not JSON: the kind config's parser says what is wrong
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body) || !("template" in body)) return null;
+  const b = body as Record<string, unknown>;
+  const extra = Object.keys(b).find((k) => k !== "name" && k !== "template");
+  if (extra) fail(400, `unknown field ${JSON.stringify(extra)}: a cluster made from a template takes only "name" and "template"`);
+  if (typeof b.template !== "string" || !b.template) fail(400, "template: give the name of a template (GET /v1/templates lists them)");
+  try {
+    return { name: checkClusterName(b.name), template: b.template as string };
+  } catch (e) {
+    if (e instanceof ConfigError) fail(400, e.message);
+    throw e;
+  }
+}
+
 export const clusterRoutes = new Hono<AppEnv>()
   .use(requireToken)
   .post("/", async (c) => {
@@ -77,6 +103,13 @@ export const clusterRoutes = new Hono<AppEnv>()
     const bytes = await readBounded(c.req.raw, MAX_CONFIG_BYTES);
     if (bytes === null) fail(413, `the cluster config is larger than the limit of ${MAX_CONFIG_BYTES} bytes`);
     const text = new TextDecoder().decode(bytes!);
+    const fromTemplate = templateRequest(text);
+    if (fromTemplate) {
+      const spec = await findTemplate(db(c.env.DB), id.tenantId, fromTemplate.template);
+      if (!spec) fail(404, `template ${JSON.stringify(fromTemplate.template)} not found`);
+      const row = await makeCluster(c.env, { tenantId: id.tenantId, name: fromTemplate.name, config: spec!.config, simulation: spec!.simulation, objects: spec!.objects });
+      return c.json(summary(c, row), 201);
+    }
     let config;
     try {
       config = parseClusterConfig(text, c.req.query("name") ?? null);
