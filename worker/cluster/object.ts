@@ -35,6 +35,7 @@ import { bindingAction } from "./subresources/binding";
 import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
 import { disruptionController } from "./controllers/disruption";
+import { resourceQuotaController } from "./controllers/resourceQuota";
 import { deploymentController } from "./controllers/deployment";
 import { garbageCollectorController } from "./controllers/garbageCollector";
 import { serviceEndpointControllers } from "./controllers/endpoints";
@@ -198,6 +199,7 @@ export class ClusterObject extends DurableObject<Env> {
         nodeLifecycleController,
         taintEvictionController,
         disruptionController,
+        resourceQuotaController,
         ...serviceEndpointControllers(),
         garbageCollectorController(),
         serviceLoadBalancerController,

@@ -13,6 +13,7 @@ import { statefulSets } from "./statefulset";
 import { daemonSets } from "./daemonset";
 import { controllerRevisions } from "./controllerrevision";
 import { persistentVolumeClaims } from "./persistentvolumeclaim";
+import { resourceQuotas } from "./resourcequota";
 import { replicationControllers } from "./replicationcontroller";
 import { jobs } from "./job";
 import { cronJobs } from "./cronjob";
@@ -47,6 +48,7 @@ export const KINDS: readonly ResourceDef[] = [
   events,
   eventsV1,
   persistentVolumeClaims,
+  resourceQuotas,
   replicationControllers,
   leases,
   deployments,
