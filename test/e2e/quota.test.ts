@@ -101,3 +101,27 @@ describe("resource quotas", () => {
     expect((await kubectl(c, ["get", "quota", "bad", "-n", "dev"])).stderr).toContain('resourcequotas "bad" not found');
   });
 });
+
+describe("limit ranges", () => {
+  it("serves LimitRange with kube-apiserver's defaulting, table and validation", async () => {
+    const lr = (name: string, item: Record<string, unknown>) => stringify({ apiVersion: "v1", kind: "LimitRange", metadata: { name, namespace: "dev" }, spec: { limits: [item] } });
+    expect(await ok(c, ["apply", "-f", "-"], lr("mem", { type: "Container", max: { memory: "1Gi" }, default: { memory: "512Mi" }, min: { memory: "64Mi" } }))).toContain("limitrange/mem created");
+    // default request falls back to the default limit (and that to max)
+    const stored = await getJson(c, ["limits", "mem", "-n", "dev"]);
+    expect(stored.spec.limits[0]).toEqual({ type: "Container", max: { memory: "1Gi" }, min: { memory: "64Mi" }, default: { memory: "512Mi" }, defaultRequest: { memory: "512Mi" } });
+    const [header, row] = (await ok(c, ["get", "limitrange", "-n", "dev"])).trim().split("\n");
+    expect(header.split(/\s{2,}/)).toEqual(["NAME", "CREATED AT"]);
+    expect(row).toMatch(/^mem\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(rows(await ok(c, ["describe", "limitrange", "mem", "-n", "dev"]))).toEqual(expect.arrayContaining(["Container memory 64Mi 1Gi 512Mi 512Mi -"]));
+    expect(await ok(c, ["describe", "namespace", "dev"])).toMatch(/Resource Limits\s+Type\s+Resource/);
+
+    const bad = await kubectl(c, ["apply", "-f", "-"], { input: lr("bad", { type: "Container", min: { cpu: "2" }, max: { cpu: "1" } }) });
+    expect(bad.code).not.toBe(0);
+    // defaulting (default from max, defaultRequest from min) runs first, so three rules fail, as on kube-apiserver
+    expect(bad.stderr).toContain('The LimitRange "bad" is invalid: \n');
+    expect(bad.stderr).toMatch(/\* spec\.limits\[0\]\.min\[cpu\]: Invalid value: resource\.Quantity\{.*\}: min value 2 is greater than max value 1\n/);
+    expect(bad.stderr).toMatch(/\* spec\.limits\[0\]\.defaultRequest\[cpu\]: Invalid value: .*: min value 2 is greater than default request value 1\n/);
+    const pod = await kubectl(c, ["apply", "-f", "-"], { input: lr("bad", { type: "Pod", default: { cpu: "1" } }) });
+    expect(pod.stderr).toContain("spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'");
+  });
+});

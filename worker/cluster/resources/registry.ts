@@ -14,6 +14,7 @@ import { daemonSets } from "./daemonset";
 import { controllerRevisions } from "./controllerrevision";
 import { persistentVolumeClaims } from "./persistentvolumeclaim";
 import { resourceQuotas } from "./resourcequota";
+import { limitRanges } from "./limitrange";
 import { replicationControllers } from "./replicationcontroller";
 import { jobs } from "./job";
 import { cronJobs } from "./cronjob";
@@ -49,6 +50,7 @@ export const KINDS: readonly ResourceDef[] = [
   eventsV1,
   persistentVolumeClaims,
   resourceQuotas,
+  limitRanges,
   replicationControllers,
   leases,
   deployments,
