@@ -1,9 +1,12 @@
 // Bindings and variables of the Worker and of every cluster object (wrangler.toml).
 import type { ClusterObject } from "./cluster/object";
+import type { SandboxReaper } from "./service/reaper";
 
 export interface Env {
   DB: D1Database;
   CLUSTER: DurableObjectNamespace<ClusterObject>;
+  /** One per tenant (named by its id): the expiries of its sandboxes, on one alarm. */
+  REAPER: DurableObjectNamespace<SandboxReaper>;
   ASSETS: Fetcher;
   /** The operator's bootstrap token: may create tenants. */
   ADMIN_TOKEN?: string;

@@ -8,7 +8,7 @@
 // the cluster's Durable Object: over RPC, or through fetch for streams (watch, logs -f). Every
 // answer from here is a Kubernetes Status, as kube clients expect.
 import type { Context } from "hono";
-import { authenticate, bearer, type Caller } from "./auth/authenticate";
+import { authenticate, authorizationOf, bearer, protocolsWithoutBearer, type Caller } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
 import { impersonation } from "./auth/impersonation";
 import { rateLimit, take } from "./auth/ratelimit";
@@ -65,17 +65,17 @@ async function edge(c: Ctx): Promise<Response | null> {
   const url = new URL(c.req.url);
   const path = url.pathname;
   const hostCluster = clusterOfHost(c.env, url.host);
-  if (hostCluster !== null) return serveCluster(c, await authenticate(c.env, c.req.header("authorization")), hostCluster, "", path);
+  if (hostCluster !== null) return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers)), hostCluster, "", path);
   if (path === "/k8s" || path.startsWith("/k8s/")) {
     const [, , id = "", ...rest] = path.split("/");
     // `/k8s//api/...` and the like: no cluster is named.
     if (!id) return status(errors.notFoundPath());
-    return serveCluster(c, await authenticate(c.env, c.req.header("authorization")), id, `/k8s/${id}`, "/" + rest.join("/"));
+    return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers)), id, `/k8s/${id}`, "/" + rest.join("/"));
   }
   if (path === "/v1" || path.startsWith("/v1/")) return null;
   const head = path.split("/")[1] ?? "";
-  if (!bearer(c.req.header("authorization"))) return KUBE_ROOTS.has(head) && head !== "healthz" ? status(errors.unauthorized()) : null;
-  const caller = await authenticate(c.env, c.req.header("authorization"));
+  if (!bearer(authorizationOf(c.req.raw.headers))) return KUBE_ROOTS.has(head) && head !== "healthz" ? status(errors.unauthorized()) : null;
+  const caller = await authenticate(c.env, authorizationOf(c.req.raw.headers));
   const clusterId = caller.kind === "token" ? caller.identity.clusterId : null;
   if (clusterId !== null) return serveCluster(c, caller, clusterId, "", path);
   // The service's own health answers anyone a cluster-scoped token does not send elsewhere.
@@ -122,10 +122,13 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
   if (KubeRouter.isConnect(meta.path)) {
     const headers: Record<string, string> = { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) };
     // The runtime keeps a non-WebSocket Upgrade (kubectl's SPDY/3.1) to itself; X-Stream-Protocol-Version still tells one.
-    for (const h of ["upgrade", "sec-websocket-protocol", "x-stream-protocol-version"]) {
+    for (const h of ["upgrade", "x-stream-protocol-version"]) {
       const v = c.req.header(h);
       if (v) headers[h] = v;
     }
+    // The bearer subprotocol was the credentials: it goes no further, so it is never chosen.
+    const protocols = protocolsWithoutBearer(c.req.raw.headers);
+    if (protocols) headers["sec-websocket-protocol"] = protocols;
     return stub.fetch(`https://cluster.internal${meta.path}${url.search}`, { headers });
   }
 

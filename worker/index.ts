@@ -11,12 +11,16 @@ import { tenantRoutes } from "./service/tenants";
 import { tokenRoutes } from "./service/tokens";
 import { clusterNetworkRoutes } from "./service/clusterNetwork";
 import { portRoutes } from "./service/ports";
+import { sandboxRoutes } from "./service/sandboxes";
+import { classRoutes } from "./service/classes";
+import { downloadRoutes } from "./service/downloads";
 import { templateRoutes } from "./service/templates/routes";
 import { clusterExportRoutes } from "./service/clusterExport";
 import { usageRoutes } from "./service/usage";
 import { sql } from "drizzle-orm";
 
 export { ClusterObject } from "./cluster/object";
+export { SandboxReaper } from "./service/reaper";
 
 const app = new Hono<AppEnv>();
 
@@ -43,6 +47,9 @@ app.route("/v1/clusters", clusterControlRoutes);
 app.route("/v1/tokens", tokenRoutes);
 app.route("/v1/clusters", clusterNetworkRoutes);
 app.route("/v1/ports", portRoutes);
+app.route("/v1/sandboxes", sandboxRoutes);
+app.route("/v1/classes", classRoutes);
+app.route("/v1/downloads", downloadRoutes);
 app.route("/v1/templates", templateRoutes);
 app.route("/v1/clusters", clusterExportRoutes);
 app.route("/v1/usage", usageRoutes);

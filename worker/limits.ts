@@ -19,6 +19,15 @@ export const LIMITS = {
   templatesPerTenant: 100,
   /** Largest template body (POST /v1/templates) and its objects' YAML, captured ones included. */
   templateBytes: 1024 * 1024,
+  /** A sandbox's lifetime (ttlSeconds): default 14 days, from 60 seconds to 90 days. */
+  sandboxTtlDefaultSeconds: 14 * 24 * 3600,
+  sandboxTtlMinSeconds: 60,
+  sandboxTtlMaxSeconds: 90 * 24 * 3600,
+  /** Seats in one class. */
+  seatsPerClass: 200,
+  /** Snapshots one cluster may keep, and the size of one (its objects as YAML). */
+  snapshotsPerCluster: 10,
+  snapshotBytes: 1024 * 1024,
   /** Nodes per cluster. */
   nodesPerCluster: 200,
   /** Requests per token: steady rate per second and burst. */

@@ -18,6 +18,44 @@ export function bearer(header: string | null | undefined): string | null {
   return m ? m[1] : null;
 }
 
+/** kube-apiserver's WebSocket bearer subprotocol: browsers cannot set Authorization on a WebSocket. */
+export const BEARER_PROTOCOL_PREFIX = "base64url.bearer.authorization.k8s.io.";
+
+function protocolsOf(headers: Headers): string[] {
+  return (headers.get("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The Authorization a request carries: its header, or for a WebSocket upgrade without one, the
+ * token in a `base64url.bearer.authorization.k8s.io.<base64url(token)>` subprotocol (as
+ * kube-apiserver accepts), as "Bearer <token>". An undecodable entry gives a bearer that fails.
+ */
+export function authorizationOf(headers: Headers): string | null {
+  const header = headers.get("authorization");
+  if (header) return header;
+  if ((headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  const entry = protocolsOf(headers).find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
+  if (entry === undefined) return null;
+  const encoded = entry.slice(BEARER_PROTOCOL_PREFIX.length);
+  let token = "";
+  try {
+    if (/^[A-Za-z0-9_-]+$/.test(encoded)) token = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(encoded.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)));
+  } catch {
+    token = "";
+  }
+  // A present but unreadable token is refused (401), not treated as no credentials.
+  return `Bearer ${/^\S+$/.test(token) ? token : "invalid"}`;
+}
+
+/** The Sec-WebSocket-Protocol offers without the bearer entry (never chosen in the answer), or null when none are left. */
+export function protocolsWithoutBearer(headers: Headers): string | null {
+  const rest = protocolsOf(headers).filter((p) => !p.startsWith(BEARER_PROTOCOL_PREFIX));
+  return rest.length ? rest.join(", ") : null;
+}
+
 export async function authenticate(env: Env, header: string | null | undefined): Promise<Caller> {
   const token = bearer(header);
   if (!token) return { kind: "anonymous" };

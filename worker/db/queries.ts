@@ -1,5 +1,5 @@
 // D1 queries, one function per question the service asks.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -204,4 +204,236 @@ export async function tenantCounts(d: Db, tenantId: string): Promise<{ sandboxes
     (SELECT count(*) FROM classes WHERE tenant_id = ${tenantId}) AS classes,
     (SELECT count(*) FROM templates WHERE tenant_id = ${tenantId}) AS templates`);
   return { sandboxes: Number(row?.sandboxes ?? 0), classes: Number(row?.classes ?? 0), templates: Number(row?.templates ?? 0) };
+}
+
+// Sandboxes and classes
+
+export type SandboxRow = typeof schema.sandboxes.$inferSelect;
+export type ClassRow = typeof schema.classes.$inferSelect;
+export type SnapshotRow = typeof schema.snapshots.$inferSelect;
+export type DownloadRow = typeof schema.downloads.$inferSelect;
+
+/** A sandbox with its cluster's name and expiry. */
+export type SandboxView = SandboxRow & { clusterName: string; expiresAt: number | null; role: TokenRow["role"] | null };
+
+const sandboxView = { sandbox: schema.sandboxes, clusterName: schema.clusters.name, expiresAt: schema.clusters.expiresAt, role: schema.tokens.role };
+const flat = (r: { sandbox: SandboxRow; clusterName: string; expiresAt: number | null; role: TokenRow["role"] | null }): SandboxView => ({ ...r.sandbox, clusterName: r.clusterName, expiresAt: r.expiresAt, role: r.role });
+/** Not yet expired at `now` (an expired one is gone even before the reaper erases it). */
+const alive = (now: number) => sql`(${schema.clusters.expiresAt} IS NULL OR ${schema.clusters.expiresAt} > ${now})`;
+
+export async function sandboxesOf(d: Db, tenantId: string, now: number): Promise<SandboxView[]> {
+  const rows = await d
+    .select(sandboxView)
+    .from(schema.sandboxes)
+    .innerJoin(schema.clusters, eq(schema.sandboxes.clusterId, schema.clusters.id))
+    .leftJoin(schema.tokens, eq(schema.tokens.id, schema.sandboxes.tokenId))
+    .where(and(eq(schema.sandboxes.tenantId, tenantId), alive(now)))
+    .orderBy(asc(schema.sandboxes.createdAt), asc(schema.clusters.name))
+    .all();
+  return rows.map(flat);
+}
+
+export async function sandboxById(d: Db, tenantId: string, id: string, now: number): Promise<SandboxView | undefined> {
+  const row = await d
+    .select(sandboxView)
+    .from(schema.sandboxes)
+    .innerJoin(schema.clusters, eq(schema.sandboxes.clusterId, schema.clusters.id))
+    .leftJoin(schema.tokens, eq(schema.tokens.id, schema.sandboxes.tokenId))
+    .where(and(eq(schema.sandboxes.tenantId, tenantId), eq(schema.sandboxes.id, id), alive(now)))
+    .get();
+  return row ? flat(row) : undefined;
+}
+
+export async function sandboxesOfClass(d: Db, classId: string, now: number): Promise<SandboxView[]> {
+  const rows = await d
+    .select(sandboxView)
+    .from(schema.sandboxes)
+    .innerJoin(schema.clusters, eq(schema.sandboxes.clusterId, schema.clusters.id))
+    .leftJoin(schema.tokens, eq(schema.tokens.id, schema.sandboxes.tokenId))
+    .where(and(eq(schema.sandboxes.classId, classId), alive(now)))
+    .orderBy(asc(schema.sandboxes.createdAt), asc(schema.sandboxes.id))
+    .all();
+  return rows.map(flat);
+}
+
+/** How many clusters and tokens a tenant holds, to check a class's room up front. */
+export async function tenantRoom(d: Db, tenantId: string): Promise<{ clusters: number; tokens: number }> {
+  const row = await d
+    .select({
+      clusters: sql<number>`(SELECT count(*) FROM clusters WHERE tenant_id = ${tenantId})`,
+      tokens: sql<number>`(SELECT count(*) FROM tokens WHERE tenant_id = ${tenantId})`,
+    })
+    .from(schema.tenants)
+    .where(eq(schema.tenants.id, tenantId))
+    .get();
+  return { clusters: Number(row?.clusters ?? 0), tokens: Number(row?.tokens ?? 0) };
+}
+
+/**
+ * Writes the records of sandboxes whose clusters exist: their tokens (each within the tenant's
+ * bound), the sandboxes, and for a class its row and download links, in one D1 batch. False when
+ * the tokens bound was met; then nothing of it is left.
+ */
+export async function insertSandboxRecords(
+  d: Db,
+  r: { tokens: TokenRow[]; sandboxes: SandboxRow[]; klass?: ClassRow; downloads?: DownloadRow[] },
+  maxTokens: number,
+): Promise<boolean> {
+  const tokenInserts = r.tokens.map((t) =>
+    d.run(sql`INSERT INTO tokens (id, tenant_id, name, cluster_id, role, secret_hash, prefix, created_at, parent_id)
+      SELECT ${t.id}, ${t.tenantId}, ${t.name}, ${t.clusterId}, ${t.role}, ${t.secretHash}, ${t.prefix}, ${t.createdAt}, ${t.parentId}
+      WHERE (SELECT count(*) FROM tokens WHERE tenant_id = ${t.tenantId}) < ${maxTokens}`),
+  );
+  const rest = [
+    ...(r.klass ? [d.insert(schema.classes).values(r.klass)] : []),
+    ...r.sandboxes.map((s) => d.insert(schema.sandboxes).values(s)),
+    ...(r.downloads ?? []).map((x) => d.insert(schema.downloads).values(x)),
+  ];
+  const stmts = [...tokenInserts, ...rest];
+  const results = await d.batch(stmts as [(typeof stmts)[0], ...typeof stmts]);
+  const made = results.slice(0, tokenInserts.length).every((x) => (x as D1Result).meta.changes > 0);
+  if (made) return true;
+  const tokenIds = r.tokens.map((t) => t.id);
+  const sandboxIds = r.sandboxes.map((s) => s.id);
+  await d.batch([
+    d.delete(schema.tokens).where(inArray(schema.tokens.id, tokenIds.length ? tokenIds : [""])),
+    d.delete(schema.sandboxes).where(inArray(schema.sandboxes.id, sandboxIds.length ? sandboxIds : [""])),
+    d.delete(schema.downloads).where(inArray(schema.downloads.sandboxId, sandboxIds.length ? sandboxIds : [""])),
+    d.delete(schema.classes).where(eq(schema.classes.id, r.klass?.id ?? "")),
+  ]);
+  return false;
+}
+
+/**
+ * Removes clusters with everything recorded about them: tokens for them, the namespace catalog,
+ * their sandboxes, snapshots and download links. Safe to run again.
+ */
+export async function deleteSandboxClusterRows(d: Db, clusterIds: string[]): Promise<void> {
+  if (!clusterIds.length) return;
+  const sandboxIds = d.select({ id: schema.sandboxes.id }).from(schema.sandboxes).where(inArray(schema.sandboxes.clusterId, clusterIds));
+  await d.batch([
+    d.delete(schema.downloads).where(inArray(schema.downloads.sandboxId, sandboxIds)),
+    d.delete(schema.snapshots).where(inArray(schema.snapshots.clusterId, clusterIds)),
+    d.delete(schema.sandboxes).where(inArray(schema.sandboxes.clusterId, clusterIds)),
+    d.delete(schema.tokens).where(inArray(schema.tokens.clusterId, clusterIds)),
+    d.delete(schema.namespaces).where(inArray(schema.namespaces.clusterId, clusterIds)),
+    d.delete(schema.clusters).where(inArray(schema.clusters.id, clusterIds)),
+  ]);
+}
+
+/** A cluster's namespace catalog, forgotten before a reset (the catalog only moves forward in resourceVersion; a reset starts again at 1). */
+export async function deleteNamespaceCatalog(d: Db, clusterId: string): Promise<void> {
+  await d.delete(schema.namespaces).where(eq(schema.namespaces.clusterId, clusterId));
+}
+
+export async function setClusterExpiry(d: Db, clusterId: string, expiresAt: number | null): Promise<void> {
+  await d.update(schema.clusters).set({ expiresAt }).where(eq(schema.clusters.id, clusterId));
+}
+
+/** The expiries D1 holds for these clusters (absent: no such cluster). */
+export async function clusterExpiries(d: Db, clusterIds: string[]): Promise<Map<string, number | null>> {
+  if (!clusterIds.length) return new Map();
+  const rows = await d.select({ id: schema.clusters.id, expiresAt: schema.clusters.expiresAt }).from(schema.clusters).where(inArray(schema.clusters.id, clusterIds)).all();
+  return new Map(rows.map((r) => [r.id, r.expiresAt]));
+}
+
+export type SnapshotSummary = Omit<SnapshotRow, "objects"> & { bytes: number; objectCount: number };
+
+export async function snapshotsOf(d: Db, clusterId: string): Promise<SnapshotSummary[]> {
+  const rows = await d
+    .select({
+      id: schema.snapshots.id,
+      tenantId: schema.snapshots.tenantId,
+      clusterId: schema.snapshots.clusterId,
+      name: schema.snapshots.name,
+      createdAt: schema.snapshots.createdAt,
+      bytes: sql<number>`length(CAST(${schema.snapshots.objects} AS BLOB))`,
+      // Documents: one more than the separators at the start of a line.
+      objectCount: sql<number>`CASE WHEN trim(${schema.snapshots.objects}) = '' THEN 0 ELSE (length(${schema.snapshots.objects}) - length(replace(${schema.snapshots.objects}, char(10) || '---', ''))) / 4 + 1 END`,
+    })
+    .from(schema.snapshots)
+    .where(eq(schema.snapshots.clusterId, clusterId))
+    .orderBy(asc(schema.snapshots.createdAt))
+    .all();
+  return rows.map((r) => ({ ...r, bytes: Number(r.bytes), objectCount: Number(r.objectCount) }));
+}
+
+export async function snapshotByIdOrName(d: Db, clusterId: string, ref: string): Promise<SnapshotRow | undefined> {
+  return d
+    .select()
+    .from(schema.snapshots)
+    .where(and(eq(schema.snapshots.clusterId, clusterId), or(eq(schema.snapshots.id, ref), eq(schema.snapshots.name, ref))))
+    .get();
+}
+
+/** Inserts a snapshot unless its cluster already has `max`; false at the bound (one statement). A taken name fails on the unique index. */
+export async function insertSnapshotWithin(d: Db, s: SnapshotRow, max: number): Promise<boolean> {
+  const res = await d.run(sql`INSERT INTO snapshots (id, tenant_id, cluster_id, name, objects, created_at)
+    SELECT ${s.id}, ${s.tenantId}, ${s.clusterId}, ${s.name}, ${s.objects}, ${s.createdAt}
+    WHERE (SELECT count(*) FROM snapshots WHERE cluster_id = ${s.clusterId}) < ${max}`);
+  return res.meta.changes > 0;
+}
+
+export async function classesOf(d: Db, tenantId: string): Promise<(ClassRow & { seats: number; expiresAt: number | null })[]> {
+  const rows = await d
+    .select({
+      klass: schema.classes,
+      seats: sql<number>`(SELECT count(*) FROM sandboxes s JOIN clusters c ON c.id = s.cluster_id WHERE s.class_id = ${schema.classes.id})`,
+      expiresAt: sql<number | null>`(SELECT min(c.expires_at) FROM sandboxes s JOIN clusters c ON c.id = s.cluster_id WHERE s.class_id = ${schema.classes.id})`,
+    })
+    .from(schema.classes)
+    .where(eq(schema.classes.tenantId, tenantId))
+    .orderBy(asc(schema.classes.createdAt))
+    .all();
+  return rows.map((r) => ({ ...r.klass, seats: Number(r.seats), expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
+}
+
+export async function classById(d: Db, tenantId: string, id: string): Promise<ClassRow | undefined> {
+  return d
+    .select()
+    .from(schema.classes)
+    .where(and(eq(schema.classes.tenantId, tenantId), eq(schema.classes.id, id)))
+    .get();
+}
+
+export async function classByName(d: Db, tenantId: string, name: string): Promise<ClassRow | undefined> {
+  return d
+    .select()
+    .from(schema.classes)
+    .where(and(eq(schema.classes.tenantId, tenantId), eq(schema.classes.name, name)))
+    .get();
+}
+
+export async function deleteClassRow(d: Db, id: string): Promise<void> {
+  await d.delete(schema.classes).where(eq(schema.classes.id, id));
+}
+
+/** Marks a download link used and returns it, only the first time (one atomic statement). */
+export async function claimDownload(d: Db, codeHash: string, now: number): Promise<DownloadRow | undefined> {
+  const rows = await d
+    .update(schema.downloads)
+    .set({ usedAt: now })
+    .where(and(eq(schema.downloads.codeHash, codeHash), isNull(schema.downloads.usedAt)))
+    .returning()
+    .all();
+  return rows[0];
+}
+
+export async function downloadByHash(d: Db, codeHash: string): Promise<DownloadRow | undefined> {
+  return d.select().from(schema.downloads).where(eq(schema.downloads.codeHash, codeHash)).get();
+}
+
+/** The sandboxes among these whose download link was used. */
+export async function downloadedSandboxes(d: Db, sandboxIds: string[]): Promise<Set<string>> {
+  if (!sandboxIds.length) return new Set();
+  const rows = await d
+    .select({ id: schema.downloads.sandboxId })
+    .from(schema.downloads)
+    .where(and(inArray(schema.downloads.sandboxId, sandboxIds), isNotNull(schema.downloads.usedAt)))
+    .all();
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function deleteSnapshot(d: Db, id: string): Promise<void> {
+  await d.delete(schema.snapshots).where(eq(schema.snapshots.id, id));
 }

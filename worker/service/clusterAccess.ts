@@ -7,20 +7,26 @@ export function clusterStub(env: Env, clusterId: string) {
 }
 
 const OWNER_CACHE_MS = 5_000;
-const owners = new Map<string, { tenantId: string | null; expires: number }>();
+const owners = new Map<string, { tenantId: string | null; expiresAt: number | null; expires: number }>();
 
-/** The tenant owning a cluster id, or null when there is no such cluster. */
+/**
+ * The tenant owning a cluster id, or null when there is no such cluster. An expired cluster (a
+ * sandbox past its expiresAt) is gone at once, before the reaper erases it.
+ */
 export async function clusterOwner(env: Env, id: string): Promise<string | null> {
-  const hit = owners.get(id);
   const now = Date.now();
-  if (hit && hit.expires > now) return hit.tenantId;
-  const row = await clusterById(db(env.DB), id);
-  owners.set(id, { tenantId: row?.tenantId ?? null, expires: now + OWNER_CACHE_MS });
-  if (owners.size > 10_000) for (const [k, v] of owners) if (v.expires <= now) owners.delete(k);
-  return row?.tenantId ?? null;
+  let hit = owners.get(id);
+  if (!hit || hit.expires <= now) {
+    const row = await clusterById(db(env.DB), id);
+    hit = { tenantId: row?.tenantId ?? null, expiresAt: row?.expiresAt ?? null, expires: now + OWNER_CACHE_MS };
+    owners.set(id, hit);
+    if (owners.size > 10_000) for (const [k, v] of owners) if (v.expires <= now) owners.delete(k);
+  }
+  if (hit.expiresAt !== null && hit.expiresAt <= now) return null;
+  return hit.tenantId;
 }
 
-/** Forgets a deleted cluster in this isolate at once. */
+/** Forgets a deleted (or extended) cluster in this isolate at once. */
 export function forgetCluster(id: string): void {
   owners.delete(id);
 }
