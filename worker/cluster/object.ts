@@ -71,7 +71,11 @@ import { imageOf, runRef } from "./node/runtime";
 import { StreamServer, upgradeOf } from "./api/stream";
 
 import type { Outcome } from "./outcome";
-import type { Task, TaskResult } from "./checks/schema";
+import { TasksSchema, type Task, type TaskResult } from "./checks/schema";
+import { evaluateTasks, type CheckContext } from "./checks/evaluate";
+import { applyObjects, parseObjects } from "./portable/apply";
+import { captureObjects } from "./portable/capture";
+import type { NetworkView } from "./network/types";
 export type { Outcome };
 
 export interface ClockRequest {
@@ -116,6 +120,9 @@ export interface ClusterInfo {
   requestsLastHour: number;
   alarmsLastHour: number;
 }
+
+/** Minutes of usage info() sums (requestsLastHour, alarmsLastHour). */
+const USAGE_MINUTES = 60;
 
 /** Header carrying a stream request's metadata from the Worker (which builds the request itself). */
 export const STREAM_REQUEST_HEADER = "x-kubedo-request";
@@ -238,6 +245,7 @@ export class ClusterObject extends DurableObject<Env> {
       "nodes/proxy": nodeProxyAction(this.network, () => this.settings().kubernetesVersion),
     });
     this.streams = new StreamServer(this.api, this.network, () => this.sessions);
+    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS usage_minutes (minute INTEGER PRIMARY KEY, requests INTEGER NOT NULL, alarms INTEGER NOT NULL)");
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) this.loop.resync();
   }
@@ -292,23 +300,49 @@ export class ClusterObject extends DurableObject<Env> {
       const sim = await this.simulate(init.simulation);
       if (!sim.ok) return sim;
     }
-    // TODO(helper cluster-side): apply init.objects
-    return { ok: true, value: { objects: 0 } };
+    if (!init.objects) return { ok: true, value: { objects: 0 } };
+    const parsed = parseObjects(init.objects);
+    if (!parsed.ok) return parsed;
+    const applied = applyObjects(this.api, parsed.objects, (fn) => this.store.transaction(fn));
+    if (!applied.ok) return applied;
+    // One pass now (Namespaces become Active, workloads make their pods); alarms do the rest.
+    await this.runLoop();
+    return applied;
   }
 
   /** The user's objects as a multi-document YAML that `kubectl apply -f` takes on a fresh cluster (export, snapshot, template capture). */
   async capture(): Promise<Outcome<{ yaml: string; objects: number }>> {
-    throw new Error("TODO(helper cluster-side)");
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    return { ok: true, value: captureObjects(this.api, this.config, this.simulation()) };
   }
 
   /** Evaluates tasks' checks against the cluster as it is now. */
   async check(tasks: Task[]): Promise<Outcome<TaskResult[]>> {
-    throw new Error("TODO(helper cluster-side)" + tasks.length);
+    if (!this.config) return { ok: false, status: 404, message: "cluster not found" };
+    const parsed = TasksSchema.safeParse(tasks);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, status: 400, message: `tasks${issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${issue.message}` };
+    }
+    // Reads only, but the traffic function records access-log lines: one transaction for them.
+    return { ok: true, value: this.store.transaction(() => evaluateTasks(this.checkContext(), parsed.data)) };
+  }
+
+  private checkContext(): CheckContext {
+    return {
+      api: this.api,
+      network: this.network,
+      mappedPort: (view, hostPort) => this.mappedPort(view, hostPort),
+    };
   }
 
   /** Erases the cluster and makes it again from `init` (the same id): a sandbox's reset and restore. */
   async reset(init: ClusterInit): Promise<Outcome<{ objects: number }>> {
-    throw new Error("TODO(helper cluster-side)" + init.id);
+    // The usage history outlives the reset: it counts what the cluster cost, not what it holds.
+    const usage = this.usageRows();
+    await this.destroy();
+    this.restoreUsage(usage);
+    return this.init(init);
   }
 
   private async makeCluster(init: ClusterInit): Promise<void> {
@@ -329,6 +363,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   async kube(req: KubeRequest): Promise<KubeResponse> {
+    this.count("requests");
     if (!this.config) return { status: 404, headers: [["Content-Type", "application/json"]], body: JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "cluster not found", reason: "NotFound", code: 404 }) + "\n" };
     return this.router.handle(req);
   }
@@ -504,17 +539,24 @@ export class ClusterObject extends DurableObject<Env> {
       host = req.lb.ip;
       port = req.lb.port;
     } else {
-      const m = info.mappings.find((x) => x.hostPort === req.hostPort && x.protocol === "TCP");
-      if (!m) return { ok: false, status: 404, message: `host port ${req.hostPort} is not mapped: the cluster's kind config maps ${info.mappings.map((x) => x.hostPort).join(", ") || "no ports"} (nodes[].extraPortMappings)` };
-      const ip = view.node(m.node)?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-      if (!ip) return { ok: false, status: 502, message: `node ${m.node} is gone` };
-      host = ip;
-      port = m.containerPort;
+      const target = this.mappedPort(view, req.hostPort ?? 0);
+      if (!target.ok) return target;
+      ({ host, port } = target.value);
     }
     const out = this.store.transaction(() => this.network.dial(view, { from: { kind: "external" }, host, port, request: req.request }));
     if (!out.ok) return { ok: false, status: out.error === "timeout" ? 504 : 502, message: `curl: ${out.message}` };
     if (!out.answer) return { ok: false, status: 502, message: `the server at ${host}:${port} (${out.pod.namespace}/${out.pod.name}) does not speak HTTP` };
     return { ok: true, value: out.answer };
+  }
+
+  /** Where a mapped host port leads (kind's extraPortMappings): the node's address and its containerPort. */
+  private mappedPort(view: NetworkView, hostPort: number): Outcome<{ host: string; port: number }> {
+    const mappings = portMappings(this.config!);
+    const m = mappings.find((x) => x.hostPort === hostPort && x.protocol === "TCP");
+    if (!m) return { ok: false, status: 404, message: `host port ${hostPort} is not mapped: the cluster's kind config maps ${mappings.map((x) => x.hostPort).join(", ") || "no ports"} (nodes[].extraPortMappings)` };
+    const ip = view.node(m.node)?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+    if (!ip) return { ok: false, status: 502, message: `node ${m.node} is gone` };
+    return { ok: true, value: { host: ip, port: m.containerPort } };
   }
 
   async info(): Promise<ClusterInfo> {
@@ -541,9 +583,43 @@ export class ClusterObject extends DurableObject<Env> {
         .exec<{ controller: string; key: string; due: number }>("SELECT controller, key, due FROM timers ORDER BY due LIMIT 10")
         .toArray()
         .map((t) => ({ controller: t.controller, key: t.key, due: new Date(t.due).toISOString() })),
-      requestsLastHour: 0, // TODO(helper cluster-side)
-      alarmsLastHour: 0,
+      ...this.usageLastHour(),
     };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Usage: kube requests and alarms per minute, for GET /v1/usage. One upsert per event; rows
+  // older than the hour are dropped as new minutes begin. No alarm is involved.
+
+  private count(what: "requests" | "alarms"): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      `INSERT INTO usage_minutes (minute, requests, alarms) VALUES (?, ?, ?) ON CONFLICT(minute) DO UPDATE SET ${what} = ${what} + 1`,
+      minute,
+      what === "requests" ? 1 : 0,
+      what === "alarms" ? 1 : 0,
+    );
+    if (this.usageMinute !== minute) {
+      this.usageMinute = minute;
+      sql.exec("DELETE FROM usage_minutes WHERE minute < ?", minute - USAGE_MINUTES);
+    }
+  }
+
+  private usageMinute = 0;
+
+  private usageLastHour(): { requestsLastHour: number; alarmsLastHour: number } {
+    const since = Math.floor(Date.now() / 60_000) - USAGE_MINUTES + 1;
+    const row = this.ctx.storage.sql.exec<{ r: number | null; a: number | null }>("SELECT sum(requests) AS r, sum(alarms) AS a FROM usage_minutes WHERE minute >= ?", since).one();
+    return { requestsLastHour: Number(row.r ?? 0), alarmsLastHour: Number(row.a ?? 0) };
+  }
+
+  private usageRows(): { minute: number; requests: number; alarms: number }[] {
+    return this.ctx.storage.sql.exec<{ minute: number; requests: number; alarms: number }>("SELECT minute, requests, alarms FROM usage_minutes").toArray();
+  }
+
+  private restoreUsage(rows: { minute: number; requests: number; alarms: number }[]): void {
+    for (const r of rows) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO usage_minutes (minute, requests, alarms) VALUES (?, ?, ?)", r.minute, r.requests, r.alarms);
   }
 
   /** Erases the cluster: every object, the change log, timers and the alarm. */
@@ -559,6 +635,7 @@ export class ClusterObject extends DurableObject<Env> {
   // Streams (watch): the Worker forwards a request it built, with the metadata in a header.
 
   override async fetch(request: Request): Promise<Response> {
+    this.count("requests");
     const meta = request.headers.get(STREAM_REQUEST_HEADER);
     if (!meta || !this.config) return new Response("not found", { status: 404 });
     const req = { ...(JSON.parse(meta) as StreamRequestMeta), body: null } satisfies KubeRequest;
@@ -568,6 +645,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.count("alarms");
     this.alarmAt = null;
     if (!this.config) return;
     await this.runLoop();
