@@ -119,7 +119,7 @@ describe("limit ranges", () => {
     expect(bad.code).not.toBe(0);
     // defaulting (default from max, defaultRequest from min) runs first, so three rules fail, as on kube-apiserver
     expect(bad.stderr).toContain('The LimitRange "bad" is invalid: \n');
-    expect(bad.stderr).toMatch(/\* spec\.limits\[0\]\.min\[cpu\]: Invalid value: resource\.Quantity\{.*\}: min value 2 is greater than max value 1\n/);
+    expect(bad.stderr).toContain('* spec.limits[0].min[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: min value 2 is greater than max value 1\n');
     expect(bad.stderr).toMatch(/\* spec\.limits\[0\]\.defaultRequest\[cpu\]: Invalid value: .*: min value 2 is greater than default request value 1\n/);
     const pod = await kubectl(c, ["apply", "-f", "-"], { input: lr("bad", { type: "Pod", default: { cpu: "1" } }) });
     expect(pod.stderr).toContain("spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'");

@@ -2,11 +2,11 @@
 // with kube-apiserver's defaulting and validation; applying its defaults and bounds at admission
 // is issue 13's part.
 import type { z } from "zod";
-import { GoLiteral, list, map, mapKey, opt, quantity, req, str, struct, type Problems } from "../machinery/schema/dsl";
+import { list, map, mapKey, opt, quantity, req, str, struct, type Problems } from "../machinery/schema/dsl";
 import { milliValue, parseQuantity, type Quantity } from "../machinery/quantity";
 import { qualifiedName } from "../machinery/validation";
 import { defineKind, type KObject } from "./define";
-import { isExtendedResource } from "./resourcequota";
+import { goQuantity, isExtendedResource } from "./resourcequota";
 import { objectSchema } from "./types/meta";
 
 const CORE = "io.k8s.api.core.v1";
@@ -40,10 +40,6 @@ const STANDARD_TYPES = new Set(["Pod", "Container", "PersistentVolumeClaim"]);
 const STANDARD_RESOURCES = new Set(["cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage", "pods", "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps", "persistentvolumeclaims", "storage", "requests.storage", "services.nodeports", "services.loadbalancers"]);
 const isHugePages = (name: string) => name.startsWith("hugepages-") || name.startsWith("requests.hugepages-");
 const isNative = (name: string) => !name.includes("/") || name.includes("kubernetes.io/");
-
-function goQuantity(q: Quantity): GoLiteral {
-  return new GoLiteral(`resource.Quantity{i:resource.int64Amount{value:${q.m}, scale:${q.e}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"", Format:"${q.format}"}`);
-}
 
 function checkResourceName(type: string, name: string, p: Problems, path: (string | number)[]) {
   const errs = qualifiedName(name);
@@ -80,20 +76,20 @@ function checkLimits(limits: Item[], p: Problems) {
     for (const k of keys) {
       const [min, max, def, defReq, ratio] = [q("min", k), q("max", k), q("default", k), q("defaultRequest", k), q("maxLimitRequestRatio", k)];
       const gt = (a: Quantity, b: Quantity) => milliCmp(a, b) > 0;
-      if (min && max && gt(min, max)) at.invalid(["min", mapKey(k)], goQuantity(min), `min value ${lists.min[k]} is greater than max value ${lists.max[k]}`);
-      if (defReq && min && gt(min, defReq)) at.invalid(["defaultRequest", mapKey(k)], goQuantity(defReq), `min value ${lists.min[k]} is greater than default request value ${lists.defaultRequest[k]}`);
-      if (defReq && max && gt(defReq, max)) at.invalid(["defaultRequest", mapKey(k)], goQuantity(defReq), `default request value ${lists.defaultRequest[k]} is greater than max value ${lists.max[k]}`);
-      if (defReq && def && gt(defReq, def)) at.invalid(["defaultRequest", mapKey(k)], goQuantity(defReq), `default request value ${lists.defaultRequest[k]} is greater than default limit value ${lists.default[k]}`);
-      if (def && min && gt(min, def)) at.invalid(["default", mapKey(k)], goQuantity(min), `min value ${lists.min[k]} is greater than default value ${lists.default[k]}`);
-      if (def && max && gt(def, max)) at.invalid(["default", mapKey(k)], goQuantity(max), `default value ${lists.default[k]} is greater than max value ${lists.max[k]}`);
-      if (ratio && milliValue(ratio) < 1000) at.invalid(["maxLimitRequestRatio", mapKey(k)], goQuantity(ratio), `ratio ${lists.maxLimitRequestRatio[k]} is less than 1`);
+      if (min && max && gt(min, max)) at.invalid(["min", mapKey(k)], goQuantity(lists.min[k]), `min value ${lists.min[k]} is greater than max value ${lists.max[k]}`);
+      if (defReq && min && gt(min, defReq)) at.invalid(["defaultRequest", mapKey(k)], goQuantity(lists.defaultRequest[k]), `min value ${lists.min[k]} is greater than default request value ${lists.defaultRequest[k]}`);
+      if (defReq && max && gt(defReq, max)) at.invalid(["defaultRequest", mapKey(k)], goQuantity(lists.defaultRequest[k]), `default request value ${lists.defaultRequest[k]} is greater than max value ${lists.max[k]}`);
+      if (defReq && def && gt(defReq, def)) at.invalid(["defaultRequest", mapKey(k)], goQuantity(lists.defaultRequest[k]), `default request value ${lists.defaultRequest[k]} is greater than default limit value ${lists.default[k]}`);
+      if (def && min && gt(min, def)) at.invalid(["default", mapKey(k)], goQuantity(lists.min[k]), `min value ${lists.min[k]} is greater than default value ${lists.default[k]}`);
+      if (def && max && gt(def, max)) at.invalid(["default", mapKey(k)], goQuantity(lists.max[k]), `default value ${lists.default[k]} is greater than max value ${lists.max[k]}`);
+      if (ratio && milliValue(ratio) < 1000) at.invalid(["maxLimitRequestRatio", mapKey(k)], goQuantity(lists.maxLimitRequestRatio[k]), `ratio ${lists.maxLimitRequestRatio[k]} is less than 1`);
       if (ratio && min && max) {
         const limit = milliValue(max) / milliValue(min);
-        if (milliValue(ratio) / 1000 > limit) at.invalid(["maxLimitRequestRatio", mapKey(k)], goQuantity(ratio), `ratio ${lists.maxLimitRequestRatio[k]} is greater than max/min = ${limit.toFixed(6)}`);
+        if (milliValue(ratio) / 1000 > limit) at.invalid(["maxLimitRequestRatio", mapKey(k)], goQuantity(lists.maxLimitRequestRatio[k]), `ratio ${lists.maxLimitRequestRatio[k]} is greater than max/min = ${limit.toFixed(6)}`);
       }
       // Resources that may not be overcommitted (hugepages, extended ones) need default == defaultRequest.
       if ((!isNative(k) || k.startsWith("hugepages-")) && def && defReq && milliCmp(def, defReq) !== 0)
-        at.invalid(["defaultRequest", mapKey(k)], goQuantity(defReq), `default value ${lists.default[k]} must equal to defaultRequest value ${lists.defaultRequest[k]} in ${k}`);
+        at.invalid(["defaultRequest", mapKey(k)], goQuantity(lists.defaultRequest[k]), `default value ${lists.default[k]} must equal to defaultRequest value ${lists.defaultRequest[k]} in ${k}`);
     }
   });
 }

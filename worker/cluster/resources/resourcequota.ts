@@ -89,9 +89,34 @@ function isScopeValidForResource(scope: string, resource: string): boolean {
   }
 }
 
-/** Go's %#v of a Quantity value, as kube-apiserver prints one in a field error. */
-function goQuantity(q: Quantity): GoLiteral {
-  return new GoLiteral(`resource.Quantity{i:resource.int64Amount{value:${q.m}, scale:${q.e}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"", Format:"${q.format}"}`);
+const SUFFIX_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+/**
+ * Go's %#v of a Quantity value, as kube-apiserver prints one in a field error: the int64 amount
+ * as ParseQuantity reads the string, and the cached string only where Go keeps it (canonical
+ * input). `text` is the stored (canonical) form, so a value typed in another form ("1.5") prints
+ * as its canonical form would.
+ */
+export function goQuantity(text: string): GoLiteral {
+  const q = parseQuantity(text);
+  const m = /^(-?)(\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?|e-?\d+)$/.exec(text);
+  let value = q.m.toString();
+  let scale = q.e;
+  let cached = "";
+  if (m) {
+    const [, sign, digits, suffix] = m;
+    const binary = /^[KMGTPE]i$/.test(suffix);
+    if (binary) {
+      value = (BigInt(sign + digits) * 1024n ** BigInt("KMGTPE".indexOf(suffix[0]) + 1)).toString();
+      scale = 0;
+      if ((BigInt(digits) & 7n) !== 0n) cached = text;
+    } else {
+      value = BigInt(sign + digits).toString();
+      scale = suffix.startsWith("e") ? Number(suffix.slice(1)) : SUFFIX_EXP[suffix];
+      if (scale % 3 === 0 && !digits.endsWith("0") && digits[0] !== "0") cached = text;
+    }
+  }
+  return new GoLiteral(`resource.Quantity{i:resource.int64Amount{value:${value}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(cached)}, Format:"${q.format}"}`);
 }
 
 /** Go's %#v of the scopes list (a []core.ResourceQuotaScope). */
@@ -117,7 +142,7 @@ function checkResourceList(list: Record<string, string> | undefined, p: Problems
       continue; // the schema reports malformed quantities
     }
     if (q.m < 0n) p.invalid(path, v, "must be greater than or equal to 0");
-    if ((INTEGER_RESOURCES.has(k) || isExtendedResource(k)) && milliValue(q) % 1000 !== 0) p.invalid(path, goQuantity(q), "must be an integer");
+    if ((INTEGER_RESOURCES.has(k) || isExtendedResource(k)) && milliValue(q) % 1000 !== 0) p.invalid(path, goQuantity(v), "must be an integer");
   }
 }
 
