@@ -41,8 +41,14 @@ export class Informer<T extends KObject> {
           needList = false;
         }
         this.on.state?.("watching");
+        const started = performance.now();
         await this.watch();
-        this.backoff = 500; // a watch that ended cleanly: reconnect at once
+        // A watch the server ended after a while: again at once; one that ended at once: back off.
+        if (performance.now() - started > 5000) this.backoff = 500;
+        else {
+          await sleep(this.backoff, this.signal);
+          this.backoff = Math.min(this.backoff * 2, 30_000);
+        }
       } catch (e) {
         if (this.signal.aborted) return;
         if (e instanceof Gone) {
