@@ -185,6 +185,7 @@ describe("capture", () => {
     await kube(stub, "POST", "/api/v1/namespaces/shop/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: "solo", labels: { run: "solo" } }, spec: { containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] } });
     await kube(stub, "POST", "/api/v1/namespaces/shop/secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "creds" }, stringData: { password: "0777" } });
     await kube(stub, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/roles", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "reader" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] });
+    await kube(stub, "POST", "/apis/batch/v1/namespaces/shop/jobs", { apiVersion: "batch/v1", kind: "Job", metadata: { name: "once" }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox", command: ["true"] }] } } } });
     await settle(stub);
 
     const captured = await stub.capture();
@@ -192,9 +193,9 @@ describe("capture", () => {
     const { yaml, objects } = (captured as { value: { yaml: string; objects: number } }).value;
     const shape = shapeOf(yaml);
     expect(objects).toBe(shape.length);
-    expect(shape.map((o) => `${o.kind} ${o.ns}/${o.name}`)).toEqual(["Namespace /shop", "ConfigMap default/settings", "Deployment shop/web", "Pod shop/solo", "Role shop/reader", "Secret shop/creds", "Service shop/web"]);
+    expect(shape.map((o) => `${o.kind} ${o.ns}/${o.name}`)).toEqual(["Namespace /shop", "ConfigMap default/settings", "Deployment shop/web", "Job shop/once", "Pod shop/solo", "Role shop/reader", "Secret shop/creds", "Service shop/web"]);
     // What the server filled in is gone; what the user may rely on stays.
-    expect(yaml).not.toMatch(/uid:|resourceVersion:|creationTimestamp:|managedFields|status:|clusterIP|last-applied|deployment.kubernetes.io\/revision|nodeName:|kube-api-access/);
+    expect(yaml).not.toMatch(/uid:|resourceVersion:|creationTimestamp:|managedFields|status:|clusterIP|last-applied|deployment.kubernetes.io\/revision|nodeName:|kube-api-access|scheduler\.kubedo\.dev|controller-uid/);
     const svc = shape.find((o) => o.kind === "Service")!;
     expect(svc.spec.ports[0].nodePort).toBe(30080);
     // YAML 1.1 quoting: kubectl reads these back as the strings they are.

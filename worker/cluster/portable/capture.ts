@@ -38,6 +38,8 @@ const ANNOTATIONS_FILLED = [
   "volume.beta.kubernetes.io/storage-provisioner",
   "volume.kubernetes.io/storage-provisioner",
   "volume.kubernetes.io/selected-node",
+  // The simulated scheduler's reasons for its choice.
+  "scheduler.kubedo.dev/decision",
 ];
 const FINALIZERS_FILLED = new Set(["kubernetes.io/pvc-protection", "kubernetes.io/pv-protection", "foregroundDeletion", "orphan"]);
 const JOB_LABELS = ["controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"];
@@ -146,8 +148,14 @@ function portable(def: ResourceDef, wire: KObject): KObject {
     case "Job":
       if (spec && spec.manualSelector !== true) {
         delete spec.selector;
-        const labels = ((spec.template as Json | undefined)?.metadata as Json | undefined)?.labels as Record<string, string> | undefined;
-        for (const l of JOB_LABELS) if (labels) delete labels[l];
+        const template = spec.template as Json | undefined;
+        const tmeta = template?.metadata as Json | undefined;
+        const labels = tmeta?.labels as Record<string, string> | undefined;
+        if (tmeta && labels) {
+          for (const l of JOB_LABELS) delete labels[l];
+          if (!Object.keys(labels).length) delete tmeta.labels;
+          if (!Object.keys(tmeta).length) delete template!.metadata;
+        }
       }
       break;
   }
