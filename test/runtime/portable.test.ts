@@ -2,7 +2,8 @@
 // the same objects on a fresh cluster, and reset to its template; the usage counters.
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { clusterStubOf, kube, newSettledCluster, settle } from "./helpers";
+import { clusterStubOf, env, kube, newSettledCluster, settle } from "./helpers";
+import { db, namespacesOf } from "../../worker/db/queries";
 import { parseClusterConfig } from "../../worker/service/clusterConfig";
 
 // any: tests read the objects' fields as the API answers them
@@ -64,6 +65,10 @@ async function initCluster(objects: string, config: Obj = { name: "portable" }):
 
 async function get(stub: Stub, path: string): Promise<{ status: number; json: Obj }> {
   return kube(stub, "GET", path);
+}
+
+async function catalog(clusterId: string): Promise<string[]> {
+  return (await namespacesOf(db(env.DB), clusterId)).map((n) => n.name);
 }
 
 /** Settles past the system pods' own timers (kubeadm's probes): then nothing is due. */
@@ -219,6 +224,10 @@ describe("reset", () => {
     await settle(stub);
     await kube(stub, "DELETE", "/apis/apps/v1/namespaces/shop/deployments/web");
     await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "extra" } });
+    await kube(stub, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "temp" } });
+    await settle(stub);
+    expect(await catalog(id)).toContain("temp");
+    const rvBefore = (await stub.info()).resourceVersion;
     const config = parseClusterConfig(JSON.stringify({ name: "portable" }), null);
     const out = await stub.reset({ id, config, simulation: { profile: "instant" }, objects: TEMPLATE });
     expect(out).toEqual({ ok: true, value: { objects: 4 } });
@@ -227,7 +236,11 @@ describe("reset", () => {
     expect(info.simulation.profile).toBe("instant");
     expect((await get(stub, "/apis/apps/v1/namespaces/shop/deployments/web")).status).toBe(200);
     expect((await get(stub, "/api/v1/namespaces/default/configmaps/extra")).status).toBe(404);
+    expect((await get(stub, "/api/v1/namespaces/temp")).status).toBe(404);
+    // Versions go on past the old ones, and D1's namespace catalog follows the reset.
+    expect(info.resourceVersion).toBeGreaterThan(rvBefore);
     await settle(stub);
+    expect(await catalog(id)).toEqual(["default", "kube-node-lease", "kube-public", "kube-system", "local-path-storage", "shop"]);
     expect((await podsOf(stub, "shop")).filter((p) => p.status.phase === "Running").length).toBe(2);
     await settleIdle(stub);
     expect((await stub.info()).alarm).toBeNull();

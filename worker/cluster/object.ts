@@ -12,6 +12,7 @@ import { bootstrap, joinTheRest } from "./bootstrap";
 import { Clock, type ClockState } from "./clock";
 import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
+import type { CatalogEntry } from "../db/queries";
 import { ingressStatusController } from "./controllers/ingressStatus";
 import { installIngressNginx, uninstallIngressNginx } from "./addons/ingressNginx";
 import { ApiError } from "./machinery/errors";
@@ -340,8 +341,20 @@ export class ClusterObject extends DurableObject<Env> {
   async reset(init: ClusterInit): Promise<Outcome<{ objects: number }>> {
     // The usage history outlives the reset: it counts what the cluster cost, not what it holds.
     const usage = this.usageRows();
+    const rv = this.store.rv;
+    const namespaces = this.config ? [...this.api.scanStored<KObject>("namespaces", "")].map((n) => ({ name: n.metadata.name!, uid: n.metadata.uid ?? "", createdAt: n.metadata.creationTimestamp ?? "" })) : [];
     await this.destroy();
+    // resourceVersions go on past the old ones: a client's watch from before gets 410 Gone and
+    // relists, and D1's namespace catalog (which keeps the highest version) takes the new rows.
+    const next = rv + 1;
+    this.store.setMeta("rv", String(next));
+    this.store.setMeta("compacted_rv", String(next));
+    await this.start();
     this.restoreUsage(usage);
+    // The old namespaces leave the catalog; those the init makes again come back after them.
+    if (namespaces.length) this.store.transaction(() => {
+      for (const n of namespaces) this.store.outbox(OUTBOX_TOPIC, { name: n.name, uid: n.uid, phase: "Deleted", resourceVersion: next, deleted: true, createdAt: n.createdAt } satisfies CatalogEntry);
+    });
     return this.init(init);
   }
 
@@ -363,7 +376,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   async kube(req: KubeRequest): Promise<KubeResponse> {
-    this.count("requests");
+    this.countUsage("requests");
     if (!this.config) return { status: 404, headers: [["Content-Type", "application/json"]], body: JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "cluster not found", reason: "NotFound", code: 404 }) + "\n" };
     return this.router.handle(req);
   }
@@ -591,7 +604,10 @@ export class ClusterObject extends DurableObject<Env> {
   // Usage: kube requests and alarms per minute, for GET /v1/usage. One upsert per event; rows
   // older than the hour are dropped as new minutes begin. No alarm is involved.
 
-  private count(what: "requests" | "alarms"): void {
+  /** The minute whose old rows were last dropped. */
+  private usageMinute = 0;
+
+  private countUsage(what: "requests" | "alarms"): void {
     const minute = Math.floor(Date.now() / 60_000);
     const sql = this.ctx.storage.sql;
     sql.exec(
@@ -605,8 +621,6 @@ export class ClusterObject extends DurableObject<Env> {
       sql.exec("DELETE FROM usage_minutes WHERE minute < ?", minute - USAGE_MINUTES);
     }
   }
-
-  private usageMinute = 0;
 
   private usageLastHour(): { requestsLastHour: number; alarmsLastHour: number } {
     const since = Math.floor(Date.now() / 60_000) - USAGE_MINUTES + 1;
@@ -635,7 +649,7 @@ export class ClusterObject extends DurableObject<Env> {
   // Streams (watch): the Worker forwards a request it built, with the metadata in a header.
 
   override async fetch(request: Request): Promise<Response> {
-    this.count("requests");
+    this.countUsage("requests");
     const meta = request.headers.get(STREAM_REQUEST_HEADER);
     if (!meta || !this.config) return new Response("not found", { status: 404 });
     const req = { ...(JSON.parse(meta) as StreamRequestMeta), body: null } satisfies KubeRequest;
@@ -645,7 +659,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.count("alarms");
+    this.countUsage("alarms");
     this.alarmAt = null;
     if (!this.config) return;
     await this.runLoop();

@@ -81,7 +81,6 @@ function failureOf(ctx: CheckContext, check: Check): string {
     case "dns":
       return dnsFailure(ctx, check);
   }
-  return `unknown check type ${JSON.stringify((check as { type: unknown }).type)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,5 +376,4 @@ export function titleOf(check: Check): string {
     case "dns":
       return `${check.name} resolves${check.answer ? ` to ${check.answer}` : ""}${check.from ? ` from pod ${check.from}` : ""}`;
   }
-  return "a check";
 }
