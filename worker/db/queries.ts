@@ -275,23 +275,36 @@ export async function tenantRoom(d: Db, tenantId: string): Promise<{ clusters: n
  * the tokens bound was met; then nothing of it is left.
  */
 export async function insertSandboxRecords(
-  d: Db,
+  d1: D1Database,
   r: { tokens: TokenRow[]; sandboxes: SandboxRow[]; klass?: ClassRow; downloads?: DownloadRow[] },
   maxTokens: number,
 ): Promise<boolean> {
+  // Raw statements: drizzle's batch takes no raw INSERT … SELECT, and the bound needs one.
+  const d = db(d1);
   const tokenInserts = r.tokens.map((t) =>
-    d.run(sql`INSERT INTO tokens (id, tenant_id, name, cluster_id, role, secret_hash, prefix, created_at, parent_id)
-      SELECT ${t.id}, ${t.tenantId}, ${t.name}, ${t.clusterId}, ${t.role}, ${t.secretHash}, ${t.prefix}, ${t.createdAt}, ${t.parentId}
-      WHERE (SELECT count(*) FROM tokens WHERE tenant_id = ${t.tenantId}) < ${maxTokens}`),
+    d1
+      .prepare(
+        `INSERT INTO tokens (id, tenant_id, name, cluster_id, role, secret_hash, prefix, created_at, parent_id)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM tokens WHERE tenant_id = ?) < ?`,
+      )
+      .bind(t.id, t.tenantId, t.name, t.clusterId, t.role, t.secretHash, t.prefix, t.createdAt, t.parentId, t.tenantId, maxTokens),
   );
+  const k = r.klass;
   const rest = [
-    ...(r.klass ? [d.insert(schema.classes).values(r.klass)] : []),
-    ...r.sandboxes.map((s) => d.insert(schema.sandboxes).values(s)),
-    ...(r.downloads ?? []).map((x) => d.insert(schema.downloads).values(x)),
+    ...(k
+      ? [d1.prepare("INSERT INTO classes (id, tenant_id, name, template, role, creator_token_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").bind(k.id, k.tenantId, k.name, k.template, k.role, k.creatorTokenId, k.createdAt)]
+      : []),
+    ...r.sandboxes.map((x) =>
+      d1
+        .prepare("INSERT INTO sandboxes (id, tenant_id, cluster_id, template, owner, token_id, class_id, seat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(x.id, x.tenantId, x.clusterId, x.template, x.owner, x.tokenId, x.classId, x.seat, x.createdAt),
+    ),
+    ...(r.downloads ?? []).map((x) =>
+      d1.prepare("INSERT INTO downloads (code_hash, tenant_id, sandbox_id, sealed, created_at, used_at) VALUES (?, ?, ?, ?, ?, ?)").bind(x.codeHash, x.tenantId, x.sandboxId, x.sealed, x.createdAt, x.usedAt),
+    ),
   ];
-  const stmts = [...tokenInserts, ...rest];
-  const results = await d.batch(stmts as [(typeof stmts)[0], ...typeof stmts]);
-  const made = results.slice(0, tokenInserts.length).every((x) => (x as D1Result).meta.changes > 0);
+  const results = await d1.batch([...tokenInserts, ...rest]);
+  const made = results.slice(0, tokenInserts.length).every((x) => x.meta.changes > 0);
   if (made) return true;
   const tokenIds = r.tokens.map((t) => t.id);
   const sandboxIds = r.sandboxes.map((s) => s.id);

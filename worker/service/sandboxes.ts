@@ -170,7 +170,7 @@ export async function makeSandboxes(
   const ids = clusters.map((c) => c.id);
   let recorded: boolean;
   try {
-    recorded = await insertSandboxRecords(db(env.DB), { tokens, sandboxes: made.map((x) => x.sandbox), klass: m.klass, downloads: m.downloads }, LIMITS.tokensPerTenant);
+    recorded = await insertSandboxRecords(env.DB, { tokens, sandboxes: made.map((x) => x.sandbox), klass: m.klass, downloads: m.downloads }, LIMITS.tokensPerTenant);
   } catch (e) {
     await eraseClusters(env, ids);
     throw e;
