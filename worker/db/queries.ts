@@ -391,8 +391,8 @@ export async function classesOf(d: Db, tenantId: string): Promise<(ClassRow & { 
   const rows = await d
     .select({
       klass: schema.classes,
-      seats: sql<number>`(SELECT count(*) FROM sandboxes s JOIN clusters c ON c.id = s.cluster_id WHERE s.class_id = ${schema.classes.id})`,
-      expiresAt: sql<number | null>`(SELECT min(c.expires_at) FROM sandboxes s JOIN clusters c ON c.id = s.cluster_id WHERE s.class_id = ${schema.classes.id})`,
+      seats: sql<number>`(SELECT count(*) FROM sandboxes s JOIN clusters c ON c.id = s.cluster_id WHERE s.class_id = "classes"."id")`,
+      expiresAt: sql<number | null>`(SELECT min(c.expires_at) FROM sandboxes s JOIN clusters c ON c.id = s.cluster_id WHERE s.class_id = "classes"."id")`,
     })
     .from(schema.classes)
     .where(eq(schema.classes.tenantId, tenantId))

@@ -151,7 +151,8 @@ export async function makeSandboxes(
     m.plans.map(async (p, i) => ({
       plan: p,
       cluster: clusters[i],
-      sandbox: { id: p.id, tenantId: m.tenantId, clusterId: clusters[i].id, template: m.template.name, owner: p.owner, tokenId: p.tokenId, classId: m.klass?.id ?? null, seat: p.seat, createdAt: now },
+      // A millisecond apart: listings ordered by creation keep the seats' order.
+      sandbox: { id: p.id, tenantId: m.tenantId, clusterId: clusters[i].id, template: m.template.name, owner: p.owner, tokenId: p.tokenId, classId: m.klass?.id ?? null, seat: p.seat, createdAt: now + i },
     })),
   );
   const tokens: TokenRow[] = await Promise.all(
