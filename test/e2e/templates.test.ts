@@ -63,7 +63,9 @@ const TASKS = [
 
 const madeClusters: string[] = [];
 const madeTemplates: string[] = [];
+const madeSandboxes: string[] = [];
 afterAll(async () => {
+  for (const id of madeSandboxes) await request("DELETE", `/v1/sandboxes/${id}`, { token }).catch(() => undefined);
   for (const n of madeClusters) await request("DELETE", `/v1/clusters/${n}`, { token }).catch(() => undefined);
   for (const n of madeTemplates) await request("DELETE", `/v1/templates/${n}`, { token }).catch(() => undefined);
 });
@@ -285,5 +287,73 @@ describe("export", () => {
 
     const missing = await request("GET", `/v1/clusters/no-such-${tag}/export`, { token });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe("the built-ins' tasks", () => {
+  // A learner's sandbox of a built-in, its kubeconfig written out, deleted when the test ends.
+  async function sandboxOf(template: string): Promise<{ id: string; cluster: TestCluster }> {
+    const r = await request("POST", "/v1/sandboxes", { token, body: { template, ttlSeconds: 3600 } });
+    if (r.status !== 201) throw new Error(`sandbox of ${template}: ${r.status} ${r.text}`);
+    madeSandboxes.push(r.json.id);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "kubedo-tpl-")), "kubeconfig");
+    writeFileSync(file, r.json.kubeconfig);
+    return { id: r.json.id, cluster: { name: r.json.cluster, id: r.json.clusterId, kubeconfig: file, token: r.json.token } };
+  }
+
+  // any: the progress document as the API answers it
+  async function progress(id: string): Promise<any> {
+    const r = await request("GET", `/v1/sandboxes/${id}/progress`, { token });
+    expect(r.status, r.text).toBe(200);
+    return r.json;
+  }
+
+  async function allPass(id: string): Promise<void> {
+    let last: any; // any: see progress()
+    await eventually(async () => {
+      last = await progress(id);
+      return last.done === last.total;
+    }, 30_000).catch(() => {
+      throw new Error(`tasks still failing: ${JSON.stringify(last.tasks.filter((t: { passed: boolean }) => !t.passed))}`);
+    });
+  }
+
+  it("nginx-nodeport: a Deployment of nginx, a NodePort Service on 30080, the page from outside", async () => {
+    const { id, cluster: c } = await sandboxOf("nginx-nodeport");
+    const start = await progress(id);
+    expect(start).toMatchObject({ template: "nginx-nodeport", done: 0, total: 3 });
+    expect(start.tasks[0].checks[0].message).not.toBe("");
+    await ok(c, ["create", "deployment", "web", "--image=nginx", "--replicas=3"]);
+    await ok(c, ["create", "service", "nodeport", "web", "--tcp=80:80", "--node-port=30080"]);
+    await allPass(id);
+  });
+
+  it("namespace-quota: namespace dev, compute-quota, Ready pods in dev", async () => {
+    const { id, cluster: c } = await sandboxOf("namespace-quota");
+    expect(await progress(id)).toMatchObject({ template: "namespace-quota", done: 0, total: 3 });
+    await ok(c, ["create", "namespace", "dev"]);
+    await ok(c, ["create", "quota", "compute-quota", "-n", "dev", "--hard=pods=10,requests.cpu=1,requests.memory=1Gi,limits.cpu=2,limits.memory=2Gi"]);
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: dev
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: app }
+  template:
+    metadata:
+      labels: { app: app }
+    spec:
+      containers:
+        - name: app
+          image: nginx
+          resources:
+            requests: { cpu: 100m, memory: 128Mi }
+            limits: { cpu: 200m, memory: 256Mi }
+`;
+    await ok(c, ["apply", "-f", manifestFile(deployment)]);
+    await allPass(id);
   });
 });
