@@ -8,9 +8,8 @@ import type { ApiServer } from "../api/apiserver";
 import { ApiError } from "../machinery/errors";
 import { storageOf, type KObject, type ResourceDef } from "../resources/define";
 import { findKind } from "../resources/registry";
+import { APPLY_MANAGER, withLastApplied } from "../portable/apply";
 
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-const APPLY_MANAGER = "kubectl-client-side-apply";
 
 interface ManifestObject {
   def: ResourceDef;
@@ -38,23 +37,10 @@ export function installIngressNginx(api: ApiServer): string[] {
   const created: string[] = [];
   for (const { def, namespace, object } of ingressNginxObjects()) {
     if (api.peek(storageOf(def), namespace, object.metadata.name!)) continue;
-    // kubectl serializes the object with its annotations emptied of its own (an empty map stays).
-    const applied = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations } } };
-    const annotations = { ...object.metadata.annotations, [LAST_APPLIED]: goJson(applied) + "\n" };
-    api.create(def, namespace, { ...object, metadata: { ...object.metadata, annotations } }, { manager: APPLY_MANAGER });
+    api.create(def, namespace, withLastApplied(object), { manager: APPLY_MANAGER });
     created.push(`${def.kind.toLowerCase()}/${object.metadata.name}`);
   }
   return created;
-}
-
-/** JSON as Go's encoding/json writes a map (keys sorted, <, > and & escaped): kubectl's last-applied bytes, so a later apply sees no change. */
-function goJson(v: unknown): string {
-  const sorted = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sorted);
-    if (x && typeof x === "object") return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted((x as Record<string, unknown>)[k])]));
-    return x;
-  };
-  return JSON.stringify(sorted(v)).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Deletes the manifest's objects, last first, as `kubectl delete -f` does. */

@@ -16,7 +16,7 @@ export const MAX_PRELOAD_OBJECTS = 1000;
 const MAX_ALIASES = 100;
 
 export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-const APPLY_MANAGER = "kubectl-client-side-apply";
+export const APPLY_MANAGER = "kubectl-client-side-apply";
 
 /** Who preloads: a user of the cluster (not the control plane), as `kubectl auth whoami` would name it. */
 export const TEMPLATE_APPLIER: Identity = {
