@@ -12,8 +12,9 @@ import deployment from "./deployment.mjs";
 import endpoints from "./endpoints.mjs";
 import traffic from "./traffic.mjs";
 import exec from "./exec.mjs";
+import sandboxes from "./sandboxes.mjs";
 
-const suites = { api, scheduling, deployment, traffic, endpoints, exec };
+const suites = { api, scheduling, deployment, traffic, endpoints, exec, sandboxes };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 
