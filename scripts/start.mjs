@@ -10,6 +10,7 @@ import https from "node:https";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCertificates } from "./certs.mjs";
+import { buildWeb } from "./build-web.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const state = resolve(root, process.env.KUBEDO_HOME ?? ".kubedo");
@@ -17,6 +18,8 @@ const port = Number(process.env.PORT ?? 8787);
 const quiet = process.env.KUBEDO_QUIET === "1";
 const log = (...a) => !quiet && console.log(...a);
 mkdirSync(state, { recursive: true });
+// The dashboard's bundle (web/app.js, web/app.css), served as static assets.
+await buildWeb();
 
 const wranglerEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
 const wrangler = join(root, "node_modules", ".bin", "wrangler");

@@ -116,13 +116,9 @@ export async function insertClusterWithin(d: Db, row: ClusterRow, max: number): 
   return res.meta.changes > 0;
 }
 
-/** Removes a cluster with its cluster-scoped tokens and its catalog rows. */
+/** Removes a cluster with its cluster-scoped tokens, its catalog rows and, for a sandbox, its sandbox, snapshots and downloads. */
 export async function deleteClusterRows(d: Db, id: string): Promise<void> {
-  await d.batch([
-    d.delete(schema.tokens).where(eq(schema.tokens.clusterId, id)),
-    d.delete(schema.namespaces).where(eq(schema.namespaces.clusterId, id)),
-    d.delete(schema.clusters).where(eq(schema.clusters.id, id)),
-  ]);
+  await deleteSandboxClusterRows(d, [id]);
 }
 
 // The namespace catalog

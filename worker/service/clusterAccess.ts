@@ -1,6 +1,26 @@
 // Reaching a cluster's Durable Object, and who owns a cluster id (cached briefly per isolate).
-import { clusterById, db } from "../db/queries";
+import type { Identity } from "../auth/identity";
+import { clusterById, clusterByName, db, type ClusterRow } from "../db/queries";
 import type { Env } from "../env";
+import { canSee } from "./auth";
+import { fail } from "./http";
+
+/** A sandbox past its expiry is gone already, though its reaper may not have erased it yet. */
+export function expired(row: { expiresAt: number | null }, now = Date.now()): boolean {
+  return row.expiresAt !== null && row.expiresAt <= now;
+}
+
+/**
+ * The caller's cluster of that name, or 404: another tenant's, another cluster for a
+ * cluster-scoped token, and an expired sandbox are all as if they did not exist. `field` names
+ * the request field that gave the name, when it came from a body.
+ */
+export async function visibleCluster(env: Env, id: Identity, name: string, field?: string): Promise<ClusterRow> {
+  const row = await clusterByName(db(env.DB), id.tenantId, name);
+  if (!row || !canSee(id, row) || expired(row))
+    return fail(404, `${field ? field + ": " : ""}cluster ${JSON.stringify(name)} not found`);
+  return row;
+}
 
 export function clusterStub(env: Env, clusterId: string) {
   return env.CLUSTER.get(env.CLUSTER.idFromName(clusterId));
@@ -22,7 +42,7 @@ export async function clusterOwner(env: Env, id: string): Promise<string | null>
     owners.set(id, hit);
     if (owners.size > 10_000) for (const [k, v] of owners) if (v.expires <= now) owners.delete(k);
   }
-  if (hit.expiresAt !== null && hit.expiresAt <= now) return null;
+  if (expired(hit, now)) return null;
   return hit.tenantId;
 }
 

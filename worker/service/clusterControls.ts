@@ -3,18 +3,16 @@
 import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Outcome } from "../cluster/object";
-import { clusterByName, db } from "../db/queries";
-import { canSee, need, requireToken } from "./auth";
-import { clusterStub } from "./clusterAccess";
+import { need, requireToken } from "./auth";
+import { clusterStub, visibleCluster } from "./clusterAccess";
 import { fail, jsonBody, type AppEnv } from "./http";
 
 async function adminCluster(c: Context<AppEnv>, what: string) {
   const id = c.var.identity;
   const name = c.req.param("name") ?? "";
-  const row = await clusterByName(db(c.env.DB), id.tenantId, name);
-  if (!row || !canSee(id, row)) fail(404, `cluster ${JSON.stringify(name)} not found`);
+  const row = await visibleCluster(c.env, id, name);
   need(id, "admin", what);
-  return clusterStub(c.env, row!.id);
+  return clusterStub(c.env, row.id);
 }
 
 function answer<T>(outcome: Outcome<T>): T {

@@ -2,10 +2,9 @@
 // `kubectl apply -f` takes on a fresh cluster (the cluster object's capture()).
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { clusterByName, db } from "../db/queries";
 import type { Env } from "../env";
-import { canSee, requireToken } from "./auth";
-import { clusterStub } from "./clusterAccess";
+import { requireToken } from "./auth";
+import { clusterStub, visibleCluster } from "./clusterAccess";
 import { fail, type AppEnv } from "./http";
 
 /** The export of a cluster by id, as a text/yaml response body (also used by sandboxes' export). */
@@ -19,8 +18,7 @@ export const EXPORT_CONTENT_TYPE = "text/yaml; charset=utf-8";
 
 export const clusterExportRoutes = new Hono<AppEnv>().use(requireToken).get("/:name/export", async (c) => {
   const name = c.req.param("name");
-  const row = await clusterByName(db(c.env.DB), c.var.identity.tenantId, name);
-  if (!row || !canSee(c.var.identity, row)) fail(404, `cluster ${JSON.stringify(name)} not found`);
-  const yaml = await exportYaml(c.env, row!.id);
-  return c.body(yaml, 200, { "Content-Type": EXPORT_CONTENT_TYPE, "Content-Disposition": `inline; filename="${row!.name}.yaml"` });
+  const row = await visibleCluster(c.env, c.var.identity, name);
+  const yaml = await exportYaml(c.env, row.id);
+  return c.body(yaml, 200, { "Content-Type": EXPORT_CONTENT_TYPE, "Content-Disposition": `inline; filename="${row.name}.yaml"` });
 });

@@ -4,26 +4,23 @@ import { bearer } from "../auth/authenticate";
 import { deriveToken, hashToken, randomId, tokenPrefix } from "../auth/tokens";
 import type { ClusterInfo, Outcome, PortsInfo } from "../cluster/object";
 import { portUrl } from "./ports";
-import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertClusterWithin, insertTokenWithin, isUniqueViolation, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
+import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertTokenWithin, isUniqueViolation, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
 import { canSee, need, requireToken } from "./auth";
-import { clusterStub, forgetCluster } from "./clusterAccess";
+import { clusterStub, expired, forgetCluster, visibleCluster } from "./clusterAccess";
 import { checkClusterName, ConfigError, parseClusterConfig } from "./clusterConfig";
 import { findTemplate } from "./templates/store";
 import { fail, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
 import { makeCluster } from "./clusterMaker";
+import { reaperOf } from "./reaper";
 import { readBounded } from "../body";
 import { tooManyTokens } from "./tokens";
 
 const MAX_CONFIG_BYTES = 256 * 1024;
 
-async function visibleCluster(c: { env: Env; var: AppEnv["Variables"] }, name: string): Promise<ClusterRow> {
-  const row = await clusterByName(db(c.env.DB), c.var.identity.tenantId, name);
-  if (!row || !canSee(c.var.identity, row)) fail(404, `cluster ${JSON.stringify(name)} not found`);
-  return row!;
-}
+
 
 function summary(c: Parameters<typeof serverUrl>[0], row: ClusterRow) {
   return { id: row.id, name: row.name, server: serverUrl(c, row.id), createdAt: new Date(row.createdAt).toISOString() };
@@ -123,11 +120,11 @@ export const clusterRoutes = new Hono<AppEnv>()
   })
   .get("/", async (c) => {
     const id = c.var.identity;
-    const rows = (await clustersOf(db(c.env.DB), id.tenantId)).filter((r) => canSee(id, r));
+    const rows = (await clustersOf(db(c.env.DB), id.tenantId)).filter((r) => canSee(id, r) && !expired(r));
     return c.json({ clusters: rows.map((r) => summary(c, r)) });
   })
   .get("/:name", async (c) => {
-    const row = await visibleCluster(c, c.req.param("name"));
+    const row = await visibleCluster(c.env, c.var.identity, c.req.param("name"));
     const stub = clusterStub(c.env, row.id);
     const [nss, info, ports] = await Promise.all([namespacesOf(db(c.env.DB), row.id), stub.info() as Promise<ClusterInfo>, stub.ports() as Promise<Outcome<PortsInfo>>]);
     const origin = new URL(c.req.url).origin;
@@ -160,14 +157,15 @@ export const clusterRoutes = new Hono<AppEnv>()
   .delete("/:name", async (c) => {
     const id = c.var.identity;
     need(id, "admin", "delete clusters");
-    const row = await visibleCluster(c, c.req.param("name"));
+    const row = await visibleCluster(c.env, c.var.identity, c.req.param("name"));
     await clusterStub(c.env, row.id).destroy();
     await deleteClusterRows(db(c.env.DB), row.id);
+    if (row.expiresAt !== null) await reaperOf(c.env, row.tenantId).cancel([row.id]);
     forgetCluster(row.id);
     return c.json({ id: row.id, name: row.name, deleted: true });
   })
   .get("/:name/kubeconfig", async (c) => {
-    const row = await visibleCluster(c, c.req.param("name"));
+    const row = await visibleCluster(c.env, c.var.identity, c.req.param("name"));
     const token = await kubeconfigToken(c, row);
     const body = kubeconfig({ cluster: row.name, server: serverUrl(c, row.id), token, caData: c.env.CA_DATA });
     return c.body(body, 200, { "Content-Type": "application/yaml" });

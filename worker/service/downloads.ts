@@ -13,8 +13,8 @@ function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+async function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
@@ -24,7 +24,7 @@ async function keyOf(code: string, use: "encrypt" | "decrypt"): Promise<CryptoKe
 }
 
 export async function codeHash(code: string): Promise<string> {
-  return hex(await sha256(code));
+  return hex(new Uint8Array(await sha256(code)));
 }
 
 /** A new download code and the token sealed under it (base64 of iv + ciphertext). */

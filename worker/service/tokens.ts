@@ -2,10 +2,11 @@
 import { Hono } from "hono";
 import { ROLES, roleAtMost, type Role } from "../auth/identity";
 import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
-import { clusterByName, clustersOf, db, deleteToken, insertTokenWithin, tokensOf, type TokenRow } from "../db/queries";
+import { clustersOf, db, deleteToken, insertTokenWithin, tokensOf, type TokenRow } from "../db/queries";
 import { LIMITS } from "../limits";
-import { canSee, need, requireToken } from "./auth";
+import { need, requireToken } from "./auth";
 import { fail, jsonBody, type AppEnv } from "./http";
+import { visibleCluster } from "./clusterAccess";
 
 const TOKEN_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
@@ -29,9 +30,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     let clusterId: string | null = null;
     if (body.cluster !== undefined && body.cluster !== null) {
       if (typeof body.cluster !== "string") fail(400, "cluster: must be a cluster name");
-      const row = await clusterByName(d, id.tenantId, body.cluster as string);
-      if (!row || !canSee(id, row)) fail(404, `cluster ${JSON.stringify(body.cluster)} not found`);
-      clusterId = row!.id;
+      clusterId = (await visibleCluster(c.env, id, body.cluster as string)).id;
     } else if (id.clusterId !== null) {
       fail(403, "a token for a single cluster may only create tokens for that cluster");
     }

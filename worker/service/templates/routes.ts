@@ -6,11 +6,11 @@ import { randomId } from "../../auth/tokens";
 import type { ClusterConfig } from "../../cluster/config";
 import { TasksSchema, type Task } from "../../cluster/checks/schema";
 import { SimulationPatchSchema } from "../../cluster/simulation";
-import { clusterByName, db, deleteClusterRows, deleteTemplate, insertTemplateWithin, isUniqueViolation, templatesOf, type TemplateRow } from "../../db/queries";
+import { db, deleteClusterRows, deleteTemplate, insertTemplateWithin, isUniqueViolation, templatesOf, type TemplateRow } from "../../db/queries";
 import type { Env } from "../../env";
 import { LIMITS } from "../../limits";
-import { canSee, need, requireToken } from "../auth";
-import { clusterStub } from "../clusterAccess";
+import { need, requireToken } from "../auth";
+import { clusterStub, visibleCluster } from "../clusterAccess";
 import { ConfigError, MAX_CLUSTER_NAME, parseClusterConfig } from "../clusterConfig";
 import { fail, jsonBody, type AppEnv } from "../http";
 import { builtInTemplate, builtInTemplates } from "./builtin";
@@ -97,8 +97,7 @@ async function tryOnScratch(env: Env, config: ClusterConfig, simulation: Record<
 /** What a template made from a live cluster holds: its config, its simulation settings, its objects now. */
 async function captured(c: Context<AppEnv>, clusterName: unknown, name: string): Promise<{ config: ClusterConfig; simulation: Record<string, unknown>; objects: string }> {
   if (typeof clusterName !== "string" || !clusterName) return fail(400, "fromCluster: give the name of one of your clusters");
-  const row = await clusterByName(db(c.env.DB), c.var.identity.tenantId, clusterName);
-  if (!row || !canSee(c.var.identity, row)) return fail(404, `fromCluster: cluster ${JSON.stringify(clusterName)} not found`);
+  const row = await visibleCluster(c.env, c.var.identity, clusterName, "fromCluster");
   const stub = clusterStub(c.env, row.id);
   const [capture, simulation] = await Promise.all([stub.capture(), stub.simulate(null)]);
   if (!capture.ok) return fail(capture.status as ContentfulStatusCode, `fromCluster: ${capture.message}`);
