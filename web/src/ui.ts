@@ -1,4 +1,5 @@
 // Shared widgets: modal dialogs that return focus, a confirm dialog, alerts and status lines.
+import { errorText } from "./api";
 import { h, type Child } from "./dom";
 
 export interface Modal {
@@ -47,9 +48,11 @@ export function alertBox(message: string): HTMLElement {
   return h("div", { role: "alert", class: "alert" }, message);
 }
 
+export type StatusLine = HTMLElement & { say(msg: string, error?: boolean): void };
+
 /** A live region for outcomes ("created cluster x"): announced, not stealing focus. */
-export function statusLine(): HTMLElement & { say(msg: string, error?: boolean): void } {
-  const el = h("div", { class: "status-line", role: "status", "aria-live": "polite" }) as unknown as HTMLElement & { say(msg: string, error?: boolean): void };
+export function statusLine(): StatusLine {
+  const el = h("div", { class: "status-line", role: "status", "aria-live": "polite" }) as unknown as StatusLine;
   el.say = (msg, error = false) => {
     el.textContent = "";
     if (!msg) return;
@@ -74,5 +77,16 @@ export function busy<T>(btn: HTMLButtonElement, work: () => Promise<T>): Promise
   return work().finally(() => {
     btn.disabled = false;
     btn.removeAttribute("aria-busy");
+  });
+}
+
+/** A button's action: busy while it runs, then what it did (or the server's refusal) on the status line. */
+export function act(btn: HTMLButtonElement, status: StatusLine, work: () => Promise<string>): Promise<void> {
+  return busy(btn, async () => {
+    try {
+      status.say(await work());
+    } catch (e) {
+      status.say(errorText(e), true);
+    }
   });
 }

@@ -1,7 +1,7 @@
 import { v1, errorText } from "../api";
 import { field, h, when } from "../dom";
 import type { ClassSummary } from "../types";
-import { busy, confirmDialog, statusLine, table } from "../ui";
+import { act, confirmDialog, statusLine, table } from "../ui";
 import { fillTemplates, pageHead, templateSelect, templates } from "./common";
 
 interface MadeClass {
@@ -42,38 +42,30 @@ export async function classesPage(root: HTMLElement): Promise<void> {
 
   const remove = async (c: ClassSummary, btn: HTMLButtonElement) => {
     if (!(await confirmDialog(`Delete class ${c.name}?`, `Every seat's sandbox in ${c.name} (${c.seats}) will be deleted.`))) return;
-    await busy(btn, async () => {
-      try {
-        await v1.del(`/classes/${encodeURIComponent(c.id)}`);
-        status.say(`Deleted class ${c.name}.`);
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(btn, status, async () => {
+      await v1.del(`/classes/${encodeURIComponent(c.id)}`);
+      await load();
+      return `Deleted class ${c.name}.`;
     });
   };
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    await busy(create, async () => {
-      try {
-        const made = await v1.post<MadeClass>("/classes", { name: name.value.trim(), template: tpl.value, seats: Number(seats.value) });
-        status.say(`Created class ${made.name} with ${made.seats.length} seats.`);
-        shown.replaceChildren(
-          h(
-            "section",
-            { class: "card", "aria-label": `Seats of ${made.name}` },
-            h("h2", null, `Seats of ${made.name}`),
-            h("p", null, "Hand each student their link: it downloads their kubeconfig once. The list stays available to this token from the class's page."),
-            h("ul", { class: "seat-links" }, made.seats.map((s) => h("li", null, h("strong", null, s.name), " ", h("a", { href: s.download }, s.download)))),
-            h("p", null, h("a", { href: `#/classes/${encodeURIComponent(made.id)}` }, `Open ${made.name}'s progress`)),
-          ),
-        );
-        name.value = "";
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(create, status, async () => {
+      const made = await v1.post<MadeClass>("/classes", { name: name.value.trim(), template: tpl.value, seats: Number(seats.value) });
+      shown.replaceChildren(
+        h(
+          "section",
+          { class: "card", "aria-label": `Seats of ${made.name}` },
+          h("h2", null, `Seats of ${made.name}`),
+          h("p", null, "Hand each student their link: it downloads their kubeconfig once. The list stays available to this token from the class's page."),
+          h("ul", { class: "seat-links" }, made.seats.map((s) => h("li", null, h("strong", null, s.name), " ", h("a", { href: s.download }, s.download)))),
+          h("p", null, h("a", { href: `#/classes/${encodeURIComponent(made.id)}` }, `Open ${made.name}'s progress`)),
+        ),
+      );
+      name.value = "";
+      await load();
+      return `Created class ${made.name} with ${made.seats.length} seats.`;
     });
   });
 

@@ -1,7 +1,7 @@
 import { v1, errorText } from "../api";
 import { field, h, when } from "../dom";
 import type { ClusterSummary } from "../types";
-import { busy, confirmDialog, statusLine, table } from "../ui";
+import { act, confirmDialog, statusLine, table } from "../ui";
 import { fillTemplates, pageHead, templateSelect, templates } from "./common";
 
 export async function clustersPage(root: HTMLElement): Promise<void> {
@@ -36,30 +36,22 @@ export async function clustersPage(root: HTMLElement): Promise<void> {
 
   const remove = async (cluster: string, btn: HTMLButtonElement) => {
     if (!(await confirmDialog(`Delete cluster ${cluster}?`, `Cluster ${cluster} and everything in it will be erased.`))) return;
-    await busy(btn, async () => {
-      try {
-        await v1.del(`/clusters/${encodeURIComponent(cluster)}`);
-        status.say(`Deleted cluster ${cluster}.`);
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(btn, status, async () => {
+      await v1.del(`/clusters/${encodeURIComponent(cluster)}`);
+      await load();
+      return `Deleted cluster ${cluster}.`;
     });
   };
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    await busy(create, async () => {
-      try {
-        const body: Record<string, string> = { name: name.value.trim() };
-        if (tplSelect.value) body.template = tplSelect.value;
-        const made = await v1.post<ClusterSummary>("/clusters", body);
-        status.say(`Created cluster ${made.name}.`);
-        name.value = "";
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(create, status, async () => {
+      const body: Record<string, string> = { name: name.value.trim() };
+      if (tplSelect.value) body.template = tplSelect.value;
+      const made = await v1.post<ClusterSummary>("/clusters", body);
+      name.value = "";
+      await load();
+      return `Created cluster ${made.name}.`;
     });
   });
 

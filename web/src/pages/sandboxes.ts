@@ -1,7 +1,7 @@
 import { v1, errorText } from "../api";
 import { field, h, when } from "../dom";
 import type { Sandbox } from "../types";
-import { busy, confirmDialog, statusLine, table } from "../ui";
+import { act, confirmDialog, statusLine, table } from "../ui";
 import { fillTemplates, kubeconfigBox, pageHead, templateSelect, templates } from "./common";
 
 export async function sandboxesPage(root: HTMLElement): Promise<void> {
@@ -41,42 +41,30 @@ export async function sandboxesPage(root: HTMLElement): Promise<void> {
 
   const reset = async (s: Sandbox, btn: HTMLButtonElement) => {
     if (!(await confirmDialog(`Reset sandbox ${s.id}?`, `Cluster ${s.cluster} goes back to template ${s.template}; changes made in it are lost.`, "Reset"))) return;
-    await busy(btn, async () => {
-      try {
-        const r = await v1.post<{ objects: number }>(`/sandboxes/${encodeURIComponent(s.id)}/reset`);
-        status.say(`Reset sandbox ${s.id} (${r.objects} objects).`);
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(btn, status, async () => {
+      const r = await v1.post<{ objects: number }>(`/sandboxes/${encodeURIComponent(s.id)}/reset`);
+      return `Reset sandbox ${s.id} (${r.objects} objects).`;
     });
   };
   const remove = async (s: Sandbox, btn: HTMLButtonElement) => {
     if (!(await confirmDialog(`Delete sandbox ${s.id}?`, `Sandbox ${s.id}, its cluster ${s.cluster} and its token will be deleted.`))) return;
-    await busy(btn, async () => {
-      try {
-        await v1.del(`/sandboxes/${encodeURIComponent(s.id)}`);
-        status.say(`Deleted sandbox ${s.id}.`);
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(btn, status, async () => {
+      await v1.del(`/sandboxes/${encodeURIComponent(s.id)}`);
+      await load();
+      return `Deleted sandbox ${s.id}.`;
     });
   };
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    await busy(create, async () => {
-      try {
-        const body: Record<string, string> = { template: tpl.value };
-        if (owner.value.trim()) body.owner = owner.value.trim();
-        const made = await v1.post<Sandbox>("/sandboxes", body);
-        status.say(`Created sandbox ${made.id} (cluster ${made.cluster}).`);
-        shown.replaceChildren(kubeconfigBox(made.cluster, made.kubeconfig ?? "", "Shown once: copy or download it now. Its token can use this cluster only."));
-        owner.value = "";
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(create, status, async () => {
+      const body: Record<string, string> = { template: tpl.value };
+      if (owner.value.trim()) body.owner = owner.value.trim();
+      const made = await v1.post<Sandbox>("/sandboxes", body);
+      shown.replaceChildren(kubeconfigBox(made.cluster, made.kubeconfig ?? "", "Shown once: copy or download it now. Its token can use this cluster only."));
+      owner.value = "";
+      await load();
+      return `Created sandbox ${made.id} (cluster ${made.cluster}).`;
     });
   });
 

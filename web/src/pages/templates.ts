@@ -1,7 +1,7 @@
 import { v1, errorText } from "../api";
 import { field, h, when } from "../dom";
 import type { ClusterSummary, TemplateSummary } from "../types";
-import { busy, confirmDialog, statusLine, table } from "../ui";
+import { act, confirmDialog, statusLine, table } from "../ui";
 import { pageHead } from "./common";
 
 export async function templatesPage(root: HTMLElement): Promise<void> {
@@ -33,29 +33,21 @@ export async function templatesPage(root: HTMLElement): Promise<void> {
   };
   const remove = async (t: string, btn: HTMLButtonElement) => {
     if (!(await confirmDialog(`Delete template ${t}?`, `Template ${t} will be deleted; clusters made from it stay.`))) return;
-    await busy(btn, async () => {
-      try {
-        await v1.del(`/templates/${encodeURIComponent(t)}`);
-        status.say(`Deleted template ${t}.`);
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(btn, status, async () => {
+      await v1.del(`/templates/${encodeURIComponent(t)}`);
+      await load();
+      return `Deleted template ${t}.`;
     });
   };
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    await busy(create, async () => {
-      try {
-        const body: Record<string, string> = { name: name.value.trim(), fromCluster: from.value };
-        if (description.value.trim()) body.description = description.value.trim();
-        await v1.post("/templates", body);
-        status.say(`Captured template ${body.name} from cluster ${body.fromCluster}.`);
-        name.value = description.value = "";
-        await load();
-      } catch (e) {
-        status.say(errorText(e), true);
-      }
+    await act(create, status, async () => {
+      const body: Record<string, string> = { name: name.value.trim(), fromCluster: from.value };
+      if (description.value.trim()) body.description = description.value.trim();
+      await v1.post("/templates", body);
+      name.value = description.value = "";
+      await load();
+      return `Captured template ${body.name} from cluster ${body.fromCluster}.`;
     });
   });
   await Promise.all([
