@@ -4,6 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
+import { canonical, sameCanonical } from "../../worker/cluster/machinery/json";
 import { cm, kube, newCluster, newSettledCluster, watch } from "./helpers";
 
 const CMS = "/api/v1/namespaces/default/configmaps";
@@ -118,5 +119,24 @@ describe("store", () => {
     const after = await kube(stub, "GET", CMS);
     expect(after.json.metadata.resourceVersion).toBe(before.json.metadata.resourceVersion);
     expect((await kube(stub, "GET", `${CMS}/dry`)).status).toBe(404);
+  });
+
+  it("tells changed objects from unchanged ones as their canonical JSON does (the no-op write check)", () => {
+    const pairs: [unknown, unknown][] = [
+      [{ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 }],
+      [{ a: 1, u: undefined }, { a: 1 }],
+      [{ a: null }, {}],
+      [[1, undefined], [1, null]],
+      [[1, 2], [2, 1]],
+      [{ a: [] }, { a: {} }],
+      [{ a: "1" }, { a: 1 }],
+      [{ a: { b: 1 } }, { a: { b: 1, c: 2 } }],
+      [{ a: { b: 1, c: undefined } }, { a: { b: 1, d: undefined } }],
+    ];
+    for (const [a, b] of pairs) {
+      const expected = JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+      expect(sameCanonical(a, b)).toBe(expected);
+      expect(sameCanonical(b, a)).toBe(expected);
+    }
   });
 });

@@ -20,7 +20,7 @@ import { parseResourceVersion, tooLargeResourceVersion, type ResourceVersionMatc
 import { decodeContinue, encodeContinue } from "./continueToken";
 import { dns1123Subdomain } from "../machinery/validation";
 import { inProcessManager, recordUpdate, type ManagedFieldsEntry } from "./managedFields";
-import { canonical } from "../machinery/json";
+import { sameCanonical } from "../machinery/json";
 
 export interface WriteOptions {
   /**
@@ -281,8 +281,7 @@ export class ApiServer {
     this.recordManagers(def, null, obj, opts, sent);
     def.prepareCreate?.(obj, this.hookContext(opts.dryRun ?? false, def, obj));
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
-    this.checkSize(def, stored);
-    this.store.put(storage, stored, "ADDED", null);
+    this.store.put(storage, stored, "ADDED", null, (size) => this.checkSize(def, stored, size));
     return this.toWire(def, structuredClone(stored));
   }
 
@@ -377,14 +376,14 @@ export class ApiServer {
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
     const oldStored = def.storage ? def.storage.toStorage(old) : old;
     if (sameObject(oldStored, stored)) return old; // no change: no write, no new resourceVersion
-    this.checkSize(def, stored);
     const storedDef = this.storedDef(def);
     if (stored.metadata.deletionTimestamp && !stored.metadata.finalizers?.length && !(stored.metadata.deletionGracePeriodSeconds ?? 0) && (storedDef.readyToRemove?.(stored) ?? true)) {
+      this.checkSize(def, stored, JSON.stringify(stored).length);
       storedDef.onDelete?.(stored, ctx);
       this.store.remove(storage, stored, attrsOf(storedDef, oldStored));
       return this.toWire(def, stored);
     }
-    this.store.put(storage, stored, "MODIFIED", attrsOf(storedDef, oldStored));
+    this.store.put(storage, stored, "MODIFIED", attrsOf(storedDef, oldStored), (size) => this.checkSize(def, stored, size));
     return this.toWire(def, structuredClone(stored));
   }
 
@@ -579,8 +578,7 @@ export class ApiServer {
       throw errors.forbidden(def.group, def.plural, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
   }
 
-  private checkSize(def: ResourceDef, obj: KObject) {
-    const size = JSON.stringify(obj).length;
+  private checkSize(def: ResourceDef, obj: KObject, size: number) {
     if (size > LIMITS.objectBytes) {
       const err = errors.tooLarge(LIMITS.objectBytes);
       err.status.message = `${def.kind} "${obj.metadata.name}" is too large: ${size} bytes; the limit is ${LIMITS.objectBytes} bytes`;
@@ -659,11 +657,11 @@ function specChanged(a: KObject, b: KObject): boolean {
     const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
     return rest;
   };
-  return JSON.stringify(canonical(strip(a))) !== JSON.stringify(canonical(strip(b)));
+  return !sameCanonical(strip(a), strip(b));
 }
 
 function sameObject(a: KObject, b: KObject): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  return sameCanonical(a, b);
 }
 
 

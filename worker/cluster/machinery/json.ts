@@ -22,6 +22,31 @@ export function jsonDepthProblem(text: string, max = MAX_JSON_DEPTH): string | n
   return null;
 }
 
+/**
+ * Whether two JSON values have the same canonical JSON (object key order and undefined members
+ * ignored), decided without building either: the write path asks this of whole objects.
+ */
+export function sameCanonical(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    // In an array an undefined member serializes as null.
+    for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  if (!a || !b || typeof a !== "object" || typeof b !== "object" || Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let members = 0;
+  for (const k of Object.keys(x)) {
+    if (x[k] === undefined) continue;
+    members++;
+    if (y[k] === undefined || !sameCanonical(x[k], y[k])) return false;
+  }
+  for (const k of Object.keys(y)) if (y[k] !== undefined) members--;
+  return members === 0;
+}
+
 /** A value with object keys sorted and undefined members dropped: two values are the same when their canonical JSON is. */
 export function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);

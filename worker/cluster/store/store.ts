@@ -259,12 +259,17 @@ export class Store {
   // -------------------------------------------------------------------------------------------
   // Writes (inside a transaction)
 
-  /** Writes a new or changed object; returns it with its new resourceVersion. */
-  put<T extends KObject>(resource: string, obj: T, type: "ADDED" | "MODIFIED", prev: Attrs | null): T {
+  /**
+   * Writes a new or changed object; returns it with its new resourceVersion. `checkSize` sees the
+   * stored body's length before anything is written (and may throw), so the body is serialized once.
+   */
+  put<T extends KObject>(resource: string, obj: T, type: "ADDED" | "MODIFIED", prev: Attrs | null, checkSize?: (bytes: number) => void): T {
     const pending = this.requireTx();
-    const rv = ++this.revision;
+    const rv = this.revision + 1;
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
+    checkSize?.(body.length);
+    this.revision = rv;
     const namespace = obj.metadata.namespace ?? "";
     const name = obj.metadata.name!;
     if (type === "ADDED") {
