@@ -139,4 +139,15 @@ describe("store", () => {
       expect(sameCanonical(b, a)).toBe(expected);
     }
   });
+
+  it("answers the kubelet's forget-by-name and the compaction's age query through indexes, not scans", async () => {
+    const { stub } = await newCluster();
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = storeOf(o).sqlStorage;
+      const plan = (q: string, ...args: SqlStorageValue[]) => sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...args).toArray().map((r) => r.detail).join("; ");
+      expect(plan("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid != ?", "default", "web", "x")).toMatch(/USING INDEX pod_runtime_name/);
+      expect(plan("SELECT max(rv) AS rv FROM changes INDEXED BY changes_at WHERE at < ?", 0)).toMatch(/USING (COVERING )?INDEX changes_at/);
+    });
+  });
 });
+

@@ -82,6 +82,11 @@ const STEPS: string[][] = [
        PRIMARY KEY (pod_uid, volume)
      ) WITHOUT ROWID`,
   ],
+  [
+    // The kubelet forgets a pod's runtime by the pod's name on every reconcile (node/kubelet.ts):
+    // a lookup, not a pass over every runtime.
+    `CREATE INDEX pod_runtime_name ON pod_runtime(namespace, name)`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {
