@@ -29,7 +29,8 @@ import { checkClusterName, ConfigError, MAX_CLUSTER_NAME } from "./clusterConfig
 import { downloadUrl, sealDownload } from "./downloads";
 import { fail, jsonBody, type AppEnv } from "./http";
 import { reaperOf } from "./reaper";
-import { answer, eraseClusters, inPool, kubeconfigFor, makeSandboxes, randomName, roleOf, tenantWideAdmin, templateNamed, ttlMs, type SandboxPlan } from "./sandboxes";
+import { answer, eraseClusters, kubeconfigFor, makeSandboxes, randomName, roleOf, tenantWideAdmin, templateNamed, ttlMs, type SandboxPlan } from "./sandboxes";
+import { inPool } from "./pool";
 import { findTemplate } from "./templates/store";
 
 /** Seats checked at the same time for progress. */

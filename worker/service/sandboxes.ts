@@ -37,6 +37,7 @@ import { EXPORT_CONTENT_TYPE, exportYaml } from "./clusterExport";
 import { makeCluster } from "./clusterMaker";
 import { fail, jsonBody, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
+import { inPool } from "./pool";
 import { reaperOf } from "./reaper";
 import type { TemplateSpec } from "./templates/spec";
 import { findTemplate } from "./templates/store";
@@ -48,23 +49,6 @@ const WIDTH = 16;
 // ---------------------------------------------------------------------------------------------
 // Shared with classes.ts
 
-/** Runs fn over items with at most `width` in flight; every item is settled before it returns. */
-export async function inPool<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const out: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        out[i] = { status: "fulfilled", value: await fn(items[i], i) };
-      } catch (e) {
-        out[i] = { status: "rejected", reason: e };
-      }
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
 
 /** ttlSeconds within the bounds, as ms; the default when not given. */
 export function ttlMs(v: unknown): number {
