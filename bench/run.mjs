@@ -33,6 +33,6 @@ try {
   console.error(e);
 } finally {
   await stopService(child);
-  rmSync(home, { recursive: true, force: true });
+  if (!process.env.KUBEDO_BENCH_KEEP) rmSync(home, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
