@@ -24,6 +24,12 @@ export function need(id: Identity, action: "read" | "write" | "admin", what: str
   if (!manageAllowed(id.role, action)) fail(403, `a token with role "${id.role}" may not ${what}`);
 }
 
+/** Fails with 403 unless the caller is an admin token for every cluster of its tenant. */
+export function tenantWideAdmin(id: Identity, what: string): void {
+  need(id, "admin", what);
+  if (id.clusterId !== null) fail(403, `a token for a single cluster may not ${what}`);
+}
+
 /** Whether a token may see a cluster at all (another tenant's, or another cluster for a cluster-scoped token, is invisible). */
 export function canSee(id: Identity, cluster: { id: string; tenantId: string }): boolean {
   return cluster.tenantId === id.tenantId && (id.clusterId === null || id.clusterId === cluster.id);

@@ -23,13 +23,13 @@ import {
   type SandboxView,
 } from "../db/queries";
 import { LIMITS } from "../limits";
-import { need, requireToken } from "./auth";
+import { need, requireToken, tenantWideAdmin } from "./auth";
 import { clusterStub } from "./clusterAccess";
 import { checkClusterName, ConfigError, MAX_CLUSTER_NAME } from "./clusterConfig";
 import { downloadUrl, sealDownload } from "./downloads";
-import { fail, jsonBody, type AppEnv } from "./http";
+import { answer, fail, jsonBody, type AppEnv } from "./http";
 import { reaperOf } from "./reaper";
-import { answer, eraseClusters, kubeconfigFor, makeSandboxes, randomName, roleOf, tenantWideAdmin, templateNamed, ttlMs, type SandboxPlan } from "./sandboxes";
+import { eraseClusters, kubeconfigFor, makeSandboxes, randomName, roleOf, templateNamed, ttlMs, type SandboxPlan } from "./sandboxes";
 import { inPool } from "./pool";
 import { findTemplate } from "./templates/store";
 

@@ -1,11 +1,9 @@
 // The simulation's controls on a cluster (admin role): its clock, its simulation settings, and
 // its machines: add, remove, stop and start nodes.
 import { Hono, type Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Outcome } from "../cluster/object";
 import { need, requireToken } from "./auth";
 import { clusterStub, visibleCluster } from "./clusterAccess";
-import { fail, jsonBody, type AppEnv } from "./http";
+import { answer, fail, jsonBody, type AppEnv } from "./http";
 
 async function adminCluster(c: Context<AppEnv>, what: string) {
   const id = c.var.identity;
@@ -13,11 +11,6 @@ async function adminCluster(c: Context<AppEnv>, what: string) {
   const row = await visibleCluster(c.env, id, name);
   need(id, "admin", what);
   return clusterStub(c.env, row.id);
-}
-
-function answer<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) fail(outcome.status as ContentfulStatusCode, outcome.message);
-  return (outcome as { ok: true; value: T }).value;
 }
 
 export const clusterControlRoutes = new Hono<AppEnv>()

@@ -1,17 +1,15 @@
 // GET /v1/clusters/{name}/export: the cluster's own objects as one multi-document YAML that
 // `kubectl apply -f` takes on a fresh cluster (the cluster object's capture()).
 import { Hono } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../env";
 import { requireToken } from "./auth";
 import { clusterStub, visibleCluster } from "./clusterAccess";
-import { fail, type AppEnv } from "./http";
+import { answer, type AppEnv } from "./http";
 
 /** The export of a cluster by id, as a text/yaml response body (also used by sandboxes' export). */
 export async function exportYaml(env: Env, clusterId: string): Promise<string> {
   const out = await clusterStub(env, clusterId).capture();
-  if (!out.ok) fail(out.status as ContentfulStatusCode, out.message);
-  return (out as { ok: true; value: { yaml: string } }).value.yaml;
+  return answer(out).yaml;
 }
 
 export const EXPORT_CONTENT_TYPE = "text/yaml; charset=utf-8";

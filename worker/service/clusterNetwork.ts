@@ -3,11 +3,9 @@
 // a DNS lookup (GET .../dns) and a node's kube-proxy rules as iptables-save prints them
 // (GET .../nodes/{node}/iptables).
 import { Hono, type Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Outcome } from "../cluster/object";
 import { need, requireToken } from "./auth";
 import { clusterStub, visibleCluster } from "./clusterAccess";
-import { fail, jsonBody, type AppEnv } from "./http";
+import { answer, jsonBody, type AppEnv } from "./http";
 
 async function cluster(c: Context<AppEnv>, role: "read" | "write" | "admin", what: string) {
   const id = c.var.identity;
@@ -15,11 +13,6 @@ async function cluster(c: Context<AppEnv>, role: "read" | "write" | "admin", wha
   const row = await visibleCluster(c.env, id, name);
   need(id, role, what);
   return clusterStub(c.env, row.id);
-}
-
-function answer<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) fail(outcome.status as ContentfulStatusCode, outcome.message);
-  return (outcome as { ok: true; value: T }).value;
 }
 
 export const clusterNetworkRoutes = new Hono<AppEnv>().use(requireToken).post("/:name/connect", async (c) => {

@@ -7,7 +7,7 @@ import { portUrl } from "./ports";
 import { clusterByName, clustersOf, db, deleteClusterRows, derivedToken, insertTokenWithin, isUniqueViolation, namespacesOf, type ClusterRow, type TokenRow } from "../db/queries";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
-import { canSee, need, requireToken } from "./auth";
+import { canSee, need, requireToken, tenantWideAdmin } from "./auth";
 import { clusterStub, expired, forgetCluster, visibleCluster } from "./clusterAccess";
 import { checkClusterName, ConfigError, parseClusterConfig } from "./clusterConfig";
 import { findTemplate } from "./templates/store";
@@ -94,8 +94,7 @@ export const clusterRoutes = new Hono<AppEnv>()
   .use(requireToken)
   .post("/", async (c) => {
     const id = c.var.identity;
-    need(id, "admin", "create clusters");
-    if (id.clusterId !== null) fail(403, "a token for a single cluster may not create clusters");
+    tenantWideAdmin(id, "create clusters");
     // Read up to the bound, then decoded as UTF-8 (a kind config comes as YAML, which .text() warns about).
     const bytes = await readBounded(c.req.raw, MAX_CONFIG_BYTES);
     if (bytes === null) fail(413, `the cluster config is larger than the limit of ${MAX_CONFIG_BYTES} bytes`);

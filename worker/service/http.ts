@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Identity } from "../auth/identity";
 import type { Env } from "../env";
+import type { Outcome } from "../cluster/outcome";
 import { jsonDepthProblem } from "../cluster/machinery/json";
 import { LIMITS } from "../limits";
 import { readBounded } from "../body";
@@ -40,6 +41,12 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, message:
 export const fail = (status: ContentfulStatusCode, message: string): never => {
   throw new HttpError(status, message);
 };
+
+/** A cluster object's outcome: its value, or its refusal passed on with the same status and message. */
+export function answer<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) fail(outcome.status as ContentfulStatusCode, outcome.message);
+  return (outcome as { ok: true; value: T }).value;
+}
 
 /** Reads a JSON body, or answers 400 saying what is wrong with it. */
 export async function jsonBody(c: Context, maxBytes = 64 * 1024): Promise<Record<string, unknown>> {

@@ -2,10 +2,8 @@
 // kubeconfig in one call, with an expiry (reaper.ts erases it then); extend, reset, snapshots,
 // restore, export and progress. Classes (classes.ts) make their seats with makeSandboxes.
 import { Hono, type Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ROLES, roleAtMost, type Identity, type Role } from "../auth/identity";
 import { hashToken, newToken, randomId, tokenPrefix } from "../auth/tokens";
-import type { Outcome } from "../cluster/object";
 import {
   clusterByName,
   db,
@@ -30,12 +28,12 @@ import {
 } from "../db/queries";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
-import { canSee, need, requireToken } from "./auth";
+import { canSee, need, requireToken, tenantWideAdmin } from "./auth";
 import { clusterStub, forgetCluster } from "./clusterAccess";
 import { checkClusterName, ConfigError, MAX_CLUSTER_NAME } from "./clusterConfig";
 import { EXPORT_CONTENT_TYPE, exportYaml } from "./clusterExport";
 import { makeCluster } from "./clusterMaker";
-import { fail, jsonBody, serverUrl, type AppEnv } from "./http";
+import { answer, fail, jsonBody, serverUrl, type AppEnv } from "./http";
 import { kubeconfig } from "./kubeconfig";
 import { inPool } from "./pool";
 import { reaperOf } from "./reaper";
@@ -80,10 +78,6 @@ export function randomName(prefix: string): string {
   return head ? `${head}-${tail}` : `sb-${tail}`;
 }
 
-export function tenantWideAdmin(id: Identity, what: string): void {
-  need(id, "admin", what);
-  if (id.clusterId !== null) fail(403, `a token for a single cluster may not ${what}`);
-}
 
 /** One sandbox to make: its id, cluster name, who and which seat it is for, and its token. */
 export interface SandboxPlan {
@@ -183,10 +177,6 @@ export function kubeconfigFor(c: Context<AppEnv>, clusterName: string, clusterId
   return kubeconfig({ cluster: clusterName, server: serverUrl(c, clusterId), token, caData: c.env.CA_DATA });
 }
 
-export function answer<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) fail(outcome.status as ContentfulStatusCode, outcome.message);
-  return (outcome as { ok: true; value: T }).value;
-}
 
 /**
  * Makes a sandbox's cluster again from its template's config and simulation, with `objects`

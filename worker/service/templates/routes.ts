@@ -9,7 +9,7 @@ import { SimulationPatchSchema } from "../../cluster/simulation";
 import { db, deleteClusterRows, deleteTemplate, insertTemplateWithin, isUniqueViolation, templatesOf, type TemplateRow } from "../../db/queries";
 import type { Env } from "../../env";
 import { LIMITS } from "../../limits";
-import { need, requireToken } from "../auth";
+import { requireToken, tenantWideAdmin } from "../auth";
 import { clusterStub, visibleCluster } from "../clusterAccess";
 import { ConfigError, MAX_CLUSTER_NAME, parseClusterConfig } from "../clusterConfig";
 import { fail, jsonBody, type AppEnv } from "../http";
@@ -111,8 +111,7 @@ export const templateRoutes = new Hono<AppEnv>()
   .use(requireToken)
   .post("/", async (c) => {
     const id = c.var.identity;
-    need(id, "admin", "create templates");
-    if (id.clusterId !== null) fail(403, "a token for a single cluster may not create templates");
+    tenantWideAdmin(id, "create templates");
     const body = await jsonBody(c, LIMITS.templateBytes);
     const unknown = Object.keys(body).find((k) => !FIELDS.includes(k));
     if (unknown !== undefined) fail(400, `unknown field ${JSON.stringify(unknown)}; a template takes ${FIELDS.slice(0, -1).map((f) => `"${f}"`).join(", ")}, or "name" and "fromCluster"`);
@@ -175,8 +174,7 @@ export const templateRoutes = new Hono<AppEnv>()
   })
   .delete("/:name", async (c) => {
     const id = c.var.identity;
-    need(id, "admin", "delete templates");
-    if (id.clusterId !== null) fail(403, "a token for a single cluster may not delete templates");
+    tenantWideAdmin(id, "delete templates");
     const name = c.req.param("name");
     if (builtInTemplate(name)) fail(403, `template ${JSON.stringify(name)} is built in and cannot be deleted`);
     if (!(await deleteTemplate(db(c.env.DB), id.tenantId, name))) fail(404, `template ${JSON.stringify(name)} not found`);
