@@ -12,8 +12,36 @@ export interface Identity {
   role: Role;
   /** The one cluster the token is for, or null for every cluster of the tenant. */
   clusterId: string | null;
-  /** Who an admin token acts as (Impersonate-* headers), checked at the edge. */
+  /**
+   * Who the request asks to act as (Impersonate-* headers), parsed at the edge. The cluster
+   * decides by RBAC whether the caller may (the `impersonate` verb); never trusted unchecked.
+   */
   impersonate?: Impersonated;
+  /**
+   * A service-account token (a JWT a cluster signed) the request carried instead of a kubedo
+   * token. The edge only reads which cluster it names; the cluster object verifies it and the
+   * request acts as that ServiceAccount. tokenId is then "sa:<jti>" (for rate limits), role "view"
+   * and tokenName "" (neither is used for such a request).
+   */
+  serviceAccountToken?: string;
+}
+
+/** A user as the API server knows it (authentication's answer): what RBAC decides for. */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** The group a kubedo token of `role` is in; the cluster's default bindings grant it (see the README). */
+export function roleGroup(role: Role): string {
+  return `kubedo:role:${role}`;
+}
+
+/** The user a kubedo token is inside a cluster: named after its tenant and token, in its role's group. */
+export function kubedoUser(id: Identity): UserInfo {
+  return { username: `kubedo:${id.tenantName}:${id.tokenName}`, uid: id.tokenId, groups: [roleGroup(id.role), "system:authenticated"], extra: { "kubedo.dev/tenant": [id.tenantName] } };
 }
 
 /** The user an admin acts as: the user name, its groups (system:authenticated included), uid, extra. */

@@ -2,7 +2,9 @@
 // defaulting, admission, validation and optimistic concurrency, each write one transaction.
 // The HTTP handlers and the controllers both go through here, so a controller's write is an
 // ordinary write: validated, versioned, logged and seen by watchers.
-import type { Identity } from "../../auth/identity";
+import type { Identity, UserInfo } from "../../auth/identity";
+import { ADMISSION } from "../admission";
+import type { AdmissionAttributes, AdmissionPlugin, Operation } from "../admission/plugin";
 import { LIMITS } from "../../limits";
 import type { Clock } from "../clock";
 import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
@@ -33,6 +35,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   subresource?: string;
   identity?: Identity;
+  /** The user the write is for, as admission sees it (quota, pod security, RBAC's escalation checks); absent for the control plane's own writes. */
+  user?: UserInfo;
   /** The field manager the write is recorded under (`?fieldManager=` or the user agent's prefix). */
   manager?: string;
 }
@@ -260,11 +264,15 @@ export class ApiServer {
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
     def.defaults?.(obj);
-    if (!opts.trusted) this.validateNew(def, obj);
-    return { object: this.run(opts.dryRun, () => this.insert(def, obj, opts, generated, sent)), warnings };
+    const object = this.run(opts.dryRun, () => {
+      this.admit("mutate", "CREATE", def, obj, null, opts, warnings);
+      if (!opts.trusted) this.validateNew(def, obj);
+      return this.insert(def, obj, opts, generated, sent, warnings);
+    });
+    return { object, warnings };
   }
 
-  private insert(def: ResourceDef, obj: KObject, opts: WriteOptions, generated: boolean, sent: unknown): KObject {
+  private insert(def: ResourceDef, obj: KObject, opts: WriteOptions, generated: boolean, sent: unknown, warnings: string[]): KObject {
     const storage = storageOf(def);
     const ns = def.namespaced ? obj.metadata.namespace! : "";
     this.admitNamespace(def, ns, obj.metadata.name!);
@@ -274,6 +282,7 @@ export class ApiServer {
     }
     // A generated name is left out so that every refusal reads the same (controllers report it once).
     if (!this.store.hasRoomFor(storage)) throw new ObjectBoundError(this.store.objectBound, def.group, def.plural, generated ? "" : obj.metadata.name!);
+    this.admit("validate", "CREATE", def, obj, null, opts, warnings);
     const now = this.clock.now();
     obj.metadata.uid = crypto.randomUUID();
     obj.metadata.creationTimestamp = formatTime(now);
@@ -298,17 +307,18 @@ export class ApiServer {
       if (!stored) {
         if (!def.allowCreateOnUpdate || opts.subresource) throw errors.notFound(def.group, def.plural, name);
         def.defaults?.(obj);
+        this.admit("mutate", "CREATE", def, obj, null, opts, warnings);
         this.validateNew(def, obj);
-        return { object: this.insert(def, obj, opts, false, sent), created: true };
+        return { object: this.insert(def, obj, opts, false, sent, warnings), created: true };
       }
       const old = this.toWire(def, stored);
-      return { object: this.replace(def, old, obj, opts, sent), created: false };
+      return { object: this.replace(def, old, obj, opts, sent, warnings), created: false };
     });
     return { ...result, warnings };
   }
 
   /** The update path shared by PUT, PATCH and controllers: `obj` replaces `old` (both wire form). */
-  private replace(def: ResourceDef, old: KObject, obj: KObject, opts: WriteOptions, sent: unknown): KObject {
+  private replace(def: ResourceDef, old: KObject, obj: KObject, opts: WriteOptions, sent: unknown, warnings: string[] = []): KObject {
     const name = old.metadata.name!;
     const rv = obj.metadata.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) throw errors.staleUpdate(def.group, def.plural, name);
@@ -350,6 +360,7 @@ export class ApiServer {
     } else {
       def.prepareUpdate?.(obj, old, ctx);
     }
+    this.admit("mutate", "UPDATE", def, obj, old, opts, warnings);
 
     const issues: K8sIssue[] = [];
     if (def.validateUpdate) {
@@ -369,6 +380,7 @@ export class ApiServer {
     }
     if (!opts.trusted) validate(def.schema, def.validationView?.(obj) ?? obj, def.group, def.kind, name, issues);
     else if (issues.length) throw errors.invalid(def.group, def.kind, name, issues);
+    this.admit("validate", "UPDATE", def, obj, old, opts, warnings);
 
     if (def.generation && specChanged(old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     this.recordManagers(def, old, obj, opts, sent);
@@ -410,7 +422,7 @@ export class ApiServer {
       }
       warnings = decoded.warnings;
       this.checkIdentity(def, namespace, name, decoded.value);
-      return this.replace(def, old, decoded.value, opts, sent);
+      return this.replace(def, old, decoded.value, opts, sent, warnings);
     });
     return { object, warnings };
   }
@@ -586,6 +598,27 @@ export class ApiServer {
     }
   }
 
+  /** Runs one phase of the admission chain over a write (see admission/plugin.ts). */
+  private admit(phase: "mutate" | "validate", operation: Operation, def: ResourceDef, obj: KObject, old: KObject | null, opts: WriteOptions, warnings: string[]) {
+    const storage = storageOf(def);
+    const plugins = admissionFor(storage);
+    if (!plugins.length) return;
+    const attrs: AdmissionAttributes = {
+      operation,
+      def,
+      storage,
+      namespace: def.namespaced ? (obj.metadata.namespace ?? "") : "",
+      name: obj.metadata.name ?? "",
+      ...(opts.subresource ? { subresource: opts.subresource } : {}),
+      object: obj,
+      old,
+      user: opts.user ?? null,
+      dryRun: opts.dryRun ?? false,
+    };
+    const ctx = { ...this.hookContext(opts.dryRun ?? false, def, obj), api: this, warn: (m: string) => void (warnings.includes(m) || warnings.push(m)) };
+    for (const p of plugins) p[phase]?.(attrs, ctx);
+  }
+
   private hookContext(dryRun: boolean, def: ResourceDef, obj: KObject): HookContext {
     return {
       now: this.clock.now(),
@@ -634,6 +667,14 @@ export class ApiServer {
     if (def.decorate) obj = def.decorate(obj, this.clock.now(), this.read);
     return obj;
   }
+}
+
+const admissionByStorage = new Map<string, readonly AdmissionPlugin[]>();
+/** The admission plugins that look at a storage key, in the chain's order (memoized: every write asks). */
+function admissionFor(storage: string): readonly AdmissionPlugin[] {
+  let found = admissionByStorage.get(storage);
+  if (!found) admissionByStorage.set(storage, (found = ADMISSION.filter((p) => !p.resources || p.resources.includes(storage))));
+  return found;
 }
 
 /** The managedFields a client sent, read before decoding drops an empty list (which means "reset"). */

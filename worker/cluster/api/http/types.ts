@@ -1,6 +1,6 @@
 // The kube API request as the Worker hands it to a cluster object (over RPC, or rebuilt inside
 // the object for streams), and the answer.
-import type { Identity } from "../../../auth/identity";
+import type { Identity, UserInfo } from "../../../auth/identity";
 
 export interface KubeRequest {
   method: string;
@@ -13,6 +13,8 @@ export interface KubeRequest {
   userAgent: string | null;
   body: Uint8Array | null;
   identity: Identity;
+  /** The user the request acts as (authenticated, then impersonated), resolved once by the router. */
+  user?: UserInfo;
   /** The cluster's URL prefix ("/k8s/<cluster-id>"), for URLs the answer contains. */
   basePath: string;
   /** Host the client used, for discovery's serverAddress. */
