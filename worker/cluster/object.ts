@@ -9,6 +9,7 @@ import { ApiServer } from "./api/apiserver";
 import { KubeRouter } from "./api/http/router";
 import type { KubeRequest, KubeResponse } from "./api/http/types";
 import { bootstrap, joinTheRest } from "./bootstrap";
+import { runPostStart } from "./api/postStart";
 import { Clock, type ClockState } from "./clock";
 import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
@@ -248,7 +249,10 @@ export class ClusterObject extends DurableObject<Env> {
     this.streams = new StreamServer(this.api, this.network, () => this.sessions);
     this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS usage_minutes (minute INTEGER PRIMARY KEY, requests INTEGER NOT NULL, alarms INTEGER NOT NULL)");
     this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.config) this.loop.resync();
+    if (this.config) {
+      runPostStart(this.api, this.store, this.clock.now());
+      this.loop.resync();
+    }
   }
 
   private simulation(): SimulationSettings {
@@ -370,6 +374,7 @@ export class ClusterObject extends DurableObject<Env> {
       this.config = withNetworkingDefaults(init.config);
       bootstrap(this.api, this.machines, this.config, this.clock.now());
     });
+    runPostStart(this.api, this.store, this.clock.now());
     // One pass of the loop on the first control plane (its addons' pods are placed), then the rest join.
     await this.runLoop();
     this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
