@@ -241,5 +241,9 @@ describe("PodSecurity through the API", () => {
     const image = await kube(stub, "PATCH", "/api/v1/namespaces/later/pods/old", { spec: { containers: [{ name: "nginx", image: "nginx:1.27" }] } }, { contentType: "application/strategic-merge-patch+json" });
     expect(image.status).toBe(403);
     expect(image.json.message).toContain('pods "old" is forbidden: violates PodSecurity "restricted:latest"');
+    // a debug container is a change to what the pod runs: checked too (kubectl debug)
+    const debug = await kube(stub, "PATCH", "/api/v1/namespaces/later/pods/old/ephemeralcontainers", { spec: { ephemeralContainers: [{ name: "debugger", image: "busybox", targetContainerName: "nginx" }] } }, { contentType: "application/strategic-merge-patch+json" });
+    expect(debug.status).toBe(403);
+    expect(debug.json.message).toContain('allowPrivilegeEscalation != false (containers "nginx", "debugger" must set securityContext.allowPrivilegeEscalation=false)');
   });
 });
