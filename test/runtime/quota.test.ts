@@ -1,7 +1,7 @@
 // ResourceQuota: kube-apiserver's validation, the usage accounting (pod requests with the
 // init-container rule, scopes, claims, services, object counts) and the quota controller's status.
 import { describe, expect, it } from "vitest";
-import { computeUsed, podResources, podUsage, serviceUsage, type QuotaReads } from "../../worker/cluster/controllers/resourceQuota";
+import { computeUsed, podResources, podUsage, serviceUsage, type QuotaReads } from "../../worker/cluster/admission/quotaUsage";
 import { formatQuantity } from "../../worker/cluster/machinery/quantity";
 import type { KObject } from "../../worker/cluster/resources/define";
 import type { Pod } from "../../worker/cluster/resources/pod";

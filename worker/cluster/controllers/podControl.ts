@@ -2,7 +2,8 @@
 // reference, readiness and availability (ready for minReadySeconds on the cluster clock), and
 // the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
 import { parseTime } from "../machinery/time";
-import { recordEventOnce, refTo } from "../events";
+import { ApiError } from "../machinery/errors";
+import { recordEvent, recordEventOnce, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
 import type { PodTemplateSpecT } from "../resources/types/core";
@@ -126,29 +127,78 @@ export function deletionOrder(list: Pod[]): Pod[] {
   });
 }
 
-/** Where a controller that met the object bound parks, and how it names itself in its report. */
+/** Where a controller whose create was refused parks, and how it names itself in its report. */
 export interface BoundReport {
   controller: string;
   key: string;
   component: string;
   /** The FailedCreate message, in the controller's own words, from the refusal. */
-  message(err: ObjectBoundError): string;
+  message(err: Error): string;
 }
 
 /**
  * Runs `create`. When the cluster's object bound refuses it, the owner reports that once (a
  * FailedCreate warning, not rewritten while the bound stands) and its key waits until objects
- * are deleted instead of retrying on a timer; the refusal is returned. Other errors propagate.
+ * are deleted instead of retrying on a timer. When admission refuses it (a quota, a limit
+ * range), the owner reports a FailedCreate warning with the API's message and its key is tried
+ * again after a backoff (1 s doubling to 5 min, cluster time), or as soon as a quota in the
+ * namespace has more room. Either way the refusal is returned; other errors propagate.
  */
-export function createWithinBound(ctx: ControllerContext, owner: KObject, report: BoundReport, create: () => void): ObjectBoundError | null {
+export function createWithinBound(ctx: ControllerContext, owner: KObject, report: BoundReport, create: () => void): Error | null {
   try {
     create();
+    refusalsOf(ctx).failures.delete(`${report.controller}\u0000${report.key}`);
     return null;
   } catch (e) {
-    if (!(e instanceof ObjectBoundError)) throw e;
-    recordEventOnce(ctx.api, { regarding: refTo(owner), type: "Warning", reason: "FailedCreate", message: report.message(e), component: report.component, at: ctx.clock.now() });
-    ctx.waitForRoom(report.controller, report.key);
+    if (e instanceof ObjectBoundError) {
+      recordEventOnce(ctx.api, { regarding: refTo(owner), type: "Warning", reason: "FailedCreate", message: report.message(e), component: report.component, at: ctx.clock.now() });
+      ctx.waitForRoom(report.controller, report.key);
+      return e;
+    }
+    if (!(e instanceof ApiError) || (e.code !== 403 && e.code !== 422)) throw e;
+    // A namespace being deleted refuses quietly, as the pod control does (NamespaceTerminatingCause).
+    if (!e.message.endsWith("because it is being terminated"))
+      recordEvent(ctx.api, { regarding: refTo(owner), type: "Warning", reason: "FailedCreate", message: report.message(e), component: report.component, at: ctx.clock.now() });
+    retryLater(ctx, report.controller, report.key, owner.metadata.namespace ?? "");
     return e;
+  }
+}
+
+/** Per cluster: how often each refused key failed in a row, and the refused keys by namespace. */
+interface Refusals {
+  failures: Map<string, number>;
+  byNamespace: Map<string, Set<string>>;
+}
+const refusals = new WeakMap<object, Refusals>();
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+
+function refusalsOf(ctx: ControllerContext): Refusals {
+  let r = refusals.get(ctx.api);
+  if (!r) refusals.set(ctx.api, (r = { failures: new Map(), byNamespace: new Map() }));
+  return r;
+}
+
+function retryLater(ctx: ControllerContext, controller: string, key: string, namespace: string) {
+  const r = refusalsOf(ctx);
+  const id = `${controller}\u0000${key}`;
+  const n = (r.failures.get(id) ?? 0) + 1;
+  r.failures.set(id, n);
+  ctx.schedule(controller, key, ctx.clock.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (n - 1)));
+  const waiting = r.byNamespace.get(namespace) ?? new Set<string>();
+  r.byNamespace.set(namespace, waiting.add(id));
+}
+
+/** A quota in `namespace` has more room: what it refused there is tried again now. */
+export function retryRefused(ctx: ControllerContext, namespace: string) {
+  const r = refusalsOf(ctx);
+  const waiting = r.byNamespace.get(namespace);
+  if (!waiting) return;
+  r.byNamespace.delete(namespace);
+  const now = ctx.clock.now();
+  for (const id of waiting) {
+    const [controller, key] = id.split("\u0000");
+    ctx.schedule(controller, key, now);
   }
 }
 
