@@ -38,6 +38,8 @@ import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
 import { disruptionController } from "./controllers/disruption";
 import { resourceQuotaController } from "./controllers/resourceQuota";
+import { clusterRoleAggregationController } from "./controllers/clusterRoleAggregation";
+import { RbacAuthorizer } from "./authorization/authorizer";
 import { deploymentController } from "./controllers/deployment";
 import { garbageCollectorController } from "./controllers/garbageCollector";
 import { serviceEndpointControllers } from "./controllers/endpoints";
@@ -164,6 +166,7 @@ export class ClusterObject extends DurableObject<Env> {
     // The simulation hands the registry what reads compute from: heartbeats and resource use.
     this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
     this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
+    this.api.authorizer = new RbacAuthorizer(this.store);
     this.hub = new WatchHub();
     this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
     this.containers = new ContainerWorlds({
@@ -209,6 +212,7 @@ export class ClusterObject extends DurableObject<Env> {
         taintEvictionController,
         disruptionController,
         resourceQuotaController,
+        clusterRoleAggregationController,
         ...serviceEndpointControllers(),
         garbageCollectorController(),
         serviceLoadBalancerController,
