@@ -10,7 +10,7 @@
 import type { Context } from "hono";
 import { authenticate, authorizationOf, bearer, protocolsWithoutBearer, type Caller } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
-import { parseImpersonation } from "./auth/impersonation";
+import { impersonation } from "./auth/impersonation";
 import { rateLimit, take } from "./auth/ratelimit";
 import { headerPairs, readBounded } from "./body";
 import { KubeRouter } from "./cluster/api/http/router";
@@ -65,17 +65,17 @@ async function edge(c: Ctx): Promise<Response | null> {
   const url = new URL(c.req.url);
   const path = url.pathname;
   const hostCluster = clusterOfHost(c.env, url.host);
-  if (hostCluster !== null) return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers)), hostCluster, "", path);
+  if (hostCluster !== null) return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers), true), hostCluster, "", path);
   if (path === "/k8s" || path.startsWith("/k8s/")) {
     const [, , id = "", ...rest] = path.split("/");
     // `/k8s//api/...` and the like: no cluster is named.
     if (!id) return status(errors.notFoundPath());
-    return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers)), id, `/k8s/${id}`, "/" + rest.join("/"));
+    return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers), true), id, `/k8s/${id}`, "/" + rest.join("/"));
   }
   if (path === "/v1" || path.startsWith("/v1/")) return null;
   const head = path.split("/")[1] ?? "";
   if (!bearer(authorizationOf(c.req.raw.headers))) return KUBE_ROOTS.has(head) && head !== "healthz" ? status(errors.unauthorized()) : null;
-  const caller = await authenticate(c.env, authorizationOf(c.req.raw.headers));
+  const caller = await authenticate(c.env, authorizationOf(c.req.raw.headers), true);
   const clusterId = caller.kind === "token" ? caller.identity.clusterId : null;
   if (clusterId !== null) return serveCluster(c, caller, clusterId, "", path);
   // The service's own health answers anyone a cluster-scoped token does not send elsewhere.
@@ -97,10 +97,9 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
   // Another tenant's cluster, or another cluster for a cluster-scoped token, does not exist.
   const owner = await clusterOwner(c.env, clusterId);
   if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(errors.notFoundPath());
-  // Impersonate-* headers are parsed here and decided in the cluster by RBAC; never silently ignored.
-  const ask = parseImpersonation(c.req.raw.headers);
-  if (ask instanceof ApiError) return status(ask);
-  const acting: Identity = ask ? { ...identity, impersonate: ask } : identity;
+  // Impersonate-* headers: the request acts as that user, or is refused; never silently as the caller.
+  const acting = impersonation(identity, c.req.raw.headers);
+  if (acting instanceof ApiError) return status(acting);
 
   const url = new URL(c.req.url);
   const query = url.search.replace(/^\?/, "");

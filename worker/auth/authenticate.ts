@@ -6,6 +6,8 @@ import { db, tokenByHash } from "../db/queries";
 import type { Env } from "../env";
 import type { Identity, Role } from "./identity";
 import { hashToken, looksLikeToken, timingSafeEqual } from "./tokens";
+import { tokenRoute } from "../cluster/authentication/serviceAccountTokens";
+import { clusterOwner } from "../service/clusterAccess";
 
 const MISS_CACHE_MS = 60_000;
 const misses = new Map<string, number>();
@@ -56,11 +58,15 @@ export function protocolsWithoutBearer(headers: Headers): string | null {
   return rest.length ? rest.join(", ") : null;
 }
 
-export async function authenticate(env: Env, header: string | null | undefined): Promise<Caller> {
+/**
+ * The caller a bearer token stands for. Service-account tokens (JWTs a cluster signed) count only
+ * where `serviceAccounts` is set: on the kube API, never on the management API.
+ */
+export async function authenticate(env: Env, header: string | null | undefined, serviceAccounts = false): Promise<Caller> {
   const token = bearer(header);
   if (!token) return { kind: "anonymous" };
   if (env.ADMIN_TOKEN && timingSafeEqual(token, env.ADMIN_TOKEN)) return { kind: "operator" };
-  if (!looksLikeToken(token)) return { kind: "invalid" };
+  if (!looksLikeToken(token)) return serviceAccounts ? serviceAccountCaller(env, token) : { kind: "invalid" };
   const hash = await hashToken(token);
   const now = Date.now();
   if ((misses.get(hash) ?? 0) > now) return { kind: "invalid" };
@@ -74,4 +80,18 @@ export async function authenticate(env: Env, header: string | null | undefined):
     return { kind: "invalid" };
   }
   return { kind: "token", identity };
+}
+
+/**
+ * A bearer that is a JWT naming one of our clusters: a service-account token that cluster signed
+ * (or a forgery, which the cluster refuses). Here only its cluster is read, so the request goes
+ * there as that cluster's owner; the cluster object verifies it and the request acts as the
+ * ServiceAccount (cluster/authentication/serviceAccountTokens.ts).
+ */
+async function serviceAccountCaller(env: Env, token: string): Promise<Caller> {
+  const route = tokenRoute(token);
+  if (!route) return { kind: "invalid" };
+  const owner = await clusterOwner(env, route.clusterId);
+  if (owner === null) return { kind: "invalid" };
+  return { kind: "token", identity: { tenantId: owner, tenantName: "", tokenId: route.tokenId, tokenName: "", role: "view", clusterId: route.clusterId, serviceAccountToken: token } };
 }

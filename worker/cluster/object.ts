@@ -21,6 +21,7 @@ import { ControlLoop } from "./loop/loop";
 import { namespaceController } from "./controllers/namespaces";
 import { nodeLifecycleController, NODE_LIFECYCLE } from "./controllers/nodeLifecycle";
 import { serviceAccountController } from "./controllers/serviceaccounts";
+import { serviceAccountTokenController } from "./controllers/serviceAccountTokens";
 import { taintEvictionController } from "./controllers/taintEviction";
 import { heartbeatReader } from "./node/heartbeat";
 import { usageReader } from "./node/usage";
@@ -36,10 +37,9 @@ import { Store } from "./store/store";
 import { bindingAction } from "./subresources/binding";
 import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
+import { serviceAccountTokenAction } from "./subresources/serviceAccountToken";
 import { disruptionController } from "./controllers/disruption";
 import { resourceQuotaController } from "./controllers/resourceQuota";
-import { clusterRoleAggregationController } from "./controllers/clusterRoleAggregation";
-import { RbacAuthorizer } from "./authorization/authorizer";
 import { deploymentController } from "./controllers/deployment";
 import { garbageCollectorController } from "./controllers/garbageCollector";
 import { serviceEndpointControllers } from "./controllers/endpoints";
@@ -166,7 +166,6 @@ export class ClusterObject extends DurableObject<Env> {
     // The simulation hands the registry what reads compute from: heartbeats and resource use.
     this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
     this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
-    this.api.authorizer = new RbacAuthorizer(this.store);
     this.hub = new WatchHub();
     this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
     this.containers = new ContainerWorlds({
@@ -196,6 +195,7 @@ export class ClusterObject extends DurableObject<Env> {
       [
         namespaceController,
         serviceAccountController,
+        serviceAccountTokenController,
         deploymentController,
         replicaSetController,
         replicationControllerController,
@@ -212,7 +212,6 @@ export class ClusterObject extends DurableObject<Env> {
         taintEvictionController,
         disruptionController,
         resourceQuotaController,
-        clusterRoleAggregationController,
         ...serviceEndpointControllers(),
         garbageCollectorController(),
         serviceLoadBalancerController,
@@ -249,6 +248,7 @@ export class ClusterObject extends DurableObject<Env> {
       "services/proxy": serviceProxyAction(this.network),
       "pods/proxy": podProxyAction(this.network),
       "nodes/proxy": nodeProxyAction(this.network, () => this.settings().kubernetesVersion),
+      "serviceaccounts/token": serviceAccountTokenAction(this.api, this.store, () => this.store.meta("cluster_id") ?? ""),
     });
     this.streams = new StreamServer(this.api, this.network, () => this.sessions);
     this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS usage_minutes (minute INTEGER PRIMARY KEY, requests INTEGER NOT NULL, alarms INTEGER NOT NULL)");

@@ -3,6 +3,5 @@
 import type { AdmissionPlugin } from "./plugin";
 import { podSecurity } from "./podSecurity";
 import { priorityAdmission } from "./priority";
-import { rbacEscalation } from "./rbacEscalation";
 
-export const ADMISSION: readonly AdmissionPlugin[] = [priorityAdmission, podSecurity, rbacEscalation];
+export const ADMISSION: readonly AdmissionPlugin[] = [priorityAdmission, podSecurity];

@@ -30,6 +30,8 @@ export const serviceaccounts = defineKind<ServiceAccount>({
   shortNames: ["sa"],
   schema: ServiceAccountSchema,
   allowUnconditionalUpdate: true,
+  // TokenRequest: subresources/serviceAccountToken.ts answers it.
+  subresources: [{ name: "token", kind: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" }, verbs: ["create"] }],
   columns: [
     { name: "Name", type: "string", format: "name", description: "Name of the account.", cell: (o) => o.metadata.name ?? "" },
     { name: "Secrets", type: "integer", description: "Number of secrets.", cell: (o) => o.secrets?.length ?? 0 },

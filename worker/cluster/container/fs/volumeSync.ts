@@ -54,7 +54,7 @@ export function syncPodVolumes(ctx: ControllerContext, pod: Pod): void {
   for (const v of (pod.spec.volumes ?? []) as VolumeT[]) {
     if (!isAtomicVolume(v)) continue;
     const snap = loadSnapshot(sql, uid, v.name);
-    const content = volumeContent(view, pod, v, now, snap);
+    const content = volumeContent(sql, view, pod, v, now, snap);
     if (!Array.isArray(content)) continue; // a missing source: the files stay as they were
     if (!snap) {
       saveSnapshot(sql, uid, v.name, now, content);

@@ -4,7 +4,8 @@
 // after its sync period when the source changes (volumeSync.ts); the snapshot is persisted per
 // (pod uid, volume), so a container sees the same files until then.
 import { sha256 } from "@noble/hashes/sha2.js";
-import { base64, base64urlnopad } from "@scure/base";
+import { base64 } from "@scure/base";
+import { API_AUDIENCES, clusterIdOf, extendForPod, issueToken, metaOf } from "../../authentication/serviceAccountTokens";
 import type { NetworkView } from "../../network/types";
 import type { KObject } from "../../resources/define";
 import type { Pod } from "../../resources/pod";
@@ -101,48 +102,27 @@ function downward(view: Pick<NetworkView, "node">, pod: Pod, items: DownwardItem
   return out;
 }
 
-/** A projected service account token: a JWT with the claims the API server's TokenRequest puts in (signed by nobody). */
-export function serviceAccountToken(view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): string {
+/**
+ * A projected service-account token, as the kubelet gets it from TokenRequest: signed by the
+ * cluster, bound to the pod (and naming its node); with the kubelet's default 3607 s for the
+ * API server's audience, a year-long token with warnafter (serviceAccountTokens.ts).
+ */
+export function serviceAccountToken(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): string {
   const ns = pod.metadata.namespace ?? "default";
   const sa = pod.spec?.serviceAccountName ?? "default";
-  const saObj = view.get<KObject>("serviceaccounts", ns, sa);
-  const node = pod.spec?.nodeName ? view.node(pod.spec.nodeName) : undefined;
-  const iat = Math.floor(now / 1000);
-  const iss = `https://kubernetes.default.svc.cluster.local`;
-  const header = { alg: "RS256", kid: base64urlnopad.encode(sha256(bytes("kubedo-sa-signing-key"))).slice(0, 43) };
-  const claims = {
-    aud: [audience ?? iss],
-    exp: iat + expirationSeconds,
-    iat,
-    iss,
-    jti: hexOf(sha256(bytes(`${pod.metadata.uid}/${now}`))).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5"),
-    "kubernetes.io": {
-      namespace: ns,
-      node: { name: pod.spec?.nodeName ?? "", uid: node?.metadata.uid ?? "" },
-      pod: { name: pod.metadata.name ?? "", uid: pod.metadata.uid ?? "" },
-      serviceaccount: { name: sa, uid: saObj?.metadata.uid ?? "" },
-      warnafter: iat + 3600,
-    },
-    nbf: iat,
-    sub: `system:serviceaccount:${ns}:${sa}`,
-  };
-  const enc = (o: unknown) => base64urlnopad.encode(bytes(JSON.stringify(o)));
-  const body = `${enc(header)}.${enc(claims)}`;
-  const sig = new Uint8Array(256);
-  const h = sha256(bytes(body));
-  for (let i = 0; i < sig.length; i++) sig[i] = h[i % h.length] ^ (i * 31);
-  return `${body}.${base64urlnopad.encode(sig)}`;
-}
-
-function hexOf(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  // An account deleted since the pod was admitted still gets a token; the API server refuses it.
+  const account = view.get<KObject>("serviceaccounts", ns, sa) ?? { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns } };
+  const node = pod.spec?.nodeName ? (view.node(pod.spec.nodeName) ?? { apiVersion: "v1", kind: "Node", metadata: { name: pod.spec.nodeName } }) : undefined;
+  const meta = metaOf(sql);
+  const t = extendForPod({ serviceAccount: account, pod, ...(node ? { node } : {}), audiences: audience ? [audience] : API_AUDIENCES, expirationSeconds });
+  return issueToken({ store: meta, clusterId: clusterIdOf(meta), now }, t).token;
 }
 
 /**
  * The files a volume holds now, from the stored objects; null when it is not an atomic-writer
  * volume; an error in the kubelet's words (MountVolume.SetUp failed ...) when a source is missing.
  */
-export function volumeContent(view: Pick<NetworkView, "get" | "node">, pod: Pod, v: VolumeT, now: number, previous?: Snapshot | null): VolFile[] | { error: string } | null {
+export function volumeContent(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, v: VolumeT, now: number, previous?: Snapshot | null): VolFile[] | { error: string } | null {
   const ns = pod.metadata.namespace ?? "default";
   const get = (kind: "configmap" | "secret", name: string) => view.get<DataObject>(kind === "configmap" ? "configmaps" : "secrets", ns, name);
   if (v.configMap) {
@@ -167,7 +147,7 @@ export function volumeContent(view: Pick<NetworkView, "get" | "node">, pod: Pod,
         const old = previous?.files.find((f) => f.path === s.serviceAccountToken!.path);
         const life = (s.serviceAccountToken.expirationSeconds ?? 3607) * 1000;
         const fresh = !old || !previous || now - previous.writtenAt < life * 0.8;
-        part = [{ path: s.serviceAccountToken.path, data: old && fresh ? old.data : b64(serviceAccountToken(view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined)), mode }];
+        part = [{ path: s.serviceAccountToken.path, data: old && fresh ? old.data : b64(serviceAccountToken(sql, view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined)), mode }];
       }
       if (!Array.isArray(part)) return part;
       out.push(...part);
@@ -202,7 +182,7 @@ export function ensureSnapshot(sql: SqlStorage, view: Pick<NetworkView, "get" | 
   const uid = pod.metadata.uid ?? "";
   const have = loadSnapshot(sql, uid, key);
   if (have) return have;
-  const content = volumeContent(view, pod, v, now);
+  const content = volumeContent(sql, view, pod, v, now);
   const files = Array.isArray(content) ? content : [];
   saveSnapshot(sql, uid, key, now, files);
   return { writtenAt: now, files, pendingSince: null };
