@@ -10,7 +10,7 @@
 import type { Context } from "hono";
 import { authenticate, authorizationOf, bearer, protocolsWithoutBearer, type Caller } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
-import { impersonation } from "./auth/impersonation";
+import { parseImpersonation } from "./auth/impersonation";
 import { rateLimit, take } from "./auth/ratelimit";
 import { headerPairs, readBounded } from "./body";
 import { KubeRouter } from "./cluster/api/http/router";
@@ -97,9 +97,10 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
   // Another tenant's cluster, or another cluster for a cluster-scoped token, does not exist.
   const owner = await clusterOwner(c.env, clusterId);
   if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(errors.notFoundPath());
-  // Impersonate-* headers: the request acts as that user, or is refused; never silently as the caller.
-  const acting = impersonation(identity, c.req.raw.headers);
-  if (acting instanceof ApiError) return status(acting);
+  // Impersonate-* headers are parsed here and decided in the cluster by RBAC; never silently ignored.
+  const ask = parseImpersonation(c.req.raw.headers);
+  if (ask instanceof ApiError) return status(ask);
+  const acting: Identity = ask ? { ...identity, impersonate: ask } : identity;
 
   const url = new URL(c.req.url);
   const query = url.search.replace(/^\?/, "");

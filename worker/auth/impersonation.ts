@@ -1,14 +1,14 @@
-// Impersonate-User, -Group, -Uid and -Extra-* headers, as kube-apiserver's impersonation filter
-// reads them. Only an admin token may impersonate (standing in for RBAC's "impersonate" verb);
-// anyone else is refused with the Forbidden kube-apiserver answers, so a request is never quietly
-// answered as the caller.
+// Impersonate-User, -Group, -Uid and -Extra-* headers, read at the edge as kube-apiserver's
+// impersonation filter reads them. The edge only parses: whether the caller may act as that user
+// is decided inside the cluster, by RBAC's `impersonate` verb (cluster/authorization/impersonation.ts).
 import { errors, type ApiError } from "../cluster/machinery/errors";
-import { userName, type Identity, type Impersonated } from "./identity";
+import type { Impersonated } from "./identity";
 
-const SA_PREFIX = "system:serviceaccount:";
-
-/** The identity a request acts as, or the error refusing it. Without Impersonate-* headers, the caller. */
-export function impersonation(caller: Identity, headers: Headers): Identity | ApiError {
+/**
+ * Who the request asks to act as, exactly as asked (the groups as sent, nothing added), or
+ * undefined without Impersonate-* headers, or the 400 kube-apiserver answers a malformed ask with.
+ */
+export function parseImpersonation(headers: Headers): Impersonated | undefined | ApiError {
   const user = headers.get("impersonate-user");
   const groups = headerValues(headers, "impersonate-group");
   const uid = headers.get("impersonate-uid");
@@ -21,28 +21,9 @@ export function impersonation(caller: Identity, headers: Headers): Identity | Ap
   if (user === null) {
     if (groups.length || uid !== null || Object.keys(extra).length)
       return errors.badRequest(`requested ${[...groups.map((g) => `Impersonate-Group: ${g}`), ...(uid !== null ? [`Impersonate-Uid: ${uid}`] : [])].join(", ") || "extra impersonation"} without impersonating a user`);
-    return caller;
+    return undefined;
   }
-  // What must be allowed, in kube-apiserver's order: the user (or service account), groups, extra, uid.
-  const checks: { resource: string; group: string; name: string; namespace?: string }[] = [];
-  const sa = user.startsWith(SA_PREFIX) ? user.slice(SA_PREFIX.length).split(":") : null;
-  if (sa && sa.length === 2) checks.push({ resource: "serviceaccounts", group: "", name: sa[1], namespace: sa[0] });
-  else checks.push({ resource: "users", group: "", name: user });
-  for (const g of groups) checks.push({ resource: "groups", group: "", name: g });
-  for (const [k, vs] of Object.entries(extra)) for (const v of vs) checks.push({ resource: `userextras/${k}`, group: "authentication.k8s.io", name: v });
-  if (uid !== null) checks.push({ resource: "uids", group: "authentication.k8s.io", name: uid });
-  if (caller.role !== "admin") {
-    const c = checks[0];
-    const scope = c.namespace ? `in the namespace "${c.namespace}"` : "at the cluster scope";
-    return errors.forbidden(c.group, c.resource, c.name, `User "${userName(caller)}" cannot impersonate resource "${c.resource}" in API group "${c.group}" ${scope}`);
-  }
-  // A service account without groups of its own gets its groups, as Kubernetes gives them.
-  const all = groups.length || !sa || sa.length !== 2 ? [...groups] : ["system:serviceaccounts", `system:serviceaccounts:${sa[0]}`];
-  if (user === "system:anonymous") {
-    if (!all.includes("system:unauthenticated")) all.push("system:unauthenticated");
-  } else if (!all.includes("system:authenticated")) all.push("system:authenticated");
-  const acting: Impersonated = { user, groups: all, ...(uid !== null ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
-  return { ...caller, impersonate: acting };
+  return { user, groups, ...(uid !== null ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
 }
 
 function headerValues(headers: Headers, name: string): string[] {

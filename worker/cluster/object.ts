@@ -40,6 +40,8 @@ import { logAction } from "./subresources/log";
 import { serviceAccountTokenAction } from "./subresources/serviceAccountToken";
 import { disruptionController } from "./controllers/disruption";
 import { resourceQuotaController } from "./controllers/resourceQuota";
+import { clusterRoleAggregationController } from "./controllers/clusterRoleAggregation";
+import { RbacAuthorizer } from "./authorization/authorizer";
 import { deploymentController } from "./controllers/deployment";
 import { garbageCollectorController } from "./controllers/garbageCollector";
 import { serviceEndpointControllers } from "./controllers/endpoints";
@@ -166,6 +168,7 @@ export class ClusterObject extends DurableObject<Env> {
     // The simulation hands the registry what reads compute from: heartbeats and resource use.
     this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
     this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
+    this.api.authorizer = new RbacAuthorizer(this.store);
     this.hub = new WatchHub();
     this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
     this.containers = new ContainerWorlds({
@@ -212,6 +215,7 @@ export class ClusterObject extends DurableObject<Env> {
         taintEvictionController,
         disruptionController,
         resourceQuotaController,
+        clusterRoleAggregationController,
         ...serviceEndpointControllers(),
         garbageCollectorController(),
         serviceLoadBalancerController,

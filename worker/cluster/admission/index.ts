@@ -3,5 +3,6 @@
 import type { AdmissionPlugin } from "./plugin";
 import { podSecurity } from "./podSecurity";
 import { priorityAdmission } from "./priority";
+import { rbacEscalation } from "./rbacEscalation";
 
-export const ADMISSION: readonly AdmissionPlugin[] = [priorityAdmission, podSecurity];
+export const ADMISSION: readonly AdmissionPlugin[] = [priorityAdmission, podSecurity, rbacEscalation];

@@ -2,7 +2,9 @@
 // defaulting, admission, validation and optimistic concurrency, each write one transaction.
 // The HTTP handlers and the controllers both go through here, so a controller's write is an
 // ordinary write: validated, versioned, logged and seen by watchers.
-import type { Identity, UserInfo } from "../../auth/identity";
+import { kubedoUser, type Identity, type UserInfo } from "../../auth/identity";
+import { DENY_ALL } from "../authorization/authorizer";
+import type { Authorizer } from "../authorization/types";
 import { ADMISSION } from "../admission";
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from "../admission/plugin";
 import { LIMITS } from "../../limits";
@@ -117,6 +119,9 @@ export class ApiServer {
   now(): number {
     return this.clock.now();
   }
+
+  /** Decides who may do what (RBAC), for admission's escalation checks and the reviews; set by the cluster object. */
+  authorizer: Authorizer = DENY_ALL;
 
   /** Where computed kinds (metrics) read from; set by the cluster object. */
   computeFrom: Omit<ComputeContext, "now" | "scan"> | null = null;
@@ -258,7 +263,7 @@ export class ApiServer {
       def.defaults?.(obj);
       validate(def.schema, obj, def.group, def.kind, obj.metadata.name ?? "");
       if (!opts.identity) throw errors.internal("no identity for a review");
-      return { object: def.virtual(obj, { identity: opts.identity, namespace }), warnings };
+      return { object: def.virtual(obj, { identity: opts.identity, namespace, user: opts.user ?? kubedoUser(opts.identity), authorizer: this.authorizer }), warnings };
     }
     for (const f of SYSTEM_META) delete obj.metadata[f];
     const generated = !obj.metadata.name && !!obj.metadata.generateName;

@@ -6,6 +6,7 @@
 // removes what a user made.
 import type { Store } from "../store/store";
 import type { ApiServer } from "./apiserver";
+import { kubedoTokenBindings, rbacBootstrapRoles } from "../authorization/bootstrap";
 
 export interface PostStartHook {
   /** kube-apiserver's hook name ("rbac/bootstrap-roles"). */
@@ -15,7 +16,7 @@ export interface PostStartHook {
   run(api: ApiServer, now: number): void;
 }
 
-export const POST_START: readonly PostStartHook[] = [];
+export const POST_START: readonly PostStartHook[] = [rbacBootstrapRoles, kubedoTokenBindings];
 
 /** Runs the hooks this cluster has not run at their current version, each in one transaction. */
 export function runPostStart(api: ApiServer, store: Store, now: number): void {

@@ -171,6 +171,10 @@ export interface ComputeContext {
 export interface VirtualContext {
   identity: import("../../auth/identity").Identity;
   namespace: string;
+  /** The user the review is for (authenticated, then impersonated). */
+  user: import("../../auth/identity").UserInfo;
+  /** The cluster's authorizer, which the access reviews ask. */
+  authorizer: import("../authorization/types").Authorizer;
 }
 
 export function defineKind<T extends KObject>(def: ResourceDef<T>): ResourceDef<T> {

@@ -22,7 +22,7 @@ import { nodeMetrics, podMetrics } from "./metrics";
 import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from "./horizontalpodautoscaler";
 import { networkPolicies } from "./networkpolicy";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
-import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectReviewsV1beta1, selfSubjectRulesReviews } from "./reviews";
+import { localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectReviews, selfSubjectReviewsV1beta1, selfSubjectRulesReviews, subjectAccessReviews } from "./reviews";
 import { secrets } from "./secret";
 import { serviceaccounts } from "./serviceaccount";
 import { services } from "./service";
@@ -78,6 +78,8 @@ export const KINDS: readonly ResourceDef[] = [
   selfSubjectRulesReviews,
   selfSubjectReviews,
   selfSubjectReviewsV1beta1,
+  subjectAccessReviews,
+  localSubjectAccessReviews,
 ] as unknown as ResourceDef[];
 
 const byResource = new Map<string, ResourceDef>();

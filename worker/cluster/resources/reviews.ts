@@ -1,10 +1,11 @@
 // Review kinds: questions a client asks the API server about itself ("may I?", "who am I?").
-// They are created and answered at once; nothing is stored.
+// They are created and answered at once from the cluster's authorizer (RBAC); nothing is stored.
 import type { z } from "zod";
-import { userGroups, userName } from "../../auth/identity";
-import { allowed, allowedPath, rulesFor } from "../../auth/rules";
+import type { UserInfo as User } from "../../auth/identity";
+import type { Attributes, Authorizer } from "../authorization/types";
+import { errors } from "../machinery/errors";
 import { ALWAYS, bool, list, map, opt, req, str, struct } from "../machinery/schema/dsl";
-import { defineKind, type KObject } from "./define";
+import { defineKind, type KObject, type VirtualContext } from "./define";
 import { objectSchema } from "./types/meta";
 
 const AUTHZ = "io.k8s.api.authorization.v1";
@@ -111,14 +112,7 @@ export const selfSubjectAccessReviews = defineKind<SSAR>({
   schema: SelfSubjectAccessReviewSchema,
   verbs: ["create"],
   virtual(o, ctx) {
-    const ra = o.spec?.resourceAttributes;
-    const na = o.spec?.nonResourceAttributes;
-    const id = ctx.identity;
-    let ok: boolean;
-    if (ra) ok = allowed(id, ra.verb ?? "", ra.group ?? "", ra.subresource ? `${ra.resource ?? ""}/${ra.subresource}` : (ra.resource ?? ""));
-    else ok = !!na && allowedPath(id, na.verb ?? "", na.path ?? "");
-    const by = id.impersonate ? `the rules of user "${id.impersonate.user}"` : `the ${id.role} role of the token`;
-    return { ...o, status: { allowed: ok, ...(ok ? { reason: `allowed by ${by}` } : {}) } };
+    return { ...o, status: review(ctx.authorizer, ctx.user, o.spec) };
   },
 });
 
@@ -132,8 +126,8 @@ export const selfSubjectRulesReviews = defineKind<SSRR>({
   schema: SelfSubjectRulesReviewSchema,
   verbs: ["create"],
   virtual(o, ctx) {
-    const { resourceRules, nonResourceRules } = rulesFor(ctx.identity);
-    return { ...o, status: { resourceRules, nonResourceRules, incomplete: false } };
+    const answer = ctx.authorizer.rulesFor(ctx.user, o.spec?.namespace ?? "");
+    return { ...o, status: answer };
   },
 });
 
@@ -148,20 +142,88 @@ function selfSubjectReviewKind(version: "v1" | "v1beta1", schema: z.ZodType) {
     schema,
     verbs: ["create"],
     virtual(o, ctx) {
-      return {
-        ...o,
-        status: {
-          userInfo: {
-            username: userName(ctx.identity),
-            ...(ctx.identity.impersonate ? { ...(ctx.identity.impersonate.uid ? { uid: ctx.identity.impersonate.uid } : {}) } : { uid: ctx.identity.tokenId }),
-            groups: userGroups(ctx.identity),
-            extra: ctx.identity.impersonate ? ctx.identity.impersonate.extra : { "kubedo.dev/tenant": [ctx.identity.tenantName] },
-          },
-        },
-      };
+      const u = ctx.user;
+      return { ...o, status: { userInfo: { username: u.username, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups, ...(u.extra ? { extra: u.extra } : {}) } } };
     },
   });
 }
 
 export const selfSubjectReviews = selfSubjectReviewKind("v1", SelfSubjectReviewSchema);
 export const selfSubjectReviewsV1beta1 = selfSubjectReviewKind("v1beta1", selfSubjectReviewSchema("v1beta1"));
+
+type Spec = { resourceAttributes?: z.infer<typeof ResourceAttributes>; nonResourceAttributes?: z.infer<typeof NonResourceAttributes> };
+
+/** The authorizer's answer to one access review, as SubjectAccessReviewStatus. */
+function review(authorizer: Authorizer, user: User, spec: Spec | undefined): { allowed: boolean; reason?: string } {
+  const ra = spec?.resourceAttributes;
+  const na = spec?.nonResourceAttributes;
+  const a: Attributes = ra
+    ? { user, verb: ra.verb ?? "", resourceRequest: true, namespace: ra.namespace ?? "", apiGroup: ra.group ?? "", resource: ra.resource ?? "", subresource: ra.subresource ?? "", name: ra.name ?? "", path: "" }
+    : { user, verb: na?.verb ?? "", resourceRequest: false, namespace: "", apiGroup: "", resource: "", subresource: "", name: "", path: na?.path ?? "" };
+  const d = authorizer.authorize(a);
+  return { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) };
+}
+
+/** SubjectAccessReviewSpec: an action and the user asked about. */
+const SubjectAccessReviewSpec = struct(`${AUTHZ}.SubjectAccessReviewSpec`, "The action and the user asked about; exactly one of the two attributes.", {
+  resourceAttributes: opt(1, ResourceAttributes, "An action on a resource."),
+  nonResourceAttributes: opt(2, NonResourceAttributes, "An action on a path."),
+  user: opt(3, str, "The user asked about."),
+  groups: opt(4, list(str, { listType: "atomic" }), "The user's groups."),
+  extra: opt(5, map(list(str)), "The user's extra attributes."),
+  uid: opt(6, str, "The user's uid."),
+});
+
+function subjectAccessReviewSchema(kind: "SubjectAccessReview" | "LocalSubjectAccessReview", description: string) {
+  return objectSchema(
+    `${AUTHZ}.${kind}`,
+    description,
+    { group: "authorization.k8s.io", version: "v1", kind },
+    { spec: req(2, SubjectAccessReviewSpec, "The action and the user."), status: opt(3, SubjectAccessReviewStatus, "The answer, filled by the server.") },
+  );
+}
+export const SubjectAccessReviewSchema = subjectAccessReviewSchema("SubjectAccessReview", "Asks whether a user may perform an action.");
+export const LocalSubjectAccessReviewSchema = subjectAccessReviewSchema("LocalSubjectAccessReview", "Asks whether a user may perform an action in one namespace.");
+type SAR = z.infer<typeof SubjectAccessReviewSchema> & KObject;
+
+/** The spec's user, or the Invalid kube-apiserver answers a spec without one or with both attributes. */
+function specUser(o: SAR, kind: string): User {
+  const s = o.spec ?? {};
+  const causes: { path: string[]; message: string }[] = [];
+  if (s.resourceAttributes && s.nonResourceAttributes) causes.push({ path: ["spec", "nonResourceAttributes"], message: `Invalid value: "null": cannot be specified in combination with resourceAttributes` });
+  if (!s.resourceAttributes && !s.nonResourceAttributes) causes.push({ path: ["spec", "resourceAttributes"], message: `Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified` });
+  if (!s.user && !s.groups?.length) causes.push({ path: ["spec", "user"], message: `Invalid value: "": at least one of user or group must be specified` });
+  if (causes.length) throw errors.invalid("authorization.k8s.io", kind, "", causes.map((c) => ({ path: c.path, message: c.message, reason: "FieldValueInvalid" as const })));
+  return { username: s.user ?? "", groups: s.groups ?? [], ...(s.uid ? { uid: s.uid } : {}), ...(s.extra ? { extra: s.extra } : {}) };
+}
+
+export const subjectAccessReviews = defineKind<SAR>({
+  group: "authorization.k8s.io",
+  version: "v1",
+  kind: "SubjectAccessReview",
+  plural: "subjectaccessreviews",
+  singular: "subjectaccessreview",
+  namespaced: false,
+  schema: SubjectAccessReviewSchema,
+  verbs: ["create"],
+  virtual(o, ctx: VirtualContext) {
+    return { ...o, status: review(ctx.authorizer, specUser(o, "SubjectAccessReview"), o.spec) };
+  },
+});
+
+export const localSubjectAccessReviews = defineKind<SAR>({
+  group: "authorization.k8s.io",
+  version: "v1",
+  kind: "LocalSubjectAccessReview",
+  plural: "localsubjectaccessreviews",
+  singular: "localsubjectaccessreview",
+  namespaced: true,
+  schema: LocalSubjectAccessReviewSchema,
+  verbs: ["create"],
+  virtual(o, ctx: VirtualContext) {
+    const user = specUser(o, "LocalSubjectAccessReview");
+    const ra = o.spec?.resourceAttributes;
+    if (ra && (ra.namespace ?? "") !== ctx.namespace) throw errors.badRequest(`spec.resourceAttributes.namespace must match namespace: ${ctx.namespace}`);
+    return { ...o, status: review(ctx.authorizer, user, o.spec) };
+  },
+});

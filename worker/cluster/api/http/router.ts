@@ -1,7 +1,9 @@
 // The kube API router: turns a request path into a resource and a verb (as the API server's
-// RequestInfo does), checks the caller's role, and calls the generic handlers.
-import { userName } from "../../../auth/identity";
-import { allowed, allowedPath } from "../../../auth/rules";
+// RequestInfo does), authorizes the request's user by RBAC, and calls the generic handlers.
+import type { UserInfo } from "../../../auth/identity";
+import { authenticatedUser, type ServiceAccountVerifier } from "../../authentication/requestUser";
+import { forbidden, resourceAttributes } from "../../authorization/authorizer";
+import { impersonate } from "../../authorization/impersonation";
 import { LIMITS } from "../../../limits";
 import type { Clock } from "../../clock";
 import { apiVersionOf, deprecationWarning, type ClusterSettings, type KObject, type ResourceDef, type Verb } from "../../resources/define";
@@ -233,6 +235,17 @@ export class KubeRouter {
   /** Request counts, latency and long-running requests since the object started (/metrics). */
   readonly metrics = new ApiMetrics();
 
+  /** Verifies service-account tokens; until the cluster object sets one, every such token is refused. */
+  serviceAccounts: ServiceAccountVerifier = { verify: () => { throw errors.unauthorized(); } };
+
+  /** The user a request acts as: authenticated, then impersonated if it asks and may. Resolved once per request. */
+  private userOf(req: KubeRequest): UserInfo {
+    if (req.user) return req.user;
+    const caller = authenticatedUser(req.identity, this.serviceAccounts);
+    req.user = req.identity.impersonate ? impersonate(caller, req.identity.impersonate, this.api.authorizer) : caller;
+    return req.user;
+  }
+
   handle(req: KubeRequest): KubeResponse {
     // The Workers clock moves only across I/O, so this measures what the runtime lets us see.
     const started = Date.now();
@@ -349,8 +362,9 @@ export class KubeRouter {
     if (!reading && r.t !== "health") throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
     const verb = reading ? "get" : req.method.toLowerCase();
     const path = "/" + req.path.split("/").filter(Boolean).join("/");
-    if (allowedPath(req.identity, verb, path)) return;
-    throw new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `forbidden: User "${userName(req.identity)}" cannot ${verb} path "${path}"`, reason: "Forbidden", details: {}, code: 403 });
+    const a = { user: this.userOf(req), verb, resourceRequest: false, namespace: "", apiGroup: "", resource: "", subresource: "", name: "", path };
+    const d = this.api.authorizer.authorize(a);
+    if (!d.allowed) throw forbidden(a, d.reason);
   }
 
   private healthChecks(endpoint: HealthEndpoint) {
@@ -370,12 +384,10 @@ export class KubeRouter {
 
   private authorize(req: KubeRequest, r: Extract<Route, { t: "resource" }>, verb: Verb) {
     const def = r.def;
-    if (def.virtual) return;
-    const resource = r.subresource ? `${def.plural}/${r.subresource}` : def.plural;
-    if (allowed(req.identity, verb, def.group, resource)) return;
-    const scope = r.namespace ? `in the namespace "${r.namespace}"` : "at the cluster scope";
+    const a = resourceAttributes(this.userOf(req), verb, def.group, def.plural, r.subresource ?? "", r.namespace ?? "", r.name ?? "");
+    const d = this.api.authorizer.authorize(a);
     // Named by the resource alone ("pods \"web\" is forbidden"), as kube-apiserver's authorization filter does; the rule names the subresource.
-    throw errors.forbidden(def.group, def.plural, r.name ?? "", `User "${userName(req.identity)}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`);
+    if (!d.allowed) throw forbidden(a, d.reason);
   }
 
   private call(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams): ActionCall {
@@ -428,12 +440,12 @@ export class KubeRouter {
       case "create": {
         if (r.name) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = this.body(req, def);
-        const res = this.api.create(def, ns ?? "", body, { dryRun, fieldValidation, identity: req.identity, manager });
+        const res = this.api.create(def, ns ?? "", body, { dryRun, fieldValidation, identity: req.identity, user: req.user, manager });
         return this.answerObject(req, def, res.object, 201, res.warnings);
       }
       case "update": {
         const body = this.body(req, def);
-        const res = this.api.update(def, ns ?? "", r.name!, body, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, manager });
+        const res = this.api.update(def, ns ?? "", r.name!, body, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, user: req.user, manager });
         return this.answerObject(req, def, res.object, res.created ? 201 : 200, res.warnings);
       }
       case "patch": {
@@ -441,7 +453,7 @@ export class KubeRouter {
         if (!type) throw errors.unsupportedMediaType(req.contentType ?? "");
         if (type === "apply") throw errors.unsupportedMediaType(`${req.contentType} (server-side apply is not supported yet; use client-side kubectl apply)`);
         const patch = inboundPatch(def, type, this.parse(req.body, req.contentType, "patch"), this.clock);
-        const res = this.api.patch(def, ns ?? "", r.name!, type, patch, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, manager });
+        const res = this.api.patch(def, ns ?? "", r.name!, type, patch, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, user: req.user, manager });
         return this.answerObject(req, def, res.object, 200, res.warnings);
       }
       case "delete": {
