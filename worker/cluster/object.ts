@@ -38,6 +38,7 @@ import { bindingAction } from "./subresources/binding";
 import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
 import { serviceAccountTokenAction } from "./subresources/serviceAccountToken";
+import { ServiceAccountTokens } from "./authentication/serviceAccountTokens";
 import { disruptionController } from "./controllers/disruption";
 import { resourceQuotaController } from "./controllers/resourceQuota";
 import { clusterRoleAggregationController } from "./controllers/clusterRoleAggregation";
@@ -254,6 +255,7 @@ export class ClusterObject extends DurableObject<Env> {
       "nodes/proxy": nodeProxyAction(this.network, () => this.settings().kubernetesVersion),
       "serviceaccounts/token": serviceAccountTokenAction(this.api, this.store, () => this.store.meta("cluster_id") ?? ""),
     });
+    this.router.serviceAccounts = new ServiceAccountTokens({ store: this.store, now: () => this.clock.now(), get: (storage, ns, name) => this.api.peek(storage, ns, name) });
     this.streams = new StreamServer(this.api, this.network, () => this.sessions);
     this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS usage_minutes (minute INTEGER PRIMARY KEY, requests INTEGER NOT NULL, alarms INTEGER NOT NULL)");
     this.alarmAt = await this.ctx.storage.getAlarm();
