@@ -174,7 +174,7 @@ describe("namespace labels", () => {
 type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
 
 /** The Warning headers of an answer, unquoted. */
-function warnings(res: { headers: [string, string][] }): string[] {
+function warnings(res: { headers: string[][] }): string[] {
   return res.headers.filter(([k]) => k.toLowerCase() === "warning").map(([, v]) => JSON.parse(v.replace(/^299 - /, "")) as string);
 }
 
