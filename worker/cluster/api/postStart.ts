@@ -6,6 +6,7 @@
 // removes what a user made.
 import type { Store } from "../store/store";
 import type { ApiServer } from "./apiserver";
+import { bootstrapSystemPriorityClasses } from "../resources/priorityclass";
 import { kubedoTokenBindings, rbacBootstrapRoles } from "../authorization/bootstrap";
 
 export interface PostStartHook {
@@ -16,7 +17,7 @@ export interface PostStartHook {
   run(api: ApiServer, now: number): void;
 }
 
-export const POST_START: readonly PostStartHook[] = [rbacBootstrapRoles, kubedoTokenBindings];
+export const POST_START: readonly PostStartHook[] = [rbacBootstrapRoles, kubedoTokenBindings, bootstrapSystemPriorityClasses];
 
 /** Runs the hooks this cluster has not run at their current version, each in one transaction. */
 export function runPostStart(api: ApiServer, store: Store, now: number): void {

@@ -1,6 +1,7 @@
 // Pod (core/v1): the unit that runs containers. Defaulting and admission here do what the API
 // server and its admission plugins do on create: spec defaults, the service account token
-// volume, the default NoExecute tolerations, priority, and an initial Pending status.
+// volume, the default NoExecute tolerations, and an initial Pending status (priority is the
+// Priority admission plugin's, admission/priority.ts).
 import type { z } from "zod";
 import { opt } from "../machinery/schema/dsl";
 import { age, parseTime } from "../machinery/time";
@@ -42,11 +43,6 @@ const DEFAULT_TOLERATIONS: TolerationT[] = [
   { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
   { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
 ];
-
-const SYSTEM_PRIORITIES: Record<string, number> = {
-  "system-node-critical": 2000001000,
-  "system-cluster-critical": 2000000000,
-};
 
 /** The pod's QoS class, from its containers' requests and limits. */
 export function qosClass(spec: PodSpecT | undefined): "Guaranteed" | "Burstable" | "BestEffort" {
@@ -289,8 +285,6 @@ export const pods = defineKind<Pod>({
     const tolerations = spec.tolerations ?? [];
     for (const t of DEFAULT_TOLERATIONS) if (!tolerationPresent(tolerations, t)) tolerations.push({ ...t });
     spec.tolerations = tolerations;
-    if (spec.priority === undefined) spec.priority = SYSTEM_PRIORITIES[spec.priorityClassName ?? ""] ?? 0;
-    spec.preemptionPolicy ??= "PreemptLowerPriority";
     o.status = { phase: "Pending", qosClass: qosClass(spec) };
   },
   prepareUpdate(o, old, ctx) {

@@ -22,6 +22,7 @@ import { nodeMetrics, podMetrics } from "./metrics";
 import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from "./horizontalpodautoscaler";
 import { networkPolicies } from "./networkpolicy";
 import { podDisruptionBudgets } from "./poddisruptionbudget";
+import { priorityClasses } from "./priorityclass";
 import { localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectReviews, selfSubjectReviewsV1beta1, selfSubjectRulesReviews, subjectAccessReviews } from "./reviews";
 import { secrets } from "./secret";
 import { serviceaccounts } from "./serviceaccount";
@@ -62,6 +63,7 @@ export const KINDS: readonly ResourceDef[] = [
   cronJobs,
   networkPolicies,
   podDisruptionBudgets,
+  priorityClasses,
   endpointSlices,
   horizontalPodAutoscalers,
   horizontalPodAutoscalersV1,

@@ -85,23 +85,26 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
   return { node: pick(top), verdicts };
 }
 
-/** kube-scheduler's FitError text: "0/3 nodes are available: 1 node(s) had ..., 2 Insufficient cpu. preemption: ..." */
-export function fitError(total: number, verdicts: NodeVerdict[]): string {
+export const NOT_HELPFUL = "Preemption is not helpful for scheduling";
+export const NO_VICTIMS = "No preemption victims found for incoming pod";
+
+/** "0/3 nodes are available: 1 ..., 2 ....": a histogram of the nodes' reasons, sorted as kube-scheduler sorts it. */
+export function unavailable(total: number, reasonsPerNode: Iterable<readonly string[]>): string {
   const histogram = new Map<string, number>();
-  let unresolvable = 0;
-  for (const v of verdicts) {
-    if (!v.rejectedBy) continue;
-    if (v.rejectedBy.rejection.unresolvable) unresolvable++;
-    for (const r of v.rejectedBy.rejection.reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
-  }
+  for (const reasons of reasonsPerNode) for (const r of reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
+  return `0/${total} nodes are available: ${[...histogram].map(([r, n]) => `${n} ${r}`).sort().join(", ")}.`;
+}
+
+/**
+ * kube-scheduler's FitError text, then the PostFilter's (preemption's) message: "0/3 nodes are
+ * available: 3 Insufficient cpu. preemption: ...". Without a PostFilter message given, the one
+ * preemption writes when no node holds a lower-priority pod.
+ */
+export function fitError(total: number, verdicts: NodeVerdict[], postFilter?: string): string {
   if (total === 0) return "no nodes available to schedule pods";
-  const reasons = [...histogram].map(([r, n]) => `${n} ${r}`).sort();
-  const resolvable = verdicts.filter((v) => v.rejectedBy).length - unresolvable;
-  const preemption = [
-    ...(unresolvable ? [`${unresolvable} Preemption is not helpful for scheduling`] : []),
-    ...(resolvable ? [`${resolvable} No preemption victims found for incoming pod`] : []),
-  ].sort();
-  return `0/${total} nodes are available: ${reasons.join(", ")}. preemption: 0/${total} nodes are available: ${preemption.join(", ")}.`;
+  const rejected = verdicts.filter((v) => v.rejectedBy).map((v) => v.rejectedBy!.rejection);
+  const post = postFilter ?? `preemption: ${unavailable(total, rejected.map((r) => [r.unresolvable ? NOT_HELPFUL : NO_VICTIMS]))}`;
+  return `${unavailable(total, rejected.map((r) => r.reasons))}${post ? ` ${post}` : ""}`;
 }
 
 /** The scheduler's reasoning as text a learner can read (kept in an annotation on the pod). */
