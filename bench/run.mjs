@@ -13,8 +13,9 @@ import endpoints from "./endpoints.mjs";
 import traffic from "./traffic.mjs";
 import exec from "./exec.mjs";
 import sandboxes from "./sandboxes.mjs";
+import rbac from "./rbac.mjs";
 
-const suites = { api, scheduling, deployment, traffic, endpoints, exec, sandboxes };
+const suites = { api, scheduling, deployment, traffic, endpoints, exec, sandboxes, rbac };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 
