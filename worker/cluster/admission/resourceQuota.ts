@@ -153,6 +153,8 @@ function sortedRecord(list: Usage): Record<string, string> {
 
 function check(a: AdmissionAttributes, ctx: AdmissionContext) {
   if (a.subresource || !a.namespace) return;
+  // Only services and claims change what they count when updated (leases, pods and nodes are updated all the time).
+  if (a.operation === "UPDATE" && a.storage !== "services" && a.storage !== "persistentvolumeclaims") return;
   const evaluator = evaluatorFor(a);
   if (a.operation === "UPDATE" && !evaluator.handlesUpdate) return;
   const quotas = [...ctx.scan<ResourceQuota>(QUOTAS, a.namespace)];
