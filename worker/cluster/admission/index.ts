@@ -1,8 +1,10 @@
 // The admission plugins in kube-apiserver's order. Mutating phases run in this order, then
 // validating ones in this order.
+import { limitRanger } from "./limitRanger";
 import type { AdmissionPlugin } from "./plugin";
 import { podSecurity } from "./podSecurity";
 import { priorityAdmission } from "./priority";
 import { rbacEscalation } from "./rbacEscalation";
+import { resourceQuotaAdmission } from "./resourceQuota";
 
-export const ADMISSION: readonly AdmissionPlugin[] = [priorityAdmission, podSecurity, rbacEscalation];
+export const ADMISSION: readonly AdmissionPlugin[] = [limitRanger, priorityAdmission, podSecurity, rbacEscalation, resourceQuotaAdmission];
