@@ -123,6 +123,21 @@ describe("ResourceQuota admission", () => {
     expect(await used(stub, "default", "ports")).toEqual({ services: "3", "services.loadbalancers": "0", "services.nodeports": "1" });
   });
 
+  it("counts claims and their storage, overall and per storage class", async () => {
+    const { stub } = await newCluster();
+    await quota(stub, "default", "storage", { hard: { persistentvolumeclaims: "5", "requests.storage": "1Gi", "fast.storageclass.storage.k8s.io/requests.storage": "500Mi" } });
+    const claim = (name: string, storageClassName: string, storage: string) => ({ metadata: { name }, spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } } });
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", claim("a", "fast", "400Mi"))).status).toBe(201);
+    const b = await kube(stub, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", claim("b", "fast", "200Mi"));
+    expect(b.json.message).toBe(
+      'persistentvolumeclaims "b" is forbidden: exceeded quota: storage, requested: fast.storageclass.storage.k8s.io/requests.storage=200Mi, used: fast.storageclass.storage.k8s.io/requests.storage=400Mi, limited: fast.storageclass.storage.k8s.io/requests.storage=500Mi',
+    );
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", claim("c", "slow", "600Mi"))).status).toBe(201);
+    const d = await kube(stub, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", claim("d", "slow", "100Mi"));
+    expect(d.json.message).toBe('persistentvolumeclaims "d" is forbidden: exceeded quota: storage, requested: requests.storage=100Mi, used: requests.storage=1000Mi, limited: requests.storage=1Gi');
+    expect(await used(stub, "default", "storage")).toEqual({ "fast.storageclass.storage.k8s.io/requests.storage": "400Mi", persistentvolumeclaims: "2", "requests.storage": "1000Mi" });
+  });
+
   it("a ReplicaSet refused by a quota reports FailedCreate and ReplicaFailure, backs off, and goes on when the quota is raised", async () => {
     const { stub } = await newSettledCluster();
     await quota(stub, "default", "pods", { hard: { pods: "2" } });
