@@ -164,7 +164,7 @@ describe("TokenRequest and the verifier", () => {
     const token = await runInDurableObject(stub, async (o: ClusterObject) => {
       const { volumeContent } = await import("../../worker/cluster/container/fs/volumes");
       const state = o as unknown as { store: { sqlStorage: SqlStorage }; network: { view(): never } };
-      const files = volumeContent(state.store.sqlStorage, state.network.view(), pod, volume as never, Date.now());
+      const files = volumeContent(state.store.sqlStorage, state.network.view(), pod as never, volume as never, Date.now());
       if (!Array.isArray(files)) throw new Error("no files");
       return new TextDecoder().decode(base64.decode(files.find((f) => f.path === "token")!.data));
     });
