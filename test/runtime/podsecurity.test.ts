@@ -223,6 +223,12 @@ describe("PodSecurity through the API", () => {
     const made = await kube(stub, "POST", "/apis/apps/v1/namespaces/locked/deployments", deployment);
     expect(made.status).toBe(201);
     expect(warnings(made)).toEqual([`would violate PodSecurity "restricted:latest": ${detail(RESTRICTED, { containers: [{ name: "nginx", image: "nginx" }] })}`]);
+    const cron = await kube(stub, "POST", "/apis/batch/v1/namespaces/locked/cronjobs", {
+      metadata: { name: "tick" },
+      spec: { schedule: "* * * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", hostPID: true, containers: [compliant("c")] } } } } },
+    });
+    expect(cron.status).toBe(201);
+    expect(warnings(cron)).toEqual(['would violate PodSecurity "restricted:latest": host namespaces (hostPID=true)']);
     await settle(stub);
     // the ReplicaSet exists, its pods were refused
     expect((await kube(stub, "GET", "/apis/apps/v1/namespaces/locked/replicasets")).json.items).toHaveLength(1);
