@@ -134,6 +134,7 @@ export function selectVictims(pod: PodInfo, node: NodeInfo, filters: NodeFilters
     node.nonZeroRequested.milliCPU += p.nonZero.milliCPU;
     node.nonZeroRequested.memory += p.nonZero.memory;
   };
+  const order = node.pods.slice();
   for (const p of potential) unassume(node, p);
   const victims: PodInfo[] = [];
   try {
@@ -159,6 +160,7 @@ export function selectVictims(pod: PodInfo, node: NodeInfo, filters: NodeFilters
     return { victims: [...victims], pdbViolations };
   } finally {
     for (const p of victims) snapshotAdd(p);
+    node.pods.splice(0, node.pods.length, ...order);
   }
 }
 
