@@ -81,7 +81,14 @@ describe("PriorityClass", () => {
 
 describe("preemption", () => {
   it("preempts a low-priority pod on a full cluster for a high-priority one, and leaves a Never pod Pending", async () => {
-    await ok(c, ["apply", "-f", "-"], [priorityClass("low", 100), priorityClass("high", 1000), priorityClass("polite", 500, { preemptionPolicy: "Never" })].join("---\n"));
+    await ok(c, ["apply", "-f", "-"], [priorityClass("low", 100), priorityClass("high", 1000)].join("---\n"));
+    await ok(c, ["create", "priorityclass", "polite", "--value=500", "--preemption-policy=Never", "--description=waits its turn"]);
+    const described = await ok(c, ["describe", "pc", "polite"]);
+    expect(described).toMatch(/^Name:\s+polite$/m);
+    expect(described).toMatch(/^Value:\s+500$/m);
+    expect(described).toMatch(/^GlobalDefault:\s+false$/m);
+    expect(described).toMatch(/^PreemptionPolicy:\s+Never$/m);
+    expect(described).toMatch(/^Description:\s+waits its turn$/m);
     // Fill each worker with one low-priority pod asking for 60% of its cpu.
     const worker = await getJson(c, ["node", `${c.name}-worker`]);
     const milli = Math.floor((Number.parseFloat(worker.status.allocatable.cpu) * 1000 * 6) / 10);

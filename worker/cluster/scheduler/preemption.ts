@@ -77,6 +77,7 @@ function stateFollowsPods(pod: PodInfo, snapshot: Snapshot): boolean {
 /** The filter plugins for one pod, run against a node as preemption changes it. */
 export class NodeFilters {
   private state: CycleState | null = null;
+  private refused: Rejection | null = null;
   constructor(
     private readonly pod: PodInfo,
     private readonly snapshot: Snapshot,
@@ -88,8 +89,17 @@ export class NodeFilters {
   run(node: NodeInfo): Rejection | null {
     if (!this.state || this.followsPods) {
       this.state = new Map();
-      for (const p of this.plugins) p.preFilter?.(this.pod, this.snapshot, this.state);
+      this.refused = null;
+      for (const p of this.plugins) {
+        // A PreFilter may refuse the pod for every node at once.
+        const r = p.preFilter?.(this.pod, this.snapshot, this.state) as Rejection | null | undefined | void;
+        if (r) {
+          this.refused = r;
+          break;
+        }
+      }
     }
+    if (this.refused) return this.refused;
     for (const p of this.plugins) {
       const r = p.filter?.(this.pod, node, this.state);
       if (r) return r;
