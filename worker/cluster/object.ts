@@ -41,6 +41,10 @@ import { serviceAccountTokenAction } from "./subresources/serviceAccountToken";
 import { ServiceAccountTokens } from "./authentication/serviceAccountTokens";
 import { disruptionController } from "./controllers/disruption";
 import { resourceQuotaController } from "./controllers/resourceQuota";
+import { persistentVolumeBinderController } from "./controllers/persistentVolumeBinder";
+import { localPathProvisionerController } from "./controllers/localPathProvisioner";
+import { pvcProtectionController } from "./controllers/pvcProtection";
+import { pvProtectionController } from "./controllers/pvProtection";
 import { clusterRoleAggregationController } from "./controllers/clusterRoleAggregation";
 import { RbacAuthorizer } from "./authorization/authorizer";
 import { deploymentController } from "./controllers/deployment";
@@ -216,6 +220,10 @@ export class ClusterObject extends DurableObject<Env> {
         taintEvictionController,
         disruptionController,
         resourceQuotaController,
+        persistentVolumeBinderController,
+        localPathProvisionerController,
+        pvcProtectionController,
+        pvProtectionController,
         clusterRoleAggregationController,
         ...serviceEndpointControllers(),
         garbageCollectorController(),

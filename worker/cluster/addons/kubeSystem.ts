@@ -16,6 +16,7 @@ import { clusterRoles } from "../resources/clusterrole";
 import { clusterRoleBindings } from "../resources/clusterrolebinding";
 import { roles } from "../resources/role";
 import { roleBindings } from "../resources/rolebinding";
+import { storageClasses } from "../resources/storageclass";
 import type { ResourceDef } from "../resources/define";
 import { componentImages, minorOf } from "./versions";
 
@@ -480,6 +481,18 @@ function localPathProvisioner(config: ClusterConfig): KObject {
   } as KObject;
 }
 
+/** kind's default StorageClass, served by the local-path provisioner above. */
+function standardStorageClass(): KObject {
+  return {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+    provisioner: "rancher.io/local-path",
+    volumeBindingMode: "WaitForFirstConsumer",
+    reclaimPolicy: "Delete",
+  } as KObject;
+}
+
 function localPathConfig(config: ClusterConfig): Record<string, string> {
   const helper = componentImages(config.kubernetesVersion).localPathHelper;
   return {
@@ -543,6 +556,7 @@ export function kubeSystemAddons(config: ClusterConfig): Addon[] {
     kind(roleBindings, LOCAL_PATH_NAMESPACE, binding("RoleBinding", "local-path-provisioner-bind", LOCAL_PATH_NAMESPACE, { kind: "Role", name: "local-path-provisioner-role" }, [sa("local-path-provisioner-service-account", LOCAL_PATH_NAMESPACE)])),
     kind(clusterRoleBindings, "", binding("ClusterRoleBinding", "local-path-provisioner-bind", null, { kind: "ClusterRole", name: "local-path-provisioner-role" }, [sa("local-path-provisioner-service-account", LOCAL_PATH_NAMESPACE)])),
     kind(deployments, LOCAL_PATH_NAMESPACE, localPathProvisioner(config)),
+    kind(storageClasses, "", standardStorageClass()),
     kind(configmaps, LOCAL_PATH_NAMESPACE, configMap(LOCAL_PATH_NAMESPACE, "local-path-config", localPathConfig(config))),
   );
   return out;

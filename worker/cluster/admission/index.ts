@@ -1,10 +1,13 @@
 // The admission plugins in kube-apiserver's order. Mutating phases run in this order, then
 // validating ones in this order.
 import { limitRanger } from "./limitRanger";
+import { defaultStorageClass } from "./defaultStorageClass";
+import { storageObjectInUseProtection } from "./storageObjectInUseProtection";
+import { persistentVolumeClaimResize } from "./persistentVolumeClaimResize";
 import type { AdmissionPlugin } from "./plugin";
 import { podSecurity } from "./podSecurity";
 import { priorityAdmission } from "./priority";
 import { rbacEscalation } from "./rbacEscalation";
 import { resourceQuotaAdmission } from "./resourceQuota";
 
-export const ADMISSION: readonly AdmissionPlugin[] = [limitRanger, priorityAdmission, podSecurity, rbacEscalation, resourceQuotaAdmission];
+export const ADMISSION: readonly AdmissionPlugin[] = [limitRanger, priorityAdmission, defaultStorageClass, storageObjectInUseProtection, persistentVolumeClaimResize, podSecurity, rbacEscalation, resourceQuotaAdmission];

@@ -13,6 +13,7 @@ import { podIpPool, pods, type Pod } from "../resources/pod";
 import { timingOf } from "../simulation";
 import { SqlAllocations } from "../store/allocations";
 import { podStatusOf } from "./podStatus";
+import { waitForClaims } from "./claimMounts";
 import { advance, imageOf, newRuntime, replan, runRef, specOf, type PodRuntime, type RuntimeEnv, type RuntimeEvent } from "./runtime";
 import { NETWORK_NOT_READY_MESSAGE } from "./register";
 import { isMirrorPod, MIRROR_ANNOTATION } from "../addons/controlPlane";
@@ -151,6 +152,8 @@ export const kubeletController: Controller = {
           if (!sameJson(waiting, pod.status)) ctx.api.update(pods, ns, name, { ...pod, status: waiting }, { subresource: "status", trusted: true });
           return;
         }
+        // Volumes mount before the sandbox starts: a claim not ready keeps the pod waiting.
+        if (waitForClaims(ctx, pod, nodeName, nodeIP(node), now, (at) => ctx.schedule(KUBELET, key, at))) return;
         const ip = pod.spec?.hostNetwork ? nodeIP(node) : allocateIp(ctx, node, pod);
         if (!ip) return;
         rt = { ...newRuntime(pod, ip, now), uid: runtimeId(pod) };

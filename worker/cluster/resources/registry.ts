@@ -13,6 +13,8 @@ import { statefulSets } from "./statefulset";
 import { daemonSets } from "./daemonset";
 import { controllerRevisions } from "./controllerrevision";
 import { persistentVolumeClaims } from "./persistentvolumeclaim";
+import { persistentVolumes } from "./persistentvolume";
+import { storageClasses } from "./storageclass";
 import { resourceQuotas } from "./resourcequota";
 import { limitRanges } from "./limitrange";
 import { replicationControllers } from "./replicationcontroller";
@@ -50,6 +52,7 @@ export const KINDS: readonly ResourceDef[] = [
   events,
   eventsV1,
   persistentVolumeClaims,
+  persistentVolumes,
   resourceQuotas,
   limitRanges,
   replicationControllers,
@@ -71,6 +74,7 @@ export const KINDS: readonly ResourceDef[] = [
   nodeMetrics,
   ingresses,
   ingressClasses,
+  storageClasses,
   roles,
   clusterRoles,
   roleBindings,

@@ -8,6 +8,8 @@ export interface Rejection {
   reasons: string[];
   /** Preemption cannot help (UnschedulableAndUnresolvable). */
   unresolvable?: boolean;
+  /** Refused in PreFilter, for every node at once: FitError prints the reason once, not per node. */
+  preFilter?: boolean;
 }
 
 /** State a plugin computes once per scheduling cycle (PreFilter / PreScore). */
@@ -17,12 +19,22 @@ export interface Plugin {
   name: string;
   /** Weight of its score (kube-scheduler's defaults). */
   weight?: number;
-  preFilter?(pod: PodInfo, snapshot: Snapshot, state: CycleState): void;
+  /** May refuse the pod outright (for every node), as a PreFilter status does. */
+  preFilter?(pod: PodInfo, snapshot: Snapshot, state: CycleState): Rejection | null | void;
   filter?(pod: PodInfo, node: NodeInfo, state: CycleState): Rejection | null;
   preScore?(pod: PodInfo, feasible: NodeInfo[], state: CycleState): void;
   score?(pod: PodInfo, node: NodeInfo, state: CycleState): number;
   /** Turns raw scores into 0-100 (in place). */
   normalize?(scores: Map<string, number>, state: CycleState): void;
+  /** PreBind: makes what the pod needs on its node (volumes); false while it is not ready, and the pod waits. */
+  preBind?(pod: PodInfo, node: string, state: CycleState): boolean;
+}
+
+/** Runs the PreBind plugins of a decision; true when the pod may be bound now. */
+export function preBind(plugins: Plugin[], pod: PodInfo, node: string, decision: Decision): boolean {
+  let ready = true;
+  for (const p of plugins) if (p.preBind && !p.preBind(pod, node, decision.state ?? new Map())) ready = false;
+  return ready;
 }
 
 export interface NodeVerdict {
@@ -37,11 +49,16 @@ export interface NodeVerdict {
 export interface Decision {
   node: string | null;
   verdicts: NodeVerdict[];
+  /** The cycle's state, for PreBind. */
+  state?: CycleState;
 }
 
 export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pick: (best: string[]) => string): Decision {
   const state: CycleState = new Map();
-  for (const p of plugins) p.preFilter?.(pod, snapshot, state);
+  for (const p of plugins) {
+    const r = p.preFilter?.(pod, snapshot, state);
+    if (r) return { node: null, verdicts: snapshot.list().map((n) => ({ node: n.name, rejectedBy: { plugin: p.name, rejection: { ...r, preFilter: true } } })), state };
+  }
   const verdicts: NodeVerdict[] = [];
   const feasible: NodeInfo[] = [];
   for (const node of snapshot.list()) {
@@ -56,7 +73,7 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
     if (rejected) verdicts.push({ node: node.name, rejectedBy: rejected });
     else feasible.push(node);
   }
-  if (!feasible.length) return { node: null, verdicts };
+  if (!feasible.length) return { node: null, verdicts, state };
   const totals = new Map<string, number>(feasible.map((n) => [n.name, 0]));
   const perNode = new Map<string, Record<string, number>>(feasible.map((n) => [n.name, {}]));
   if (feasible.length > 1) {
@@ -82,7 +99,7 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
     } else if (total === best) top.push(name);
   }
   for (const n of feasible) verdicts.push({ node: n.name, scores: perNode.get(n.name), total: totals.get(n.name) });
-  return { node: pick(top), verdicts };
+  return { node: pick(top), verdicts, state };
 }
 
 export const NOT_HELPFUL = "Preemption is not helpful for scheduling";
@@ -104,7 +121,8 @@ export function fitError(total: number, verdicts: NodeVerdict[], postFilter?: st
   if (total === 0) return "no nodes available to schedule pods";
   const rejected = verdicts.filter((v) => v.rejectedBy).map((v) => v.rejectedBy!.rejection);
   const post = postFilter ?? `preemption: ${unavailable(total, rejected.map((r) => [r.unresolvable ? NOT_HELPFUL : NO_VICTIMS]))}`;
-  return `${unavailable(total, rejected.map((r) => r.reasons))}${post ? ` ${post}` : ""}`;
+  const preFilter = rejected.length && rejected.every((r) => r.preFilter) ? `0/${total} nodes are available: ${rejected[0].reasons.join(", ")}.` : null;
+  return `${preFilter ?? unavailable(total, rejected.map((r) => r.reasons))}${post ? ` ${post}` : ""}`;
 }
 
 /** The scheduler's reasoning as text a learner can read (kept in an annotation on the pod). */

@@ -14,7 +14,7 @@ import type { KObject } from "../resources/define";
 import type { Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
 import type { PodDisruptionBudget } from "../resources/poddisruptionbudget";
-import { explain, fitError, schedule, type Decision } from "./framework";
+import { explain, fitError, preBind, schedule, type Decision } from "./framework";
 import { DEFAULT_PLUGINS } from "./plugins";
 import { preempt, priorityOf, unassume, type Budget, type Candidate, type PreemptionOutcome } from "./preemption";
 import { podInfo, Snapshot, type PodInfo } from "./snapshot";
@@ -125,6 +125,7 @@ export function schedulerController(): Controller {
         if (!nsLabels.has(ns)) nsLabels.set(ns, ctx.api.peek<KObject>("namespaces", "", ns)?.metadata.labels ?? {});
         return nsLabels.get(ns)!;
       });
+      snapshot.api = ctx.api;
     }
     return snapshot;
   }
@@ -136,6 +137,8 @@ export function schedulerController(): Controller {
         snapshot = null;
         return retryAll();
       }
+      // Claims, volumes and classes decide VolumeBinding (and a pod waiting in PreBind for its claims).
+      if (c.resource === "persistentvolumeclaims" || c.resource === "persistentvolumes" || c.resource === "storage.k8s.io/storageclasses") return retryAll();
       if (c.resource === "namespaces" && c.type !== "DELETED") {
         snapshot = null;
         return [];
@@ -217,12 +220,17 @@ export function schedulerController(): Controller {
     let preemption: PreemptionOutcome | undefined;
     try {
       decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)]);
-      if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, budgets(ctx), now);
+      if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, () => budgets(ctx), now);
     } finally {
       for (const n of holding) unassume(snap.nodes.get(n.node)!, n.info);
     }
     let why = explain(decision);
     if (preemption?.candidate) why += `\npreempting on ${preemption.candidate.node}: ${preemption.candidate.victims.map((v) => v.key).join(", ")}`;
+    if (decision.node && !ctx.store.transaction(() => preBind(DEFAULT_PLUGINS, info, decision.node!, decision))) {
+      // PreBind made the pod's volumes on the node (or asked for them): it waits for them, unbound.
+      unschedulable.set(key, priorityOf(info));
+      return;
+    }
     if (decision.node) {
       ctx.store.transaction(() => {
         ctx.api.bind(ns, name, decision.node!, { annotations: { [DECISION_ANNOTATION]: why } });

@@ -4,6 +4,7 @@
 import { milliValue, quantityToNumber } from "../machinery/quantity";
 import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
+import type { ApiServer } from "../api/apiserver";
 import type { ContainerT, TaintT } from "../resources/types/core";
 
 export interface Resources {
@@ -131,6 +132,8 @@ function nodeInfo(node: Node): NodeInfo {
 
 export class Snapshot {
   readonly nodes = new Map<string, NodeInfo>();
+  /** The API server, for plugins that read claims and volumes (VolumeBinding) and write them in PreBind. */
+  api?: ApiServer;
 
   constructor(
     nodes: Iterable<Node>,

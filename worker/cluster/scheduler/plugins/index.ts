@@ -4,5 +4,6 @@ import { interPodAffinity } from "./interPodAffinity";
 import { nodeAffinity, nodeName, nodePorts, nodeUnschedulable, taintToleration } from "./nodeFilters";
 import { podTopologySpread } from "./podTopologySpread";
 import { balancedAllocation, nodeResourcesFit } from "./resources";
+import { volumeBinding } from "./volumeBinding";
 
-export const DEFAULT_PLUGINS: Plugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity, balancedAllocation];
+export const DEFAULT_PLUGINS: Plugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, podTopologySpread, interPodAffinity, balancedAllocation];
