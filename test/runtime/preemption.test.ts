@@ -33,7 +33,7 @@ function run(nodes: Node[], running: Pod[], incoming: Pod, budgets: Budget[] = [
   const decision = schedule(info, snap, DEFAULT_PLUGINS, (b) => b[0]);
   expect(decision.node).toBeNull();
   const before = JSON.stringify(snap.list().map((n) => [n.name, n.requested, n.pods.map((p) => p.key)]));
-  const out = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, budgets, NOW);
+  const out = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, () => budgets, NOW);
   // The snapshot is scratch space for the dry run and is left as it was.
   expect(JSON.stringify(snap.list().map((n) => [n.name, n.requested, n.pods.map((p) => p.key)]))).toBe(before);
   return { out, message: fitError(snap.nodes.size, decision.verdicts, out.message) };

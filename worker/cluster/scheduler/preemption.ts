@@ -206,7 +206,8 @@ export function pickCandidate(candidates: Candidate[], now: number): Candidate |
  * The PostFilter: whether and where the pod may preempt. `verdicts` are the failed cycle's,
  * one per node. The snapshot is used as scratch space and left as it was.
  */
-export function preempt(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], verdicts: NodeVerdict[], budgets: Budget[], now: number): PreemptionOutcome {
+/** `budgets` is read only when some node may need victims. */
+export function preempt(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], verdicts: NodeVerdict[], budgets: () => Budget[], now: number): PreemptionOutcome {
   const total = snapshot.nodes.size;
   if (pod.pod.spec?.preemptionPolicy === "Never") return { candidate: null, message: "preemption: not eligible due to preemptionPolicy=Never.", clearNomination: false };
   const nominated = pod.pod.status?.nominatedNodeName;
@@ -220,12 +221,14 @@ export function preempt(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], ver
   const potential = verdicts.filter((v) => v.rejectedBy && !v.rejectedBy.rejection.unresolvable);
   if (!potential.length) return { candidate: null, message: `preemption: ${unavailable(total, Array.from({ length: total }, () => [NOT_HELPFUL]))}`, clearNomination: true };
   const filters = new NodeFilters(pod, snapshot, plugins, stateFollowsPods(pod, snapshot));
+  let pdbs: Budget[] | null = null;
   const candidates: Candidate[] = [];
   const statuses: string[][] = [];
   for (const v of potential) {
     const node = snapshot.nodes.get(v.node);
     if (!node) continue;
-    const result = selectVictims(pod, node, filters, budgets, now);
+    if (!pdbs && node.pods.some((p) => priorityOf(p) < priorityOf(pod))) pdbs = budgets();
+    const result = selectVictims(pod, node, filters, pdbs ?? [], now);
     if ("victims" in result) candidates.push({ node: v.node, victims: result.victims, pdbViolations: result.pdbViolations });
     else statuses.push(result.rejection.reasons);
   }

@@ -220,7 +220,7 @@ export function schedulerController(): Controller {
     let preemption: PreemptionOutcome | undefined;
     try {
       decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)]);
-      if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, budgets(ctx), now);
+      if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, () => budgets(ctx), now);
     } finally {
       for (const n of holding) unassume(snap.nodes.get(n.node)!, n.info);
     }
