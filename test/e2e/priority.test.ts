@@ -129,6 +129,9 @@ describe("preemption", () => {
     const preempted = await getJson(c, ["events", "--field-selector", `involvedObject.name=${victim},reason=Preempted`]);
     expect(preempted.items[0]).toMatchObject({ type: "Normal", message: `Preempted by pod ${high.metadata.uid} on node ${nominated}` });
     expect(preempted.items[0].source.component).toBe("default-scheduler");
+    // Tried again while its victim terminates, it waits rather than preempting anew.
+    expect(preempted.items).toHaveLength(1);
+    expect(preempted.items[0].count ?? 1).toBe(1);
     const failed = await getJson(c, ["events", "--field-selector", "involvedObject.name=high,reason=FailedScheduling"]);
     expect(failed.items[0].message).toBe("0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.");
 

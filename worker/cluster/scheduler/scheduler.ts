@@ -250,8 +250,11 @@ export function schedulerController(): Controller {
       setUnschedulable(ctx, pod, "Unschedulable", message, why, nominate);
       recordEvent(ctx.api, { regarding: refTo(pod), type: "Warning", reason: "FailedScheduling", message, component: SCHEDULER_NAME, at: now });
     });
-    if (candidate) nominated.set(key, { node: candidate.node, info });
-    else if (nominate === null) nominated.delete(key);
+    if (candidate) {
+      nominated.set(key, { node: candidate.node, info });
+      // The victims are terminating now: the next cycle must see it (and wait for them).
+      snapshot = null;
+    } else if (nominate === null) nominated.delete(key);
   }
 }
 
