@@ -141,6 +141,14 @@ describe("ServiceAccount tokens", () => {
     expect(denied.stderr.trim()).toBe('Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:a:reader" cannot list resource "pods" in API group "" in the namespace "b"');
     const viaAs = await kubectl(c, ["get", "pods", "-n", "b", as]);
     expect(viaAs.stderr.trim()).toBe(denied.stderr.trim());
+    // From inside a pod running as that ServiceAccount, with its mounted token, through the kubernetes Service (as in-cluster clients find it).
+    await ok(c, ["apply", "-f", "-"], stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "client", namespace: "a" }, spec: { serviceAccountName: "reader", containers: [{ name: "c", image: "nginx:1.27" }] } }));
+    await ok(c, ["wait", "--for=condition=Ready", "pod/client", "-n", "a", "--timeout=30s"]);
+    const inPod = async (ns: string, auth = true) =>
+      JSON.parse(await ok(c, ["exec", "-n", "a", "client", "--", "sh", "-c", `curl -sk ${auth ? '-H "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" ' : ""}https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/${ns}/pods`]));
+    expect((await inPod("a")).items.map((p: { metadata: { name: string } }) => p.metadata.name).sort()).toEqual(["client", "web"]);
+    expect(await inPod("b")).toMatchObject({ kind: "Status", code: 403, message: 'pods is forbidden: User "system:serviceaccount:a:reader" cannot list resource "pods" in API group "" in the namespace "b"' });
+    expect(await inPod("a", false)).toMatchObject({ kind: "Status", code: 401, message: "Unauthorized" });
     // Nor may it write where it may read.
     expect((await kubectl(c, ["delete", "pod", "web", "-n", "a", `--token=${token}`])).stderr.trim()).toBe('Error from server (Forbidden): pods "web" is forbidden: User "system:serviceaccount:a:reader" cannot delete resource "pods" in API group "" in the namespace "a"');
   });

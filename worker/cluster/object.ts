@@ -39,6 +39,8 @@ import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
 import { serviceAccountTokenAction } from "./subresources/serviceAccountToken";
 import { ServiceAccountTokens } from "./authentication/serviceAccountTokens";
+import { inPodKubeRequest } from "./authentication/inPodRequest";
+import { wallNow } from "./api/http/wire";
 import { disruptionController } from "./controllers/disruption";
 import { resourceQuotaController } from "./controllers/resourceQuota";
 import { persistentVolumeBinderController } from "./controllers/persistentVolumeBinder";
@@ -175,7 +177,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
     this.api.authorizer = new RbacAuthorizer(this.store);
     this.hub = new WatchHub();
-    this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation());
+    this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation(), (req) => inPodKubeRequest((r) => this.router.handle(r), this.store.meta("cluster_id") ?? "", req, wallNow(this.clock)));
     this.containers = new ContainerWorlds({
       store: this.store,
       clock: this.clock,

@@ -78,6 +78,8 @@ export interface Exchange {
   dialled: string;
   /** The wall clock (ms) for Date headers and log lines. */
   wallNow: number;
+  /** The cluster's API server (for a kube-apiserver container); without it, every request is unauthenticated. */
+  kubeApi?: (req: HttpRequest) => HttpAnswer;
 }
 
 export interface Served {
@@ -326,6 +328,10 @@ export function serve(x: Exchange): Served {
     case "apache-php": {
       const a = answer(200, "text/html; charset=UTF-8", "OK!", { server: "Apache/2.4.10 (Debian)", "x-powered-by": "PHP/5.6.40" }, x);
       return { answer: a, log: `${x.clientIp} - - [${clfTime(x.wallNow)}] "${requestLine(x.req)}" 200 3 "-" "${x.req.headers["user-agent"] ?? "-"}"` };
+    }
+    case "kube-apiserver": {
+      const unauthorized = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 }) + "\n";
+      return { answer: x.kubeApi ? x.kubeApi(x.req) : answer(401, "application/json", unauthorized, {}, x), log: null };
     }
     case "traefik":
       return { answer: answer(404, "text/plain; charset=utf-8", "404 page not found\n", { "x-content-type-options": "nosniff" }, x), log: null };

@@ -12,7 +12,7 @@ import { recordAccess } from "./accessLog";
 import { connect, type ConnectOptions } from "./traffic";
 import type { Outcome as Answer } from "../outcome";
 import type { Pod } from "../resources/pod";
-import type { Connection, HttpRequest, NetworkView, Outcome, Source } from "./types";
+import type { Connection, HttpAnswer, HttpRequest, NetworkView, Outcome, Source } from "./types";
 import { networkView } from "./view";
 
 export interface ClusterNetwork {
@@ -20,11 +20,12 @@ export interface ClusterNetwork {
   dial(view: NetworkView, conn: Connection): Outcome;
 }
 
-export function clusterNetwork(api: ApiServer, store: Store, clock: Clock, config: () => ClusterConfig, simulation: () => SimulationSettings): ClusterNetwork {
+export function clusterNetwork(api: ApiServer, store: Store, clock: Clock, config: () => ClusterConfig, simulation: () => SimulationSettings, kubeApi?: (req: HttpRequest) => HttpAnswer): ClusterNetwork {
   const options = (): ConnectOptions => {
     const now = clock.now();
     return {
       wallNow: wallNow(clock),
+      ...(kubeApi ? { kubeApi } : {}),
       sink: ({ pod, container, line }) => {
         // Lines belong to the container's current run (its containerID), as its log does.
         const run = pod.status?.containerStatuses?.find((s) => s.name === container)?.containerID;

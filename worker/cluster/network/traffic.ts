@@ -24,6 +24,8 @@ export interface ConnectOptions {
   sink?: AccessSink;
   /** The wall clock for Date headers and log lines (default: the view's cluster time). */
   wallNow?: number;
+  /** The cluster's own API server, answering a request that reaches a kube-apiserver container. */
+  kubeApi?: (req: HttpRequest) => HttpAnswer;
 }
 
 /** Hops an ingress controller may make before the connection is given up (a loop of proxies). */
@@ -134,13 +136,18 @@ function follow(ctx: Ctx, conn: Connection): Outcome {
     }
     const t = decision.target;
     ctx.trail.push(`DNAT -> ${t.ip}:${t.port}`);
-    const pod = t.pod ? view.pod(t.pod.namespace, t.pod.name) : view.podByIP(t.ip);
+    let pod = t.pod ? view.pod(t.pod.namespace, t.pod.name) : view.podByIP(t.ip);
+    let port = t.port;
+    // An endpoint on a node's address (the kubernetes Service's API server, host-network pods): whoever listens on that node.
+    const hostTarget = !pod ? view.nodeByIP(t.ip) : undefined;
+    const listener = hostTarget ? onNode(view, hostTarget.metadata.name!, t.port, protocol) : null;
+    if (listener) ({ pod, port } = listener);
     if (!pod) return refuse("refused");
     // Node ports, external and load-balancer addresses under the Cluster policy are masqueraded:
     // the pod sees the node that forwarded the packet.
     const masquerade = decision.via !== "cluster IP" && decision.service.spec?.externalTrafficPolicy !== "Local" && !!decision.node;
     const seen = masquerade ? (pod.spec?.nodeName === decision.node ? gatewayOf(pod) : nodeIP(view, decision.node!) ?? src.ip) : src.ip;
-    return deliver(ctx, conn, pod, t.port, seen, `${ip}:${conn.port}`);
+    return deliver(ctx, conn, pod, port, seen, `${ip}:${conn.port}`);
   }
   if (node) {
     ctx.trail.push(`nothing listens on ${node.metadata.name} port ${conn.port}`);
@@ -219,7 +226,7 @@ function deliver(ctx: Ctx, conn: Connection, pod: Pod, port: number, fromIP: str
   const image = view.image(pod, container.name)!;
   const wallNow = ctx.opts.wallNow ?? view.now;
   if (image.network?.ingressController && ctx.hops < MAX_HOPS) return viaIngress(ctx, conn.request, pod, container, port, fromIP, dialled, base);
-  const served = serve({ pod, spec: container, image, port, req: conn.request, clientIp: fromIP, dialled, wallNow });
+  const served = serve({ pod, spec: container, image, port, req: conn.request, clientIp: fromIP, dialled, wallNow, kubeApi: ctx.opts.kubeApi });
   if (served.log) ctx.opts.sink?.({ pod, container: container.name, line: served.log });
   return { ...base, answer: served.answer };
 }

@@ -50,7 +50,7 @@ export interface ImageBehaviour {
 }
 
 /** Servers whose answers network/answers.ts knows. */
-export type AnswerKind = "nginx" | "httpd" | "echoserver" | "agnhost" | "hello-app" | "bootcamp" | "node-hello" | "apache-php" | "traefik";
+export type AnswerKind = "nginx" | "httpd" | "echoserver" | "agnhost" | "hello-app" | "bootcamp" | "node-hello" | "apache-php" | "traefik" | "kube-apiserver";
 
 /** A fixed answer to every request (a declared image's). */
 export interface FixedAnswer {
@@ -327,6 +327,8 @@ const KUBE_SYSTEM_IMAGES: Record<string, ImageBehaviour> = {
     memoryMi: 250,
     idleMilli: 55,
     ports: [6443],
+    // The cluster's API server itself answers (object.ts hands the traffic function its router).
+    answers: "kube-apiserver",
     logs: [
       klog("I", "options.go:238", "external host was not specified, using the advertise address"),
       klog("I", "server.go:147", '"Golang settings" GOGC="" GOMAXPROCS="" GOTRACEBACK=""'),
