@@ -64,8 +64,9 @@ describe("statefulsets", () => {
     expect(pod.metadata.labels).toMatchObject({ "statefulset.kubernetes.io/pod-name": "web-1", "apps.kubernetes.io/pod-index": "1" });
     expect(pod.spec.volumes.find((v: any) => v.name === "www").persistentVolumeClaim.claimName).toBe("www-web-1");
     const pvcs = await ok(c, ["get", "pvc", "--no-headers"]);
-    expect(pvcs).toMatch(/^www-web-0\s+Pending/m);
-    expect(pvcs).toMatch(/^www-web-2\s+Pending/m);
+    // provisioned on standard (WaitForFirstConsumer) for each pod's node
+    expect(pvcs).toMatch(/^www-web-0\s+Bound\s+pvc-\S+\s+1Gi\s+RWO\s+standard/m);
+    expect(pvcs).toMatch(/^www-web-2\s+Bound\s+pvc-\S+\s+1Gi\s+RWO\s+standard/m);
     expect(await ok(c, ["get", "sts", "web", "--no-headers"])).toMatch(/^web\s+3\/3\s/);
 
     await ok(c, ["scale", "statefulset/web", "--replicas=0"]);
