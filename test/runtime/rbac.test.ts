@@ -53,7 +53,7 @@ describe("rule matching", () => {
 });
 
 const as = (user: string, groups: string[] = []): Identity => ({ ...adminIdentity, impersonate: { user, groups } });
-const token = (role: "admin" | "edit" | "view", name = role): Identity => ({ ...adminIdentity, tokenName: name, tokenId: `tok-${name}`, role });
+const token = (role: "admin" | "edit" | "view", name: string = role): Identity => ({ ...adminIdentity, tokenName: name, tokenId: `tok-${name}`, role });
 
 async function ssar(stub: Awaited<ReturnType<typeof newCluster>>["stub"], id: Identity, attrs: Record<string, string>) {
   const r = await kube(stub, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", { spec: { resourceAttributes: attrs } }, { identity: id });
