@@ -24,6 +24,12 @@ export interface Identity {
    * and tokenName "" (neither is used for such a request).
    */
   serviceAccountToken?: string;
+  /**
+   * No credentials at all: only a request from inside the cluster (a pod's curl to
+   * kubernetes.default.svc) may be anonymous, as kind's kube-apiserver allows; the kube edge
+   * answers 401 to a request without a token.
+   */
+  anonymous?: true;
 }
 
 /** A user as the API server knows it (authentication's answer): what RBAC decides for. */

@@ -1,8 +1,8 @@
 // A request a pod makes to https://kubernetes.default.svc (curl or wget in a container): the
 // traffic function delivers it to the kube-apiserver container, and this hands it to the
 // cluster's own router, authenticated by its bearer token as kube-apiserver would. Only tokens
-// the cluster signed can be checked here (synchronously, in the object); a kubedo token or none
-// is 401, as there is no anonymous access.
+// the cluster signed can be checked here (synchronously, in the object): a kubedo token is 401.
+// No token at all is system:anonymous, as on kind, whose RBAC lets it read /version and health.
 import type { Identity } from "../../auth/identity";
 import type { KubeRequest, KubeResponse } from "../api/http/types";
 import type { HttpAnswer, HttpRequest } from "../network/types";
@@ -12,9 +12,10 @@ const UNAUTHORIZED = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata
 export function inPodKubeRequest(handle: (req: KubeRequest) => KubeResponse, clusterId: string, req: HttpRequest, wallNow: number): HttpAnswer {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
   const date = new Date(wallNow).toUTCString();
-  if (!token) return { status: 401, headers: { "audit-id": crypto.randomUUID(), "cache-control": "no-cache, private", "content-type": "application/json", date, "content-length": String(UNAUTHORIZED.length) }, body: UNAUTHORIZED };
+  if (token === undefined && req.headers.authorization !== undefined)
+    return { status: 401, headers: { "audit-id": crypto.randomUUID(), "cache-control": "no-cache, private", "content-type": "application/json", date, "content-length": String(UNAUTHORIZED.length) }, body: UNAUTHORIZED };
   const [path, query = ""] = req.path.split("?");
-  const identity: Identity = { tenantId: "", tenantName: "", tokenId: "", tokenName: "", role: "view", clusterId, serviceAccountToken: token };
+  const identity: Identity = { tenantId: "", tenantName: "", tokenId: "", tokenName: "", role: "view", clusterId, ...(token === undefined ? { anonymous: true as const } : { serviceAccountToken: token }) };
   const res = handle({
     method: req.method,
     path: path || "/",

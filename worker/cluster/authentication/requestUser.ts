@@ -9,5 +9,9 @@ export interface ServiceAccountVerifier {
 
 /** The user a request authenticates as, before impersonation. */
 export function authenticatedUser(id: Identity, serviceAccounts: ServiceAccountVerifier): UserInfo {
+  if (id.anonymous) return ANONYMOUS;
   return id.serviceAccountToken !== undefined ? serviceAccounts.verify(id.serviceAccountToken) : kubedoUser(id);
 }
+
+/** kube-apiserver's anonymous user: RBAC's defaults let it read /version and the health paths, nothing else. */
+const ANONYMOUS: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
