@@ -187,7 +187,9 @@ describe("capture", () => {
     const { stub } = await initCluster(TEMPLATE);
     await settle(stub);
     // Objects made later by a user (kubectl create), not from the template: a pod, a Secret, a Role.
-    await kube(stub, "POST", "/api/v1/namespaces/shop/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: "solo", labels: { run: "solo" } }, spec: { containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] } });
+    // The pod names a PriorityClass of the user's, which the export lists after it (by kind) and restoring must admit first.
+    await kube(stub, "POST", "/apis/scheduling.k8s.io/v1/priorityclasses", { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "urgent" }, value: 1000 });
+    await kube(stub, "POST", "/api/v1/namespaces/shop/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: "solo", labels: { run: "solo" } }, spec: { priorityClassName: "urgent", containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] } });
     await kube(stub, "POST", "/api/v1/namespaces/shop/secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "creds" }, stringData: { password: "0777" } });
     await kube(stub, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/roles", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "reader" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] });
     await kube(stub, "POST", "/apis/batch/v1/namespaces/shop/jobs", { apiVersion: "batch/v1", kind: "Job", metadata: { name: "once" }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox", command: ["true"] }] } } } });
@@ -198,7 +200,9 @@ describe("capture", () => {
     const { yaml, objects } = (captured as { value: { yaml: string; objects: number } }).value;
     const shape = shapeOf(yaml);
     expect(objects).toBe(shape.length);
-    expect(shape.map((o) => `${o.kind} ${o.ns}/${o.name}`)).toEqual(["Namespace /shop", "ConfigMap default/settings", "Deployment shop/web", "Job shop/once", "Pod shop/solo", "Role shop/reader", "Secret shop/creds", "Service shop/web"]);
+    expect(shape.map((o) => `${o.kind} ${o.ns}/${o.name}`)).toEqual(["Namespace /shop", "ConfigMap default/settings", "Deployment shop/web", "Job shop/once", "Pod shop/solo", "PriorityClass /urgent", "Role shop/reader", "Secret shop/creds", "Service shop/web"]);
+    // Priority admission computes spec.priority again from the class: the export leaves it out.
+    expect(shape.find((o) => o.kind === "Pod")!.spec.priority).toBeUndefined();
     // What the server filled in is gone; what the user may rely on stays.
     expect(yaml).not.toMatch(/uid:|resourceVersion:|creationTimestamp:|managedFields|status:|clusterIP|last-applied|deployment.kubernetes.io\/revision|nodeName:|kube-api-access|scheduler\.kubedo\.dev|controller-uid/);
     const svc = shape.find((o) => o.kind === "Service")!;
@@ -213,6 +217,7 @@ describe("capture", () => {
     await settle(again.stub);
     const pods = await podsOf(again.stub, "shop");
     expect(pods.filter((p) => p.status.phase === "Running").length).toBe(3);
+    expect(pods.find((p) => p.metadata.name === "solo")!.spec.priority).toBe(1000);
     const recaptured = (await again.stub.capture()) as { ok: true; value: { yaml: string } };
     expect(shapeOf(recaptured.value.yaml)).toEqual(shape);
   });

@@ -99,13 +99,17 @@ export function parseObjects(text: string): Parsed {
   return { ok: true, objects: out };
 }
 
+/** Kinds that admission reads when it admits others (a pod's namespace and PriorityClass, a claim's StorageClass): applied first. */
+const PREREQUISITES = ["Namespace", "PriorityClass", "StorageClass"];
+
 /**
- * Applies the objects, Namespaces first and then the rest in order, in one transaction: a refusal
+ * Applies the objects, prerequisites first and then the rest in order, in one transaction: a refusal
  * leaves nothing behind and is named `objects[i] (Kind ns/name): <the API's message>`. An object
  * that already exists is patched with it, as a later `kubectl apply` would.
  */
 export function applyObjects(api: ApiServer, objects: PreloadObject[], run: <T>(fn: () => T) => T): Outcome<{ objects: number }> {
-  const ordered = [...objects.filter((o) => o.def.kind === "Namespace"), ...objects.filter((o) => o.def.kind !== "Namespace")];
+  const rank = (o: PreloadObject) => (PREREQUISITES.includes(o.def.kind) ? PREREQUISITES.indexOf(o.def.kind) : PREREQUISITES.length);
+  const ordered = objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
   let current: PreloadObject | null = null;
   try {
     run(() => {

@@ -139,6 +139,9 @@ function portable(def: ResourceDef, wire: KObject): KObject {
     case "Pod":
       if (spec) {
         if (!setByUser(wire, ["spec", "nodeName"])) delete spec.nodeName;
+        // Priority admission computes both again from the PriorityClass (stating them would have to agree).
+        delete spec.priority;
+        delete spec.preemptionPolicy;
         dropServiceAccountVolume(spec);
       }
       break;
