@@ -43,6 +43,9 @@ describe("a cluster at the server's root", () => {
     expect(ready.split("\n")[0]).toBe("[+]ping ok");
     expect(ready).toContain("[+]etcd ok\n");
     expect(ready).toContain("[+]informer-sync ok\n");
+    // The post-start hooks that make the default RBAC policy and the system PriorityClasses.
+    expect(ready).toContain("[+]poststarthook/rbac/bootstrap-roles ok\n");
+    expect(ready).toContain("[+]poststarthook/scheduling/bootstrap-system-priority-classes ok\n");
     expect(ready.trimEnd().split("\n").at(-1)).toBe("readyz check passed");
     const excluded = await ok(a, ["get", "--raw", "/livez?verbose&exclude=etcd&exclude=nope"]);
     expect(excluded).toContain("[+]etcd excluded: ok\n");

@@ -2,6 +2,7 @@
 // per check ("[+]ping ok") and "<endpoint> check passed"; ?exclude=<check> skips one; a failing
 // check turns the answer into 500 with its reason withheld; /livez/<check> asks one check.
 import { errors } from "../../machinery/errors";
+import { POST_START } from "../postStart";
 import type { KubeResponse } from "./types";
 
 export type HealthEndpoint = "healthz" | "livez" | "readyz";
@@ -45,7 +46,7 @@ export function healthAnswer(endpoint: HealthEndpoint, checks: HealthCheck[], si
 }
 
 /** Hooks that have run once the object has started (it starts them before answering anything). */
-const POST_START_HOOKS = ["start-apiserver-admission-initializer", "generic-apiserver-start-informers", "storage-object-count-tracker-hook", "start-system-namespaces-controller", "bootstrap-controller"];
+const POST_START_HOOKS = ["start-apiserver-admission-initializer", "generic-apiserver-start-informers", "storage-object-count-tracker-hook", "start-system-namespaces-controller", "bootstrap-controller", ...POST_START.map((h) => h.name)];
 
 /** The checks of each endpoint, over the object's own store and configuration. */
 export function healthChecks(endpoint: HealthEndpoint, probe: { storage(): string | null; initialized(): string | null }): HealthCheck[] {
