@@ -8,6 +8,7 @@ import { ALWAYS, GoLiteral, inline, int32, list, oneOf, opt, type Problems, PTR,
 import { age } from "../machinery/time";
 import { dns1035Label, dns1123Subdomain, isIP, pathSegmentName, portName, portNumber, wildcardDns1123Subdomain } from "../machinery/validation";
 import { defineKind, type HookContext, type KObject } from "./define";
+import { newestMarked } from "./types/defaultClass";
 import { DEFAULT_CLASS_ANNOTATION, type IngressClass } from "./ingressclass";
 import { TypedLocalObjectReference } from "./types/core";
 import { objectSchema } from "./types/meta";
@@ -177,17 +178,7 @@ function checkBackend(b: IngressBackendT, p: Problems) {
 
 /** The default IngressClass: the newest one annotated as default (kube-apiserver picks the newest since 1.28). */
 export function defaultIngressClass(classes: Iterable<IngressClass>): IngressClass | null {
-  let best: IngressClass | null = null;
-  for (const c of classes) {
-    if (c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] !== "true") continue;
-    if (!best) best = c;
-    else {
-      const a = c.metadata.creationTimestamp ?? "";
-      const b = best.metadata.creationTimestamp ?? "";
-      if (a > b || (a === b && (c.metadata.name ?? "") < (best.metadata.name ?? ""))) best = c;
-    }
-  }
-  return best;
+  return newestMarked(classes, (c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
 }
 
 /** Create-only rules: the deprecated annotation and the class field may not both be set. */

@@ -7,6 +7,7 @@ import { bool, list, opt, PTR, str, strMap, struct } from "../machinery/schema/d
 import { age } from "../machinery/time";
 import { qualifiedName } from "../machinery/validation";
 import { defineKind, type KObject } from "./define";
+import { newestMarked } from "./types/defaultClass";
 import { objectSchema } from "./types/meta";
 
 const STORAGE = "io.k8s.api.storage.v1";
@@ -65,17 +66,7 @@ export function isDefaultClass(o: KObject): boolean {
 
 /** The default class, as kube-apiserver and the PV controller pick it: the newest of those marked (then by name). */
 export function defaultClass(classes: Iterable<StorageClass>): StorageClass | null {
-  let best: StorageClass | null = null;
-  for (const c of classes) {
-    if (!isDefaultClass(c)) continue;
-    if (!best) best = c;
-    else {
-      const a = c.metadata.creationTimestamp ?? "";
-      const b = best.metadata.creationTimestamp ?? "";
-      if (a > b || (a === b && (c.metadata.name ?? "") < (best.metadata.name ?? ""))) best = c;
-    }
-  }
-  return best;
+  return newestMarked(classes, isDefaultClass);
 }
 
 export const storageClasses = defineKind<StorageClass>({
