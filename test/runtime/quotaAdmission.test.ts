@@ -2,8 +2,10 @@
 // status unknown), scopes, updates charged by their delta, the charge written to status.used in
 // the write's own transaction (not on a dry run), and a ReplicaSet whose pods a quota refuses:
 // FailedCreate, ReplicaFailure, a retry on a timer, and a retry as soon as the quota is raised.
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { kube, newCluster, newSettledCluster, settle } from "./helpers";
+import type { ClusterObject } from "../../worker/cluster/object";
+import { kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 
 type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
 
@@ -99,10 +101,14 @@ describe("ResourceQuota admission", () => {
     const { stub } = await newCluster();
     await quota(stub, "default", "q", { hard: { pods: "5" } });
     const q = (await kube(stub, "GET", "/api/v1/namespaces/default/resourcequotas/q")).json;
-    // status says what is enforced but not yet what is used (as right after a controller restart)
-    const put = await kube(stub, "PUT", "/api/v1/namespaces/default/resourcequotas/q/status", { ...q, status: { hard: { pods: "5", "count/pods": "5" }, used: { pods: "0" } } });
+    // status says what is enforced but not yet what is used (as right after a controller restart).
+    // Both requests run in one turn of the object, so no alarm (the quota controller's recount) comes between.
+    const [put, refused] = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const first = o.kube(kubeRequest("PUT", "/api/v1/namespaces/default/resourcequotas/q/status", { ...q, status: { hard: { pods: "5", "count/pods": "5" }, used: { pods: "0" } } }));
+      const second = o.kube(kubeRequest("POST", "/api/v1/namespaces/default/pods", pod("p", [web()])));
+      return [await first, await second].map((r) => ({ status: r.status, json: JSON.parse(r.body) as { message?: string } }));
+    });
     expect(put.status).toBe(200);
-    const refused = await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod("p", [web()]));
     expect(refused.json.message).toBe('pods "p" is forbidden: status unknown for quota: q, resources: count/pods,pods');
     await settle(stub);
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod("p", [web()]))).status).toBe(201);
