@@ -6,7 +6,7 @@
 import { matchesLabels, type LabelSelector } from "../machinery/selectors";
 import { parseTime } from "../machinery/time";
 import { NOT_HELPFUL, NO_VICTIMS, unavailable, type CycleState, type NodeVerdict, type Plugin, type Rejection } from "./framework";
-import type { NodeInfo, PodInfo, Snapshot } from "./snapshot";
+import { addPod, removePod, type NodeInfo, type PodInfo, type Snapshot } from "./snapshot";
 
 /** What the scheduler needs of a PodDisruptionBudget. */
 export interface Budget {
@@ -51,20 +51,6 @@ function terminatingByPreemption(p: PodInfo): boolean {
   return !!p.pod.metadata.deletionTimestamp && !!p.pod.status?.conditions?.some((c) => c.type === "DisruptionTarget" && c.status === "True" && c.reason === "PreemptionByScheduler");
 }
 
-/** Takes a pod's requests off a node (the reverse of Snapshot.assume). */
-export function unassume(node: NodeInfo, info: PodInfo): void {
-  const i = node.pods.indexOf(info);
-  if (i < 0) return;
-  node.pods.splice(i, 1);
-  const r = node.requested;
-  r.milliCPU -= info.requests.milliCPU;
-  r.memory -= info.requests.memory;
-  r.ephemeralStorage -= info.requests.ephemeralStorage;
-  r.pods -= 1;
-  for (const [k, v] of Object.entries(info.requests.scalar)) r.scalar[k] = (r.scalar[k] ?? 0) - v;
-  node.nonZeroRequested.milliCPU -= info.nonZero.milliCPU;
-  node.nonZeroRequested.memory -= info.nonZero.memory;
-}
 
 /** Whether the plugins' cycle state depends on where other pods are (affinity, spreading), so it must be computed again as pods come and go. */
 function stateFollowsPods(pod: PodInfo, snapshot: Snapshot): boolean {
@@ -133,19 +119,8 @@ type NodeResult = { victims: PodInfo[]; pdbViolations: number } | { rejection: R
 export function selectVictims(pod: PodInfo, node: NodeInfo, filters: NodeFilters, budgets: Budget[], now: number): NodeResult {
   const potential = node.pods.filter((p) => priorityOf(p) < priorityOf(pod));
   if (!potential.length) return { rejection: { reasons: [NO_VICTIMS], unresolvable: true } };
-  const snapshotAdd = (p: PodInfo) => {
-    node.pods.push(p);
-    const r = node.requested;
-    r.milliCPU += p.requests.milliCPU;
-    r.memory += p.requests.memory;
-    r.ephemeralStorage += p.requests.ephemeralStorage;
-    r.pods += 1;
-    for (const [k, v] of Object.entries(p.requests.scalar)) r.scalar[k] = (r.scalar[k] ?? 0) + v;
-    node.nonZeroRequested.milliCPU += p.nonZero.milliCPU;
-    node.nonZeroRequested.memory += p.nonZero.memory;
-  };
   const order = node.pods.slice();
-  for (const p of potential) unassume(node, p);
+  for (const p of potential) removePod(node, p);
   const victims: PodInfo[] = [];
   try {
     const without = filters.run(node);
@@ -158,9 +133,9 @@ export function selectVictims(pod: PodInfo, node: NodeInfo, filters: NodeFilters
     let pdbViolations = 0;
     // Reprieve as many as possible: budget-breaking ones first, each group most important first.
     const reprieve = (p: PodInfo): boolean => {
-      snapshotAdd(p);
+      addPod(node, p);
       if (!filters.run(node)) return true;
-      unassume(node, p);
+      removePod(node, p);
       victims.push(p);
       return false;
     };
@@ -169,7 +144,7 @@ export function selectVictims(pod: PodInfo, node: NodeInfo, filters: NodeFilters
     if (violating.length && fine.length) victims.sort((a, b) => moreImportant(a, b, now));
     return { victims: [...victims], pdbViolations };
   } finally {
-    for (const p of victims) snapshotAdd(p);
+    for (const p of victims) addPod(node, p);
     node.pods.splice(0, node.pods.length, ...order);
   }
 }

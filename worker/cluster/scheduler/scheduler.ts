@@ -16,8 +16,8 @@ import { pods, type Pod } from "../resources/pod";
 import type { PodDisruptionBudget } from "../resources/poddisruptionbudget";
 import { explain, fitError, preBind, schedule, type Decision } from "./framework";
 import { DEFAULT_PLUGINS } from "./plugins";
-import { preempt, priorityOf, unassume, type Budget, type Candidate, type PreemptionOutcome } from "./preemption";
-import { podInfo, Snapshot, type PodInfo } from "./snapshot";
+import { preempt, priorityOf, type Budget, type Candidate, type PreemptionOutcome } from "./preemption";
+import { podInfo, removePod, Snapshot, type PodInfo } from "./snapshot";
 
 export const SCHEDULER = "scheduler";
 export const SCHEDULER_NAME = "default-scheduler";
@@ -222,7 +222,7 @@ export function schedulerController(): Controller {
       decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)]);
       if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, () => budgets(ctx), now);
     } finally {
-      for (const n of holding) unassume(snap.nodes.get(n.node)!, n.info);
+      for (const n of holding) removePod(snap.nodes.get(n.node)!, n.info);
     }
     let why = explain(decision);
     if (preemption?.candidate) why += `\npreempting on ${preemption.candidate.node}: ${preemption.candidate.victims.map((v) => v.key).join(", ")}`;

@@ -152,19 +152,35 @@ export class Snapshot {
   /** Counts a pod on a node (after binding it, or when building). */
   assume(info: PodInfo, nodeName: string): void {
     const n = this.nodes.get(nodeName);
-    if (!n) return;
-    n.pods.push(info);
-    const r = n.requested;
-    r.milliCPU += info.requests.milliCPU;
-    r.memory += info.requests.memory;
-    r.ephemeralStorage += info.requests.ephemeralStorage;
-    r.pods += 1;
-    for (const [k, v] of Object.entries(info.requests.scalar)) r.scalar[k] = (r.scalar[k] ?? 0) + v;
-    n.nonZeroRequested.milliCPU += info.nonZero.milliCPU;
-    n.nonZeroRequested.memory += info.nonZero.memory;
+    if (n) addPod(n, info);
   }
 
   list(): NodeInfo[] {
     return [...this.nodes.values()];
   }
+}
+
+/** Counts a pod and its requests on a node. */
+export function addPod(node: NodeInfo, info: PodInfo): void {
+  node.pods.push(info);
+  charge(node, info, 1);
+}
+
+/** Takes a pod and its requests off a node (preemption's what-if, a nomination given up). */
+export function removePod(node: NodeInfo, info: PodInfo): void {
+  const i = node.pods.indexOf(info);
+  if (i < 0) return;
+  node.pods.splice(i, 1);
+  charge(node, info, -1);
+}
+
+function charge(node: NodeInfo, info: PodInfo, sign: 1 | -1): void {
+  const r = node.requested;
+  r.milliCPU += sign * info.requests.milliCPU;
+  r.memory += sign * info.requests.memory;
+  r.ephemeralStorage += sign * info.requests.ephemeralStorage;
+  r.pods += sign;
+  for (const [k, v] of Object.entries(info.requests.scalar)) r.scalar[k] = (r.scalar[k] ?? 0) + sign * v;
+  node.nonZeroRequested.milliCPU += sign * info.nonZero.milliCPU;
+  node.nonZeroRequested.memory += sign * info.nonZero.memory;
 }
