@@ -150,10 +150,10 @@ describe("ServiceAccount tokens", () => {
     expect(await inPod("b")).toMatchObject({ kind: "Status", code: 403, message: 'pods is forbidden: User "system:serviceaccount:a:reader" cannot list resource "pods" in API group "" in the namespace "b"' });
     // Without a token a pod is system:anonymous, as on kind: RBAC lets it read /version and nothing else.
     expect(await inPod("a", false)).toMatchObject({ kind: "Status", code: 403, message: 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "a"' });
-    const anonymous = (path: string) => ok(c, ["exec", "-n", "a", "client", "--", "sh", "-c", `curl -sk https://kubernetes.default.svc${path}`]);
+    const anonymous = (path: string) => ok(c, ["exec", "-n", "a", "client", "--", "sh", "-c", `curl -sk https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT${path}`]);
     expect(JSON.parse(await anonymous("/version")).gitVersion).toMatch(/^v1\.\d+\.\d+/);
     expect(JSON.parse(await anonymous("/"))).toMatchObject({ code: 403, message: 'forbidden: User "system:anonymous" cannot get path "/"' });
-    expect(JSON.parse(await ok(c, ["exec", "-n", "a", "client", "--", "sh", "-c", 'curl -sk -H "Authorization: Bearer not-a-token" https://kubernetes.default.svc/version']))).toMatchObject({ code: 401, message: "Unauthorized" });
+    expect(JSON.parse(await ok(c, ["exec", "-n", "a", "client", "--", "sh", "-c", 'curl -sk -H "Authorization: Bearer not-a-token" https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/version']))).toMatchObject({ code: 401, message: "Unauthorized" });
     // Nor may it write where it may read.
     expect((await kubectl(c, ["delete", "pod", "web", "-n", "a", `--token=${token}`])).stderr.trim()).toBe('Error from server (Forbidden): pods "web" is forbidden: User "system:serviceaccount:a:reader" cannot delete resource "pods" in API group "" in the namespace "a"');
   });
