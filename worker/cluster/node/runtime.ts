@@ -455,8 +455,9 @@ function firstRunVerdict(probe: NonNullable<ContainerT["livenessProbe"]>, t: Pro
   return firstRun(probe, t, Math.max(0, offset - probeTiming(probe).periodMs * probeTiming(probe).failureThreshold), false, 1, offset)?.verdict.message ?? "probe failed";
 }
 
+/** What a probe reaches: the image's server is up after the start delay of the cluster's simulation profile (none when instant), not the catalog's. */
 function probeTarget(rt: PodRuntime, c: ContainerRuntime, spec: ContainerT, image: ImageBehaviour, env: RuntimeEnv): ProbeTarget {
-  return { image, program: env.program(c), container: spec, podIP: rt.ip, env: env.environment(c) };
+  return { image: { ...image, startMs: env.timing.startMs(image) }, program: env.program(c), container: spec, podIP: rt.ip, env: env.environment(c) };
 }
 
 /** How far ahead of a plan a container's process is computed to find when it exits. */
