@@ -1,0 +1,284 @@
+// The value validation of a custom resource against its CRD's structural schema, as
+// apiextensions-apiserver does it and in its order: the OpenAPI schema (kube-openapi's validator,
+// its messages turned into field errors), the embedded resources' apiVersion and kind, the
+// list-type set/map uniqueness, then the x-kubernetes-validations CEL rules.
+//
+// Messages follow kube-openapi: the value's path in the OpenAPI form (`spec.items[0].name`, map
+// keys as `.key`) then "in body ..."; the path of each issue is printed by the caller (a 422
+// Invalid Status built with errors.invalid, exactly as schema/decode.ts validate() does).
+import { goValue, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
+import { isCheckedFormat, matchesFormat } from "./formats";
+import type { JSONSchemaProps } from "./types";
+import { deepEqual, goFloat, isObject, jsonTypeName } from "./values";
+import { dns1035Label } from "../validation";
+
+/** The CEL rules' check (helper A's celRuleIssues), handed in until the lead wires it. */
+export type CelCheck = (schema: JSONSchemaProps, value: unknown, old: unknown, path: PathSeg[]) => K8sIssue[];
+
+/**
+ * Every problem of `value` against `schema`, in kube-apiserver's order. `path` is where `value`
+ * sits (`[]` for a whole custom resource); `old` is the stored object on update (transition rules).
+ */
+export function schemaIssues(schema: JSONSchemaProps, value: unknown, path: PathSeg[], old?: unknown, cel?: CelCheck): K8sIssue[] {
+  const out: K8sIssue[] = [];
+  openapi(schema, value, path, out);
+  embedded(schema, value, path, out, true);
+  listTypes(schema, value, path, out);
+  if (cel) out.push(...cel(schema, value, old, path));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// kube-openapi's schema validation
+
+/** `spec.items[0].name`: the path as kube-openapi prints it in its messages. */
+function openapiName(path: PathSeg[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out ? "." + seg : seg;
+  }
+  return out;
+}
+
+function issue(out: K8sIssue[], path: PathSeg[], reason: CauseReason, message: string) {
+  out.push({ path: [...path], reason, message });
+}
+
+function invalid(out: K8sIssue[], path: PathSeg[], value: unknown, detail: string) {
+  issue(out, path, "FieldValueInvalid", `Invalid value: ${goValue(value)}: ${detail}`);
+}
+
+/**
+ * A failure kube-openapi reports as a composite error rather than a field error (allOf, anyOf,
+ * oneOf, not): kube-apiserver gives it the validator's own field path, nil for a custom resource,
+ * which prints as `<nil>`, and an empty value.
+ */
+function composite(out: K8sIssue[], base: PathSeg[], detail: string) {
+  issue(out, base.length ? base : ["<nil>"], "FieldValueInvalid", `Invalid value: "": ${detail}`);
+}
+
+/** A bound as kube-openapi prints it: an integer against integer data, else Go's float. */
+function bound(n: number, data: number): string {
+  return Number.isInteger(n) && Number.isInteger(data) && Math.abs(n) < 1e21 ? String(n) : goFloat(n);
+}
+
+function allowedTypes(s: JSONSchemaProps): string[] {
+  if (s["x-kubernetes-int-or-string"]) return ["integer", "string"];
+  return s.type ? [s.type] : [];
+}
+
+function typeMatches(types: string[], actual: string): boolean {
+  return types.includes(actual) || (actual === "integer" && types.includes("number"));
+}
+
+const regexCache = new Map<string, RegExp | null>();
+
+function regex(pattern: string): RegExp | null {
+  let re = regexCache.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, "u");
+    } catch {
+      try {
+        re = new RegExp(pattern);
+      } catch {
+        re = null;
+      }
+    }
+    if (regexCache.size > 500) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** Validates without collecting: the count of problems (for anyOf/oneOf's choice). */
+function problemsOf(s: JSONSchemaProps, v: unknown, path: PathSeg[]): K8sIssue[] {
+  const out: K8sIssue[] = [];
+  openapi(s, v, path, out, path);
+  return out;
+}
+
+function openapi(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[], base: PathSeg[] = []): void {
+  const name = openapiName(path);
+  const types = allowedTypes(s);
+  if (v === null || v === undefined) {
+    if (s.nullable) return;
+    if (types.length) issue(out, path, "FieldValueTypeInvalid", `Invalid value: "null": ${name} in body must be of type ${types.join(",")}: "null"`);
+    return;
+  }
+  const actual = jsonTypeName(v);
+  if (types.length && !typeMatches(types, actual)) {
+    issue(out, path, "FieldValueTypeInvalid", `Invalid value: ${JSON.stringify(actual)}: ${name} in body must be of type ${types.join(",")}: ${JSON.stringify(actual)}`);
+    return;
+  }
+
+  // allOf, anyOf, oneOf, not: the subschemas see the same value at the same path.
+  if (s.allOf?.length) {
+    let valid = 0;
+    const inner: K8sIssue[] = [];
+    for (const sub of s.allOf) {
+      const p = problemsOf(sub, v, path);
+      if (!p.length) valid++;
+      inner.push(...p);
+    }
+    out.push(...inner);
+    if (valid !== s.allOf.length) composite(out, base, `${name} must validate all the schemas (allOf)${valid === 0 ? ". Found none valid" : ""}`);
+  }
+  if (s.anyOf?.length) {
+    const results = s.anyOf.map((sub) => problemsOf(sub, v, path));
+    if (!results.some((r) => r.length === 0)) {
+      composite(out, base, `${name} must validate at least one schema (anyOf)`);
+      out.push(...fewest(results));
+    }
+  }
+  if (s.oneOf?.length) {
+    const results = s.oneOf.map((sub) => problemsOf(sub, v, path));
+    const valid = results.filter((r) => r.length === 0).length;
+    if (valid === 0) {
+      composite(out, base, `${name} must validate one and only one schema (oneOf). Found none valid`);
+      out.push(...fewest(results));
+    } else if (valid > 1) {
+      composite(out, base, `${name} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`);
+    }
+  }
+  if (s.not && problemsOf(s.not, v, path).length === 0) composite(out, base, `${name} must not validate the schema (not)`);
+
+  if (typeof v === "string") {
+    const length = [...v].length;
+    if (s.maxLength !== undefined && length > s.maxLength) issue(out, path, "FieldValueTooLong", `Too long: may not be more than ${s.maxLength} ${s.maxLength === 1 ? "byte" : "bytes"}`);
+    if (s.minLength !== undefined && length < s.minLength) invalid(out, path, v, `${name} in body should be at least ${s.minLength} chars long`);
+    if (s.pattern !== undefined) {
+      const re = regex(s.pattern);
+      if (re && !re.test(v)) invalid(out, path, v, `${name} in body should match '${s.pattern}'`);
+    }
+    if (s.format && isCheckedFormat(s.format) && !matchesFormat(s.format, v)) issue(out, path, "FieldValueTypeInvalid", `Invalid value: ${goValue(v)}: ${name} in body must be of type ${s.format}: ${JSON.stringify(v)}`);
+  }
+
+  if (typeof v === "number") {
+    if (s.multipleOf !== undefined && s.multipleOf > 0) {
+      const q = v / s.multipleOf;
+      if (Math.abs(q - Math.round(q)) > 1e-9) invalid(out, path, v, `${name} in body should be a multiple of ${bound(s.multipleOf, v)}`);
+    }
+    if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum))
+      invalid(out, path, v, `${name} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${bound(s.maximum, v)}`);
+    if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum))
+      invalid(out, path, v, `${name} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${bound(s.minimum, v)}`);
+  }
+
+  if (Array.isArray(v)) {
+    if (s.maxItems !== undefined && v.length > s.maxItems) issue(out, path, "FieldValueTooMany", `Too many: ${v.length}: must have at most ${s.maxItems} ${s.maxItems === 1 ? "item" : "items"}`);
+    if (s.minItems !== undefined && v.length < s.minItems) invalid(out, path, v.length, `${name} in body should have at least ${s.minItems} items`);
+    if (s.uniqueItems && v.some((x, i) => v.findIndex((y) => deepEqual(x, y)) !== i)) invalid(out, path, "", `${name} in body shouldn't contain duplicates`);
+    if (s.items) v.forEach((x, i) => openapi(s.items!, x, [...path, i], out, base));
+  }
+
+  if (s.enum && !s.enum.some((e) => deepEqual(e, v))) {
+    const allowed = s.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
+    issue(out, path, "FieldValueNotSupported", `Unsupported value: ${goValue(v)}: supported values: ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+  }
+
+  if (isObject(v)) {
+    const keys = Object.keys(v);
+    if (s.maxProperties !== undefined && keys.length > s.maxProperties) issue(out, path, "FieldValueTooMany", `Too many: ${keys.length}: must have at most ${s.maxProperties} ${s.maxProperties === 1 ? "item" : "items"}`);
+    if (s.minProperties !== undefined && keys.length < s.minProperties) invalid(out, path, keys.length, `${name} in body should have at least ${s.minProperties} properties`);
+    for (const r of s.required ?? []) if (!(r in v)) issue(out, [...path, r], "FieldValueRequired", "Required value");
+    for (const k of keys) {
+      const prop = s.properties?.[k];
+      if (prop) openapi(prop, v[k], [...path, k], out, base);
+      else if (typeof s.additionalProperties === "object") openapi(s.additionalProperties, v[k], [...path, k], out, base);
+      else if (s.additionalProperties === false && s.properties) invalid(out, path, k, `${name}.${k} in body is a forbidden property`);
+    }
+  }
+}
+
+/** anyOf and oneOf report the alternative that came closest. */
+function fewest(results: K8sIssue[][]): K8sIssue[] {
+  return results.reduce((a, b) => (b.length < a.length ? b : a));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedded resources (schemaobjectmeta): apiVersion and kind present and well formed.
+
+function embedded(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[], root: boolean): void {
+  if (Array.isArray(v)) {
+    if (s.items) v.forEach((x, i) => embedded(s.items!, x, [...path, i], out, false));
+    return;
+  }
+  if (!isObject(v)) return;
+  if (s["x-kubernetes-embedded-resource"] && !root) {
+    if (!("apiVersion" in v)) issue(out, [...path, "apiVersion"], "FieldValueRequired", "Required value: must not be empty");
+    if (!("kind" in v)) issue(out, [...path, "kind"], "FieldValueRequired", "Required value: must not be empty");
+    const apiVersion = v.apiVersion;
+    if ("apiVersion" in v) {
+      if (typeof apiVersion !== "string") invalid(out, [...path, "apiVersion"], apiVersion, "must be a string");
+      else if (!apiVersion) invalid(out, [...path, "apiVersion"], apiVersion, "must not be empty");
+      else if (apiVersion.split("/").length > 2) invalid(out, [...path, "apiVersion"], apiVersion, `unexpected GroupVersion string: ${apiVersion}`);
+    }
+    const kind = v.kind;
+    if ("kind" in v) {
+      if (typeof kind !== "string") invalid(out, [...path, "kind"], kind, "must be a string");
+      else if (!kind) invalid(out, [...path, "kind"], kind, "must not be empty");
+      else {
+        const errs = dns1035Label(kind.toLowerCase());
+        if (errs.length) invalid(out, [...path, "kind"], kind, "may have mixed case, but should otherwise match: " + errs.join(","));
+      }
+    }
+  }
+  for (const [k, x] of Object.entries(v)) {
+    const prop = s.properties?.[k];
+    if (prop) embedded(prop, x, [...path, k], out, false);
+    else if (typeof s.additionalProperties === "object") embedded(s.additionalProperties, x, [...path, mapKey(k)], out, false);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// x-kubernetes-list-type set and map: no duplicates (structurallisttype). Field paths here are
+// Kubernetes field paths: `spec.ports[1]`, map keys as `[key]`.
+
+function listTypes(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[]): void {
+  if (Array.isArray(v)) {
+    const type = s["x-kubernetes-list-type"];
+    if (type === "set") {
+      v.forEach((x, i) => {
+        if (v.findIndex((y) => deepEqual(x, y)) !== i) issue(out, [...path, i], "FieldValueDuplicate", `Duplicate value: ${goValue(x)}`);
+      });
+    } else if (type === "map") listMap(s, v, path, out);
+    if (s.items) v.forEach((x, i) => listTypes(s.items!, x, [...path, i], out));
+    return;
+  }
+  if (!isObject(v)) return;
+  for (const [k, x] of Object.entries(v)) {
+    const prop = s.properties?.[k];
+    if (prop) listTypes(prop, x, [...path, k], out);
+    else if (typeof s.additionalProperties === "object") listTypes(s.additionalProperties, x, [...path, mapKey(k)], out);
+  }
+}
+
+function listMap(s: JSONSchemaProps, v: unknown[], path: PathSeg[], out: K8sIssue[]): void {
+  const keys = s["x-kubernetes-list-map-keys"] ?? [];
+  const seen: Record<string, unknown>[] = [];
+  v.forEach((item, i) => {
+    if (!isObject(item)) {
+      if (item !== null) invalid(out, [...path, i], item, "must be an object for an array of list-type map");
+      return;
+    }
+    // A key field left out counts as its default (defaulting ran first), else as unset.
+    const id: Record<string, unknown> = {};
+    for (const k of keys) id[k] = k in item ? item[k] : s.items?.properties?.[k]?.default;
+    if (seen.some((x) => deepEqual(x, id))) issue(out, [...path, i], "FieldValueDuplicate", `Duplicate value: ${goMap(id)}`);
+    else seen.push(id);
+  });
+}
+
+/** Go's %#v of a map[string]interface{} of scalars, as a list-map duplicate prints its keys. */
+function goMap(m: Record<string, unknown>): string {
+  const entries = Object.keys(m)
+    .sort()
+    .map((k) => {
+      const x = m[k];
+      const text = x === undefined || x === null ? "interface {}(nil)" : typeof x === "string" ? JSON.stringify(x) : typeof x === "number" ? (Number.isInteger(x) ? String(x) : goFloat(x)) : String(x);
+      return `${JSON.stringify(k)}:${text}`;
+    });
+  return `map[string]interface {}{${entries.join(", ")}}`;
+}
