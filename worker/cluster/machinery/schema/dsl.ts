@@ -94,6 +94,11 @@ export function typeOf(schema: z.ZodType): TypeNode | undefined {
   }
 }
 
+/** Gives any zod schema a Kubernetes view: a custom resource's lax types described by its CRD (structural/toDsl.ts). */
+export function withNode<T extends z.ZodType>(schema: T, node: TypeNode): T {
+  return register(schema, node);
+}
+
 export function structOf(schema: z.ZodType): Extract<TypeNode, { t: "struct" }> {
   const n = typeOf(schema);
   if (!n || n.t !== "struct") throw new Error("not a struct schema");
