@@ -23,6 +23,8 @@ export interface CelProgram {
 export interface EvalOptions {
   /** Evaluation steps allowed (kube's per-call cost limit is 1,000,000). */
   costLimit?: number;
+  /** Receives the cost the evaluation spent (for a caller's budget over many expressions). */
+  cost?: { used: number };
 }
 
 /** kube-apiserver's per-expression runtime cost limit (celconfig.PerCallLimit). */
@@ -103,6 +105,8 @@ function compile(expression: string, variables: readonly string[]): CelProgram {
       } catch (e) {
         if (e instanceof CostLimitError) throw new CelEvalError(e.message);
         throw new CelEvalError(evalMessage(e));
+      } finally {
+        if (options?.cost) options.cost.used = budget.used;
       }
     },
   };
