@@ -34,12 +34,12 @@ describe("schemaIssues: kube-openapi's checks", () => {
     };
     expect(check(spec, { name: "n", replicas: 3, ratio: 2, mode: "a", size: 100, limit: 9 })).toEqual([]);
     expect(check(spec, { replicas: "string", ratio: "x", mode: "x", size: 200, limit: 10 })).toEqual([
-      'spec.name: Required value',
       'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
       'spec.ratio: Invalid value: "string": spec.ratio in body must be of type number: "string"',
       'spec.mode: Unsupported value: "x": supported values: "a", "b"',
       "spec.size: Invalid value: 200: spec.size in body should be less than or equal to 100",
       "spec.limit: Invalid value: 10: spec.limit in body should be less than 10",
+      "spec.name: Required value",
     ]);
     expect(check(spec, { name: "n", replicas: 1.5, size: 0 })).toEqual([
       'spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number"',
@@ -60,9 +60,9 @@ describe("schemaIssues: kube-openapi's checks", () => {
     expect(check(spec, { s: "abcd", l: ["a", "b", "c"], m: { a: 1, b: "x" }, e: "ab" })).toEqual([
       "spec.s: Too long: may not be more than 3 bytes",
       "spec.l: Too many: 3: must have at most 2 items",
-      "spec.m: Too many: 2: must have at most 1 item",
+      "spec.m: Too many: 2: must have at most 1 items",
       'spec.m.b: Invalid value: "string": spec.m.b in body must be of type integer: "string"',
-      "spec.e: Too long: may not be more than 1 byte",
+      "spec.e: Too long: may not be more than 1 bytes",
     ]);
     expect(check(spec, { s: "A", l: [], m: {} })).toEqual([
       'spec.s: Invalid value: "A": spec.s in body should be at least 2 chars long',
@@ -106,9 +106,16 @@ describe("schemaIssues: kube-openapi's checks", () => {
     };
     expect(check(spec, { a: null, port: 80, free: { anything: [1] } })).toEqual([]);
     expect(check(spec, { port: "http" })).toEqual([]);
+    expect(check({ type: "object", properties: { e: { type: "string", nullable: true, enum: ["a", null] }, f: { type: "string", nullable: true, enum: ["a"] }, t: { type: "string", format: "date-time" } } }, { e: null, f: null, t: 5 })).toEqual([
+      'spec.f: Unsupported value: null: supported values: "a"',
+      'spec.t: Invalid value: "int64": spec.t in body must be of type date-time: "int64"',
+    ]);
     expect(check(spec, { b: null, port: true })).toEqual([
       'spec.b: Invalid value: "null": spec.b in body must be of type string: "null"',
       'spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+      // The int-or-string's anyOf fails too, and reports its first alternative's failure.
+      '<nil>: Invalid value: "": "spec.port" must validate at least one schema (anyOf)',
+      'spec.port: Invalid value: "boolean": spec.port in body must be of type integer: "boolean"',
     ]);
   });
 
@@ -121,11 +128,11 @@ describe("schemaIssues: kube-openapi's checks", () => {
       },
     };
     expect(check(spec, { one: { a: "x" }, not: "good" })).toEqual([]);
-    expect(check(spec, { one: { a: "x", b: "y" } })).toEqual(['<nil>: Invalid value: "": spec.one must validate one and only one schema (oneOf). Found 2 valid alternatives']);
+    expect(check(spec, { one: { a: "x", b: "y" } })).toEqual(['<nil>: Invalid value: "": "spec.one" must validate one and only one schema (oneOf). Found 2 valid alternatives']);
     expect(check(spec, { one: {}, not: "bad" })).toEqual([
-      '<nil>: Invalid value: "": spec.one must validate one and only one schema (oneOf). Found none valid',
+      '<nil>: Invalid value: "": "spec.one" must validate one and only one schema (oneOf). Found none valid',
       "spec.one.a: Required value",
-      '<nil>: Invalid value: "": spec.not must not validate the schema (not)',
+      '<nil>: Invalid value: "": "spec.not" must not validate the schema (not)',
     ]);
   });
 

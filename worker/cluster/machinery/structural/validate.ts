@@ -92,7 +92,7 @@ function regex(pattern: string): RegExp | null {
   return re;
 }
 
-/** Validates without collecting: the count of problems (for anyOf/oneOf's choice). */
+/** The problems of `v` against a junctor's subschema, for the junctor to judge. */
 function problemsOf(s: JSONSchemaProps, v: unknown, path: PathSeg[]): K8sIssue[] {
   const out: K8sIssue[] = [];
   openapi(s, v, path, out, path);
@@ -103,32 +103,28 @@ function openapi(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[
   const name = openapiName(path);
   const types = allowedTypes(s);
   if (v === null || v === undefined) {
-    if (s.nullable) return;
-    if (types.length) issue(out, path, "FieldValueTypeInvalid", `Invalid value: "null": ${name} in body must be of type ${types.join(",")}: "null"`);
+    // kube-openapi checks a null against the type and the enum only.
+    if (!s.nullable && types.length) issue(out, path, "FieldValueTypeInvalid", `Invalid value: "null": ${name} in body must be of type ${types.join(",")}: "null"`);
+    enumCheck(s, null, path, out);
     return;
   }
   const actual = jsonTypeName(v);
-  if (types.length && !typeMatches(types, actual)) {
+  if (s.format && typeof v !== "string" && !Array.isArray(v) && !typeMatches(types, actual)) {
+    // A formatted node given a non-string: kube-openapi names the format and the data's Go format.
+    const dataFormat = actual === "integer" ? "int64" : actual === "number" ? "double" : "";
+    issue(out, path, "FieldValueTypeInvalid", `Invalid value: ${JSON.stringify(dataFormat)}: ${name} in body must be of type ${s.format}: ${JSON.stringify(dataFormat)}`);
+  } else if (types.length && !typeMatches(types, actual)) {
     issue(out, path, "FieldValueTypeInvalid", `Invalid value: ${JSON.stringify(actual)}: ${name} in body must be of type ${types.join(",")}: ${JSON.stringify(actual)}`);
-    return;
   }
+  // The other checks still run, each on the values it applies to (as kube-openapi's validators).
 
-  // allOf, anyOf, oneOf, not: the subschemas see the same value at the same path.
-  if (s.allOf?.length) {
-    let valid = 0;
-    const inner: K8sIssue[] = [];
-    for (const sub of s.allOf) {
-      const p = problemsOf(sub, v, path);
-      if (!p.length) valid++;
-      inner.push(...p);
-    }
-    out.push(...inner);
-    if (valid !== s.allOf.length) composite(out, base, `${name} must validate all the schemas (allOf)${valid === 0 ? ". Found none valid" : ""}`);
-  }
+  // anyOf, oneOf, allOf, not (kube-openapi's order): the subschemas see the same value at the
+  // same path. Their own failures name the path quoted (Go's %q).
+  const quoted = JSON.stringify(name);
   if (s.anyOf?.length) {
     const results = s.anyOf.map((sub) => problemsOf(sub, v, path));
     if (!results.some((r) => r.length === 0)) {
-      composite(out, base, `${name} must validate at least one schema (anyOf)`);
+      composite(out, base, `${quoted} must validate at least one schema (anyOf)`);
       out.push(...fewest(results));
     }
   }
@@ -136,17 +132,24 @@ function openapi(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[
     const results = s.oneOf.map((sub) => problemsOf(sub, v, path));
     const valid = results.filter((r) => r.length === 0).length;
     if (valid === 0) {
-      composite(out, base, `${name} must validate one and only one schema (oneOf). Found none valid`);
+      composite(out, base, `${quoted} must validate one and only one schema (oneOf). Found none valid`);
       out.push(...fewest(results));
-    } else if (valid > 1) {
-      composite(out, base, `${name} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`);
-    }
+    } else if (valid > 1) composite(out, base, `${quoted} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`);
   }
-  if (s.not && problemsOf(s.not, v, path).length === 0) composite(out, base, `${name} must not validate the schema (not)`);
+  if (s.allOf?.length) {
+    let valid = 0;
+    for (const sub of s.allOf) {
+      const p = problemsOf(sub, v, path);
+      if (!p.length) valid++;
+      out.push(...p);
+    }
+    if (valid !== s.allOf.length) composite(out, base, `${quoted} must validate all the schemas (allOf)${valid === 0 ? ". None validated" : ""}`);
+  }
+  if (s.not && problemsOf(s.not, v, path).length === 0) composite(out, base, `${quoted} must not validate the schema (not)`);
 
   if (typeof v === "string") {
     const length = [...v].length;
-    if (s.maxLength !== undefined && length > s.maxLength) issue(out, path, "FieldValueTooLong", `Too long: may not be more than ${s.maxLength} ${s.maxLength === 1 ? "byte" : "bytes"}`);
+    if (s.maxLength !== undefined && length > s.maxLength) issue(out, path, "FieldValueTooLong", `Too long: may not be more than ${s.maxLength} bytes`);
     if (s.minLength !== undefined && length < s.minLength) invalid(out, path, v, `${name} in body should be at least ${s.minLength} chars long`);
     if (s.pattern !== undefined) {
       const re = regex(s.pattern);
@@ -167,32 +170,37 @@ function openapi(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[
   }
 
   if (Array.isArray(v)) {
-    if (s.maxItems !== undefined && v.length > s.maxItems) issue(out, path, "FieldValueTooMany", `Too many: ${v.length}: must have at most ${s.maxItems} ${s.maxItems === 1 ? "item" : "items"}`);
-    if (s.minItems !== undefined && v.length < s.minItems) invalid(out, path, v.length, `${name} in body should have at least ${s.minItems} items`);
-    if (s.uniqueItems && v.some((x, i) => v.findIndex((y) => deepEqual(x, y)) !== i)) invalid(out, path, "", `${name} in body shouldn't contain duplicates`);
+    // Items first, then the list's own bounds (kube-openapi's slice validator).
     if (s.items) v.forEach((x, i) => openapi(s.items!, x, [...path, i], out, base));
+    if (s.minItems !== undefined && v.length < s.minItems) invalid(out, path, v.length, `${name} in body should have at least ${s.minItems} items`);
+    if (s.maxItems !== undefined && v.length > s.maxItems) issue(out, path, "FieldValueTooMany", `Too many: ${v.length}: must have at most ${s.maxItems} items`);
+    if (s.uniqueItems && v.some((x, i) => v.findIndex((y) => deepEqual(x, y)) !== i)) invalid(out, path, "", `${name} in body shouldn't contain duplicates`);
   }
 
-  if (s.enum && !s.enum.some((e) => deepEqual(e, v))) {
-    const allowed = s.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
-    issue(out, path, "FieldValueNotSupported", `Unsupported value: ${goValue(v)}: supported values: ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
-  }
+  enumCheck(s, v, path, out);
 
   if (isObject(v)) {
     const keys = Object.keys(v);
-    if (s.maxProperties !== undefined && keys.length > s.maxProperties) issue(out, path, "FieldValueTooMany", `Too many: ${keys.length}: must have at most ${s.maxProperties} ${s.maxProperties === 1 ? "item" : "items"}`);
+    if (s.maxProperties !== undefined && keys.length > s.maxProperties) issue(out, path, "FieldValueTooMany", `Too many: ${keys.length}: must have at most ${s.maxProperties} items`);
     if (s.minProperties !== undefined && keys.length < s.minProperties) invalid(out, path, keys.length, `${name} in body should have at least ${s.minProperties} properties`);
-    for (const r of s.required ?? []) if (!(r in v)) issue(out, [...path, r], "FieldValueRequired", "Required value");
+    // kube-openapi's order: map entries, then the named properties, then the required ones.
     for (const k of keys) {
-      const prop = s.properties?.[k];
-      if (prop) openapi(prop, v[k], [...path, k], out, base);
-      else if (typeof s.additionalProperties === "object") openapi(s.additionalProperties, v[k], [...path, k], out, base);
+      if (s.properties?.[k]) continue;
+      if (typeof s.additionalProperties === "object") openapi(s.additionalProperties, v[k], [...path, k], out, base);
       else if (s.additionalProperties === false && s.properties) invalid(out, path, k, `${name}.${k} in body is a forbidden property`);
     }
+    for (const [k, prop] of Object.entries(s.properties ?? {})) if (k in v) openapi(prop, v[k], [...path, k], out, base);
+    for (const r of s.required ?? []) if (!(r in v)) issue(out, [...path, r], "FieldValueRequired", "Required value");
   }
 }
 
-/** anyOf and oneOf report the alternative that came closest. */
+function enumCheck(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[]): void {
+  if (!s.enum?.length || s.enum.some((e) => deepEqual(e, v))) return;
+  const allowed = s.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
+  issue(out, path, "FieldValueNotSupported", `Unsupported value: ${goValue(v)}: supported values: ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+}
+
+/** anyOf and oneOf report the alternative that came closest (the first of the closest). */
 function fewest(results: K8sIssue[][]): K8sIssue[] {
   return results.reduce((a, b) => (b.length < a.length ? b : a));
 }
