@@ -119,6 +119,7 @@ describe("structuralIssues", () => {
               n: { type: "integer", default: "one" },
               o: { type: "object", properties: { a: { type: "string" } }, default: { a: "x", b: 1 } },
               m: { type: "string", enum: ["a"], default: "b" },
+              q: { type: "object", properties: { a: { type: "string" } }, default: { a: 5 } },
             },
           },
         },
@@ -127,6 +128,7 @@ describe("structuralIssues", () => {
       `${P}.properties[spec].properties[n].default: Invalid value: "string":  in body must be of type integer: "string"`,
       `${P}.properties[spec].properties[o].default: Invalid value: {"a":"x","b":1}: must not have unknown fields`,
       `${P}.properties[spec].properties[m].default: Unsupported value: "b": supported values: "a"`,
+      `${P}.properties[spec].properties[q].default.a: Invalid value: "integer": a in body must be of type string: "integer"`,
     ]);
   });
 });

@@ -4,10 +4,9 @@
 // restricted and complete, the two int-or-string forms, metadata at the root restricted to name and
 // generateName), then defaults, which must be pruned and valid against their schema.
 import { formatPath, goValue, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
-import { applyDefaults } from "./defaults";
 import { prune } from "./prune";
 import type { JSONSchemaProps } from "./types";
-import { schemaIssues } from "./validate";
+import { openapiIssues } from "./validate";
 import { deepCopy, deepEqual, isObject } from "./values";
 
 type Level = "root" | "item" | "field";
@@ -35,7 +34,7 @@ export function structuralIssues(schema: JSONSchemaProps, path: PathSeg[]): K8sI
   const text = (i: K8sIssue) => `${formatPath(i.path)}: ${i.message}`;
   structure.sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
   const out = [...schemaErrors, ...structure];
-  if (!out.length) defaults(schema, path, [], false, out);
+  if (!out.length) defaults(schema, path, true, false, out);
   return out;
 }
 
@@ -233,19 +232,21 @@ function nestedCompleteness(v: JSONSchemaProps, s: JSONSchemaProps | undefined, 
 // ---------------------------------------------------------------------------------------------
 // Defaults: pruned, and valid against their own schema (defaulting/validation.go)
 
-function defaults(s: JSONSchemaProps, path: PathSeg[], valuePath: PathSeg[], insideMeta: boolean, out: K8sIssue[]): void {
+function defaults(s: JSONSchemaProps, path: PathSeg[], resource: boolean, insideMeta: boolean, out: K8sIssue[]): void {
+  // An embedded resource starts afresh; the root is one too.
+  if (s["x-kubernetes-embedded-resource"]) {
+    resource = true;
+    insideMeta = false;
+  }
+  // Defaults of apiVersion, kind and metadata must make valid metadata; not checked here.
   if (s.default !== undefined && !insideMeta) {
     const pruned = deepCopy(s.default);
     prune(s, pruned, { isResourceRoot: !!s["x-kubernetes-embedded-resource"] });
     if (!deepEqual(pruned, s.default)) invalid(out, [...path, "default"], s.default, "must not have unknown fields");
-    else {
-      // A default is defaulted before it is checked, as the object it lands in would be.
-      const value = deepCopy(s.default);
-      applyDefaults(s, value);
-      for (const i of schemaIssues(s, value, [])) out.push({ ...i, path: [...path, "default", ...i.path] });
-    }
+    // Checked as a value of its own: kube-openapi names its fields from the default (`a in body ...`).
+    for (const i of openapiIssues(s, s.default, [], [])) out.push({ ...i, path: [...path, "default", ...i.path.filter((seg) => seg !== "<nil>")] });
   }
-  for (const [k, p] of Object.entries(s.properties ?? {})) defaults(p, [...path, "properties", mapKey(k)], [...valuePath, k], insideMeta || (valuePath.length === 0 && k === "metadata"), out);
-  if (s.items) defaults(s.items, [...path, "items"], valuePath, insideMeta, out);
-  if (isObject(s.additionalProperties)) defaults(s.additionalProperties as JSONSchemaProps, [...path, "additionalProperties"], valuePath, insideMeta, out);
+  if (s.items) defaults(s.items, [...path, "items"], false, insideMeta, out);
+  for (const [k, p] of Object.entries(s.properties ?? {})) defaults(p, [...path, "properties", mapKey(k)], false, insideMeta || (resource && (k === "metadata" || k === "apiVersion" || k === "kind")), out);
+  // Not into additionalProperties: kube-apiserver does not look for defaults there.
 }

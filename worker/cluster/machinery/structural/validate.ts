@@ -31,6 +31,13 @@ export function schemaIssues(schema: JSONSchemaProps, value: unknown, path: Path
 // ---------------------------------------------------------------------------------------------
 // kube-openapi's schema validation
 
+/** kube-openapi's checks alone (what a CRD's defaults are held to), composite failures at `base`. */
+export function openapiIssues(schema: JSONSchemaProps, value: unknown, path: PathSeg[], base: PathSeg[]): K8sIssue[] {
+  const out: K8sIssue[] = [];
+  openapi(schema, value, path, out, base);
+  return out;
+}
+
 /** `spec.items[0].name`: the path as kube-openapi prints it in its messages. */
 function openapiName(path: PathSeg[]): string {
   let out = "";
