@@ -52,7 +52,10 @@ function envFor(variables: readonly string[]): Environment {
   let env = envs.get(key);
   if (!env) {
     env = base.clone();
-    for (const v of variables) env.registerVariable(v, "dyn");
+    for (const v of variables) {
+      if (v.endsWith("?")) env.registerVariable(v.slice(0, -1), "optional<dyn>");
+      else env.registerVariable(v, "dyn");
+    }
     if (envs.size >= 32) envs.delete(envs.keys().next().value!);
     envs.set(key, env);
   }
@@ -64,6 +67,11 @@ function envFor(variables: readonly string[]): Environment {
 const CACHE_MAX = 512;
 const cache = new Map<string, CelProgram>();
 
+/**
+ * Compiles (cached, bounded LRU keyed by expression + variable names); throws CelCompileError.
+ * Variables are dynamically typed; a name ending in "?" ("oldSelf?") declares an optional one,
+ * bound with celOptional().
+ */
 export function compileCel(expression: string, variables: readonly string[]): CelProgram {
   const key = variables.join(",") + "\u0000" + expression;
   const hit = cache.get(key);
@@ -95,7 +103,8 @@ function compile(expression: string, variables: readonly string[]): CelProgram {
     expression,
     evaluate(vars, options) {
       const input: Record<string, unknown> = {};
-      for (const name of variables) {
+      for (const declared of variables) {
+        const name = declared.endsWith("?") ? declared.slice(0, -1) : declared;
         const v = vars[name];
         input[name] = v instanceof CelPrepared ? v.value : v === undefined ? undefined : toCel(v);
       }
@@ -157,6 +166,7 @@ function evalMessage(e: unknown): string {
   const summary = err.summary ?? err.message.split("\n")[0];
   let m: RegExpExecArray | null;
   if ((m = /^No such key: (.*)$/.exec(summary))) return `no such key: ${m[1]}`;
+  if (/^Optional value is not present/.test(summary)) return "optional.none() dereference";
   if (/^found no matching overload/.test(summary)) return `no such overload: ${summary.replace(/^found no matching overload for /, "")}`;
   return summary.charAt(0).toLowerCase() + summary.slice(1);
 }

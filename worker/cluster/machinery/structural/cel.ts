@@ -7,6 +7,9 @@ import { GoLiteral, mapKey, type CauseReason, type K8sIssue, type PathSeg } from
 import type { JSONSchemaProps, ValidationRule } from "./types";
 
 const VARS = ["self", "oldSelf"] as const;
+/** With optionalOldSelf, oldSelf is an optional (none on create). */
+const OPTIONAL_VARS = ["self", "oldSelf?"] as const;
+const varsOf = (rule: ValidationRule) => (rule.optionalOldSelf ? OPTIONAL_VARS : VARS);
 /** kube-apiserver's runtime cost budget for all the rules of one object (celconfig.RuntimeCELCostBudget). */
 const OBJECT_COST_BUDGET = 10_000_000;
 
@@ -75,7 +78,7 @@ function validateRules(walk: Walk, schema: JSONSchemaProps, rules: ValidationRul
     }
     let program: CelProgram;
     try {
-      program = compileCel(rule.rule, VARS);
+      program = compileCel(rule.rule, varsOf(rule));
     } catch (e) {
       walk.issues.push(invalid(path, type, `rule compile error: ${(e as Error).message}`));
       continue;
@@ -121,7 +124,7 @@ function evaluate(program: CelProgram, vars: Record<string, unknown>, walk: Walk
 function messageFrom(rule: ValidationRule, vars: Record<string, unknown>, walk: Walk): string | undefined {
   if (!rule.messageExpression) return undefined;
   try {
-    const out = evaluate(compileCel(rule.messageExpression, VARS), vars, walk);
+    const out = evaluate(compileCel(rule.messageExpression, varsOf(rule)), vars, walk);
     if (typeof out !== "string") return undefined;
     const trimmed = out.trim();
     if (!trimmed || /\n/.test(trimmed) || trimmed.length > 5 * 1024) return undefined;
@@ -245,7 +248,7 @@ function walkSchema(schema: JSONSchemaProps, path: PathSeg[], issues: K8sIssue[]
       return;
     }
     try {
-      compileCel(rule.rule, VARS);
+      compileCel(rule.rule, varsOf(rule));
     } catch (e) {
       if (e instanceof CelCompileError) bad("rule", e.message);
       else throw e;
@@ -254,7 +257,7 @@ function walkSchema(schema: JSONSchemaProps, path: PathSeg[], issues: K8sIssue[]
       if (!rule.messageExpression.trim()) issues.push({ path: [...at, "messageExpression"], reason: "FieldValueRequired", message: "Required value: messageExpression must be non-empty if specified" });
       else {
         try {
-          compileCel(rule.messageExpression, VARS);
+          compileCel(rule.messageExpression, varsOf(rule));
         } catch (e) {
           if (e instanceof CelCompileError) bad("messageExpression", `messageExpression ${e.message}`);
           else throw e;
