@@ -70,6 +70,10 @@ describe("schemaIssues: kube-openapi's checks", () => {
       "spec.l: Invalid value: 0: spec.l in body should have at least 1 items",
       "spec.m: Invalid value: 0: spec.m in body should have at least 1 properties",
     ]);
+    // Go spellings in patterns: flag groups, the A and z anchors, one-letter classes.
+    const go: JSONSchemaProps = { type: "object", properties: { i: { type: "string", pattern: "(?i)^abc$" }, z: { type: "string", pattern: "\\A[a-z]+\\z" }, l: { type: "string", pattern: "^\\pL+$" } } };
+    expect(check(go, { i: "ABC", z: "abc", l: "été" })).toEqual([]);
+    expect(check(go, { i: "abd", z: "ab1", l: "1" })).toHaveLength(3);
     expect(check({ type: "object", properties: { l: { type: "array", items: { type: "object", required: ["name"], properties: { name: { type: "string" } } } } } }, { l: [{ name: "a" }, {}] })).toEqual(["spec.l[1].name: Required value"]);
   });
 

@@ -5,6 +5,7 @@
 // generateName), then defaults, which must be pruned and valid against their schema.
 import { formatPath, goValue, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
 import { prune } from "./prune";
+import { compilePattern } from "./regex";
 import type { JSONSchemaProps } from "./types";
 import { openapiIssues } from "./validate";
 import { deepCopy, deepEqual, isObject } from "./values";
@@ -62,11 +63,8 @@ function schemaRules(s: JSONSchemaProps, path: PathSeg[], out: K8sIssue[]): void
   }
   if (s["x-kubernetes-preserve-unknown-fields"] === false) invalid(out, [...path, "x-kubernetes-preserve-unknown-fields"], false, "must be true or undefined");
   if (s.pattern !== undefined) {
-    try {
-      new RegExp(s.pattern, "u");
-    } catch (e) {
-      invalid(out, [...path, "pattern"], s.pattern, `must be a valid regular expression, but isn't: ${(e as Error).message}`);
-    }
+    const c = compilePattern(s.pattern);
+    if ("error" in c) invalid(out, [...path, "pattern"], s.pattern, `must be a valid regular expression, but isn't: ${c.error}`);
   }
   listAndMapTypes(s, path, out);
   for (const [c, p] of children(s, path)) schemaRules(c, p, out);

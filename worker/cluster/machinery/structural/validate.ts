@@ -8,6 +8,7 @@
 // Invalid Status built with errors.invalid, exactly as schema/decode.ts validate() does).
 import { goValue, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
 import { isCheckedFormat, matchesFormat } from "./formats";
+import { compilePattern } from "./regex";
 import type { JSONSchemaProps } from "./types";
 import { deepEqual, goFloat, isObject, jsonTypeName } from "./values";
 import { dns1035Label } from "../validation";
@@ -79,26 +80,6 @@ function typeMatches(types: string[], actual: string): boolean {
   return types.includes(actual) || (actual === "integer" && types.includes("number"));
 }
 
-const regexCache = new Map<string, RegExp | null>();
-
-function regex(pattern: string): RegExp | null {
-  let re = regexCache.get(pattern);
-  if (re === undefined) {
-    try {
-      re = new RegExp(pattern, "u");
-    } catch {
-      try {
-        re = new RegExp(pattern);
-      } catch {
-        re = null;
-      }
-    }
-    if (regexCache.size > 500) regexCache.clear();
-    regexCache.set(pattern, re);
-  }
-  return re;
-}
-
 /** The problems of `v` against a junctor's subschema, for the junctor to judge. */
 function problemsOf(s: JSONSchemaProps, v: unknown, path: PathSeg[]): K8sIssue[] {
   const out: K8sIssue[] = [];
@@ -159,8 +140,8 @@ function openapi(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[
     if (s.maxLength !== undefined && length > s.maxLength) issue(out, path, "FieldValueTooLong", `Too long: may not be more than ${s.maxLength} bytes`);
     if (s.minLength !== undefined && length < s.minLength) invalid(out, path, v, `${name} in body should be at least ${s.minLength} chars long`);
     if (s.pattern !== undefined) {
-      const re = regex(s.pattern);
-      if (re && !re.test(v)) invalid(out, path, v, `${name} in body should match '${s.pattern}'`);
+      const c = compilePattern(s.pattern);
+      if ("re" in c && !c.re.test(v)) invalid(out, path, v, `${name} in body should match '${s.pattern}'`);
     }
     if (s.format && isCheckedFormat(s.format) && !matchesFormat(s.format, v)) issue(out, path, "FieldValueTypeInvalid", `Invalid value: ${goValue(v)}: ${name} in body must be of type ${s.format}: ${JSON.stringify(v)}`);
   }
