@@ -24,6 +24,7 @@ import { parseResourceVersion, tooLargeResourceVersion, type ResourceVersionMatc
 import { decodeContinue, encodeContinue } from "./continueToken";
 import { dns1123Subdomain } from "../machinery/validation";
 import { inProcessManager, recordUpdate, type ManagedFieldsEntry } from "./managedFields";
+import { apply as serverSideApply, checkAppliedConfig, type ApplyResult } from "./serverSideApply";
 import { sameCanonical } from "../machinery/json";
 
 export interface WriteOptions {
@@ -433,6 +434,51 @@ export class ApiServer {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Server-side apply (PATCH application/apply-patch+yaml): serverSideApply.ts merges and owns
+
+  apply(def: ResourceDef, namespace: string, name: string, body: unknown, opts: WriteOptions & { force?: boolean } = {}): WriteResult {
+    const config = checkAppliedConfig(body, apiVersionOf(def), def.kind);
+    let warnings: string[] = [];
+    let created = false;
+    const object = this.run(opts.dryRun, () => {
+      const stored = this.store.get(storageOf(def), def.namespaced ? namespace : "", name);
+      if (!stored && opts.subresource) throw errors.notFound(def.group, def.plural, name);
+      const old = stored ? this.toWire(def, stored) : null;
+      const sub = opts.subresource;
+      const applied = new Applied(
+        serverSideApply({
+          schema: def.schema,
+          live: old as Record<string, unknown> | null,
+          config,
+          manager: opts.manager ?? "",
+          apiVersion: apiVersionOf(def),
+          force: opts.force ?? false,
+          subresource: sub === "status" || sub === "scale" ? sub : undefined,
+          scope: managedScope(def, sub),
+        }),
+      );
+      let decoded: { value: KObject; warnings: string[] };
+      try {
+        decoded = this.decodeBody(def, applied.result.object, opts);
+      } catch (e) {
+        if (e instanceof DecodeError) throw errors.invalidPatch(JSON.stringify(applied.result.object), e.detail);
+        throw e;
+      }
+      warnings = decoded.warnings;
+      this.checkIdentity(def, namespace, name, decoded.value);
+      if (old) return this.replace(def, old, decoded.value, opts, applied, warnings);
+      created = true;
+      const obj = decoded.value;
+      for (const f of SYSTEM_META) delete obj.metadata[f];
+      def.defaults?.(obj);
+      this.admit("mutate", "CREATE", def, obj, null, opts, warnings);
+      this.validateNew(def, obj);
+      return this.insert(def, obj, opts, false, applied, warnings);
+    });
+    return { object, warnings, created };
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Binding (pods/binding): the one way a pod's spec.nodeName is set after creation
 
   bind(namespace: string, name: string, nodeName: string, opts: { uid?: string; annotations?: Record<string, string>; dryRun?: boolean } = {}): KObject {
@@ -643,9 +689,16 @@ export class ApiServer {
    * changed becomes its manager's, what it removed leaves every manager.
    */
   private recordManagers(def: ResourceDef, old: KObject | null, obj: KObject, opts: WriteOptions, sent: unknown) {
+    if (sent instanceof Applied) {
+      // An apply's own entries; a no-op keeps the applier's time, so nothing is written.
+      const changed = !old || !sameObject({ ...old, metadata: { ...old.metadata, managedFields: undefined } }, obj);
+      const fields = sent.result.managedFields(changed, formatTime(this.clock.now()));
+      if (fields) obj.metadata.managedFields = fields;
+      else delete obj.metadata.managedFields;
+      return;
+    }
     const sub = opts.subresource;
-    const hasStatus = def.subresources?.some((s) => s.name === "status") ?? false;
-    const scope = sub === "status" ? { only: ["metadata", "status"] } : sub === "scale" ? { only: ["spec"] } : hasStatus ? { skip: ["status"] } : {};
+    const scope = managedScope(def, sub);
     const managed = recordUpdate({
       schema: def.schema,
       before: old as Record<string, unknown> | null,
@@ -688,6 +741,17 @@ function sentManagedFields(body: unknown, opts: WriteOptions): unknown {
   if (opts.trusted) return undefined;
   const meta = (body as { metadata?: { managedFields?: unknown } } | null)?.metadata;
   return meta && typeof meta === "object" ? structuredClone(meta.managedFields) : undefined;
+}
+
+/** An apply's result, carried to recordManagers where a client's managedFields would be. */
+class Applied {
+  constructor(readonly result: ApplyResult) {}
+}
+
+/** The top-level fields a write at this endpoint owns: /status owns status, /scale the spec, the main resource all but status (when status has its own endpoint). */
+function managedScope(def: ResourceDef, sub: string | undefined): { only?: string[]; skip?: string[] } {
+  const hasStatus = def.subresources?.some((s) => s.name === "status") ?? false;
+  return sub === "status" ? { only: ["metadata", "status"] } : sub === "scale" ? { only: ["spec"] } : hasStatus ? { skip: ["status"] } : {};
 }
 
 function generateName(prefix: string): string {

@@ -3,7 +3,7 @@
 // items of keyed lists, `v:...` for items of sets, `.` for a node that is itself a member).
 // The shape follows structured-merge-diff's Updater: the fields a write added or changed move to
 // its manager, fields it removed leave every manager, and updaters beyond ten are folded into
-// "ancient-changes". Apply (server-side apply) would add its own entries to the same sets.
+// "ancient-changes". Apply entries (server-side apply, serverSideApply.ts) live in the same list.
 import type { z } from "zod";
 import { errors } from "../machinery/errors";
 import { typeOf, type FieldSpec, type ListOptions, type TypeNode } from "../machinery/schema/dsl";
@@ -46,6 +46,33 @@ export class FieldSet {
     return this;
   }
 
+  /** The paths in both sets (fieldpath.Set.Intersection). */
+  intersection(o: FieldSet): FieldSet {
+    const out = new FieldSet();
+    out.member = this.member && o.member;
+    if (this.children && o.children)
+      for (const [k, c] of this.children) {
+        const oc = o.children.get(k);
+        if (!oc) continue;
+        const i = c.intersection(oc);
+        if (!i.empty) out.child(k).union(i);
+      }
+    return out;
+  }
+
+  /** The paths of this set that are not in `o` (fieldpath.Set.Difference). */
+  difference(o: FieldSet): FieldSet {
+    const out = new FieldSet();
+    out.member = this.member && !o.member;
+    if (this.children)
+      for (const [k, c] of this.children) {
+        const oc = o.children?.get(k);
+        const d = oc ? c.difference(oc) : c;
+        if (!d.empty) out.child(k).union(d);
+      }
+    return out;
+  }
+
   toFieldsV1(): Record<string, unknown> {
     return this.encode() ?? {};
   }
@@ -82,7 +109,7 @@ export class FieldSet {
 
 // FieldsV1 objects are edited in place of decoding them: a write touches a few paths of sets
 // that hold the whole object, so only the nodes along those paths are copied.
-type FieldsV1 = Record<string, unknown>;
+export type FieldsV1 = Record<string, unknown>;
 
 /** `json` without the members of `set` (fieldpath.Set.Difference); null when nothing is left. */
 function subtractFields(json: FieldsV1, set: FieldSet): FieldsV1 | null {
@@ -141,16 +168,16 @@ const ATOMIC_STRUCTS = new Set(
 );
 const ATOMIC_MAP_FIELDS = new Set(["PodSpec.nodeSelector", "ServiceSpec.selector", "ReplicationControllerSpec.selector"]);
 /** Fields of ObjectMeta no manager owns (stripMeta), and the object's own apiVersion and kind. */
-const STRIPPED_META = new Set(["name", "namespace", "creationTimestamp", "selfLink", "uid", "generation", "resourceVersion", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"]);
+export const STRIPPED_META = new Set(["name", "namespace", "creationTimestamp", "selfLink", "uid", "generation", "resourceVersion", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"]);
 
 const shortName = (struct: string) => struct.slice(struct.lastIndexOf(".") + 1);
 
-type Kind = { t: "leaf" } | { t: "struct"; node: Extract<TypeNode, { t: "struct" }>; fields: Map<string, Kind> | null } | { t: "map"; of: z.ZodType } | { t: "list"; of: z.ZodType; keys: string[] | null };
+export type Kind = { t: "leaf" } | { t: "struct"; node: Extract<TypeNode, { t: "struct" }>; fields: Map<string, Kind> | null } | { t: "map"; of: z.ZodType } | { t: "list"; of: z.ZodType; keys: string[] | null };
 
-const LEAF: Kind = { t: "leaf" };
+export const LEAF: Kind = { t: "leaf" };
 const kinds = new WeakMap<z.ZodType, Kind>();
 
-function kindOf(type: z.ZodType | undefined, atomicMap = false): Kind {
+export function kindOf(type: z.ZodType | undefined, atomicMap = false): Kind {
   if (!type) return LEAF;
   if (atomicMap) return typeOf(type)?.t === "map" ? LEAF : kindOf(type);
   let k = kinds.get(type);
@@ -168,7 +195,7 @@ function computeKind(type: z.ZodType): Kind {
 }
 
 /** The kind of a struct's field (computed once per struct). */
-function fieldKind(kind: Extract<Kind, { t: "struct" }>, name: string): Kind {
+export function fieldKind(kind: Extract<Kind, { t: "struct" }>, name: string): Kind {
   if (!kind.fields) {
     kind.fields = new Map();
     const struct = shortName(kind.node.name);
@@ -204,13 +231,23 @@ function same(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/**
+ * Defaults of key fields, which structured-merge-diff fills in from the schema when an item
+ * (an applied port without its protocol) leaves one out: without it such an item would not
+ * match its live, defaulted self.
+ */
+const KEY_DEFAULTS: Record<string, unknown> = { protocol: "TCP" };
+
 /** The path element of a list item: `k:{"name":"x"}` (keys sorted) or `v:"x"`. */
-function itemKey(item: unknown, keys: string[] | null, index: number): string {
+export function itemKey(item: unknown, keys: string[] | null, index: number): string {
   if (keys === null) return "v:" + JSON.stringify(item);
   if (!item || typeof item !== "object") return `i:${index}`;
   const o = item as Record<string, unknown>;
   let parts = "";
-  for (const k of keys.length > 1 ? [...keys].sort() : keys) if (o[k] !== undefined) parts += `${parts ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(o[k])}`;
+  for (const k of keys.length > 1 ? [...keys].sort() : keys) {
+    const v = o[k] ?? KEY_DEFAULTS[k];
+    if (v !== undefined) parts += `${parts ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
   return parts ? `k:{${parts}}` : `i:${index}`;
 }
 
@@ -360,16 +397,16 @@ export interface UpdateRecord {
   time: string;
 }
 
-interface Managed {
+export interface Managed {
   entry: ManagedFieldsEntry;
   /** The entry's set in FieldsV1 form; null once nothing is left. */
   fields: FieldsV1 | null;
 }
 
-const idOf = (e: ManagedFieldsEntry) => JSON.stringify([e.manager ?? "", e.operation ?? "", e.operation === "Apply" ? "" : e.apiVersion ?? "", e.subresource ?? ""]);
+export const idOf = (e: ManagedFieldsEntry) => JSON.stringify([e.manager ?? "", e.operation ?? "", e.operation === "Apply" ? "" : e.apiVersion ?? "", e.subresource ?? ""]);
 
 /** Entries as the field manager decodes them; null when one is malformed. `stored` ones were encoded here. */
-function decodeEntries(list: unknown, stored = false): Map<string, Managed> | null {
+export function decodeEntries(list: unknown, stored = false): Map<string, Managed> | null {
   const out = new Map<string, Managed>();
   if (!Array.isArray(list)) return out;
   for (const e of list as ManagedFieldsEntry[]) {
@@ -429,7 +466,7 @@ export function recordUpdate(r: UpdateRecord): ManagedFieldsEntry[] | undefined 
 }
 
 /** Folds the oldest updaters, per API version, into "ancient-changes" until ten remain. */
-function capUpdaters(managed: Map<string, Managed>): void {
+export function capUpdaters(managed: Map<string, Managed>): void {
   const updaters = [...managed.entries()].filter(([, m]) => m.entry.operation === "Update");
   if (updaters.length <= MAX_UPDATE_MANAGERS) return;
   updaters.sort(([, a], [, b]) => (a.entry.time ?? "").localeCompare(b.entry.time ?? ""));
@@ -459,7 +496,7 @@ function capUpdaters(managed: Map<string, Managed>): void {
 }
 
 /** kube-apiserver's order: operation, time (to the second), manager, apiVersion, subresource. */
-function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+export function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
   const by = (a: string | undefined, b: string | undefined) => ((a ?? "") < (b ?? "") ? -1 : (a ?? "") > (b ?? "") ? 1 : 0);
   return by(p.operation, q.operation) || by(p.time, q.time) || by(p.manager, q.manager) || by(p.apiVersion, q.apiVersion) || by(p.subresource, q.subresource);
 }

@@ -451,7 +451,17 @@ export class KubeRouter {
       case "patch": {
         const type = patchTypeOf(req.contentType);
         if (!type) throw errors.unsupportedMediaType(req.contentType ?? "");
-        if (type === "apply") throw errors.unsupportedMediaType(`${req.contentType} (server-side apply is not supported yet; use client-side kubectl apply)`);
+        if (type === "apply") {
+          // The CBOR form of an applied configuration is not decoded here.
+          if ((req.contentType ?? "").toLowerCase().includes("cbor")) throw errors.unsupportedMediaType(req.contentType ?? "");
+          if (!q.get("fieldManager"))
+            throw errors.invalid("meta.k8s.io", "PatchOptions", "", [{ path: ["fieldManager"], reason: "FieldValueRequired", message: "Required value: is required for apply patch" }]);
+          const config = inbound(def, this.parse(req.body, req.contentType, "patch"), this.clock);
+          const opts = { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, user: req.user, manager, force: queryBool(q, "force") };
+          const res = this.api.apply(def, ns ?? "", r.name!, config, opts);
+          return this.answerObject(req, def, res.object, res.created ? 201 : 200, res.warnings);
+        }
+        if (q.has("force")) throw errors.invalid("meta.k8s.io", "PatchOptions", "", [{ path: ["force"], reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch" }]);
         const patch = inboundPatch(def, type, this.parse(req.body, req.contentType, "patch"), this.clock);
         const res = this.api.patch(def, ns ?? "", r.name!, type, patch, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, user: req.user, manager });
         return this.answerObject(req, def, res.object, 200, res.warnings);
