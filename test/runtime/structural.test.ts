@@ -143,8 +143,12 @@ describe("schemaIssues: kube-openapi's checks", () => {
   it("embedded resources need apiVersion and kind", () => {
     const spec: JSONSchemaProps = { type: "object", properties: { template: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true } } };
     expect(check(spec, { template: { apiVersion: "v1", kind: "Pod" } })).toEqual([]);
+    expect(check(spec, { template: { apiVersion: "v1", kind: "Pod", metadata: { name: "a/b", labels: { "bad key": "v" } } } })).toEqual([
+      "spec.template.metadata.name: Invalid value: \"a/b\": may not contain '/'",
+      expect.stringMatching(/^spec\.template\.metadata\.labels: Invalid value: "bad key": name part must consist of alphanumeric characters/),
+    ]);
     expect(check(spec, { template: { kind: "not_a_kind" } })).toEqual([
-      "spec.template.apiVersion: Required value: must not be empty",
+      "spec.template.apiVersion: Required value",
       `spec.template.kind: Invalid value: "not_a_kind": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
     ]);
   });

@@ -11,7 +11,7 @@ import { isCheckedFormat, matchesFormat } from "./formats";
 import { compilePattern } from "./regex";
 import type { JSONSchemaProps } from "./types";
 import { deepEqual, goFloat, isObject, jsonTypeName } from "./values";
-import { dns1035Label } from "../validation";
+import { dns1035Label, dns1123Label, labelValue, pathSegmentName, qualifiedName, TOTAL_ANNOTATION_SIZE_LIMIT } from "../validation";
 
 /** The CEL rules' check (helper A's celRuleIssues), handed in until the lead wires it. */
 export type CelCheck = (schema: JSONSchemaProps, value: unknown, old: unknown, path: PathSeg[]) => K8sIssue[];
@@ -203,28 +203,44 @@ function embedded(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue
   }
   if (!isObject(v)) return;
   if (s["x-kubernetes-embedded-resource"] && !root) {
-    if (!("apiVersion" in v)) issue(out, [...path, "apiVersion"], "FieldValueRequired", "Required value: must not be empty");
-    if (!("kind" in v)) issue(out, [...path, "kind"], "FieldValueRequired", "Required value: must not be empty");
     const apiVersion = v.apiVersion;
-    if ("apiVersion" in v) {
-      if (typeof apiVersion !== "string") invalid(out, [...path, "apiVersion"], apiVersion, "must be a string");
-      else if (!apiVersion) invalid(out, [...path, "apiVersion"], apiVersion, "must not be empty");
-      else if (apiVersion.split("/").length > 2) invalid(out, [...path, "apiVersion"], apiVersion, `unexpected GroupVersion string: ${apiVersion}`);
-    }
+    if (apiVersion === undefined || apiVersion === "") issue(out, [...path, "apiVersion"], "FieldValueRequired", "Required value");
+    else if (typeof apiVersion !== "string") invalid(out, [...path, "apiVersion"], apiVersion, "must be a string");
+    else if (apiVersion.split("/").length > 2) invalid(out, [...path, "apiVersion"], apiVersion, `unexpected GroupVersion string: ${apiVersion}`);
     const kind = v.kind;
-    if ("kind" in v) {
-      if (typeof kind !== "string") invalid(out, [...path, "kind"], kind, "must be a string");
-      else if (!kind) invalid(out, [...path, "kind"], kind, "must not be empty");
-      else {
-        const errs = dns1035Label(kind.toLowerCase());
-        if (errs.length) invalid(out, [...path, "kind"], kind, "may have mixed case, but should otherwise match: " + errs.join(","));
-      }
+    if (kind === undefined || kind === "") issue(out, [...path, "kind"], "FieldValueRequired", "Required value");
+    else if (typeof kind !== "string") invalid(out, [...path, "kind"], kind, "must be a string");
+    else {
+      const errs = dns1035Label(kind.toLowerCase());
+      if (errs.length) invalid(out, [...path, "kind"], kind, "may have mixed case, but should otherwise match: " + errs.join(","));
     }
+    if (isObject(v.metadata)) embeddedMeta(v.metadata, [...path, "metadata"], out);
   }
   for (const [k, x] of Object.entries(v)) {
     const prop = s.properties?.[k];
     if (prop) embedded(prop, x, [...path, k], out, false);
     else if (typeof s.additionalProperties === "object") embedded(s.additionalProperties, x, [...path, mapKey(k)], out, false);
+  }
+}
+
+/** ObjectMeta's checks on an embedded resource's metadata (names are URL path segments). */
+function embeddedMeta(meta: Record<string, unknown>, path: PathSeg[], out: K8sIssue[]): void {
+  const { name, generateName, namespace, labels, annotations } = meta;
+  if (typeof generateName === "string" && generateName) for (const e of pathSegmentName(generateName)) invalid(out, [...path, "generateName"], generateName, e);
+  if (typeof name === "string" && name) for (const e of pathSegmentName(name)) invalid(out, [...path, "name"], name, e);
+  if (typeof namespace === "string" && namespace) for (const e of dns1123Label(namespace)) invalid(out, [...path, "namespace"], namespace, e);
+  if (isObject(labels))
+    for (const [k, x] of Object.entries(labels)) {
+      for (const e of qualifiedName(k)) invalid(out, [...path, "labels"], k, e);
+      if (typeof x === "string") for (const e of labelValue(x)) invalid(out, [...path, "labels"], x, e);
+    }
+  if (isObject(annotations)) {
+    let size = 0;
+    for (const [k, x] of Object.entries(annotations)) {
+      for (const e of qualifiedName(k.toLowerCase())) invalid(out, [...path, "annotations"], k, e);
+      size += k.length + (typeof x === "string" ? x.length : 0);
+    }
+    if (size > TOTAL_ANNOTATION_SIZE_LIMIT) issue(out, [...path, "annotations"], "FieldValueTooLong", `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`);
   }
 }
 
