@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { CelCompileError, CelEvalError, celOptional, compileCel } from "../../worker/cluster/machinery/cel";
 import { costTracking } from "../../worker/cluster/machinery/cel/cost";
-import { celRuleCompileIssues, celRuleIssues } from "../../worker/cluster/machinery/structural/cel";
+import { celRuleCompileIssues, celRuleIssues, escapeName } from "../../worker/cluster/machinery/structural/cel";
 import { formatPath } from "../../worker/cluster/machinery/schema/dsl";
 import type { JSONSchemaProps } from "../../worker/cluster/machinery/structural/types";
 
@@ -194,5 +194,45 @@ describe("x-kubernetes-validations", () => {
     expect(issues[0].message).toMatch(/^Invalid value: apiextensions\.ValidationRule\{Rule:"self\.a \+", .*\}: compilation failed: ERROR: <input>:1:9: /);
     expect(issues[1].message).toContain("messageExpression compilation failed: ERROR: <input>:1:1: undeclared reference to 'nope' (in container '')");
     expect(issues[2].message).toBe('Unsupported value: "Bad": supported values: "FieldValueRequired", "FieldValueForbidden", "FieldValueInvalid", "FieldValueDuplicate"');
+  });
+
+  it("reaches properties by their escaped names, as kube-apiserver types them", () => {
+    expect(escapeName("max-replicas")).toBe("max__dash__replicas");
+    expect(escapeName("a__b.c/d")).toBe("a__underscores__b__dot__c__slash__d");
+    expect(escapeName("namespace")).toBe("__namespace__");
+    expect(escapeName("1st")).toBe(null);
+    const s: JSONSchemaProps = {
+      type: "object",
+      properties: { "max-replicas": { type: "integer" }, in: { type: "string" } },
+      "x-kubernetes-validations": [{ rule: "self.max__dash__replicas < 10 && self.__in__ != 'x'", message: "bad" }],
+    };
+    expect(celRuleIssues(s, { "max-replicas": 3, in: "y" }, undefined, ["spec"])).toEqual([]);
+    expect(render(celRuleIssues(s, { "max-replicas": 30, in: "y" }, undefined, ["spec"]))).toEqual(['spec: Invalid value: "object": bad']);
+  });
+
+  it("refuses at CRD time a rule naming a field the schema does not have, and oldSelf where values cannot correlate", () => {
+    const crd: JSONSchemaProps = {
+      type: "object",
+      "x-kubernetes-validations": [{ rule: "self.metadata.name.startsWith('a') && self.spec.size == 1" }, { rule: "self.metadata.namespace == 'x'" }],
+      properties: {
+        spec: {
+          type: "object",
+          properties: {
+            size: { type: "integer" },
+            labels: { type: "object", additionalProperties: { type: "string" } },
+            extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+            tags: { type: "array", items: { type: "string", "x-kubernetes-validations": [{ rule: "self == oldSelf" }] } },
+            ports: { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"], items: { type: "object", properties: { name: { type: "string" } }, required: ["name"], "x-kubernetes-validations": [{ rule: "self.name == oldSelf.name" }] } },
+          },
+          "x-kubernetes-validations": [{ rule: "self.labels.any == 'a' && self.extra.whatever == 1 && has(self.size)" }, { rule: "self.?sise.orValue(0) == 0" }],
+        },
+      },
+    };
+    const issues = celRuleCompileIssues(crd, ["openAPIV3Schema"]);
+    expect(issues.map((i) => `${formatPath(i.path)}: ${i.message.replace(/^Invalid value: apiextensions\.ValidationRule\{.*?\}: /, "")}`)).toEqual([
+      "openAPIV3Schema.x-kubernetes-validations[1].rule: compilation failed: ERROR: <input>:1:14: undefined field 'namespace'\n | self.metadata.namespace == 'x'\n | .............^",
+      "openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: compilation failed: ERROR: <input>:1:5: undefined field 'sise'\n | self.?sise.orValue(0) == 0\n | ....^",
+      'openAPIV3Schema.properties[spec].properties[tags].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within openAPIV3Schema.properties[spec].properties[tags]',
+    ]);
   });
 });

@@ -121,6 +121,58 @@ function compile(expression: string, variables: readonly string[]): CelProgram {
   };
 }
 
+// ---- field references, for checking a rule against a schema ----
+
+/** `variable.f1.f2...` as written in an expression (pos: where the last field's "." is). */
+export interface FieldReference {
+  variable: string;
+  fields: string[];
+  pos: number;
+}
+
+interface AstNode {
+  op: string;
+  pos: number;
+  args: unknown;
+}
+
+const isNode = (v: unknown): v is AstNode => typeof v === "object" && v !== null && typeof (v as AstNode).op === "string";
+
+/** Every field selection reached from one of `variables` (self.a, self.a.b, oldSelf.?c); throws CelCompileError on syntax. */
+export function fieldReferences(expression: string, variables: readonly string[]): FieldReference[] {
+  let ast: unknown;
+  try {
+    ast = envFor(variables).parse(expression).ast;
+  } catch (e) {
+    throw new CelCompileError(compileMessage(expression, e, true));
+  }
+  const out: FieldReference[] = [];
+  const chain = (n: AstNode): { variable: string; fields: string[] } | null => {
+    if (n.op === "id" && typeof n.args === "string" && variables.includes(n.args)) return { variable: n.args, fields: [] };
+    if ((n.op === "." || n.op === ".?") && Array.isArray(n.args) && isNode(n.args[0]) && typeof n.args[1] === "string") {
+      const inner = chain(n.args[0]);
+      return inner && { variable: inner.variable, fields: [...inner.fields, n.args[1]] };
+    }
+    return null;
+  };
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (!isNode(v)) return;
+    if (v.op === "." || v.op === ".?") {
+      const c = chain(v);
+      if (c) out.push({ ...c, pos: Math.max(0, v.pos - (v.op === ".?" ? 2 : 1)) });
+    }
+    visit(v.args);
+  };
+  visit(ast);
+  return out;
+}
+
+/** A compile error at `pos` of `expression`, worded as cel-go's. */
+export function celCompileErrorAt(expression: string, pos: number, message: string): CelCompileError {
+  return new CelCompileError(compileMessage(expression, { message, summary: message, node: { pos } }, false));
+}
+
 // ---- error wording ----
 
 interface LibError {
@@ -132,6 +184,7 @@ interface LibError {
 
 function libError(e: unknown): LibError {
   if (e instanceof Error) return e as Error & LibError;
+  if (typeof e === "object" && e !== null && typeof (e as LibError).message === "string") return e as LibError;
   return { message: String(e) };
 }
 

@@ -2,8 +2,8 @@
 // apiextensions-apiserver does (schema/cel/validation.go): the schema and the value walked together,
 // `self` the value at the rule's node, `oldSelf` the correlated stored value for transition rules,
 // messages, messageExpression, reason and fieldPath as it reports them.
-import { CelCompileError, CelEvalError, CelPrepared, celOptional, compileCel, PER_CALL_COST_LIMIT, type CelProgram } from "../cel";
-import { GoLiteral, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
+import { CelCompileError, CelEvalError, CelPrepared, celCompileErrorAt, celOptional, compileCel, fieldReferences, PER_CALL_COST_LIMIT, type CelProgram } from "../cel";
+import { formatPath, GoLiteral, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
 import type { JSONSchemaProps, ValidationRule } from "./types";
 
 const VARS = ["self", "oldSelf"] as const;
@@ -189,12 +189,16 @@ function typedCel(schema: JSONSchemaProps | undefined, value: unknown): unknown 
   if (Array.isArray(value)) return value.map((v) => typedCel(schema.items, v));
   if (isObject(value)) {
     const additional = typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined;
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => {
-        const sub = schema.properties && Object.hasOwn(schema.properties, k) ? schema.properties[k] : additional;
-        return [k, sub ? typedCel(sub, v) : dynamic(v)];
-      }),
-    );
+    const entries: [string, unknown][] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const prop = schema.properties && Object.hasOwn(schema.properties, k) ? schema.properties[k] : undefined;
+      if (prop) {
+        // A property is a field of an object type, reached by its escaped name (or not at all).
+        const name = escapeName(k);
+        if (name !== null) entries.push([name, typedCel(prop, v)]);
+      } else entries.push([k, additional ? typedCel(additional, v) : dynamic(v)]);
+    }
+    return Object.fromEntries(entries);
   }
   return value;
 }
@@ -205,6 +209,20 @@ function dynamic(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dynamic);
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, dynamic(v)]));
   return value;
+}
+
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+
+/**
+ * A property's name as a CEL field (k8s.io/apiserver/pkg/cel escaping): reserved words as
+ * `__in__`, and `__`, `.`, `-`, `/` spelled out (`__underscores__`, `__dot__`, `__dash__`,
+ * `__slash__`); null for names CEL cannot reach (leading digit, other characters).
+ */
+export function escapeName(name: string): string | null {
+  if (!name || /^[0-9]/.test(name)) return null;
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  if (!/^[a-zA-Z_./-][a-zA-Z0-9_./-]*$/.test(name)) return null;
+  return name.replace(/__|[-./]/g, (m) => ({ __: "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" })[m]!);
 }
 
 /**
@@ -234,11 +252,41 @@ export function fieldPathSegments(fieldPath: string, schema: JSONSchemaProps): P
 /** Compile-time problems of every rule in a CRD schema (for CRD validation); `path` is where the schema sits. */
 export function celRuleCompileIssues(schema: JSONSchemaProps, path: PathSeg[]): K8sIssue[] {
   const issues: K8sIssue[] = [];
-  walkSchema(schema, path, issues);
+  walkSchema(schema, path, issues, true);
   return issues;
 }
 
-function walkSchema(schema: JSONSchemaProps, path: PathSeg[], issues: K8sIssue[]): void {
+/** What rules at a resource's root see besides the schema's own properties. */
+const ROOT_FIELDS: Record<string, JSONSchemaProps> = {
+  apiVersion: { type: "string" },
+  kind: { type: "string" },
+  metadata: { type: "object", properties: { name: { type: "string" }, generateName: { type: "string" } } },
+};
+
+/** cel-go's "undefined field" for `self.x` where the schema's object has no x (typed as kube types self). */
+function checkFields(expression: string, schema: JSONSchemaProps, root: boolean): void {
+  for (const ref of fieldReferences(expression, ["self", "oldSelf"])) {
+    let s: JSONSchemaProps | undefined = schema;
+    for (let i = 0; i < ref.fields.length && s; i++) {
+      if (s["x-kubernetes-preserve-unknown-fields"] || s["x-kubernetes-int-or-string"] || s.additionalProperties || s.type !== "object") break;
+      const field = ref.fields[i];
+      const props: Record<string, JSONSchemaProps> = { ...(i === 0 && root ? ROOT_FIELDS : {}), ...(s.properties ?? {}) };
+      const hit = Object.entries(props).find(([k]) => escapeName(k) === field);
+      if (!hit) {
+        // Only the selection that names the missing field reports it (its prefixes are their own references).
+        if (i === ref.fields.length - 1) throw celCompileErrorAt(expression, ref.pos, `undefined field '${field}'`);
+        break;
+      }
+      s = hit[1];
+    }
+  }
+}
+
+/**
+ * `uncorrelatable`: where the schema left the part whose old values correlate (the first list that
+ * is not a map list above this node), or null.
+ */
+function walkSchema(schema: JSONSchemaProps, path: PathSeg[], issues: K8sIssue[], root = false, uncorrelatable: PathSeg[] | null = null): void {
   (schema["x-kubernetes-validations"] ?? []).forEach((rule, i) => {
     const at = [...path, "x-kubernetes-validations", i];
     const value = goRule(rule);
@@ -249,15 +297,20 @@ function walkSchema(schema: JSONSchemaProps, path: PathSeg[], issues: K8sIssue[]
     }
     try {
       compileCel(rule.rule, varsOf(rule));
+      checkFields(rule.rule, schema, root);
     } catch (e) {
       if (e instanceof CelCompileError) bad("rule", e.message);
       else throw e;
+    }
+    if (uncorrelatable && usesOldSelf(rule.rule)) {
+      issues.push({ path: [...at, "rule"], reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(rule.rule)}: oldSelf cannot be used on the uncorrelatable portion of the schema within ${formatPath(uncorrelatable)}` });
     }
     if (rule.messageExpression !== undefined) {
       if (!rule.messageExpression.trim()) issues.push({ path: [...at, "messageExpression"], reason: "FieldValueRequired", message: "Required value: messageExpression must be non-empty if specified" });
       else {
         try {
           compileCel(rule.messageExpression, varsOf(rule));
+          checkFields(rule.messageExpression, schema, root);
         } catch (e) {
           if (e instanceof CelCompileError) bad("messageExpression", `messageExpression ${e.message}`);
           else throw e;
@@ -276,10 +329,13 @@ function walkSchema(schema: JSONSchemaProps, path: PathSeg[], issues: K8sIssue[]
       }
     }
   });
-  for (const [k, sub] of Object.entries(schema.properties ?? {})) walkSchema(sub, [...path, "properties", mapKey(k)], issues);
-  if (typeof schema.additionalProperties === "object") walkSchema(schema.additionalProperties, [...path, "additionalProperties"], issues);
-  if (schema.items) walkSchema(schema.items, [...path, "items"], issues);
-  (schema.allOf ?? []).forEach((s, i) => walkSchema(s, [...path, "allOf", i], issues));
+  for (const [k, sub] of Object.entries(schema.properties ?? {})) walkSchema(sub, [...path, "properties", mapKey(k)], issues, false, uncorrelatable);
+  if (typeof schema.additionalProperties === "object") walkSchema(schema.additionalProperties, [...path, "additionalProperties"], issues, false, uncorrelatable);
+  if (schema.items) {
+    const mapList = schema["x-kubernetes-list-type"] === "map" && !!schema["x-kubernetes-list-map-keys"]?.length;
+    walkSchema(schema.items, [...path, "items"], issues, false, uncorrelatable ?? (mapList ? null : path));
+  }
+  (schema.allOf ?? []).forEach((s, i) => walkSchema(s, [...path, "allOf", i], issues, false, uncorrelatable));
 }
 
 const REASONS = ["FieldValueRequired", "FieldValueForbidden", "FieldValueInvalid", "FieldValueDuplicate"];
