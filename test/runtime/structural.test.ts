@@ -41,6 +41,12 @@ describe("schemaIssues: kube-openapi's checks", () => {
       "spec.limit: Invalid value: 10: spec.limit in body should be less than 10",
       "spec.name: Required value",
     ]);
+    // Against a float, bounds are floats as Go prints them; against an integer, truncated integers.
+    expect(check({ type: "object", properties: { f: { type: "number", maximum: 1500000 }, i: { type: "integer", maximum: 10.5, exclusiveMaximum: true }, m: { type: "number", multipleOf: 0.5 } } }, { f: 1500000.5, i: 10, m: 0.75 })).toEqual([
+      "spec.f: Invalid value: 1.5000005e+06: spec.f in body should be less than or equal to 1.5e+06",
+      "spec.i: Invalid value: 10: spec.i in body should be less than 10",
+      "spec.m: Invalid value: 0.75: spec.m in body should be a multiple of 0.5",
+    ]);
     expect(check(spec, { name: "n", replicas: 1.5, size: 0 })).toEqual([
       'spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number"',
       "spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1",

@@ -6,7 +6,7 @@
 // Messages follow kube-openapi: the value's path in the OpenAPI form (`spec.items[0].name`, map
 // keys as `.key`) then "in body ..."; the path of each issue is printed by the caller (a 422
 // Invalid Status built with errors.invalid, exactly as schema/decode.ts validate() does).
-import { goValue, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
+import { goValue, GoLiteral, mapKey, type CauseReason, type K8sIssue, type PathSeg } from "../schema/dsl";
 import { isCheckedFormat, matchesFormat } from "./formats";
 import { compilePattern } from "./regex";
 import type { JSONSchemaProps } from "./types";
@@ -66,9 +66,21 @@ function composite(out: K8sIssue[], base: PathSeg[], detail: string) {
   issue(out, base.length ? base : ["<nil>"], "FieldValueInvalid", `Invalid value: "": ${detail}`);
 }
 
-/** A bound as kube-openapi prints it: an integer against integer data, else Go's float. */
-function bound(n: number, data: number): string {
-  return Number.isInteger(n) && Number.isInteger(data) && Math.abs(n) < 1e21 ? String(n) : goFloat(n);
+/**
+ * A bound as kube-openapi applies it: against integer data it is truncated to an integer (Go's
+ * int64 conversion) and printed as one; against other numbers it is a float printed as Go does.
+ */
+function bound(n: number, data: number): { at: number; text: string } {
+  if (Number.isInteger(data)) {
+    const at = Math.trunc(n);
+    return { at, text: String(at) };
+  }
+  return { at: n, text: goFloat(n) };
+}
+
+/** A number as Go prints it in a field error: an integer as is, a float with %v. */
+function goNumber(v: number): unknown {
+  return Number.isInteger(v) ? v : new GoLiteral(goFloat(v));
 }
 
 function allowedTypes(s: JSONSchemaProps): string[] {
@@ -148,13 +160,18 @@ function openapi(s: JSONSchemaProps, v: unknown, path: PathSeg[], out: K8sIssue[
 
   if (typeof v === "number") {
     if (s.multipleOf !== undefined && s.multipleOf > 0) {
-      const q = v / s.multipleOf;
-      if (Math.abs(q - Math.round(q)) > 1e-9) invalid(out, path, v, `${name} in body should be a multiple of ${bound(s.multipleOf, v)}`);
+      const m = bound(s.multipleOf, v);
+      const q = v / m.at;
+      if (m.at !== 0 && Math.abs(q - Math.round(q)) > 1e-9) invalid(out, path, goNumber(v), `${name} in body should be a multiple of ${m.text}`);
     }
-    if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum))
-      invalid(out, path, v, `${name} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${bound(s.maximum, v)}`);
-    if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum))
-      invalid(out, path, v, `${name} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${bound(s.minimum, v)}`);
+    if (s.maximum !== undefined) {
+      const max = bound(s.maximum, v);
+      if (s.exclusiveMaximum ? v >= max.at : v > max.at) invalid(out, path, goNumber(v), `${name} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${max.text}`);
+    }
+    if (s.minimum !== undefined) {
+      const min = bound(s.minimum, v);
+      if (s.exclusiveMinimum ? v <= min.at : v < min.at) invalid(out, path, goNumber(v), `${name} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${min.text}`);
+    }
   }
 
   if (Array.isArray(v)) {
