@@ -104,6 +104,15 @@ describe("schemaIssues: kube-openapi's checks", () => {
     ]);
   });
 
+  it("the other string formats", () => {
+    const formats = ["ipv4", "ipv6", "cidr", "mac", "hostname", "email", "uri", "duration", "hexcolor", "bsonobjectid"];
+    const spec: JSONSchemaProps = { type: "object", properties: Object.fromEntries(formats.map((f) => [f, { type: "string", format: f }])) };
+    const good = { ipv4: "10.0.0.1", ipv6: "fd00::1", cidr: "10.0.0.0/8", mac: "01:23:45:67:89:ab", hostname: "a.example.com", email: "a@example.com", uri: "https://example.com/x", duration: "1h30m", hexcolor: "#ffaa00", bsonobjectid: "507f1f77bcf86cd799439011" };
+    expect(check(spec, good)).toEqual([]);
+    const bad = { ipv4: "10.0.0.256", ipv6: "10.0.0.1", cidr: "10.0.0.0/33", mac: "01:23:45", hostname: "-bad-", email: "nobody", uri: "not a uri", duration: "soon", hexcolor: "#ffaa0", bsonobjectid: "xyz" };
+    expect(check(spec, bad)).toEqual(formats.map((f) => `spec.${f}: Invalid value: ${JSON.stringify(bad[f as keyof typeof bad])}: spec.${f} in body must be of type ${f}: ${JSON.stringify(bad[f as keyof typeof bad])}`));
+  });
+
   it("nullable, int-or-string and preserved fields", () => {
     const spec: JSONSchemaProps = {
       type: "object",

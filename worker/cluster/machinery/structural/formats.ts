@@ -31,8 +31,9 @@ function validDate(y: string, m: string, d: string): boolean {
 }
 
 function base64(v: string): boolean {
-  // Go's base64.StdEncoding (padding required); strfmt also accepts the URL alphabet.
-  return v.length % 4 === 0 && (/^[A-Za-z0-9+/]*={0,2}$/.test(v) || /^[A-Za-z0-9_-]*={0,2}$/.test(v));
+  // Go's base64.StdEncoding: padding required, line breaks ignored.
+  const text = v.replace(/[\r\n]/g, "");
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
 }
 
 function cidr(v: string): boolean {
