@@ -13,7 +13,7 @@ import type { JSONSchemaProps } from "./types";
 import { deepEqual, goFloat, isObject, jsonTypeName } from "./values";
 import { dns1035Label, dns1123Label, labelValue, pathSegmentName, qualifiedName, TOTAL_ANNOTATION_SIZE_LIMIT } from "../validation";
 
-/** The CEL rules' check (helper A's celRuleIssues), handed in until the lead wires it. */
+/** The x-kubernetes-validations check (cel.ts's celRuleIssues), passed in by the caller: this module needs no CEL interpreter. */
 export type CelCheck = (schema: JSONSchemaProps, value: unknown, old: unknown, path: PathSeg[]) => K8sIssue[];
 
 /**
