@@ -402,7 +402,11 @@ export class ApiServer {
       return this.toWire(def, stored);
     }
     this.store.put(storage, stored, "MODIFIED", attrsOf(storedDef, oldStored), (size) => this.checkSize(def, stored, size));
-    return this.toWire(def, structuredClone(stored));
+    const out = this.toWire(def, structuredClone(stored));
+    // A dry run stores nothing: its answer keeps the stored resourceVersion, as kube-apiserver's
+    // dry-run storage does (kubectl diff shows no resourceVersion change).
+    if (opts.dryRun) out.metadata.resourceVersion = old.metadata.resourceVersion;
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------
