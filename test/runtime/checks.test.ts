@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { clusterStubOf, kube, settle } from "./helpers";
 import { parseClusterConfig } from "../../worker/service/clusterConfig";
 import type { Check, CheckResult, Task, TaskResult } from "../../worker/cluster/checks/schema";
-import { jsonPath } from "../../worker/cluster/checks/jsonpath";
+import { jsonPath } from "../../worker/cluster/machinery/jsonpath";
 
 type Stub = ReturnType<typeof clusterStubOf>;
 

@@ -62,6 +62,7 @@ import { statefulSets } from "./resources/statefulset";
 import { replicationControllers } from "./resources/replicationcontroller";
 import { deployments } from "./resources/deployment";
 import { replicaSets } from "./resources/replicaset";
+import { customResourceDefinitionController } from "./controllers/customResourceDefinitions";
 import { scaleAction } from "./subresources/scale";
 import { nodeProxyAction, podProxyAction, serviceProxyAction } from "./subresources/proxy";
 import { serviceLoadBalancerController, SERVICE_LB } from "./controllers/serviceLoadBalancer";
@@ -227,6 +228,7 @@ export class ClusterObject extends DurableObject<Env> {
         pvcProtectionController,
         pvProtectionController,
         clusterRoleAggregationController,
+        customResourceDefinitionController,
         ...serviceEndpointControllers(),
         garbageCollectorController(),
         serviceLoadBalancerController,

@@ -7,7 +7,7 @@ import manifest from "../../../manifests/ingress-nginx-kind.yaml";
 import type { ApiServer } from "../api/apiserver";
 import { ApiError } from "../machinery/errors";
 import { storageOf, type KObject, type ResourceDef } from "../resources/define";
-import { findKind } from "../resources/registry";
+import { BUILT_IN } from "../resources/registry";
 import { APPLY_MANAGER, withLastApplied } from "../portable/apply";
 
 
@@ -25,7 +25,7 @@ export function ingressNginxObjects(): ManifestObject[] {
     const object = doc.toJS() as KObject | null;
     if (!object) continue;
     const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion];
-    const def = findKind(group, version, object.kind);
+    const def = BUILT_IN.findKind(group, version, object.kind);
     if (!def) throw new Error(`ingress-nginx manifest: ${object.apiVersion} ${object.kind} is not served`);
     out.push({ def, namespace: def.namespaced ? object.metadata.namespace ?? "default" : "", object });
   }

@@ -6,7 +6,7 @@ import { formatQuantity, parseQuantity, type Quantity } from "../machinery/quant
 import { storageOf, type KObject } from "../resources/define";
 import type { Pod } from "../resources/pod";
 import { qosClass } from "../resources/pod";
-import { KINDS } from "../resources/registry";
+import { BUILT_IN } from "../resources/registry";
 import { isExtendedResource, type ResourceQuota } from "../resources/resourcequota";
 import type { ContainerT } from "../resources/types/core";
 
@@ -256,7 +256,7 @@ function countedStorage(spec: string): string {
   const dot = spec.indexOf(".");
   const plural = dot < 0 ? spec : spec.slice(0, dot);
   const group = dot < 0 ? "" : spec.slice(dot + 1);
-  const kind = KINDS.find((k) => k.group === group && k.plural === plural && !k.virtual && !k.computed);
+  const kind = BUILT_IN.kinds.find((k) => k.group === group && k.plural === plural && !k.virtual && !k.computed);
   return kind ? storageOf(kind) : group ? `${group}/${plural}` : plural;
 }
 

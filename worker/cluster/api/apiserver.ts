@@ -10,7 +10,9 @@ import type { AdmissionAttributes, AdmissionPlugin, Operation } from "../admissi
 import { LIMITS } from "../../limits";
 import type { Clock } from "../clock";
 import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
-import { storageKind } from "../resources/registry";
+import { BUILT_IN, type Registry } from "../resources/registry";
+import { CRD_STORAGE, type CustomResourceDefinition } from "../resources/customresourcedefinition";
+import { servedRegistry } from "../resources/custom/served";
 import { SqlAllocations } from "../store/allocations";
 import { ObjectBoundError, type ChangeListener, type Store } from "../store/store";
 import { attrsOf, selectableFields } from "./attrs";
@@ -105,6 +107,21 @@ export class ApiServer {
     private readonly read: ReadContext = { heartbeat: (_node, stored) => stored ?? "" },
   ) {
     this.allocations = new SqlAllocations(store.sqlStorage);
+    store.onWrite((changes) => {
+      if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
+    });
+  }
+
+  private served: Registry = BUILT_IN;
+  private registryStale = true;
+
+  /** The kinds this cluster serves: the built-in ones and those its CustomResourceDefinitions make. */
+  get registry(): Registry {
+    if (this.registryStale) {
+      this.registryStale = false;
+      this.served = servedRegistry(this.scanStored<CustomResourceDefinition>(CRD_STORAGE, null), this.served);
+    }
+    return this.served;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -266,6 +283,7 @@ export class ApiServer {
       if (!opts.identity) throw errors.internal("no identity for a review");
       return { object: def.virtual(obj, { identity: opts.identity, namespace, user: opts.user ?? kubedoUser(opts.identity), authorizer: this.authorizer }), warnings };
     }
+    if (def.custom?.terminating) throw errors.methodNotAllowed("create not allowed while custom resource definition is terminating");
     for (const f of SYSTEM_META) delete obj.metadata[f];
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
@@ -384,6 +402,7 @@ export class ApiServer {
           message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((a) => JSON.stringify(a)).join(", ")}}`,
         });
     }
+    if (!opts.trusted && def.validateObject) issues.push(...def.validateObject(obj, old, sub));
     if (!opts.trusted) validate(def.schema, def.validationView?.(obj) ?? obj, def.group, def.kind, name, issues);
     else if (issues.length) throw errors.invalid(def.group, def.kind, name, issues);
     this.admit("validate", "UPDATE", def, obj, old, opts, warnings);
@@ -493,7 +512,7 @@ export class ApiServer {
         throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": UID in precondition: ${opts.uid}, UID in object meta: ${stored.metadata.uid}`);
       if (stored.metadata.deletionTimestamp) throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`);
       if (stored.spec?.nodeName) throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${stored.spec.nodeName}"`);
-      const def = storageKind("pods")!;
+      const def = BUILT_IN.storageKind("pods")!;
       const prev = attrsOf(def, stored);
       const obj = structuredClone(stored);
       obj.spec = { ...obj.spec, nodeName };
@@ -634,6 +653,7 @@ export class ApiServer {
     const issues: K8sIssue[] = [];
     if (!name) issues.push({ path: ["metadata", "name"], reason: "FieldValueRequired", message: "Required value: name or generateName is required" });
     else for (const e of (def.nameRule ?? dns1123Subdomain)(name)) issues.push({ path: ["metadata", "name"], reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(name)}: ${e}` });
+    if (def.validateObject) issues.push(...def.validateObject(obj, null));
     validate(def.schema, def.validationView?.(obj) ?? obj, def.group, def.kind, name, issues);
   }
 
@@ -720,7 +740,7 @@ export class ApiServer {
   }
 
   storedDef(def: ResourceDef): ResourceDef {
-    return def.storage ? storageKind(def.storage.resource) ?? def : def;
+    return def.storage ? this.registry.storageKind(def.storage.resource) ?? def : def;
   }
 
   /** A stored object as the client of `def` sees it: converted, with time-derived state filled in. */

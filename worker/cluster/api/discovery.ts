@@ -1,7 +1,7 @@
 // Discovery: what kubectl reads to learn the cluster's resources. Both the legacy documents
 // (/api, /apis, /api/v1, /apis/G/V) and aggregated discovery (apidiscovery.k8s.io v2 and v2beta1).
 import { ALL_VERBS, type ResourceDef } from "../resources/define";
-import { groups, kindsOf } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 
 function verbsOf(def: ResourceDef): string[] {
   return [...(def.verbs ?? ALL_VERBS)].sort();
@@ -20,17 +20,17 @@ function apiGroup(group: string, versions: string[]) {
   return { name: group, versions: vs, preferredVersion: vs[0] };
 }
 
-export function apiGroupList() {
-  return { kind: "APIGroupList", apiVersion: "v1", groups: groups().filter((g) => g.group !== "").map((g) => apiGroup(g.group, g.versions)) };
+export function apiGroupList(registry: Registry) {
+  return { kind: "APIGroupList", apiVersion: "v1", groups: registry.groups().filter((g) => g.group !== "").map((g) => apiGroup(g.group, g.versions)) };
 }
 
-export function apiGroupDoc(group: string) {
-  const g = groups().find((x) => x.group === group);
+export function apiGroupDoc(registry: Registry, group: string) {
+  const g = registry.groups().find((x) => x.group === group);
   return g ? { kind: "APIGroup", apiVersion: "v1", ...apiGroup(g.group, g.versions) } : null;
 }
 
-export function apiResourceList(group: string, version: string) {
-  const defs = kindsOf(group, version);
+export function apiResourceList(registry: Registry, group: string, version: string) {
+  const defs = registry.kindsOf(group, version);
   if (!defs.length) return null;
   const resources: Record<string, unknown>[] = [];
   for (const d of defs) {
@@ -102,12 +102,12 @@ function resourceDiscovery(d: ResourceDef) {
 }
 
 /** Aggregated discovery: `legacy` is /api (the core group), otherwise /apis (named groups). */
-export function aggregated(version: "v2" | "v2beta1", legacy: boolean) {
-  const items = groups()
+export function aggregated(registry: Registry, version: "v2" | "v2beta1", legacy: boolean) {
+  const items = registry.groups()
     .filter((g) => (legacy ? g.group === "" : g.group !== ""))
     .map((g) => ({
       metadata: { name: g.group, creationTimestamp: null },
-      versions: g.versions.map((v) => ({ version: v, resources: kindsOf(g.group, v).map(resourceDiscovery), freshness: "Current" })),
+      versions: g.versions.map((v) => ({ version: v, resources: registry.kindsOf(g.group, v).map(resourceDiscovery), freshness: "Current" })),
     }));
   return { kind: "APIGroupDiscoveryList", apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
 }

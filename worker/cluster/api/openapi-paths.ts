@@ -22,6 +22,8 @@ export interface Operation {
   params: Param[];
   /** The request body: an object of the response's schema, or a patch. */
   body?: "object" | "patch";
+  /** The patch types a PATCH consumes (no strategic merge for a custom kind). */
+  patchTypes?: readonly string[];
   /** Name of the schema answered; none for a text answer (a container's log). */
   response?: string;
   /** Success codes besides 401 Unauthorized. */
@@ -106,7 +108,7 @@ function pathsOf(def: ResourceDef, b: SchemaBuilder): PathSpec[] {
   const single: Operation[] = [];
   if (verbs.has("get")) single.push({ method: "get", action: "get", operationId: id("read"), description: `read the specified ${def.kind}`, params: [], response: object, codes: [200], gvk });
   if (verbs.has("update")) single.push({ method: "put", action: "put", operationId: id("replace"), description: `replace the specified ${def.kind}`, params: WRITE, body: "object", response: object, codes: [200, 201], gvk });
-  if (verbs.has("patch")) single.push({ method: "patch", action: "patch", operationId: id("patch"), description: `partially update the specified ${def.kind}`, params: [...WRITE, P.force], body: "patch", response: object, codes: [200, 201], gvk });
+  if (verbs.has("patch")) single.push({ method: "patch", action: "patch", operationId: id("patch"), description: `partially update the specified ${def.kind}`, params: [...WRITE, P.force], body: "patch", patchTypes: patchTypesOf(def), response: object, codes: [200, 201], gvk });
   if (verbs.has("delete")) single.push({ method: "delete", action: "delete", operationId: id("delete"), description: `delete a ${def.kind}`, params: [P.dryRun, P.gracePeriodSeconds, P.propagationPolicy], response: object, codes: [200, 202], gvk });
   if (single.length) out.push({ path: item, params: [nameParam, ...nsParams, P.pretty], ops: single });
 
@@ -119,7 +121,7 @@ function pathsOf(def: ResourceDef, b: SchemaBuilder): PathSpec[] {
     const read = s.name === "log" ? undefined : object;
     if (s.verbs.includes("get")) ops.push({ method: "get", action: "get", operationId: id("read", ns, sub), description: `read ${what}`, params: [], response: read, codes: [200], gvk });
     if (s.verbs.includes("update")) ops.push({ method: "put", action: "put", operationId: id("replace", ns, sub), description: `replace ${what}`, params: WRITE, body: "object", response: object, codes: [200, 201], gvk });
-    if (s.verbs.includes("patch")) ops.push({ method: "patch", action: "patch", operationId: id("patch", ns, sub), description: `partially update ${what}`, params: [...WRITE, P.force], body: "patch", response: object, codes: [200, 201], gvk });
+    if (s.verbs.includes("patch")) ops.push({ method: "patch", action: "patch", operationId: id("patch", ns, sub), description: `partially update ${what}`, params: [...WRITE, P.force], body: "patch", patchTypes: patchTypesOf(def), response: object, codes: [200, 201], gvk });
     if (ops.length) out.push({ path: `${item}/${s.name}`, params: [nameParam, ...nsParams, P.pretty], ops });
   }
 
@@ -151,6 +153,13 @@ export const RESPONSE_TEXT: Record<number, string> = { 200: "OK", 201: "Created"
 
 /** The patch types a PATCH operation consumes. */
 export const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
+/** A custom resource has no Go struct to carry patch strategies, so no strategic merge patch. */
+export const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => t !== "application/strategic-merge-patch+json");
+
+/** What a PATCH of `def` consumes; kubectl apply reads it to choose between strategic and JSON merge patches. */
+export function patchTypesOf(def: ResourceDef): readonly string[] {
+  return def.custom ? CUSTOM_PATCH_TYPES : PATCH_TYPES;
+}
 /** What every operation produces. */
 export const PRODUCES = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
 export { PATCH };

@@ -4,7 +4,7 @@
 // the same Go-style names, so a definition in one is the schema of the same name in the other.
 import type { z } from "zod";
 import type { ResourceDef } from "../resources/define";
-import { DeleteOptions, ListMeta } from "../resources/types/meta";
+import { DeleteOptions, ListMeta, ObjectMeta } from "../resources/types/meta";
 import { typeOf, type FieldSpec, type ScalarKind, type TypeNode } from "../machinery/schema/dsl";
 
 export type Schema = Record<string, unknown>;
@@ -73,7 +73,7 @@ export class SchemaBuilder {
 
   /** Adds a kind's schema and its list's; returns their names. */
   addKind(def: ResourceDef): { object: string; list: string } {
-    const object = this.add(def.schema);
+    const object = def.custom ? this.addCustom(def) : this.add(def.schema);
     const list = `${object}List`;
     this.schemas[list] ??= {
       description: `A list of ${def.kind} objects.`,
@@ -88,6 +88,21 @@ export class SchemaBuilder {
       "x-kubernetes-group-version-kind": [{ group: def.group, version: def.version, kind: `${def.kind}List` }],
     };
     return { object, list };
+  }
+
+  /** A custom kind: its CRD's schema as published, with the metadata every kind has. */
+  private addCustom(def: ResourceDef): string {
+    const { name, v2, v3 } = def.custom!.openapi;
+    if (this.schemas[name]) return name;
+    const schema = structuredClone(this.version === "v2" ? v2 : v3) as Schema & { properties?: Record<string, Schema> };
+    const properties = (schema.properties ??= {});
+    properties.apiVersion ??= { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." };
+    properties.kind ??= { type: "string", description: "Kind is a string value representing the REST resource this object represents." };
+    properties.metadata = this.beside(this.refTo(this.add(ObjectMeta)), { description: "Standard object's metadata." });
+    schema.type ??= "object";
+    schema["x-kubernetes-group-version-kind"] = [{ group: def.group, version: def.version, kind: def.kind }];
+    this.schemas[name] = schema;
+    return name;
   }
 
   /** A reference with keys beside it: side by side in v2, through allOf in v3 (where $ref takes no siblings). */

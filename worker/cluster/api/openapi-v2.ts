@@ -3,7 +3,7 @@
 // from it, and every kubectl still downloads it to validate a `kind: List`. client-go asks for
 // it as protobuf only (gnostic's openapi_v2.Document) and parses whatever comes back as
 // protobuf, so both forms are served, negotiated on Accept as kube-openapi's handler does.
-import { KINDS } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import { errors } from "../machinery/errors";
 import { hashOf } from "./openapi";
 import { PATCH_TYPES, PRODUCES, pathsObject, RESPONSE_TEXT, type Operation, type Param } from "./openapi-paths";
@@ -24,7 +24,7 @@ function operation(o: Operation, tag: string, b: SchemaBuilder): Schema {
   responses["401"] = { description: "Unauthorized" };
   return {
     description: o.description,
-    consumes: o.body === "patch" ? PATCH_TYPES : ["*/*"],
+    consumes: o.body === "patch" ? (o.patchTypes ?? PATCH_TYPES) : ["*/*"],
     produces: o.response ? PRODUCES : ["text/plain", "application/json", "application/yaml", "application/vnd.kubernetes.protobuf"],
     schemes: ["https"],
     tags: [tag],
@@ -36,9 +36,9 @@ function operation(o: Operation, tag: string, b: SchemaBuilder): Schema {
   };
 }
 
-export function swagger(serverVersion: string): Record<string, unknown> {
+export function swagger(registry: Registry, serverVersion: string): Record<string, unknown> {
   const b = new SchemaBuilder("v2");
-  const paths = pathsObject(KINDS, b, param, (o, tag) => operation(o, tag, b));
+  const paths = pathsObject(registry.kinds, b, param, (o, tag) => operation(o, tag, b));
   return {
     swagger: "2.0",
     info: { title: "Kubernetes", version: serverVersion },
@@ -55,16 +55,20 @@ interface BuiltV2 {
   etag: string;
 }
 const cache = new Map<string, BuiltV2>();
+/** Documents with custom kinds kept at most (they change with the cluster's CRDs). */
+const CUSTOM_DOCUMENTS = 16;
 
-/** The document in both forms, built once per isolate and Kubernetes version. */
-export function openapiV2(serverVersion: string): BuiltV2 {
-  let built = cache.get(serverVersion);
+/** The document in both forms, built once per isolate and Kubernetes version (and version of the cluster's CRDs). */
+export function openapiV2(registry: Registry, serverVersion: string): BuiltV2 {
+  const key = registry.signature ? `${serverVersion} ${registry.signature}` : serverVersion;
+  let built = cache.get(key);
   if (!built) {
-    const doc = swagger(serverVersion);
+    const doc = swagger(registry, serverVersion);
     const json = JSON.stringify(doc);
     // One ETag for both forms, as kube-openapi does: they differ by Content-Type (Vary: Accept).
     built = { json, proto: encodeDocument(doc), etag: hashOf(json) };
-    cache.set(serverVersion, built);
+    if (registry.signature && cache.size >= CUSTOM_DOCUMENTS) for (const k of cache.keys()) if (k.includes(" ")) { cache.delete(k); break; }
+    cache.set(key, built);
   }
   return built;
 }
@@ -98,10 +102,10 @@ export function negotiateV2(accept: string | null): "json" | "proto" | null {
 }
 
 /** The answer to GET /openapi/v2. */
-export function serveOpenapiV2(req: Pick<KubeRequest, "accept">, serverVersion: string): KubeResponse {
+export function serveOpenapiV2(registry: Registry, req: Pick<KubeRequest, "accept">, serverVersion: string): KubeResponse {
   const form = negotiateV2(req.accept);
   if (!form) throw errors.notAcceptable(`only the following media types are accepted: application/json, application/${FORMATS[1].subtype}, ${OPENAPI_V2_PROTOBUF}`);
-  const doc = openapiV2(serverVersion);
+  const doc = openapiV2(registry, serverVersion);
   const headers: [string, string][] = [
     ["Content-Type", form === "json" ? "application/json" : OPENAPI_V2_PROTOBUF],
     ["Etag", `"${doc.etag}"`],

@@ -8,7 +8,7 @@
 //   kubedo:role:view  → kubedo:view: get/list/watch every kind the cluster serves but Secrets and
 //                       the proxy subresources, and get on every path
 import { roleGroup } from "../../auth/identity";
-import { KINDS } from "../resources/registry";
+import { BUILT_IN } from "../resources/registry";
 import type { DefaultBinding, DefaultClusterRole } from "./defaultPolicy";
 import type { Rule } from "./rules";
 
@@ -24,7 +24,7 @@ const EVERY_VERB = ["get", "list", "watch", "create", "update", "patch", "delete
 export function viewRules(): Rule[] {
   const core = new Set<string>();
   const groups = new Set<string>();
-  for (const def of KINDS) {
+  for (const def of BUILT_IN.kinds) {
     if (def.virtual || !(def.verbs ?? ["get"]).some((v) => READ.includes(v))) continue;
     if (def.group !== "") {
       groups.add(def.group);

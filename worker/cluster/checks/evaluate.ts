@@ -10,8 +10,8 @@ import type { NetworkView, Source } from "../network/types";
 import type { Outcome } from "../outcome";
 import type { KObject, ResourceDef } from "../resources/define";
 import type { Pod } from "../resources/pod";
-import { findKind, KINDS } from "../resources/registry";
-import { asText, jsonPath, JsonPathError, parse as parsePath } from "./jsonpath";
+import { BUILT_IN, type Registry } from "../resources/registry";
+import { asText, jsonPath, JsonPathError, parse as parsePath } from "../machinery/jsonpath";
 import type { Check, CheckResult, ObjectRef, Task, TaskResult } from "./schema";
 
 export interface CheckContext {
@@ -87,14 +87,14 @@ function failureOf(ctx: CheckContext, check: Check): string {
 // Objects
 
 /** The served kind a reference means: by apiVersion and kind, or by kind alone among the built-in kinds. */
-export function kindOf(ref: { apiVersion?: string; kind: string }): ResourceDef | string {
+export function kindOf(ref: { apiVersion?: string; kind: string }, registry: Registry = BUILT_IN): ResourceDef | string {
   let def: ResourceDef | undefined;
   if (ref.apiVersion) {
     const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/", 2) : ["", ref.apiVersion];
-    def = findKind(group, version, ref.kind);
+    def = registry.findKind(group, version, ref.kind);
   } else {
     const k = ref.kind.toLowerCase();
-    const primary = KINDS.filter((d) => !d.storage);
+    const primary = registry.kinds.filter((d) => !d.storage);
     def = primary.find((d) => d.kind === ref.kind) ?? primary.find((d) => d.kind.toLowerCase() === k || d.plural === k || d.singular === k || (d.shortNames ?? []).includes(k));
   }
   if (!def || def.virtual) return `no kind ${JSON.stringify(ref.kind)} is served${ref.apiVersion ? ` in ${ref.apiVersion}` : ""}`;
@@ -107,7 +107,7 @@ function labelOf(def: ResourceDef, ref: ObjectRef): string {
 
 /** The object a reference names (null when there is none), or why it cannot be read. */
 function read(api: ApiServer, ref: ObjectRef): { def: ResourceDef; label: string; object: KObject | null } | string {
-  const def = kindOf(ref);
+  const def = kindOf(ref, api.registry);
   if (typeof def === "string") return def;
   const label = labelOf(def, ref);
   if (def.namespaced && !ref.namespace) return `${def.kind} ${ref.name}: the check names no namespace (${def.kind} is namespaced)`;

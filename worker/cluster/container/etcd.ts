@@ -10,7 +10,7 @@
 // so `get / --prefix --keys-only` never holds bodies of a whole cluster.
 import { sha1 } from "@noble/hashes/legacy.js";
 import { encodeObject } from "../machinery/protobufEncode";
-import { storageKind } from "../resources/registry";
+import { BUILT_IN } from "../resources/registry";
 import type { Store } from "../store/store";
 import type { Etcd, EtcdKeyValue } from "./types";
 
@@ -45,7 +45,7 @@ export function etcdPrefix(storage: string): string {
   if (slash < 0) return `${ROOT}${storage}/`;
   const group = storage.slice(0, slash);
   const plural = storage.slice(slash + 1);
-  const builtIn = !!storageKind(storage) && !GROUP_PREFIXED.has(group);
+  const builtIn = !!BUILT_IN.storageKind(storage) && !GROUP_PREFIXED.has(group);
   return builtIn ? `${ROOT}${plural}/` : `${ROOT}${group}/${plural}/`;
 }
 
@@ -97,7 +97,7 @@ function revisionsOf(store: Store, resource: string): Map<string, { created: num
 function storedValue(resource: string, body: string): Uint8Array {
   const obj = JSON.parse(body) as Record<string, unknown> & { metadata?: Record<string, unknown> };
   if (obj.metadata) delete obj.metadata.resourceVersion;
-  const def = storageKind(resource);
+  const def = BUILT_IN.storageKind(resource);
   if (def) {
     try {
       return encodeObject(obj, def.schema);

@@ -5,7 +5,6 @@
 // longer exist is collected. The owner index lives in memory and is rebuilt from the store.
 import { ApiError } from "../machinery/errors";
 import type { KObject, ResourceDef } from "../resources/define";
-import { findKind, KINDS, storageKind } from "../resources/registry";
 import { storageOf } from "../resources/define";
 import type { Controller, ControllerContext } from "../loop/loop";
 
@@ -28,10 +27,6 @@ const dec = (s: string): Loc => {
   const [storage, namespace, name] = s.split("|");
   return { storage, namespace, name };
 };
-
-function storages(): string[] {
-  return [...new Set(KINDS.filter((k) => !k.virtual && !k.computed).map((k) => storageOf(k)))];
-}
 
 export function garbageCollectorController(): Controller {
   /** owner uid -> dependents */
@@ -57,7 +52,7 @@ export function garbageCollectorController(): Controller {
   function build(ctx: ControllerContext) {
     index = new Map();
     indexedUnder.clear();
-    for (const storage of storages()) {
+    for (const storage of ctx.api.registry.stored()) {
       for (const row of ctx.store.scan(storage, null)) {
         if (!row.body.includes('"ownerReferences"')) continue;
         const obj = JSON.parse(row.body) as KObject;
@@ -102,7 +97,7 @@ export function garbageCollectorController(): Controller {
       build(ctx);
       const keys: string[] = [];
       for (const [key] of indexedUnder) keys.push(`check|${key}`);
-      for (const storage of storages())
+      for (const storage of ctx.api.registry.stored())
         for (const row of ctx.store.scan(storage, null)) {
           if (!row.body.includes(`"${FOREGROUND}"`) && !row.body.includes(`"${ORPHAN}"`)) continue;
           const loc = { storage, namespace: row.namespace, name: row.name };
@@ -132,11 +127,11 @@ export function garbageCollectorController(): Controller {
 /** Whether the object a reference names exists (same uid); an owner of a kind not served counts as existing. */
 function ownerExists(ctx: ControllerContext, ref: Ref, namespace: string): boolean {
   const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
-  return !findKind(group, version, ref.kind) || !!ownerObject(ctx, ref, namespace);
+  return !ctx.api.registry.findKind(group, version, ref.kind) || !!ownerObject(ctx, ref, namespace);
 }
 
 function remove(ctx: ControllerContext, loc: Loc, propagationPolicy?: "Foreground" | "Background") {
-  const def = storageKind(loc.storage);
+  const def = ctx.api.registry.storageKind(loc.storage);
   if (!def) return;
   try {
     ctx.api.delete(def, loc.namespace, loc.name, propagationPolicy ? { propagationPolicy } : {});
@@ -163,13 +158,13 @@ function checkDependent(ctx: ControllerContext, loc: Loc) {
     if (!obj.metadata.deletionTimestamp) remove(ctx, loc);
     return;
   }
-  const def = storageKind(loc.storage);
+  const def = ctx.api.registry.storageKind(loc.storage);
   if (def) ctx.api.patch(def, loc.namespace, loc.name, "merge", { metadata: { ownerReferences: alive } }, { trusted: true });
 }
 
 function ownerObject(ctx: ControllerContext, ref: Ref, namespace: string): KObject | undefined {
   const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
-  const def = findKind(group, version, ref.kind);
+  const def = ctx.api.registry.findKind(group, version, ref.kind);
   if (!def) return undefined;
   const o = ctx.api.peek<KObject>(storageOf(def), def.namespaced ? namespace : "", ref.name);
   return o?.metadata.uid === ref.uid ? o : undefined;
@@ -180,7 +175,7 @@ function finishOwner(ctx: ControllerContext, loc: Loc, dependents: (ctx: Control
   const owner = ctx.api.peek<KObject>(loc.storage, loc.namespace, loc.name);
   if (!owner?.metadata.deletionTimestamp) return;
   const finalizers = owner.metadata.finalizers ?? [];
-  const def = storageKind(loc.storage);
+  const def = ctx.api.registry.storageKind(loc.storage);
   if (!def) return;
   const uid = owner.metadata.uid!;
   const deps = dependents(ctx, uid);
@@ -189,7 +184,7 @@ function finishOwner(ctx: ControllerContext, loc: Loc, dependents: (ctx: Control
       const obj = ctx.api.peek<KObject>(dep.storage, dep.namespace, dep.name);
       const refs = (obj?.metadata.ownerReferences as Ref[] | undefined) ?? [];
       const kept = refs.filter((r) => r.uid !== uid);
-      const depDef = storageKind(dep.storage);
+      const depDef = ctx.api.registry.storageKind(dep.storage);
       if (obj && depDef && kept.length !== refs.length) ctx.api.patch(depDef, dep.namespace, dep.name, "merge", { metadata: { ownerReferences: kept.length ? kept : null } }, { trusted: true });
     }
     dropFinalizer(ctx, def, owner, ORPHAN);

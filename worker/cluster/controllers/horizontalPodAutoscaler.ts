@@ -12,7 +12,6 @@ import { recordEvent, refTo } from "../events";
 import type { KObject, ResourceDef } from "../resources/define";
 import { horizontalPodAutoscalers, type HorizontalPodAutoscaler } from "../resources/horizontalpodautoscaler";
 import { usageByPod } from "../node/usage";
-import { findKind } from "../resources/registry";
 import { storageOf } from "../resources/define";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
 
@@ -80,7 +79,7 @@ interface Target {
 function targetOf(ctx: ControllerContext, h: HorizontalPodAutoscaler): Target | string {
   const ref = h.spec!.scaleTargetRef;
   const [group, version] = (ref.apiVersion ?? "apps/v1").includes("/") ? (ref.apiVersion ?? "apps/v1").split("/") : ["", ref.apiVersion!];
-  const def = findKind(group, version, ref.kind);
+  const def = ctx.api.registry.findKind(group, version, ref.kind);
   if (!def || !def.subresources?.some((s) => s.name === "scale")) return `the HPA controller was unable to get the target's current scale: no matches for kind "${ref.kind}" in group "${group}"`;
   const obj = ctx.api.peek<Target["obj"]>(storageOf(def), h.metadata.namespace!, ref.name);
   if (!obj) return `the HPA controller was unable to get the target's current scale: ${def.plural}${def.group ? "." + def.group : ""} "${ref.name}" not found`;

@@ -3,7 +3,6 @@
 import { ApiError } from "../machinery/errors";
 import type { KObject } from "../resources/define";
 import { namespaces, type Namespace } from "../resources/namespace";
-import { namespacedStorage, storageKind } from "../resources/registry";
 import type { Controller } from "../loop/loop";
 
 /** How long to wait before looking again at a namespace whose contents are still going away. */
@@ -26,8 +25,8 @@ export const namespaceController: Controller = {
     const ns = ctx.api.peek<Namespace>("namespaces", "", name);
     if (!ns?.metadata.deletionTimestamp) return;
     let remaining = 0;
-    for (const storage of namespacedStorage()) {
-      const def = storageKind(storage);
+    for (const storage of ctx.api.registry.namespacedStorage()) {
+      const def = ctx.api.registry.storageKind(storage);
       if (!def) continue;
       const rows = [...ctx.store.scan(storage, name)];
       for (const row of rows) {
@@ -42,7 +41,7 @@ export const namespaceController: Controller = {
       }
     }
     // Count again: immediate deletions are gone already.
-    remaining = namespacedStorage().reduce((n, s) => n + ctx.store.countOf(s, name), 0);
+    remaining = ctx.api.registry.namespacedStorage().reduce((n, s) => n + ctx.store.countOf(s, name), 0);
     if (remaining > 0) {
       ctx.schedule("namespace", name, ctx.clock.now() + RECHECK_MS);
       return;

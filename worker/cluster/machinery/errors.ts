@@ -87,8 +87,8 @@ export const errors = {
   notAcceptable(message: string) {
     return status(406, "NotAcceptable", message);
   },
-  unsupportedMediaType(contentType: string) {
-    return status(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`);
+  unsupportedMediaType(contentType: string, accepted = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml", "application/strategic-merge-patch+json"]) {
+    return status(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")} (got ${contentType})`);
   },
   tooLarge(limit: number) {
     return status(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);

@@ -8,7 +8,7 @@ import type { ImageBehaviour } from "../node/images";
 import { parseImageRef } from "../node/imageRef";
 import { storageOf, type KObject } from "../resources/define";
 import { endpointSlices, SERVICE_NAME_LABEL } from "../resources/endpointslice";
-import { KINDS } from "../resources/registry";
+import { BUILT_IN } from "../resources/registry";
 import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
 import type { Service } from "../resources/service";
@@ -175,7 +175,7 @@ class StoredNetworkView implements NetworkView {
 /** A storage key from either the key itself ("networking.k8s.io/ingresses") or a kind's bare plural ("ingresses"). */
 function storageKey(storage: string): string {
   if (storage.includes("/")) return storage;
-  const def = KINDS.find((k) => k.plural === storage && !k.storage && !k.virtual && !k.computed);
+  const def = BUILT_IN.kinds.find((k) => k.plural === storage && !k.storage && !k.virtual && !k.computed);
   return def ? storageOf(def) : storage;
 }
 

@@ -7,7 +7,7 @@ import type { Identity } from "../../auth/identity";
 import type { ApiServer } from "../api/apiserver";
 import { ApiError } from "../machinery/errors";
 import { storageOf, type KObject, type ResourceDef } from "../resources/define";
-import { findKind } from "../resources/registry";
+import { BUILT_IN } from "../resources/registry";
 import type { Outcome } from "../outcome";
 
 /** At most this many objects per preload (a template, a snapshot, an init). */
@@ -88,7 +88,7 @@ export function parseObjects(text: string): Parsed {
     if (missing.length) return bad(`objects[${i}]${label}: error validating data: [${missing.join(", ")}]`);
     if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return bad(`objects[${i}]${label}: apiVersion and kind must be strings`);
     const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/", 2) : ["", obj.apiVersion];
-    const def = findKind(group, version, obj.kind);
+    const def = BUILT_IN.findKind(group, version, obj.kind);
     if (!def || def.virtual || def.computed) return bad(`objects[${i}]${label}: no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
     if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== "object" || Array.isArray(obj.metadata))) return bad(`objects[${i}]${label}: metadata must be an object`);
     obj.metadata ??= {};

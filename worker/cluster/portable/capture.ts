@@ -13,6 +13,7 @@
 // - service-account token Secrets, and the `system:` RBAC objects.
 // What the API server fills in (uids, versions, status, allocated IPs, binding results) is stripped.
 import { stringify } from "yaml";
+import { BUILT_IN } from "../resources/registry";
 import type { ApiServer } from "../api/apiserver";
 import type { ManagedFieldsEntry } from "../api/managedFields";
 import { SYSTEM_NAMESPACES } from "../bootstrap";
@@ -20,7 +21,6 @@ import { kubeSystemAddons } from "../addons/kubeSystem";
 import { ingressNginxObjects } from "../addons/ingressNginx";
 import type { ClusterConfig } from "../config";
 import { apiVersionOf, storageOf, type KObject, type ResourceDef } from "../resources/define";
-import { KINDS } from "../resources/registry";
 import type { SimulationSettings } from "../simulation";
 import { LAST_APPLIED } from "./apply";
 
@@ -49,7 +49,7 @@ export function captureObjects(api: ApiServer, config: ClusterConfig, simulation
   const fresh = freshKeys(config, simulation);
   const namespaces: KObject[] = [];
   const rest: { kind: string; key: string; object: KObject }[] = [];
-  for (const def of KINDS) {
+  for (const def of BUILT_IN.kinds) {
     const storage = storageOf(def);
     if (def.storage || def.virtual || def.computed || CLUSTER_ONLY.has(storage)) continue;
     for (const stored of api.scanStored<KObject>(storage, null)) {

@@ -132,6 +132,24 @@ export interface ResourceDef<T extends KObject = KObject> {
   decorate?(obj: T, now: number, read: ReadContext): T;
   /** Deprecated from a Kubernetes minor version on: every request for the kind carries the warning, as kube-apiserver sends it. */
   deprecated?: { sinceMinor: number; warning: string };
+  /** Checks beyond the schema that see the old object too (a CRD's structural schema and CEL rules); `old` is null on create. */
+  validateObject?(obj: T, old: T | null, subresource?: string): import("../machinery/schema/dsl").K8sIssue[];
+  /** Set on kinds made from a CustomResourceDefinition (resources/custom/). */
+  custom?: CustomKindInfo;
+}
+
+/** What the API server treats differently for a custom resource. */
+export interface CustomKindInfo {
+  /** The CRD's name (<plural>.<group>). */
+  crd: string;
+  /** The version objects are stored in. */
+  storageVersion: string;
+  /** The object's and its list's schemas as the served OpenAPI documents publish them. */
+  openapi: { v3: Record<string, unknown>; v2: Record<string, unknown>; name: string };
+  /** The scale subresource's paths, when the version has one. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** Why creating is refused (the CRD is being deleted), or null. */
+  terminating: boolean;
 }
 
 /** The deprecation warning a request for `def` gets on a cluster of `kubernetesVersion` ("v1.33.1"), or null. */

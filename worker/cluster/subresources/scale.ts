@@ -34,7 +34,41 @@ function selectorText(sel: StructuredSelector | Record<string, string> | undefin
   return formatLabelSelector(fromStructured(structured));
 }
 
-export function scaleOf(obj: Scalable) {
+/** Where a custom resource keeps its replicas and selector (its CRD's scale subresource). */
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** The value at a simple path such as `.spec.replicas`. */
+function at(obj: unknown, path: string): unknown {
+  let v = obj;
+  for (const key of path.split(".").filter(Boolean)) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
+/** A merge patch that sets the value at a simple path. */
+function patchAt(path: string, value: unknown): Record<string, unknown> {
+  return path
+    .split(".")
+    .filter(Boolean)
+    .reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+}
+
+export function scaleOf(obj: Scalable, paths?: ScalePaths) {
+  if (paths) {
+    const replicas = at(obj, paths.specReplicasPath);
+    const observed = at(obj, paths.statusReplicasPath);
+    const selector = paths.labelSelectorPath ? at(obj, paths.labelSelectorPath) : undefined;
+    return {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+      spec: { replicas: typeof replicas === "number" ? replicas : 0 },
+      status: { replicas: typeof observed === "number" ? observed : 0, ...(typeof selector === "string" ? { selector } : {}) },
+    };
+  }
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -44,7 +78,8 @@ export function scaleOf(obj: Scalable) {
   };
 }
 
-export function scaleAction(api: ApiServer, def: ResourceDef): SubresourceAction {
+/** The scale subresource of `def`; `paths` for a custom resource, whose CRD says where replicas live. */
+export function scaleAction(api: ApiServer, def: ResourceDef, paths?: ScalePaths): SubresourceAction {
   const setReplicas = (call: Parameters<NonNullable<SubresourceAction["methods"]["GET"]>["handle"]>[0], current: Scalable, wanted: ScaleObject) => {
     const replicas = wanted.spec?.replicas ?? 0;
     if (!Number.isInteger(replicas) || replicas < 0)
@@ -52,12 +87,12 @@ export function scaleAction(api: ApiServer, def: ResourceDef): SubresourceAction
     const rv = wanted.metadata?.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) throw errors.staleUpdate(def.group, def.plural, call.name);
     const manager = fieldManagerOf(call.query, call.req.userAgent, call.req.method === "PUT" ? "update" : "patch");
-    const res = api.patch(def, call.namespace, call.name, "merge", { spec: { replicas } }, { dryRun: call.dryRun, identity: call.req.identity, manager, subresource: "scale" });
-    return respond(call.req, 200, outbound({ schema: ScaleSchema }, scaleOf(res.object as Scalable), call.clock));
+    const res = api.patch(def, call.namespace, call.name, "merge", paths ? patchAt(paths.specReplicasPath, replicas) : { spec: { replicas } }, { dryRun: call.dryRun, identity: call.req.identity, manager, subresource: "scale" });
+    return respond(call.req, 200, outbound({ schema: ScaleSchema }, scaleOf(res.object as Scalable, paths), call.clock));
   };
   return {
     methods: {
-      GET: { verb: "get", handle: (call) => respond(call.req, 200, outbound({ schema: ScaleSchema }, scaleOf(api.get(def, call.namespace, call.name) as Scalable), call.clock)) },
+      GET: { verb: "get", handle: (call) => respond(call.req, 200, outbound({ schema: ScaleSchema }, scaleOf(api.get(def, call.namespace, call.name) as Scalable, paths), call.clock)) },
       PUT: {
         verb: "update",
         handle(call) {
@@ -71,7 +106,7 @@ export function scaleAction(api: ApiServer, def: ResourceDef): SubresourceAction
           const type = patchTypeOf(call.req.contentType);
           if (!type || type === "apply") throw errors.unsupportedMediaType(call.req.contentType ?? "");
           const current = api.get(def, call.namespace, call.name) as Scalable;
-          const patched = applyPatch(type, scaleOf(current) as unknown as Record<string, unknown>, call.raw(), ScaleSchema) as ScaleObject;
+          const patched = applyPatch(type, scaleOf(current, paths) as unknown as Record<string, unknown>, call.raw(), ScaleSchema) as ScaleObject;
           return setReplicas(call, current, patched);
         },
       },

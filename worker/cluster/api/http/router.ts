@@ -7,7 +7,7 @@ import { impersonate } from "../../authorization/impersonation";
 import { LIMITS } from "../../../limits";
 import type { Clock } from "../../clock";
 import { apiVersionOf, deprecationWarning, type ClusterSettings, type KObject, type ResourceDef, type Verb } from "../../resources/define";
-import { findKind, findResource } from "../../resources/registry";
+import type { Registry } from "../../resources/registry";
 import { DeleteOptions } from "../../resources/types/meta";
 import type { Store } from "../../store/store";
 import type { WatchHub } from "../../store/watch";
@@ -16,6 +16,7 @@ import { aggregated, aggregatedVersion, apiGroupDoc, apiGroupList, apiResourceLi
 import { ApiError, errors } from "../../machinery/errors";
 import { openapiDocument, openapiRoot } from "../openapi";
 import { serveOpenapiV2 } from "../openapi-v2";
+import { CUSTOM_PATCH_TYPES } from "../openapi-paths";
 import { patchTypeOf } from "../../machinery/patch";
 import { decodeObject, isProtobuf, readEnvelope } from "../../machinery/protobuf";
 import { carryDuplicates, decode, duplicatesOf, type FieldValidation } from "../../machinery/schema/decode";
@@ -28,6 +29,7 @@ import { listQuery, queryBool } from "./query";
 import { representation, respond, respondCollection, respondError } from "./respond";
 import type { KubeRequest, KubeResponse } from "./types";
 import { openWatch } from "./watch";
+import { scaleAction } from "../../subresources/scale";
 import { inbound, inboundPatch, outbound, wallNow } from "./wire";
 import { fieldManagerOf } from "../managedFields";
 import type { ActionCall, Actions, SubresourceAction } from "./actions";
@@ -48,12 +50,30 @@ export type Route =
   | { t: "resource"; def: ResourceDef; namespace: string | null; name?: string; subresource?: string; watchPath: boolean }
   | { t: "notFound" };
 
+/** A path's shape before its resource is looked up (the edge has no registry: it only needs the shape). */
+type PathRoute =
+  | Exclude<Route, { t: "resource" }>
+  | { t: "resourcePath"; group: string; version: string; resource: string; namespace: string | null; name?: string; subresource?: string; extra: boolean; watchPath: boolean };
+
+/** The patch types a custom resource accepts, as kube-apiserver lists them. */
+
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
 /** Items an unlimited list reads and encodes at a time: its memory is bounded by a page. */
 const LIST_PAGE = 500;
 
-export function route(path: string): Route {
+export function route(path: string, registry: Registry): Route {
+  const p = parsePath(path);
+  if (p.t !== "resourcePath") return p;
+  const def = registry.findResource(p.group, p.version, p.resource);
+  // A proxy subresource carries the path to proxy after it (.../pods/web/proxy/index.html).
+  if (!def || (p.extra && p.subresource !== "proxy")) return { t: "notFound" };
+  if (p.namespace !== null && !def.namespaced) return { t: "notFound" };
+  if (p.subresource && !def.subresources?.some((s) => s.name === p.subresource)) return { t: "notFound" };
+  return { t: "resource", def, namespace: p.namespace, name: p.name, subresource: p.subresource, watchPath: p.watchPath };
+}
+
+function parsePath(path: string): PathRoute {
   const parts = path.split("/").filter(Boolean).map(decodePathSegment);
   const [head] = parts;
   if (parts.length === 0) return { t: "root" };
@@ -93,14 +113,7 @@ export function route(path: string): Route {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  const def = findResource(group, version, rest[0]);
-  // A proxy subresource carries the path to proxy after it (.../pods/web/proxy/index.html).
-  if (!def || (rest.length > 3 && rest[2] !== "proxy")) return { t: "notFound" };
-  if (namespace !== null && !def.namespaced) return { t: "notFound" };
-  const name = rest[1];
-  const subresource = rest[2];
-  if (subresource && !def.subresources?.some((s) => s.name === subresource)) return { t: "notFound" };
-  return { t: "resource", def, namespace, name, subresource, watchPath };
+  return { t: "resourcePath", group, version, resource: rest[0], namespace, name: rest[1], subresource: rest[2], extra: rest.length > 3, watchPath };
 }
 
 /**
@@ -187,13 +200,13 @@ export class KubeRouter {
 
   /** Whether a request is answered as a stream (a watch, logs -f), through the object's fetch. */
   static isStream(path: string, query: string): boolean {
-    let r: Route;
+    let r: PathRoute;
     try {
-      r = route(path);
+      r = parsePath(path);
     } catch {
       return false; // a malformed path: the ordinary path answers its 400
     }
-    if (r.t !== "resource") return false;
+    if (r.t !== "resourcePath") return false;
     const q = new URLSearchParams(query);
     if (r.subresource === "log") return queryBool(q, "follow");
     return r.watchPath || queryBool(q, "watch");
@@ -202,8 +215,8 @@ export class KubeRouter {
   /** Whether a request is for exec, attach or portforward (any method: kubectl's WebSocket GET or SPDY POST). */
   static isConnect(path: string): boolean {
     try {
-      const r = route(path);
-      return r.t === "resource" && r.def.group === "" && r.def.plural === "pods" && !!r.name && !!r.namespace && (CONNECT as readonly string[]).includes(r.subresource ?? "");
+      const r = parsePath(path);
+      return r.t === "resourcePath" && r.group === "" && r.resource === "pods" && !r.extra && !!r.name && !!r.namespace && (CONNECT as readonly string[]).includes(r.subresource ?? "");
     } catch {
       return false;
     }
@@ -218,7 +231,7 @@ export class KubeRouter {
     let r: Route | null = null;
     let res: Response;
     try {
-      r = route(req.path);
+      r = route(req.path, this.api.registry);
       if (r.t !== "resource" || !r.name || !r.namespace || !(CONNECT as readonly string[]).includes(r.subresource ?? "")) throw errors.notFoundPath();
       this.authorize(req, r, "create");
       res = open({ namespace: r.namespace, name: r.name, subresource: r.subresource as (typeof CONNECT)[number] });
@@ -252,7 +265,7 @@ export class KubeRouter {
     let r: Route | null = null;
     let res: KubeResponse;
     try {
-      r = route(req.path);
+      r = route(req.path, this.api.registry);
       res = this.dispatch(req, r);
     } catch (e) {
       if (e instanceof ApiError) res = respondError(req, e);
@@ -279,11 +292,11 @@ export class KubeRouter {
 
   private openStream(req: KubeRequest, routed: (r: Route) => void): Response {
     try {
-      const r = route(req.path);
+      const r = route(req.path, this.api.registry);
       routed(r);
       if (r.t !== "resource") throw errors.notFoundPath();
       const q = new URLSearchParams(req.query);
-      const action = r.subresource ? this.actions[`${r.def.plural}/${r.subresource}`] : undefined;
+      const action = r.subresource ? this.actionFor(r.def, r.subresource) : undefined;
       if (action?.stream && r.name) {
         this.authorize(req, r, action.methods.GET?.verb ?? "get");
         return action.stream(this.call(req, r, q));
@@ -306,7 +319,7 @@ export class KubeRouter {
     if (r.t !== "resource" && r.t !== "notFound") this.authorizePath(req, r);
     switch (r.t) {
       case "root":
-        return respond(req, 200, { paths: rootPaths() });
+        return respond(req, 200, { paths: rootPaths(this.api.registry) });
       case "version":
         return respond(req, 200, this.version());
       case "health":
@@ -315,33 +328,33 @@ export class KubeRouter {
         return { status: 200, headers: [["Content-Type", METRICS_CONTENT_TYPE]], body: this.metrics.render(this.storedObjects()) };
       case "api": {
         const v = aggregatedVersion(req.accept);
-        if (v) return respond(req, 200, aggregated(v, true), v === "v2" ? DISCOVERY_V2 : DISCOVERY_V2BETA1);
+        if (v) return respond(req, 200, aggregated(this.api.registry, v, true), v === "v2" ? DISCOVERY_V2 : DISCOVERY_V2BETA1);
         return respond(req, 200, apiVersions(req.host));
       }
       case "apis": {
         const v = aggregatedVersion(req.accept);
-        if (v) return respond(req, 200, aggregated(v, false), v === "v2" ? DISCOVERY_V2 : DISCOVERY_V2BETA1);
-        return respond(req, 200, apiGroupList());
+        if (v) return respond(req, 200, aggregated(this.api.registry, v, false), v === "v2" ? DISCOVERY_V2 : DISCOVERY_V2BETA1);
+        return respond(req, 200, apiGroupList(this.api.registry));
       }
       case "group": {
-        const doc = apiGroupDoc(r.group);
+        const doc = apiGroupDoc(this.api.registry, r.group);
         if (!doc) throw errors.notFoundPath();
         return respond(req, 200, doc);
       }
       case "groupVersion": {
-        const doc = apiResourceList(r.group, r.version);
+        const doc = apiResourceList(this.api.registry, r.group, r.version);
         if (!doc) throw errors.notFoundPath();
         return respond(req, 200, doc);
       }
       case "openapiV3":
-        return respond(req, 200, openapiRoot(req.basePath, settings.kubernetesVersion));
+        return respond(req, 200, openapiRoot(this.api.registry, req.basePath, settings.kubernetesVersion));
       case "openapiV3Doc": {
-        const doc = openapiDocument(r.group, r.version, settings.kubernetesVersion);
+        const doc = openapiDocument(this.api.registry, r.group, r.version, settings.kubernetesVersion);
         if (!doc) throw errors.notFoundPath();
         return { status: 200, headers: [["Content-Type", "application/json"], ["Cache-Control", "public, immutable"], ["Etag", `"${doc.hash}"`]], body: doc.body };
       }
       case "openapiV2":
-        return serveOpenapiV2(req, settings.kubernetesVersion);
+        return serveOpenapiV2(this.api.registry, req, settings.kubernetesVersion);
       case "notFound":
         throw errors.notFoundPath();
       case "resource": {
@@ -406,6 +419,13 @@ export class KubeRouter {
     };
   }
 
+  /** The handler of a subresource that is not a plain write of the object (scale, log, exec…). */
+  private actionFor(def: ResourceDef, subresource: string): SubresourceAction | undefined {
+    // A custom kind's plural may be a built-in one's in another group: only its own scale applies.
+    if (def.custom) return subresource === "scale" && def.custom.scale ? scaleAction(this.api, def, def.custom.scale) : undefined;
+    return this.actions[`${def.plural}/${subresource}`];
+  }
+
   private runAction(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams, action: SubresourceAction): KubeResponse {
     const method = (req.method === "HEAD" && !action.methods.HEAD ? "GET" : req.method) as keyof SubresourceAction["methods"];
     const m = action.methods[method];
@@ -416,7 +436,7 @@ export class KubeRouter {
   }
 
   private resource(req: KubeRequest, r: Extract<Route, { t: "resource" }>, q: URLSearchParams): KubeResponse {
-    const action = r.subresource ? this.actions[`${r.def.plural}/${r.subresource}`] : undefined;
+    const action = r.subresource ? this.actionFor(r.def, r.subresource) : undefined;
     if (action) return this.runAction(req, r, q, action);
     const verb = verbOf(req.method, r, q);
     if (!verb) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
@@ -461,6 +481,8 @@ export class KubeRouter {
           const res = this.api.apply(def, ns ?? "", r.name!, config, opts);
           return this.answerObject(req, def, res.object, res.created ? 201 : 200, res.warnings);
         }
+        // Custom resources have no patch strategies (no Go struct tags): strategic merge is refused as kube-apiserver does.
+        if (type === "strategic" && def.custom) throw errors.unsupportedMediaType(req.contentType ?? "", CUSTOM_PATCH_TYPES);
         if (q.has("force")) throw errors.invalid("meta.k8s.io", "PatchOptions", "", [{ path: ["force"], reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch" }]);
         const patch = inboundPatch(def, type, this.parse(req.body, req.contentType, "patch"), this.clock);
         const res = this.api.patch(def, ns ?? "", r.name!, type, patch, { dryRun, fieldValidation, subresource: r.subresource, identity: req.identity, user: req.user, manager });
@@ -538,9 +560,11 @@ export class KubeRouter {
   /** A request body as JSON: JSON, YAML or protobuf (decoded by the kind's schema). */
   private body(req: KubeRequest, def: ResourceDef): unknown {
     if (req.body && isProtobuf(req.contentType)) {
+      // Custom resources have no protobuf form (kube-apiserver serves them as JSON, YAML or CBOR).
+      if (def.custom) throw errors.unsupportedMediaType(req.contentType ?? "", ["application/json", "application/yaml"]);
       const env = readEnvelope(req.body);
       const [group, version] = env.apiVersion.includes("/") ? env.apiVersion.split("/") : ["", env.apiVersion];
-      const target = findKind(group, version, env.kind) ?? (env.kind === def.kind ? def : undefined);
+      const target = this.api.registry.findKind(group, version, env.kind) ?? (env.kind === def.kind ? def : undefined);
       if (!target) throw errors.badRequest(`no kind "${env.kind}" is registered for version "${env.apiVersion}"`);
       return inbound(def, decodeObject(env, target.schema), this.clock);
     }
@@ -601,8 +625,8 @@ function failure(check: () => unknown): string | null {
 }
 
 /** What kube-apiserver serves at its root, for `kubectl get --raw /`. */
-function rootPaths(): string[] {
-  const groups = apiGroupList().groups;
+function rootPaths(registry: Registry): string[] {
+  const groups = apiGroupList(registry).groups;
   const paths = ["/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/readyz", "/version"];
   for (const g of groups) paths.push(`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${v.groupVersion}`));
   return paths.sort();

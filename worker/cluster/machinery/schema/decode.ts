@@ -22,7 +22,9 @@ export function unknownFields(schema: z.ZodType, value: unknown, path = ""): str
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const f = node.fields[k];
       const p = path ? `${path}.${k}` : k;
-      if (!f) out.push(p);
+      if (!f) {
+        if (!node.preserveUnknown) out.push(p);
+      }
       else out.push(...unknownFields(f.type, v, p));
     }
   } else if (node.t === "list") {
@@ -42,7 +44,7 @@ function eachUnknown(schema: z.ZodType, value: unknown, unknown: (obj: Record<st
     for (const k of Object.keys(obj)) {
       const f = node.fields[k];
       if (f) eachUnknown(f.type, obj[k], unknown);
-      else unknown(obj, k);
+      else if (!node.preserveUnknown) unknown(obj, k);
     }
   } else if (node.t === "list" && Array.isArray(value)) {
     for (const v of value) eachUnknown(node.of, v, unknown);

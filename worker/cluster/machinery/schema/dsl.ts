@@ -61,7 +61,7 @@ export type Fields = Record<string, FieldSpec>;
 
 export type TypeNode =
   | { t: "scalar"; kind: ScalarKind; format?: string; enum?: readonly string[]; description?: string }
-  | { t: "struct"; name: string; description?: string; fields: Record<string, FieldSpec>; pb: PbIndex; gvk?: Gvk[] }
+  | { t: "struct"; name: string; description?: string; fields: Record<string, FieldSpec>; pb: PbIndex; gvk?: Gvk[]; preserveUnknown?: boolean }
   | { t: "list"; of: z.ZodType; options: ListOptions }
   | { t: "map"; of: z.ZodType };
 
@@ -163,6 +163,10 @@ export class Problems {
   }
   tooLong(path: PathSeg[], max: number) {
     this.add(path, "FieldValueTooLong", `Too long: may not be more than ${max} bytes`);
+  }
+  /** An issue found by another checker (a CRD's structural schema), its path relative to this reporter. */
+  raw(issue: K8sIssue) {
+    this.add(issue.path, issue.reason, issue.message);
   }
   tooMany(path: PathSeg[], actual: number, max: number) {
     this.add(path, "FieldValueTooMany", `Too many: ${actual}: must have at most ${max} items`);
@@ -373,6 +377,8 @@ export interface StructOptions<F extends Fields> {
   /** Semantic checks, run even when a child failed, so every problem is reported at once. */
   check?: (value: z.infer<z.ZodObject<ShapeOf<F>>>, problems: Problems) => void;
   gvk?: Gvk[];
+  /** Fields it does not name are kept, not unknown (a custom resource's x-kubernetes-preserve-unknown-fields). */
+  preserveUnknown?: boolean;
 }
 
 /**
@@ -404,7 +410,7 @@ export function struct<F extends Fields>(name: string, description: string, fiel
       ),
     );
   }
-  return register(schema, { t: "struct", name, description, fields, pb: buildPbIndex(fields), gvk: options.gvk }) as unknown as z.ZodObject<ShapeOf<F>>;
+  return register(schema, { t: "struct", name, description, fields, pb: buildPbIndex(fields), gvk: options.gvk, ...(options.preserveUnknown ? { preserveUnknown: true } : {}) }) as unknown as z.ZodObject<ShapeOf<F>>;
 }
 
 /** Type errors are decode errors (400); semantic checks only make sense on well-typed input. */

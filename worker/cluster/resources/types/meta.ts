@@ -200,7 +200,7 @@ export { mapKey };
  * The schema of a top-level kind: apiVersion, kind and metadata, then the kind's own fields.
  * The GVK is what the served OpenAPI tags the definition with (kubectl explain finds kinds by it).
  */
-export function objectSchema<F extends Fields>(name: string, description: string, gvk: { group: string; version: string; kind: string }, fields: F, options: { check?: StructCheck } = {}) {
+export function objectSchema<F extends Fields>(name: string, description: string, gvk: { group: string; version: string; kind: string }, fields: F, options: { check?: StructCheck; preserveUnknown?: boolean } = {}) {
   return struct(
     name,
     description,
@@ -210,7 +210,7 @@ export function objectSchema<F extends Fields>(name: string, description: string
       metadata: opt(1, ObjectMeta, ALWAYS, "Standard object metadata: name, namespace, labels, annotations and more."),
       ...fields,
     },
-    { gvk: [gvk], check: options.check as never },
+    { gvk: [gvk], check: options.check as never, preserveUnknown: options.preserveUnknown },
   );
 }
 

@@ -1,4 +1,4 @@
-// kubectl-style JSONPath, the part checks need: "{.spec.ports[0].nodePort}" or ".spec.type",
+// kubectl-style JSONPath (checks and CRD printer columns and selectable fields): "{.spec.ports[0].nodePort}" or ".spec.type",
 // with escaped dots in names (".spec.hard.requests\.cpu"), ['name'], [n] (negative from the end),
 // [a:b], [*] and .*, ..name (recursive descent) and filters [?(@.name=="http")] (==, !=, <, <=,
 // >, >=, or a bare @.path for "is set").
