@@ -9,5 +9,7 @@ import { podSecurity } from "./podSecurity";
 import { priorityAdmission } from "./priority";
 import { rbacEscalation } from "./rbacEscalation";
 import { resourceQuotaAdmission } from "./resourceQuota";
+import { validatingAdmissionPolicy } from "./admissionPolicy";
+import { mutatingAdmissionWebhook, validatingAdmissionWebhook } from "./webhooks";
 
-export const ADMISSION: readonly AdmissionPlugin[] = [limitRanger, priorityAdmission, defaultStorageClass, storageObjectInUseProtection, persistentVolumeClaimResize, podSecurity, rbacEscalation, resourceQuotaAdmission];
+export const ADMISSION: readonly AdmissionPlugin[] = [limitRanger, priorityAdmission, defaultStorageClass, storageObjectInUseProtection, persistentVolumeClaimResize, podSecurity, rbacEscalation, mutatingAdmissionWebhook, validatingAdmissionPolicy, validatingAdmissionWebhook, resourceQuotaAdmission];

@@ -7,7 +7,8 @@ import type { UserInfo } from "../../auth/identity";
 import type { ApiServer } from "../api/apiserver";
 import type { HookContext, KObject, ResourceDef } from "../resources/define";
 
-export type Operation = "CREATE" | "UPDATE";
+/** DELETE reaches only the plugins that ask for it (admission policies and webhooks). */
+export type Operation = "CREATE" | "UPDATE" | "DELETE";
 
 export interface AdmissionAttributes {
   operation: Operation;

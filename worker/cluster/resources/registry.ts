@@ -37,6 +37,9 @@ import { clusterRoles } from "./clusterrole";
 import { roleBindings } from "./rolebinding";
 import { clusterRoleBindings } from "./clusterrolebinding";
 import { validatingWebhookConfigurations } from "./validatingwebhookconfiguration";
+import { mutatingWebhookConfigurations } from "./mutatingwebhookconfiguration";
+import { validatingAdmissionPolicies } from "./validatingadmissionpolicy";
+import { validatingAdmissionPolicyBindings } from "./validatingadmissionpolicybinding";
 import { endpoints } from "./endpoints";
 import { endpointSlices } from "./endpointslice";
 import { customResourceDefinitions } from "./customresourcedefinition";
@@ -82,6 +85,9 @@ export const KINDS: readonly ResourceDef[] = [
   roleBindings,
   clusterRoleBindings,
   validatingWebhookConfigurations,
+  mutatingWebhookConfigurations,
+  validatingAdmissionPolicies,
+  validatingAdmissionPolicyBindings,
   customResourceDefinitions,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,

@@ -1,7 +1,8 @@
 // ValidatingWebhookConfiguration (admissionregistration.k8s.io/v1): webhooks the API server
-// would call before admitting writes. Stored with kube-apiserver's defaults and its basic
-// validation, so manifests that carry one (ingress-nginx's) apply; the webhooks are not called
-// (admission webhooks are a later issue).
+// calls before admitting writes. Stored with kube-apiserver's defaults and its validation; no
+// webhook can be reached from a cluster here, so admission/webhooks.ts lets each matching
+// webhook's failurePolicy decide (Ignore admits, Fail refuses as an unreachable webhook does).
+// The types shared with MutatingWebhookConfiguration are exported from here.
 import type { z } from "zod";
 import { bytes, inline, int32, list, oneOf, opt, type Problems, PTR, str, struct } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";
@@ -18,13 +19,13 @@ const ServiceReference = struct(`${ADM}.ServiceReference`, "A Service the webhoo
   port: opt(4, int32, PTR, "Port of the Service (default 443)."),
 });
 
-const WebhookClientConfig = struct(`${ADM}.WebhookClientConfig`, "How the API server reaches the webhook: a URL or a Service.", {
+export const WebhookClientConfig = struct(`${ADM}.WebhookClientConfig`, "How the API server reaches the webhook: a URL or a Service.", {
   url: opt(3, str, PTR, "https URL of the webhook."),
   service: opt(1, ServiceReference, PTR, "Service of the webhook."),
   caBundle: opt(2, bytes, "PEM CA bundle that signs the webhook's certificate."),
 });
 
-const RuleWithOperations = struct(`${ADM}.RuleWithOperations`, "Operations on resources the webhook is called for.", {
+export const RuleWithOperations = struct(`${ADM}.RuleWithOperations`, "Operations on resources the webhook is called for.", {
   operations: opt(1, list(str, { listType: "atomic" }), "CREATE, UPDATE, DELETE, CONNECT or '*'."),
   ...inline(2, {
     apiGroups: opt(1, list(str, { listType: "atomic" }), "API groups; '*' for all."),
@@ -34,7 +35,7 @@ const RuleWithOperations = struct(`${ADM}.RuleWithOperations`, "Operations on re
   }),
 });
 
-const MatchCondition = struct(`${ADM}.MatchCondition`, "A CEL expression a request must satisfy for the webhook to be called.", {
+export const MatchCondition = struct(`${ADM}.MatchCondition`, "A CEL expression a request must satisfy for the webhook to be called.", {
   name: opt(1, str, "Name of the condition."),
   expression: opt(2, str, "CEL expression."),
 });
@@ -52,7 +53,7 @@ const ValidatingWebhook = struct(`${ADM}.ValidatingWebhook`, "One webhook and wh
   admissionReviewVersions: opt(8, list(str, { listType: "atomic" }), "AdmissionReview versions the webhook accepts, in order of preference."),
   matchConditions: opt(11, list(MatchCondition, { key: "name", strategy: "merge", listType: "map", mapKeys: ["name"] }), "CEL conditions a request must meet."),
 });
-type Webhook = z.infer<typeof ValidatingWebhook>;
+export type Webhook = z.infer<typeof ValidatingWebhook>;
 
 export const ValidatingWebhookConfigurationSchema = objectSchema(
   `${ADM}.ValidatingWebhookConfiguration`,
@@ -67,7 +68,8 @@ export type ValidatingWebhookConfiguration = z.infer<typeof ValidatingWebhookCon
 
 const REVIEW_VERSIONS = ["v1", "v1beta1"];
 
-function checkWebhook(w: Webhook, all: Webhook[], p: Problems) {
+/** The checks every admission webhook gets, validating or mutating. */
+export function checkWebhook(w: Webhook, all: readonly Webhook[], p: Problems) {
   const name = w.name ?? "";
   if (!name) p.required(["name"]);
   else {
@@ -109,15 +111,17 @@ export const validatingWebhookConfigurations = defineKind<ValidatingWebhookConfi
     { name: "Age", type: "string", description: "Time since creation.", cell: (o, c) => age(o.metadata.creationTimestamp, c.now) },
   ],
   defaults(o) {
-    // admissionregistration/v1 defaults.
-    for (const w of o.webhooks ?? []) {
-      w.failurePolicy ??= "Fail";
-      w.matchPolicy ??= "Equivalent";
-      w.namespaceSelector ??= {};
-      w.objectSelector ??= {};
-      w.timeoutSeconds ??= 10;
-      if (w.clientConfig?.service) w.clientConfig.service.port ??= 443;
-      for (const r of w.rules ?? []) r.scope ??= "*";
-    }
+    for (const w of o.webhooks ?? []) webhookDefaults(w);
   },
 });
+
+/** admissionregistration/v1's defaults of a webhook, validating or mutating. */
+export function webhookDefaults(w: Webhook) {
+  w.failurePolicy ??= "Fail";
+  w.matchPolicy ??= "Equivalent";
+  w.namespaceSelector ??= {};
+  w.objectSelector ??= {};
+  w.timeoutSeconds ??= 10;
+  if (w.clientConfig?.service) w.clientConfig.service.port ??= 443;
+  for (const r of w.rules ?? []) r.scope ??= "*";
+}
