@@ -158,7 +158,7 @@ describe("custom resource definitions", () => {
     await install(stub);
     const r = await kube(stub, "POST", `/apis/${GROUP}/v1beta1/namespaces/default/widgets`, { ...widget("old", { size: 1 }), apiVersion: `${GROUP}/v1beta1` });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
-    expect(r.headers.find(([k]: [string, string]) => k.toLowerCase() === "warning")?.[1]).toContain(`${GROUP}/v1beta1 Widget is deprecated`);
+    expect(r.headers.find(([k]) => k.toLowerCase() === "warning")?.[1]).toContain(`${GROUP}/v1beta1 Widget is deprecated`);
     expect((await kube(stub, "GET", `${widgets}/old`)).json.apiVersion).toBe(`${GROUP}/v1`);
     expect((await kube(stub, "GET", `/apis/${GROUP}/v1beta1/namespaces/default/widgets/old`)).json.apiVersion).toBe(`${GROUP}/v1beta1`);
   });

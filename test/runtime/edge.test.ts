@@ -3,11 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { healthAnswer, healthChecks } from "../../worker/cluster/api/http/health";
 import { ApiMetrics, metricsResource } from "../../worker/cluster/api/http/metrics";
-import { route } from "../../worker/cluster/api/http/router";
+import { route as routeIn } from "../../worker/cluster/api/http/router";
+import { BUILT_IN } from "../../worker/cluster/resources/registry";
 import { ApiError } from "../../worker/cluster/machinery/errors";
 import type { Env } from "../../worker/env";
 import { clusterOfHost } from "../../worker/gateway";
 import { DRAIN_BYTES, readBounded } from "../../worker/body";
+
+const route = (p: string) => routeIn(p, BUILT_IN);
 
 const labels = { verb: "LIST", dryRun: "", group: "", version: "v1", resource: "pods", subresource: "", scope: "namespace" };
 

@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import type { ClusterObject } from "../../worker/cluster/object";
-import { findResource } from "../../worker/cluster/resources/registry";
+import { BUILT_IN } from "../../worker/cluster/resources/registry";
 import type { Store } from "../../worker/cluster/store/store";
 import { cm, kube, kubeRequest, newCluster, newSettledCluster, watch } from "./helpers";
 
@@ -19,7 +19,7 @@ async function seed(stub: Awaited<ReturnType<typeof newCluster>>["stub"], n: num
   for (const ns of namespaces.filter((x) => x !== "default")) await kube(stub, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   await runInDurableObject(stub, (o: ClusterObject) => {
     const { api, store } = internals(o);
-    const def = findResource("", "v1", "configmaps")!;
+    const def = BUILT_IN.findResource("", "v1", "configmaps")!;
     store.transaction(() => {
       for (let i = 0; i < n; i++) api.create(def, namespaces[i % namespaces.length], { ...cm(`cm-${String(i).padStart(5, "0")}`), data: { i: String(i), pad: "x".repeat(200) } });
     });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeDocument } from "../../worker/cluster/api/openapi-proto";
 import { negotiateV2, openapiV2, swagger } from "../../worker/cluster/api/openapi-v2";
+import { BUILT_IN } from "../../worker/cluster/resources/registry";
 
 /** Protobuf fields of one message: number -> values (varints as numbers, the rest as bytes). */
 function fields(buf: Uint8Array): Map<number, (number | Uint8Array)[]> {
@@ -44,8 +45,8 @@ const all = (m: Map<number, (number | Uint8Array)[]>, n: number) => (m.get(n) ??
 const named = (list: Uint8Array[]) => new Map(list.map((b) => [text(one(fields(b), 1)), one(fields(b), 2)]));
 
 describe("OpenAPI v2 as protobuf", () => {
-  const json = swagger("v1.32.2") as { definitions: Record<string, unknown>; paths: Record<string, unknown> };
-  const doc = fields(openapiV2("v1.32.2").proto);
+  const json = swagger(BUILT_IN, "v1.32.2") as { definitions: Record<string, unknown>; paths: Record<string, unknown> };
+  const doc = fields(openapiV2(BUILT_IN, "v1.32.2").proto);
 
   it("carries the document's header, every definition and every path, in order", () => {
     expect(text(one(doc, 1))).toBe("2.0");

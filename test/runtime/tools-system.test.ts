@@ -10,7 +10,7 @@ import { decodeObject, readEnvelope } from "../../worker/cluster/machinery/proto
 import type { DnsResult, RecordType } from "../../worker/cluster/network/dns";
 import type { HttpRequest, Outcome } from "../../worker/cluster/network/types";
 import type { ImageBehaviour } from "../../worker/cluster/node/images";
-import { storageKind } from "../../worker/cluster/resources/registry";
+import { BUILT_IN } from "../../worker/cluster/resources/registry";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
 import { cm, kube, newCluster } from "./helpers";
@@ -558,7 +558,7 @@ describe("etcd over the cluster's store", () => {
       const sorted = [...keys.kvs.map((k) => k.key)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const kv = one.kvs[0];
       const env = readEnvelope(kv.value);
-      const decoded = decodeObject(env, storageKind("configmaps")!.schema) as { apiVersion: string; kind: string; metadata: { name: string; resourceVersion?: string }; data: Record<string, string> };
+      const decoded = decodeObject(env, BUILT_IN.storageKind("configmaps")!.schema) as { apiVersion: string; kind: string; metadata: { name: string; resourceVersion?: string }; data: Record<string, string> };
       return {
         keys: keys.kvs.map((k) => k.key),
         sorted,

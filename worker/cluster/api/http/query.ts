@@ -38,6 +38,8 @@ export interface ListQuery {
   limit: number | null;
   continue: string;
   timeoutSeconds: number | null;
+  /** A watch's sendInitialEvents: null when not asked (the legacy rules decide). */
+  sendInitialEvents: boolean | null;
 }
 
 /**
@@ -54,7 +56,14 @@ export function listQuery(q: URLSearchParams, watching: boolean): ListQuery {
   const causes: StatusCause[] = [];
   const forbidden = (field: string, detail: string) => causes.push({ reason: "FieldValueForbidden", message: `Forbidden: ${detail}`, field });
   if (watching) {
-    if (match) forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch");
+    // validateWatchOptions with the WatchList feature on (beta and on by default since 1.32):
+    // a watch-list asks for sendInitialEvents with resourceVersionMatch=NotOlderThan.
+    if (sendInitialEvents !== null && match !== "NotOlderThan") forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+    if (match) {
+      if (sendInitialEvents === null) forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
+      if (match !== "NotOlderThan") causes.push({ reason: "FieldValueNotSupported", message: `Unsupported value: ${goQuote(match)}: supported values: "NotOlderThan"`, field: "resourceVersionMatch" });
+      if (cont) forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided");
+    }
   } else {
     if (match) {
       if (!resourceVersion) forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided");
@@ -66,7 +75,7 @@ export function listQuery(q: URLSearchParams, watching: boolean): ListQuery {
     if (sendInitialEvents) forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list");
   }
   if (causes.length) throw optionsInvalid("ListOptions", "meta.k8s.io", "", causes);
-  return { resourceVersion, resourceVersionMatch: match as ResourceVersionMatch, limit: limit !== null && limit > 0 ? limit : null, continue: cont, timeoutSeconds };
+  return { resourceVersion, resourceVersionMatch: match as ResourceVersionMatch, limit: limit !== null && limit > 0 ? limit : null, continue: cont, timeoutSeconds, sendInitialEvents };
 }
 
 /**

@@ -20,6 +20,18 @@ import { outbound, wallNow } from "./wire";
 const encoder = new TextEncoder();
 const BOOKMARK_EVERY_MS = 60_000;
 
+/**
+ * How often a watch that allows bookmarks gets one. The watch cache sends one every minute and
+ * one 2 s before the watch's deadline, so the client can resume from there. One period serves:
+ * a watch shorter than a minute gets one bookmark, 2 s before it ends (half way through one of
+ * under 4 s; none in one of 2 s or less), and the period is over half the watch, so no second comes before the end.
+ */
+function bookmarkEvery(timeoutMs: number): number | undefined {
+  if (timeoutMs > BOOKMARK_EVERY_MS + 2_000) return BOOKMARK_EVERY_MS;
+  if (timeoutMs <= 2_000) return undefined;
+  return Math.max(timeoutMs - 2_000, Math.floor(timeoutMs / 2) + 1);
+}
+
 function line(v: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(v) + "\n");
 }
@@ -74,19 +86,24 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const bookmarks = queryBool(q, "allowWatchBookmarks");
   const rvParam = options.resourceVersion;
   const backlog: Uint8Array[] = [];
+  // The current state first, as ADDED events: a watch-list (sendInitialEvents=true, from any
+  // resourceVersion: ours is never older than asked), or a legacy watch from "" or "0" that did
+  // not say sendInitialEvents=false.
+  const initialEvents = options.sendInitialEvents ?? (rvParam === "" || rvParam === "0");
 
-  if (rvParam === "" || rvParam === "0") {
-    // Start with the current state as ADDED events.
+  if (initialEvents) {
     for (const row of store.scan(storage, ns)) {
       const obj = JSON.parse(row.body) as KObject;
-      if (filter.matches(attrsOf(storedDef, obj))) backlog.push(sink.encode("ADDED", row.body)!);
+      const chunk = filter.matches(attrsOf(storedDef, obj)) ? sink.encode("ADDED", row.body) : null;
+      if (chunk) backlog.push(chunk);
     }
-    if (bookmarks && queryBool(q, "sendInitialEvents") && !asTable) {
+    // client-go's watch-list waits for this bookmark to know the initial list is complete.
+    if (bookmarks && options.sendInitialEvents && !asTable) {
       backlog.push(
         line({ type: "BOOKMARK", object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.rv), annotations: { "k8s.io/initial-events-end": "true" } } } }),
       );
     }
-  } else {
+  } else if (rvParam !== "" && rvParam !== "0") {
     const rv = asked;
     if (rv < store.compactedRv) {
       const expired = { type: "ERROR", object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `too old resource version: ${rv} (${store.compactedRv + 1})`, reason: "Expired", code: 410 } };
@@ -102,7 +119,7 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : LIMITS.watchDefaultSeconds * 1000;
   const body = hub.open(filter, sink, backlog, {
     timeoutMs,
-    bookmarkEveryMs: bookmarks ? BOOKMARK_EVERY_MS : undefined,
+    bookmarkEveryMs: bookmarks ? bookmarkEvery(timeoutMs) : undefined,
     currentRv: () => store.rv,
   });
   return new Response(body, { status: 200, headers });
