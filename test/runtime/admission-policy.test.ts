@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { matchResourcesMatch, validatePolicy } from "../../worker/cluster/admission/admissionPolicy";
 import type { AdmissionAttributes, AdmissionContext } from "../../worker/cluster/admission/plugin";
 import { isExempt, objectMatches, ruleMatches } from "../../worker/cluster/admission/policy/matching";
-import { unreachable } from "../../worker/cluster/admission/webhooks";
+import { callWebhook } from "../../worker/cluster/admission/webhooks";
+import type { WebhookReach } from "../../worker/cluster/api/apiserver";
 import type { KObject, ResourceDef } from "../../worker/cluster/resources/define";
 import { deployments } from "../../worker/cluster/resources/deployment";
 import { namespaces } from "../../worker/cluster/resources/namespace";
@@ -112,12 +113,22 @@ describe("a policy's evaluation", () => {
 
 describe("an unreachable webhook", () => {
   const hook = (clientConfig: Record<string, unknown>, timeoutSeconds = 10) => ({ name: "x.example.com", clientConfig, timeoutSeconds });
-  const ctx = (svc?: KObject) => ({ get: () => svc }) as unknown as AdmissionContext;
+  const ctx = (svc?: KObject, reach: WebhookReach | null = null) => ({ get: () => svc, api: { webhookDialer: reach && (() => reach) } }) as unknown as AdmissionContext;
   it("names the URL kube-apiserver would post to and what it meets", () => {
-    expect(unreachable(hook({ service: { name: "hook", namespace: "sys", path: "/validate", port: 443 } }), ctx())).toEqual({ url: "https://hook.sys.svc:443/validate?timeout=10s", cause: 'service "hook" not found' });
+    expect(callWebhook(hook({ service: { name: "hook", namespace: "sys", path: "/validate", port: 443 } }), ctx())).toEqual({ url: "https://hook.sys.svc:443/validate?timeout=10s", cause: 'service "hook" not found' });
     const svc: KObject = { apiVersion: "v1", kind: "Service", metadata: { name: "hook" }, spec: { clusterIP: "10.96.0.20" } };
-    expect(unreachable(hook({ service: { name: "hook", namespace: "sys", port: 8443 } }, 30), ctx(svc))).toEqual({ url: "https://hook.sys.svc:8443?timeout=30s", cause: "dial tcp 10.96.0.20:8443: connect: connection refused" });
-    expect(unreachable(hook({ url: "https://hooks.example.com/check" }), ctx())).toEqual({ url: "https://hooks.example.com/check?timeout=10s", cause: "dial tcp: lookup hooks.example.com: no such host" });
+    expect(callWebhook(hook({ service: { name: "hook", namespace: "sys", port: 8443 } }, 30), ctx(svc))).toEqual({ url: "https://hook.sys.svc:8443?timeout=30s", cause: "dial tcp 10.96.0.20:8443: connect: connection refused" });
+    expect(callWebhook(hook({ url: "https://hooks.example.com/check" }), ctx())).toEqual({ url: "https://hooks.example.com/check?timeout=10s", cause: "dial tcp: lookup hooks.example.com: no such host" });
+  });
+
+  it("follows the connection through the cluster's network: a webhook server allows, anything else fails as Go's client does", () => {
+    const svc: KObject = { apiVersion: "v1", kind: "Service", metadata: { name: "hook" }, spec: { clusterIP: "10.96.0.20" } };
+    const at = hook({ service: { name: "hook", namespace: "sys", port: 443, path: "/v" } });
+    expect(callWebhook(at, ctx(svc, { ok: true, admission: true, http: false }))).toBeNull();
+    expect(callWebhook(at, ctx(svc, { ok: true, admission: false, http: true }))?.cause).toBe("http: server gave HTTP response to HTTPS client");
+    expect(callWebhook(at, ctx(svc, { ok: true, admission: false, http: false }))?.cause).toBe("EOF");
+    expect(callWebhook(at, ctx(svc, { ok: false, error: "timeout" }))?.cause).toBe("context deadline exceeded");
+    expect(callWebhook(at, ctx(svc, { ok: false, error: "refused" }))?.cause).toBe("dial tcp 10.96.0.20:443: connect: connection refused");
   });
 });
 

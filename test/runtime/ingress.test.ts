@@ -118,13 +118,19 @@ describe("ingress-nginx installed by the simulation setting", () => {
     expect(webhook.json.webhooks[0]).toMatchObject({ timeoutSeconds: 10, namespaceSelector: {}, clientConfig: { service: { port: 443 } } });
     expect((await kube(stub, "GET", `${CLASSES}/nginx`)).json.spec.controller).toBe("k8s.io/ingress-nginx");
 
-    const web = await kube(stub, "POST", ING, ingress("web", { ingressClassName: "nginx", rules: [rule("a.example.com", [["/", "Prefix", svc("web")]])] }));
-    expect(web.status).toBe(201);
+    // As on kind: until the controller runs, its admission webhook refuses connections and its
+    // failurePolicy (Fail) refuses the Ingress; once it runs, the webhook admits.
+    const early = await kube(stub, "POST", ING, ingress("web", { ingressClassName: "nginx", rules: [rule("a.example.com", [["/", "Prefix", svc("web")]])] }));
+    expect(early.status).toBe(500);
+    expect(early.json.message).toMatch(/^Internal error occurred: failed calling webhook "validate\.nginx\.ingress\.kubernetes\.io": failed to call webhook: Post "https:\/\/ingress-nginx-controller-admission\.ingress-nginx\.svc:443\/networking\/v1\/ingresses\?timeout=10s": dial tcp [\d.]+:443: connect: connection refused$/);
     await settle(stub);
     for (let i = 0; i < 5; i++) {
       await stub.moveClock({ advanceSeconds: 5 });
       await settle(stub);
     }
+    const web = await kube(stub, "POST", ING, ingress("web", { ingressClassName: "nginx", rules: [rule("a.example.com", [["/", "Prefix", svc("web")]])] }));
+    expect(web.status, JSON.stringify(web.json)).toBe(201);
+    await settle(stub);
     const pods = await kube(stub, "GET", "/api/v1/namespaces/ingress-nginx/pods?labelSelector=app.kubernetes.io/component%3Dcontroller");
     expect(pods.json.items.map((p: Pod) => p.status?.phase)).toEqual(["Running"]);
     const served = (await kube(stub, "GET", `${ING}/web`)).json;

@@ -179,6 +179,17 @@ export class ClusterObject extends DurableObject<Env> {
     this.api.authorizer = new RbacAuthorizer(this.store);
     this.hub = new WatchHub();
     this.network = clusterNetwork(this.api, this.store, this.clock, () => this.config!, () => this.simulation(), (req) => inPodKubeRequest((r) => this.router.handle(r), this.store.meta("cluster_id") ?? "", req, wallNow(this.clock)));
+    // kube-apiserver runs in the control-plane node's network namespace; its webhook calls leave from there.
+    this.api.webhookDialer = (conn) => {
+      const view = this.network.view();
+      const node = view.nodes().find((n) => (n.metadata.labels ?? {})["node-role.kubernetes.io/control-plane"] !== undefined) ?? view.nodes()[0];
+      if (!node) return { ok: false, error: "unreachable" };
+      const out = this.network.dial(view, { from: { kind: "node", node: node.metadata.name! }, ...conn });
+      if (!out.ok) return { ok: false, error: out.error };
+      const pod = view.pod(out.pod.namespace, out.pod.name);
+      const image = pod ? view.image(pod, out.container) : null;
+      return { ok: true, admission: !!image?.admission?.includes(out.port), http: !!image?.http.includes(out.port) };
+    };
     this.containers = new ContainerWorlds({
       store: this.store,
       clock: this.clock,

@@ -1,10 +1,11 @@
-// The MutatingAdmissionWebhook and ValidatingAdmissionWebhook plugins. A webhook runs in a pod or
-// outside the cluster and no process runs here, so none can be reached: each webhook that matches
-// a request (rules, namespaceSelector, objectSelector, matchConditions) fails as a call to an
-// unreachable webhook fails in kube-apiserver, and its failurePolicy decides. Ignore admits the
-// request unchanged; Fail refuses it with kube-apiserver's "failed calling webhook" error, whose
-// cause says what the API server would have met: no such Service, a refused connection, or a
-// host it cannot resolve.
+// The MutatingAdmissionWebhook and ValidatingAdmissionWebhook plugins. Each webhook that matches
+// a request (rules, namespaceSelector, objectSelector, matchConditions) is called through the
+// cluster's simulated network, from the control-plane node to its Service's ClusterIP. Only
+// simulated images that serve a webhook (ingress-nginx's controller, on 8443 once it runs) answer,
+// and they allow what they are sent; every other call fails as it would in kube-apiserver (no such
+// Service, a refused connection, a timeout, a server that does not speak TLS, a host it cannot
+// resolve), and the webhook's failurePolicy decides: Ignore admits the request unchanged, Fail
+// refuses it with kube-apiserver's "failed calling webhook" error.
 import { errors } from "../machinery/errors";
 import { CelCompileError, CelEvalError, compileCel } from "../machinery/cel";
 import type { KObject } from "../resources/define";
@@ -51,8 +52,8 @@ function shouldCall(w: Webhook, a: AdmissionAttributes, ctx: AdmissionContext): 
 /** Go's time.Duration of whole seconds, as the client puts it in ?timeout=. */
 const seconds = (s: number) => (s % 3600 === 0 ? `${s / 3600}h0m0s` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`);
 
-/** What calling the webhook meets: the URL posted to and why the call fails. */
-export function unreachable(w: Webhook, ctx: AdmissionContext): { url: string; cause: string } {
+/** What calling the webhook meets: the URL posted to and why the call fails, or null when a server in the cluster allowed the request. */
+export function callWebhook(w: Webhook, ctx: AdmissionContext): { url: string; cause: string } | null {
   const timeout = `timeout=${seconds(w.timeoutSeconds ?? 10)}`;
   const cc = w.clientConfig ?? {};
   if (cc.service) {
@@ -60,7 +61,14 @@ export function unreachable(w: Webhook, ctx: AdmissionContext): { url: string; c
     const url = `https://${name}.${namespace}.svc:${port}${path ?? ""}?${timeout}`;
     const svc = ctx.get<KObject & { spec?: { clusterIP?: string } }>("services", namespace, name);
     if (!svc) return { url, cause: `service "${name}" not found` };
-    return { url, cause: `dial tcp ${svc.spec?.clusterIP ?? ""}:${port}: connect: connection refused` };
+    const target = `${svc.spec?.clusterIP ?? ""}:${port}`;
+    const dial = ctx.api.webhookDialer;
+    if (!dial) return { url, cause: `dial tcp ${target}: connect: connection refused` };
+    const out = dial({ host: svc.spec?.clusterIP ?? "", port, request: { method: "POST", path: `${path ?? ""}?${timeout}`, headers: { "content-type": "application/json" }, scheme: "https" } });
+    if (!out.ok) return { url, cause: dialFailure(out.error, target) };
+    if (out.admission) return null;
+    // Reached something that is not a webhook: an HTTP server answers the TLS hello in plain text.
+    return { url, cause: out.http ? "http: server gave HTTP response to HTTPS client" : "EOF" };
   }
   const raw = cc.url ?? "";
   const url = `${raw}${raw.includes("?") ? "&" : "?"}${timeout}`;
@@ -78,6 +86,20 @@ export function unreachable(w: Webhook, ctx: AdmissionContext): { url: string; c
   return { url, cause: ip ? `dial tcp ${hostPort}: connect: connection refused` : `dial tcp: lookup ${host}: no such host` };
 }
 
+/** Go's net/http words for a connection that got no answer. */
+function dialFailure(error: string, target: string): string {
+  switch (error) {
+    case "timeout":
+      return "context deadline exceeded";
+    case "unreachable":
+      return `dial tcp ${target}: connect: no route to host`;
+    case "reset":
+      return `read tcp ${target}: read: connection reset by peer`;
+    default:
+      return `dial tcp ${target}: connect: connection refused`;
+  }
+}
+
 function dispatch(storage: string, a: AdmissionAttributes, ctx: AdmissionContext) {
   if (isExempt(a)) return;
   const configs = [...ctx.scan<Config>(storage, null)];
@@ -86,9 +108,10 @@ function dispatch(storage: string, a: AdmissionAttributes, ctx: AdmissionContext
   for (const config of configs) {
     for (const w of config.webhooks ?? []) {
       if (!shouldCall(w, a, ctx)) continue;
-      // The call fails; Ignore fails open, Fail refuses the request.
-      if (w.failurePolicy === "Ignore") continue;
-      const { url, cause } = unreachable(w, ctx);
+      const failed = callWebhook(w, ctx);
+      // A failed call: Ignore fails open, Fail refuses the request.
+      if (!failed || w.failurePolicy === "Ignore") continue;
+      const { url, cause } = failed;
       throw errors.internal(`failed calling webhook "${w.name ?? ""}": failed to call webhook: Post "${url}": ${cause}`);
     }
   }

@@ -14,6 +14,10 @@ import { BUILT_IN, type Registry } from "../resources/registry";
 import { CRD_STORAGE, type CustomResourceDefinition } from "../resources/customresourcedefinition";
 import { servedRegistry } from "../resources/custom/served";
 import { SqlAllocations } from "../store/allocations";
+import type { Connection, Failure } from "../network/types";
+
+/** What a webhook call met: no connection, or a server that does (admission) or does not serve webhooks on that port. */
+export type WebhookReach = { ok: false; error: Failure } | { ok: true; admission: boolean; http: boolean };
 import { ObjectBoundError, type ChangeListener, type Store } from "../store/store";
 import { attrsOf, selectableFields } from "./attrs";
 import { ApiError, errors, successStatus, type Status } from "../machinery/errors";
@@ -111,6 +115,12 @@ export class ApiServer {
       if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
     });
   }
+
+  /**
+   * Opens a connection from the API server (the control-plane node's network) through the
+   * cluster's network, for admission webhooks; null where there is no network (unit tests).
+   */
+  webhookDialer: ((conn: Omit<Connection, "from">) => WebhookReach) | null = null;
 
   private served: Registry = BUILT_IN;
   private registryStale = true;

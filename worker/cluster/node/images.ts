@@ -47,6 +47,8 @@ export interface ImageBehaviour {
   tools?: string[];
   /** What its HTTP service answers (network/answers.ts); without it, a plain 200 "OK". */
   answers?: AnswerKind | FixedAnswer;
+  /** Ports where it serves an admission webhook (HTTPS), which allows every review it is sent. */
+  admission?: number[];
 }
 
 /** Servers whose answers network/answers.ts knows. */
@@ -571,6 +573,7 @@ export const CATALOG: Record<string, ImageBehaviour> = {
     servers: ["/nginx-ingress-controller", "/usr/bin/dumb-init"],
     ports: [80, 443, 8443, 10254],
     http: [80, 443, 10254],
+    admission: [8443],
     logs: INGRESS_NGINX_LOGS,
     network: { ingressController: "nginx" },
   }),
