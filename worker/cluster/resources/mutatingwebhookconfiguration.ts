@@ -1,7 +1,7 @@
 // MutatingWebhookConfiguration (admissionregistration.k8s.io/v1): webhooks the API server calls
 // to change writes before they are validated. Stored with kube-apiserver's defaults and checks;
-// as with the validating kind, no webhook can be reached from here, so admission/webhooks.ts lets
-// each matching webhook's failurePolicy decide (Ignore admits unchanged, Fail refuses).
+// admission/webhooks.ts calls them as it calls the validating kind's. A separate struct from
+// ValidatingWebhook, as in Go: reinvocationPolicy and the protobuf field numbers differ.
 import type { z } from "zod";
 import { int32, list, oneOf, opt, PTR, str, struct } from "../machinery/schema/dsl";
 import { age } from "../machinery/time";

@@ -1,7 +1,7 @@
 // ValidatingWebhookConfiguration (admissionregistration.k8s.io/v1): webhooks the API server
-// calls before admitting writes. Stored with kube-apiserver's defaults and its validation; no
-// webhook can be reached from a cluster here, so admission/webhooks.ts lets each matching
-// webhook's failurePolicy decide (Ignore admits, Fail refuses as an unreachable webhook does).
+// calls before admitting writes. Stored with kube-apiserver's defaults and its validation;
+// admission/webhooks.ts calls each matching webhook through the simulated network, and a call
+// no simulated server answers is decided by the webhook's failurePolicy.
 // The types shared with MutatingWebhookConfiguration are exported from here.
 import type { z } from "zod";
 import { bytes, inline, int32, list, oneOf, opt, type Problems, PTR, str, struct } from "../machinery/schema/dsl";
