@@ -97,6 +97,44 @@ describe("ValidatingAdmissionPolicy", () => {
     expect(await ok(c, ["get", "validatingadmissionpolicybinding", "replica-limit-params", "--no-headers"])).toMatch(/^replica-limit-params\s+replica-limit\s+params\/limits\s/);
   });
 
+  it("is consulted on delete: oldObject is the object, and object is null", async () => {
+    await ok(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: keep-protected
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["DELETE"]
+      resources: ["configmaps"]
+  validations:
+  - expression: "object == null && !(has(oldObject.metadata.labels) && oldObject.metadata.labels['protected'] == 'true')"
+    messageExpression: "'configmap ' + oldObject.metadata.name + ' is protected'"
+`,
+    );
+    await ok(c, ["apply", "-f", "-"], binding("keep-protected-deny", "keep-protected", "Deny", "  matchResources:\n    namespaceSelector:\n      matchLabels:\n        policy: deny\n"));
+    await ok(c, ["-n", "deny", "create", "configmap", "keep"]);
+    await ok(c, ["-n", "deny", "label", "configmap", "keep", "protected=true"]);
+    await ok(c, ["-n", "deny", "create", "configmap", "scratch"]);
+    const r = await kubectl(c, ["-n", "deny", "delete", "configmap", "keep"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(
+      // Without a reason the denial is Invalid (422), and kubectl prints its one cause, as the Kubernetes docs show.
+      'The configmaps "keep" is invalid: : ValidatingAdmissionPolicy \'keep-protected\' with binding \'keep-protected-deny\' denied request: configmap keep is protected',
+    );
+    await ok(c, ["-n", "deny", "get", "configmap", "keep"]);
+    // Unprotected ones go, and so does this one once its label is removed.
+    await ok(c, ["-n", "deny", "delete", "configmap", "scratch"]);
+    await ok(c, ["-n", "deny", "label", "configmap", "keep", "protected-"]);
+    await ok(c, ["-n", "deny", "delete", "configmap", "keep"]);
+    expect((await kubectl(c, ["-n", "deny", "get", "configmap", "keep"])).code).not.toBe(0);
+  });
+
   it("refuses a policy whose expression does not compile, and a binding with Deny and Warn", async () => {
     const r = await kubectl(c, ["apply", "-f", "-"], { input: policy("broken", "  validations:\n  - expression: \"object.spec.replicas <=\"\n") });
     expect(r.code).not.toBe(0);
@@ -159,6 +197,21 @@ describe("webhook configurations (no webhook is reachable: failurePolicy decides
     expect(m).toMatch(/^lenient-mutate\s+1\s+\S+$/m);
     const hook = JSON.parse(await ok(c, ["get", "mutatingwebhookconfiguration", "lenient-mutate", "-o", "json"])).webhooks[0];
     expect(hook).toMatchObject({ matchPolicy: "Equivalent", reinvocationPolicy: "Never", timeoutSeconds: 10, objectSelector: {}, clientConfig: { service: { port: 443 } } });
+  });
+
+  it("calls a webhook whose rules name DELETE before deleting, and keeps the object when it fails closed", async () => {
+    await ok(c, ["-n", "hooks", "create", "configmap", "guarded"]);
+    await ok(c, ["apply", "-f", "-"], webhookConfig("Validating", "on-delete", "Fail", "on").replace('operations: ["CREATE"]', 'operations: ["DELETE"]'));
+    // Creates are not intercepted by this one; deletes are.
+    await ok(c, ["-n", "hooks", "create", "configmap", "other"]);
+    const r = await kubectl(c, ["-n", "hooks", "delete", "configmap", "guarded"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(
+      'Error from server (InternalError): Internal error occurred: failed calling webhook "on-delete.example.com": failed to call webhook: Post "https://on-delete-svc.hooks.svc:443/check?timeout=10s": service "on-delete-svc" not found',
+    );
+    await ok(c, ["-n", "hooks", "get", "configmap", "guarded"]);
+    await ok(c, ["delete", "validatingwebhookconfiguration", "on-delete"]);
+    await ok(c, ["-n", "hooks", "delete", "configmap", "guarded"]);
   });
 
   it("refuses through a mutating webhook that fails closed", async () => {

@@ -171,6 +171,7 @@ const byName = <T extends KObject>(x: T, y: T) => ((x.metadata.name ?? "") < (y.
 
 export const validatingAdmissionPolicy: AdmissionPlugin = {
   name: "ValidatingAdmissionPolicy",
+  deletes: true,
   validate(a, ctx) {
     if (isExempt(a)) return;
     const bindings = [...ctx.scan<Binding>(BINDINGS, null)];

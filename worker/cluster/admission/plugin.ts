@@ -39,6 +39,8 @@ export interface AdmissionContext extends HookContext {
 export interface AdmissionPlugin {
   /** kube-apiserver's plugin name (LimitRanger, ResourceQuota, PodSecurity…). */
   name: string;
+  /** The plugin is also asked about DELETE (with `object` the stored object, as `old` is). */
+  deletes?: boolean;
   /** Storage keys (as storageOf gives them) the plugin looks at; omitted: every kind. */
   resources?: readonly string[];
   /** May change the object (defaults, finalizers, priority); throws an ApiError to refuse. */

@@ -119,10 +119,12 @@ function dispatch(storage: string, a: AdmissionAttributes, ctx: AdmissionContext
 
 export const mutatingAdmissionWebhook: AdmissionPlugin = {
   name: "MutatingAdmissionWebhook",
+  deletes: true,
   mutate: (a, ctx) => dispatch(MUTATING, a, ctx),
 };
 
 export const validatingAdmissionWebhook: AdmissionPlugin = {
   name: "ValidatingAdmissionWebhook",
+  deletes: true,
   validate: (a, ctx) => dispatch(VALIDATING, a, ctx),
 };

@@ -62,6 +62,8 @@ export interface DeleteRequest {
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: "Orphan" | "Background" | "Foreground";
   dryRun?: boolean;
+  /** Who asks, as admission sees it; absent for the control plane's own deletes. */
+  user?: UserInfo;
 }
 
 export interface DeleteResult {
@@ -70,6 +72,8 @@ export interface DeleteResult {
   /** The object is gone (rather than waiting for finalizers or a grace period). */
   gone: boolean;
   object: KObject;
+  /** Warning headers admission added. */
+  warnings?: string[];
 }
 
 export interface ListOptions {
@@ -551,6 +555,9 @@ export class ApiServer {
         throw errors.conflict(def.group, def.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
       if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)
         throw errors.conflict(def.group, def.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      // Admission sees a delete as kube-apiserver shows it: no object, the stored one as oldObject.
+      const warnings: string[] = [];
+      this.admitDelete(def, old, req, warnings);
       const prev = attrsOf(storedDef, old);
       const now = this.clock.now();
       const grace = Math.max(0, storedDef.gracePeriod?.(old, req.gracePeriodSeconds) ?? 0);
@@ -570,12 +577,12 @@ export class ApiServer {
           if (grace === 0 && !obj.metadata.finalizers?.length && (storedDef.readyToRemove?.(obj) ?? true)) {
             storedDef.onDelete?.(obj, ctx);
             this.store.remove(storage, obj, prev);
-            return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj) };
+            return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj), warnings };
           }
           this.store.put(storage, obj, "MODIFIED", prev);
         }
         const wire = this.toWire(def, obj);
-        return { body: wire, gone: false, object: wire };
+        return { body: wire, gone: false, object: wire, warnings };
       }
       if (pending) {
         obj.metadata.deletionTimestamp = formatTime(now + grace * 1000);
@@ -583,11 +590,11 @@ export class ApiServer {
         storedDef.beginDelete?.(obj);
         this.store.put(storage, obj, "MODIFIED", prev);
         const wire = this.toWire(def, structuredClone(obj));
-        return { body: wire, gone: false, object: wire };
+        return { body: wire, gone: false, object: wire, warnings };
       }
       storedDef.onDelete?.(obj, ctx);
       this.store.remove(storage, obj, prev);
-      return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj) };
+      return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj), warnings };
     });
   }
 
@@ -702,6 +709,27 @@ export class ApiServer {
     };
     const ctx = { ...this.hookContext(opts.dryRun ?? false, def, obj), api: this, warn: (m: string) => void (warnings.includes(m) || warnings.push(m)) };
     for (const p of plugins) p[phase]?.(attrs, ctx);
+  }
+
+  /** Both phases of the chain for a DELETE, for the plugins that ask for it (policies and webhooks). */
+  private admitDelete(def: ResourceDef, stored: KObject, req: DeleteRequest, warnings: string[]) {
+    const plugins = admissionFor(storageOf(def)).filter((p) => p.deletes);
+    if (!plugins.length) return;
+    const old = this.toWire(def, stored);
+    const attrs: AdmissionAttributes = {
+      operation: "DELETE",
+      def,
+      storage: storageOf(def),
+      namespace: def.namespaced ? (old.metadata.namespace ?? "") : "",
+      name: old.metadata.name ?? "",
+      object: old,
+      old,
+      user: req.user ?? null,
+      dryRun: req.dryRun ?? false,
+    };
+    const ctx = { ...this.hookContext(req.dryRun ?? false, def, old), api: this, warn: (m: string) => void (warnings.includes(m) || warnings.push(m)) };
+    for (const p of plugins) p.mutate?.(attrs, ctx);
+    for (const p of plugins) p.validate?.(attrs, ctx);
   }
 
   private hookContext(dryRun: boolean, def: ResourceDef, obj: KObject): HookContext {

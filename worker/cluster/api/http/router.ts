@@ -491,7 +491,7 @@ export class KubeRouter {
       case "delete": {
         const res = this.api.delete(def, ns ?? "", r.name!, this.deleteRequest(req, q, dryRun));
         // A kind that answers a delete with the object (pods) shows it as any other answer.
-        return respond(req, 200, res.body.kind === "Status" ? res.body : outbound(def, res.body as KObject, this.clock));
+        return respond(req, 200, res.body.kind === "Status" ? res.body : outbound(def, res.body as KObject, this.clock), undefined, res.warnings);
       }
       case "deletecollection": {
         const opts = { labelSelector: parseLabelSelector(q.get("labelSelector") ?? ""), fieldSelector: parseFieldSelector(q.get("fieldSelector") ?? "") };
@@ -596,7 +596,7 @@ export class KubeRouter {
       const raw = isProtobuf(req.contentType) ? decodeObject(readEnvelope(req.body), DeleteOptions) : this.parse(req.body, req.contentType, "object");
       opts = decode<Record<string, unknown>>(DeleteOptions, raw, { fieldValidation: "Ignore", kind: "DeleteOptions", version: "v1" }).value;
     }
-    const out: DeleteRequest = { dryRun: dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes("All")) };
+    const out: DeleteRequest = { dryRun: dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes("All")), ...(req.user ? { user: req.user } : {}) };
     const grace = q.get("gracePeriodSeconds") ?? (opts.gracePeriodSeconds !== undefined ? String(opts.gracePeriodSeconds) : null);
     if (grace !== null && grace !== "") {
       if (!/^-?\d+$/.test(grace)) throw errors.badRequest(`invalid gracePeriodSeconds: ${grace}`);

@@ -10,20 +10,42 @@ import type { RemoteCommandOptions } from "./checks";
 
 /** How long a failure's status waits after the last output (real ms). */
 const FAILURE_GAP_MS = 30;
+/**
+ * How long output waits after the session-up message (real ms). A runtime takes a moment to
+ * start the process; client-go before 1.33 reads the socket before it has made its streams and
+ * drops frames for streams it does not have yet, so output sent at once could be lost.
+ */
+const START_GAP_MS = 40;
 
 /** Starts a session with the output it writes to; throws when the runtime cannot start it. */
 export type StartSession = (out: SessionOutput) => Session;
 
 export function serveRemoteCommand(sock: Socket, p: ChannelProtocol, opts: RemoteCommandOptions, start: StartSession | { error: string }): void {
-  const send = (channel: number, data: Uint8Array) => {
+  const sendNow = (channel: number, data: Uint8Array) => {
     for (const piece of pieces(data, p.base64 ? MAX_MESSAGE / 2 : 1)) sock.send(frame(p, channel, piece));
   };
-  send(opts.stdout ? STDOUT : opts.stderr ? STDERR : ERROR, new Uint8Array(0));
+  sendNow(opts.stdout ? STDOUT : opts.stderr ? STDERR : ERROR, new Uint8Array(0));
+
+  // Everything after the session-up message waits for the start gap, in order.
+  let held: (() => void)[] | null = [];
+  setTimeout(() => {
+    const queue = held ?? [];
+    held = null;
+    for (const fn of queue) fn();
+  }, START_GAP_MS);
+  const later = (fn: () => void) => (held ? held.push(fn) : fn());
+  const send = (channel: number, data: Uint8Array) => {
+    // A held write keeps its own copy: the writer may reuse its buffer.
+    const bytes = held ? data.slice() : data;
+    later(() => sendNow(channel, bytes));
+  };
 
   const finish = (status: ExitStatus) => {
     const bytes = statusBytes(p, status);
-    if (bytes) send(ERROR, bytes);
-    sock.close(1000);
+    later(() => {
+      if (bytes) sendNow(ERROR, bytes);
+      sock.close(1000);
+    });
   };
   // Failures end the session once the 101 has gone out, as a process that ended at once would.
   if ("error" in start) {
