@@ -25,6 +25,28 @@ afterAll(async () => {
   await request("DELETE", `/v1/templates/${TEMPLATE}`, { token }).catch(() => undefined);
 });
 
+const GADGET_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+`;
+
 /** A sandbox's kubeconfig as a file kubectl reads. */
 function asCluster(sb: Sandbox): TestCluster {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "kubedo-sb-")), "kubeconfig");
@@ -168,6 +190,10 @@ describe("a sandbox's life", () => {
 
   it("takes a snapshot, and restores it after a change", async () => {
     await ok(c, ["create", "configmap", "keep-me", "--from-literal=k=v"]);
+    // A custom resource is kept too, with its CRD.
+    await ok(c, ["apply", "-f", "-"], GADGET_CRD);
+    await ok(c, ["wait", "--for=condition=established", "crd/gadgets.example.com", "--timeout=30s"]);
+    await ok(c, ["apply", "-f", "-"], "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g1\nspec:\n  size: 4\n");
     const snap = await request("POST", `/v1/sandboxes/${sb.id}/snapshots`, { token, body: { name: "before-change" } });
     expect(snap.status).toBe(201);
     expect(snap.json).toMatchObject({ id: expect.stringMatching(/^snap-/), name: "before-change" });
@@ -184,6 +210,9 @@ describe("a sandbox's life", () => {
     expect(restored.json).toMatchObject({ id: sb.id, snapshot: "before-change" });
     expect(JSON.parse(await ok(c, ["get", "configmap", "keep-me", "-o", "json"])).data).toEqual({ k: "v" });
     expect((await kubectl(c, ["get", "configmap", "later"])).code).not.toBe(0);
+    expect(await ok(c, ["get", "gadget", "g1", "-o", "jsonpath={.spec.size}"])).toBe("4");
+    // Gone again, so that the export below applies in one run (kubectl maps a CRD's objects before it sends the CRD).
+    await ok(c, ["delete", "crd", "gadgets.example.com", "--wait"]);
     expect((await request("POST", `/v1/sandboxes/${sb.id}/restore`, { token, body: { snapshot: "nope" } })).status).toBe(404);
   });
 

@@ -223,6 +223,81 @@ describe("capture", () => {
   });
 });
 
+const WIDGETS = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer, default: 1}
+              color: {type: string}
+          status:
+            type: object
+            properties:
+              seen: {type: boolean}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: first
+spec:
+  color: blue
+`;
+
+describe("custom resources", () => {
+  it("preloads a CRD and its objects from one YAML, and captures them back, the CRD first", async () => {
+    // The Widget comes before its CRD in the file: the CRD is applied and established first.
+    const [crd, widget] = WIDGETS.split("---\n");
+    const { stub, out } = await initCluster(`${widget}---\n${crd}`);
+    expect(out).toEqual({ ok: true, value: { objects: 2 } });
+    const w = await get(stub, "/apis/example.com/v1/namespaces/default/widgets/first");
+    expect(w.status).toBe(200);
+    expect(w.json.spec).toEqual({ color: "blue", size: 1 });
+    await kube(stub, "PUT", "/apis/example.com/v1/namespaces/default/widgets/first/status", { ...w.json, status: { seen: true } });
+    await kube(stub, "POST", "/apis/example.com/v1/namespaces/default/widgets", { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "second" }, spec: { size: 3 } });
+    await settle(stub);
+
+    const captured = (await stub.capture()) as { ok: true; value: { yaml: string; objects: number } };
+    const shape = shapeOf(captured.value.yaml);
+    expect(shape.map((o) => `${o.kind} ${o.ns}/${o.name}`)).toEqual(["CustomResourceDefinition /widgets.example.com", "Widget default/first", "Widget default/second"]);
+    // The status the server and controllers wrote is left out (the CRD's conditions, the Widget's status).
+    expect(captured.value.yaml).not.toMatch(/acceptedNames|storedVersions|conditions|seen: true/);
+
+    const again = await initCluster(captured.value.yaml);
+    expect(again.out).toEqual({ ok: true, value: { objects: 3 } });
+    const list = await get(again.stub, "/apis/example.com/v1/namespaces/default/widgets");
+    expect(list.json.items.map((i: Obj) => [i.metadata.name, i.spec.size])).toEqual([
+      ["first", 1],
+      ["second", 3],
+    ]);
+    const recaptured = (await again.stub.capture()) as { ok: true; value: { yaml: string } };
+    expect(shapeOf(recaptured.value.yaml)).toEqual(shape);
+  });
+
+  it("refuses the whole YAML when its CRD is invalid, naming the CRD", async () => {
+    const bad = WIDGETS.replace("kind: Widget}", "kind: Widget}\n  unknownField: 1");
+    const r = await initCluster(bad);
+    expect(r.out.ok).toBe(false);
+    expect(r.out.message).toMatch(/^objects\[0\] \(CustomResourceDefinition widgets\.example\.com\): .*unknown field "spec\.unknownField"/);
+    // Nothing was applied: the cluster serves no widgets.
+    expect((await get(r.stub, "/apis/example.com/v1/namespaces/default/widgets")).status).toBe(404);
+  });
+});
+
 describe("reset", () => {
   it("brings back the template's objects and removes the others, with the same id", async () => {
     const { id, stub } = await initCluster(TEMPLATE);

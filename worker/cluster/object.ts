@@ -341,7 +341,12 @@ export class ClusterObject extends DurableObject<Env> {
     if (!init.objects) return { ok: true, value: { objects: 0 } };
     const parsed = parseObjects(init.objects);
     if (!parsed.ok) return parsed;
-    const applied = applyObjects(this.api, parsed.objects, (fn) => this.store.transaction(fn));
+    const applied = applyObjects(
+      this.api,
+      parsed.objects,
+      (fn) => this.store.transaction(fn),
+      (crd) => void customResourceDefinitionController.reconcile(crd, this.loop.context),
+    );
     if (!applied.ok) return applied;
     // One pass now (Namespaces become Active, workloads make their pods); alarms do the rest.
     await this.runLoop();

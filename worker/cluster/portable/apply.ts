@@ -5,7 +5,7 @@
 import { parseAllDocuments, type Tags } from "yaml";
 import type { Identity } from "../../auth/identity";
 import type { ApiServer } from "../api/apiserver";
-import { ApiError } from "../machinery/errors";
+import { ApiError, errors } from "../machinery/errors";
 import { storageOf, type KObject, type ResourceDef } from "../resources/define";
 import { BUILT_IN } from "../resources/registry";
 import type { Outcome } from "../outcome";
@@ -44,9 +44,38 @@ export const KUBECTL_YAML = {
 export interface PreloadObject {
   /** Position in the YAML (List items counted in place): objects[index] in messages. */
   index: number;
-  def: ResourceDef;
+  /** The kind; for a custom kind, a CRD in the same YAML defines it and it is found once that CRD is established. */
+  def: ResourceDef | CustomKindRef;
   namespace: string;
   object: KObject;
+}
+
+/** A kind one of the preload's own CRDs defines: group, version and kind, and whether it is namespaced. */
+export interface CustomKindRef {
+  custom: "pending";
+  group: string;
+  version: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+interface CrdShape {
+  spec?: { group?: unknown; scope?: unknown; names?: { kind?: unknown }; versions?: { name?: unknown; served?: unknown }[] };
+}
+
+/** The custom kinds the YAML's own CRDs define: "group/version/Kind" to whether it is namespaced. */
+function kindsDefinedIn(raw: unknown[]): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const o of raw) {
+    const v = o as { apiVersion?: unknown; kind?: unknown } & CrdShape;
+    if (!v || v.kind !== "CustomResourceDefinition" || typeof v.apiVersion !== "string" || !v.apiVersion.startsWith("apiextensions.k8s.io/")) continue;
+    const spec = v.spec;
+    if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") continue;
+    for (const ver of Array.isArray(spec.versions) ? spec.versions : []) {
+      if (typeof ver?.name === "string" && ver.served !== false) out.set(`${spec.group}/${ver.name}/${spec.names.kind}`, spec.scope !== "Cluster");
+    }
+  }
+  return out;
 }
 
 type Parsed = { ok: true; objects: PreloadObject[] } | { ok: false; status: number; message: string };
@@ -79,6 +108,7 @@ export function parseObjects(text: string): Parsed {
     if (raw.length > MAX_PRELOAD_OBJECTS) return bad(`objects: at most ${MAX_PRELOAD_OBJECTS} objects may be preloaded; this YAML has more`);
   }
   const out: PreloadObject[] = [];
+  const defined = kindsDefinedIn(raw);
   for (let i = 0; i < raw.length; i++) {
     const o = raw[i];
     if (o === null || typeof o !== "object" || Array.isArray(o)) return bad(`objects[${i}]: not an object`);
@@ -88,8 +118,11 @@ export function parseObjects(text: string): Parsed {
     if (missing.length) return bad(`objects[${i}]${label}: error validating data: [${missing.join(", ")}]`);
     if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return bad(`objects[${i}]${label}: apiVersion and kind must be strings`);
     const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/", 2) : ["", obj.apiVersion];
-    const def = BUILT_IN.findKind(group, version, obj.kind);
-    if (!def || def.virtual || def.computed) return bad(`objects[${i}]${label}: no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
+    const builtIn = BUILT_IN.findKind(group, version, obj.kind);
+    const namespacedCustom = defined.get(`${group}/${version}/${obj.kind}`);
+    const def: ResourceDef | CustomKindRef | undefined =
+      builtIn && !builtIn.virtual && !builtIn.computed ? builtIn : namespacedCustom !== undefined ? { custom: "pending", group, version, kind: obj.kind, namespaced: namespacedCustom } : undefined;
+    if (!def) return bad(`objects[${i}]${label}: no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
     if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== "object" || Array.isArray(obj.metadata))) return bad(`objects[${i}]${label}: metadata must be an object`);
     obj.metadata ??= {};
     if (!obj.metadata.name) return bad(`objects[${i}]${label}: ${obj.metadata.generateName ? "cannot use generate name with apply" : "resource name may not be empty"}`);
@@ -99,22 +132,31 @@ export function parseObjects(text: string): Parsed {
   return { ok: true, objects: out };
 }
 
-/** Kinds that admission reads when it admits others (a pod's namespace and PriorityClass, a claim's StorageClass): applied first. */
-const PREREQUISITES = ["Namespace", "PriorityClass", "StorageClass"];
+/**
+ * Kinds that admission reads when it admits others (a pod's namespace and PriorityClass, a claim's
+ * StorageClass), and the CRDs that define the custom kinds: applied first.
+ */
+const PREREQUISITES = ["Namespace", "PriorityClass", "StorageClass", "CustomResourceDefinition"];
 
 /**
  * Applies the objects, prerequisites first and then the rest in order, in one transaction: a refusal
  * leaves nothing behind and is named `objects[i] (Kind ns/name): <the API's message>`. An object
- * that already exists is patched with it, as a later `kubectl apply` would.
+ * that already exists is patched with it, as a later `kubectl apply` would. `establish` has the
+ * CRD controller accept a new CRD's names, so that its kind is served before its objects come.
  */
-export function applyObjects(api: ApiServer, objects: PreloadObject[], run: <T>(fn: () => T) => T): Outcome<{ objects: number }> {
+export function applyObjects(api: ApiServer, objects: PreloadObject[], run: <T>(fn: () => T) => T, establish: (crdName: string) => void): Outcome<{ objects: number }> {
   const rank = (o: PreloadObject) => (PREREQUISITES.includes(o.def.kind) ? PREREQUISITES.indexOf(o.def.kind) : PREREQUISITES.length);
   const ordered = objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
   let current: PreloadObject | null = null;
   try {
     run(() => {
+      let established = false;
       for (const o of ordered) {
         current = o;
+        if (isPending(o.def) && !established) {
+          for (const crd of ordered) if (crd.def.kind === "CustomResourceDefinition" && !isPending(crd.def)) establish(crd.object.metadata.name!);
+          established = true;
+        }
         applyOne(api, o);
       }
     });
@@ -128,7 +170,14 @@ export function applyObjects(api: ApiServer, objects: PreloadObject[], run: <T>(
   return { ok: true, value: { objects: objects.length } };
 }
 
-function applyOne(api: ApiServer, { def, namespace, object }: PreloadObject): void {
+function isPending(def: ResourceDef | CustomKindRef): def is CustomKindRef {
+  return (def as CustomKindRef).custom === "pending";
+}
+
+function applyOne(api: ApiServer, { def: kind, namespace, object }: PreloadObject): void {
+  const def = isPending(kind) ? api.registry.findKind(kind.group, kind.version, kind.kind) : kind;
+  // Its CRD was not established (its names conflict with a CRD the cluster has).
+  if (!def) throw errors.badRequest(`no matches for kind "${kind.kind}" in version "${object.apiVersion ?? ""}"`);
   const body = withLastApplied(object);
   const opts = { manager: APPLY_MANAGER, identity: TEMPLATE_APPLIER, fieldValidation: "Strict" as const };
   if (!api.peek(storageOf(def), namespace, object.metadata.name!)) {
@@ -136,8 +185,9 @@ function applyOne(api: ApiServer, { def, namespace, object }: PreloadObject): vo
     return;
   }
   // Already there (a namespace the cluster has, or the same object twice): kubectl patches it
-  // with what the file says; with no earlier last-applied, nothing is removed.
-  api.patch(def, namespace, object.metadata.name!, "strategic", body, opts);
+  // with what the file says; with no earlier last-applied, nothing is removed. Custom kinds have
+  // no strategic merge.
+  api.patch(def, namespace, object.metadata.name!, def.custom ? "merge" : "strategic", body, opts);
 }
 
 /** The object with kubectl's last-applied annotation: the object without it, as JSON, plus a newline. */

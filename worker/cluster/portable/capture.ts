@@ -13,7 +13,6 @@
 // - service-account token Secrets, and the `system:` RBAC objects.
 // What the API server fills in (uids, versions, status, allocated IPs, binding results) is stripped.
 import { stringify } from "yaml";
-import { BUILT_IN } from "../resources/registry";
 import type { ApiServer } from "../api/apiserver";
 import type { ManagedFieldsEntry } from "../api/managedFields";
 import { SYSTEM_NAMESPACES } from "../bootstrap";
@@ -48,8 +47,10 @@ const SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 export function captureObjects(api: ApiServer, config: ClusterConfig, simulation: SimulationSettings): { yaml: string; objects: number } {
   const fresh = freshKeys(config, simulation);
   const namespaces: KObject[] = [];
+  const definitions: KObject[] = [];
   const rest: { kind: string; key: string; object: KObject }[] = [];
-  for (const def of BUILT_IN.kinds) {
+  // Custom kinds too: their CRDs come before them, as `kubectl apply -f` needs them established first.
+  for (const def of api.registry.kinds) {
     const storage = storageOf(def);
     if (def.storage || def.virtual || def.computed || CLUSTER_ONLY.has(storage)) continue;
     for (const stored of api.scanStored<KObject>(storage, null)) {
@@ -57,11 +58,12 @@ export function captureObjects(api: ApiServer, config: ClusterConfig, simulation
       if (fresh.has(`${storage}|${ns}|${stored.metadata.name}`) || !usersOwn(def, stored)) continue;
       const object = portable(def, api.toWire(def, stored));
       if (def.kind === "Namespace") namespaces.push(object);
+      else if (def.kind === "CustomResourceDefinition" && def.group === "apiextensions.k8s.io") definitions.push(object);
       else rest.push({ kind: def.kind, key: `${ns}/${stored.metadata.name}`, object });
     }
   }
   rest.sort((a, b) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1));
-  const all = [...namespaces, ...rest.map((r) => r.object)];
+  const all = [...namespaces, ...definitions, ...rest.map((r) => r.object)];
   // YAML 1.1 quoting, as kubectl reads YAML: a string "yes" or "0777" stays a string.
   const yaml = all.map((o) => stringify(o, { version: "1.1", lineWidth: 0 })).join("---\n");
   return { yaml, objects: all.length };
