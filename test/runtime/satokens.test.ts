@@ -161,13 +161,17 @@ describe("TokenRequest and the verifier", () => {
     await settle(stub);
     const pod = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/t")).json;
     const volume = (pod.spec.volumes as { name: string }[]).find((v) => v.name.startsWith("kube-api-access-"))!;
-    const token = await runInDurableObject(stub, async (o: ClusterObject) => {
-      const { volumeContent } = await import("../../worker/cluster/container/fs/volumes");
+    const [token, again] = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { volumeContent, fileData } = await import("../../worker/cluster/container/fs/volumes");
       const state = o as unknown as { store: { sqlStorage: SqlStorage }; network: { view(): never } };
       const files = volumeContent(state.store.sqlStorage, state.network.view(), pod as never, volume as never, Date.now());
       if (!Array.isArray(files)) throw new Error("no files");
-      return new TextDecoder().decode(base64.decode(files.find((f) => f.path === "token")!.data));
+      // Signed when read, and the same each time.
+      const file = files.find((f) => f.path === "token")!;
+      const read = () => new TextDecoder().decode(base64.decode(fileData(state.store.sqlStorage, file)));
+      return [read(), read()];
     });
+    expect(again).toBe(token);
     const c = claimsOf(token);
     expect(c.sub).toBe("system:serviceaccount:default:default");
     expect(c["kubernetes.io"].pod).toEqual({ name: "t", uid: pod.metadata.uid });

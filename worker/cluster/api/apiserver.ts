@@ -11,6 +11,7 @@ import { LIMITS } from "../../limits";
 import type { Clock } from "../clock";
 import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
 import { BUILT_IN, type Registry } from "../resources/registry";
+import { KindCache } from "./kindCache";
 import { CRD_STORAGE, type CustomResourceDefinition } from "../resources/customresourcedefinition";
 import { servedRegistry } from "../resources/custom/served";
 import { SqlAllocations } from "../store/allocations";
@@ -105,6 +106,19 @@ class DryRunDone extends Error {
 
 const SYSTEM_META = ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"] as const;
 
+/** Storage keys admission reads on every write (see kindCache.ts). */
+const ADMISSION_READS: ReadonlySet<string> = new Set([
+  "namespaces",
+  "resourcequotas",
+  "limitranges",
+  "scheduling.k8s.io/priorityclasses",
+  "storage.k8s.io/storageclasses",
+  "admissionregistration.k8s.io/validatingadmissionpolicies",
+  "admissionregistration.k8s.io/validatingadmissionpolicybindings",
+  "admissionregistration.k8s.io/validatingwebhookconfigurations",
+  "admissionregistration.k8s.io/mutatingwebhookconfigurations",
+]);
+
 export class ApiServer {
   private readonly allocations: SqlAllocations;
 
@@ -115,6 +129,7 @@ export class ApiServer {
     private readonly read: ReadContext = { heartbeat: (_node, stored) => stored ?? "" },
   ) {
     this.allocations = new SqlAllocations(store.sqlStorage);
+    this.admissionReads = new KindCache(store, ADMISSION_READS);
     store.onWrite((changes) => {
       if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
     });
@@ -125,6 +140,9 @@ export class ApiServer {
    * cluster's network, for admission webhooks; null where there is no network (unit tests).
    */
   webhookDialer: ((conn: Omit<Connection, "from">) => WebhookReach) | null = null;
+
+  /** The small kinds admission reads on every write, kept parsed (api/kindCache.ts). */
+  private readonly admissionReads: KindCache;
 
   private served: Registry = BUILT_IN;
   private registryStale = true;
@@ -145,7 +163,13 @@ export class ApiServer {
    * The in-process writer whose writes are under way (a controller's name, "kubelet",
    * "scheduler"), set by the control loop; it names the field manager of writes without one.
    */
-  writer: string | null = null;
+  get writer(): string | null {
+    return this.store.writer;
+  }
+
+  set writer(name: string | null) {
+    this.store.writer = name;
+  }
 
   /** The cluster clock's time (for in-process readers that decide by it, such as the network view). */
   now(): number {
@@ -676,7 +700,7 @@ export class ApiServer {
 
   private admitNamespace(def: ResourceDef, namespace: string, name: string) {
     if (!def.namespaced) return;
-    const ns = this.store.get<KObject & { status?: { phase?: string } }>("namespaces", "", namespace);
+    const ns = this.admissionReads.get<KObject & { status?: { phase?: string } }>("namespaces", "", namespace);
     if (!ns) throw errors.notFound("", "namespaces", namespace);
     if (ns.metadata.deletionTimestamp || ns.status?.phase === "Terminating")
       throw errors.forbidden(def.group, def.plural, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
@@ -738,8 +762,10 @@ export class ApiServer {
       allocations: this.allocations,
       cluster: this.settings(),
       dryRun,
-      get: <T extends KObject>(storage: string, namespace: string, name: string) => this.store.get<T>(storage, namespace, name),
-      scan: <T extends KObject>(storage: string, namespace: string | null) => this.scanStored<T>(storage, namespace),
+      get: <T extends KObject>(storage: string, namespace: string, name: string) =>
+        this.admissionReads.covers(storage) ? this.admissionReads.get<T>(storage, namespace, name) : this.store.get<T>(storage, namespace, name),
+      scan: <T extends KObject>(storage: string, namespace: string | null) =>
+        this.admissionReads.covers(storage) ? this.admissionReads.list<T>(storage, namespace) : this.scanStored<T>(storage, namespace),
       forbid: (reason: string): never => {
         throw errors.forbidden(def.group, def.plural, obj.metadata.name ?? "", reason);
       },

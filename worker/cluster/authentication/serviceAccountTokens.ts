@@ -89,6 +89,12 @@ export function extendForPod(t: BoundToken): BoundToken {
 
 /** A bound token (TokenRequest's): its text and expiry (cluster ms). */
 export function issueToken(at: Issuer, t: BoundToken): { token: string; expiresAt: number } {
+  const { claims, expiresAt } = boundTokenClaims(at, t);
+  return { token: signClaims(at.store, claims), expiresAt };
+}
+
+/** A bound token's claims, to be signed now or later (signing is deterministic: the same claims give the same token). */
+export function boundTokenClaims(at: Issuer, t: BoundToken): { claims: Record<string, unknown>; expiresAt: number } {
   const iat = Math.floor(at.now / 1000);
   const ns = t.serviceAccount.metadata.namespace ?? "";
   const k8s: Record<string, unknown> = { namespace: ns, serviceaccount: refOf(t.serviceAccount) };
@@ -108,7 +114,12 @@ export function issueToken(at: Issuer, t: BoundToken): { token: string; expiresA
     sub: `system:serviceaccount:${ns}:${t.serviceAccount.metadata.name}`,
     [CLUSTER_CLAIM]: at.clusterId,
   };
-  return { token: signJwt(claims, signingKey(at.store)), expiresAt: exp * 1000 };
+  return { claims, expiresAt: exp * 1000 };
+}
+
+/** The cluster's signature over claims: a token's text. */
+export function signClaims(store: Meta, claims: Record<string, unknown>): string {
+  return signJwt(claims, signingKey(store));
 }
 
 /** A legacy token for a kubernetes.io/service-account-token Secret: no expiry, good while the Secret holds it. */

@@ -183,6 +183,16 @@ export function serviceLinks(view: EnvInput["view"], pod: Pod): Record<string, s
   return serviceEnv(sorted);
 }
 
+/**
+ * Whether making the container's environment can fail: only a source it names (envFrom, a key
+ * of a ConfigMap or Secret, a resource field) can be missing. Most containers name none, and the
+ * kubelet asks before every start.
+ */
+export function envMayFail(spec: ContainerT): boolean {
+  if (spec.envFrom?.length) return true;
+  return (spec.env ?? []).some((e) => !!(e.valueFrom && (e.valueFrom.configMapKeyRef || e.valueFrom.secretKeyRef || e.valueFrom.resourceFieldRef)));
+}
+
 /** The container's environment, or the kubelet's reason it cannot be made. */
 export function containerEnv(input: EnvInput): EnvResult {
   const { view, pod, spec } = input;

@@ -14,7 +14,7 @@ import type { Pod } from "../resources/pod";
 import type { ContainerT } from "../resources/types/core";
 import type { Store } from "../store/store";
 import { EffectsFs, locator, type Effect as FileEffect } from "./effects";
-import { containerEnv } from "./env";
+import { containerEnv, envMayFail } from "./env";
 import { etcdOf, etcdVersionFor } from "./etcd";
 import { imageProfile } from "./fs/skeletons";
 import { dropContainerLayer, dropPodVolumes } from "./fs";
@@ -277,7 +277,7 @@ export class ContainerWorlds {
   /** Why a container cannot be configured (CreateContainerConfigError), or null. */
   configError(pod: Pod, container: string): string | null {
     const found = specOfContainer(pod, container);
-    if (!found) return null;
+    if (!found || !envMayFail(found.spec)) return null;
     const env = containerEnv({ view: this.deps.network.view(), pod, spec: found.spec, imageName: found.spec.image ?? "", image: this.deps.image(pod, found.spec) });
     return "error" in env ? env.error : null;
   }

@@ -99,6 +99,8 @@ export const kubeletController: Controller = {
   name: KUBELET,
   keysFor(c) {
     if (c.resource !== "pods") return [];
+    // Its own writes need no second look: the reconcile that made one set its next timer.
+    if (c.writer === KUBELET) return [];
     if (c.type === "DELETED") return [`${c.namespace}/${c.name}`];
     return c.body.includes('"nodeName"') ? [`${c.namespace}/${c.name}`] : [];
   },

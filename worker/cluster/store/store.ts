@@ -27,6 +27,8 @@ export interface Change {
   body: string;
   /** Attributes before the change; null for ADDED. */
   prev: Attrs | null;
+  /** The in-process writer that made it (a controller's name, "kubelet"), absent for clients' writes. Not persisted. */
+  writer?: string;
 }
 
 export interface StoredRow {
@@ -67,8 +69,11 @@ export class Store {
   private pending: Change[] | null = null;
   private readonly listeners: ChangeListener[] = [];
   private readonly writeHooks: ChangeListener[] = [];
+  private readonly rollbackHooks: ChangeListener[] = [];
   private writesSinceCompaction = 0;
   private count: number;
+  /** The in-process writer whose writes are under way (the control loop sets it), stamped on their changes. */
+  writer: string | null = null;
   /** Objects the cluster may hold (LIMITS.objectsPerCluster); only tests lower it. */
   objectBound: number = LIMITS.objectsPerCluster;
 
@@ -128,6 +133,11 @@ export class Store {
     this.writeHooks.push(hook);
   }
 
+  /** Runs after a transaction rolled back, with the changes it had made (memory that mirrors them must forget them). */
+  onRollback(hook: ChangeListener): void {
+    this.rollbackHooks.push(hook);
+  }
+
   /** Queues a message for another store (D1), committed with the current transaction. */
   outbox(topic: string, payload: unknown): void {
     this.requireTx();
@@ -157,6 +167,7 @@ export class Store {
     } catch (e) {
       this.revision = startRevision;
       this.count = startCount;
+      if (pending.length) for (const h of this.rollbackHooks) h(pending);
       throw e;
     } finally {
       this.pending = null;
@@ -297,6 +308,7 @@ export class Store {
   }
 
   private appendChange(pending: Change[], c: Change) {
+    if (this.writer) c.writer = this.writer;
     this.sql.exec(
       "INSERT INTO changes (rv, type, resource, namespace, name, body, prev, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       c.rv,

@@ -241,7 +241,7 @@ function volumeMount(ctx: FsContext, c: ContainerFsSpec, m: VolumeMountT, v: Vol
       if (frozen) snap = frozen;
       else saveSnapshot(ctx.sql, uid, key, snap.writtenAt, snap.files);
     }
-    const tree = atomicTree(snap, `${uid}/${key}`, tmpfs);
+    const tree = atomicTree(ctx.sql, snap, `${uid}/${key}`, tmpfs);
     mi = tmpfs ? info("tmpfs", "tmpfs", "ro,relatime,size=" + 8 * 1024 * 1024 + "k", true, { sizeBytes: 8 * GiB, usedBytes: 12 * 1024 }) : info("/dev/sda1", "ext4", "ro,relatime", true);
     if (subPath) {
       let real: string;

@@ -5,7 +5,7 @@
 // (pod uid, volume), so a container sees the same files until then.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64 } from "@scure/base";
-import { API_AUDIENCES, clusterIdOf, extendForPod, issueToken, metaOf } from "../../authentication/serviceAccountTokens";
+import { API_AUDIENCES, boundTokenClaims, clusterIdOf, extendForPod, metaOf, signClaims } from "../../authentication/serviceAccountTokens";
 import type { NetworkView } from "../../network/types";
 import type { KObject } from "../../resources/define";
 import type { Pod } from "../../resources/pod";
@@ -19,6 +19,12 @@ export interface VolFile {
   /** base64 */
   data: string;
   mode: number;
+  /**
+   * A service-account token's claims: the file is their signed JWT (and `data` empty). Signing
+   * costs a millisecond, and most pods never read their token, so it is signed when the files
+   * are laid out; the signature is deterministic, so every read sees the same token.
+   */
+  jwt?: Record<string, unknown>;
 }
 
 export interface Snapshot {
@@ -107,7 +113,7 @@ function downward(view: Pick<NetworkView, "node">, pod: Pod, items: DownwardItem
  * cluster, bound to the pod (and naming its node); with the kubelet's default 3607 s for the
  * API server's audience, a year-long token with warnafter (serviceAccountTokens.ts).
  */
-export function serviceAccountToken(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): string {
+export function serviceAccountToken(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): Record<string, unknown> {
   const ns = pod.metadata.namespace ?? "default";
   const sa = pod.spec?.serviceAccountName ?? "default";
   // An account deleted since the pod was admitted still gets a token; the API server refuses it.
@@ -115,7 +121,12 @@ export function serviceAccountToken(sql: SqlStorage, view: Pick<NetworkView, "ge
   const node = pod.spec?.nodeName ? (view.node(pod.spec.nodeName) ?? { apiVersion: "v1", kind: "Node", metadata: { name: pod.spec.nodeName } }) : undefined;
   const meta = metaOf(sql);
   const t = extendForPod({ serviceAccount: account, pod, ...(node ? { node } : {}), audiences: audience ? [audience] : API_AUDIENCES, expirationSeconds });
-  return issueToken({ store: meta, clusterId: clusterIdOf(meta), now }, t).token;
+  return boundTokenClaims({ store: meta, clusterId: clusterIdOf(meta), now }, t).claims;
+}
+
+/** A file's bytes as base64, its token signed if it is one. */
+export function fileData(sql: SqlStorage, f: VolFile): string {
+  return f.jwt ? b64(signClaims(metaOf(sql), f.jwt)) : f.data;
 }
 
 /**
@@ -147,7 +158,11 @@ export function volumeContent(sql: SqlStorage, view: Pick<NetworkView, "get" | "
         const old = previous?.files.find((f) => f.path === s.serviceAccountToken!.path);
         const life = (s.serviceAccountToken.expirationSeconds ?? 3607) * 1000;
         const fresh = !old || !previous || now - previous.writtenAt < life * 0.8;
-        part = [{ path: s.serviceAccountToken.path, data: old && fresh ? old.data : b64(serviceAccountToken(sql, view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined)), mode }];
+        part = [
+          old && fresh
+            ? { ...old, mode }
+            : { path: s.serviceAccountToken.path, data: "", jwt: serviceAccountToken(sql, view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined), mode },
+        ];
       }
       if (!Array.isArray(part)) return part;
       out.push(...part);
@@ -198,7 +213,7 @@ export function timestampDir(at: number, salt: string): string {
 }
 
 /** The volume's directory as the atomic writer leaves it. */
-export function atomicTree(snap: Snapshot, salt: string, tmpfs: boolean): MemoryFs {
+export function atomicTree(sql: SqlStorage, snap: Snapshot, salt: string, tmpfs: boolean): MemoryFs {
   const at = snap.writtenAt;
   const fs = new MemoryFs({ now: () => at });
   const ts = timestampDir(at, salt);
@@ -209,7 +224,7 @@ export function atomicTree(snap: Snapshot, salt: string, tmpfs: boolean): Memory
     if (!rel.length) continue;
     top.add(rel[0]);
     if (rel.length > 1) fs.mkdir(`/${ts}/${rel.slice(0, -1).join("/")}`, { parents: true });
-    fs.write(`/${ts}/${rel.join("/")}`, base64.decode(f.data), { mode: f.mode });
+    fs.write(`/${ts}/${rel.join("/")}`, base64.decode(fileData(sql, f)), { mode: f.mode });
     fs.chmod(`/${ts}/${rel.join("/")}`, f.mode);
   }
   fs.symlink(ts, "/..data");

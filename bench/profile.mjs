@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// A CPU profile of one scenario, for finding where a benchmark's time goes (not part of
+// `npm run bench`): starts the local service with the inspector on, profiles workerd's isolate
+// through the Chrome DevTools protocol while the scenario runs, and prints the functions with
+// the most self time and the source files they are in. KUBEDO_PROFILE_OUT=file keeps the
+// .cpuprofile for a viewer.
+//   node bench/profile.mjs deployment [replicas] [workers]
+//   node bench/profile.mjs pods [pods] [workers]
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { freePort, startService, stopService } from "../scripts/service.mjs";
+import { client, cluster, must, settle } from "./lib.mjs";
+
+const [scenario = "deployment", a, b] = process.argv.slice(2);
+const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
+const port = await freePort();
+const { child, ready } = await startService(home, port, { ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2), KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1" });
+
+/** The inspector session of the isolate that runs the Worker and its Durable Objects. */
+async function inspector() {
+  const targets = await (await fetch(`http://127.0.0.1:${port + 1000}/json`)).json();
+  const target = targets.find((t) => /kubedo/.test(t.title ?? "")) ?? targets[targets.length - 1];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+  let id = 0;
+  const waiting = new Map();
+  ws.on("message", (m) => {
+    const msg = JSON.parse(m.toString());
+    if (msg.id && waiting.has(msg.id)) {
+      waiting.get(msg.id)(msg);
+      waiting.delete(msg.id);
+    }
+  });
+  const send = (method, params = {}) =>
+    new Promise((r) => {
+      const n = ++id;
+      waiting.set(n, r);
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+async function until(http, c, path, done, limitMs = 900_000) {
+  const t0 = performance.now();
+  for (;;) {
+    const r = await must(http.request("GET", path, { token: c.token }));
+    if (done(r.json)) return;
+    if (performance.now() - t0 > limitMs) throw new Error(`not done after ${limitMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+function summarize(profile) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = nodes.get(profile.samples[i]);
+    self.set(n.id, (self.get(n.id) ?? 0) + (dt[i] ?? 0));
+  }
+  const byFn = new Map();
+  const byFile = new Map();
+  let total = 0;
+  for (const [nid, us] of self) {
+    const f = nodes.get(nid).callFrame;
+    const file = (f.url || "(native)").replace(/^.*\/(worker|node_modules)\//, "$1/");
+    const key = `${f.functionName || "(anonymous)"}  ${file}:${f.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+    total += us;
+  }
+  // Inclusive time: each sample counts once for every distinct function on its stack.
+  const parent = new Map();
+  for (const n of profile.nodes) for (const ch of n.children ?? []) parent.set(ch, n.id);
+  const incl = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const seen = new Set();
+    for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) {
+      const f = nodes.get(id).callFrame;
+      const key = `${f.functionName || "(anonymous)"}:${f.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + (dt[i] ?? 0));
+    }
+  }
+  const top = (m, n) => [...m].sort((x, y) => y[1] - x[1]).slice(0, n);
+  console.log(`\nsampled ${(total / 1e6).toFixed(2)} s`);
+  console.log("\nself time by function:");
+  for (const [k, us] of top(byFn, 40)) console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log("\ninclusive time by function:");
+  for (const [k, us] of top(incl, 70)) console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log("\nself time by file:");
+  for (const [k, us] of top(byFile, 25)) console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
+
+try {
+  const http = client(ready);
+  const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
+  const workers = Number(b ?? 100);
+  const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: workers }, () => ({ role: "worker" }))] };
+  const c = await cluster(http, tenant.token, "profiled", config);
+  await must(http.request("PATCH", `/v1/clusters/profiled`, { token: tenant.token, body: { simulation: { profile: "instant" } } }));
+  await settle(http, tenant.token, "profiled");
+  const insp = await inspector();
+  await insp.send("Profiler.enable");
+  await insp.send("Profiler.setSamplingInterval", { interval: 500 });
+  await insp.send("Profiler.start");
+  const t0 = performance.now();
+  const replicas = Number(a ?? (scenario === "pods" ? 10000 : 1000));
+  const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
+  const body = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web" },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
+    },
+  };
+  const available = (d) => d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
+  await must(http.request("POST", path, { token: c.token, body }));
+  await until(http, c, `${path}/web`, available);
+  const up = performance.now();
+  console.log(`${replicas} replicas on ${workers} workers: Available after ${((up - t0) / 1000).toFixed(2)} s`);
+  if (scenario === "deployment" && !process.env.KUBEDO_PROFILE_NO_ROLLOUT) {
+    await must(http.request("PATCH", `${path}/web`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
+    await until(http, c, `${path}/web`, (d) => available(d) && d.metadata.generation === 2);
+    console.log(`rolling update done after ${((performance.now() - up) / 1000).toFixed(2)} s`);
+  }
+  const { result } = await insp.send("Profiler.stop");
+  insp.close();
+  if (process.env.KUBEDO_PROFILE_OUT) writeFileSync(process.env.KUBEDO_PROFILE_OUT, JSON.stringify(result.profile));
+  summarize(result.profile);
+} finally {
+  await stopService(child);
+  rmSync(home, { recursive: true, force: true });
+}
+process.exit(0);
