@@ -4,6 +4,7 @@
 // lets go of its dependents (the orphan finalizer) and leaves them. A dependent whose owners no
 // longer exist is collected. The owner index lives in memory and is rebuilt from the store.
 import { ApiError } from "../machinery/errors";
+import { ownerReferencesIn } from "../machinery/storedMeta";
 import type { KObject, ResourceDef } from "../resources/define";
 import { storageOf } from "../resources/define";
 import type { Controller, ControllerContext } from "../loop/loop";
@@ -82,8 +83,7 @@ export function garbageCollectorController(): Controller {
       }
       const hasRefs = c.body.includes('"ownerReferences"');
       if (hasRefs || indexedUnder.has(enc(loc))) {
-        const obj = JSON.parse(c.body) as KObject;
-        note(loc, obj.metadata.ownerReferences as Ref[]);
+        note(loc, ownerReferencesIn(c.body) as Ref[] | undefined);
         if (c.type === "ADDED" && hasRefs) keys.push(`check|${enc(loc)}`);
       }
       if (c.body.includes(`"${FOREGROUND}"`) || c.body.includes(`"${ORPHAN}"`)) {

@@ -3,6 +3,7 @@
 // the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
 import { parseTime } from "../machinery/time";
 import { ApiError } from "../machinery/errors";
+import { controllerRefIn } from "../machinery/storedMeta";
 import { recordEvent, recordEventOnce, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
@@ -50,7 +51,7 @@ export function* podsOf(ctx: ControllerContext, namespace: string, uid: string, 
 export function ownerKeys(c: Change, storage: string, kind: string, dependents = "pods"): string[] {
   if (c.resource === storage) return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
   if (c.resource !== dependents || !c.body.includes(`"kind":"${kind}"`)) return [];
-  const owner = controllerOf(JSON.parse(c.body) as KObject);
+  const owner = controllerRefIn(c.body);
   return owner?.kind === kind ? [`${c.namespace}/${owner.name}`] : [];
 }
 

@@ -3,6 +3,7 @@
 // releasing owned pods that no longer do, deleting surplus pods in Kubernetes' order, and
 // writing the status kubectl reads.
 import { ApiError } from "../machinery/errors";
+import { controllerRefIn } from "../machinery/storedMeta";
 import { formatTime } from "../machinery/time";
 import { fromStructured, matchesLabels, type LabelSelector } from "../machinery/selectors";
 import { recordEvent, refTo } from "../events";
@@ -40,7 +41,7 @@ export function replicatedController(k: ReplicatedKind): Controller {
         if (c.type === "DELETED" || c.body.includes('"controller":true')) return [];
         return [`${c.namespace}/*`];
       }
-      const owner = controllerOf(JSON.parse(c.body) as KObject);
+      const owner = controllerRefIn(c.body);
       return owner?.kind === k.kind ? [`${c.namespace}/${owner.name}`] : [];
     },
     resync(ctx) {
