@@ -57,4 +57,47 @@ describe("control loop", () => {
     await settle(fresh);
     expect((await kube(fresh, "GET", "/api/v1/namespaces/pending/serviceaccounts/default")).status).toBe(200);
   });
+
+  it("wakes the kubelet after an eviction only for pods changed since it last looked", async () => {
+    const { id, stub } = await newSettledCluster();
+    for (const name of ["steady", "touched"]) await kube(stub, "POST", "/api/v1/namespaces/default/pods", { metadata: { name }, spec: { containers: [{ name: "c", image: "busybox", command: ["sleep", "infinity"] }] } });
+    await settle(stub);
+    await stub.moveClock({ advanceSeconds: 60 });
+    await settle(stub);
+    const keys = await runInDurableObject(stub, async (o: ClusterObject, state) => {
+      const { kubeletController } = await import("../../worker/cluster/node/kubelet");
+      // any: the loop is private; the test reads the kubelet's resync as a restarted object would make it
+      const loop = (o as any).loop;
+      const idle = kubeletController.resync(loop.context) as string[];
+      // A change the kubelet has not seen when the object goes away (its alarm never came).
+      await o.kube(kubeRequest("PATCH", "/api/v1/namespaces/default/pods/touched", { metadata: { labels: { x: "y" } } }, { contentType: "application/merge-patch+json" }));
+      await state.storage.deleteAlarm();
+      return { idle, after: kubeletController.resync(loop.context) as string[] };
+    });
+    expect(keys.idle.filter((k) => k.startsWith("default/"))).toEqual([]);
+    expect(keys.after.filter((k) => k.startsWith("default/"))).toEqual(["default/touched"]);
+    await abortAllDurableObjects().catch(() => {});
+    const fresh = clusterStubOf(id);
+    await settle(fresh);
+    const pods = (await kube(fresh, "GET", "/api/v1/namespaces/default/pods")).json.items as { metadata: { name: string }; status: { phase: string } }[];
+    expect(pods.map((p) => [p.metadata.name, p.status.phase])).toEqual([
+      ["steady", "Running"],
+      ["touched", "Running"],
+    ]);
+  });
+
+  it("reports a pass under way as due now, never as idle", async () => {
+    const { stub } = await newSettledCluster();
+    const seen = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const idle = await o.info();
+      await o.kube(kubeRequest("POST", "/api/v1/namespaces", { metadata: { name: "busy" } }));
+      // The alarm's pass starts (its alarm spent) and is asked about before it ends.
+      const pass = o.alarm();
+      const during = await o.info();
+      await pass;
+      return { idle: [idle.alarm, idle.running], during: [during.alarm !== null, during.running] };
+    });
+    expect(seen.idle).toEqual([null, false]);
+    expect(seen.during).toEqual([true, true]);
+  });
 });

@@ -115,8 +115,10 @@ export interface ClusterInit {
 export interface ClusterInfo {
   id: string;
   name: string;
-  /** Next wake-up of the control loop (ISO time), or null when the cluster is idle. */
+  /** Next wake-up of the control loop (ISO time; now while a pass runs or work waits), or null when the cluster is idle. */
   alarm: string | null;
+  /** A pass of the control loop is under way. */
+  running: boolean;
   resourceVersion: number;
   objects: number;
   watches: number;
@@ -619,7 +621,9 @@ export class ClusterObject extends DurableObject<Env> {
     return {
       id: this.store.meta("cluster_id") ?? "",
       name: this.config?.name ?? "",
-      alarm: this.alarmAt === null ? null : new Date(this.alarmAt).toISOString(),
+      // A pass under way (its alarm already spent) or work queued is due now, not idle.
+      alarm: this.running || this.loop.pending > 0 ? new Date().toISOString() : this.alarmAt === null ? null : new Date(this.alarmAt).toISOString(),
+      running: this.running,
       resourceVersion: this.store.rv,
       objects: this.store.objectCount,
       watches: this.hub.size,

@@ -105,9 +105,22 @@ export const kubeletController: Controller = {
     return c.body.includes('"nodeName"') ? [`${c.namespace}/${c.name}`] : [];
   },
   resync(ctx) {
+    // Not every pod: a running pod's next transition is a stored timer, so only what changed
+    // since the kubelet last looked (or has no runtime yet, or lost its pod) needs a reconcile.
+    const sql = ctx.store.sqlStorage;
     const keys: string[] = [];
-    for (const row of ctx.store.sqlStorage.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM pod_runtime").toArray()) keys.push(`${row.namespace}/${row.name}`);
-    for (const row of ctx.store.scan("pods", null)) if (row.body.includes('"nodeName"')) keys.push(`${row.namespace}/${row.name}`);
+    const changed = sql.exec<{ namespace: string; name: string }>(
+      `SELECT r.namespace, r.name FROM pod_runtime r
+         LEFT JOIN objects o ON o.resource = 'pods' AND o.namespace = r.namespace AND o.name = r.name
+        WHERE o.name IS NULL OR r.seen_rv IS NULL OR o.rv != r.seen_rv`,
+    );
+    for (const row of changed) keys.push(`${row.namespace}/${row.name}`);
+    const unstarted = sql.exec<{ namespace: string; name: string }>(
+      `SELECT o.namespace, o.name FROM objects o
+        WHERE o.resource = 'pods' AND json_extract(o.body, '$.spec.nodeName') IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM pod_runtime r WHERE r.namespace = o.namespace AND r.name = o.name)`,
+    );
+    for (const row of unstarted) keys.push(`${row.namespace}/${row.name}`);
     return [...new Set(keys)];
   },
   regarding(key) {
@@ -205,8 +218,16 @@ export const kubeletController: Controller = {
       const status = podStatusOf(pod, rt, hostIP, now);
       const cni = runningCni(pod, rt, settings);
       if (cni) networkConfigured(ctx, nodeName, cni, now);
-      if (!sameJson(status, pod.status)) ctx.api.update(pods, ns, name, { ...pod, status }, { subresource: "status", trusted: true });
-      sql.exec("INSERT INTO pod_runtime (uid, namespace, name, node, state) VALUES (?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state", rt.uid, ns, name, nodeName, JSON.stringify(rt));
+      const seen = sameJson(status, pod.status) ? pod : ctx.api.update(pods, ns, name, { ...pod, status }, { subresource: "status", trusted: true }).object;
+      sql.exec(
+        "INSERT INTO pod_runtime (uid, namespace, name, node, state, seen_rv) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state, seen_rv = excluded.seen_rv",
+        rt.uid,
+        ns,
+        name,
+        nodeName,
+        JSON.stringify(rt),
+        Number(seen.metadata.resourceVersion),
+      );
       if (next !== null) ctx.schedule(KUBELET, key, next);
       else ctx.cancel(KUBELET, key);
     });

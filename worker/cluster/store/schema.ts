@@ -87,6 +87,11 @@ const STEPS: string[][] = [
     // a lookup, not a pass over every runtime.
     `CREATE INDEX pod_runtime_name ON pod_runtime(namespace, name)`,
   ],
+  [
+    // The pod's resourceVersion the kubelet last reconciled (its own status write included):
+    // after an eviction only pods changed since then are looked at again, not every pod.
+    `ALTER TABLE pod_runtime ADD COLUMN seen_rv INTEGER`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {
