@@ -5,8 +5,10 @@ export const LIMITS = {
   requestBodyBytes: 3 * 1024 * 1024,
   /** Largest stored object (etcd's default request limit is 1.5 MiB). */
   objectBytes: 1536 * 1024,
-  /** Objects one cluster may hold. */
-  objectsPerCluster: 50_000,
+  /** Objects one cluster may hold, Events not counted. */
+  objectsPerCluster: 150_000,
+  /** Events one cluster keeps: beyond it the oldest are dropped to record new ones. */
+  eventsPerCluster: 100_000,
   /** Open watches per cluster. */
   watchesPerCluster: 200,
   /** Nesting of a management API (/v1) JSON body; its bodies are a few levels deep. */
@@ -28,8 +30,8 @@ export const LIMITS = {
   /** Snapshots one cluster may keep, and the size of one (its objects as YAML). */
   snapshotsPerCluster: 10,
   snapshotBytes: 1024 * 1024,
-  /** Nodes per cluster. */
-  nodesPerCluster: 200,
+  /** Nodes per cluster (a podSubnet larger than kind's /16 is needed past 256: one /24 per node). */
+  nodesPerCluster: 1000,
   /** Requests per token: steady rate per second and burst. */
   requestsPerSecond: 100,
   requestBurst: 200,

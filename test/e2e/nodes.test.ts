@@ -205,3 +205,24 @@ describe("nodes", () => {
     expect(info.simulation.profile).toBe("instant");
   });
 });
+
+describe("a big cluster", () => {
+  it("has 300 nodes when its podSubnet holds them, and names the bound when it does not", async () => {
+    const nodes = (n: number) => [{ role: "control-plane" }, ...Array.from({ length: n - 1 }, () => ({ role: "worker" }))];
+    // kind's default podSubnet (a /16) has 256 node ranges of /24.
+    const small = await request("POST", `/v1/clusters?name=toosmall-${process.pid % 10000}`, { token: service.tenantToken, body: { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: nodes(300) } });
+    expect(small.status).toBe(400);
+    expect(small.json.error.message).toBe("networking.podSubnet: 10.244.0.0/16 holds 256 node ranges (/24), fewer than the 300 nodes");
+    const many = await request("POST", `/v1/clusters?name=toomany-${process.pid % 10000}`, { token: service.tenantToken, body: { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { podSubnet: "10.240.0.0/12" }, nodes: nodes(1001) } });
+    expect(many.status).toBe(400);
+    expect(many.json.error.message).toBe("nodes: 1001 nodes is more than the limit of 1000");
+
+    const big = await newCluster("big", { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { podSubnet: "10.240.0.0/12" }, nodes: nodes(300) });
+    const listed = (await ok(big, ["get", "nodes", "--no-headers"])).trim().split("\n");
+    expect(listed).toHaveLength(300);
+    expect(listed.every((l) => /\sReady\s/.test(l))).toBe(true);
+    const cidrs = new Set((await ok(big, ["get", "nodes", "-o", "jsonpath={.items[*].spec.podCIDR}"])).trim().split(" "));
+    expect(cidrs.size).toBe(300);
+    expect(cidrs.has("10.241.43.0/24")).toBe(true);
+  }, 120_000);
+});

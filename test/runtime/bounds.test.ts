@@ -14,7 +14,7 @@ type Stub = Awaited<ReturnType<typeof newSettledCluster>>["stub"];
 function setBound(stub: Stub, room: number): Promise<number> {
   return runInDurableObject(stub, (o: ClusterObject) => {
     const store = (o as unknown as { store: Store }).store;
-    store.objectBound = store.objectCount + room;
+    store.objectBound = store.objectCount - store.eventCount + room;
     return store.objectBound;
   });
 }
@@ -32,7 +32,30 @@ async function eventsFor(stub: Stub, name: string, reason: string): Promise<any[
 const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: "c", image: "nginx:1.27" }] } });
 
 describe("the object bound", () => {
-  it("refuses a create with Forbidden naming the bound; Events keep some headroom", async () => {
+  it("keeps the newest Events within their own bound, dropping the oldest, and refuses a client's Event past it", async () => {
+    const { stub } = await newSettledCluster();
+    const counts = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const store = (o as unknown as { store: Store }).store;
+      const { recordEvent } = await import("../../worker/cluster/events");
+      // any: the API server is private on the object; the recorder is what the controllers call
+      const api = (o as any).api;
+      const existing = [...store.scan("events", null)].length;
+      store.eventBound = existing + 10;
+      const report = (i: number) => ({ regarding: { apiVersion: "v1", kind: "ConfigMap", name: `c${i}`, namespace: "default" }, type: "Normal" as const, reason: "Test", message: `number ${i}`, component: "test", at: Date.now() });
+      for (let i = 0; i < 25; i++) store.transaction(() => recordEvent(api, report(i)));
+      const all = [...store.scan("events", null)].map((r) => JSON.parse(r.body) as { reason: string; message: string });
+      return { bound: store.eventBound, existing, held: all.length, names: all.filter((e) => e.reason === "Test").map((e) => e.message), older: all.filter((e) => e.reason !== "Test").length };
+    });
+    expect(counts.held).toBeLessThanOrEqual(counts.bound);
+    // The cluster's older Events went first, and all 25 new ones are kept.
+    expect(counts.names).toHaveLength(25);
+    expect(counts.older).toBeLessThanOrEqual(counts.existing - 15);
+    const refused = await kube(stub, "POST", "/api/v1/namespaces/default/events", { metadata: { name: "mine" }, involvedObject: { kind: "ConfigMap", name: "c", namespace: "default" }, reason: "Test", message: "full", type: "Normal" });
+    expect(refused.status).toBe(403);
+    expect(refused.json.message).toBe(`events "mine" is forbidden: exceeded the cluster's limit of ${counts.bound} events`);
+  });
+
+  it("refuses a create with Forbidden naming the bound; Events do not count against it", async () => {
     const { stub } = await newSettledCluster();
     const bound = await setBound(stub, 1);
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "one" } })).status).toBe(201);

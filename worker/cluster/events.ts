@@ -99,6 +99,8 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
     if (existing) {
       api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: t }, { trusted: true });
     } else {
+      // Full: the oldest Events make room (the newest are what a reader wants), a hundredth of the bound at a time.
+      if (!api.hasRoomFor("events")) dropOldest(api);
       const source = { component: e.component, ...(e.host ? { host: e.host } : {}) };
       api.create(events, ns, {
         metadata: { name },
@@ -124,6 +126,16 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
   if (++sinceSweep >= SWEEP_EVERY) {
     sinceSweep = 0;
     sweepEvents(api, e.at);
+  }
+}
+
+function dropOldest(api: ApiServer): void {
+  for (const k of api.leastRecent("events", Math.max(1, Math.ceil(api.eventBound / 100)))) {
+    try {
+      api.delete(events, k.namespace, k.name);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+    }
   }
 }
 

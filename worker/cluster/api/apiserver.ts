@@ -213,6 +213,21 @@ export class ApiServer {
     return this.store.podKeysBy(field, value);
   }
 
+  /** Whether one more object fits under its storage's bound (Events have their own). */
+  hasRoomFor(storage: string): boolean {
+    return this.store.hasRoomFor(storage);
+  }
+
+  /** Events the cluster keeps (the store's bound). */
+  get eventBound(): number {
+    return this.store.eventBound;
+  }
+
+  /** Keys of a storage's objects written longest ago, at most `n` (the event recorder's eviction). */
+  leastRecent(storage: string, n: number): { namespace: string; name: string }[] {
+    return this.store.leastRecent(storage, n);
+  }
+
   /** Runs `hook` inside the transaction of every stored write (each change as it is made). */
   onStoredWrite(hook: ChangeListener): void {
     this.store.onWrite(hook);
@@ -343,7 +358,7 @@ export class ApiServer {
       obj.metadata.name = generateName(obj.metadata.generateName!);
     }
     // A generated name is left out so that every refusal reads the same (controllers report it once).
-    if (!this.store.hasRoomFor(storage)) throw new ObjectBoundError(this.store.objectBound, def.group, def.plural, generated ? "" : obj.metadata.name!);
+    if (!this.store.hasRoomFor(storage)) throw new ObjectBoundError(storage === "events" ? this.store.eventBound : this.store.objectBound, def.group, def.plural, generated ? "" : obj.metadata.name!);
     this.admit("validate", "CREATE", def, obj, null, opts, warnings);
     const now = this.clock.now();
     obj.metadata.uid = crypto.randomUUID();

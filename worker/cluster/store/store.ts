@@ -47,8 +47,6 @@ export interface Retention {
 
 const COMPACT_EVERY = 256;
 
-/** Events may go this far past the object bound, so that meeting the bound can still be reported. */
-export const EVENT_HEADROOM = 500;
 
 /** A new object refused because the cluster holds as many objects as its bound allows. */
 export class ObjectBoundError extends ApiError {
@@ -58,7 +56,7 @@ export class ObjectBoundError extends ApiError {
     resource: string,
     name: string,
   ) {
-    super(errors.forbidden(group, resource, name, `exceeded the cluster's limit of ${bound} objects`).status);
+    super(errors.forbidden(group, resource, name, `exceeded the cluster's limit of ${bound} ${resource === "events" && !group ? "events" : "objects"}`).status);
   }
 }
 
@@ -72,10 +70,13 @@ export class Store {
   private readonly rollbackHooks: ChangeListener[] = [];
   private writesSinceCompaction = 0;
   private count: number;
+  private events: number;
   /** The in-process writer whose writes are under way (the control loop sets it), stamped on their changes. */
   writer: string | null = null;
-  /** Objects the cluster may hold (LIMITS.objectsPerCluster); only tests lower it. */
+  /** Objects other than Events the cluster may hold (LIMITS.objectsPerCluster); only tests lower it. */
   objectBound: number = LIMITS.objectsPerCluster;
+  /** Events the cluster keeps (LIMITS.eventsPerCluster): the recorder drops the oldest to stay under it. */
+  eventBound: number = LIMITS.eventsPerCluster;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -87,6 +88,7 @@ export class Store {
     this.revision = Number(this.meta("rv") ?? "0");
     this.compacted = Number(this.meta("compacted_rv") ?? "0");
     this.count = Number(this.sql.exec("SELECT count(*) AS n FROM objects").one().n);
+    this.events = Number(this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = 'events'").one().n);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -115,9 +117,18 @@ export class Store {
     return this.count;
   }
 
-  /** Whether one more object of `resource` fits under the bound (Events have some headroom). */
+  get eventCount(): number {
+    return this.events;
+  }
+
+  /** Whether one more object of `resource` fits under its bound (Events have their own). */
   hasRoomFor(resource: string): boolean {
-    return this.count < this.objectBound + (resource === "events" ? EVENT_HEADROOM : 0);
+    return resource === "events" ? this.events < this.eventBound : this.count - this.events < this.objectBound;
+  }
+
+  /** The keys of a resource's objects written longest ago (by resourceVersion), at most `n`. */
+  leastRecent(resource: string, n: number): { namespace: string; name: string }[] {
+    return this.sql.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM objects WHERE resource = ? ORDER BY rv LIMIT ?", resource, n).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
   }
 
   get sqlStorage(): SqlStorage {
@@ -157,6 +168,7 @@ export class Store {
     this.pending = pending;
     const startRevision = this.revision;
     const startCount = this.count;
+    const startEvents = this.events;
     let result: T;
     try {
       result = this.storage.transactionSync(() => {
@@ -167,6 +179,7 @@ export class Store {
     } catch (e) {
       this.revision = startRevision;
       this.count = startCount;
+      this.events = startEvents;
       if (pending.length) for (const h of this.rollbackHooks) h(pending);
       throw e;
     } finally {
@@ -286,6 +299,7 @@ export class Store {
     if (type === "ADDED") {
       this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv, body);
       this.count++;
+      if (resource === "events") this.events++;
     } else {
       this.sql.exec("UPDATE objects SET rv = ?, body = ?, uid = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, obj.metadata.uid!, resource, namespace, name);
     }
@@ -301,6 +315,7 @@ export class Store {
     const name = obj.metadata.name!;
     this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
     this.count--;
+    if (resource === "events") this.events--;
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
     this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev });
