@@ -2,7 +2,7 @@
 // fits nowhere in kube-scheduler's words, and schedules it once the cluster changes.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { advance, getJson, manage, newCluster, ok, simulate, type TestCluster } from "./helpers";
+import { advance, eventually, getJson, manage, newCluster, ok, simulate, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 
@@ -119,4 +119,21 @@ describe("scheduler", () => {
     expect(await nodeOf("mine")).toBe(`${c.name}-worker2`);
     expect((await getJson(c, ["pod", "mine"])).status.phase).toBe("Running");
   });
+});
+
+describe("on a big cluster", () => {
+  it("places a pod among the first 100 nodes that fit of 151, starting where the last pod's search ended", async () => {
+    const big = await newCluster("sched-big", { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: 150 }, () => ({ role: "worker" }))] });
+    await simulate(big, { profile: "instant" });
+    await ok(big, ["run", "first", "--image=nginx:1.27"]);
+    await ok(big, ["run", "second", "--image=nginx:1.27"]);
+    const why = async (name: string) => {
+      await eventually(async () => !!(await getJson(big, ["pod", name])).metadata.annotations?.["scheduler.kubedo.dev/decision"], 30_000);
+      return (await getJson(big, ["pod", name])).metadata.annotations["scheduler.kubedo.dev/decision"] as string;
+    };
+    // kube-scheduler's numFeasibleNodesToFind: 151 nodes score 49%, which is under its floor of 100.
+    const first = await why("first");
+    expect(first.split("\n")[0]).toMatch(new RegExp(`^chose ${big.name}-worker\\d*: 100 of 10[01] nodes fit \\(the filters stop at 100 that fit, of 151 nodes\\)$`));
+    expect((await why("second")).split("\n")[0]).toMatch(/: 100 of 10[01] nodes fit \(the filters stop at 100 that fit, of 151 nodes\)$/);
+  }, 120_000);
 });

@@ -51,9 +51,31 @@ export interface Decision {
   verdicts: NodeVerdict[];
   /** The cycle's state, for PreBind. */
   state?: CycleState;
+  /** Nodes in the cluster, when the filters stopped before looking at every one. */
+  ofNodes?: number;
 }
 
-export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pick: (best: string[]) => string): Decision {
+/** Where the filters start and how many feasible nodes they look for before they stop. */
+export interface NodeSearch {
+  start: number;
+  find: number;
+}
+
+const MIN_FEASIBLE_NODES = 100;
+const MIN_FEASIBLE_PERCENTAGE = 5;
+
+/**
+ * How many feasible nodes the filters look for, as kube-scheduler's numFeasibleNodesToFind with
+ * the default percentageOfNodesToScore (adaptive: 50% less 1% per 125 nodes, at least 5% and 100
+ * nodes): on a big cluster a pod is placed among the first nodes that fit, not every node.
+ */
+export function feasibleNodesToFind(nodes: number): number {
+  if (nodes < MIN_FEASIBLE_NODES) return nodes;
+  const percentage = Math.max(MIN_FEASIBLE_PERCENTAGE, 50 - Math.floor(nodes / 125));
+  return Math.max(MIN_FEASIBLE_NODES, Math.floor((nodes * percentage) / 100));
+}
+
+export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pick: (best: string[]) => string, search?: NodeSearch): Decision {
   const state: CycleState = new Map();
   for (const p of plugins) {
     const r = p.preFilter?.(pod, snapshot, state);
@@ -61,7 +83,12 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
   }
   const verdicts: NodeVerdict[] = [];
   const feasible: NodeInfo[] = [];
-  for (const node of snapshot.list()) {
+  const all = snapshot.list();
+  const find = search?.find ?? all.length;
+  let processed = 0;
+  for (let i = 0; i < all.length && feasible.length < find; i++) {
+    const node = all[((search?.start ?? 0) + i) % all.length];
+    processed++;
     let rejected: NodeVerdict["rejectedBy"];
     for (const p of plugins) {
       const r = p.filter?.(pod, node, state);
@@ -99,7 +126,7 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
     } else if (total === best) top.push(name);
   }
   for (const n of feasible) verdicts.push({ node: n.name, scores: perNode.get(n.name), total: totals.get(n.name) });
-  return { node: pick(top), verdicts, state };
+  return { node: pick(top), verdicts, state, ...(processed < all.length ? { ofNodes: all.length } : {}) };
 }
 
 export const NOT_HELPFUL = "Preemption is not helpful for scheduling";
@@ -130,7 +157,8 @@ export function explain(decision: Decision, limit = 12): string {
   const lines: string[] = [];
   const feasible = decision.verdicts.filter((v) => !v.rejectedBy).sort((a, b) => (b.total ?? 0) - (a.total ?? 0));
   const rejected = decision.verdicts.filter((v) => v.rejectedBy);
-  lines.push(decision.node ? `chose ${decision.node}: ${feasible.length} of ${decision.verdicts.length} nodes fit` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`);
+  const checked = decision.ofNodes ? ` (the filters stop at ${feasible.length} that fit, of ${decision.ofNodes} nodes)` : "";
+  lines.push(decision.node ? `chose ${decision.node}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`);
   for (const v of [...feasible, ...rejected].slice(0, limit)) {
     if (v.rejectedBy) lines.push(`${v.node}: filtered by ${v.rejectedBy.plugin}: ${v.rejectedBy.rejection.reasons.join(", ")}`);
     else {

@@ -14,7 +14,7 @@ import type { KObject } from "../resources/define";
 import type { Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
 import type { PodDisruptionBudget } from "../resources/poddisruptionbudget";
-import { explain, fitError, preBind, schedule, type Decision } from "./framework";
+import { explain, feasibleNodesToFind, fitError, preBind, schedule, type Decision } from "./framework";
 import { DEFAULT_PLUGINS } from "./plugins";
 import { preempt, priorityOf, type Budget, type Candidate, type PreemptionOutcome } from "./preemption";
 import { podInfo, removePod, Snapshot, type PodInfo } from "./snapshot";
@@ -96,6 +96,8 @@ export function schedulerController(): Controller {
   /** Pods that fit nowhere (with their priority), tried again when the cluster changes. */
   const unschedulable = new Map<string, number>();
   const queue = new ActiveQueue();
+  /** Where the next scheduling cycle's filters start among the nodes. */
+  let nextStartNode = 0;
   /** Pods tried ahead of their turn on the loop's queue: their own turn then has nothing to do. */
   const triedAhead = new Set<string>();
   /** Pods waiting for a node their preemption is freeing: counted there against pods of no higher priority. */
@@ -219,7 +221,10 @@ export function schedulerController(): Controller {
     let decision: Decision;
     let preemption: PreemptionOutcome | undefined;
     try {
-      decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)]);
+      const count = snap.list().length;
+      decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)], { start: nextStartNode % Math.max(1, count), find: feasibleNodesToFind(count) });
+      // The next pod's filters start after the last node this one looked at (kube-scheduler's nextStartNodeIndex).
+      if (count) nextStartNode = (nextStartNode + decision.verdicts.length) % count;
       if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, () => budgets(ctx), now);
     } finally {
       for (const n of holding) removePod(snap.nodes.get(n.node)!, n.info);
