@@ -99,7 +99,7 @@ try {
   const http = client(ready);
   const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
   const workers = Number(b ?? 100);
-  const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: workers }, () => ({ role: "worker" }))] };
+  const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", ...(workers >= 256 ? { networking: { podSubnet: "10.240.0.0/12" } } : {}), nodes: [{ role: "control-plane" }, ...Array.from({ length: workers }, () => ({ role: "worker" }))] };
   const c = await cluster(http, tenant.token, "profiled", config);
   await must(http.request("PATCH", `/v1/clusters/profiled`, { token: tenant.token, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenant.token, "profiled");
