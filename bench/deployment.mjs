@@ -2,7 +2,7 @@
 // from its create to all 1,000 pods Running and Available, and a rolling update of it (a new
 // image) from the patch to done (every pod new, the old ReplicaSet at 0 and its pods gone).
 // Each run is on a fresh cluster that has settled first; the median of the runs is the figure.
-import { cluster, loadRow, median, must, report, RUNS, settle } from "./lib.mjs";
+import { cluster, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
 
 async function until(http, c, path, done, limitMs = 900_000) {
   const t0 = performance.now();
@@ -21,16 +21,7 @@ async function once(http, tenantToken, run, { replicas, workers }) {
   await must(http.request("PATCH", `/v1/clusters/${name}`, { token: tenantToken, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenantToken, name);
   const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
-  const body = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "web" },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: "web" } },
-      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27", resources: { requests: { cpu: "100m", memory: "64Mi" } } }] } },
-    },
-  };
+  const body = nginxDeployment("web", replicas);
   const available = (d) =>
     d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
 

@@ -121,3 +121,17 @@ export async function settle(http, tenantToken, name, limitMs = 300_000) {
     await new Promise((res) => setTimeout(res, 100));
   }
 }
+
+/** A Deployment of nginx pods labelled app=<name>, each requesting `requests` (the benchmarks' workload). */
+export function nginxDeployment(name, replicas, requests = { cpu: "100m", memory: "64Mi" }, image = "nginx:1.27") {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "nginx", image, resources: { requests } }] } },
+    },
+  };
+}

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, cluster, must, settle } from "./lib.mjs";
+import { client, cluster, must, nginxDeployment, settle } from "./lib.mjs";
 
 const [scenario = "deployment", a, b] = process.argv.slice(2);
 const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
@@ -110,16 +110,7 @@ try {
   const t0 = performance.now();
   const replicas = Number(a ?? (scenario === "pods" ? 10000 : 1000));
   const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
-  const body = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "web" },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: "web" } },
-      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
-    },
-  };
+  const body = nginxDeployment("web", replicas, { cpu: "10m", memory: "16Mi" });
   const available = (d) => d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
   await must(http.request("POST", path, { token: c.token, body }));
   await until(http, c, `${path}/web`, available);

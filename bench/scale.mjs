@@ -2,7 +2,7 @@
 // then a Deployment of 10,000 replicas on it with the instant profile, from its create to all
 // Available; then an unchunked and a chunked (500 a page, as kubectl pages) list of every pod;
 // and whether the cluster is idle (alarm null) once it is done. Median of the runs.
-import { cluster, loadRow, median, must, report, RUNS, settle } from "./lib.mjs";
+import { cluster, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
 
 async function once(http, tenantToken, run, { replicas, nodes }) {
   const config = {
@@ -20,16 +20,7 @@ async function once(http, tenantToken, run, { replicas, nodes }) {
   const settled = performance.now();
 
   const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
-  const body = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "many" },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: "many" } },
-      template: { metadata: { labels: { app: "many" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
-    },
-  };
+  const body = nginxDeployment("many", replicas, { cpu: "10m", memory: "16Mi" });
   const t1 = performance.now();
   await must(http.request("POST", path, { token: c.token, body }));
   for (;;) {

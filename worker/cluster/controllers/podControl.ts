@@ -3,7 +3,7 @@
 // the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
 import { parseTime } from "../machinery/time";
 import { ApiError } from "../machinery/errors";
-import { controllerRefIn } from "../machinery/storedMeta";
+import { controllerRefIn, type StoredOwnerRef } from "../machinery/storedMeta";
 import { recordEvent, recordEventOnce, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
@@ -11,14 +11,7 @@ import type { PodTemplateSpecT } from "../resources/types/core";
 import { ObjectBoundError, type Change } from "../store/store";
 import type { ControllerContext } from "../loop/loop";
 
-export interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type OwnerRef = StoredOwnerRef;
 
 export function controllerRef(owner: KObject): OwnerRef {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
