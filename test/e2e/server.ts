@@ -1,7 +1,7 @@
 // Starts the service exactly as `npm start` does (scripts/start.mjs), in a fresh state folder
 // on a free port, and stops it after the run.
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -30,5 +30,12 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   if (running) await stopService(running);
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (home) {
+    // The runtime's own account of a restart or a crash goes with the folder: print it first.
+    const log = path.join(home, "wrangler.log");
+    const text = existsSync(log) ? readFileSync(log, "utf8") : "";
+    const trouble = text.split("\n").filter((l) => /Fatal|restarted|uncaught|out of memory|OOM/i.test(l));
+    if (trouble.length) console.error(`the service's log had ${trouble.length} lines of trouble; the first:\n${trouble.slice(0, 20).join("\n")}`);
+    rmSync(home, { recursive: true, force: true });
+  }
 }
