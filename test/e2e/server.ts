@@ -34,7 +34,7 @@ export async function teardown() {
     // The runtime's own account of a restart or a crash goes with the folder: print it first.
     const log = path.join(home, "wrangler.log");
     const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-    const trouble = text.split("\n").filter((l) => /Fatal|restarted|uncaught|out of memory|OOM/i.test(l));
+    const trouble = text.split("\n").filter((l) => /Fatal|restarted mid-request|Uncaught|out of memory/.test(l));
     if (trouble.length) console.error(`the service's log had ${trouble.length} lines of trouble; the first:\n${trouble.slice(0, 20).join("\n")}`);
     rmSync(home, { recursive: true, force: true });
   }
