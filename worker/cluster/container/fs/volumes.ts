@@ -109,11 +109,11 @@ function downward(view: Pick<NetworkView, "node">, pod: Pod, items: DownwardItem
 }
 
 /**
- * A projected service-account token, as the kubelet gets it from TokenRequest: signed by the
- * cluster, bound to the pod (and naming its node); with the kubelet's default 3607 s for the
- * API server's audience, a year-long token with warnafter (serviceAccountTokens.ts).
+ * The claims of a projected service-account token, as the kubelet gets it from TokenRequest:
+ * bound to the pod (and naming its node); with the kubelet's default 3607 s for the API server's
+ * audience, a year-long token with warnafter (serviceAccountTokens.ts). fileData signs them.
  */
-export function serviceAccountToken(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): Record<string, unknown> {
+export function serviceAccountTokenClaims(sql: SqlStorage, view: Pick<NetworkView, "get" | "node">, pod: Pod, now: number, expirationSeconds = 3607, audience?: string): Record<string, unknown> {
   const ns = pod.metadata.namespace ?? "default";
   const sa = pod.spec?.serviceAccountName ?? "default";
   // An account deleted since the pod was admitted still gets a token; the API server refuses it.
@@ -161,7 +161,7 @@ export function volumeContent(sql: SqlStorage, view: Pick<NetworkView, "get" | "
         part = [
           old && fresh
             ? { ...old, mode }
-            : { path: s.serviceAccountToken.path, data: "", jwt: serviceAccountToken(sql, view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined), mode },
+            : { path: s.serviceAccountToken.path, data: "", jwt: serviceAccountTokenClaims(sql, view, pod, now, s.serviceAccountToken.expirationSeconds ?? 3607, s.serviceAccountToken.audience ?? undefined), mode },
         ];
       }
       if (!Array.isArray(part)) return part;
