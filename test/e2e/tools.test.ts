@@ -242,6 +242,8 @@ spec:
     informer.on("add", (o: CronTab) => seen.push(`add ${o.metadata!.name} ${o.spec?.cron ?? ""}`));
     informer.on("update", (o: CronTab) => seen.push(`update ${o.metadata!.name} ${o.spec?.cron ?? ""}`));
     informer.on("delete", (o: CronTab) => seen.push(`delete ${o.metadata!.name}`));
+    // A watch that fails shows in what was seen, so a failure says why.
+    informer.on("error", (e: unknown) => seen.push(`error ${String(e)}`));
     await informer.start();
     try {
       await custom.createNamespacedCustomObject({ ...coords, body: { apiVersion: "informed.kubedo.test/v1", kind: "CronTab", metadata: { name: "nightly" }, spec: { cron: "0 2 * * *" } } });
