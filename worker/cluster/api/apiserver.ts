@@ -12,6 +12,7 @@ import type { Clock } from "../clock";
 import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, type ReadContext, type HookContext, type KObject, type ResourceDef } from "../resources/define";
 import { BUILT_IN, type Registry } from "../resources/registry";
 import { KindCache } from "./kindCache";
+import { ObjectCache } from "./objectCache";
 import { CRD_STORAGE, type CustomResourceDefinition } from "../resources/customresourcedefinition";
 import { servedRegistry } from "../resources/custom/served";
 import { SqlAllocations } from "../store/allocations";
@@ -119,6 +120,14 @@ const ADMISSION_READS: ReadonlySet<string> = new Set([
   "admissionregistration.k8s.io/mutatingwebhookconfigurations",
 ]);
 
+/**
+ * Kinds read far more often than written: every container's environment lists its namespace's
+ * Services, and so do DNS and kube-proxy's decisions. Kept parsed until one is written.
+ */
+const READ_MOSTLY: ReadonlySet<string> = new Set(["services"]);
+/** Kinds whose objects are read one by one far more often than written: every kubelet sync reads its node. */
+const READ_MOSTLY_ONE_BY_ONE: ReadonlySet<string> = new Set(["nodes"]);
+
 export class ApiServer {
   private readonly allocations: SqlAllocations;
 
@@ -130,6 +139,8 @@ export class ApiServer {
   ) {
     this.allocations = new SqlAllocations(store.sqlStorage);
     this.admissionReads = new KindCache(store, ADMISSION_READS);
+    this.readMostly = new KindCache(store, READ_MOSTLY);
+    this.readMostlyOneByOne = new ObjectCache(store, READ_MOSTLY_ONE_BY_ONE);
     store.onWrite((changes) => {
       if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
     });
@@ -143,6 +154,10 @@ export class ApiServer {
 
   /** The small kinds admission reads on every write, kept parsed (api/kindCache.ts). */
   private readonly admissionReads: KindCache;
+  /** Services, kept parsed for the network's and the kubelet's reads (READ_MOSTLY). */
+  private readonly readMostly: KindCache;
+  /** Nodes, kept parsed one by one (READ_MOSTLY_ONE_BY_ONE). */
+  private readonly readMostlyOneByOne: ObjectCache;
 
   private served: Registry = BUILT_IN;
   private registryStale = true;
@@ -201,6 +216,16 @@ export class ApiServer {
   /** An object in storage form, or undefined (for controllers). */
   peek<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
     return this.store.get<T>(storage, namespace, name);
+  }
+
+  /** Objects of a kind kept in memory (READ_MOSTLY: services), frozen, in key order; all namespaces for null. */
+  sharedList<T extends KObject>(storage: "services", namespace: string | null): readonly T[] {
+    return this.readMostly.list<T>(storage, namespace);
+  }
+
+  /** One object of a kind kept in memory (services, nodes), frozen: for reads that change nothing. */
+  sharedGet<T extends KObject>(storage: "services" | "nodes", namespace: string, name: string): T | undefined {
+    return storage === "nodes" ? this.readMostlyOneByOne.get<T>(storage, namespace, name) : this.readMostly.get<T>(storage, namespace, name);
   }
 
   /** Every stored object of a storage key (all namespaces when `namespace` is null), parsed, for controllers. */
@@ -368,7 +393,8 @@ export class ApiServer {
     def.prepareCreate?.(obj, this.hookContext(opts.dryRun ?? false, def, obj));
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
     this.store.put(storage, stored, "ADDED", null, (size) => this.checkSize(def, stored, size));
-    return this.toWire(def, structuredClone(stored));
+    // Nothing keeps `stored` (the store keeps its text), so it goes back as it is.
+    return this.toWire(def, stored);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -567,14 +593,15 @@ export class ApiServer {
       if (stored.spec?.nodeName) throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${stored.spec.nodeName}"`);
       const def = BUILT_IN.storageKind("pods")!;
       const prev = attrsOf(def, stored);
-      const obj = structuredClone(stored);
+      // The store parsed a fresh copy for this call: it is changed in place, not cloned.
+      const obj = stored;
       obj.spec = { ...obj.spec, nodeName };
       if (opts.annotations) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ...opts.annotations };
       const conditions = (obj.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
       conditions.push({ type: "PodScheduled", status: "True", lastTransitionTime: formatTime(this.clock.now()) } as { type: string });
       obj.status = { ...(obj.status ?? {}), conditions };
       this.store.put("pods", obj, "MODIFIED", prev);
-      return this.toWire(def, structuredClone(obj));
+      return this.toWire(def, obj);
     });
   }
 

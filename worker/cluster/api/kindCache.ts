@@ -60,7 +60,7 @@ export class KindCache {
   }
 }
 
-function deepFreeze<T>(v: T): T {
+export function deepFreeze<T>(v: T): T {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {
     Object.freeze(v);
     for (const x of Object.values(v as Record<string, unknown>)) deepFreeze(x);

@@ -88,7 +88,7 @@ export interface NetworkView {
   service(namespace: string, name: string): Service | undefined;
   /** The Service whose ClusterIP, externalIPs or load-balancer ingress IP this is. */
   serviceByIP(ip: string): Service | undefined;
-  services(namespace?: string): Service[];
+  services(namespace?: string): readonly Service[];
   /** The EndpointSlices of a Service (label kubernetes.io/service-name). */
   slices(namespace: string, service: string): KObject[];
   pod(namespace: string, name: string): Pod | undefined;

@@ -37,8 +37,6 @@ class StoredNetworkView implements NetworkView {
   readonly podSubnet: string;
   readonly kubeProxy: boolean;
 
-  private servicesByNs = new Map<string, Service[]>();
-  private allServices: Service[] | null = null;
   private serviceIPs: Map<string, { namespace: string; name: string }> | null = null;
   private podIPs = new Map<string, Pod | undefined>();
   private nodePods = new Map<string, Pod[]>();
@@ -65,7 +63,7 @@ class StoredNetworkView implements NetworkView {
   }
 
   service(namespace: string, name: string): Service | undefined {
-    return this.read<Service>("services", namespace, name);
+    return this.api.sharedGet<Service>("services", namespace, name);
   }
 
   serviceByIP(ip: string): Service | undefined {
@@ -86,17 +84,8 @@ class StoredNetworkView implements NetworkView {
     return key ? this.service(key.namespace, key.name) : undefined;
   }
 
-  services(namespace?: string): Service[] {
-    if (namespace === undefined) {
-      this.allServices ??= [...this.api.scanStored<Service>("services", null)];
-      return this.allServices;
-    }
-    let list = this.servicesByNs.get(namespace);
-    if (!list) {
-      list = this.allServices ? this.allServices.filter((s) => s.metadata.namespace === namespace) : [...this.api.scanStored<Service>("services", namespace)];
-      this.servicesByNs.set(namespace, list);
-    }
-    return list;
+  services(namespace?: string): readonly Service[] {
+    return this.api.sharedList<Service>("services", namespace ?? null);
   }
 
   slices(namespace: string, service: string): KObject[] {
@@ -144,7 +133,7 @@ class StoredNetworkView implements NetworkView {
   }
 
   node(name: string): Node | undefined {
-    return this.read<Node>("nodes", "", name);
+    return this.api.sharedGet<Node>("nodes", "", name);
   }
 
   nodeByIP(ip: string): Node | undefined {
@@ -161,7 +150,8 @@ class StoredNetworkView implements NetworkView {
   }
 
   get<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
-    return this.read<T>(storageKey(storage), namespace, name);
+    const key = storageKey(storage);
+    return key === "services" || key === "nodes" ? this.api.sharedGet<T>(key, namespace, name) : this.read<T>(key, namespace, name);
   }
 
   image(pod: Pod, container: string): ImageBehaviour | null {

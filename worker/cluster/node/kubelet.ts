@@ -142,7 +142,7 @@ export const kubeletController: Controller = {
         return;
       }
       if (!ctx.machines.isRunning(nodeName)) return;
-      const node = ctx.api.peek<Node>("nodes", "", nodeName);
+      const node = ctx.api.sharedGet<Node>("nodes", "", nodeName);
       if (!node) return;
       if (pod.metadata.deletionTimestamp && isMirrorPod(pod)) {
         // Deleting a mirror pod does not stop its static pod: the kubelet drops the mirror and

@@ -296,7 +296,8 @@ export const pods = defineKind<Pod>({
   },
   validateUpdate(o, old, p, subresource) {
     if (subresource === EPHEMERAL_SUBRESOURCE) return validateEphemeralUpdate(o, old, p);
-    if (!o.spec || !old.spec) return;
+    // A status update carries the stored spec itself (prepareStatusUpdate): nothing to compare.
+    if (!o.spec || !old.spec || o.spec === old.spec) return;
     if (!sameJson(withMutableFieldsFrom(old.spec, o.spec), o.spec)) {
       p.forbidden(
         ["spec"],

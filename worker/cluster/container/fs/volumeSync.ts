@@ -37,7 +37,7 @@ function readsObject(pod: Pod, kind: "configmaps" | "secrets", name: string): bo
 function viewOf(ctx: ControllerContext): Pick<NetworkView, "get" | "node"> {
   return {
     get: <T extends KObject>(storage: string, namespace: string, name: string) => ctx.api.peek<T>(storage, namespace, name),
-    node: (name: string) => ctx.api.peek("nodes", "", name),
+    node: (name: string) => ctx.api.sharedGet("nodes", "", name),
   };
 }
 
