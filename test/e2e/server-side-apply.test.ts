@@ -3,7 +3,7 @@
 // client-side) with and without a change, --dry-run=server, managedFields shown only when asked,
 // and kubectl's migration of an object made by client-side apply.
 import { beforeAll, describe, expect, it } from "vitest";
-import { getJson, kubectl, newCluster, ok, type TestCluster } from "./helpers";
+import { advance, getJson, kubectl, newCluster, ok, type TestCluster } from "./helpers";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -95,6 +95,10 @@ metadata:
 describe("kubectl diff", () => {
   it("shows nothing when nothing changed and the change when something did (server-side)", async () => {
     await ok(c, ["apply", "--server-side", "-f", "-"], deployment("three", 2));
+    // Rolled out first: while its pods start, the Deployment's status (and resourceVersion) moves
+    // between kubectl's read of the live object and its dry run, as it would on any cluster.
+    await advance(c, 60);
+    await ok(c, ["rollout", "status", "deployment/three", "--timeout=60s"]);
     const same = await kubectl(c, ["diff", "--server-side", "-f", "-"], { input: deployment("three", 2) });
     expect(same.stderr).toBe("");
     expect(same.stdout).toBe("");
