@@ -38,6 +38,9 @@ async function managers(kind: string, name: string): Promise<Entry[]> {
 describe("kubectl apply --server-side", () => {
   it("creates, re-applies without a write, and records kubectl's Apply entry", async () => {
     expect(await ok(c, ["apply", "--server-side", "-f", "-"], deployment("one", 2))).toContain("deployment.apps/one serverside-applied");
+    // Rolled out first, so the controllers' status writes do not move the resourceVersion compared below.
+    await advance(c, 60);
+    await ok(c, ["rollout", "status", "deployment/one", "--timeout=60s"]);
     const first = await getJson(c, ["deployment", "one", "--show-managed-fields"]);
     const mine = first.metadata.managedFields.find((e: Entry) => e.manager === "kubectl");
     expect(mine).toMatchObject({ operation: "Apply", apiVersion: "apps/v1", fieldsType: "FieldsV1" });
