@@ -14,13 +14,25 @@ describe("what admission reads from memory", () => {
     await kube(stub, "POST", "/api/v1/namespaces", { metadata: { name: "dev" } });
     await settle(stub);
     expect((await kube(stub, "POST", "/api/v1/namespaces/dev/pods", pod("first"))).status).toBe(201);
-    // A dry run's quota was written and rolled back: it refuses nothing.
+    // A dry run's quota was written and rolled back: it is not in the cache.
     expect((await kube(stub, "POST", "/api/v1/namespaces/dev/resourcequotas?dryRun=All", quota)).status).toBe(201);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/dev/resourcequotas/none")).status).toBe(404);
     expect((await kube(stub, "POST", "/api/v1/namespaces/dev/pods", pod("second"))).status).toBe(201);
+    // A quota limits once its controller has written status.hard (as kube's admission does).
     expect((await kube(stub, "POST", "/api/v1/namespaces/dev/resourcequotas", quota)).status).toBe(201);
+    await settle(stub);
+    const written = await kube(stub, "GET", "/api/v1/namespaces/dev/resourcequotas/none");
+    expect(written.json.status.hard).toEqual({ pods: "0" });
     const refused = await kube(stub, "POST", "/api/v1/namespaces/dev/pods", pod("third"));
     expect(refused.status).toBe(403);
     expect(refused.json.message).toContain("exceeded quota: none");
+    // Dry runs that would lift the quota leave the cached one in force.
+    const lifted = { ...written.json, status: { ...written.json.status, hard: { pods: "10" } } };
+    expect((await kube(stub, "PUT", "/api/v1/namespaces/dev/resourcequotas/none/status?dryRun=All", lifted)).status).toBe(200);
+    expect((await kube(stub, "POST", "/api/v1/namespaces/dev/pods", pod("third"))).status).toBe(403);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/dev/resourcequotas/none?dryRun=All")).status).toBe(200);
+    expect((await kube(stub, "POST", "/api/v1/namespaces/dev/pods", pod("third"))).status).toBe(403);
+    // A real delete is seen by the very next write.
     expect((await kube(stub, "DELETE", "/api/v1/namespaces/dev/resourcequotas/none")).status).toBe(200);
     expect((await kube(stub, "POST", "/api/v1/namespaces/dev/pods", pod("third"))).status).toBe(201);
   });
