@@ -116,9 +116,9 @@ export const kubeletController: Controller = {
     );
     for (const row of changed) keys.push(`${row.namespace}/${row.name}`);
     const unstarted = sql.exec<{ namespace: string; name: string }>(
-      `SELECT o.namespace, o.name FROM objects o
-        WHERE o.resource = 'pods' AND json_extract(o.body, '$.spec.nodeName') IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM pod_runtime r WHERE r.namespace = o.namespace AND r.name = o.name)`,
+      `SELECT k.namespace, k.name FROM pod_keys k
+        WHERE k.node IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM pod_runtime r WHERE r.namespace = k.namespace AND r.name = k.name)`,
     );
     for (const row of unstarted) keys.push(`${row.namespace}/${row.name}`);
     return [...new Set(keys)];

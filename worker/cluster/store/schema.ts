@@ -52,7 +52,8 @@ const STEPS: string[][] = [
   ],
   [
     // Pods by address and by node, for the network's decisions (a connection to a pod IP, a
-    // node's host ports): a lookup instead of a pass over every pod (store.podKeysBy).
+    // node's host ports): a lookup instead of a pass over every pod (store.podKeysBy). Replaced
+    // by the pod_keys table below.
     `CREATE INDEX objects_pod_ip ON objects(json_extract(body, '$.status.podIP')) WHERE resource = 'pods'`,
     `CREATE INDEX objects_pod_node ON objects(json_extract(body, '$.spec.nodeName')) WHERE resource = 'pods'`,
   ],
@@ -91,6 +92,18 @@ const STEPS: string[][] = [
     // The pod's resourceVersion the kubelet last reconciled (its own status write included):
     // after an eviction only pods changed since then are looked at again, not every pod.
     `ALTER TABLE pod_runtime ADD COLUMN seen_rv INTEGER`,
+  ],
+  [
+    // Pods by address and by node in a table of their own, written only when a pod's node or
+    // address changes: expression indexes on objects re-parsed the pod's body (old and new) in
+    // SQLite on every pod write, most of the cost of a bind or a status write.
+    `DROP INDEX objects_pod_ip`,
+    `DROP INDEX objects_pod_node`,
+    `CREATE TABLE pod_keys (namespace TEXT NOT NULL, name TEXT NOT NULL, node TEXT, ip TEXT, PRIMARY KEY (namespace, name)) WITHOUT ROWID`,
+    `CREATE INDEX pod_keys_node ON pod_keys(node) WHERE node IS NOT NULL`,
+    `CREATE INDEX pod_keys_ip ON pod_keys(ip) WHERE ip IS NOT NULL`,
+    `INSERT INTO pod_keys (namespace, name, node, ip)
+       SELECT namespace, name, json_extract(body, '$.spec.nodeName'), json_extract(body, '$.status.podIP') FROM objects WHERE resource = 'pods'`,
   ],
 ];
 

@@ -60,6 +60,12 @@ export class ObjectBoundError extends ApiError {
   }
 }
 
+/** podKeysBy's lookups, each answered from one of pod_keys' indexes. */
+export const POD_KEYS_BY = {
+  podIP: "SELECT namespace, name FROM pod_keys WHERE ip = ?",
+  nodeName: "SELECT namespace, name FROM pod_keys WHERE node = ?",
+} as const;
+
 export class Store {
   private readonly sql: SqlStorage;
   private revision: number;
@@ -248,16 +254,9 @@ export class Store {
     for (const row of cursor) yield { namespace: row.namespace as string, name: row.name as string, values: paths.map((_, i) => row[`v${i}`]) };
   }
 
-  /**
-   * The keys of the pods whose status.podIP or spec.nodeName is `value`, through the indexes the
-   * schema keeps for them (the query repeats each index's expression and condition literally).
-   */
+  /** The keys of the pods whose status.podIP or spec.nodeName is `value` (the pod_keys table). */
   podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
-    const query =
-      field === "podIP"
-        ? "SELECT namespace, name FROM objects WHERE resource = 'pods' AND json_extract(body, '$.status.podIP') = ?"
-        : "SELECT namespace, name FROM objects WHERE resource = 'pods' AND json_extract(body, '$.spec.nodeName') = ?";
-    return this.sql.exec<{ namespace: string; name: string }>(query, value).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
+    return this.sql.exec<{ namespace: string; name: string }>(POD_KEYS_BY[field], value).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
   }
 
   countOf(resource: string, namespace: string | null, after?: { namespace: string; name: string }): number {
@@ -303,6 +302,7 @@ export class Store {
     } else {
       this.sql.exec("UPDATE objects SET rv = ?, body = ?, uid = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, obj.metadata.uid!, resource, namespace, name);
     }
+    if (resource === "pods") this.keepPodKeys(type, namespace, name, obj);
     this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
     return obj;
   }
@@ -314,12 +314,21 @@ export class Store {
     const namespace = obj.metadata.namespace ?? "";
     const name = obj.metadata.name!;
     this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
+    if (resource === "pods") this.sql.exec("DELETE FROM pod_keys WHERE namespace = ? AND name = ?", namespace, name);
     this.count--;
     if (resource === "events") this.events--;
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
     this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev });
     return obj;
+  }
+
+  /** A pod's node and address in pod_keys; a write that changes neither leaves the row alone. */
+  private keepPodKeys(type: "ADDED" | "MODIFIED", namespace: string, name: string, pod: KObject & { spec?: { nodeName?: string }; status?: { podIP?: string } }) {
+    const node = pod.spec?.nodeName || null;
+    const ip = pod.status?.podIP || null;
+    if (type === "ADDED") this.sql.exec("INSERT INTO pod_keys (namespace, name, node, ip) VALUES (?, ?, ?, ?)", namespace, name, node, ip);
+    else this.sql.exec("UPDATE pod_keys SET node = ?, ip = ? WHERE namespace = ? AND name = ? AND (node IS NOT ? OR ip IS NOT ?)", node, ip, namespace, name, node, ip);
   }
 
   private appendChange(pending: Change[], c: Change) {
