@@ -1,9 +1,10 @@
 // The PV controller inside the cluster object: static matching (fewest access modes, then the
 // smallest that fits; selector, volume mode, volumeName), the two-way bind and its annotations,
 // phases through Released under each reclaim policy, admission's default class, finalizers and
-// the spec's immutability, and the events of claims that cannot bind.
+// the spec's immutability, the events of claims that cannot bind, and the local-path provisioner
+// (WaitForFirstConsumer, the pvc-<uid> volume on the pod's node, expansion where the class allows).
 import { describe, expect, it } from "vitest";
-import { kube, newCluster, settle } from "./helpers";
+import { kube, newCluster, newSettledCluster, settle } from "./helpers";
 
 type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
 
@@ -134,5 +135,46 @@ describe("persistent volume binder", () => {
       'PersistentVolumeClaim "plain" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n' +
         '  core.PersistentVolumeClaimSpec{\n  \t... // 2 identical fields\n  \tResources:        {Requests: {s"storage": {i: {...}, s: "1Gi", Format: "BinarySI"}}},\n  \tVolumeName:       "",\n- \tStorageClassName: &"standard",\n+ \tStorageClassName: &"other",\n  \tVolumeMode:       &"Filesystem",\n  \tDataSource:       nil,\n  \t... // 2 identical fields\n  }\n',
     );
+  });
+
+  it("provisions a WaitForFirstConsumer claim on its first pod's node, and grows it where the class allows", async () => {
+    const { stub } = await newSettledCluster({ name: "lp", nodes: [{ role: "control-plane" }, { role: "worker" }, { role: "worker" }] });
+    const cls = await kube(stub, "POST", "/apis/storage.k8s.io/v1/storageclasses", { metadata: { name: "growable" }, provisioner: "rancher.io/local-path", volumeBindingMode: "WaitForFirstConsumer", allowVolumeExpansion: true });
+    expect(cls.status).toBe(201);
+    const made = await create(stub, "pvc", { metadata: { name: "data" }, spec: { storageClassName: "growable", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } });
+    await settle(stub);
+    expect((await getClaim(stub, "data")).status.phase).toBe("Pending");
+    const pod = { metadata: { name: "user" }, spec: { containers: [{ name: "c", image: "busybox", volumeMounts: [{ name: "d", mountPath: "/data" }] }], volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }] } };
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod)).status).toBe(201);
+    await settle(stub);
+    const node = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/user")).json.spec.nodeName as string;
+    expect(node).toMatch(/^lp-worker2?$/);
+    const bound = await getClaim(stub, "data");
+    expect(bound.status.phase).toBe("Bound");
+    expect(bound.spec.volumeName).toBe(`pvc-${made.metadata.uid}`);
+    expect(bound.metadata.annotations["volume.kubernetes.io/selected-node"]).toBe(node);
+    const volume = await getPv(stub, bound.spec.volumeName);
+    expect(volume.status.phase).toBe("Bound");
+    expect(volume.spec.claimRef).toMatchObject({ namespace: "default", name: "data", uid: made.metadata.uid });
+    expect(volume.spec.nodeAffinity.required.nodeSelectorTerms).toEqual([{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] }]);
+    expect(volume.spec.capacity.storage).toBe("1Gi");
+    const reasons = (await eventsOf(stub, "data")).map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(["WaitForFirstConsumer", "ExternalProvisioning", "Provisioning", "ProvisioningSucceeded"]));
+
+    // A second pod on the claim goes where the volume is.
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", { ...pod, metadata: { name: "second" } })).status).toBe(201);
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/second")).json.spec.nodeName).toBe(node);
+
+    const grow = await kube(stub, "PATCH", "/api/v1/namespaces/default/persistentvolumeclaims/data", { spec: { resources: { requests: { storage: "3Gi" } } } }, { contentType: "application/merge-patch+json" });
+    expect(grow.status).toBe(200);
+    await settle(stub);
+    expect((await getClaim(stub, "data")).status.capacity.storage).toBe("3Gi");
+    expect((await getPv(stub, bound.spec.volumeName)).spec.capacity.storage).toBe("3Gi");
+    // Shrinking is refused, and changes nothing.
+    const shrink = await kube(stub, "PATCH", "/api/v1/namespaces/default/persistentvolumeclaims/data", { spec: { resources: { requests: { storage: "1Gi" } } } }, { contentType: "application/merge-patch+json" });
+    expect(shrink.status).toBe(422);
+    expect(shrink.json.message).toContain("spec.resources.requests.storage: Forbidden: field can not be less than status.capacity");
+    expect((await getClaim(stub, "data")).spec.resources.requests.storage).toBe("3Gi");
   });
 });
