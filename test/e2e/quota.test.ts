@@ -167,16 +167,20 @@ describe("quota admission: seed 002's compute-quota", () => {
     expect(after.status.conditions ?? []).toEqual([]);
   });
 
-  it("refuses the eleventh pod of a count quota", async () => {
+  it("refuses the eleventh pod under compute-quota, naming only the resource it would exceed", async () => {
     await ok(c, ["create", "namespace", "small"]);
-    await ok(c, ["create", "quota", "pod-count", "--hard=pods=10", "-n", "small"]);
+    await ok(c, ["create", "quota", "compute-quota", "--hard=pods=10,requests.cpu=1,requests.memory=1Gi,limits.cpu=2,limits.memory=2Gi", "-n", "small"]);
     await settled(c);
-    const ten = Array.from({ length: 10 }, (_, i) => stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: `p${i + 1}`, namespace: "small" }, spec: { containers: [{ name: "c", image: "nginx:1.27" }] } })).join("---\n");
+    // Ten small pods fill the pod count and leave CPU and memory room, so only pods is exceeded.
+    const resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+    const smallPod = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "small" }, spec: { containers: [{ name: "c", image: "nginx:1.27", resources }] } });
+    const ten = Array.from({ length: 10 }, (_, i) => stringify(smallPod(`p${i + 1}`))).join("---\n");
     await ok(c, ["apply", "-f", "-"], ten);
-    const eleventh = await kubectl(c, ["run", "p11", "--image=nginx:1.27", "-n", "small"]);
+    const eleventh = await kubectl(c, ["apply", "-f", "-"], { input: stringify(smallPod("p11")) });
     expect(eleventh.code).not.toBe(0);
-    expect(eleventh.stderr).toContain('Error from server (Forbidden): pods "p11" is forbidden: exceeded quota: pod-count, requested: pods=1, used: pods=10, limited: pods=10');
-    expect(rows(await ok(c, ["describe", "quota", "pod-count", "-n", "small"]))).toEqual(expect.arrayContaining(["pods 10 10"]));
+    expect(eleventh.stderr).toContain('pods "p11" is forbidden: exceeded quota: compute-quota, requested: pods=1, used: pods=10, limited: pods=10\n');
+    expect(rows(await ok(c, ["describe", "quota", "compute-quota", "-n", "small"]))).toEqual(expect.arrayContaining(["pods 10 10", "requests.cpu 500m 1", "limits.memory 1280Mi 2Gi"]));
+    expect((await kubectl(c, ["get", "pod", "p11", "-n", "small"])).code).not.toBe(0);
   });
 });
 

@@ -72,6 +72,33 @@ describe("kubedo's tokens as bindings", () => {
     await ok(c, ["-n", "a", "create", "rolebinding", "bob-edits", "--clusterrole=edit", "--user=bob", `--token=${editToken}`]);
   });
 
+  it("lets a namespace admin bind only what it holds, until it is given bind or escalate", async () => {
+    // admin in namespace a may write RoleBindings and Roles there, so what refuses it below is
+    // escalation prevention, not the create check a view token meets.
+    await ok(c, ["-n", "a", "create", "serviceaccount", "boss"]);
+    await ok(c, ["-n", "a", "create", "rolebinding", "boss-admin", "--clusterrole=admin", "--serviceaccount=a:boss"]);
+    const boss = "--as=system:serviceaccount:a:boss";
+    const groups = '\\(groups=\\["system:serviceaccounts" "system:serviceaccounts:a" "system:authenticated"\\]\\)';
+    await ok(c, ["-n", "a", "create", "rolebinding", "bob-admin", "--clusterrole=admin", "--user=bob", boss]);
+    const bind = await kubectl(c, ["-n", "a", "create", "rolebinding", "bob-root", "--clusterrole=cluster-admin", "--user=bob", boss]);
+    expect(bind.code).not.toBe(0);
+    expect(bind.stderr).toMatch(new RegExp(`rolebindings\\.rbac\\.authorization\\.k8s\\.io "bob-root" is forbidden: user "system:serviceaccount:a:boss" ${groups} is attempting to grant RBAC permissions not currently held:\\n\\{APIGroups:\\["\\*"\\], Resources:\\["\\*"\\], Verbs:\\["\\*"\\]\\}`));
+    const role = await kubectl(c, ["-n", "a", "create", "role", "node-reader", "--verb=get", "--resource=nodes", boss]);
+    expect(role.code).not.toBe(0);
+    expect(role.stderr).toMatch(/roles\.rbac\.authorization\.k8s\.io "node-reader" is forbidden: user "system:serviceaccount:a:boss" .* is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/);
+    expect((await kubectl(c, ["-n", "a", "get", "rolebinding", "bob-root"])).code).not.toBe(0);
+    expect((await kubectl(c, ["-n", "a", "get", "role", "node-reader"])).code).not.toBe(0);
+
+    // bind on cluster-admin by name, escalate on roles: now both are allowed.
+    await ok(c, ["create", "clusterrole", "bind-cluster-admin", "--verb=bind", "--resource=clusterroles", "--resource-name=cluster-admin"]);
+    await ok(c, ["create", "clusterrole", "escalate-roles", "--verb=escalate", "--resource=roles"]);
+    await ok(c, ["-n", "a", "create", "rolebinding", "boss-binds", "--clusterrole=bind-cluster-admin", "--serviceaccount=a:boss"]);
+    await ok(c, ["-n", "a", "create", "rolebinding", "boss-escalates", "--clusterrole=escalate-roles", "--serviceaccount=a:boss"]);
+    await ok(c, ["-n", "a", "create", "rolebinding", "bob-root", "--clusterrole=cluster-admin", "--user=bob", boss]);
+    await ok(c, ["-n", "a", "create", "role", "node-reader", "--verb=get", "--resource=nodes", boss]);
+    expect((await ok(c, ["auth", "can-i", "delete", "secrets", "-n", "a", "--as=bob"])).trim()).toBe("yes");
+  });
+
   it("lets admin impersonate and not edit", async () => {
     expect((await ok(c, ["auth", "whoami", "--as=bob", "-o", "jsonpath={.status.userInfo.username}"])).trim()).toBe("bob");
     const r = await kubectl(c, ["get", "pods", "--as=bob", `--token=${editToken}`]);
