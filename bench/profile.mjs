@@ -6,6 +6,7 @@
 // .cpuprofile for a viewer.
 //   node bench/profile.mjs deployment [replicas] [workers]
 //   node bench/profile.mjs pods [pods] [workers]
+//   node bench/profile.mjs wake [pods] [workers]   (the start of a cluster that slept, and its resync)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,11 +105,14 @@ try {
   await must(http.request("PATCH", `/v1/clusters/profiled`, { token: tenant.token, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenant.token, "profiled");
   const insp = await inspector();
-  await insp.send("Profiler.enable");
-  await insp.send("Profiler.setSamplingInterval", { interval: 500 });
-  await insp.send("Profiler.start");
+  const startProfile = async () => {
+    await insp.send("Profiler.enable");
+    await insp.send("Profiler.setSamplingInterval", { interval: 500 });
+    await insp.send("Profiler.start");
+  };
+  if (scenario !== "wake") await startProfile();
   const t0 = performance.now();
-  const replicas = Number(a ?? (scenario === "pods" ? 10000 : 1000));
+  const replicas = Number(a ?? (scenario === "deployment" ? 1000 : 10000));
   const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
   const body = nginxDeployment("web", replicas, { cpu: "10m", memory: "16Mi" });
   const available = (d) => d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
@@ -120,6 +124,26 @@ try {
     await must(http.request("PATCH", `${path}/web`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
     await until(http, c, `${path}/web`, (d) => available(d) && d.metadata.generation === 2);
     console.log(`rolling update done after ${((performance.now() - up) / 1000).toFixed(2)} s`);
+  }
+  if (scenario === "wake") {
+    // Idle, then no requests until the runtime evicts the object; the profile covers its start
+    // (the first request) and the work that start queued, until the cluster is idle again.
+    const idle = async () => {
+      for (;;) {
+        const info = (await must(http.request("GET", `/v1/clusters/profiled`, { token: tenant.token }))).json;
+        if (info.alarm === null) return info;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    };
+    await idle();
+    const slept = Date.now();
+    await new Promise((res) => setTimeout(res, 20_000));
+    await startProfile();
+    const w0 = performance.now();
+    await must(http.request("GET", `${c.base}/api/v1/namespaces/default/pods?limit=1`, { token: c.token }));
+    const first = performance.now() - w0;
+    const info = await idle();
+    console.log(`first request after sleeping ${first.toFixed(0)} ms, idle again after ${(performance.now() - w0).toFixed(0)} ms; object started again: ${Date.parse(info.awakeSince) > slept}`);
   }
   const { result } = await insp.send("Profiler.stop");
   insp.close();

@@ -3,8 +3,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
-import { migrate } from "../../worker/cluster/store/schema";
-import { POD_KEYS_BY, type Store } from "../../worker/cluster/store/store";
+import type { Store } from "../../worker/cluster/store/store";
 import { endpointChain, iptablesSave, savedProbability, serviceChains, serviceTargets, type ProxyDecision } from "../../worker/cluster/network/kubeProxy";
 import { serviceLoad } from "../../worker/cluster/node/usage";
 import { fakeView, node, service, slice, type FakeCluster } from "./fakeNetworkView";
@@ -294,75 +293,5 @@ describe("kube-proxy over a cluster's stored objects", () => {
     // The kubernetes Service is always there.
     expect(out.value).toContain('"default/kubernetes:https');
     expect(await stub.iptables("nope")).toEqual({ ok: false, status: 404, message: 'node "nope" not found' });
-  });
-
-  it("finds pods by address and by node through pod_keys' indexes, not a pass over every pod", async () => {
-    const { stub } = await newCluster({ name: "podindex" });
-    const plans = await runInDurableObject(stub, (o: ClusterObject) => {
-      const sql = (o as unknown as { store: Store }).store.sqlStorage;
-      const plan = (q: string) => sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, "x").toArray().map((r) => r.detail).join("; ");
-      return [plan(POD_KEYS_BY.podIP), plan(POD_KEYS_BY.nodeName)];
-    });
-    expect(plans[0]).toContain("pod_keys_ip");
-    expect(plans[1]).toContain("pod_keys_node");
-  });
-
-  it("keeps pod_keys equal to what the pods say as they are created, bound, given addresses and deleted", async () => {
-    const { stub } = await newCluster({ name: "podkeys", nodes: [{ role: "control-plane" }, { role: "worker" }] });
-    const table = () =>
-      runInDurableObject(stub, (o: ClusterObject) =>
-        (o as unknown as { store: Store }).store.sqlStorage
-          .exec<{ namespace: string; name: string; node: string | null; ip: string | null }>("SELECT namespace, name, node, ip FROM pod_keys ORDER BY namespace, name")
-          .toArray()
-          .map((r) => ({ ...r })),
-      );
-    const fromPods = async () => {
-      const list = await kube(stub, "GET", "/api/v1/pods");
-      type P = { metadata: { namespace: string; name: string }; spec: { nodeName?: string }; status?: { podIP?: string } };
-      return (list.json.items as P[])
-        .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName ?? null, ip: p.status?.podIP ?? null }))
-        .sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
-    };
-    const pod = (name: string, nodeSelector?: Record<string, string>) => ({ metadata: { name }, spec: { nodeSelector, containers: [{ name: "c", image: "nginx" }] } });
-    for (const n of ["a", "b"]) expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod(n))).status).toBe(201);
-    // One that no node fits: a row with neither node nor address.
-    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod("pending", { disk: "none" }))).status).toBe(201);
-    await settle(stub);
-    const running = await fromPods();
-    expect(running.filter((r) => r.namespace === "default" && r.node === "podkeys-worker" && r.ip)).toHaveLength(2);
-    expect(running.find((r) => r.name === "pending")).toEqual({ namespace: "default", name: "pending", node: null, ip: null });
-    expect(await table()).toEqual(running);
-    const a = running.find((r) => r.name === "a")!;
-    expect(await runInDurableObject(stub, (o: ClusterObject) => (o as unknown as { store: Store }).store.podKeysBy("podIP", a.ip!))).toEqual([{ namespace: "default", name: "a" }]);
-    // A dry-run delete changes nothing; a real one removes the row.
-    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/a?dryRun=All&gracePeriodSeconds=0")).status).toBe(200);
-    expect(await table()).toEqual(running);
-    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/a?gracePeriodSeconds=0")).status).toBe(200);
-    await settle(stub);
-    const after = await fromPods();
-    expect(after.some((r) => r.name === "a" && r.namespace === "default")).toBe(false);
-    expect(await table()).toEqual(after);
-    expect(await runInDurableObject(stub, (o: ClusterObject) => (o as unknown as { store: Store }).store.podKeysBy("podIP", a.ip!))).toEqual([]);
-  });
-
-  it("fills pod_keys from the pods already stored when an older store is migrated", async () => {
-    const { stub } = await newCluster({ name: "podkeysmig" });
-    const result = await runInDurableObject(stub, (o: ClusterObject) => {
-      const sql = (o as unknown as { store: Store }).store.sqlStorage;
-      const rows = () => sql.exec("SELECT namespace, name, node, ip FROM pod_keys ORDER BY namespace, name").toArray().map((r) => ({ ...r }));
-      const before = rows();
-      // Back to the schema before pod_keys: no table, the expression indexes in its place.
-      const version = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one().value);
-      sql.exec("DROP TABLE pod_keys");
-      sql.exec(`CREATE INDEX objects_pod_ip ON objects(json_extract(body, '$.status.podIP')) WHERE resource = 'pods'`);
-      sql.exec(`CREATE INDEX objects_pod_node ON objects(json_extract(body, '$.spec.nodeName')) WHERE resource = 'pods'`);
-      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version - 1));
-      migrate(sql);
-      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_pod_%'").toArray();
-      return { before, after: rows(), indexes: indexes.length };
-    });
-    expect(result.before.length).toBeGreaterThan(0);
-    expect(result.after).toEqual(result.before);
-    expect(result.indexes).toBe(0);
   });
 });

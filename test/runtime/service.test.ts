@@ -53,6 +53,10 @@ describe("management API", () => {
     expect(nodes.json.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(["k1-control-plane", "k1-worker"]);
     const shown = await call("GET", "/v1/clusters/k1", t.token);
     expect(shown.json.namespaces.map((n: { name: string }) => n.name)).toContain("default");
+    // When the object last started, and whether a pass of its control loop is under way.
+    expect(typeof shown.json.running).toBe("boolean");
+    expect(Date.parse(shown.json.awakeSince)).toBeGreaterThanOrEqual(Date.parse(made.json.createdAt) - 1000);
+    expect(Date.parse(shown.json.awakeSince)).toBeLessThanOrEqual(Date.now());
     const kc = await call("GET", "/v1/clusters/k1/kubeconfig", t.token);
     expect(kc.text).toContain("current-context: kubedo-k1");
     expect(kc.text).toContain("server: https://kubedo.test\n");

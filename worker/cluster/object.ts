@@ -119,6 +119,8 @@ export interface ClusterInfo {
   alarm: string | null;
   /** A pass of the control loop is under way. */
   running: boolean;
+  /** When the cluster's object last started (ISO time): it sleeps when idle and starts again on the next request. */
+  awakeSince: string;
   resourceVersion: number;
   objects: number;
   watches: number;
@@ -161,6 +163,8 @@ export class ClusterObject extends DurableObject<Env> {
   private config: ClusterConfig | null = null;
   private alarmAt: number | null = null;
   private running = false;
+  /** When this instance started: a cluster's object sleeps when idle and starts again on the next request. */
+  private readonly awakeSince = Date.now();
   private wakeDuringRun: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -624,6 +628,7 @@ export class ClusterObject extends DurableObject<Env> {
       // A pass under way (its alarm already spent) or work queued is due now, not idle.
       alarm: this.running || this.loop.pending > 0 ? new Date().toISOString() : this.alarmAt === null ? null : new Date(this.alarmAt).toISOString(),
       running: this.running,
+      awakeSince: new Date(this.awakeSince).toISOString(),
       resourceVersion: this.store.rv,
       objects: this.store.objectCount,
       watches: this.hub.size,

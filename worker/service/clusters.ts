@@ -135,6 +135,8 @@ export const clusterRoutes = new Hono<AppEnv>()
       nodes: info.nodes,
       namespaces: nss.map((n) => ({ name: n.name, uid: n.uid, phase: n.phase, createdAt: n.createdAt, resourceVersion: String(n.resourceVersion) })),
       alarm: info.alarm,
+      running: info.running,
+      awakeSince: info.awakeSince,
       resourceVersion: String(info.resourceVersion),
       objects: info.objects,
       storageBytes: info.storageBytes,

@@ -50,16 +50,29 @@ export function garbageCollectorController(): Controller {
     indexedUnder.set(key, refs.map((r) => r.uid));
   }
 
-  function build(ctx: ControllerContext) {
+  /**
+   * The owner index from the store: SQLite reads the references out of the bodies, so a store of
+   * many thousand pods is not parsed here. Returns the names each owner uid is referenced by.
+   */
+  function build(ctx: ControllerContext): Map<string, Set<string>> {
     index = new Map();
     indexedUnder.clear();
-    for (const storage of ctx.api.registry.stored()) {
-      for (const row of ctx.store.scan(storage, null)) {
-        if (!row.body.includes('"ownerReferences"')) continue;
-        const obj = JSON.parse(row.body) as KObject;
-        note({ storage, namespace: row.namespace, name: row.name }, obj.metadata.ownerReferences as Ref[]);
-      }
+    const stored = new Set(ctx.api.registry.stored());
+    const names = new Map<string, Set<string>>();
+    for (const l of ctx.store.ownerLinks()) {
+      if (!stored.has(l.resource)) continue;
+      const key = enc({ storage: l.resource, namespace: l.namespace, name: l.name });
+      let deps = index.get(l.ownerUid);
+      if (!deps) index.set(l.ownerUid, (deps = new Set()));
+      deps.add(key);
+      const under = indexedUnder.get(key);
+      if (under) under.push(l.ownerUid);
+      else indexedUnder.set(key, [l.ownerUid]);
+      let n = names.get(l.ownerUid);
+      if (!n) names.set(l.ownerUid, (n = new Set()));
+      n.add(l.ownerName);
     }
+    return names;
   }
 
   function dependents(ctx: ControllerContext, uid: string): Loc[] {
@@ -94,18 +107,26 @@ export function garbageCollectorController(): Controller {
       return keys;
     },
     resync(ctx) {
-      build(ctx);
+      // What a restart may have left undone: dependents of an owner that is gone (each owner
+      // looked up once by uid, as kube's collector checks the owners it has not seen), and
+      // owners waiting in foreground or orphan deletion. A dependent whose owners all exist
+      // needs nothing until one of them changes.
       const keys: string[] = [];
-      for (const [key] of indexedUnder) keys.push(`check|${key}`);
-      for (const storage of ctx.api.registry.stored())
-        for (const row of ctx.store.scan(storage, null)) {
-          if (!row.body.includes(`"${FOREGROUND}"`) && !row.body.includes(`"${ORPHAN}"`)) continue;
-          const loc = { storage, namespace: row.namespace, name: row.name };
-          keys.push(`owner|${enc(loc)}`);
-          const uid = (JSON.parse(row.body) as KObject).metadata.uid;
-          if (uid && row.body.includes(`"${FOREGROUND}"`)) foreground.set(uid, loc);
-        }
-      return keys;
+      for (const [uid, names] of build(ctx)) {
+        const owner = ctx.store.keyOfUid(uid);
+        const named = owner !== undefined && names.size === 1 && names.has(owner.name);
+        // An owner in another namespace is no owner (only a cluster-scoped one may own across).
+        for (const dep of index!.get(uid) ?? []) if (!named || (owner.namespace !== "" && owner.namespace !== dec(dep).namespace)) keys.push(`check|${dep}`);
+      }
+      const stored = new Set(ctx.api.registry.stored());
+      for (const row of ctx.store.beingDeleted()) {
+        if (!stored.has(row.resource) || (!row.body.includes(`"${FOREGROUND}"`) && !row.body.includes(`"${ORPHAN}"`))) continue;
+        const loc = { storage: row.resource, namespace: row.namespace, name: row.name };
+        keys.push(`owner|${enc(loc)}`);
+        const uid = (JSON.parse(row.body) as KObject).metadata.uid;
+        if (uid && row.body.includes(`"${FOREGROUND}"`)) foreground.set(uid, loc);
+      }
+      return [...new Set(keys)];
     },
     reconcile(key, ctx) {
       const i = key.indexOf("|");

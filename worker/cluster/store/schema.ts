@@ -1,7 +1,7 @@
 // The cluster's own SQLite schema (inside its Durable Object). Versioned by meta.schema_version;
 // each step runs once, in order, inside the object's constructor.
 
-const STEPS: string[][] = [
+export const STEPS: readonly (readonly string[])[] = [
   [
     // Every stored object, keyed the way etcd keys them: resource, namespace ('' when cluster-scoped), name.
     `CREATE TABLE objects (
@@ -104,6 +104,18 @@ const STEPS: string[][] = [
     `CREATE INDEX pod_keys_ip ON pod_keys(ip) WHERE ip IS NOT NULL`,
     `INSERT INTO pod_keys (namespace, name, node, ip)
        SELECT namespace, name, json_extract(body, '$.spec.nodeName'), json_extract(body, '$.status.podIP') FROM objects WHERE resource = 'pods'`,
+  ],
+  [
+    // Objects by uid: whether an owner a reference names still exists (the garbage collector's
+    // check after a restart), one lookup per owner.
+    `CREATE INDEX IF NOT EXISTS objects_uid ON objects(uid)`,
+  ],
+  [
+    // The objects being deleted (a deletionTimestamp, waiting for finalizers or a grace period):
+    // few at any time, so a restart finds them without reading every body.
+    `CREATE TABLE IF NOT EXISTS deleting (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (resource, namespace, name)) WITHOUT ROWID`,
+    `INSERT OR IGNORE INTO deleting (resource, namespace, name)
+       SELECT resource, namespace, name FROM objects WHERE json_extract(body, '$.metadata.deletionTimestamp') IS NOT NULL`,
   ],
 ];
 

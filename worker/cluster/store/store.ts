@@ -254,6 +254,32 @@ export class Store {
     for (const row of cursor) yield { namespace: row.namespace as string, name: row.name as string, values: paths.map((_, i) => row[`v${i}`]) };
   }
 
+  /**
+   * Every ownerReferences entry of every object, as (dependent, owner uid, owner name), read by
+   * SQLite's JSON functions: a pass over the whole store that hands no body to JavaScript.
+   */
+  *ownerLinks(): Generator<{ resource: string; namespace: string; name: string; ownerUid: string; ownerName: string }> {
+    const cursor = this.sql.exec<{ resource: string; namespace: string; name: string; ownerUid: string | null; ownerName: string | null }>(
+      `SELECT o.resource, o.namespace, o.name, json_extract(r.value, '$.uid') AS ownerUid, json_extract(r.value, '$.name') AS ownerName
+         FROM objects o, json_each(o.body, '$.metadata.ownerReferences') r
+        WHERE instr(o.body, '"ownerReferences"') > 0`,
+    );
+    for (const row of cursor) if (row.ownerUid) yield { resource: row.resource, namespace: row.namespace, name: row.name, ownerUid: row.ownerUid, ownerName: row.ownerName ?? "" };
+  }
+
+  /** The key of the object with this uid, if there is one (objects_uid). */
+  keyOfUid(uid: string): { namespace: string; name: string } | undefined {
+    const row = this.sql.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM objects WHERE uid = ? LIMIT 1", uid).toArray()[0];
+    return row && { namespace: row.namespace, name: row.name };
+  }
+
+  /** The objects being deleted (a deletionTimestamp set), from the deleting table. */
+  *beingDeleted(): Generator<{ resource: string; namespace: string; name: string; body: string }> {
+    yield* this.sql.exec<{ resource: string; namespace: string; name: string; body: string }>(
+      "SELECT o.resource, o.namespace, o.name, o.body FROM deleting d JOIN objects o ON o.resource = d.resource AND o.namespace = d.namespace AND o.name = d.name",
+    );
+  }
+
   /** The keys of the pods whose status.podIP or spec.nodeName is `value` (the pod_keys table). */
   podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
     return this.sql.exec<{ namespace: string; name: string }>(POD_KEYS_BY[field], value).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
@@ -300,9 +326,12 @@ export class Store {
       this.count++;
       if (resource === "events") this.events++;
     } else {
-      this.sql.exec("UPDATE objects SET rv = ?, body = ?, uid = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, obj.metadata.uid!, resource, namespace, name);
+      // uid is immutable (updates keep the stored one), so objects_uid is left alone.
+      this.sql.exec("UPDATE objects SET rv = ?, body = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, resource, namespace, name);
     }
     if (resource === "pods") this.keepPodKeys(type, namespace, name, obj);
+    // deletionTimestamp, once set, stays until the object is removed.
+    if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
     this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
     return obj;
   }
@@ -315,6 +344,7 @@ export class Store {
     const name = obj.metadata.name!;
     this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
     if (resource === "pods") this.sql.exec("DELETE FROM pod_keys WHERE namespace = ? AND name = ?", namespace, name);
+    if (obj.metadata.deletionTimestamp) this.sql.exec("DELETE FROM deleting WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
     this.count--;
     if (resource === "events") this.events--;
     obj.metadata.resourceVersion = String(rv);

@@ -1,0 +1,153 @@
+// The store's side tables, kept beside the objects they describe: pod_keys (pods by node and by
+// address), deleting (objects with a deletionTimestamp) and objects by uid. Each must say what
+// the objects say after creates, updates, deletes, dry runs and a migration from an older store.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ClusterObject } from "../../worker/cluster/object";
+import { migrate, STEPS } from "../../worker/cluster/store/schema";
+import { POD_KEYS_BY, type Store } from "../../worker/cluster/store/store";
+import { kube, newCluster, settle } from "./helpers";
+
+type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
+
+const storeOf = (o: ClusterObject) => (o as unknown as { store: Store }).store;
+
+describe("pod_keys", () => {
+  it("finds pods by address and by node through pod_keys' indexes, not a pass over every pod", async () => {
+    const { stub } = await newCluster({ name: "podindex" });
+    const plans = await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = storeOf(o).sqlStorage;
+      const plan = (q: string) => sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, "x").toArray().map((r) => r.detail).join("; ");
+      return [plan(POD_KEYS_BY.podIP), plan(POD_KEYS_BY.nodeName)];
+    });
+    expect(plans[0]).toContain("pod_keys_ip");
+    expect(plans[1]).toContain("pod_keys_node");
+  });
+
+  it("keeps pod_keys equal to what the pods say as they are created, bound, given addresses and deleted", async () => {
+    const { stub } = await newCluster({ name: "podkeys", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    const table = () =>
+      runInDurableObject(stub, (o: ClusterObject) =>
+        storeOf(o).sqlStorage
+          .exec<{ namespace: string; name: string; node: string | null; ip: string | null }>("SELECT namespace, name, node, ip FROM pod_keys ORDER BY namespace, name")
+          .toArray()
+          .map((r) => ({ ...r })),
+      );
+    const fromPods = async () => {
+      const list = await kube(stub, "GET", "/api/v1/pods");
+      type P = { metadata: { namespace: string; name: string }; spec: { nodeName?: string }; status?: { podIP?: string } };
+      return (list.json.items as P[])
+        .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName ?? null, ip: p.status?.podIP ?? null }))
+        .sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
+    };
+    const pod = (name: string, nodeSelector?: Record<string, string>) => ({ metadata: { name }, spec: { nodeSelector, containers: [{ name: "c", image: "nginx" }] } });
+    for (const n of ["a", "b"]) expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod(n))).status).toBe(201);
+    // One that no node fits: a row with neither node nor address.
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod("pending", { disk: "none" }))).status).toBe(201);
+    await settle(stub);
+    const running = await fromPods();
+    expect(running.filter((r) => r.namespace === "default" && r.node === "podkeys-worker" && r.ip)).toHaveLength(2);
+    expect(running.find((r) => r.name === "pending")).toEqual({ namespace: "default", name: "pending", node: null, ip: null });
+    expect(await table()).toEqual(running);
+    const a = running.find((r) => r.name === "a")!;
+    expect(await runInDurableObject(stub, (o: ClusterObject) => storeOf(o).podKeysBy("podIP", a.ip!))).toEqual([{ namespace: "default", name: "a" }]);
+    // A dry-run delete changes nothing; a real one removes the row.
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/a?dryRun=All&gracePeriodSeconds=0")).status).toBe(200);
+    expect(await table()).toEqual(running);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/a?gracePeriodSeconds=0")).status).toBe(200);
+    await settle(stub);
+    const after = await fromPods();
+    expect(after.some((r) => r.name === "a" && r.namespace === "default")).toBe(false);
+    expect(await table()).toEqual(after);
+    expect(await runInDurableObject(stub, (o: ClusterObject) => storeOf(o).podKeysBy("podIP", a.ip!))).toEqual([]);
+  });
+
+  it("fills pod_keys from the pods already stored when an older store is migrated", async () => {
+    const { stub } = await newCluster({ name: "podkeysmig" });
+    const result = await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = storeOf(o).sqlStorage;
+      const rows = () => sql.exec("SELECT namespace, name, node, ip FROM pod_keys ORDER BY namespace, name").toArray().map((r) => ({ ...r }));
+      const before = rows();
+      // Back to the schema before pod_keys: no table, the expression indexes in its place.
+      const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE pod_keys")));
+      sql.exec("DROP TABLE pod_keys");
+      sql.exec(`CREATE INDEX objects_pod_ip ON objects(json_extract(body, '$.status.podIP')) WHERE resource = 'pods'`);
+      sql.exec(`CREATE INDEX objects_pod_node ON objects(json_extract(body, '$.spec.nodeName')) WHERE resource = 'pods'`);
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
+      migrate(sql);
+      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_pod_%'").toArray();
+      return { before, after: rows(), indexes: indexes.length };
+    });
+    expect(result.before.length).toBeGreaterThan(0);
+    expect(result.after).toEqual(result.before);
+    expect(result.indexes).toBe(0);
+  });
+});
+
+describe("deleting", () => {
+  const rows = (stub: Stub) =>
+    runInDurableObject(stub, (o: ClusterObject) =>
+      [...storeOf(o).beingDeleted()].filter((r) => r.namespace === "default").map((r) => `${r.resource}/${r.name}`).sort(),
+    );
+
+  it("holds the objects with a deletionTimestamp until they are removed, never a dry run's", async () => {
+    const { stub } = await newCluster({ name: "deleting" });
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "held", finalizers: ["example.com/hold"] } })).status).toBe(201);
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "plain" } })).status).toBe(201);
+    expect(await rows(stub)).toEqual([]);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/held?dryRun=All")).status).toBe(200);
+    expect(await rows(stub)).toEqual([]);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/held")).status).toBe(200);
+    // Removed at once: never in the table.
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/plain")).status).toBe(200);
+    expect(await rows(stub)).toEqual(["configmaps/held"]);
+    // Still being deleted after another write.
+    const labelled = await kube(stub, "PATCH", "/api/v1/namespaces/default/configmaps/held", { metadata: { labels: { a: "b" } } }, { contentType: "application/merge-patch+json" });
+    expect(labelled.status).toBe(200);
+    expect(await rows(stub)).toEqual(["configmaps/held"]);
+    const freed = await kube(stub, "PATCH", "/api/v1/namespaces/default/configmaps/held", { metadata: { finalizers: null } }, { contentType: "application/merge-patch+json" });
+    expect(freed.status).toBe(200);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/held")).status).toBe(404);
+    expect(await rows(stub)).toEqual([]);
+
+    // A pod in its grace period, until the kubelet has stopped it.
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "nginx" }] } })).status).toBe(201);
+    await settle(stub);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/p")).status).toBe(200);
+    expect(await rows(stub)).toEqual(["pods/p"]);
+    await stub.moveClock({ advanceSeconds: 40 });
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).status).toBe(404);
+    expect(await rows(stub)).toEqual([]);
+  });
+
+  it("is filled from the objects already being deleted when an older store is migrated", async () => {
+    const { stub } = await newCluster({ name: "deletingmig" });
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "held", finalizers: ["example.com/hold"] } })).status).toBe(201);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/held")).status).toBe(200);
+    const result = await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = storeOf(o).sqlStorage;
+      const step = STEPS.findIndex((stmts) => stmts.some((q) => q.includes("CREATE TABLE IF NOT EXISTS deleting")));
+      sql.exec("DROP TABLE deleting");
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
+      migrate(sql);
+      return [...storeOf(o).beingDeleted()].map((r) => `${r.resource}/${r.namespace}/${r.name}`);
+    });
+    expect(result).toContain("configmaps/default/held");
+  });
+});
+
+describe("objects by uid", () => {
+  it("answers which object has a uid through objects_uid", async () => {
+    const { stub } = await newCluster({ name: "uids" });
+    const made = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "c" } })).json;
+    const found = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const plan = store.sqlStorage.exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT namespace, name FROM objects WHERE uid = ? LIMIT 1", "x").toArray().map((r) => r.detail).join("; ");
+      return { plan, key: store.keyOfUid(made.metadata.uid), none: store.keyOfUid("no-such-uid") ?? null };
+    });
+    expect(found.plan).toContain("objects_uid");
+    expect(found.key).toEqual({ namespace: "default", name: "c" });
+    expect(found.none).toBeNull();
+  });
+});
