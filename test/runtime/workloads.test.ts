@@ -67,3 +67,22 @@ describe("deployment controller", () => {
     expect(info.timers.filter((t: { controller: string; key: string }) => t.controller === "deployment" && t.key.startsWith("default/"))).toEqual([]);
   });
 });
+
+describe("pod addresses", () => {
+  it("hands a node's addresses out in turn, as host-local IPAM does: a new pod gets the next one, not a freed one", async () => {
+    const { stub } = await newSettledCluster({ name: "ipam", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    const pod = (name: string) => ({ metadata: { name }, spec: { nodeName: "ipam-worker", containers: [{ name: "c", image: "nginx" }] } });
+    const ipOf = async (name: string) => (await kube(stub, "GET", `/api/v1/namespaces/default/pods/${name}`)).json.status.podIP as string;
+    for (const n of ["a", "b"]) expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod(n))).status).toBe(201);
+    await settle(stub);
+    const [a, b] = [await ipOf("a"), await ipOf("b")];
+    const last = (ip: string) => Number(ip.split(".")[3]);
+    expect(a.split(".").slice(0, 3)).toEqual(b.split(".").slice(0, 3));
+    expect(new Set([last(a), last(b)])).toEqual(new Set([Math.min(last(a), last(b)), Math.min(last(a), last(b)) + 1]));
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/a?gracePeriodSeconds=0")).status).toBe(200);
+    await settle(stub);
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod("c"))).status).toBe(201);
+    await settle(stub);
+    expect(last(await ipOf("c"))).toBe(Math.max(last(a), last(b)) + 1);
+  });
+});

@@ -80,11 +80,16 @@ function allocateIp(ctx: ControllerContext, node: Node, pod: Pod): string | null
   const alloc = new SqlAllocations(ctx.store.sqlStorage);
   const pool = podIpPool(node.metadata.name!);
   const size = Math.min(2 ** (32 - cidr.bits) - 3, 65_000);
-  // host-local IPAM hands addresses out in order from .2 (.1 is the node's bridge)
-  for (let i = 0; i < size; i++) {
+  // host-local IPAM hands addresses out in turn from .2 (.1 is the node's bridge), starting after
+  // the last one it reserved and wrapping round: a new pod gets the next address, not a freed one.
+  const lastKey = `ipam_last/${pool}`;
+  const last = Number(ctx.store.meta(lastKey) ?? -1);
+  for (let n = 1; n <= size; n++) {
+    const i = (last + n) % size;
     const ip = nthAddress(cidr, i + 2);
     if (!alloc.isTaken(pool, ip)) {
       alloc.take(pool, ip, pod.metadata.uid!);
+      ctx.store.setMeta(lastKey, String(i));
       return ip;
     }
   }
