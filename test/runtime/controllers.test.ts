@@ -101,8 +101,12 @@ describe("control loop", () => {
       const idle = garbageCollectorController().resync(loop.context) as string[];
       // Dependents the collector has not looked at when the object goes away (its alarm never came):
       // one whose owner never existed, one naming an existing uid under another name.
-      await o.kube(kubeRequest("POST", "/api/v1/namespaces/default/configmaps", cm("ghost-owned", { name: "nobody", uid: "0b7c6a4e-0000-4000-8000-000000000000" })));
-      await o.kube(kubeRequest("POST", "/api/v1/namespaces/default/configmaps", cm("misnamed", { name: "someone-else", uid: boss.metadata.uid })));
+      // Created and the alarm dropped with no await between, so no pass of the loop runs before.
+      const { configmaps } = await import("../../worker/cluster/resources/configmap");
+      // any: the API server is private
+      const api = (o as any).api;
+      api.create(configmaps, "default", cm("ghost-owned", { name: "nobody", uid: "0b7c6a4e-0000-4000-8000-000000000000" }));
+      api.create(configmaps, "default", cm("misnamed", { name: "someone-else", uid: boss.metadata.uid }));
       await state.storage.deleteAlarm();
       return { idle, after: garbageCollectorController().resync(loop.context) as string[] };
     });
@@ -127,8 +131,10 @@ describe("control loop", () => {
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "dep", ownerReferences: [ref] } })).status).toBe(201);
     await settle(stub);
     await runInDurableObject(stub, async (o: ClusterObject, state) => {
-      const r = await o.kube(kubeRequest("DELETE", "/api/v1/namespaces/default/configmaps/boss?propagationPolicy=Foreground"));
-      expect(r.status).toBe(200);
+      const { configmaps } = await import("../../worker/cluster/resources/configmap");
+      // any: the API server is private. Deleted and the alarm dropped with no await between, so
+      // no pass of the control loop can run before the object goes away.
+      (o as any).api.delete(configmaps, "default", "boss", { propagationPolicy: "Foreground" });
       await state.storage.deleteAlarm();
     });
     const held = (await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/boss")).json;

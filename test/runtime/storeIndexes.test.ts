@@ -29,15 +29,21 @@ describe("pod_keys", () => {
     const table = () =>
       runInDurableObject(stub, (o: ClusterObject) =>
         storeOf(o).sqlStorage
-          .exec<{ namespace: string; name: string; node: string | null; ip: string | null }>("SELECT namespace, name, node, ip FROM pod_keys ORDER BY namespace, name")
+          .exec<{ namespace: string; name: string; node: string | null; ip: string | null; owner: string | null }>("SELECT namespace, name, node, ip, owner FROM pod_keys ORDER BY namespace, name")
           .toArray()
           .map((r) => ({ ...r })),
       );
     const fromPods = async () => {
       const list = await kube(stub, "GET", "/api/v1/pods");
-      type P = { metadata: { namespace: string; name: string }; spec: { nodeName?: string }; status?: { podIP?: string } };
+      type P = { metadata: { namespace: string; name: string; ownerReferences?: { uid: string; controller?: boolean }[] }; spec: { nodeName?: string }; status?: { podIP?: string } };
       return (list.json.items as P[])
-        .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName ?? null, ip: p.status?.podIP ?? null }))
+        .map((p) => ({
+          namespace: p.metadata.namespace,
+          name: p.metadata.name,
+          node: p.spec.nodeName ?? null,
+          ip: p.status?.podIP ?? null,
+          owner: p.metadata.ownerReferences?.find((r) => r.controller)?.uid ?? null,
+        }))
         .sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
     };
     const pod = (name: string, nodeSelector?: Record<string, string>) => ({ metadata: { name }, spec: { nodeSelector, containers: [{ name: "c", image: "nginx" }] } });
@@ -47,7 +53,9 @@ describe("pod_keys", () => {
     await settle(stub);
     const running = await fromPods();
     expect(running.filter((r) => r.namespace === "default" && r.node === "podkeys-worker" && r.ip)).toHaveLength(2);
-    expect(running.find((r) => r.name === "pending")).toEqual({ namespace: "default", name: "pending", node: null, ip: null });
+    expect(running.find((r) => r.name === "pending")).toEqual({ namespace: "default", name: "pending", node: null, ip: null, owner: null });
+    // kube-system's pods have controllers (a DaemonSet's, a ReplicaSet's): their uids are kept too.
+    expect(running.filter((r) => r.owner !== null).length).toBeGreaterThan(0);
     expect(await table()).toEqual(running);
     const a = running.find((r) => r.name === "a")!;
     expect(await runInDurableObject(stub, (o: ClusterObject) => storeOf(o).podKeysBy("podIP", a.ip!))).toEqual([{ namespace: "default", name: "a" }]);
@@ -66,7 +74,7 @@ describe("pod_keys", () => {
     const { stub } = await newCluster({ name: "podkeysmig" });
     const result = await runInDurableObject(stub, (o: ClusterObject) => {
       const sql = storeOf(o).sqlStorage;
-      const rows = () => sql.exec("SELECT namespace, name, node, ip FROM pod_keys ORDER BY namespace, name").toArray().map((r) => ({ ...r }));
+      const rows = () => sql.exec("SELECT namespace, name, node, ip, owner FROM pod_keys ORDER BY namespace, name").toArray().map((r) => ({ ...r }));
       const before = rows();
       // Back to the schema before pod_keys: no table, the expression indexes in its place.
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE pod_keys")));
@@ -79,6 +87,7 @@ describe("pod_keys", () => {
       return { before, after: rows(), indexes: indexes.length };
     });
     expect(result.before.length).toBeGreaterThan(0);
+    expect(result.before.some((r) => r.owner !== null)).toBe(true);
     expect(result.after).toEqual(result.before);
     expect(result.indexes).toBe(0);
   });
@@ -128,9 +137,9 @@ describe("deleting", () => {
     const result = await runInDurableObject(stub, (o: ClusterObject) => {
       const sql = storeOf(o).sqlStorage;
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.includes("CREATE TABLE IF NOT EXISTS deleting")));
-      sql.exec("DROP TABLE deleting");
-      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
-      migrate(sql);
+      // The step's own statements on an emptied table (later steps are not repeatable).
+      sql.exec("DELETE FROM deleting");
+      for (const q of STEPS[step]) sql.exec(q);
       return [...storeOf(o).beingDeleted()].map((r) => `${r.resource}/${r.namespace}/${r.name}`);
     });
     expect(result).toContain("configmaps/default/held");
@@ -149,5 +158,71 @@ describe("objects by uid", () => {
     expect(found.plan).toContain("objects_uid");
     expect(found.key).toEqual({ namespace: "default", name: "c" });
     expect(found.none).toBeNull();
+  });
+});
+
+describe("a ReplicaSet's pods through pod_keys' owner index", () => {
+  it("follows a release in pod_keys, and serves slim copies that follow every write, never a rolled-back one", async () => {
+    const { stub } = await newCluster({ name: "owned", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    const rs = {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "web" },
+      spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+    };
+    const made = await kube(stub, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs);
+    expect(made.status).toBe(201);
+    const uid = made.json.metadata.uid as string;
+    await settle(stub);
+    type P = { metadata: { name: string; labels: Record<string, string>; resourceVersion: string }; status: { phase: string } };
+    const pods = async () => ((await kube(stub, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")).json.items as P[]).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    const owned = () =>
+      runInDurableObject(stub, async (o: ClusterObject) => {
+        const { ownedPods } = await import("../../worker/cluster/controllers/ownedPods");
+        // any: the loop is private; the test reads through the context its controllers get
+        const ctx = (o as any).loop.context;
+        return ownedPods(ctx, "default", uid).map((p) => ({ name: p.metadata.name, rv: p.metadata.resourceVersion, labels: p.metadata.labels, phase: p.status?.phase }));
+      });
+    const full = await pods();
+    expect(full).toHaveLength(2);
+    expect(await owned()).toEqual(full.map((p) => ({ name: p.metadata.name, rv: p.metadata.resourceVersion, labels: p.metadata.labels, phase: p.status.phase })));
+
+    // A write shows at once.
+    const first = full[0].metadata.name;
+    expect((await kube(stub, "PATCH", `/api/v1/namespaces/default/pods/${first}`, { metadata: { labels: { extra: "1" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
+    expect((await owned()).find((p) => p.name === first)!.labels).toEqual({ app: "web", extra: "1" });
+
+    // A write rolled back, read while it was under way: its resourceVersion is given again to the
+    // next write, which must show, not what the rolled-back one wrote.
+    const seenInside = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { ownedPods } = await import("../../worker/cluster/controllers/ownedPods");
+      const { pods: podDef } = await import("../../worker/cluster/resources/pod");
+      // any: the loop and the API server are private
+      const ctx = (o as any).loop.context;
+      let inside: Record<string, string> | undefined;
+      try {
+        storeOf(o).transaction(() => {
+          ctx.api.patch(podDef, "default", first, "merge", { metadata: { labels: { extra: "rolled-back" } } }, { trusted: true });
+          inside = ownedPods(ctx, "default", uid).find((p) => p.metadata.name === first)!.metadata.labels;
+          throw new Error("roll back");
+        });
+      } catch {
+        // expected
+      }
+      return inside;
+    });
+    expect(seenInside).toEqual({ app: "web", extra: "rolled-back" });
+    expect((await kube(stub, "PATCH", `/api/v1/namespaces/default/pods/${first}`, { metadata: { labels: { extra: "2" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
+    expect((await owned()).find((p) => p.name === first)!.labels).toEqual({ app: "web", extra: "2" });
+
+    // Released (its labels no longer match): pod_keys forgets the owner, and the ReplicaSet makes another.
+    expect((await kube(stub, "PATCH", `/api/v1/namespaces/default/pods/${first}`, { metadata: { labels: { app: "other" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
+    await settle(stub);
+    const ownerOf = (name: string) =>
+      runInDurableObject(stub, (o: ClusterObject) => storeOf(o).sqlStorage.exec<{ owner: string | null }>("SELECT owner FROM pod_keys WHERE namespace = 'default' AND name = ?", name).one().owner);
+    expect(await ownerOf(first)).toBeNull();
+    const now = await owned();
+    expect(now).toHaveLength(2);
+    expect(now.map((p) => p.name)).not.toContain(first);
   });
 });

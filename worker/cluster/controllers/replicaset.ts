@@ -13,7 +13,8 @@ import { replicaSets, type ReplicaSet } from "../resources/replicaset";
 import { replicationControllers, type ReplicationController } from "../resources/replicationcontroller";
 import type { PodTemplateSpecT } from "../resources/types/core";
 import { splitKey, type Controller, type ControllerContext } from "../loop/loop";
-import { allKeys, availableAt, controllerOf, controllerRef, createPod, createWithinBound, deletionOrder, errorCreating, isActive, isAvailable, isReady, podsOf } from "./podControl";
+import { allKeys, availableAt, controllerOf, controllerRef, createPod, createWithinBound, deletionOrder, errorCreating, isActive, isAvailable, isReady } from "./podControl";
+import { ownedPods } from "./ownedPods";
 
 /** Pods created or deleted in one reconcile at most (kube-controller-manager's burstReplicas). */
 const BURST = 500;
@@ -70,7 +71,7 @@ function sync(ctx: ControllerContext, k: ReplicatedKind, owner: KObject) {
   const selector = k.selector(owner);
   const now = ctx.clock.now();
   const owned: Pod[] = [];
-  for (const p of podsOf(ctx, ns, uid, { orphans: true })) {
+  for (const p of ownedPods(ctx, ns, uid, { orphans: true })) {
     const ref = controllerOf(p);
     const matches = selector.length > 0 && matchesLabels(selector, p.metadata.labels);
     if (ref?.uid === uid) {

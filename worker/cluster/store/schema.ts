@@ -117,6 +117,16 @@ export const STEPS: readonly (readonly string[])[] = [
     `INSERT OR IGNORE INTO deleting (resource, namespace, name)
        SELECT resource, namespace, name FROM objects WHERE json_extract(body, '$.metadata.deletionTimestamp') IS NOT NULL`,
   ],
+  [
+    // Pods by their controller's uid (a ReplicaSet's pods, and a namespace's pods no controller
+    // owns): a sync reads its own pods' keys, not every pod of the namespace.
+    `ALTER TABLE pod_keys ADD COLUMN owner TEXT`,
+    `UPDATE pod_keys SET owner = (
+       SELECT json_extract(r.value, '$.uid') FROM objects o, json_each(o.body, '$.metadata.ownerReferences') r
+        WHERE o.resource = 'pods' AND o.namespace = pod_keys.namespace AND o.name = pod_keys.name AND json_extract(r.value, '$.controller') = 1
+        LIMIT 1)`,
+    `CREATE INDEX pod_keys_owner ON pod_keys(owner, namespace)`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {

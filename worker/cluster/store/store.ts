@@ -280,6 +280,18 @@ export class Store {
     );
   }
 
+  /**
+   * The names of a namespace's pods whose controller is `ownerUid` (null: pods no controller
+   * owns), in name order, from pod_keys' owner index alone: no object row is read.
+   */
+  podsOwnedBy(namespace: string, ownerUid: string | null): string[] {
+    const rows =
+      ownerUid === null
+        ? this.sql.exec<{ name: string }>("SELECT name FROM pod_keys WHERE owner IS NULL AND namespace = ? ORDER BY name", namespace)
+        : this.sql.exec<{ name: string }>("SELECT name FROM pod_keys WHERE owner = ? AND namespace = ? ORDER BY name", ownerUid, namespace);
+    return rows.toArray().map((r) => r.name);
+  }
+
   /** The keys of the pods whose status.podIP or spec.nodeName is `value` (the pod_keys table). */
   podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
     return this.sql.exec<{ namespace: string; name: string }>(POD_KEYS_BY[field], value).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
@@ -357,8 +369,20 @@ export class Store {
   private keepPodKeys(type: "ADDED" | "MODIFIED", namespace: string, name: string, pod: KObject & { spec?: { nodeName?: string }; status?: { podIP?: string } }) {
     const node = pod.spec?.nodeName || null;
     const ip = pod.status?.podIP || null;
-    if (type === "ADDED") this.sql.exec("INSERT INTO pod_keys (namespace, name, node, ip) VALUES (?, ?, ?, ?)", namespace, name, node, ip);
-    else this.sql.exec("UPDATE pod_keys SET node = ?, ip = ? WHERE namespace = ? AND name = ? AND (node IS NOT ? OR ip IS NOT ?)", node, ip, namespace, name, node, ip);
+    const owner = (pod.metadata.ownerReferences as { uid?: string; controller?: boolean }[] | undefined)?.find((r) => r.controller)?.uid || null;
+    if (type === "ADDED") this.sql.exec("INSERT INTO pod_keys (namespace, name, node, ip, owner) VALUES (?, ?, ?, ?, ?)", namespace, name, node, ip, owner);
+    else
+      this.sql.exec(
+        "UPDATE pod_keys SET node = ?, ip = ?, owner = ? WHERE namespace = ? AND name = ? AND (node IS NOT ? OR ip IS NOT ? OR owner IS NOT ?)",
+        node,
+        ip,
+        owner,
+        namespace,
+        name,
+        node,
+        ip,
+        owner,
+      );
   }
 
   private appendChange(pending: Change[], c: Change) {

@@ -1,0 +1,100 @@
+// The pods a replicated controller counts, read the way an informer's cache serves them: their
+// names come from pod_keys' owner index, and each pod is parsed once per write into a slim copy
+// holding only what counting and choosing pods to delete read. Every write of a pod drops its
+// copy inside the write's transaction, and a rollback drops what was read meanwhile. A
+// ReplicaSet of thousands of pods is synced after every pass of the kubelets; parsing every one
+// of its pods each time was most of a large Deployment's CPU.
+import type { Pod } from "../resources/pod";
+import type { Store } from "../store/store";
+import type { ControllerContext } from "../loop/loop";
+
+/** Slim pods kept at most (about 300 bytes each); past it the oldest are dropped and parsed again when asked for. */
+export const OWNED_POD_CACHE_SIZE = 50_000;
+
+interface PodCache {
+  pods: Map<string, Pod>;
+  /** Labels and owner references shared by the pods of one template, by their JSON. */
+  shared: Map<string, unknown>;
+}
+
+const caches = new WeakMap<Store, PodCache>();
+
+function cacheOf(store: Store): PodCache {
+  let c = caches.get(store);
+  if (!c) {
+    const cache: PodCache = { pods: new Map(), shared: new Map() };
+    store.onWrite((changes) => {
+      for (const ch of changes) if (ch.resource === "pods") cache.pods.delete(`${ch.namespace}/${ch.name}`);
+    });
+    // What was read after a write that is now rolled back showed that write.
+    store.onRollback((changes) => {
+      for (const ch of changes) if (ch.resource === "pods") cache.pods.delete(`${ch.namespace}/${ch.name}`);
+    });
+    caches.set(store, (c = cache));
+  }
+  return c;
+}
+
+function shared<T>(cache: PodCache, value: T | undefined): T | undefined {
+  if (value === undefined) return undefined;
+  const key = JSON.stringify(value);
+  const have = cache.shared.get(key);
+  if (have !== undefined) return have as T;
+  if (cache.shared.size >= 10_000) cache.shared.clear();
+  cache.shared.set(key, value);
+  return value;
+}
+
+/** The fields replicatedController's sync and deletionOrder read; the rest of the pod is left out. */
+function slim(cache: PodCache, p: Pod): Pod {
+  const m = p.metadata;
+  const ready = p.status?.conditions?.find((c) => c.type === "Ready");
+  const restarts = (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+      labels: shared(cache, m.labels),
+      ownerReferences: shared(cache, m.ownerReferences),
+    },
+    spec: { ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}) },
+    status: {
+      ...(p.status?.phase ? { phase: p.status.phase } : {}),
+      ...(ready ? { conditions: [{ type: "Ready", status: ready.status, lastTransitionTime: ready.lastTransitionTime }] } : {}),
+      ...(restarts ? { containerStatuses: [{ restartCount: restarts }] } : {}),
+    },
+  } as Pod;
+}
+
+/**
+ * The pods of `namespace` that `uid` controls, and with `orphans` also those no controller owns,
+ * as slim, shared copies: read them, never change them (writes go through ctx.api by name).
+ */
+export function ownedPods(ctx: ControllerContext, namespace: string, uid: string, opts: { orphans?: boolean } = {}): Pod[] {
+  const cache = cacheOf(ctx.store);
+  const names = ctx.store.podsOwnedBy(namespace, uid);
+  if (opts.orphans) {
+    names.push(...ctx.store.podsOwnedBy(namespace, null));
+    names.sort();
+  }
+  const out: Pod[] = [];
+  for (const name of names) {
+    const key = `${namespace}/${name}`;
+    let pod = cache.pods.get(key);
+    if (!pod) {
+      const full = ctx.store.get<Pod>("pods", namespace, name);
+      if (!full) continue;
+      pod = slim(cache, full);
+      cache.pods.set(key, pod);
+      if (cache.pods.size > OWNED_POD_CACHE_SIZE) cache.pods.delete(cache.pods.keys().next().value as string);
+    }
+    out.push(pod);
+  }
+  return out;
+}
