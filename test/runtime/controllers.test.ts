@@ -130,20 +130,48 @@ describe("control loop", () => {
     const ref = { apiVersion: "v1", kind: "ConfigMap", name: "boss", uid: boss.metadata.uid, blockOwnerDeletion: true };
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "dep", ownerReferences: [ref] } })).status).toBe(201);
     await settle(stub);
-    await runInDurableObject(stub, async (o: ClusterObject, state) => {
+    const keys = await runInDurableObject(stub, async (o: ClusterObject, state) => {
       const { configmaps } = await import("../../worker/cluster/resources/configmap");
-      // any: the API server is private. Deleted and the alarm dropped with no await between, so
-      // no pass of the control loop can run before the object goes away.
+      const { garbageCollectorController } = await import("../../worker/cluster/controllers/garbageCollector");
+      // any: the API server and the loop are private. The collector's resync is read as a
+      // restarted object would make it, right after the delete (no pass of the loop between).
       (o as any).api.delete(configmaps, "default", "boss", { propagationPolicy: "Foreground" });
+      const found = garbageCollectorController().resync((o as any).loop.context) as string[];
       await state.storage.deleteAlarm();
+      return found.filter((k) => k.includes("|default|"));
     });
-    const held = (await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/boss")).json;
-    expect(held.metadata.finalizers).toEqual(["foregroundDeletion"]);
+    expect(keys).toEqual(["owner|configmaps|default|boss"]);
     await abortAllDurableObjects().catch(() => {});
     const fresh = clusterStubOf(id);
     await settle(fresh);
     expect((await kube(fresh, "GET", "/api/v1/namespaces/default/configmaps/dep")).status).toBe(404);
     expect((await kube(fresh, "GET", "/api/v1/namespaces/default/configmaps/boss")).status).toBe(404);
+  });
+
+  it("schedules after an eviction the pods left unbound, and those that fit nowhere once a node fits them", async () => {
+    const { id, stub } = await newSettledCluster({ name: "sched", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    const pod = (name: string, nodeSelector?: Record<string, string>) => ({ metadata: { name }, spec: { ...(nodeSelector ? { nodeSelector } : {}), containers: [{ name: "c", image: "nginx" }] } });
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod("waits", { disk: "ssd" }))).status).toBe(201);
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/waits")).json.status.conditions[0].reason).toBe("Unschedulable");
+    const keys = await runInDurableObject(stub, async (o: ClusterObject, state) => {
+      const { pods } = await import("../../worker/cluster/resources/pod");
+      const { schedulerController } = await import("../../worker/cluster/scheduler/scheduler");
+      // any: the API server and the loop are private. The scheduler's resync is read as a
+      // restarted object would make it, right after the create (no pass of the loop between).
+      (o as any).api.create(pods, "default", pod("unbound"));
+      const found = schedulerController().resync((o as any).loop.context) as string[];
+      await state.storage.deleteAlarm();
+      return found.filter((k) => k.startsWith("default/"));
+    });
+    expect(keys.sort()).toEqual(["default/unbound", "default/waits"]);
+    await abortAllDurableObjects().catch(() => {});
+    const fresh = clusterStubOf(id);
+    await settle(fresh);
+    expect((await kube(fresh, "GET", "/api/v1/namespaces/default/pods/unbound")).json.spec.nodeName).toBe("sched-worker");
+    expect((await kube(fresh, "PATCH", "/api/v1/nodes/sched-worker", { metadata: { labels: { disk: "ssd" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
+    await settle(fresh);
+    expect((await kube(fresh, "GET", "/api/v1/namespaces/default/pods/waits")).json.spec.nodeName).toBe("sched-worker");
   });
 
   it("reports a pass under way as due now, never as idle", async () => {

@@ -164,7 +164,11 @@ export function schedulerController(): Controller {
     resync(ctx) {
       snapshot = null;
       const keys: string[] = [];
-      for (const row of ctx.store.scan("pods", null)) if (!row.body.includes('"nodeName"')) keys.push(...enqueue(`${row.namespace}/${row.name}`, priorityIn(row.body)));
+      // Only the unbound pods' bodies are read (pod_keys), for their priority.
+      for (const k of ctx.store.unboundPods()) {
+        const body = ctx.store.getRaw("pods", k.namespace, k.name);
+        if (body && !body.includes('"nodeName"')) keys.push(...enqueue(`${k.namespace}/${k.name}`, priorityIn(body)));
+      }
       return keys;
     },
     regarding(key) {

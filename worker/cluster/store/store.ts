@@ -292,6 +292,11 @@ export class Store {
     return rows.toArray().map((r) => r.name);
   }
 
+  /** The keys of the pods not bound to a node, from pod_keys (no pod body is read). */
+  unboundPods(): { namespace: string; name: string }[] {
+    return this.sql.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM pod_keys WHERE node IS NULL ORDER BY namespace, name").toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
+  }
+
   /** The keys of the pods whose status.podIP or spec.nodeName is `value` (the pod_keys table). */
   podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
     return this.sql.exec<{ namespace: string; name: string }>(POD_KEYS_BY[field], value).toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
