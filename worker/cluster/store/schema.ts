@@ -95,8 +95,8 @@ export const STEPS: readonly (readonly string[])[] = [
   ],
   [
     // Pods by address and by node in a table of their own, written only when a pod's node or
-    // address changes: expression indexes on objects re-parsed the pod's body (old and new) in
-    // SQLite on every pod write, most of the cost of a bind or a status write.
+    // address changes (expression indexes on objects re-parsed the pod's body in SQLite on every
+    // pod write); other readers (the kubelet's and the scheduler's resync) use it too.
     `DROP INDEX objects_pod_ip`,
     `DROP INDEX objects_pod_node`,
     `CREATE TABLE pod_keys (namespace TEXT NOT NULL, name TEXT NOT NULL, node TEXT, ip TEXT, PRIMARY KEY (namespace, name)) WITHOUT ROWID`,
