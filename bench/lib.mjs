@@ -106,6 +106,17 @@ export async function loadRow() {
   return ["load average (1, 5, 15 min)", loadavg().map((x) => x.toFixed(2)).join(", ")];
 }
 
+/** Polls a cluster until its control loop is idle (alarm null); returns what GET /v1/clusters/{name} said then. */
+export async function idle(http, tenantToken, name, { limitMs = 300_000, pollMs = 100 } = {}) {
+  const t0 = performance.now();
+  for (;;) {
+    const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
+    if (info.alarm === null) return info;
+    if (performance.now() - t0 > limitMs) throw new Error(`cluster ${name} still busy after ${limitMs / 1000} s (alarm ${info.alarm})`);
+    await new Promise((res) => setTimeout(res, pollMs));
+  }
+}
+
 /**
  * Waits until a new cluster has settled (kube-system's pods running, no alarm), so a figure
  * measures the workload and not the cluster's own start: the clock is moved past kubeadm's
@@ -113,13 +124,7 @@ export async function loadRow() {
  */
 export async function settle(http, tenantToken, name, limitMs = 300_000) {
   await must(http.request("POST", `/v1/clusters/${name}/clock`, { token: tenantToken, body: { advanceSeconds: 30 } }));
-  const t0 = performance.now();
-  for (;;) {
-    const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
-    if (info.alarm === null) return;
-    if (performance.now() - t0 > limitMs) throw new Error(`cluster ${name} still busy after ${limitMs / 1000} s (alarm ${info.alarm})`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  await idle(http, tenantToken, name, { limitMs });
 }
 
 /** A Deployment of nginx pods labelled app=<name>, each requesting `requests` (the benchmarks' workload). */

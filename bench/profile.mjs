@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, cluster, must, nginxDeployment, settle } from "./lib.mjs";
+import { client, cluster, idle, must, nginxDeployment, settle } from "./lib.mjs";
 
 const [scenario = "deployment", a, b] = process.argv.slice(2);
 const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
@@ -128,21 +128,14 @@ try {
   if (scenario === "wake") {
     // Idle, then no requests until the runtime evicts the object; the profile covers its start
     // (the first request) and the work that start queued, until the cluster is idle again.
-    const idle = async () => {
-      for (;;) {
-        const info = (await must(http.request("GET", `/v1/clusters/profiled`, { token: tenant.token }))).json;
-        if (info.alarm === null) return info;
-        await new Promise((res) => setTimeout(res, 200));
-      }
-    };
-    await idle();
+    await idle(http, tenant.token, "profiled", { pollMs: 200 });
     const slept = Date.now();
     await new Promise((res) => setTimeout(res, 20_000));
     await startProfile();
     const w0 = performance.now();
     await must(http.request("GET", `${c.base}/api/v1/namespaces/default/pods?limit=1`, { token: c.token }));
     const first = performance.now() - w0;
-    const info = await idle();
+    const info = await idle(http, tenant.token, "profiled", { pollMs: 200 });
     console.log(`first request after sleeping ${first.toFixed(0)} ms, idle again after ${(performance.now() - w0).toFixed(0)} ms; object started again: ${Date.parse(info.awakeSince) > slept}`);
   }
   const { result } = await insp.send("Profiler.stop");

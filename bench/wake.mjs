@@ -6,7 +6,7 @@
 // did start again. Median of the runs.
 import { execSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cluster, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
+import { cluster, idle, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
 
 const TICKS = Number(execSync("getconf CLK_TCK", { encoding: "utf8" }).trim()) || 100;
 
@@ -29,16 +29,6 @@ function workerdCpu() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function idle(http, tenantToken, name, limitMs = 600_000) {
-  const t0 = performance.now();
-  for (;;) {
-    const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
-    if (info.alarm === null) return info;
-    if (performance.now() - t0 > limitMs) throw new Error(`cluster ${name} still busy after ${limitMs / 1000} s (alarm ${info.alarm})`);
-    await sleep(200);
-  }
-}
-
 async function once(http, tenantToken, run, { replicas, workers }) {
   const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: workers }, () => ({ role: "worker" }))] };
   const name = `bench-wake-${run}`;
@@ -52,7 +42,7 @@ async function once(http, tenantToken, run, { replicas, workers }) {
     if (d.status?.availableReplicas === replicas) break;
     if (performance.now() - t0 > 900_000) throw new Error(`not Available after 15 minutes: ${JSON.stringify(d.status)}`);
   }
-  const before = await idle(http, tenantToken, name);
+  const before = await idle(http, tenantToken, name, { limitMs: 600_000, pollMs: 200 });
 
   // No requests until the runtime has evicted the object; a wait that was too short shows in
   // awakeSince (the object did not start again), and the next try waits longer.
@@ -64,7 +54,7 @@ async function once(http, tenantToken, run, { replicas, workers }) {
     await must(http.request("GET", `${c.base}/api/v1/namespaces/default/pods?limit=1`, { token: c.token }));
     const requestMs = performance.now() - t0;
     const cpu1 = workerdCpu();
-    const after = await idle(http, tenantToken, name);
+    const after = await idle(http, tenantToken, name, { limitMs: 600_000, pollMs: 200 });
     const cpu2 = workerdCpu();
     if (Date.parse(after.awakeSince) <= slept) continue;
     await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
