@@ -378,7 +378,7 @@ export class ApiServer {
     const storage = storageOf(def);
     const ns = def.namespaced ? obj.metadata.namespace! : "";
     this.admitNamespace(def, ns, obj.metadata.name!);
-    for (let attempt = 0; this.store.get(storage, ns, obj.metadata.name!); attempt++) {
+    for (let attempt = 0; this.store.has(storage, ns, obj.metadata.name!); attempt++) {
       if (!generated || attempt >= 8) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
       obj.metadata.name = generateName(obj.metadata.generateName!);
     }

@@ -7,6 +7,7 @@
 import { LIMITS } from "../../limits";
 import { ApiError, errors } from "../machinery/errors";
 import type { KObject } from "../resources/define";
+import { BodyCache } from "./bodyCache";
 import { migrate } from "./schema";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
@@ -75,6 +76,8 @@ export class Store {
   private readonly writeHooks: ChangeListener[] = [];
   private readonly rollbackHooks: ChangeListener[] = [];
   private writesSinceCompaction = 0;
+  /** Recently written or read bodies (and known absences), kept true by put, remove and rollback. */
+  readonly bodies = new BodyCache();
   private count: number;
   private events: number;
   /** The in-process writer whose writes are under way (the control loop sets it), stamped on their changes. */
@@ -186,6 +189,7 @@ export class Store {
       this.revision = startRevision;
       this.count = startCount;
       this.events = startEvents;
+      for (const c of pending) this.bodies.delete(BodyCache.key(c.resource, c.namespace, c.name));
       if (pending.length) for (const h of this.rollbackHooks) h(pending);
       throw e;
     } finally {
@@ -208,8 +212,16 @@ export class Store {
   // Reads
 
   getRaw(resource: string, namespace: string, name: string): string | undefined {
-    const rows = this.sql.exec<{ body: string }>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray();
-    return rows[0]?.body;
+    const key = BodyCache.key(resource, namespace, name);
+    const cached = this.bodies.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const body = this.sql.exec<{ body: string }>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray()[0]?.body;
+    this.bodies.set(key, body ?? null);
+    return body;
+  }
+
+  has(resource: string, namespace: string, name: string): boolean {
+    return this.getRaw(resource, namespace, name) !== undefined;
   }
 
   get<T extends KObject = KObject>(resource: string, namespace: string, name: string): T | undefined {
@@ -338,6 +350,9 @@ export class Store {
     this.revision = rv;
     const namespace = obj.metadata.namespace ?? "";
     const name = obj.metadata.name!;
+    // Dropped first and set last: a write that fails half way leaves no entry, so reads go to SQLite.
+    const key = BodyCache.key(resource, namespace, name);
+    this.bodies.delete(key);
     if (type === "ADDED") {
       this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv, body);
       this.count++;
@@ -350,6 +365,7 @@ export class Store {
     // deletionTimestamp, once set, stays until the object is removed.
     if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
     this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
+    this.bodies.set(key, body);
     return obj;
   }
 
@@ -359,6 +375,8 @@ export class Store {
     const rv = ++this.revision;
     const namespace = obj.metadata.namespace ?? "";
     const name = obj.metadata.name!;
+    const key = BodyCache.key(resource, namespace, name);
+    this.bodies.delete(key);
     this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
     if (resource === "pods") this.sql.exec("DELETE FROM pod_keys WHERE namespace = ? AND name = ?", namespace, name);
     if (obj.metadata.deletionTimestamp) this.sql.exec("DELETE FROM deleting WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
@@ -367,6 +385,7 @@ export class Store {
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
     this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev });
+    this.bodies.set(key, null);
     return obj;
   }
 
