@@ -2,7 +2,7 @@
 // from its create to all 1,000 pods Running and Available, and a rolling update of it (a new
 // image) from the patch to done (every pod new, the old ReplicaSet at 0 and its pods gone).
 // Each run is on a fresh cluster that has settled first; the median of the runs is the figure.
-import { cluster, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
+import { cluster, heapRows, heapWatch, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
 
 async function until(http, c, path, done, limitMs = 900_000) {
   const t0 = performance.now();
@@ -14,7 +14,7 @@ async function until(http, c, path, done, limitMs = 900_000) {
   }
 }
 
-async function once(http, tenantToken, run, { replicas, workers }) {
+async function once(http, tenantToken, run, { replicas, workers, insp }) {
   const config = { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: [{ role: "control-plane" }, ...Array.from({ length: workers }, () => ({ role: "worker" }))] };
   const name = `bench-deploy-${run}`;
   const c = await cluster(http, tenantToken, name, config);
@@ -25,6 +25,7 @@ async function once(http, tenantToken, run, { replicas, workers }) {
   const available = (d) =>
     d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
 
+  const heap = insp ? await heapWatch(insp) : undefined;
   const t0 = performance.now();
   await must(http.request("POST", path, { token: c.token, body }));
   const up = await until(http, c, `${path}/web`, available);
@@ -35,14 +36,15 @@ async function once(http, tenantToken, run, { replicas, workers }) {
   // old pods may still be in their grace period; count what remains
   const pods = await must(http.request("GET", `${c.base}/api/v1/namespaces/default/pods?labelSelector=app%3Dweb`, { token: c.token }));
   const terminating = pods.json.items.filter((p) => p.metadata.deletionTimestamp).length;
+  const heapMiB = await heap?.stop();
   const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
   await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
-  return { up: (up - t0) / 1000, rolled: (rolled - t1) / 1000, pods: pods.json.items.length, terminating, objects: info.objects, storageBytes: info.storageBytes };
+  return { heapMiB, up: (up - t0) / 1000, rolled: (rolled - t1) / 1000, pods: pods.json.items.length, terminating, objects: info.objects, storageBytes: info.storageBytes };
 }
 
-export default async function deploymentBench(http, tenantToken, { replicas = 1000, workers = 100 } = {}) {
+export default async function deploymentBench(http, tenantToken, { replicas = 1000, workers = 100, insp } = {}) {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await once(http, tenantToken, i, { replicas, workers }));
+  for (let i = 0; i < RUNS; i++) runs.push(await once(http, tenantToken, i, { replicas, workers, insp }));
   const up = median(runs.map((r) => r.up));
   const last = runs[runs.length - 1];
   report(`a Deployment of ${replicas} replicas on ${workers} workers (instant profile, settled cluster, median of ${RUNS} runs)`, [
@@ -51,6 +53,7 @@ export default async function deploymentBench(http, tenantToken, { replicas = 10
     ["pods right after the rollout", `${last.pods}, of which ${last.terminating} still terminating`],
     ["objects in the cluster", String(last.objects)],
     ["cluster storage (SQLite)", `${(last.storageBytes / 1024 / 1024).toFixed(1)} MiB`],
+    ...heapRows(runs),
     await loadRow(),
   ]);
 }

@@ -1,6 +1,7 @@
 // What the benchmarks share: an HTTPS client for the local service, fresh clusters, and figures.
 import { readFileSync } from "node:fs";
 import https from "node:https";
+import WebSocket from "ws";
 
 export function client(ready) {
   const agent = new https.Agent({ ca: readFileSync(ready.ca), keepAlive: true, maxSockets: 64 });
@@ -139,4 +140,79 @@ export function nginxDeployment(name, replicas, requests = { cpu: "100m", memory
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "nginx", image, resources: { requests } }] } },
     },
   };
+}
+
+/**
+ * A DevTools protocol session on the isolate that runs the Worker and its Durable Objects (the
+ * service started with KUBEDO_INSPECT=1, its inspector on `inspectorPort`).
+ */
+export async function inspector(inspectorPort) {
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+  const target = targets.find((t) => /kubedo/.test(t.title ?? "")) ?? targets[targets.length - 1];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+  let id = 0;
+  const waiting = new Map();
+  ws.on("message", (m) => {
+    const msg = JSON.parse(m.toString());
+    if (msg.id && waiting.has(msg.id)) {
+      waiting.get(msg.id)(msg);
+      waiting.delete(msg.id);
+    }
+  });
+  const send = (method, params = {}) =>
+    new Promise((r) => {
+      const n = ++id;
+      waiting.set(n, r);
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  // The dev proxy turns on console and network events for its own log; a long run would stream
+  // every one of them to us. Only commands are wanted here.
+  await send("Network.disable");
+  await send("Runtime.disable");
+  return { send, close: () => ws.close() };
+}
+
+/**
+ * Samples the isolate's used JS heap (Runtime.getHeapUsage) every `everyMs` until stopped;
+ * stop() answers the largest sample and the heap at rest (the least sample of the 2 s after), in MiB.
+ * Locally one isolate runs the Worker and every cluster object, so the figure is an upper bound
+ * on one object's heap (a deployed object has its own isolate and 128 MB).
+ */
+export async function heapWatch(insp, everyMs = 100) {
+  const used = async () => (await insp.send("Runtime.getHeapUsage")).result.usedSize / 1024 / 1024;
+  let max = await used();
+  let samples = 1;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      max = Math.max(max, await used());
+      samples++;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      // Not HeapProfiler.collectGarbage: workerd's inspector stops answering after it on a big
+      // heap. The least of 2 s of samples after the run stands for the heap at rest.
+      let rest = Infinity;
+      for (let i = 0; i < 10; i++) {
+        rest = Math.min(rest, await used());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return { maxMiB: max, restMiB: rest, samples };
+    },
+  };
+}
+
+/** The heap rows of a benchmark whose runs kept `heapMiB` (from heapWatch): the largest of any run, and at rest. */
+export function heapRows(runs) {
+  const seen = runs.map((r) => r.heapMiB).filter(Boolean);
+  if (!seen.length) return [];
+  return [
+    ["JS heap, largest sample during a run (target <= 128 MB)", `${Math.max(...seen.map((h) => h.maxMiB)).toFixed(0)} MiB (runs: ${seen.map((h) => h.maxMiB.toFixed(0)).join(", ")}; ${seen.reduce((n, h) => n + h.samples, 0)} samples)`],
+    ["JS heap after a run (least sample of 2 s)", `${median(seen.map((h) => h.restMiB)).toFixed(0)} MiB`],
+  ];
 }

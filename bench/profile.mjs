@@ -10,38 +10,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, cluster, idle, must, nginxDeployment, settle } from "./lib.mjs";
+import { client, cluster, idle, inspector, must, nginxDeployment, settle } from "./lib.mjs";
 
 const [scenario = "deployment", a, b] = process.argv.slice(2);
 const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
 const port = await freePort();
 const { child, ready } = await startService(home, port, { ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2), KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1" });
-
-/** The inspector session of the isolate that runs the Worker and its Durable Objects. */
-async function inspector() {
-  const targets = await (await fetch(`http://127.0.0.1:${port + 1000}/json`)).json();
-  const target = targets.find((t) => /kubedo/.test(t.title ?? "")) ?? targets[targets.length - 1];
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
-  let id = 0;
-  const waiting = new Map();
-  ws.on("message", (m) => {
-    const msg = JSON.parse(m.toString());
-    if (msg.id && waiting.has(msg.id)) {
-      waiting.get(msg.id)(msg);
-      waiting.delete(msg.id);
-    }
-  });
-  const send = (method, params = {}) =>
-    new Promise((r) => {
-      const n = ++id;
-      waiting.set(n, r);
-      ws.send(JSON.stringify({ id: n, method, params }));
-    });
-  return { send, close: () => ws.close() };
-}
 
 async function until(http, c, path, done, limitMs = 900_000) {
   const t0 = performance.now();
@@ -104,7 +79,7 @@ try {
   const c = await cluster(http, tenant.token, "profiled", config);
   await must(http.request("PATCH", `/v1/clusters/profiled`, { token: tenant.token, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenant.token, "profiled");
-  const insp = await inspector();
+  const insp = await inspector(port + 1000);
   const startProfile = async () => {
     await insp.send("Profiler.enable");
     await insp.send("Profiler.setSamplingInterval", { interval: 500 });

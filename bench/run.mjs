@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client } from "./lib.mjs";
+import { client, inspector } from "./lib.mjs";
 import api from "./api.mjs";
 import scheduling from "./scheduling.mjs";
 import deployment from "./deployment.mjs";
@@ -25,13 +25,16 @@ for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark name
 const home = mkdtempSync(join(tmpdir(), "kubedo-bench-"));
 const port = await freePort();
 const adminToken = "bench-admin-" + Math.random().toString(36).slice(2);
-const { child, ready } = await startService(home, port, { ADMIN_TOKEN: adminToken, KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0" });
+// The inspector is on (127.0.0.1 only, for the run's length) so that the heap figures can be read.
+const { child, ready } = await startService(home, port, { ADMIN_TOKEN: adminToken, KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1" });
 let failed = false;
 try {
   const http = client(ready);
   const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
   console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version})`);
-  for (const name of chosen) await suites[name](http, tenant.token, { adminToken, ready });
+  const insp = await inspector(port + 1000);
+  for (const name of chosen) await suites[name](http, tenant.token, { adminToken, ready, insp });
+  insp.close();
 } catch (e) {
   failed = true;
   console.error(e);

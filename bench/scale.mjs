@@ -2,9 +2,9 @@
 // then a Deployment of 10,000 replicas on it with the instant profile, from its create to all
 // Available; then an unchunked and a chunked (500 a page, as kubectl pages) list of every pod;
 // and whether the cluster is idle (alarm null) once it is done. Median of the runs.
-import { cluster, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
+import { cluster, heapRows, heapWatch, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
 
-async function once(http, tenantToken, run, { replicas, nodes }) {
+async function once(http, tenantToken, run, { replicas, nodes, insp }) {
   const config = {
     kind: "Cluster",
     apiVersion: "kind.x-k8s.io/v1alpha4",
@@ -12,6 +12,7 @@ async function once(http, tenantToken, run, { replicas, nodes }) {
     nodes: [{ role: "control-plane" }, ...Array.from({ length: nodes - 1 }, () => ({ role: "worker" }))],
   };
   const name = `bench-scale-${run}`;
+  const heap = insp ? await heapWatch(insp, 250) : undefined;
   const t0 = performance.now();
   const c = await cluster(http, tenantToken, name, config);
   const made = performance.now();
@@ -46,14 +47,15 @@ async function once(http, tenantToken, run, { replicas, nodes }) {
   }
   const chunked = (performance.now() - t3) / 1000;
   await settle(http, tenantToken, name, 900_000);
+  const heapMiB = await heap?.stop();
   const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
   await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
-  return { made: (made - t0) / 1000, settled: (settled - made) / 1000, available, unchunked, chunked, pods: all.json.items.length, bytes: all.text.length, pages, items, objects: info.objects, alarm: info.alarm, storageBytes: info.storageBytes };
+  return { heapMiB, made: (made - t0) / 1000, settled: (settled - made) / 1000, available, unchunked, chunked, pods: all.json.items.length, bytes: all.text.length, pages, items, objects: info.objects, alarm: info.alarm, storageBytes: info.storageBytes };
 }
 
-export default async function scaleBench(http, tenantToken, { replicas = 10_000, nodes = 1_000 } = {}) {
+export default async function scaleBench(http, tenantToken, { replicas = 10_000, nodes = 1_000, insp } = {}) {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await once(http, tenantToken, i, { replicas, nodes }));
+  for (let i = 0; i < RUNS; i++) runs.push(await once(http, tenantToken, i, { replicas, nodes, insp }));
   const m = (f) => median(runs.map(f));
   const last = runs[runs.length - 1];
   report(`${nodes} nodes and a Deployment of ${replicas} replicas (instant profile, median of ${RUNS} runs)`, [
@@ -63,6 +65,7 @@ export default async function scaleBench(http, tenantToken, { replicas = 10_000,
     [`unchunked list of all ${last.pods} pods`, `${m((r) => r.unchunked).toFixed(2)} s (${(last.bytes / 1024 / 1024).toFixed(1)} MiB)`],
     [`the same in pages of 500 (${last.pages} pages)`, `${m((r) => r.chunked).toFixed(2)} s`],
     ["objects, storage, alarm once done", `${last.objects}, ${(last.storageBytes / 1024 / 1024).toFixed(0)} MiB, alarm ${last.alarm}`],
+    ...heapRows(runs),
     await loadRow(),
   ]);
 }
