@@ -70,9 +70,9 @@ export async function kube(stub: Stub, method: string, pathAndQuery: string, bod
 }
 
 /** Opens a watch; `next(n)` reads n events. */
-export async function watch(stub: Stub, pathAndQuery: string) {
+export async function watch(stub: Stub, pathAndQuery: string, accept = "application/json") {
   const [path, query = ""] = pathAndQuery.split("?");
-  const meta = { method: "GET", path, query, accept: "application/json", contentType: null, userAgent: "test", identity: adminIdentity, basePath: "/k8s/test", host: "test.local" };
+  const meta = { method: "GET", path, query, accept, contentType: null, userAgent: "test", identity: adminIdentity, basePath: "/k8s/test", host: "test.local" };
   const res = await stub.fetch(`https://cluster.internal${path}?${query}`, { headers: { [STREAM_REQUEST_HEADER]: JSON.stringify(meta) } });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();

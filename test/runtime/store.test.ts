@@ -78,6 +78,44 @@ describe("store", () => {
     await w.cancel();
   });
 
+  it("sends each watch of a change its own wire form when many watch at once (core and events.k8s.io Events, a Table, a watch from a later revision)", async () => {
+    const { stub } = await newCluster();
+    const EVS = "/api/v1/namespaces/default/events";
+    const event = (name: string, message: string) => ({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name },
+      involvedObject: { kind: "ConfigMap", namespace: "default", name: "x", apiVersion: "v1" },
+      reason: "Tested",
+      message,
+      type: "Normal",
+    });
+    const at = Number((await kube(stub, "GET", EVS)).json.metadata.resourceVersion);
+    const plain = [await watch(stub, `${EVS}?watch=true&resourceVersion=${at}`), await watch(stub, `${EVS}?watch=true&resourceVersion=${at}`)];
+    const v1 = await watch(stub, `/apis/events.k8s.io/v1/namespaces/default/events?watch=true&resourceVersion=${at}`);
+    const asTable = await watch(stub, `${EVS}?watch=true&resourceVersion=${at}`, "application/json;as=Table;v=v1;g=meta.k8s.io");
+    const later = await watch(stub, `${EVS}?watch=true&resourceVersion=${at + 1}`);
+    const first = await kube(stub, "POST", EVS, event("first", "one"));
+    expect(first.status).toBe(201);
+    expect(Number(first.json.metadata.resourceVersion)).toBe(at + 1);
+    await kube(stub, "POST", EVS, event("second", "two"));
+    for (const w of plain) {
+      const evs = await w.next(2);
+      expect(evs.map((e) => [e.type, e.object.apiVersion, e.object.metadata.name, e.object.message])).toEqual([
+        ["ADDED", "v1", "first", "one"],
+        ["ADDED", "v1", "second", "two"],
+      ]);
+    }
+    const [n1, n2] = await v1.next(2);
+    expect([n1.object.apiVersion, n1.object.metadata.name, n1.object.note, n2.object.note]).toEqual(["events.k8s.io/v1", "first", "one", "two"]);
+    expect(n1.object.message).toBeUndefined();
+    const [t1] = await asTable.next(1);
+    expect(t1).toMatchObject({ type: "ADDED", object: { kind: "Table", rows: [{ object: { metadata: { name: "first" } } }] } });
+    const [l1] = await later.next(1);
+    expect(l1.object.metadata.name).toBe("second");
+    for (const w of [...plain, v1, asTable, later]) await w.cancel();
+  });
+
   it("sends a watch with a label selector DELETED when an object stops matching", async () => {
     const { stub } = await newCluster();
     const made = await kube(stub, "POST", CMS, { ...cm("sel"), metadata: { name: "sel", labels: { app: "x" } } });

@@ -11,16 +11,35 @@ import type { Attrs, Change, ChangeType } from "./store";
 
 export type EventType = ChangeType | "BOOKMARK" | "ERROR";
 
+/**
+ * What the watches of one change have worked out already (its attributes, its encoded event per
+ * wire form), so that 50 watches of a kind parse and encode a change once, not 50 times.
+ */
+export class ChangeMemo {
+  private readonly values = new Map<string, unknown>();
+
+  get<T>(key: string, make: () => T): T {
+    if (this.values.has(key)) return this.values.get(key) as T;
+    const v = make();
+    this.values.set(key, v);
+    return v;
+  }
+}
+
 export interface WatchFilter {
   storage: string;
   namespace: string | null;
   matches(attrs: Attrs): boolean;
+  /** The attributes of a body of this filter's storage; the same for every filter of it. */
   attrsOf(body: string): Attrs;
 }
 
 export interface WatchSink {
-  /** Encodes one event for this watch; null skips it. */
-  encode(type: EventType, body: string): Uint8Array | null;
+  /**
+   * Encodes one event for this watch; null skips it. A sink may keep what any watch of the same
+   * wire form would encode in `memo` (the memo is for this one change).
+   */
+  encode(type: EventType, body: string, memo?: ChangeMemo): Uint8Array | null;
   bookmark(rv: number): Uint8Array | null;
 }
 
@@ -96,9 +115,11 @@ export class WatchHub {
 
   publish(changes: readonly Change[]): void {
     if (!this.watchers.size) return;
-    for (const w of this.watchers) {
-      for (const c of changes) {
-        const chunk = eventFor(w, c);
+    // Change by change, so each watch still receives them in order.
+    for (const c of changes) {
+      const memo = new ChangeMemo();
+      for (const w of this.watchers) {
+        const chunk = eventFor(w, c, memo);
         if (chunk) this.write(w, chunk);
       }
     }
@@ -135,11 +156,11 @@ export class WatchHub {
 }
 
 /** The event a change is for a watch, after namespace and selector filtering. */
-export function eventFor(w: { filter: WatchFilter; sink: WatchSink }, c: Change): Uint8Array | null {
+export function eventFor(w: { filter: WatchFilter; sink: WatchSink }, c: Change, memo = new ChangeMemo()): Uint8Array | null {
   const f = w.filter;
   if (c.resource !== f.storage) return null;
   if (f.namespace !== null && c.namespace !== f.namespace) return null;
-  const now = f.matches(f.attrsOf(c.body));
+  const now = f.matches(memo.get("attrs", () => f.attrsOf(c.body)));
   const before = c.prev ? f.matches(c.prev) : false;
   let type: ChangeType;
   if (c.type === "ADDED") {
@@ -152,5 +173,5 @@ export function eventFor(w: { filter: WatchFilter; sink: WatchSink }, c: Change)
   else if (now) type = "ADDED";
   else if (before) type = "DELETED";
   else return null;
-  return w.sink.encode(type, c.body);
+  return w.sink.encode(type, c.body, memo);
 }

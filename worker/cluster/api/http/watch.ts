@@ -5,7 +5,7 @@ import { LIMITS } from "../../../limits";
 import type { Clock } from "../../clock";
 import { apiVersionOf, storageOf, type KObject, type ResourceDef } from "../../resources/define";
 import type { Store } from "../../store/store";
-import { eventFor, type EventType, type WatchFilter, type WatchHub, type WatchSink } from "../../store/watch";
+import { eventFor, type ChangeMemo, type EventType, type WatchFilter, type WatchHub, type WatchSink } from "../../store/watch";
 import type { ApiServer } from "../apiserver";
 import { attrsOf } from "../attrs";
 import { errors } from "../../machinery/errors";
@@ -65,11 +65,17 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const asked = options.resourceVersion === "" ? 0 : parseResourceVersion(options.resourceVersion);
   const skipUpTo = asked > store.rv ? asked : 0;
   const sink: WatchSink = {
-    encode(type: EventType, body: string) {
-      const stored = JSON.parse(body) as KObject;
-      if (skipUpTo && Number(stored.metadata.resourceVersion) <= skipUpTo) return null;
-      const obj = outbound(def, api.toWire(def, stored), clock);
-      if (!asTable) return line({ type, object: obj });
+    encode(type: EventType, body: string, memo?: ChangeMemo) {
+      if (skipUpTo) {
+        const parse = () => JSON.parse(body) as KObject;
+        const stored = memo ? memo.get("stored", parse) : parse();
+        if (Number(stored.metadata.resourceVersion) <= skipUpTo) return null;
+      }
+      // A fresh parse for the wire form: toWire and outbound may reuse what they are given.
+      const wire = () => outbound(def, api.toWire(def, JSON.parse(body) as KObject), clock);
+      // Every plain watch of this kind and version sends the same line for a change.
+      if (!asTable) return memo ? memo.get(`json ${apiVersionOf(def)} ${def.kind} ${type}`, () => line({ type, object: wire() })) : line({ type, object: wire() });
+      const obj = wire();
       const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, wallNow(clock), !headersSent);
       headersSent = true;
       return line({ type, object: t });
