@@ -7,11 +7,12 @@
 //   node bench/profile.mjs deployment [replicas] [workers]
 //   node bench/profile.mjs pods [pods] [workers]
 //   node bench/profile.mjs wake [pods] [workers]   (the start of a cluster that slept, and its resync)
+//   node bench/profile.mjs writes [count]           (ConfigMap creates, 16 in flight, as the api bench)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, cluster, idle, inspector, must, nginxDeployment, settle } from "./lib.mjs";
+import { client, cluster, idle, inspector, must, nginxDeployment, pool, settle } from "./lib.mjs";
 
 const [scenario = "deployment", a, b] = process.argv.slice(2);
 const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
@@ -86,19 +87,28 @@ try {
     await insp.send("Profiler.start");
   };
   if (scenario !== "wake") await startProfile();
-  const t0 = performance.now();
-  const replicas = Number(a ?? (scenario === "deployment" ? 1000 : 10000));
-  const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
-  const body = nginxDeployment("web", replicas, { cpu: "10m", memory: "16Mi" });
-  const available = (d) => d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
-  await must(http.request("POST", path, { token: c.token, body }));
-  await until(http, c, `${path}/web`, available);
-  const up = performance.now();
-  console.log(`${replicas} replicas on ${workers} workers: Available after ${((up - t0) / 1000).toFixed(2)} s`);
-  if (scenario === "deployment" && !process.env.KUBEDO_PROFILE_NO_ROLLOUT) {
-    await must(http.request("PATCH", `${path}/web`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
-    await until(http, c, `${path}/web`, (d) => available(d) && d.metadata.generation === 2);
-    console.log(`rolling update done after ${((performance.now() - up) / 1000).toFixed(2)} s`);
+  if (scenario === "writes") {
+    const n = Number(a ?? 3000);
+    const w0 = performance.now();
+    const cms = `${c.base}/api/v1/namespaces/default/configmaps`;
+    await pool(n, 16, (i) => must(http.request("POST", cms, { token: c.token, body: { metadata: { name: `cm-${i}` }, data: { a: "x".repeat(200) } } })));
+    console.log(`${n} ConfigMap creates, 16 in flight: ${(n / ((performance.now() - w0) / 1000)).toFixed(0)} writes/s`);
+  }
+  if (scenario !== "writes") {
+    const t0 = performance.now();
+    const replicas = Number(a ?? (scenario === "deployment" ? 1000 : 10000));
+    const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
+    const body = nginxDeployment("web", replicas, { cpu: "10m", memory: "16Mi" });
+    const available = (d) => d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
+    await must(http.request("POST", path, { token: c.token, body }));
+    await until(http, c, `${path}/web`, available);
+    const up = performance.now();
+    console.log(`${replicas} replicas on ${workers} workers: Available after ${((up - t0) / 1000).toFixed(2)} s`);
+    if (scenario === "deployment" && !process.env.KUBEDO_PROFILE_NO_ROLLOUT) {
+      await must(http.request("PATCH", `${path}/web`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
+      await until(http, c, `${path}/web`, (d) => available(d) && d.metadata.generation === 2);
+      console.log(`rolling update done after ${((performance.now() - up) / 1000).toFixed(2)} s`);
+    }
   }
   if (scenario === "wake") {
     // Idle, then no requests until the runtime evicts the object; the profile covers its start
