@@ -319,7 +319,7 @@ describe("containerFs", () => {
       expect(b.lstat("/tmp/state")).toBeNull();
       expect(b.stat("/etc/group")?.type).toBe("file");
       expect(text(b.read("/etc/hosts"))).toBe("# changed\n");
-      dropContainerLayer(sql, "run-a");
+      dropContainerLayer(sql, pod.metadata.uid!, "run-a");
       expect(fsOf(o, pod, "side", "run-a").lstat("/tmp/state")).toBeNull();
       // the emptyDir goes with the pod
       b.write("/data/keep", "1");
@@ -349,6 +349,9 @@ describe("containerFs", () => {
     expect(await read("/etc/app.conf")).toBe("port=80\n");
     // a new run of the container binds the subPath again, from the refreshed volume
     expect(await runInDurableObject(stub, (o: ClusterObject) => text(fsOf(o, podOf(o), "nginx", "run-1b").read("/etc/app.conf")))).toBe("port=8080\n");
+    // a run's layer dropped takes its subPath snapshot along: the same run binds the volume anew
+    await runInDurableObject(stub, (o: ClusterObject) => dropContainerLayer(inside(o).store.sqlStorage, podOf(o).metadata.uid!, "run-1"));
+    expect(await read("/etc/app.conf")).toBe("port=8080\n");
     const secondData = await runInDurableObject(stub, (o: ClusterObject) => fsOf(o, podOf(o), "nginx", "run-1").readlink("/etc/config/..data"));
     expect(secondData).not.toBe(firstData);
     // the pod's labels reach its downwardAPI volume the same way

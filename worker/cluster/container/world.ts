@@ -317,7 +317,7 @@ export class ContainerWorlds {
   /** A dead container's writable layer and inputs, no longer kept. */
   forgetRun(pod: Pod, runId: string): void {
     const sql = this.deps.store.sqlStorage;
-    dropContainerLayer(sql, runId);
+    dropContainerLayer(sql, pod.metadata.uid ?? "", runId);
     sql.exec("DELETE FROM process_input WHERE run = ?", runId);
     sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
     sql.exec("DELETE FROM process_env WHERE run = ?", runId);

@@ -393,10 +393,14 @@ function shortHash(s: string): number {
   return h >>> 0;
 }
 
-/** Drops a container's writable layer (and its termination log): the integrator calls this when the container restarts. */
-export function dropContainerLayer(sql: SqlStorage, runId: string): void {
+/**
+ * Drops a container's writable layer (and its termination log) and its subPath snapshots: the
+ * integrator calls this when the container restarts. The snapshots are found through their pod's
+ * uid, the key's first column (a pass over every pod's snapshots made a rollout quadratic).
+ */
+export function dropContainerLayer(sql: SqlStorage, podUid: string, runId: string): void {
   dropLayers(sql, layerKey.container(runId));
-  sql.exec("DELETE FROM pod_volume_files WHERE instr(volume, ?) > 0", `#${runId}#`);
+  sql.exec("DELETE FROM pod_volume_files WHERE pod_uid = ? AND instr(volume, ?) > 0", podUid, `#${runId}#`);
 }
 
 /** Drops a pod's trees (emptyDirs, /dev/shm, its /etc files) and its volume snapshots: when the pod is removed. */
