@@ -147,16 +147,22 @@ export function schedulerController(): Controller {
       }
       if (c.resource !== "pods") return [];
       const key = `${c.namespace}/${c.name}`;
+      // A pod gone or finished leaves its node: the snapshot forgets it (no rebuild, which reads
+      // every pod: a rollout or a mass delete would read them all once per pod).
       if (c.type === "DELETED") {
         unschedulable.delete(key);
         nominated.delete(key);
-        snapshot = null;
+        snapshot?.forget(key);
         return retryAll();
       }
       if (!c.body.includes('"nodeName"')) return enqueue(key, priorityIn(c.body));
       nominated.delete(key);
-      if (c.type === "ADDED" || c.body.includes('"phase":"Succeeded"') || c.body.includes('"phase":"Failed"')) {
+      if (c.type === "ADDED") {
         snapshot = null;
+        return retryAll();
+      }
+      if (c.body.includes('"phase":"Succeeded"') || c.body.includes('"phase":"Failed"')) {
+        snapshot?.forget(key);
         return retryAll();
       }
       return [];
@@ -245,7 +251,7 @@ export function schedulerController(): Controller {
         ctx.api.bind(ns, name, decision.node!, { annotations: { [DECISION_ANNOTATION]: why } });
         recordEvent(ctx.api, { regarding: refTo(pod), type: "Normal", reason: "Scheduled", message: `Successfully assigned ${ns}/${name} to ${decision.node}`, component: SCHEDULER_NAME, at: now });
       });
-      snap.assume(info, decision.node);
+      snap.place(info, decision.node);
       unschedulable.delete(key);
       nominated.delete(key);
       return;

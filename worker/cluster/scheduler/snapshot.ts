@@ -39,6 +39,12 @@ export interface NodeInfo {
   requested: Resources;
   nonZeroRequested: { milliCPU: number; memory: number };
   pods: PodInfo[];
+  /**
+   * The pods of `pods` with required anti-affinity terms (kube-scheduler's
+   * PodsWithRequiredAntiAffinity): every newcomer checks them, so they are kept apart rather than
+   * found by a pass over every pod of the cluster per pod scheduled.
+   */
+  withRequiredAntiAffinity: PodInfo[];
 }
 
 function empty(): Resources {
@@ -127,6 +133,7 @@ function nodeInfo(node: Node): NodeInfo {
     requested: empty(),
     nonZeroRequested: { milliCPU: 0, memory: 0 },
     pods: [],
+    withRequiredAntiAffinity: [],
   };
 }
 
@@ -145,11 +152,31 @@ export class Snapshot {
     for (const p of pods) {
       const phase = p.status?.phase;
       if (!p.spec?.nodeName || phase === "Succeeded" || phase === "Failed") continue;
-      this.assume(podInfo(p), p.spec.nodeName);
+      this.place(podInfo(p), p.spec.nodeName);
     }
   }
 
-  /** Counts a pod on a node (after binding it, or when building). */
+  /** Where each pod the snapshot counts is (by namespace/name), so that one can be taken off again without a rebuild. */
+  private readonly placed = new Map<string, { node: NodeInfo; info: PodInfo }>();
+
+  /** Counts a pod bound to a node (when building, and after binding it). */
+  place(info: PodInfo, nodeName: string): void {
+    const n = this.nodes.get(nodeName);
+    if (!n) return;
+    this.forget(info.key);
+    addPod(n, info);
+    this.placed.set(info.key, { node: n, info });
+  }
+
+  /** Stops counting a pod that is gone or finished; a pod the snapshot does not count is left alone. */
+  forget(key: string): void {
+    const at = this.placed.get(key);
+    if (!at) return;
+    removePod(at.node, at.info);
+    this.placed.delete(key);
+  }
+
+  /** Counts a pod on a node for one cycle's what-if (a nominated pod holding its place); removePod takes it off. */
   assume(info: PodInfo, nodeName: string): void {
     const n = this.nodes.get(nodeName);
     if (n) addPod(n, info);
@@ -163,7 +190,12 @@ export class Snapshot {
 /** Counts a pod and its requests on a node. */
 export function addPod(node: NodeInfo, info: PodInfo): void {
   node.pods.push(info);
+  if (hasRequiredAntiAffinity(info)) node.withRequiredAntiAffinity.push(info);
   charge(node, info, 1);
+}
+
+export function hasRequiredAntiAffinity(info: PodInfo): boolean {
+  return !!info.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
 }
 
 /** Takes a pod and its requests off a node (preemption's what-if, a nomination given up). */
@@ -171,6 +203,8 @@ export function removePod(node: NodeInfo, info: PodInfo): void {
   const i = node.pods.indexOf(info);
   if (i < 0) return;
   node.pods.splice(i, 1);
+  const j = node.withRequiredAntiAffinity.indexOf(info);
+  if (j >= 0) node.withRequiredAntiAffinity.splice(j, 1);
   charge(node, info, -1);
 }
 

@@ -27,11 +27,12 @@ export const interPodAffinity: Plugin = {
   name: KEY,
   weight: 2,
   preFilter(pod, snapshot, state) {
-    const all = everyPod(snapshot);
     const nsLabels = snapshot.namespaceLabels;
     const aff = (pod.pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as AffinityTermT[];
     const anti = (pod.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as AffinityTermT[];
     const s: State = { snapshot, affinity: [], anti: [], existingAnti: new Map() };
+    // Every pod is looked at only for a pod with terms of its own.
+    const all = aff.length || anti.length ? everyPod(snapshot) : [];
     for (const term of aff) {
       const domains = new Set<string>();
       for (const { pod: other, node } of all) if (node.labels[term.topologyKey] !== undefined && termSelects(term, pod, other, nsLabels)) domains.add(node.labels[term.topologyKey]);
@@ -42,12 +43,14 @@ export const interPodAffinity: Plugin = {
       for (const { pod: other, node } of all) if (node.labels[term.topologyKey] !== undefined && termSelects(term, pod, other, nsLabels)) domains.add(node.labels[term.topologyKey]);
       s.anti.push({ term, domains });
     }
-    for (const { pod: other, node } of all) {
-      for (const term of (other.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as AffinityTermT[]) {
-        const domain = node.labels[term.topologyKey];
-        if (domain === undefined || !termSelects(term, other, pod, nsLabels)) continue;
-        if (!s.existingAnti.has(term.topologyKey)) s.existingAnti.set(term.topologyKey, new Set());
-        s.existingAnti.get(term.topologyKey)!.add(domain);
+    for (const node of snapshot.list()) {
+      for (const other of node.withRequiredAntiAffinity) {
+        for (const term of (other.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as AffinityTermT[]) {
+          const domain = node.labels[term.topologyKey];
+          if (domain === undefined || !termSelects(term, other, pod, nsLabels)) continue;
+          if (!s.existingAnti.has(term.topologyKey)) s.existingAnti.set(term.topologyKey, new Set());
+          s.existingAnti.get(term.topologyKey)!.add(domain);
+        }
       }
     }
     state.set(KEY, s);
