@@ -160,10 +160,19 @@ export async function inspector(inspectorPort) {
       waiting.delete(msg.id);
     }
   });
-  const send = (method, params = {}) =>
-    new Promise((r) => {
+  // An answer that does not come (the runtime restarted under the dev proxy) fails the call
+  // rather than hanging the run.
+  const send = (method, params = {}, timeoutMs = 120_000) =>
+    new Promise((r, j) => {
       const n = ++id;
-      waiting.set(n, r);
+      const timer = setTimeout(() => {
+        waiting.delete(n);
+        j(new Error(`the inspector did not answer ${method} in ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      waiting.set(n, (msg) => {
+        clearTimeout(timer);
+        r(msg);
+      });
       ws.send(JSON.stringify({ id: n, method, params }));
     });
   // The dev proxy turns on console and network events for its own log; a long run would stream
@@ -180,21 +189,23 @@ export async function inspector(inspectorPort) {
  * on one object's heap (a deployed object has its own isolate and 128 MB).
  */
 export async function heapWatch(insp, everyMs = 100) {
-  const used = async () => (await insp.send("Runtime.getHeapUsage")).result.usedSize / 1024 / 1024;
+  const used = async () => (await insp.send("Runtime.getHeapUsage", {}, 10_000)).result.usedSize / 1024 / 1024;
   let max = await used();
   let samples = 1;
   let stopped = false;
+  let failed = null;
   const loop = (async () => {
     while (!stopped) {
       max = Math.max(max, await used());
       samples++;
       await new Promise((r) => setTimeout(r, everyMs));
     }
-  })();
+  })().catch((e) => (failed = e));
   return {
     async stop() {
       stopped = true;
       await loop;
+      if (failed) throw failed;
       // Not HeapProfiler.collectGarbage: workerd's inspector stops answering after it on a big
       // heap. The least of 2 s of samples after the run stands for the heap at rest.
       let rest = Infinity;

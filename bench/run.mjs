@@ -25,8 +25,9 @@ for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark name
 const home = mkdtempSync(join(tmpdir(), "kubedo-bench-"));
 const port = await freePort();
 const adminToken = "bench-admin-" + Math.random().toString(36).slice(2);
-// The inspector is on (127.0.0.1 only, for the run's length) so that the heap figures can be read.
-const { child, ready } = await startService(home, port, { ADMIN_TOKEN: adminToken, KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1" });
+// The inspector is on (127.0.0.1 only, for the run's length) so that the heap figures can be read;
+// out of wrangler's dev registry, so that other local sessions coming and going do not reload it.
+const { child, ready } = await startService(home, port, { ADMIN_TOKEN: adminToken, KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1", KUBEDO_DEV_REGISTRY: "0" });
 let failed = false;
 try {
   const http = client(ready);

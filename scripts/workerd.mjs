@@ -43,7 +43,8 @@ const worker = await unstable_startWorker({
     persist: env.KUBEDO_PERSIST,
     server: { hostname: "127.0.0.1", port: Number(env.PORT), secure: true, httpsKeyPath: env.KUBEDO_TLS_KEY, httpsCertPath: env.KUBEDO_TLS_CERT },
     inspector: inspect ? { hostname: "127.0.0.1", port: inspectorPort } : false,
-    registry: inspect ? registryPath() : undefined,
+    // KUBEDO_DEV_REGISTRY=0 keeps it out (the benchmarks): another local session registering would reload this one.
+    registry: inspect && env.KUBEDO_DEV_REGISTRY !== "0" ? registryPath() : undefined,
     logLevel: "log",
   },
 });
