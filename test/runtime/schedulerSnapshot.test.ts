@@ -53,6 +53,24 @@ describe("scheduler snapshot", () => {
     expect(counted(snap)).toEqual(counted(new Snapshot([node("n1"), node("n2")], [other, { ...guard, spec: { ...guard.spec!, nodeName: "n2" } }])));
   });
 
+  it("keeps of a placed pod what plugins and preemption read, and lets the rest go", () => {
+    const full = pod("kept", "1", { node: "n1", labels: { app: "web" }, affinity: antiWeb });
+    full.metadata.annotations = { big: "x".repeat(1000) };
+    full.spec!.priority = 7;
+    full.status = { phase: "Running", startTime: "2026-01-01T00:00:00Z", conditions: [{ type: "Ready", status: "True" }, { type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler" }] };
+    const snap = new Snapshot([node("n1")], [full]);
+    const [info] = snap.nodes.get("n1")!.pods;
+    expect(info.requests.milliCPU).toBe(1000);
+    expect(info.pod).toEqual({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "kept", namespace: "default", uid: "uid-kept", labels: { app: "web" } },
+      spec: { containers: [], nodeName: "n1", priority: 7, affinity: antiWeb },
+      status: { phase: "Running", startTime: "2026-01-01T00:00:00Z", conditions: [{ type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler" }] },
+    });
+    expect(snap.nodes.get("n1")!.node.status).toBeUndefined();
+  });
+
   it("in a cluster, gives a pending pod the room of a pod that finished, and lets it near a deleted pod whose anti-affinity kept it away", async () => {
     const { stub } = await newSettledCluster({ name: "snap", nodes: [{ role: "control-plane" }, { role: "worker" }] });
     await stub.simulate({ profile: "instant" });

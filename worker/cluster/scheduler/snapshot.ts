@@ -126,7 +126,8 @@ function nodeInfo(node: Node): NodeInfo {
   allocatable.pods = alloc.pods !== undefined ? quantityToNumber(alloc.pods) : 110;
   return {
     name: node.metadata.name!,
-    node,
+    // Its status (images, conditions, addresses) is read above and not kept: 5,000 nodes' worth would weigh.
+    node: { apiVersion: node.apiVersion, kind: node.kind, metadata: { name: node.metadata.name, labels: node.metadata.labels }, spec: node.spec ?? {} } as Node,
     labels: node.metadata.labels ?? {},
     taints: node.spec?.taints ?? [],
     allocatable,
@@ -159,13 +160,14 @@ export class Snapshot {
   /** Where each pod the snapshot counts is (by namespace/name), so that one can be taken off again without a rebuild. */
   private readonly placed = new Map<string, { node: NodeInfo; info: PodInfo }>();
 
-  /** Counts a pod bound to a node (when building, and after binding it). */
+  /** Counts a pod bound to a node (when building, and after binding it), keeping only what plugins read of a pod already placed. */
   place(info: PodInfo, nodeName: string): void {
     const n = this.nodes.get(nodeName);
     if (!n) return;
     this.forget(info.key);
-    addPod(n, info);
-    this.placed.set(info.key, { node: n, info });
+    const kept = { ...info, pod: placedPod(info.pod) };
+    addPod(n, kept);
+    this.placed.set(info.key, { node: n, info: kept });
   }
 
   /** Stops counting a pod that is gone or finished; a pod the snapshot does not count is left alone. */
@@ -185,6 +187,39 @@ export class Snapshot {
   list(): NodeInfo[] {
     return [...this.nodes.values()];
   }
+}
+
+/**
+ * What the plugins and preemption read of a pod already on a node (its requests and host ports
+ * are in its PodInfo): names, labels, priority, start, affinity, a deletion and a DisruptionTarget
+ * condition. The snapshot holds every bound pod, so the rest of each parsed pod is let go: a
+ * cluster of 100,000 pods must fit the object's 128 MB.
+ */
+export function placedPod(p: Pod): Pod {
+  const m = p.metadata;
+  const disruption = p.status?.conditions?.filter((c) => c.type === "DisruptionTarget");
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    spec: {
+      containers: [],
+      ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
+      ...(p.spec?.priority !== undefined ? { priority: p.spec.priority } : {}),
+      ...(p.spec?.affinity ? { affinity: p.spec.affinity } : {}),
+    },
+    status: {
+      ...(p.status?.phase ? { phase: p.status.phase } : {}),
+      ...(p.status?.startTime ? { startTime: p.status.startTime } : {}),
+      ...(disruption?.length ? { conditions: disruption } : {}),
+    },
+  } as Pod;
 }
 
 /** Counts a pod and its requests on a node. */
