@@ -153,12 +153,13 @@ export async function inspector(inspectorPort) {
   await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
   let id = 0;
   const waiting = new Map();
+  const listeners = new Map();
   ws.on("message", (m) => {
     const msg = JSON.parse(m.toString());
     if (msg.id && waiting.has(msg.id)) {
       waiting.get(msg.id)(msg);
       waiting.delete(msg.id);
-    }
+    } else if (msg.method) listeners.get(msg.method)?.(msg.params);
   });
   // An answer that does not come (the runtime restarted under the dev proxy) fails the call
   // rather than hanging the run.
@@ -179,7 +180,7 @@ export async function inspector(inspectorPort) {
   // every one of them to us. Only commands are wanted here.
   await send("Network.disable");
   await send("Runtime.disable");
-  return { send, close: () => ws.close() };
+  return { send, onEvent: (method, fn) => listeners.set(method, fn), close: () => ws.close() };
 }
 
 /**

@@ -2,7 +2,8 @@
 // A CPU profile of one scenario, for finding where a benchmark's time goes (not part of
 // `npm run bench`): starts the local service with the inspector on, profiles workerd's isolate
 // through the Chrome DevTools protocol while the scenario runs, and prints the functions with
-// the most self time and the source files they are in. KUBEDO_PROFILE_OUT=file keeps the
+// the most self time and the source files they are in. KUBEDO_PROFILE_HEAP=file also writes a
+// heap snapshot of the isolate when the scenario is done (for a viewer, or bench/heapsnapshot.mjs). KUBEDO_PROFILE_OUT=file keeps the
 // .cpuprofile for a viewer.
 //   node bench/profile.mjs deployment [replicas] [workers]
 //   node bench/profile.mjs pods [pods] [workers]
@@ -17,7 +18,7 @@ import { client, cluster, idle, inspector, must, nginxDeployment, pool, settle }
 const [scenario = "deployment", a, b] = process.argv.slice(2);
 const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
 const port = await freePort();
-const { child, ready } = await startService(home, port, { ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2), KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1" });
+const { child, ready } = await startService(home, port, { ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2), KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1", KUBEDO_DEV_REGISTRY: "0" });
 
 async function until(http, c, path, done, limitMs = 900_000) {
   const t0 = performance.now();
@@ -124,8 +125,15 @@ try {
     console.log(`first request after sleeping ${first.toFixed(0)} ms, idle again after ${(performance.now() - w0).toFixed(0)} ms; object started again: ${Date.parse(info.awakeSince) > slept}`);
   }
   const { result } = await insp.send("Profiler.stop");
-  insp.close();
   if (process.env.KUBEDO_PROFILE_OUT) writeFileSync(process.env.KUBEDO_PROFILE_OUT, JSON.stringify(result.profile));
+  if (process.env.KUBEDO_PROFILE_HEAP) {
+    const chunks = [];
+    insp.onEvent("HeapProfiler.addHeapSnapshotChunk", (p) => chunks.push(p.chunk));
+    await insp.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, 600_000);
+    writeFileSync(process.env.KUBEDO_PROFILE_HEAP, chunks.join(""));
+    console.log(`heap snapshot written to ${process.env.KUBEDO_PROFILE_HEAP}`);
+  }
+  insp.close();
   summarize(result.profile);
 } finally {
   await stopService(child);
