@@ -189,3 +189,39 @@ describe("control loop", () => {
     expect(seen.during).toEqual([true, true]);
   });
 });
+
+describe("daemonset controller", () => {
+  it("keeps one pod per node while a node's pod waits unbound, pinned by its node affinity, through later syncs", async () => {
+    const { stub } = await newSettledCluster({ name: "ds", nodes: [{ role: "control-plane" }, { role: "worker" }, { role: "worker" }] });
+    await stub.simulate({ profile: "instant" });
+    const worker = (await kube(stub, "GET", "/api/v1/nodes/ds-worker")).json;
+    const most = `${Math.floor(Number.parseFloat(worker.status.allocatable.cpu) * 600)}m`;
+    // Most of ds-worker's cpu is taken, so the daemon pod meant for it cannot be placed there.
+    const hog = await kube(stub, "POST", "/api/v1/namespaces/default/pods", { metadata: { name: "hog" }, spec: { nodeName: "ds-worker", containers: [{ name: "c", image: "nginx:1.27", resources: { requests: { cpu: most } } }] } });
+    expect(hog.status).toBe(201);
+    await settle(stub);
+    const made = await kube(stub, "POST", "/apis/apps/v1/namespaces/default/daemonsets", {
+      metadata: { name: "agent" },
+      spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "a", image: "nginx:1.27", resources: { requests: { cpu: most } } }] } } },
+    });
+    expect(made.status).toBe(201);
+    await settle(stub);
+    const podsByNode = async () => {
+      const list = (await kube(stub, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dagent")).json.items as { spec: { nodeName?: string; affinity?: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchFields: { values: string[] }[] }[] } } } } }[];
+      return list.map((p) => [p.spec.affinity!.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0], p.spec.nodeName ?? null]).sort();
+    };
+    const expected = [
+      ["ds-worker", null],
+      ["ds-worker2", "ds-worker2"],
+    ];
+    expect(await podsByNode()).toEqual(expected);
+    // More syncs (a spec change that keeps the template, and the passage of time) add no second pod for ds-worker.
+    await kube(stub, "PATCH", "/apis/apps/v1/namespaces/default/daemonsets/agent", { spec: { minReadySeconds: 1 } }, { contentType: "application/merge-patch+json" });
+    await settle(stub);
+    await stub.moveClock({ advanceSeconds: 30 });
+    await settle(stub);
+    expect(await podsByNode()).toEqual(expected);
+    const ds = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/daemonsets/agent")).json;
+    expect(ds.status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1 });
+  });
+});

@@ -45,7 +45,7 @@ function shared<T>(cache: PodCache, value: T | undefined): T | undefined {
   return value;
 }
 
-/** The fields replicatedController's sync and deletionOrder read; the rest of the pod is left out. */
+/** The fields replicatedController's sync, deletionOrder and the DaemonSet controller read; the rest of the pod is left out. */
 function slim(cache: PodCache, p: Pod): Pod {
   const m = p.metadata;
   const ready = p.status?.conditions?.find((c) => c.type === "Ready");
@@ -63,7 +63,8 @@ function slim(cache: PodCache, p: Pod): Pod {
       labels: shared(cache, m.labels),
       ownerReferences: shared(cache, m.ownerReferences),
     },
-    spec: { ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}) },
+    // An unbound pod keeps its affinity: a DaemonSet's pod names its node there until it is bound.
+    spec: p.spec?.nodeName ? { nodeName: p.spec.nodeName } : p.spec?.affinity ? { affinity: p.spec.affinity } : {},
     status: {
       ...(p.status?.phase ? { phase: p.status.phase } : {}),
       ...(ready ? { conditions: [{ type: "Ready", status: ready.status, lastTransitionTime: ready.lastTransitionTime }] } : {}),
