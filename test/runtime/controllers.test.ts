@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { clusterStubOf, kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 import { runInDurableObject } from "cloudflare:test";
 import type { ClusterObject } from "../../worker/cluster/object";
+import { RUN_RECONCILES, type ControlLoop } from "../../worker/cluster/loop/loop";
+import { DEPLOYMENT } from "../../worker/cluster/controllers/deployment";
 
 describe("control loop", () => {
   it("gives every new namespace a default ServiceAccount and the root CA ConfigMap", async () => {
@@ -172,6 +174,41 @@ describe("control loop", () => {
     expect((await kube(fresh, "PATCH", "/api/v1/nodes/sched-worker", { metadata: { labels: { disk: "ssd" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
     await settle(fresh);
     expect((await kube(fresh, "GET", "/api/v1/namespaces/default/pods/waits")).json.spec.nodeName).toBe("sched-worker");
+  });
+
+  it("yields to requests and ends a run by its count of reconciles when the clock stands still, as it does deployed", async () => {
+    const { stub } = await newSettledCluster();
+    const seen = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const inside = o as unknown as { loop: ControlLoop; running: boolean };
+      const loop = inside.loop;
+      // This run stands for the alarm's: the alarm (set by enqueue) must not run the loop meanwhile.
+      inside.running = true;
+      const queued = RUN_RECONCILES * 2;
+      for (let i = 0; i < queued; i++) loop.enqueue(DEPLOYMENT, `default/none-${i}`);
+      const realNow = Date.now;
+      const frozen = realNow();
+      Date.now = () => frozen;
+      let between = 0;
+      const tick = () => {
+        between++;
+        if (between < 5) setTimeout(tick, 0);
+      };
+      setTimeout(tick, 0);
+      try {
+        await loop.run();
+      } finally {
+        Date.now = realNow;
+        inside.running = false;
+      }
+      const left = loop.pending;
+      // The alarm that came while this run stood in for it did nothing: one more key sets it again.
+      loop.enqueue(DEPLOYMENT, "default/none-again");
+      return { queued, left, between };
+    });
+    expect(seen.left).toBe(seen.queued - RUN_RECONCILES);
+    // Work queued behind the run (a request's turn) ran while it went on.
+    expect(seen.between).toBeGreaterThanOrEqual(5);
+    await settle(stub);
   });
 
   it("reports a pass under way as due now, never as idle", async () => {

@@ -55,6 +55,13 @@ const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
 /** Real milliseconds of reconciling between yields to waiting requests. */
 const YIELD_EVERY_MS = 50;
+/**
+ * The same bounds counted in reconciles. Deployed, Date.now() moves only after I/O, so during a
+ * pass of pure work the times above never run out: without a count, one alarm would drain every
+ * queue (thousands of pods) with requests held and no end but the platform's CPU limit.
+ */
+export const YIELD_EVERY_RECONCILES = 64;
+export const RUN_RECONCILES = 2_000;
 
 export class ControlLoop {
   private readonly queues = new Map<string, Set<string>>();
@@ -152,22 +159,27 @@ export class ControlLoop {
   async run(budgetMs = 2_000): Promise<number | null> {
     const started = Date.now();
     let slice = started;
+    let done = 0;
+    let sinceYield = 0;
     this.fireDueTimers();
     for (;;) {
       let worked = false;
       for (const c of this.controllers) {
         const q = this.queues.get(c.name)!;
         while (q.size) {
-          if (Date.now() - started > budgetMs) return Date.now();
+          if (Date.now() - started > budgetMs || done >= RUN_RECONCILES) return Date.now();
           // Let requests in between slices of work: a long reconcile burst (a rollout of
           // thousands of pods) must not hold kubectl's requests for the whole budget.
-          if (Date.now() - slice > YIELD_EVERY_MS) {
+          if (Date.now() - slice > YIELD_EVERY_MS || sinceYield >= YIELD_EVERY_RECONCILES) {
             await new Promise((r) => setTimeout(r, 0));
             slice = Date.now();
+            sinceYield = 0;
           }
           const key = q.values().next().value as string;
           q.delete(key);
           worked = true;
+          done++;
+          sinceYield++;
           await this.reconcileOne(c, key);
         }
       }
