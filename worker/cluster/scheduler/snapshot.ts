@@ -229,7 +229,7 @@ export function addPod(node: NodeInfo, info: PodInfo): void {
   charge(node, info, 1);
 }
 
-export function hasRequiredAntiAffinity(info: PodInfo): boolean {
+function hasRequiredAntiAffinity(info: PodInfo): boolean {
   return !!info.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
 }
 

@@ -66,15 +66,12 @@ export function openWatch(api: ApiServer, store: Store, hub: WatchHub, clock: Cl
   const skipUpTo = asked > store.rv ? asked : 0;
   const sink: WatchSink = {
     encode(type: EventType, body: string, memo?: ChangeMemo) {
-      if (skipUpTo) {
-        const parse = () => JSON.parse(body) as KObject;
-        const stored = memo ? memo.get("stored", parse) : parse();
-        if (Number(stored.metadata.resourceVersion) <= skipUpTo) return null;
-      }
+      const remember = <T>(key: string, make: () => T): T => (memo ? memo.get(key, make) : make());
+      if (skipUpTo && remember("rv", () => Number((JSON.parse(body) as KObject).metadata.resourceVersion)) <= skipUpTo) return null;
       // A fresh parse for the wire form: toWire and outbound may reuse what they are given.
       const wire = () => outbound(def, api.toWire(def, JSON.parse(body) as KObject), clock);
       // Every plain watch of this kind and version sends the same line for a change.
-      if (!asTable) return memo ? memo.get(`json ${apiVersionOf(def)} ${def.kind} ${type}`, () => line({ type, object: wire() })) : line({ type, object: wire() });
+      if (!asTable) return remember(`json ${apiVersionOf(def)} ${def.kind} ${type}`, () => line({ type, object: wire() }));
       const obj = wire();
       const t = table(def, [obj], include, { resourceVersion: obj.metadata.resourceVersion }, wallNow(clock), !headersSent);
       headersSent = true;
