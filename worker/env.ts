@@ -16,4 +16,6 @@ export interface Env {
   RATE_LIMIT_RPS?: string;
   /** When set, `<cluster-id>.<KUBE_HOST_SUFFIX>` is each cluster's own host and kubeconfigs name it. */
   KUBE_HOST_SUFFIX?: string;
+  /** The deployed version (wrangler's version_metadata binding): a cluster that starts under new code resyncs every controller. */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
 }

@@ -162,7 +162,9 @@ describe("control loop", () => {
       // any: the API server and the loop are private. The scheduler's resync is read as a
       // restarted object would make it, right after the create (no pass of the loop between).
       (o as any).api.create(pods, "default", pod("unbound"));
-      const found = schedulerController().resync((o as any).loop.context) as string[];
+      const scheduler = schedulerController();
+      scheduler.restore!((o as any).loop.context);
+      const found = scheduler.resync((o as any).loop.context) as string[];
       await state.storage.deleteAlarm();
       return found.filter((k) => k.startsWith("default/"));
     });

@@ -187,5 +187,40 @@ describe("store", () => {
       expect(plan("SELECT max(rv) AS rv FROM changes INDEXED BY changes_at WHERE at < ?", 0)).toMatch(/USING (COVERING )?INDEX changes_at/);
     });
   });
+  it("keeps its counts of objects and Events with the revision: a restarted store counts the same without a pass over its rows", async () => {
+    const { stub } = await newSettledCluster();
+    for (let i = 0; i < 3; i++) expect((await kube(stub, "POST", CMS, cm(`n${i}`))).status).toBe(201);
+    expect((await kube(stub, "DELETE", `${CMS}/n0`)).status).toBe(200);
+    const seen = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { Store } = await import("../../worker/cluster/store/store");
+      const { configmaps } = await import("../../worker/cluster/resources/configmap");
+      const store = storeOf(o);
+      const storage = (o as unknown as { ctx: DurableObjectState }).ctx.storage;
+      // A transaction that rolls back leaves the kept counts as they were.
+      try {
+        store.transaction(() => {
+          (o as unknown as { api: { create(d: unknown, ns: string, obj: unknown): unknown } }).api.create(configmaps, "default", cm("rolled"));
+          throw new Error("roll back");
+        });
+      } catch {
+        // expected
+      }
+      const counted = {
+        objects: Number(store.sqlStorage.exec("SELECT count(*) AS n FROM objects").one().n),
+        events: Number(store.sqlStorage.exec("SELECT count(*) AS n FROM objects WHERE resource = 'events'").one().n),
+      };
+      const kept = store.meta("counts");
+      const restarted = new Store(storage);
+      // A store from before the counts were kept counts its rows once.
+      store.sqlStorage.exec("DELETE FROM meta WHERE key = 'counts'");
+      const older = new Store(storage);
+      return { counted, kept, live: [store.objectCount, store.eventCount], restarted: [restarted.objectCount, restarted.eventCount], older: [older.objectCount, older.eventCount] };
+    });
+    expect(seen.counted.events).toBeGreaterThan(0);
+    expect(seen.kept).toBe(`${seen.counted.objects},${seen.counted.events}`);
+    expect(seen.live).toEqual([seen.counted.objects, seen.counted.events]);
+    expect(seen.restarted).toEqual(seen.live);
+    expect(seen.older).toEqual(seen.live);
+  });
 });
 

@@ -13,6 +13,7 @@ import { runPostStart } from "./api/postStart";
 import { Clock, type ClockState } from "./clock";
 import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
+import { waitingOnQuota } from "./controllers/podControl";
 import type { CatalogEntry } from "../db/queries";
 import { ingressStatusController } from "./controllers/ingressStatus";
 import { installIngressNginx, uninstallIngressNginx } from "./addons/ingressNginx";
@@ -263,6 +264,7 @@ export class ClusterObject extends DurableObject<Env> {
         containers: this.containers,
       },
       (t) => this.wake(t),
+      { version: this.env.CF_VERSION_METADATA?.id, parked: () => waitingOnQuota(this.api) },
     );
     this.store.onWrite((changes) => {
       for (const c of changes) if (c.resource === "namespaces") this.store.outbox(OUTBOX_TOPIC, catalogEntry(c));
@@ -290,7 +292,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.config) {
       runPostStart(this.api, this.store, this.clock.now());
-      this.loop.resync();
+      this.loop.start();
     }
   }
 

@@ -63,8 +63,10 @@ export function endpointSliceController(index: ServiceIndex): Controller {
     keysFor(c) {
       return index.servicesOf(c) ?? tracker.keysFor(c, ENDPOINTSLICE_MANAGER);
     },
-    resync(ctx) {
+    restore(ctx) {
       index.rebuild(ctx);
+    },
+    resync(ctx) {
       return allKeys(ctx, "services");
     },
     regarding: serviceRef,

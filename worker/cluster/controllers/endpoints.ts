@@ -25,8 +25,10 @@ export function endpointsController(index: ServiceIndex): Controller {
       // Someone deleted an Endpoints the controller keeps: make it again.
       return index.servicesOf(c) ?? (c.resource === "endpoints" && c.type === "DELETED" ? [`${c.namespace}/${c.name}`] : []);
     },
-    resync(ctx) {
+    restore(ctx) {
       index.rebuild(ctx);
+    },
+    resync(ctx) {
       return allKeys(ctx, "services");
     },
     regarding: serviceRef,

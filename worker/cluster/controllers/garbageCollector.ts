@@ -106,6 +106,16 @@ export function garbageCollectorController(): Controller {
       }
       return keys;
     },
+    restore(ctx) {
+      // Owners waiting in foreground deletion: a dependent's deletion looks its owner up here.
+      foreground.clear();
+      const stored = new Set(ctx.api.registry.stored());
+      for (const row of ctx.store.beingDeleted()) {
+        if (!stored.has(row.resource) || !row.body.includes(`"${FOREGROUND}"`)) continue;
+        const uid = (JSON.parse(row.body) as KObject).metadata.uid;
+        if (uid) foreground.set(uid, { storage: row.resource, namespace: row.namespace, name: row.name });
+      }
+    },
     resync(ctx) {
       // What a restart may have left undone: dependents of an owner that is gone (each owner
       // looked up once by uid, as kube's collector checks the owners it has not seen), and
@@ -121,10 +131,7 @@ export function garbageCollectorController(): Controller {
       const stored = new Set(ctx.api.registry.stored());
       for (const row of ctx.store.beingDeleted()) {
         if (!stored.has(row.resource) || (!row.body.includes(`"${FOREGROUND}"`) && !row.body.includes(`"${ORPHAN}"`))) continue;
-        const loc = { storage: row.resource, namespace: row.namespace, name: row.name };
-        keys.push(`owner|${enc(loc)}`);
-        const uid = (JSON.parse(row.body) as KObject).metadata.uid;
-        if (uid && row.body.includes(`"${FOREGROUND}"`)) foreground.set(uid, loc);
+        keys.push(`owner|${enc({ storage: row.resource, namespace: row.namespace, name: row.name })}`);
       }
       return [...new Set(keys)];
     },

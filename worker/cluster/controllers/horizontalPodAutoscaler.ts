@@ -23,8 +23,8 @@ const DEFAULT_DOWN_WINDOW_S = 300;
 type Condition = { type: string; status: string; reason: string; message: string; lastTransitionTime?: string };
 
 export function horizontalPodAutoscalerController(): Controller {
-  /** Namespaces that have autoscalers: only their pod changes concern this controller. */
-  const namespaces = new Map<string, number>();
+  /** The autoscalers of each namespace that has any: only their pod changes concern this controller. */
+  const namespaces = new Map<string, Set<string>>();
   /** Recent recommendations per autoscaler (as kube-controller-manager keeps them in memory). */
   const recommendations = new Map<string, { at: number; replicas: number }[]>();
   /** Scale events per autoscaler, for the rate policies. */
@@ -34,29 +34,28 @@ export function horizontalPodAutoscalerController(): Controller {
     name: HPA,
     keysFor(c) {
       if (c.resource === "autoscaling/horizontalpodautoscalers") {
-        const n = namespaces.get(c.namespace) ?? 0;
-        if (c.type === "ADDED") namespaces.set(c.namespace, n + 1);
+        // A set, not a count: a change replayed after a restart may be one the index already holds.
+        const names = namespaces.get(c.namespace) ?? new Set<string>();
         if (c.type === "DELETED") {
-          if (n <= 1) namespaces.delete(c.namespace);
-          else namespaces.set(c.namespace, n - 1);
+          names.delete(c.name);
+          if (!names.size) namespaces.delete(c.namespace);
           recommendations.delete(`${c.namespace}/${c.name}`);
           scaleEvents.delete(`${c.namespace}/${c.name}`);
           return [];
         }
+        namespaces.set(c.namespace, names.add(c.name));
         return [`${c.namespace}/${c.name}`];
       }
       if (!namespaces.has(c.namespace)) return [];
       if (["pods", "services", "apps/deployments", "apps/replicasets", "apps/statefulsets", "replicationcontrollers"].includes(c.resource)) return [`${c.namespace}/*`];
       return [];
     },
-    resync(ctx) {
+    restore(ctx) {
       namespaces.clear();
-      const keys: string[] = [];
-      for (const r of ctx.store.scan("autoscaling/horizontalpodautoscalers", null)) {
-        namespaces.set(r.namespace, (namespaces.get(r.namespace) ?? 0) + 1);
-        keys.push(`${r.namespace}/${r.name}`);
-      }
-      return keys;
+      for (const r of ctx.store.scan("autoscaling/horizontalpodautoscalers", null)) namespaces.set(r.namespace, (namespaces.get(r.namespace) ?? new Set<string>()).add(r.name));
+    },
+    resync(ctx) {
+      return [...ctx.store.scan("autoscaling/horizontalpodautoscalers", null)].map((r) => `${r.namespace}/${r.name}`);
     },
     regarding(key) {
       const [namespace, name] = splitKey(key);

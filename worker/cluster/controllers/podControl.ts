@@ -183,6 +183,11 @@ function retryLater(ctx: ControllerContext, controller: string, key: string, nam
   r.byNamespace.set(namespace, waiting.add(id));
 }
 
+/** Whether refused keys wait in memory for a quota to have room (a restart would forget them). */
+export function waitingOnQuota(api: object): boolean {
+  return (refusals.get(api)?.byNamespace.size ?? 0) > 0;
+}
+
 /** A quota in `namespace` has more room: what it refused there is tried again now. */
 export function retryRefused(ctx: ControllerContext, namespace: string) {
   const r = refusalsOf(ctx);

@@ -1,7 +1,13 @@
 // The control loop. Committed changes put keys on the queues of the controllers that care; the
 // object's alarm drains the queues and fires due timers, then sets the next alarm for the
 // earliest timer, or none. Queues live in memory and are rebuilt from the store after an
-// eviction (each controller's resync); timers live in the store.
+// eviction; timers live in the store.
+//
+// Rebuilding: whenever a run leaves every queue empty, the store records the revision it had
+// (the settled mark). A start that finds the mark replays only the changes after it through
+// keysFor, as if they had just committed; one that does not (a run cut off, a timer fired and
+// not yet worked, a log compacted past the mark, other code) asks every controller for its
+// full resync. So a cluster that went to sleep idle wakes without reading its objects.
 import type { ContainerWorlds } from "../container/world";
 import type { Env } from "../../env";
 import type { ApiServer } from "../api/apiserver";
@@ -36,8 +42,13 @@ export interface Controller {
   name: string;
   /** Keys a committed change puts on this controller's queue. */
   keysFor(change: Change): string[];
-  /** Keys to work on after the object starts (queues are not persisted). */
+  /** Keys to work on after the object starts when the loop's last state is not known (queues are not persisted). */
   resync(ctx: ControllerContext): string[];
+  /**
+   * Memory the controller keeps beside the store (an index of Services, say), rebuilt when the
+   * object starts, before any change is replayed. Cheap: it runs on every start.
+   */
+  restore?(ctx: ControllerContext): void;
   /** Brings `key` to its desired state. Idempotent: it may run twice, or be cut off. */
   reconcile(key: string, ctx: ControllerContext): void | Promise<void>;
   /** The object a key stands for, so a failing reconcile can be reported as an Event on it. */
@@ -63,8 +74,22 @@ const YIELD_EVERY_MS = 50;
 export const YIELD_EVERY_RECONCILES = 64;
 export const RUN_RECONCILES = 2_000;
 
+/** The meta row of the settled mark: "revision|stamp". */
+export const SETTLED_META = "loop_settled";
+
+export interface LoopOptions {
+  /** The code's version (a deploy's id): a mark left by other code is not trusted. */
+  version?: string;
+  /** Whether work waits in memory outside the queues (a quota's refusals), which a mark would lose. */
+  parked?: () => boolean;
+}
+
 export class ControlLoop {
   private readonly queues = new Map<string, Set<string>>();
+  /** What the mark says besides the revision: these controllers, this code. */
+  private readonly stamp: string;
+  /** The revision of the mark standing in the store, null when there is none. */
+  private settledAt: number | null = null;
   private readonly failures = new Map<string, number>();
   /** Keys parked by waitForRoom, per controller (memory only: a resync tries them all again). */
   private readonly waitingForRoom = new Map<string, Set<string>>();
@@ -74,8 +99,10 @@ export class ControlLoop {
     private readonly ctx: Omit<ControllerContext, "schedule" | "cancel" | "waitForRoom">,
     /** Asks for the object's alarm at a real (wall-clock) time. */
     private readonly wake: (realTime: number) => void,
+    private readonly options: LoopOptions = {},
   ) {
     for (const c of controllers) this.queues.set(c.name, new Set());
+    this.stamp = `${controllers.map((c) => c.name).join(",")};${options.version ?? ""}`;
   }
 
   get context(): ControllerContext {
@@ -93,6 +120,11 @@ export class ControlLoop {
 
   /** Called for every committed batch of changes. */
   onCommit(changes: readonly Change[]): void {
+    if (this.queueKeys(changes)) this.wake(Date.now());
+  }
+
+  /** Puts the keys of committed changes on the queues; whether there were any. */
+  private queueKeys(changes: readonly Change[]): boolean {
     let any = false;
     if (this.waitingForRoom.size && changes.some((c) => c.type === "DELETED") && this.ctx.store.hasRoomFor("")) {
       for (const [controller, keys] of this.waitingForRoom) for (const k of keys) this.queues.get(controller)?.add(k);
@@ -108,10 +140,31 @@ export class ControlLoop {
         }
       }
     }
-    if (any) this.wake(Date.now());
+    return any;
   }
 
-  /** Rebuilds the queues from the store (after the object starts) and wakes if there is work. */
+  /**
+   * After the object starts: controllers' memory restored, then the queues rebuilt from the
+   * store (from the settled mark when it holds, else by every controller's resync), and the
+   * alarm asked for if there is work or a timer.
+   */
+  start(): void {
+    const store = this.ctx.store;
+    for (const c of this.controllers) c.restore?.(this.context);
+    const mark = store.meta(SETTLED_META);
+    const at = mark ? Number(mark.slice(0, mark.indexOf("|"))) : NaN;
+    if (mark && mark.slice(mark.indexOf("|") + 1) === this.stamp && Number.isSafeInteger(at) && at <= store.rv && at >= store.compactedRv) {
+      this.settledAt = at;
+      let any = false;
+      for (const c of store.changesSince(at)) any = this.queueKeys([c]) || any;
+      if (any) this.wake(Date.now());
+      else this.wakeForTimers();
+      return;
+    }
+    this.resync();
+  }
+
+  /** Rebuilds the queues from every controller's resync and wakes if there is work. */
   resync(): void {
     let any = false;
     for (const c of this.controllers) {
@@ -125,6 +178,7 @@ export class ControlLoop {
   }
 
   enqueue(controller: string, key: string): void {
+    this.unsettle();
     this.queues.get(controller)?.add(key);
     this.wake(Date.now());
   }
@@ -186,6 +240,7 @@ export class ControlLoop {
       this.fireDueTimers();
       if (!worked && this.pending === 0) break;
     }
+    this.settle();
     const next = this.nextTimer();
     return next === null ? null : this.ctx.clock.realTimeOf(next);
   }
@@ -240,11 +295,27 @@ export class ControlLoop {
     }
   }
 
+  /** Records that every queue is empty at this revision (unless work is parked in memory). */
+  private settle(): void {
+    const rv = this.ctx.store.rv;
+    if (this.settledAt === rv || this.waitingForRoom.size || this.options.parked?.()) return;
+    this.ctx.store.setMeta(SETTLED_META, `${rv}|${this.stamp}`);
+    this.settledAt = rv;
+  }
+
+  /** Keys are queued that no change records (a timer fired, a poke): the mark no longer holds. */
+  private unsettle(): void {
+    if (this.settledAt === null) return;
+    this.ctx.store.sqlStorage.exec("DELETE FROM meta WHERE key = ?", SETTLED_META);
+    this.settledAt = null;
+  }
+
   private fireDueTimers() {
     const sql = this.ctx.store.sqlStorage;
     const now = this.ctx.clock.now();
     const due = sql.exec<{ controller: string; key: string }>("SELECT controller, key FROM timers WHERE due <= ? ORDER BY due", now).toArray();
     if (!due.length) return;
+    this.unsettle();
     sql.exec("DELETE FROM timers WHERE due <= ?", now);
     for (const t of due) this.queues.get(t.controller)?.add(t.key);
   }

@@ -167,15 +167,18 @@ export function schedulerController(): Controller {
       }
       return [];
     },
-    resync(ctx) {
-      snapshot = null;
-      const keys: string[] = [];
+    restore(ctx) {
+      // The pods waiting for a node are waiting still: a change to the cluster tries them again.
       // Only the unbound pods' bodies are read (pod_keys), for their priority.
+      snapshot = null;
+      unschedulable.clear();
       for (const k of ctx.store.unboundPods()) {
         const body = ctx.store.getRaw("pods", k.namespace, k.name);
-        if (body && !body.includes('"nodeName"')) keys.push(...enqueue(`${k.namespace}/${k.name}`, priorityIn(body)));
+        if (body && !body.includes('"nodeName"')) unschedulable.set(`${k.namespace}/${k.name}`, priorityIn(body));
       }
-      return keys;
+    },
+    resync() {
+      return retryAll();
     },
     regarding(key) {
       const i = key.indexOf("/");

@@ -96,8 +96,14 @@ export class Store {
     migrate(this.sql);
     this.revision = Number(this.meta("rv") ?? "0");
     this.compacted = Number(this.meta("compacted_rv") ?? "0");
-    this.count = Number(this.sql.exec("SELECT count(*) AS n FROM objects").one().n);
-    this.events = Number(this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = 'events'").one().n);
+    // Counting means a pass over every row (a tenth of a second at 60,000 objects): the counts are
+    // kept with the revision, and counted only by a store written before they were.
+    const counts = this.meta("counts")?.split(",").map(Number);
+    if (counts?.length === 2 && counts.every(Number.isSafeInteger)) [this.count, this.events] = counts;
+    else {
+      this.count = Number(this.sql.exec("SELECT count(*) AS n FROM objects").one().n);
+      this.events = Number(this.sql.exec("SELECT count(*) AS n FROM objects WHERE resource = 'events'").one().n);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -182,7 +188,13 @@ export class Store {
     try {
       result = this.storage.transactionSync(() => {
         const r = fn();
-        if (this.revision !== startRevision) this.setMeta("rv", String(this.revision));
+        // One statement for both rows: every write pays for it.
+        if (this.revision !== startRevision)
+          this.sql.exec(
+            "INSERT INTO meta (key, value) VALUES ('rv', ?), ('counts', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            String(this.revision),
+            `${this.count},${this.events}`,
+          );
         return r;
       });
     } catch (e) {
