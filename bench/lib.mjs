@@ -95,7 +95,8 @@ export function report(title, rows) {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 }
 
-export const RUNS = 3;
+/** Runs per figure (the median is printed); BENCH_RUNS=1 for a quick look. */
+export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 export function median(xs) {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

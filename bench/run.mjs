@@ -17,8 +17,9 @@ import rbac from "./rbac.mjs";
 import customresources from "./customresources.mjs";
 import scale from "./scale.mjs";
 import wake from "./wake.mjs";
+import capacity from "./capacity.mjs";
 
-const suites = { api, scheduling, deployment, traffic, endpoints, exec, sandboxes, rbac, customresources, scale, wake };
+const suites = { api, scheduling, deployment, traffic, endpoints, exec, sandboxes, rbac, customresources, scale, wake, capacity };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 

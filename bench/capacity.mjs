@@ -1,0 +1,100 @@
+// Issue 15's scale scenario, whole: a cluster of 1,000 nodes; 100,000 pods from 20 Deployments
+// (instant profile), until every pod is Available; `kubectl get pods -A` of them, unchunked and in
+// pages of 500; a rolling update of one Deployment; half of the Deployments deleted, until their
+// pods are gone; then whether the cluster is idle (alarm null). The JS heap is sampled throughout.
+// Long (tens of minutes a run): BENCH_CAPACITY_PODS and BENCH_CAPACITY_NODES shrink it.
+import { cluster, heapRows, heapWatch, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
+
+const DEPLOYMENTS = 20;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, limitMs, check) {
+  const t0 = performance.now();
+  for (;;) {
+    const r = await check();
+    if (r === true) return (performance.now() - t0) / 1000;
+    if (performance.now() - t0 > limitMs) throw new Error(`${what}: not done after ${limitMs / 1000} s (${JSON.stringify(r)})`);
+    await sleep(1000);
+  }
+}
+
+async function once(http, tenantToken, run, { pods, nodes, insp }) {
+  const per = Math.ceil(pods / DEPLOYMENTS);
+  const config = {
+    kind: "Cluster",
+    apiVersion: "kind.x-k8s.io/v1alpha4",
+    networking: { podSubnet: "10.240.0.0/12" },
+    nodes: [{ role: "control-plane" }, ...Array.from({ length: nodes - 1 }, () => ({ role: "worker" }))],
+  };
+  const name = `bench-capacity-${run}`;
+  const heap = insp ? await heapWatch(insp, 500) : undefined;
+  const c = await cluster(http, tenantToken, name, config);
+  await must(http.request("PATCH", `/v1/clusters/${name}`, { token: tenantToken, body: { simulation: { profile: "instant" } } }));
+  await settle(http, tenantToken, name, 900_000);
+  const deployments = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
+  const names = Array.from({ length: DEPLOYMENTS }, (_, i) => `d${String(i).padStart(2, "0")}`);
+  const statusOf = async () => (await must(http.request("GET", deployments, { token: c.token }))).json.items;
+  const done = (d, generation = 1) =>
+    d.status?.availableReplicas === d.spec.replicas && d.status?.updatedReplicas === d.spec.replicas && d.status?.replicas === d.spec.replicas && (d.status?.observedGeneration ?? 0) >= generation;
+
+  const t0 = performance.now();
+  for (const n of names) await must(http.request("POST", deployments, { token: c.token, body: nginxDeployment(n, per, { cpu: "10m", memory: "16Mi" }) }));
+  const available = await waitFor("all Available", 3_600_000, async () => {
+    const items = await statusOf();
+    return items.length === DEPLOYMENTS && items.every((d) => done(d)) ? true : items.reduce((n, d) => n + (d.status?.availableReplicas ?? 0), 0);
+  });
+  const created = (performance.now() - t0) / 1000;
+
+  const t1 = performance.now();
+  const all = await must(http.request("GET", `${c.base}/api/v1/pods`, { token: c.token }));
+  const unchunked = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  let items = 0;
+  for (let cont = ""; ; ) {
+    const page = await must(http.request("GET", `${c.base}/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`, { token: c.token }));
+    items += page.json.items.length;
+    cont = page.json.metadata.continue ?? "";
+    if (!cont) break;
+  }
+  const chunked = (performance.now() - t2) / 1000;
+
+  await must(http.request("PATCH", `${deployments}/${names[0]}`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
+  const rolled = await waitFor("the rolling update", 3_600_000, async () => {
+    const d = (await must(http.request("GET", `${deployments}/${names[0]}`, { token: c.token }))).json;
+    return done(d, 2) || d.status;
+  });
+
+  const half = names.slice(DEPLOYMENTS / 2);
+  for (const n of half) await must(http.request("DELETE", `${deployments}/${n}`, { token: c.token }));
+  const kept = per * (DEPLOYMENTS - half.length);
+  const deleted = await waitFor("half deleted", 3_600_000, async () => {
+    const page = await must(http.request("GET", `${c.base}/api/v1/namespaces/default/pods?limit=1`, { token: c.token }));
+    const count = page.json.items.length + (page.json.metadata.remainingItemCount ?? 0);
+    return count === kept || count;
+  });
+  await settle(http, tenantToken, name, 900_000);
+  const stillAvailable = (await statusOf()).every((d) => done(d, d.metadata.name === names[0] ? 2 : 1));
+  const heapMiB = await heap?.stop();
+  const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
+  await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
+  return { heapMiB, available, created, unchunked, chunked, listed: all.json.items.length, paged: items, rolled, deleted, stillAvailable, objects: info.objects, alarm: info.alarm, per };
+}
+
+export default async function capacityBench(http, tenantToken, { insp } = {}) {
+  const pods = Number(process.env.BENCH_CAPACITY_PODS ?? 100_000);
+  const nodes = Number(process.env.BENCH_CAPACITY_NODES ?? 1_000);
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await once(http, tenantToken, i, { pods, nodes, insp }));
+  const m = (f) => median(runs.map(f));
+  const last = runs[runs.length - 1];
+  report(`${nodes} nodes, ${pods} pods from ${DEPLOYMENTS} Deployments, a rolling update of one, half deleted (instant profile, median of ${RUNS} runs)`, [
+    ["created to every pod Available", `${m((r) => r.available).toFixed(0)} s (${(pods / m((r) => r.available)).toFixed(0)} pods/s)`],
+    [`unchunked list of every pod (${last.listed})`, `${m((r) => r.unchunked).toFixed(2)} s`],
+    [`the same in pages of 500 (${last.paged} pods)`, `${m((r) => r.chunked).toFixed(2)} s`],
+    [`rolling update of one Deployment (${last.per} pods)`, `${m((r) => r.rolled).toFixed(0)} s`],
+    [`half the Deployments deleted to their pods gone`, `${m((r) => r.deleted).toFixed(0)} s`],
+    ["every Deployment left Available, objects, alarm once done", `${runs.every((r) => r.stillAvailable)}, ${last.objects}, alarm ${last.alarm}`],
+    ...heapRows(runs),
+    await loadRow(),
+  ]);
+}
