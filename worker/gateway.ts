@@ -4,11 +4,12 @@
 //                                proxy, `get --raw /livez` and every client that builds paths
 //                                from the server's root lose a path prefix);
 //   https://<cluster-id>.<KUBE_HOST_SUFFIX>/...   a host per cluster, when deployed with one.
-// Here the bearer token is authenticated, checked against the cluster, and the request handed to
-// the cluster's Durable Object: over RPC, or through fetch for streams (watch, logs -f). Every
-// answer from here is a Kubernetes Status, as kube clients expect.
+// Here the bearer token is authenticated (a token this isolate has read before is named from
+// memory and confirmed by the cluster object, auth/authenticate.ts), checked against the cluster,
+// and the request handed to the cluster's Durable Object: over RPC, or through fetch for streams
+// (watch, logs -f). Every answer from here is a Kubernetes Status, as kube clients expect.
 import type { Context } from "hono";
-import { authenticate, authorizationOf, bearer, protocolsWithoutBearer, type Caller } from "./auth/authenticate";
+import { authenticateKube, authorizationOf, bearer, confirmToken, protocolsWithoutBearer, type Caller } from "./auth/authenticate";
 import type { Identity } from "./auth/identity";
 import { parseImpersonation } from "./auth/impersonation";
 import { rateLimit, take } from "./auth/ratelimit";
@@ -65,22 +66,22 @@ async function edge(c: Ctx): Promise<Response | null> {
   const url = new URL(c.req.url);
   const path = url.pathname;
   const hostCluster = clusterOfHost(c.env, url.host);
-  if (hostCluster !== null) return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers), true), hostCluster, "", path);
+  if (hostCluster !== null) return serveCluster(c, await authenticateKube(c.env, authorizationOf(c.req.raw.headers)), hostCluster, "", path);
   if (path === "/k8s" || path.startsWith("/k8s/")) {
     const [, , id = "", ...rest] = path.split("/");
     // `/k8s//api/...` and the like: no cluster is named.
     if (!id) return status(errors.notFoundPath());
-    return serveCluster(c, await authenticate(c.env, authorizationOf(c.req.raw.headers), true), id, `/k8s/${id}`, "/" + rest.join("/"));
+    return serveCluster(c, await authenticateKube(c.env, authorizationOf(c.req.raw.headers)), id, `/k8s/${id}`, "/" + rest.join("/"));
   }
   if (path === "/v1" || path.startsWith("/v1/")) return null;
   const head = path.split("/")[1] ?? "";
   if (!bearer(authorizationOf(c.req.raw.headers))) return KUBE_ROOTS.has(head) && head !== "healthz" ? status(errors.unauthorized()) : null;
-  const caller = await authenticate(c.env, authorizationOf(c.req.raw.headers), true);
+  const caller = await authenticateKube(c.env, authorizationOf(c.req.raw.headers));
   const clusterId = caller.kind === "token" ? caller.identity.clusterId : null;
   if (clusterId !== null) return serveCluster(c, caller, clusterId, "", path);
   // The service's own health answers anyone a cluster-scoped token does not send elsewhere.
   if (path === "/healthz") return null;
-  if (caller.kind !== "token") return status(errors.unauthorized());
+  if (caller.kind !== "token" || (caller.token && !(await confirmToken(c.env, caller.identity, caller.token)))) return status(errors.unauthorized());
   return status(
     errors.badRequest(
       "this token is for every cluster of its tenant, so the server's root cannot tell which cluster to serve: use a cluster-scoped token (the one GET /v1/clusters/{name}/kubeconfig puts in a kubeconfig) or the cluster's path /k8s/<cluster-id>",
@@ -96,7 +97,8 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
   if (wait > 0) return status(errors.tooManyRequests(`too many requests for this token: the limit is ${rateLimit(c.env)} per second`, wait));
   // Another tenant's cluster, or another cluster for a cluster-scoped token, does not exist.
   const owner = await clusterOwner(c.env, clusterId);
-  if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId)) return status(errors.notFoundPath());
+  if (owner === null || owner !== identity.tenantId || (identity.clusterId !== null && identity.clusterId !== clusterId))
+    return status(caller.token && !(await confirmToken(c.env, identity, caller.token)) ? errors.unauthorized() : errors.notFoundPath());
   // Impersonate-* headers are parsed here and decided in the cluster by RBAC; never silently ignored.
   const ask = parseImpersonation(c.req.raw.headers);
   if (ask instanceof ApiError) return status(ask);
@@ -118,6 +120,9 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
     ...(/\/proxy(\/|$)/.test(path) ? { headers: headerPairs(c.req.raw.headers).filter(([k]) => k !== "authorization" && !k.startsWith("impersonate-") && k !== "cookie") } : {}),
   };
   const stub = clusterStub(c.env, clusterId);
+  // Streams go to the object by fetch, which carries no token proof: the token is read in D1 first.
+  const streamed = KubeRouter.isConnect(meta.path) || (c.req.method === "GET" && KubeRouter.isStream(meta.path, query));
+  if (streamed && caller.token && !(await confirmToken(c.env, identity, caller.token))) return status(errors.unauthorized());
 
   // exec, attach, port-forward: the upgrade (WebSocket, or SPDY to be refused) goes to the object, whose 101 and socket come back untouched.
   if (KubeRouter.isConnect(meta.path)) {
@@ -144,7 +149,27 @@ async function serveCluster(c: Ctx, caller: Caller, clusterId: string, basePath:
     body = bytes.length ? bytes : null;
   }
   const req: KubeRequest = { ...meta, body };
-  const res = await stub.kube(req);
+  const res = await sendKube(c.env, stub, req, caller);
+  if (!res) return status(errors.unauthorized());
   if (c.req.method === "HEAD") await res.stream?.cancel();
   return new Response(c.req.method === "HEAD" ? null : (res.stream ?? res.bytes ?? res.body), { status: res.status, headers: res.headers as [string, string][] });
+}
+
+type ClusterStub = ReturnType<typeof clusterStub>;
+
+/**
+ * A kube request over RPC, with its token's proof: the object serves it when it knows the token
+ * (no D1 read), else asks for it to be confirmed, and gets it again with D1's answer. null: the
+ * token does not stand (revoked since this isolate read it).
+ */
+async function sendKube(env: Env, stub: ClusterStub, req: KubeRequest, caller: Caller & { kind: "token" }): Promise<Awaited<ReturnType<ClusterStub["kube"]>> | null> {
+  const token = caller.token;
+  // A service-account token: the object verifies it itself.
+  if (!token) return stub.kube(req);
+  const first = await stub.kubeWithToken(req, { hash: token.hash, ...(token.confirmed ? { verifiedAt: null } : {}) });
+  if (!("verify" in first)) return first;
+  if (!(await confirmToken(env, caller.identity, token))) return null;
+  const again = await stub.kubeWithToken(req, { hash: token.hash, verifiedAt: first.verify });
+  if ("verify" in again) throw new Error("the cluster asked again to verify a token it was just given");
+  return again;
 }

@@ -1,7 +1,10 @@
-// Bearer token to identity. Every lookup of a known token goes to D1, so a revoked token stops
-// working at once in every isolate. Only misses are cached: a secret that is not in D1 can never
-// become valid (secrets are random and minted server-side), and caching them keeps a flood of
-// bad tokens off D1.
+// Bearer token to identity. On the management API every lookup of a known token goes to D1, so a
+// revoked token stops working at once in every isolate. On the kube API the isolate remembers
+// whom a token it read names (for routing and rate limits) and the cluster object confirms the
+// token from its own memory of D1's answers, which a revocation clears before it returns
+// (cluster/authentication/verifiedTokens.ts). Misses are cached: a secret that is not in D1 can
+// never become valid (secrets are random and minted server-side), and caching them keeps a flood
+// of bad tokens off D1.
 import { db, tokenByHash } from "../db/queries";
 import type { Env } from "../env";
 import type { Identity, Role } from "./identity";
@@ -12,7 +15,18 @@ import { clusterOwner } from "../service/clusterAccess";
 const MISS_CACHE_MS = 60_000;
 const misses = new Map<string, number>();
 
-export type Caller = { kind: "operator" } | { kind: "token"; identity: Identity } | { kind: "anonymous" } | { kind: "invalid" };
+/** A kubedo token's hash, and whether D1 was read for it by this request (else the isolate's memory named it). */
+export interface BearerToken {
+  hash: string;
+  confirmed: boolean;
+}
+
+export type Caller = { kind: "operator" } | { kind: "token"; identity: Identity; token?: BearerToken } | { kind: "anonymous" } | { kind: "invalid" };
+
+/** Kubedo tokens this isolate read in D1, by hash: whom they name. Not proof that they stand: the cluster object confirms that. */
+const named = new Map<string, { identity: Identity; until: number }>();
+const NAMED_MS = 10 * 60_000;
+const NAMED_MAX = 10_000;
 
 export function bearer(header: string | null | undefined): string | null {
   if (!header) return null;
@@ -70,16 +84,52 @@ export async function authenticate(env: Env, header: string | null | undefined, 
   const hash = await hashToken(token);
   const now = Date.now();
   if ((misses.get(hash) ?? 0) > now) return { kind: "invalid" };
+  const identity = await tokenIdentity(env, hash, now);
+  return identity ? { kind: "token", identity } : { kind: "invalid" };
+}
+
+/** The identity D1 holds for a token's hash, or null (remembered as a miss). */
+async function tokenIdentity(env: Env, hash: string, now: number): Promise<Identity | null> {
   const row = await tokenByHash(db(env.DB), hash);
-  const identity: Identity | null = row
-    ? { tenantId: row.tenantId, tenantName: row.tenantName, tokenId: row.id, tokenName: row.name, role: row.role as Role, clusterId: row.clusterId }
-    : null;
-  if (!identity) {
+  if (!row) {
     misses.set(hash, now + MISS_CACHE_MS);
     if (misses.size > 10_000) for (const [k, exp] of misses) if (exp <= now) misses.delete(k);
+    return null;
+  }
+  return { tenantId: row.tenantId, tenantName: row.tenantName, tokenId: row.id, tokenName: row.name, role: row.role as Role, clusterId: row.clusterId };
+}
+
+/**
+ * The caller of a kube API request. A kubedo token this isolate has read before is named from
+ * memory, unconfirmed (the cluster object confirms it, or the edge calls confirmToken); any other
+ * is read in D1, as authenticate does.
+ */
+export async function authenticateKube(env: Env, header: string | null | undefined): Promise<Caller> {
+  const token = bearer(header);
+  if (!token || (env.ADMIN_TOKEN && timingSafeEqual(token, env.ADMIN_TOKEN)) || !looksLikeToken(token)) return authenticate(env, header, true);
+  const hash = await hashToken(token);
+  const now = Date.now();
+  const known = named.get(hash);
+  if (known && known.until > now) return { kind: "token", identity: known.identity, token: { hash, confirmed: false } };
+  if ((misses.get(hash) ?? 0) > now) return { kind: "invalid" };
+  const identity = await tokenIdentity(env, hash, now);
+  if (!identity) {
+    named.delete(hash);
     return { kind: "invalid" };
   }
-  return { kind: "token", identity };
+  if (named.size >= NAMED_MAX) for (const [k, v] of named) if (v.until <= now || named.size >= NAMED_MAX) named.delete(k);
+  named.set(hash, { identity, until: now + NAMED_MS });
+  return { kind: "token", identity, token: { hash, confirmed: true } };
+}
+
+/** Reads D1 for a token named from memory: whether it still stands as the same token (a revoked one is forgotten here). */
+export async function confirmToken(env: Env, identity: Identity, token: BearerToken): Promise<boolean> {
+  if (token.confirmed) return true;
+  const now = Date.now();
+  const found = await tokenIdentity(env, token.hash, now);
+  if (found && found.tokenId === identity.tokenId && found.tenantId === identity.tenantId && found.role === identity.role && found.clusterId === identity.clusterId) return true;
+  named.delete(token.hash);
+  return false;
 }
 
 /**

@@ -14,6 +14,7 @@ import { Clock, type ClockState } from "./clock";
 import { NODE_PORT_RANGE, withNetworkingDefaults, type ClusterConfig } from "./config";
 import { catalogController, catalogEntry, OUTBOX_TOPIC } from "./controllers/catalog";
 import { waitingOnQuota } from "./controllers/podControl";
+import { VerifiedTokens, type TokenProof, type VerifyToken } from "./authentication/verifiedTokens";
 import type { CatalogEntry } from "../db/queries";
 import { ingressStatusController } from "./controllers/ingressStatus";
 import { installIngressNginx, uninstallIngressNginx } from "./addons/ingressNginx";
@@ -167,6 +168,8 @@ export class ClusterObject extends DurableObject<Env> {
   /** When this instance started: a cluster's object sleeps when idle and starts again on the next request. */
   private readonly awakeSince = Date.now();
   private wakeDuringRun: number | null = null;
+  /** Kubedo tokens confirmed in D1, so that a request needs no lookup there (for the object's life, across resets). */
+  private readonly tokens = new VerifiedTokens();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -424,6 +427,25 @@ export class ClusterObject extends DurableObject<Env> {
     // One pass of the loop on the first control plane (its addons' pods are placed), then the rest join.
     await this.runLoop();
     this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
+  }
+
+  /**
+   * A kube request from the edge with the bearer token's proof (authentication/verifiedTokens.ts):
+   * served when the token is known here or the edge has just read it in D1; otherwise the answer
+   * asks the edge to confirm it.
+   */
+  async kubeWithToken(req: KubeRequest, proof: TokenProof): Promise<KubeResponse | VerifyToken> {
+    const now = Date.now();
+    if (!this.tokens.knows(proof.hash, req.identity, now)) {
+      if (proof.verifiedAt === undefined) return { verify: this.tokens.generation };
+      if (proof.verifiedAt !== null) this.tokens.remember(proof.hash, req.identity, proof.verifiedAt, now);
+    }
+    return this.kube(req);
+  }
+
+  /** A token of this tenant was revoked: the tokens this object knows of it are confirmed in D1 again. */
+  async forgetTokens(tenantId: string): Promise<void> {
+    this.tokens.forgetTenant(tenantId);
   }
 
   async kube(req: KubeRequest): Promise<KubeResponse> {
@@ -692,6 +714,7 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Erases the cluster: every object, the change log, timers and the alarm. */
   async destroy(): Promise<void> {
+    this.tokens.forgetAll();
     this.hub.closeAll();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

@@ -6,7 +6,7 @@ import { clustersOf, db, deleteToken, insertTokenWithin, tokensOf, type TokenRow
 import { LIMITS } from "../limits";
 import { need, requireToken } from "./auth";
 import { fail, jsonBody, type AppEnv } from "./http";
-import { visibleCluster } from "./clusterAccess";
+import { clusterStub, visibleCluster } from "./clusterAccess";
 
 const TOKEN_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
@@ -55,10 +55,19 @@ export const tokenRoutes = new Hono<AppEnv>()
     need(id, "admin", "revoke tokens");
     const tokenId = c.req.param("id");
     const d = db(c.env.DB);
+    const all = await tokensOf(d, id.tenantId);
     if (id.clusterId !== null) {
-      const mine = (await tokensOf(d, id.tenantId)).find((t) => t.id === tokenId);
+      const mine = all.find((t) => t.id === tokenId);
       if (!mine || mine.clusterId !== id.clusterId) fail(404, `token ${JSON.stringify(tokenId)} not found`);
     }
     if (!(await deleteToken(d, id.tenantId, tokenId))) fail(404, `token ${JSON.stringify(tokenId)} not found`);
+    // Revoked at once: the clusters the token (or a kubeconfig token made from it) may reach
+    // forget what they knew of the tenant's tokens before this answers.
+    const gone = all.filter((t) => t.id === tokenId || t.parentId === tokenId);
+    const scoped = gone.every((t) => t.clusterId !== null) ? new Set(gone.map((t) => t.clusterId!)) : null;
+    const clusters = (await clustersOf(d, id.tenantId)).filter((cl) => scoped === null || scoped.has(cl.id));
+    const told = await Promise.allSettled(clusters.map((cl) => clusterStub(c.env, cl.id).forgetTokens(id.tenantId)));
+    // One not told confirms the tenant's tokens in D1 again within a minute anyway (verifiedTokens.ts).
+    told.forEach((r, i) => r.status === "rejected" && console.error(`revoking ${tokenId}: cluster ${clusters[i].id} was not told`, r.reason));
     return c.json({ id: tokenId, deleted: true });
   });
