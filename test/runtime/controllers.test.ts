@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { clusterStubOf, kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 import { runInDurableObject } from "cloudflare:test";
 import type { ClusterObject } from "../../worker/cluster/object";
-import { RUN_RECONCILES, type ControlLoop } from "../../worker/cluster/loop/loop";
+import { RUN_RECONCILES, TURN_RECONCILES, type ControlLoop } from "../../worker/cluster/loop/loop";
+import { GARBAGE_COLLECTOR } from "../../worker/cluster/controllers/garbageCollector";
+import { STATEFULSET } from "../../worker/cluster/controllers/statefulset";
+import { DAEMONSET } from "../../worker/cluster/controllers/daemonset";
 import { DEPLOYMENT } from "../../worker/cluster/controllers/deployment";
 
 describe("control loop", () => {
@@ -226,6 +229,39 @@ describe("control loop", () => {
     });
     expect(seen.idle).toEqual([null, false]);
     expect(seen.during).toEqual([true, true]);
+  });
+
+  it("gives every controller its turn: a long queue ahead of another does not hold it back for the whole run", async () => {
+    const { stub } = await newSettledCluster();
+    const seen = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const inside = o as unknown as { loop: ControlLoop; running: boolean };
+      const loop = inside.loop;
+      const queues = (loop as unknown as { queues: Map<string, Set<string>> }).queues;
+      inside.running = true;
+      try {
+        // Long queues for four controllers early in the order (more than one run does), and one
+        // key for the garbage collector, late in it.
+        const busy = [DEPLOYMENT, "replicaset", STATEFULSET, DAEMONSET];
+        for (const c of busy) for (let i = 0; i < RUN_RECONCILES; i++) loop.enqueue(c, `default/none-${i}`);
+        loop.enqueue(GARBAGE_COLLECTOR, "check|configmaps|default|none");
+        await loop.run();
+        const first = { busy: busy.map((c) => queues.get(c)!.size), collector: queues.get(GARBAGE_COLLECTOR)!.size };
+        // The next run goes on from where this one stopped, so the collector's turn comes.
+        await loop.run();
+        return { first, second: queues.get(GARBAGE_COLLECTOR)!.size };
+      } finally {
+        inside.running = false;
+        // The alarm asked for while these runs stood in for it was held back: one more key sets it.
+        loop.enqueue(DEPLOYMENT, "default/none-again");
+      }
+    });
+    // Each of the four had a turn in the first run, none drained its queue, and the run ended there.
+    expect(seen.first.busy.every((n) => n > 0 && n < RUN_RECONCILES)).toBe(true);
+    expect(seen.first.busy.reduce((a, b) => a + b, 0)).toBe(3 * RUN_RECONCILES);
+    expect(seen.first.busy[0]).toBe(RUN_RECONCILES - TURN_RECONCILES);
+    expect(seen.first.collector).toBe(1);
+    expect(seen.second).toBe(0);
+    await settle(stub);
   });
 });
 

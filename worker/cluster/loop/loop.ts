@@ -73,6 +73,14 @@ const YIELD_EVERY_MS = 50;
  */
 export const YIELD_EVERY_RECONCILES = 64;
 export const RUN_RECONCILES = 2_000;
+/**
+ * Keys one controller works before the next gets its turn. kube-controller-manager's controllers
+ * and the kubelets run side by side: without turns, the first controller with a long queue (a
+ * ReplicaSet creating 100,000 pods) would hold back the scheduler and the kubelets until it was
+ * done, and no pod would run for minutes. Large enough that a sync that reads many pods (a
+ * ReplicaSet's status) still runs once for many changes.
+ */
+export const TURN_RECONCILES = 512;
 
 /** The meta row of the settled mark: "revision|stamp". */
 export const SETTLED_META = "loop_settled";
@@ -90,6 +98,8 @@ export class ControlLoop {
   private readonly stamp: string;
   /** The revision of the mark standing in the store, null when there is none. */
   private settledAt: number | null = null;
+  /** The controller whose turn a run starts with (where the last one that ran out stopped). */
+  private turn = 0;
   private readonly failures = new Map<string, number>();
   /** Keys parked by waitForRoom, per controller (memory only: a resync tries them all again). */
   private readonly waitingForRoom = new Map<string, Set<string>>();
@@ -216,12 +226,19 @@ export class ControlLoop {
     let done = 0;
     let sinceYield = 0;
     this.fireDueTimers();
+    const n = this.controllers.length;
     for (;;) {
       let worked = false;
-      for (const c of this.controllers) {
+      for (let i = 0; i < n; i++) {
+        const at = (this.turn + i) % n;
+        const c = this.controllers[at];
         const q = this.queues.get(c.name)!;
-        while (q.size) {
-          if (Date.now() - started > budgetMs || done >= RUN_RECONCILES) return Date.now();
+        for (let turn = 0; q.size && turn < TURN_RECONCILES; turn++) {
+          if (Date.now() - started > budgetMs || done >= RUN_RECONCILES) {
+            // The next run goes on from here: the controllers after this one are not starved.
+            this.turn = at;
+            return Date.now();
+          }
           // Let requests in between slices of work: a long reconcile burst (a rollout of
           // thousands of pods) must not hold kubectl's requests for the whole budget.
           if (Date.now() - slice > YIELD_EVERY_MS || sinceYield >= YIELD_EVERY_RECONCILES) {
