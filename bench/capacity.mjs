@@ -7,6 +7,8 @@ import { cluster, heapRows, heapWatch, loadRow, median, must, nginxDeployment, r
 
 const DEPLOYMENTS = 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A step's figure as soon as it is known (a run is long; a later failure keeps what came before). */
+const progress = (heap, what) => console.error(`  capacity: ${what}${heap ? `; largest heap so far ${heap.peek().toFixed(0)} MiB` : ""}`);
 
 async function waitFor(what, limitMs, check) {
   const t0 = performance.now();
@@ -43,10 +45,13 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
     const items = await statusOf();
     return items.length === DEPLOYMENTS && items.every((d) => done(d)) ? true : items.reduce((n, d) => n + (d.status?.availableReplicas ?? 0), 0);
   });
-  const created = (performance.now() - t0) / 1000;
+  progress(heap, `every pod Available after ${available.toFixed(0)} s`);
 
   const t1 = performance.now();
-  const all = await must(http.request("GET", `${c.base}/api/v1/pods`, { token: c.token }));
+  // Counted as it streams (it is more than a string can hold): every pod has one spec.restartPolicy
+  // (defaulted), and these pods have no sidecar that would carry another.
+  const all = await http.measure(`${c.base}/api/v1/pods`, c.token, '"restartPolicy":');
+  if (all.status !== 200) throw new Error(`the unchunked list answered ${all.status}`);
   const unchunked = (performance.now() - t1) / 1000;
   const t2 = performance.now();
   let items = 0;
@@ -57,12 +62,14 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
     if (!cont) break;
   }
   const chunked = (performance.now() - t2) / 1000;
+  progress(heap, `lists: unchunked ${unchunked.toFixed(2)} s (${all.found} pods, ${all.bytes} bytes), in pages ${chunked.toFixed(2)} s (${items} pods)`);
 
   await must(http.request("PATCH", `${deployments}/${names[0]}`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
   const rolled = await waitFor("the rolling update", 3_600_000, async () => {
     const d = (await must(http.request("GET", `${deployments}/${names[0]}`, { token: c.token }))).json;
     return done(d, 2) || d.status;
   });
+  progress(heap, `rolling update done after ${rolled.toFixed(0)} s`);
 
   const half = names.slice(DEPLOYMENTS / 2);
   for (const n of half) await must(http.request("DELETE", `${deployments}/${n}`, { token: c.token }));
@@ -72,12 +79,13 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
     const count = page.json.items.length + (page.json.metadata.remainingItemCount ?? 0);
     return count === kept || count;
   });
+  progress(heap, `half deleted after ${deleted.toFixed(0)} s`);
   await settle(http, tenantToken, name, 900_000);
   const stillAvailable = (await statusOf()).every((d) => done(d, d.metadata.name === names[0] ? 2 : 1));
   const heapMiB = await heap?.stop();
   const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
   await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
-  return { heapMiB, available, created, unchunked, chunked, listed: all.json.items.length, paged: items, rolled, deleted, stillAvailable, objects: info.objects, alarm: info.alarm, per };
+  return { heapMiB, available, unchunked, chunked, listed: all.found, listedBytes: all.bytes, paged: items, rolled, deleted, stillAvailable, objects: info.objects, alarm: info.alarm, per };
 }
 
 export default async function capacityBench(http, tenantToken, { insp } = {}) {
@@ -89,7 +97,7 @@ export default async function capacityBench(http, tenantToken, { insp } = {}) {
   const last = runs[runs.length - 1];
   report(`${nodes} nodes, ${pods} pods from ${DEPLOYMENTS} Deployments, a rolling update of one, half deleted (instant profile, median of ${RUNS} runs)`, [
     ["created to every pod Available", `${m((r) => r.available).toFixed(0)} s (${(pods / m((r) => r.available)).toFixed(0)} pods/s)`],
-    [`unchunked list of every pod (${last.listed})`, `${m((r) => r.unchunked).toFixed(2)} s`],
+    [`unchunked list of every pod (${last.listed}, ${(last.listedBytes / 1024 / 1024).toFixed(0)} MiB)`, `${m((r) => r.unchunked).toFixed(2)} s`],
     [`the same in pages of 500 (${last.paged} pods)`, `${m((r) => r.chunked).toFixed(2)} s`],
     [`rolling update of one Deployment (${last.per} pods)`, `${m((r) => r.rolled).toFixed(0)} s`],
     [`half the Deployments deleted to their pods gone`, `${m((r) => r.deleted).toFixed(0)} s`],

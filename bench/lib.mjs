@@ -49,7 +49,32 @@ export function client(ready) {
     req.end();
     return () => req.destroy();
   }
-  return { request, watch };
+  /**
+   * A GET whose answer may be larger than a string can hold (an unchunked list of 100,000 pods):
+   * only its bytes are counted, and the occurrences of `marker`, as they stream.
+   */
+  function measure(path, token, marker) {
+    const needle = Buffer.from(marker);
+    return new Promise((resolve, reject) => {
+      const req = https.request(ready.url + path, { method: "GET", agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let bytes = 0;
+        let found = 0;
+        let tail = Buffer.alloc(0);
+        res.on("data", (c) => {
+          bytes += c.length;
+          const b = Buffer.concat([tail, c]);
+          for (let at = b.indexOf(needle); at >= 0; at = b.indexOf(needle, at + needle.length)) found++;
+          // Keep what could begin a marker cut by the chunk's end (and cannot end one already counted).
+          tail = b.subarray(Math.max(0, b.length - needle.length + 1));
+        });
+        res.on("end", () => resolve({ status: res.statusCode, bytes, found }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+  return { request, watch, measure };
 }
 
 export async function must(p, want = [200, 201]) {
@@ -204,6 +229,8 @@ export async function heapWatch(insp, everyMs = 100) {
     }
   })().catch((e) => (failed = e));
   return {
+    /** The largest sample so far, in MiB. */
+    peek: () => max,
     async stop() {
       stopped = true;
       await loop;
