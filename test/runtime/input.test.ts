@@ -140,6 +140,15 @@ describe("list and watch options", () => {
     } while (token);
     expect(pages).toBe(3);
     expect(names).toEqual(["cm-00000", "cm-00001", "cm-00002", "cm-00003", "cm-00004", "kube-root-ca.crt"]);
+    // remainingItemCount on every page but the last, from the kept count and the items served.
+    const remaining: (number | undefined)[] = [];
+    for (let t = "", more = true; more; ) {
+      const page = await kube(stub, "GET", `${CMS}?limit=2${t ? `&continue=${encodeURIComponent(t)}` : ""}`);
+      remaining.push(page.json.metadata.remainingItemCount);
+      t = page.json.metadata.continue ?? "";
+      more = !!t;
+    }
+    expect(remaining).toEqual([4, 2, undefined]);
 
     const first = await kube(stub, "GET", `${CMS}?limit=2`);
     const real = first.json.metadata.continue as string;
@@ -163,6 +172,14 @@ describe("list and watch options", () => {
     expect(cross.status).toBe(400);
     const withRv = await kube(stub, "GET", `${CMS}?limit=2&resourceVersion=5&continue=${encodeURIComponent(real)}`);
     expect(withRv.json.message).toBe("specifying resource version is not allowed when using continue");
+    // Across namespaces too, and after a delete and a create.
+    await kube(stub, "DELETE", `${CMS}/cm-00000`);
+    await kube(stub, "POST", "/api/v1/namespaces/kube-public/configmaps", { metadata: { name: "extra" } });
+    const all = (await kube(stub, "GET", "/api/v1/configmaps")).json.items.length;
+    const one = await kube(stub, "GET", "/api/v1/configmaps?limit=3");
+    expect(one.json.metadata.remainingItemCount).toBe(all - 3);
+    const two = await kube(stub, "GET", `/api/v1/configmaps?limit=3&continue=${encodeURIComponent(one.json.metadata.continue)}`);
+    expect(two.json.metadata.remainingItemCount).toBe(all - 6);
   });
 
   it("answers a continue token from a compacted revision with 410 Expired and a token to go on with", async () => {

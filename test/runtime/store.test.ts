@@ -222,5 +222,38 @@ describe("store", () => {
     expect(seen.restarted).toEqual(seen.live);
     expect(seen.older).toEqual(seen.live);
   });
+  it("keeps counts per resource and namespace true through creates, deletes and a rollback", async () => {
+    const { stub } = await newSettledCluster();
+    await kube(stub, "POST", "/api/v1/namespaces", { metadata: { name: "other" } });
+    for (let i = 0; i < 3; i++) expect((await kube(stub, "POST", CMS, cm(`t${i}`))).status).toBe(201);
+    const seen = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { configmaps } = await import("../../worker/cluster/resources/configmap");
+      const store = storeOf(o);
+      const api = (o as unknown as { api: { create(d: unknown, ns: string, obj: unknown): unknown; delete(d: unknown, ns: string, name: string): unknown } }).api;
+      const sqlCount = (ns: string | null) =>
+        Number((ns === null ? store.sqlStorage.exec("SELECT count(*) AS n FROM objects WHERE resource = 'configmaps'") : store.sqlStorage.exec("SELECT count(*) AS n FROM objects WHERE resource = 'configmaps' AND namespace = ?", ns)).one().n);
+      const audit = () => ["default", "other", "kube-system", null].map((ns) => [store.countOf("configmaps", ns), sqlCount(ns)]);
+      const first = audit();
+      store.transaction(() => {
+        api.create(configmaps, "other", cm("o1"));
+        api.delete(configmaps, "default", "t0");
+      });
+      const afterWrites = audit();
+      try {
+        store.transaction(() => {
+          api.create(configmaps, "other", cm("o2"));
+          api.delete(configmaps, "default", "t1");
+          throw new Error("roll back");
+        });
+      } catch {
+        // expected
+      }
+      return { first, afterWrites, afterRollback: audit() };
+    });
+    for (const rows of [seen.first, seen.afterWrites, seen.afterRollback]) for (const [kept, counted] of rows) expect(kept).toBe(counted);
+    expect(seen.afterWrites[0][0]).toBe(seen.first[0][0] - 1);
+    expect(seen.afterWrites[1][0]).toBe(seen.first[1][0] + 1);
+    expect(seen.afterRollback).toEqual(seen.afterWrites);
+  });
 });
 

@@ -293,8 +293,12 @@ export class ApiServer {
     const result: ListResult = { items, resourceVersion: String(rv.rv) };
     if (more && last && bound !== Infinity) result.next = last;
     else if (more && last) {
-      result.continue = encodeContinue(storage, { rv: rv.rv, ...last });
-      if (!filtered) result.remainingItemCount = this.store.countOf(storage, ns, last);
+      const served = rv.served === undefined ? undefined : rv.served + items.length;
+      result.continue = encodeContinue(storage, { rv: rv.rv, ...last, served: served ?? (rv.after ? undefined : items.length) });
+      // From the count kept in memory and the items served so far: counting the rows after this
+      // page would make paging through 100,000 pods quadratic. Like etcd's, it may be off when
+      // objects come and go meanwhile (clients are told not to rely on it).
+      if (!filtered) result.remainingItemCount = rv.after && served === undefined ? this.store.countOf(storage, ns, last) : Math.max(1, this.store.countOf(storage, ns) - (served ?? items.length));
     }
     return result;
   }
@@ -305,7 +309,7 @@ export class ApiServer {
    * read from the current state and labelled with the list's revision, and a watch from that
    * revision replays whatever changed since, so a client's cache still converges.
    */
-  private listRevision(storage: string, ns: string | null, opts: ListOptions): { rv: number; after?: { namespace: string; name: string } } {
+  private listRevision(storage: string, ns: string | null, opts: ListOptions): { rv: number; after?: { namespace: string; name: string }; served?: number } {
     const current = this.store.rv;
     if (opts.after) return { rv: current, after: opts.after };
     if (opts.continue) {
@@ -319,10 +323,10 @@ export class ApiServer {
         const err = errors.gone(
           "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
         );
-        err.status.metadata = { continue: encodeContinue(storage, { rv: -1, ...after }) };
+        err.status.metadata = { continue: encodeContinue(storage, { rv: -1, ...after, served: token.served }) };
         throw err;
       }
-      return { rv: token.rv === -1 ? current : token.rv, after };
+      return { rv: token.rv === -1 ? current : token.rv, after, ...(token.served !== undefined ? { served: token.served } : {}) };
     }
     const asked = parseResourceVersion(opts.resourceVersion ?? "");
     if (asked > current) throw tooLargeResourceVersion(asked, current);

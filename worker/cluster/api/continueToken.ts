@@ -9,6 +9,8 @@ export interface ContinueToken {
   rv: number;
   namespace: string;
   name: string;
+  /** Items the earlier pages held (for remainingItemCount without counting the rest); absent in older tokens. */
+  served?: number;
 }
 
 const VERSION = "meta.k8s.io/v1";
@@ -20,10 +22,11 @@ interface Wire {
   r: string;
   ns: string;
   start: string;
+  n?: number;
 }
 
 export function encodeContinue(resource: string, t: ContinueToken): string {
-  const wire: Wire = { v: VERSION, rv: t.rv, r: resource, ns: t.namespace, start: t.name };
+  const wire: Wire = { v: VERSION, rv: t.rv, r: resource, ns: t.namespace, start: t.name, ...(t.served !== undefined ? { n: t.served } : {}) };
   return btoa(JSON.stringify(wire)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 }
 
@@ -50,5 +53,5 @@ export function decodeContinue(token: string, resource: string, namespace: strin
   if (typeof wire.start !== "string" || wire.start === "") throw errors.badRequest(`invalid continue token: continue key is not valid: encoded start key empty (version ${VERSION})`);
   // A token made for another list, or for a revision that has not happened, was not ours.
   if (wire.r !== resource || typeof wire.ns !== "string" || (namespace !== null && wire.ns !== namespace) || wire.rv > currentRv) return invalid(wire.start);
-  return { rv: wire.rv, namespace: wire.ns, name: wire.start };
+  return { rv: wire.rv, namespace: wire.ns, name: wire.start, ...(typeof wire.n === "number" && Number.isSafeInteger(wire.n) && wire.n > 0 ? { served: wire.n } : {}) };
 }
