@@ -1,6 +1,8 @@
 // What the benchmarks share: an HTTPS client for the local service, fresh clusters, and figures.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import https from "node:https";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 
 export function client(ready) {
@@ -122,6 +124,26 @@ export function report(title, rows) {
 
 /** Runs per figure (the median is printed); BENCH_RUNS=1 for a quick look. */
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/**
+ * The isolate's heap limit in MiB (BENCH_HEAP_CAP_MB, 0 for none): 128 by default, the limit a
+ * deployed Durable Object has. Uncapped, V8 collects lazily on a machine with gigabytes free, so
+ * the heap figures would count garbage a deployed object never keeps; capped, a run that needs
+ * more than the limit live fails (workerd stops: "out of memory"), so finishing is the proof.
+ */
+export const HEAP_CAP_MB = Number(process.env.BENCH_HEAP_CAP_MB ?? 128);
+
+/** The service's environment for a benchmark host: workerd capped at HEAP_CAP_MB through V8 flags. */
+export function serviceEnv(extra) {
+  const capped = HEAP_CAP_MB > 0 ? { MINIFLARE_WORKERD_PATH: fileURLToPath(new URL("./heapcap/workerd.sh", import.meta.url)), KUBEDO_V8_FLAGS: `--max-heap-size=${HEAP_CAP_MB}` } : {};
+  return { KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1", KUBEDO_DEV_REGISTRY: "0", ...capped, ...extra };
+}
+
+/** Why the service died, when its log says it ran out of heap. */
+export function outOfMemory(home) {
+  const log = join(home, "wrangler.log");
+  return existsSync(log) && /out of memory|heap limit/i.test(readFileSync(log, "utf8")) ? `workerd ran out of its ${HEAP_CAP_MB} MiB heap (BENCH_HEAP_CAP_MB)` : null;
+}
 
 export function median(xs) {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -252,7 +274,7 @@ export function heapRows(runs) {
   const seen = runs.map((r) => r.heapMiB).filter(Boolean);
   if (!seen.length) return [];
   return [
-    ["JS heap, largest sample during a run (target <= 128 MB)", `${Math.max(...seen.map((h) => h.maxMiB)).toFixed(0)} MiB (runs: ${seen.map((h) => h.maxMiB.toFixed(0)).join(", ")}; ${seen.reduce((n, h) => n + h.samples, 0)} samples)`],
+    [`JS heap, largest sample during a run (target <= 128 MB; ${HEAP_CAP_MB ? `isolate capped at ${HEAP_CAP_MB} MiB` : "uncapped"})`, `${Math.max(...seen.map((h) => h.maxMiB)).toFixed(0)} MiB (runs: ${seen.map((h) => h.maxMiB.toFixed(0)).join(", ")}; ${seen.reduce((n, h) => n + h.samples, 0)} samples)`],
     ["JS heap after a run (least sample of 2 s)", `${median(seen.map((h) => h.restMiB)).toFixed(0)} MiB`],
   ];
 }

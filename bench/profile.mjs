@@ -14,12 +14,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, cluster, idle, inspector, must, nginxDeployment, pool, settle } from "./lib.mjs";
+import { client, cluster, idle, inspector, must, nginxDeployment, pool, serviceEnv, settle } from "./lib.mjs";
 
 const [scenario = "deployment", a, b] = process.argv.slice(2);
 const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
 const port = await freePort();
-const { child, ready } = await startService(home, port, { ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2), KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1", KUBEDO_DEV_REGISTRY: "0" });
+const { child, ready } = await startService(home, port, serviceEnv({ ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2) }));
 
 async function until(http, c, path, done, limitMs = 900_000) {
   const t0 = performance.now();

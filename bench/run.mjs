@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, inspector } from "./lib.mjs";
+import { client, HEAP_CAP_MB, inspector, outOfMemory, serviceEnv } from "./lib.mjs";
 import api from "./api.mjs";
 import scheduling from "./scheduling.mjs";
 import deployment from "./deployment.mjs";
@@ -28,18 +28,20 @@ const port = await freePort();
 const adminToken = "bench-admin-" + Math.random().toString(36).slice(2);
 // The inspector is on (127.0.0.1 only, for the run's length) so that the heap figures can be read;
 // out of wrangler's dev registry, so that other local sessions coming and going do not reload it.
-const { child, ready } = await startService(home, port, { ADMIN_TOKEN: adminToken, KUBEDO_QUIET: "1", RATE_LIMIT_RPS: "0", KUBEDO_INSPECT: "1", KUBEDO_DEV_REGISTRY: "0" });
+const { child, ready } = await startService(home, port, serviceEnv({ ADMIN_TOKEN: adminToken }));
 let failed = false;
 try {
   const http = client(ready);
   const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
-  console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version})`);
+  console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version}; ${HEAP_CAP_MB ? `isolate heap capped at ${HEAP_CAP_MB} MiB` : "isolate heap uncapped"})`);
   const insp = await inspector(port + 1000);
   for (const name of chosen) await suites[name](http, tenant.token, { adminToken, ready, insp });
   insp.close();
 } catch (e) {
   failed = true;
   console.error(e);
+  const oom = outOfMemory(home);
+  if (oom) console.error(oom);
 } finally {
   await stopService(child);
   if (!process.env.KUBEDO_BENCH_KEEP) rmSync(home, { recursive: true, force: true });
