@@ -187,6 +187,16 @@ describe("store", () => {
       expect(plan("SELECT max(rv) AS rv FROM changes INDEXED BY changes_at WHERE at < ?", 0)).toMatch(/USING (COVERING )?INDEX changes_at/);
     });
   });
+  it("finds the objects of a namespace whose body holds a text, and no others", async () => {
+    const { stub } = await newCluster();
+    await kube(stub, "POST", "/api/v1/namespaces", { metadata: { name: "other" } });
+    await kube(stub, "POST", CMS, { ...cm("names-it"), data: { ref: "app-config" } });
+    await kube(stub, "POST", CMS, { ...cm("near-miss"), data: { ref: "app-config-2" } });
+    await kube(stub, "POST", CMS, { ...cm("unrelated"), data: { ref: "x" } });
+    await kube(stub, "POST", "/api/v1/namespaces/other/configmaps", { ...cm("elsewhere"), data: { ref: "app-config" } });
+    const found = await runInDurableObject(stub, (o: ClusterObject) => [...storeOf(o).scanContaining("configmaps", "default", JSON.stringify("app-config"))].map((r) => `${r.namespace}/${r.name}`));
+    expect(found).toEqual(["default/names-it"]);
+  });
   it("keeps its counts of objects and Events with the revision: a restarted store counts the same without a pass over its rows", async () => {
     const { stub } = await newSettledCluster();
     for (let i = 0; i < 3; i++) expect((await kube(stub, "POST", CMS, cm(`n${i}`))).status).toBe(201);

@@ -233,6 +233,11 @@ export class ApiServer {
     for (const row of this.store.scan(storage, namespace)) yield JSON.parse(row.body) as T;
   }
 
+  /** The stored objects of a namespace whose JSON holds `name` as a string (`"name"`), parsed: the ones that may refer to an object of that name. */
+  *scanStoredNaming<T extends KObject>(storage: string, namespace: string, name: string): Generator<T> {
+    for (const row of this.store.scanContaining(storage, namespace, JSON.stringify(name))) yield JSON.parse(row.body) as T;
+  }
+
   /** The keys of the pods with this pod IP or on this node, through the store's indexes (for network decisions). */
   podKeysBy(field: "podIP" | "nodeName", value: string): { namespace: string; name: string }[] {
     return this.store.podKeysBy(field, value);

@@ -274,6 +274,22 @@ export class Store {
   }
 
   /**
+   * The objects of a resource in one namespace whose stored body holds `text`, in name order:
+   * SQLite looks for it in every body without handing any to JavaScript, so finding the few pods
+   * that name a ConfigMap does not parse every pod of the namespace. The caller still checks each
+   * object it gets (the text may sit in another field).
+   */
+  *scanContaining(resource: string, namespace: string, text: string): Generator<StoredRow> {
+    const cursor = this.sql.exec<{ namespace: string; name: string; body: string }>(
+      "SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? AND instr(body, ?) > 0 ORDER BY name",
+      resource,
+      namespace,
+      text,
+    );
+    for (const row of cursor) yield row;
+  }
+
+  /**
    * Named JSON paths of every object of a resource (all namespaces when `namespace` is null), read
    * by SQLite without handing the bodies to JavaScript: for a pass that looks at a few fields of
    * many objects. A missing path reads as null.

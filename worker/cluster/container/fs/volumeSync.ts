@@ -99,7 +99,8 @@ export const volumeSyncController: Controller = {
         if (pod) syncPodVolumes(ctx, pod);
         return;
       }
-      for (const pod of ctx.api.scanStored<Pod>("pods", ns)) {
+      // Only pods whose JSON names it can read it: the rest of the namespace is not parsed on every write of a ConfigMap.
+      for (const pod of ctx.api.scanStoredNaming<Pod>("pods", ns, name)) {
         if (readsObject(pod, kind as "configmaps" | "secrets", name)) syncPodVolumes(ctx, pod);
       }
     });
