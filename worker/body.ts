@@ -16,6 +16,11 @@ export async function readBounded(req: Request, maxBytes: number): Promise<Uint8
     return null;
   }
   if (!req.body) return new Uint8Array(0);
+  // A declared length frames the body (the runtime delivers no more than it): one read.
+  if (req.headers.has("content-length")) {
+    const whole = new Uint8Array(await req.arrayBuffer());
+    return whole.byteLength > maxBytes ? null : whole;
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

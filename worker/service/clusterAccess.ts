@@ -22,8 +22,18 @@ export async function visibleCluster(env: Env, id: Identity, name: string, field
   return row;
 }
 
+/** Object ids by cluster id: idFromName hashes the name, 1% of a kube request's CPU. */
+const objectIds = new Map<string, DurableObjectId>();
+const OBJECT_IDS_MAX = 1_000;
+
 export function clusterStub(env: Env, clusterId: string) {
-  return env.CLUSTER.get(env.CLUSTER.idFromName(clusterId));
+  let id = objectIds.get(clusterId);
+  if (!id) {
+    id = env.CLUSTER.idFromName(clusterId);
+    if (objectIds.size >= OBJECT_IDS_MAX) objectIds.clear();
+    objectIds.set(clusterId, id);
+  }
+  return env.CLUSTER.get(id);
 }
 
 const OWNER_CACHE_MS = 5_000;
