@@ -106,6 +106,21 @@ describe("deployments", () => {
     expect(rsEvents.items.some((e: any) => e.reason === "SuccessfulCreate")).toBe(true);
   });
 
+  it("records a big ReplicaSet's pod creations as client-go's correlator does: nine Events, then one combined", async () => {
+    await ok(c, ["create", "deployment", "many", "--image=nginx:1.27", "--replicas=30"]);
+    await ok(c, ["wait", "--for=condition=Available", "deployment/many", "--timeout=60s"]);
+    const events = (await getJson(c, ["events"])).items.filter((e: any) => e.involvedObject.kind === "ReplicaSet" && e.involvedObject.name.startsWith("many-") && e.reason === "SuccessfulCreate");
+    const single = events.filter((e: any) => !e.message.startsWith("(combined from similar events): "));
+    const combined = events.filter((e: any) => e.message.startsWith("(combined from similar events): "));
+    expect(single).toHaveLength(9);
+    expect(single.every((e: any) => /^Created pod: many-[a-z0-9]+-[a-z0-9]{5}$/.test(e.message) && e.count === 1)).toBe(true);
+    expect(combined).toHaveLength(1);
+    expect(combined[0].message).toMatch(/^\(combined from similar events\): Created pod: many-/);
+    // The spam filter lets 25 Events about the ReplicaSet through: 9 single and 16 counts of the combined one.
+    expect(combined[0].count).toBe(16);
+    const described = await ok(c, ["describe", "rs", "-l", "app=many"]);
+    expect(described).toContain("(combined from similar events): Created pod: many-");
+  });
   it("serves the scale subresource and validates it", async () => {
     await ok(c, ["create", "deployment", "sc", "--image=nginx:1.27", "--replicas=1"]);
     const scale = await getJson(c, ["deployment", "sc", "--subresource=scale"]);

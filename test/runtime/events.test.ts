@@ -60,3 +60,52 @@ describe("event TTL sweep", () => {
     expect(await run((_api, _s, o) => names(o))).toEqual([]);
   });
 });
+
+describe("event correlator (client-go's, for every source but kube-scheduler)", () => {
+  const t0 = Date.parse("2030-01-01T00:00:00Z");
+  const rs = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d8f", namespace: "default", uid: "rs-uid" };
+  const created = (i: number, at: number, component = "replicaset-controller"): EventReport => ({ regarding: rs, type: "Normal", reason: "SuccessfulCreate", message: `Created pod: web-5d8f-${i}`, component, at });
+  const about = (o: ClusterObject, name: string) => {
+    const store = (o as unknown as { store: Store }).store;
+    return [...store.scan("events", "default")]
+      .map((r) => JSON.parse(r.body))
+      .filter((e) => e.involvedObject.name === name)
+      .map((e) => ({ message: e.message as string, count: e.count as number, source: e.source.component as string }));
+  };
+
+  it("combines the tenth different message of one reason into one Event, and drops past 25 Events about an object until the bucket refills", async () => {
+    const { stub } = await newCluster();
+    const seen = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api, store } = o as unknown as { api: ApiServer; store: Store };
+      store.transaction(() => {
+        for (let i = 0; i < 40; i++) recordEvent(api, created(i, t0 + i));
+      });
+      const first = about(o, rs.name);
+      // Five minutes on, one token is back: the next report is written, and its count holds every one dropped.
+      store.transaction(() => recordEvent(api, created(40, t0 + 300_040)));
+      return { first, later: about(o, rs.name) };
+    });
+    const single = seen.first.filter((e) => !e.message.startsWith("(combined"));
+    const combined = seen.first.filter((e) => e.message.startsWith("(combined"));
+    expect(single.map((e) => e.message).sort()).toEqual(Array.from({ length: 9 }, (_, i) => `Created pod: web-5d8f-${i}`).sort());
+    expect(single.every((e) => e.count === 1)).toBe(true);
+    // 25 written: 9 single, then the combined Event created once and counted 15 more times; 15 dropped.
+    expect(combined).toEqual([{ message: "(combined from similar events): Created pod: web-5d8f-24", count: 16, source: "replicaset-controller" }]);
+    expect(seen.later.filter((e) => e.message.startsWith("(combined"))).toEqual([{ message: "(combined from similar events): Created pod: web-5d8f-40", count: 32, source: "replicaset-controller" }]);
+  });
+
+  it("keeps kube-scheduler's Events and other sources' buckets apart", async () => {
+    const { stub } = await newCluster();
+    const seen = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api, store } = o as unknown as { api: ApiServer; store: Store };
+      store.transaction(() => {
+        for (let i = 0; i < 30; i++) recordEvent(api, created(i, t0 + i, "default-scheduler"));
+        // Another source's bucket about the same object is its own.
+        recordEvent(api, { ...created(0, t0 + 50), component: "deployment-controller", reason: "ScalingReplicaSet", message: "Scaled up" });
+      });
+      return about(o, rs.name);
+    });
+    expect(seen.filter((e) => e.source === "default-scheduler")).toHaveLength(30);
+    expect(seen.filter((e) => e.source === "deployment-controller")).toEqual([{ message: "Scaled up", count: 1, source: "deployment-controller" }]);
+  });
+});

@@ -19,6 +19,8 @@ export interface EventReport {
   host?: string;
   /** Cluster time it happened. */
   at: number;
+  /** Where it is kept, when not where its fields say (a combined Event). */
+  key?: { ns: string; name: string };
 }
 
 const TTL_MS = 60 * 60 * 1000;
@@ -86,8 +88,24 @@ function sweepState(api: ApiServer): SweepState {
   return st;
 }
 
+/** kube-scheduler records through the events.k8s.io recorder, which has no correlator. */
+const UNCORRELATED = new Set(["default-scheduler"]);
+
 export function recordEvent(api: ApiServer, e: EventReport): void {
-  const { ns, name } = eventKey(e);
+  let report = e;
+  let seen = 1;
+  if (!UNCORRELATED.has(e.component)) {
+    const c = correlate(correlatorOf(api), e);
+    if (!c) return;
+    report = c.report;
+    seen = c.seen;
+  }
+  write(api, report, seen);
+}
+
+/** Writes a report: a new Event, or `seen` more on the count of the one already kept for it. */
+function write(api: ApiServer, e: EventReport, seen: number): void {
+  const { ns, name } = e.key ?? eventKey(e);
   const t = formatTime(e.at);
   const existing = api.peek<CoreEvent>("events", ns, name);
   const st = sweepState(api);
@@ -97,7 +115,7 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
   st.recording = true;
   try {
     if (existing) {
-      api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: t }, { trusted: true });
+      api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + seen, message: e.message, lastTimestamp: t }, { trusted: true });
     } else {
       // Full: the oldest Events make room (the newest are what a reader wants), a hundredth of the bound at a time.
       if (!api.hasRoomFor("events")) dropOldest(api);
@@ -110,7 +128,7 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
         source,
         firstTimestamp: t,
         lastTimestamp: t,
-        count: 1,
+        count: seen,
         type: e.type,
         eventTime: formatMicroTime(e.at),
         reportingComponent: e.component,
@@ -127,6 +145,90 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
     sinceSweep = 0;
     sweepEvents(api, e.at);
   }
+}
+
+/**
+ * client-go's EventCorrelator, which every control-plane component but kube-scheduler and every
+ * kubelet records through, one per cluster here (a restart forgets it, as a restarted component
+ * does). In its order:
+ * - the aggregator: once one source has said 10 different messages of one type and reason about
+ *   one object within 10 minutes, each further one goes into a single Event whose message is
+ *   "(combined from similar events): " and the latest (a ReplicaSet's "Created pod: ..." for a
+ *   thousand pods is 9 Events and one combined);
+ * - the observer: repeats of an Event are counted, the count kept even when the next step drops it;
+ * - the spam filter: each source may write 25 Events about one object, then one per 5 minutes
+ *   (a token bucket); what it drops is not written, and its count shows on the next that is.
+ * Each keeps its 4,096 most recent keys, as client-go's LRU caches do.
+ */
+interface Correlator {
+  aggregates: Lru<{ messages: Set<string>; last: number }>;
+  observed: Lru<{ count: number; written: number }>;
+  spam: Lru<{ tokens: number; at: number }>;
+}
+
+const CACHE_ENTRIES = 4096;
+const AGGREGATE_AFTER = 10;
+const AGGREGATE_WINDOW_MS = 600_000;
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 300_000;
+const COMBINED = "(combined from similar events): ";
+
+/** A map that forgets its least recently used key past `max` entries. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: V): void {
+    this.map.delete(key);
+    this.map.set(key, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+const correlators = new WeakMap<ApiServer, Correlator>();
+
+function correlatorOf(api: ApiServer): Correlator {
+  let c = correlators.get(api);
+  if (!c) correlators.set(api, (c = { aggregates: new Lru(CACHE_ENTRIES), observed: new Lru(CACHE_ENTRIES), spam: new Lru(CACHE_ENTRIES) }));
+  return c;
+}
+
+/** What to write for a report (and how many observations it stands for), or null when the spam filter drops it. */
+function correlate(c: Correlator, e: EventReport): { report: EventReport; seen: number } | null {
+  const r = e.regarding;
+  const about = [e.component, e.host ?? "", r.kind, r.namespace ?? "", r.name, r.uid ?? "", r.apiVersion].join("\u0000");
+  const similar = [about, e.type, e.reason].join("\u0000");
+  let agg = c.aggregates.get(similar);
+  if (!agg || e.at - agg.last > AGGREGATE_WINDOW_MS) agg = { messages: new Set(), last: e.at };
+  agg.messages.add(e.message);
+  agg.last = e.at;
+  c.aggregates.set(similar, agg);
+  let report = e;
+  if (agg.messages.size >= AGGREGATE_AFTER) {
+    // client-go drops one message so the set stays just under the threshold: the next new one combines too.
+    agg.messages.delete(agg.messages.values().next().value!);
+    report = { ...e, message: COMBINED + e.message, key: { ns: r.namespace || "default", name: `${r.name}.${fnv(similar, 2166136261)}${fnv(similar, 84696351)}` } };
+  }
+  const observedKey = report.key ? similar : [about, r.fieldPath ?? "", e.type, e.reason, e.message].join("\u0000");
+  const obs = c.observed.get(observedKey) ?? { count: 0, written: 0 };
+  obs.count++;
+  c.observed.set(observedKey, obs);
+  const bucket = c.spam.get(about) ?? { tokens: SPAM_BURST, at: e.at };
+  bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + Math.max(0, e.at - bucket.at) / SPAM_REFILL_MS);
+  bucket.at = e.at;
+  c.spam.set(about, bucket);
+  if (bucket.tokens < 1) return null;
+  bucket.tokens--;
+  const seen = obs.count - obs.written;
+  obs.written = obs.count;
+  return { report, seen };
 }
 
 function dropOldest(api: ApiServer): void {
