@@ -38,6 +38,11 @@ function pretty(req: Pick<KubeRequest, "query" | "userAgent">): boolean {
 
 type Encoding = "json" | "pretty" | "yaml";
 
+/** Whether an answer goes out as compact JSON (not indented, not YAML). */
+export function compactJson(req: Asking): boolean {
+  return encodingOf(req, "application/json") === "json";
+}
+
 function encodingOf(req: Asking, contentType: string): Encoding {
   if (representation(req.accept).as === "yaml" && contentType === "application/json") return "yaml";
   return pretty(req) ? "pretty" : "json";
@@ -76,6 +81,8 @@ export interface Collection {
   key: "items" | "rows";
   first: unknown[];
   more: (() => unknown[] | null) | null;
+  /** The elements are JSON texts already (only for a compact JSON answer). */
+  encoded?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -87,8 +94,14 @@ const encoder = new TextEncoder();
 export function respondCollection(req: Asking, status: number, c: Collection, contentType = "application/json"): KubeResponse {
   const enc = encodingOf(req, contentType);
   const headers = headersOf(enc, contentType, []);
-  if (!c.more) return { status, headers, body: encode({ ...c.head, [c.key]: c.first }, enc) };
-  const w = collectionWriter(c.head, c.key, enc);
+  if (c.encoded && enc !== "json") throw new Error("a collection of JSON texts answers only as compact JSON");
+  const w = collectionWriter(c.head, c.key, enc, c.encoded ?? false);
+  if (!c.more) {
+    if (!c.encoded) return { status, headers, body: encode({ ...c.head, [c.key]: c.first }, enc) };
+    let text = w.open();
+    for (const x of c.first) text += w.element(x);
+    return { status, headers, body: text + w.close() };
+  }
   let page: unknown[] | null = c.first;
   let started = false;
   const more = c.more;
@@ -112,7 +125,7 @@ export function respondCollection(req: Asking, status: number, c: Collection, co
 }
 
 /** The pieces of a collection's text, byte for byte what encoding it whole gives. */
-function collectionWriter(head: Record<string, unknown>, key: string, enc: Encoding) {
+function collectionWriter(head: Record<string, unknown>, key: string, enc: Encoding, encoded: boolean) {
   let n = 0;
   if (enc === "yaml") {
     const top = toYaml(head);
@@ -135,7 +148,7 @@ function collectionWriter(head: Record<string, unknown>, key: string, enc: Encod
   const open = top === "{}" ? `{${JSON.stringify(key)}:[` : `${top.slice(0, -1)},${JSON.stringify(key)}:[`;
   return {
     open: () => open,
-    element: (x: unknown) => (n++ === 0 ? "" : ",") + JSON.stringify(x),
+    element: (x: unknown) => (n++ === 0 ? "" : ",") + (encoded ? (x as string) : JSON.stringify(x)),
     close: () => "]}\n",
   };
 }

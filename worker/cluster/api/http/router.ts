@@ -26,7 +26,7 @@ import { table, tableRow, type IncludeObject } from "../table";
 import { healthAnswer, healthChecks } from "./health";
 import { ApiMetrics, METRICS_CONTENT_TYPE, metricsResource, type RequestLabels } from "./metrics";
 import { listQuery, queryBool } from "./query";
-import { representation, respond, respondCollection, respondError } from "./respond";
+import { compactJson, representation, respond, respondCollection, respondError } from "./respond";
 import type { KubeRequest, KubeResponse } from "./types";
 import { openWatch } from "./watch";
 import { scaleAction } from "../../subresources/scale";
@@ -518,9 +518,11 @@ export class KubeRouter {
       resourceVersion: lq.resourceVersion,
       resourceVersionMatch: lq.resourceVersionMatch,
     };
+    const rep = representation(req.accept);
+    // Stored JSON goes out untouched when nothing would change it: compact JSON of whole objects, at wall-clock time.
+    opts.asText = rep.as === "object" && compactJson(req) && this.clock.wallOffset() === 0;
     const list = this.api.list(def, ns, opts, LIST_PAGE);
     const meta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}), ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}) };
-    const rep = representation(req.accept);
     const now = wallNow(this.clock);
     const include = includeObject(q);
     const element =
@@ -530,6 +532,7 @@ export class KubeRouter {
           ? (o: KObject) => ({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata })
           : (o: KObject) => o;
     const shown = (items: KObject[]) => items.map((o) => element(outbound(def, o, this.clock)));
+    const encoded = !!list.texts;
     // The rest of an unlimited list, read a page at a time after the last key sent.
     let next = list.next;
     const more = next
@@ -537,7 +540,7 @@ export class KubeRouter {
           if (!next) return null;
           const page = this.api.list(def, ns, { ...opts, after: next }, LIST_PAGE);
           next = page.next;
-          return shown(page.items);
+          return page.texts ?? shown(page.items);
         }
       : null;
     if (rep.as === "table") {
@@ -545,7 +548,7 @@ export class KubeRouter {
       return respondCollection(req, 200, { head, key: "rows", first: shown(list.items), more }, "application/json;as=Table;v=v1;g=meta.k8s.io");
     }
     const head = rep.as === "metadata" ? { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta } : { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta };
-    return respondCollection(req, 200, { head, key: "items", first: shown(list.items), more });
+    return respondCollection(req, 200, { head, key: "items", first: list.texts ?? shown(list.items), more, encoded });
   }
 
   private answerObject(req: KubeRequest, def: ResourceDef, obj: KObject, status: number, warnings: string[] = []): KubeResponse {
