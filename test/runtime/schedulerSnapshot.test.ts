@@ -71,6 +71,34 @@ describe("scheduler snapshot", () => {
     expect(snap.nodes.get("n1")!.node.status).toBeUndefined();
   });
 
+  it("keeps what the pods of one template hold alike once, and counts each pod apart", () => {
+    const web = (name: string, nodeName: string) => {
+      const p = JSON.parse(JSON.stringify(pod(name, "250m", { node: nodeName, labels: { app: "web", tier: "front" }, affinity: antiWeb }))) as Pod;
+      p.status!.startTime = "2026-01-01T00:00:00Z";
+      return p;
+    };
+    const snap = new Snapshot([node("n1"), node("n2")], [web("a", "n1"), web("b", "n1"), web("c", "n2")]);
+    const [a, b] = snap.nodes.get("n1")!.pods;
+    const [c] = snap.nodes.get("n2")!.pods;
+    // Parsed apart, kept once: labels, requests, affinity, namespace, node and start time.
+    expect(a.labels).toBe(b.labels);
+    expect(a.labels).toBe(c.labels);
+    expect(a.pod.metadata.labels).toBe(a.labels);
+    expect(a.requests).toBe(c.requests);
+    expect(a.pod.spec!.affinity).toBe(c.pod.spec!.affinity);
+    expect(a.pod.spec!.nodeName).toBe("n1");
+    expect(c.pod.spec!.nodeName).toBe("n2");
+    expect(a.pod.status!.startTime).toBe("2026-01-01T00:00:00Z");
+    // Each pod is still its own entry: one taken off leaves the others counted.
+    expect(a).not.toBe(b);
+    expect(snap.nodes.get("n1")!.requested.milliCPU).toBe(500);
+    snap.forget("default/a");
+    expect(snap.nodes.get("n1")!.requested.milliCPU).toBe(250);
+    expect(snap.nodes.get("n1")!.pods.map((p) => p.key)).toEqual(["default/b"]);
+    expect(snap.nodes.get("n1")!.withRequiredAntiAffinity.map((p) => p.key)).toEqual(["default/b"]);
+    expect(counted(snap)).toEqual(counted(new Snapshot([node("n1"), node("n2")], [web("b", "n1"), web("c", "n2")])));
+  });
+
   it("in a cluster, gives a pending pod the room of a pod that finished, and lets it near a deleted pod whose anti-affinity kept it away", async () => {
     const { stub } = await newSettledCluster({ name: "snap", nodes: [{ role: "control-plane" }, { role: "worker" }] });
     await stub.simulate({ profile: "instant" });

@@ -7,14 +7,15 @@
 import type { Pod } from "../resources/pod";
 import type { Store } from "../store/store";
 import type { ControllerContext } from "../loop/loop";
+import { Interner } from "../machinery/interner";
 
-/** Slim pods kept at most (about 300 bytes each); past it the oldest are dropped and parsed again when asked for. */
+/** Slim pods kept at most (about 250 bytes each); past it the oldest are dropped and parsed again when asked for. */
 export const OWNED_POD_CACHE_SIZE = 50_000;
 
 interface PodCache {
   pods: Map<string, Pod>;
-  /** Labels and owner references shared by the pods of one template, by their JSON. */
-  shared: Map<string, unknown>;
+  /** Labels, owner references and strings (namespace, node, phase, a second's timestamps) that pods hold alike. */
+  shared: Interner;
 }
 
 const caches = new WeakMap<Store, PodCache>();
@@ -22,7 +23,7 @@ const caches = new WeakMap<Store, PodCache>();
 function cacheOf(store: Store): PodCache {
   let c = caches.get(store);
   if (!c) {
-    const cache: PodCache = { pods: new Map(), shared: new Map() };
+    const cache: PodCache = { pods: new Map(), shared: new Interner(10_000) };
     store.onWrite((changes) => {
       for (const ch of changes) if (ch.resource === "pods") cache.pods.delete(`${ch.namespace}/${ch.name}`);
     });
@@ -35,18 +36,8 @@ function cacheOf(store: Store): PodCache {
   return c;
 }
 
-function shared<T>(cache: PodCache, value: T | undefined): T | undefined {
-  if (value === undefined) return undefined;
-  const key = JSON.stringify(value);
-  const have = cache.shared.get(key);
-  if (have !== undefined) return have as T;
-  if (cache.shared.size >= 10_000) cache.shared.clear();
-  cache.shared.set(key, value);
-  return value;
-}
-
 /** The fields replicatedController's sync, deletionOrder and the DaemonSet controller read; the rest of the pod is left out. */
-function slim(cache: PodCache, p: Pod): Pod {
+function slim({ shared }: PodCache, p: Pod): Pod {
   const m = p.metadata;
   const ready = p.status?.conditions?.find((c) => c.type === "Ready");
   const restarts = (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
@@ -55,19 +46,19 @@ function slim(cache: PodCache, p: Pod): Pod {
     kind: "Pod",
     metadata: {
       name: m.name,
-      namespace: m.namespace,
+      namespace: shared.string(m.namespace),
       uid: m.uid,
       resourceVersion: m.resourceVersion,
-      creationTimestamp: m.creationTimestamp,
+      creationTimestamp: shared.string(m.creationTimestamp),
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-      labels: shared(cache, m.labels),
-      ownerReferences: shared(cache, m.ownerReferences),
+      labels: shared.value(m.labels),
+      ownerReferences: shared.value(m.ownerReferences),
     },
     // An unbound pod keeps its affinity: a DaemonSet's pod names its node there until it is bound.
-    spec: p.spec?.nodeName ? { nodeName: p.spec.nodeName } : p.spec?.affinity ? { affinity: p.spec.affinity } : {},
+    spec: p.spec?.nodeName ? shared.value({ nodeName: p.spec.nodeName }) : p.spec?.affinity ? { affinity: p.spec.affinity } : {},
     status: {
-      ...(p.status?.phase ? { phase: p.status.phase } : {}),
-      ...(ready ? { conditions: [{ type: "Ready", status: ready.status, lastTransitionTime: ready.lastTransitionTime }] } : {}),
+      ...(p.status?.phase ? { phase: shared.string(p.status.phase) } : {}),
+      ...(ready ? { conditions: [{ type: "Ready", status: shared.string(ready.status), lastTransitionTime: shared.string(ready.lastTransitionTime) }] } : {}),
       ...(restarts ? { containerStatuses: [{ restartCount: restarts }] } : {}),
     },
   } as Pod;

@@ -6,6 +6,7 @@ import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
 import type { ApiServer } from "../api/apiserver";
 import type { ContainerT, TaintT } from "../resources/types/core";
+import { Interner } from "../machinery/interner";
 
 export interface Resources {
   milliCPU: number;
@@ -159,13 +160,24 @@ export class Snapshot {
 
   /** Where each pod the snapshot counts is (by namespace/name), so that one can be taken off again without a rebuild. */
   private readonly placed = new Map<string, { node: NodeInfo; info: PodInfo }>();
+  /** Labels, requests and strings that the pods of one template hold alike, kept once. */
+  private readonly shared = new Interner();
 
   /** Counts a pod bound to a node (when building, and after binding it), keeping only what plugins read of a pod already placed. */
   place(info: PodInfo, nodeName: string): void {
     const n = this.nodes.get(nodeName);
     if (!n) return;
     this.forget(info.key);
-    const kept = { ...info, pod: placedPod(info.pod) };
+    const pod = placedPod(info.pod, this.shared);
+    const kept: PodInfo = {
+      pod,
+      key: info.key,
+      namespace: pod.metadata.namespace!,
+      labels: pod.metadata.labels ?? NO_LABELS,
+      requests: this.shared.value(info.requests),
+      nonZero: this.shared.value(info.nonZero),
+      hostPorts: info.hostPorts.length ? this.shared.value(info.hostPorts) : NO_PORTS,
+    };
     addPod(n, kept);
     this.placed.set(info.key, { node: n, info: kept });
   }
@@ -189,13 +201,18 @@ export class Snapshot {
   }
 }
 
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_PORTS: PodInfo["hostPorts"] = Object.freeze([]) as unknown as PodInfo["hostPorts"];
+const NO_CONTAINERS: ContainerT[] = Object.freeze([]) as unknown as ContainerT[];
+
 /**
  * What the plugins and preemption read of a pod already on a node (its requests and host ports
  * are in its PodInfo): names, labels, priority, start, affinity, a deletion and a DisruptionTarget
  * condition. The snapshot holds every bound pod, so the rest of each parsed pod is let go: a
- * cluster of 100,000 pods must fit the object's 128 MB.
+ * cluster of 100,000 pods must fit the object's 128 MB. What pods hold alike (namespace, node,
+ * phase, a second's start time, a template's labels and affinity) is kept once, through `shared`.
  */
-export function placedPod(p: Pod): Pod {
+export function placedPod(p: Pod, shared: Interner): Pod {
   const m = p.metadata;
   const disruption = p.status?.conditions?.filter((c) => c.type === "DisruptionTarget");
   return {
@@ -203,20 +220,20 @@ export function placedPod(p: Pod): Pod {
     kind: "Pod",
     metadata: {
       name: m.name,
-      namespace: m.namespace,
+      namespace: shared.string(m.namespace),
       uid: m.uid,
-      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.labels ? { labels: shared.value(m.labels) } : {}),
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     },
     spec: {
-      containers: [],
-      ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
+      containers: NO_CONTAINERS,
+      ...(p.spec?.nodeName ? { nodeName: shared.string(p.spec.nodeName) } : {}),
       ...(p.spec?.priority !== undefined ? { priority: p.spec.priority } : {}),
-      ...(p.spec?.affinity ? { affinity: p.spec.affinity } : {}),
+      ...(p.spec?.affinity ? { affinity: shared.value(p.spec.affinity) } : {}),
     },
     status: {
-      ...(p.status?.phase ? { phase: p.status.phase } : {}),
-      ...(p.status?.startTime ? { startTime: p.status.startTime } : {}),
+      ...(p.status?.phase ? { phase: shared.string(p.status.phase) } : {}),
+      ...(p.status?.startTime ? { startTime: shared.string(p.status.startTime) } : {}),
       ...(disruption?.length ? { conditions: disruption } : {}),
     },
   } as Pod;
