@@ -159,7 +159,7 @@ export class Snapshot {
   }
 
   /** Where each pod the snapshot counts is (by namespace/name), so that one can be taken off again without a rebuild. */
-  private readonly placed = new Map<string, { node: NodeInfo; info: PodInfo }>();
+  private readonly placed = new Map<string, PodInfo>();
   /** Labels, requests and strings that the pods of one template hold alike, kept once. */
   private readonly shared = new Interner();
 
@@ -168,7 +168,7 @@ export class Snapshot {
     const n = this.nodes.get(nodeName);
     if (!n) return;
     this.forget(info.key);
-    const pod = placedPod(info.pod, this.shared);
+    const pod = placedPod(info.pod, this.shared, nodeName);
     const kept: PodInfo = {
       pod,
       key: info.key,
@@ -179,14 +179,16 @@ export class Snapshot {
       hostPorts: info.hostPorts.length ? this.shared.value(info.hostPorts) : NO_PORTS,
     };
     addPod(n, kept);
-    this.placed.set(info.key, { node: n, info: kept });
+    this.placed.set(info.key, kept);
   }
 
   /** Stops counting a pod that is gone or finished; a pod the snapshot does not count is left alone. */
   forget(key: string): void {
-    const at = this.placed.get(key);
-    if (!at) return;
-    removePod(at.node, at.info);
+    const info = this.placed.get(key);
+    if (!info) return;
+    // A placed pod names its node (place sets it).
+    const n = this.nodes.get(info.pod.spec!.nodeName!);
+    if (n) removePod(n, info);
     this.placed.delete(key);
   }
 
@@ -212,7 +214,7 @@ const NO_CONTAINERS: ContainerT[] = Object.freeze([]) as unknown as ContainerT[]
  * cluster of 100,000 pods must fit the object's 128 MB. What pods hold alike (namespace, node,
  * phase, a second's start time, a template's labels and affinity) is kept once, through `shared`.
  */
-export function placedPod(p: Pod, shared: Interner): Pod {
+export function placedPod(p: Pod, shared: Interner, nodeName: string): Pod {
   const m = p.metadata;
   const disruption = p.status?.conditions?.filter((c) => c.type === "DisruptionTarget");
   return {
@@ -227,7 +229,7 @@ export function placedPod(p: Pod, shared: Interner): Pod {
     },
     spec: {
       containers: NO_CONTAINERS,
-      ...(p.spec?.nodeName ? { nodeName: shared.string(p.spec.nodeName) } : {}),
+      nodeName: shared.string(nodeName),
       ...(p.spec?.priority !== undefined ? { priority: p.spec.priority } : {}),
       ...(p.spec?.affinity ? { affinity: shared.value(p.spec.affinity) } : {}),
     },

@@ -9,7 +9,7 @@
 // sees, while one is open).
 
 /** Characters of stored text the cache keeps (about 2 bytes each at worst): a small share of 128 MB. */
-export const BODY_CACHE_CHARS = 8 * 1024 * 1024;
+export const BODY_CACHE_CHARS = 4 * 1024 * 1024;
 
 /** What an absent key costs in the budget (its key and entry). */
 const ABSENT_CHARS = 64;
