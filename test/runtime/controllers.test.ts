@@ -129,6 +129,32 @@ describe("control loop", () => {
     expect(names).not.toContain("misnamed");
   });
 
+  it("queues the deletion of an object only when the collector's index knows it as an owner", async () => {
+    const { stub } = await newSettledCluster();
+    const boss = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "boss" } })).json;
+    const ref = { apiVersion: "v1", kind: "ConfigMap", name: "boss", uid: boss.metadata.uid };
+    const dep = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "dep", ownerReferences: [ref] } })).json;
+    await settle(stub);
+    const keys = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { garbageCollectorController } = await import("../../worker/cluster/controllers/garbageCollector");
+      const deleted = (obj: { metadata: { name: string } }) => ({ rv: 1, type: "DELETED" as const, resource: "configmaps", namespace: "default", name: obj.metadata.name, body: JSON.stringify(obj), prev: null });
+      const gc = garbageCollectorController();
+      // Before its index is built the collector cannot tell an owner from anything else.
+      const unbuilt = [...gc.keysFor(deleted(dep)), ...gc.keysFor(deleted(boss))];
+      // any: the loop is private; resync builds the index as a restarted object's would
+      gc.resync((o as any).loop.context);
+      return { unbuilt, dep: gc.keysFor(deleted(dep)), boss: gc.keysFor(deleted(boss)) };
+    });
+    expect(keys.unbuilt).toEqual([`gone|${dep.metadata.uid}`, `owner-uid|${boss.metadata.uid}`, `gone|${boss.metadata.uid}`]);
+    // A dependent owns nothing: its deletion only tells its owner (which may wait in foreground deletion).
+    expect(keys.dep).toEqual([`owner-uid|${boss.metadata.uid}`]);
+    expect(keys.boss).toEqual([`gone|${boss.metadata.uid}`]);
+    // And the owner's deletion still takes the dependent with it.
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/boss")).status).toBe(200);
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/dep")).status).toBe(404);
+  });
+
   it("finishes a foreground deletion the object was evicted in the middle of", async () => {
     const { id, stub } = await newSettledCluster();
     const boss = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "boss" } })).json;

@@ -88,7 +88,10 @@ export function garbageCollectorController(): Controller {
       if (c.type === "DELETED") {
         const obj = JSON.parse(c.body) as KObject;
         note(loc, undefined);
-        keys.push(`gone|${obj.metadata.uid}`);
+        // Only an owner's deletion concerns dependents: once the index is built it knows every
+        // owner, so the Events the recorder drops (most deletions) queue nothing, as kube's graph
+        // builder ignores the deletion of a node that is not in its graph.
+        if (index === null || index.has(obj.metadata.uid!)) keys.push(`gone|${obj.metadata.uid}`);
         foreground.delete(obj.metadata.uid!);
         // an owner waiting in foreground deletion may now be free to go
         for (const r of (obj.metadata.ownerReferences as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
