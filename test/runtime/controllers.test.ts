@@ -137,7 +137,7 @@ describe("control loop", () => {
     await settle(stub);
     const keys = await runInDurableObject(stub, async (o: ClusterObject) => {
       const { garbageCollectorController } = await import("../../worker/cluster/controllers/garbageCollector");
-      const deleted = (obj: { metadata: { name: string } }) => ({ rv: 1, type: "DELETED" as const, resource: "configmaps", namespace: "default", name: obj.metadata.name, body: JSON.stringify(obj), prev: null });
+      const deleted = (obj: Record<string, unknown>) => ({ rv: 1, type: "DELETED" as const, resource: "configmaps", namespace: "default", name: (obj.metadata as { name: string }).name, body: JSON.stringify(obj), prev: null });
       const gc = garbageCollectorController();
       // Before its index is built the collector cannot tell an owner from anything else.
       const unbuilt = [...gc.keysFor(deleted(dep)), ...gc.keysFor(deleted(boss))];
