@@ -82,16 +82,18 @@ export function garbageCollectorController(): Controller {
 
   return {
     name: GARBAGE_COLLECTOR,
-    keysFor(c) {
+    keysFor(c, ctx) {
       const loc = { storage: c.resource, namespace: c.namespace, name: c.name };
       const keys: string[] = [];
       if (c.type === "DELETED") {
         const obj = JSON.parse(c.body) as KObject;
         note(loc, undefined);
-        // Only an owner's deletion concerns dependents: once the index is built it knows every
-        // owner, so the Events the recorder drops (most deletions) queue nothing, as kube's graph
-        // builder ignores the deletion of a node that is not in its graph.
-        if (index === null || index.has(obj.metadata.uid!)) keys.push(`gone|${obj.metadata.uid}`);
+        // Only an owner's deletion concerns dependents: the index knows every owner, so the Events
+        // the recorder drops (most deletions) queue nothing, as kube's graph builder ignores the
+        // deletion of a node that is not in its graph. Built here if no key has needed it yet: a
+        // collector that has not had its turn would otherwise queue every deletion meanwhile.
+        if (!index) build(ctx);
+        if (index!.has(obj.metadata.uid!)) keys.push(`gone|${obj.metadata.uid}`);
         foreground.delete(obj.metadata.uid!);
         // an owner waiting in foreground deletion may now be free to go
         for (const r of (obj.metadata.ownerReferences as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);

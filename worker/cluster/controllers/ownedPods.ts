@@ -10,7 +10,7 @@ import type { ControllerContext } from "../loop/loop";
 import { Interner } from "../machinery/interner";
 
 /** Slim pods kept at most (about 250 bytes each); past it the oldest are dropped and parsed again when asked for. */
-export const OWNED_POD_CACHE_SIZE = 50_000;
+export const OWNED_POD_CACHE_SIZE = 25_000;
 
 interface PodCache {
   pods: Map<string, Pod>;

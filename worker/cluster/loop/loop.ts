@@ -40,8 +40,11 @@ export interface ControllerContext {
 
 export interface Controller {
   name: string;
-  /** Keys a committed change puts on this controller's queue. */
-  keysFor(change: Change): string[];
+  /**
+   * Keys a committed change puts on this controller's queue. `ctx` is for the few that must read
+   * the store to tell (the garbage collector builds its owner index from it).
+   */
+  keysFor(change: Change, ctx: ControllerContext): string[];
   /** Keys to work on after the object starts when the loop's last state is not known (queues are not persisted). */
   resync(ctx: ControllerContext): string[];
   /**
@@ -141,10 +144,11 @@ export class ControlLoop {
       this.waitingForRoom.clear();
       any = true;
     }
+    const ctx = this.context;
     for (const c of this.controllers) {
       const q = this.queues.get(c.name)!;
       for (const ch of changes) {
-        for (const k of c.keysFor(ch)) {
+        for (const k of c.keysFor(ch, ctx)) {
           q.add(k);
           any = true;
         }
