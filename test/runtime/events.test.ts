@@ -109,3 +109,23 @@ describe("event correlator (client-go's, for every source but kube-scheduler)", 
     expect(seen.filter((e) => e.source === "deployment-controller")).toEqual([{ message: "Scaled up", count: 1, source: "deployment-controller" }]);
   });
 });
+
+describe("event times", () => {
+  it("gives Events written in one millisecond increasing microsecond eventTimes, in the order written, and leaves other times as they are", async () => {
+    const { stub } = await newCluster();
+    const t0 = Date.parse("2030-01-01T00:00:00.250Z");
+    const pod = { apiVersion: "v1", kind: "Pod", name: "web", namespace: "default", uid: "pod-uid" };
+    const steps = ["Scheduled", "Pulling", "Pulled", "Created", "Started"];
+    const times = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api, store } = o as unknown as { api: ApiServer; store: Store };
+      store.transaction(() => {
+        steps.forEach((reason, i) => recordEvent(api, { regarding: pod, type: "Normal", reason, message: reason, component: i === 0 ? "default-scheduler" : "kubelet", at: t0 }));
+        recordEvent(api, { regarding: pod, type: "Normal", reason: "Killing", message: "later", component: "kubelet", at: t0 + 2000 });
+      });
+      return [...store.scan("events", "default")].map((r) => JSON.parse(r.body)).filter((e) => e.involvedObject.name === "web").map((e) => [e.reason as string, e.eventTime as string] as const);
+    });
+    const byTime = [...times].sort((a, b) => a[1].localeCompare(b[1]));
+    expect(byTime.map(([reason]) => reason)).toEqual([...steps, "Killing"]);
+    expect(byTime.map(([, t]) => t)).toEqual(["250000", "250001", "250002", "250003", "250004"].map((us) => `2030-01-01T00:00:00.${us}Z`).concat("2030-01-01T00:00:02.250000Z"));
+  });
+});

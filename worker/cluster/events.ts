@@ -103,6 +103,21 @@ export function recordEvent(api: ApiServer, e: EventReport): void {
   write(api, report, seen);
 }
 
+/**
+ * Each recorder stamps eventTime from a microsecond clock, so Events of one instant (a pod
+ * scheduled, then its image pulling, in one pass of the simulated clock) still sort in the order
+ * they happened. Within the millisecond the cluster clock gives, each is a microsecond after the last.
+ */
+const lastEventMicros = new WeakMap<ApiServer, number>();
+
+function eventMicroTime(api: ApiServer, at: number): string {
+  let micros = Math.round(at * 1000);
+  const last = lastEventMicros.get(api);
+  if (last !== undefined && micros <= last && last - micros < 1000) micros = last + 1;
+  lastEventMicros.set(api, micros);
+  return formatMicroTime(micros / 1000);
+}
+
 /** Writes a report: a new Event, or `seen` more on the count of the one already kept for it. */
 function write(api: ApiServer, e: EventReport, seen: number): void {
   const { ns, name } = e.key ?? eventKey(e);
@@ -130,7 +145,7 @@ function write(api: ApiServer, e: EventReport, seen: number): void {
         lastTimestamp: t,
         count: seen,
         type: e.type,
-        eventTime: formatMicroTime(e.at),
+        eventTime: eventMicroTime(api, e.at),
         reportingComponent: e.component,
         reportingInstance: e.host ?? e.component,
       }, { trusted: true });
