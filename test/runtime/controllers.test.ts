@@ -129,11 +129,16 @@ describe("control loop", () => {
     expect(names).not.toContain("misnamed");
   });
 
-  it("queues the deletion of an object only when the collector's index knows it as an owner", async () => {
+  it("queues the deletion of an object only when something names it as owner, a pod's controller found in SQLite", async () => {
     const { stub } = await newSettledCluster();
     const boss = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "boss" } })).json;
     const ref = { apiVersion: "v1", kind: "ConfigMap", name: "boss", uid: boss.metadata.uid };
     const dep = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "dep", ownerReferences: [ref] } })).json;
+    // A pod whose controller is a ConfigMap: the collector keeps no entry for it in memory.
+    const chief = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "chief" } })).json;
+    const chiefRef = { apiVersion: "v1", kind: "ConfigMap", name: "chief", uid: chief.metadata.uid, controller: true };
+    const pod = { metadata: { name: "ward", ownerReferences: [chiefRef] }, spec: { containers: [{ name: "c", image: "nginx" }] } };
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod)).status).toBe(201);
     await settle(stub);
     const keys = await runInDurableObject(stub, async (o: ClusterObject) => {
       const { garbageCollectorController } = await import("../../worker/cluster/controllers/garbageCollector");
@@ -145,16 +150,23 @@ describe("control loop", () => {
       const first = fresh.keysFor(deleted(dep), ctx);
       const gc = garbageCollectorController();
       gc.resync(ctx);
-      return { first, dep: gc.keysFor(deleted(dep), ctx), boss: gc.keysFor(deleted(boss), ctx) };
+      const owners = { boss: gc.keysFor(deleted(boss), ctx), chief: gc.keysFor(deleted(chief), ctx) };
+      return { first, ...owners, dep: gc.keysFor(deleted(dep), ctx), bossAgain: gc.keysFor(deleted(boss), ctx) };
     });
     expect(keys.first).toEqual([`owner-uid|${boss.metadata.uid}`]);
+    expect(keys.boss).toEqual([`gone|${boss.metadata.uid}`]);
+    expect(keys.chief).toEqual([`gone|${chief.metadata.uid}`]);
     // A dependent owns nothing: its deletion only tells its owner (which may wait in foreground deletion).
     expect(keys.dep).toEqual([`owner-uid|${boss.metadata.uid}`]);
-    expect(keys.boss).toEqual([`gone|${boss.metadata.uid}`]);
-    // And the owner's deletion still takes the dependent with it.
+    // Once its last dependent is gone, an owner's deletion has nothing to take.
+    expect(keys.bossAgain).toEqual([]);
+    // And an owner's deletion still takes its dependents with it, the pod too.
     expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/boss")).status).toBe(200);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/chief")).status).toBe(200);
     await settle(stub);
     expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/dep")).status).toBe(404);
+    const left = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/ward")).json;
+    expect(left.metadata?.deletionTimestamp ?? left.code).toBeTruthy();
   });
 
   it("finishes a foreground deletion the object was evicted in the middle of", async () => {

@@ -2,7 +2,9 @@
 // (Background, the default); an owner deleted with Foreground waits, under the
 // foregroundDeletion finalizer, until its blocking dependents are gone; one deleted with Orphan
 // lets go of its dependents (the orphan finalizer) and leaves them. A dependent whose owners no
-// longer exist is collected. The owner index lives in memory and is rebuilt from the store.
+// longer exist is collected. The owner index lives in memory and is rebuilt from the store,
+// except a pod's controller reference: pod_keys indexes those in SQLite already, and at 100,000
+// pods they would be most of the index.
 import { ApiError } from "../machinery/errors";
 import { ownerReferencesIn } from "../machinery/storedMeta";
 import type { KObject, ResourceDef } from "../resources/define";
@@ -19,6 +21,7 @@ interface Ref {
   name: string;
   uid: string;
   blockOwnerDeletion?: boolean;
+  controller?: boolean;
 }
 
 type Loc = { storage: string; namespace: string; name: string };
@@ -37,11 +40,15 @@ export function garbageCollectorController(): Controller {
   /** owners waiting in foreground deletion, by uid */
   const foreground = new Map<string, Loc>();
 
-  function note(loc: Loc, refs: Ref[] | undefined) {
+  function note(loc: Loc, all: Ref[] | undefined) {
     if (!index) return;
     const key = enc(loc);
-    for (const uid of indexedUnder.get(key) ?? []) index.get(uid)?.delete(key);
+    for (const uid of indexedUnder.get(key) ?? []) {
+      const deps = index.get(uid);
+      if (deps?.delete(key) && !deps.size) index.delete(uid);
+    }
     indexedUnder.delete(key);
+    const refs = loc.storage === "pods" ? all?.filter((r) => !r.controller) : all;
     if (!refs?.length) return;
     for (const r of refs) {
       if (!index.has(r.uid)) index.set(r.uid, new Set());
@@ -61,6 +68,10 @@ export function garbageCollectorController(): Controller {
     const names = new Map<string, Set<string>>();
     for (const l of ctx.store.ownerLinks()) {
       if (!stored.has(l.resource)) continue;
+      let n = names.get(l.ownerUid);
+      if (!n) names.set(l.ownerUid, (n = new Set()));
+      n.add(l.ownerName);
+      if (l.resource === "pods" && l.controller) continue;
       const key = enc({ storage: l.resource, namespace: l.namespace, name: l.name });
       let deps = index.get(l.ownerUid);
       if (!deps) index.set(l.ownerUid, (deps = new Set()));
@@ -68,16 +79,23 @@ export function garbageCollectorController(): Controller {
       const under = indexedUnder.get(key);
       if (under) under.push(l.ownerUid);
       else indexedUnder.set(key, [l.ownerUid]);
-      let n = names.get(l.ownerUid);
-      if (!n) names.set(l.ownerUid, (n = new Set()));
-      n.add(l.ownerName);
     }
     return names;
   }
 
-  function dependents(ctx: ControllerContext, uid: string): Loc[] {
+  /** What names `uid` as its owner, in every namespace but `outside`. */
+  function dependents(ctx: ControllerContext, uid: string, outside?: string): Loc[] {
     if (!index) build(ctx);
-    return [...(index!.get(uid) ?? [])].map(dec);
+    const keys = new Set<string>();
+    for (const k of index!.get(uid) ?? []) if (outside === undefined || dec(k).namespace !== outside) keys.add(k);
+    for (const p of ctx.store.podsControlledBy(uid, outside)) keys.add(enc({ storage: "pods", ...p }));
+    return [...keys].map(dec);
+  }
+
+  /** Whether anything names `uid` as its owner. */
+  function owns(ctx: ControllerContext, uid: string): boolean {
+    if (!index) build(ctx);
+    return index!.has(uid) || ctx.store.controlsPods(uid);
   }
 
   return {
@@ -92,8 +110,7 @@ export function garbageCollectorController(): Controller {
         // the recorder drops (most deletions) queue nothing, as kube's graph builder ignores the
         // deletion of a node that is not in its graph. Built here if no key has needed it yet: a
         // collector that has not had its turn would otherwise queue every deletion meanwhile.
-        if (!index) build(ctx);
-        if (index!.has(obj.metadata.uid!)) keys.push(`gone|${obj.metadata.uid}`);
+        if (owns(ctx, obj.metadata.uid!)) keys.push(`gone|${obj.metadata.uid}`);
         foreground.delete(obj.metadata.uid!);
         // an owner waiting in foreground deletion may now be free to go
         for (const r of (obj.metadata.ownerReferences as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
@@ -131,7 +148,8 @@ export function garbageCollectorController(): Controller {
         const owner = ctx.store.keyOfUid(uid);
         const named = owner !== undefined && names.size === 1 && names.has(owner.name);
         // An owner in another namespace is no owner (only a cluster-scoped one may own across).
-        for (const dep of index!.get(uid) ?? []) if (!named || (owner.namespace !== "" && owner.namespace !== dec(dep).namespace)) keys.push(`check|${dep}`);
+        if (named && owner.namespace === "") continue;
+        for (const dep of dependents(ctx, uid, named ? owner.namespace : undefined)) keys.push(`check|${enc(dep)}`);
       }
       const stored = new Set(ctx.api.registry.stored());
       for (const row of ctx.store.beingDeleted()) {

@@ -307,13 +307,28 @@ export class Store {
    * Every ownerReferences entry of every object, as (dependent, owner uid, owner name), read by
    * SQLite's JSON functions: a pass over the whole store that hands no body to JavaScript.
    */
-  *ownerLinks(): Generator<{ resource: string; namespace: string; name: string; ownerUid: string; ownerName: string }> {
-    const cursor = this.sql.exec<{ resource: string; namespace: string; name: string; ownerUid: string | null; ownerName: string | null }>(
-      `SELECT o.resource, o.namespace, o.name, json_extract(r.value, '$.uid') AS ownerUid, json_extract(r.value, '$.name') AS ownerName
+  *ownerLinks(): Generator<{ resource: string; namespace: string; name: string; ownerUid: string; ownerName: string; controller: boolean }> {
+    const cursor = this.sql.exec<{ resource: string; namespace: string; name: string; ownerUid: string | null; ownerName: string | null; controller: number | null }>(
+      `SELECT o.resource, o.namespace, o.name, json_extract(r.value, '$.uid') AS ownerUid, json_extract(r.value, '$.name') AS ownerName,
+              json_extract(r.value, '$.controller') AS controller
          FROM objects o, json_each(o.body, '$.metadata.ownerReferences') r
         WHERE instr(o.body, '"ownerReferences"') > 0`,
     );
-    for (const row of cursor) if (row.ownerUid) yield { resource: row.resource, namespace: row.namespace, name: row.name, ownerUid: row.ownerUid, ownerName: row.ownerName ?? "" };
+    for (const row of cursor) if (row.ownerUid) yield { resource: row.resource, namespace: row.namespace, name: row.name, ownerUid: row.ownerUid, ownerName: row.ownerName ?? "", controller: row.controller === 1 };
+  }
+
+  /** The keys of the pods whose controller is `ownerUid`, in every namespace but `outside` (pod_keys' owner index). */
+  podsControlledBy(ownerUid: string, outside?: string): { namespace: string; name: string }[] {
+    const rows =
+      outside === undefined
+        ? this.sql.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM pod_keys WHERE owner = ?", ownerUid)
+        : this.sql.exec<{ namespace: string; name: string }>("SELECT namespace, name FROM pod_keys WHERE owner = ? AND namespace <> ?", ownerUid, outside);
+    return rows.toArray().map((r) => ({ namespace: r.namespace, name: r.name }));
+  }
+
+  /** Whether some pod's controller is `ownerUid`. */
+  controlsPods(ownerUid: string): boolean {
+    return this.sql.exec("SELECT 1 FROM pod_keys WHERE owner = ? LIMIT 1", ownerUid).toArray().length > 0;
   }
 
   /** The key of the object with this uid, if there is one (objects_uid). */
