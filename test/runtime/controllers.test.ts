@@ -169,6 +169,35 @@ describe("control loop", () => {
     expect(left.metadata?.deletionTimestamp ?? left.code).toBeTruthy();
   });
 
+  it("deletes the dependents of a deleted owner in transactions of at most 500, and every one of them", async () => {
+    const { stub } = await newSettledCluster();
+    const boss = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "boss" } })).json;
+    const ref = { apiVersion: "v1", kind: "ConfigMap", name: "boss", uid: boss.metadata.uid };
+    await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { configmaps } = await import("../../worker/cluster/resources/configmap");
+      // any: the API server and the store are private
+      const { api, store } = o as any;
+      store.transaction(() => {
+        for (let i = 0; i < 1_201; i++) api.create(configmaps, "default", { metadata: { name: `dep-${i}`, ownerReferences: [ref] } });
+      });
+    });
+    await settle(stub);
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      // any: the store is private
+      const largest = { n: 0 };
+      (o as any).store.onCommit((changes: { type: string; resource: string }[]) => {
+        largest.n = Math.max(largest.n, changes.filter((c) => c.type === "DELETED" && c.resource === "configmaps").length);
+      });
+      (globalThis as { largestDeletion?: { n: number } }).largestDeletion = largest;
+    });
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/configmaps/boss")).status).toBe(200);
+    await settle(stub);
+    const largest = await runInDurableObject(stub, () => (globalThis as { largestDeletion?: { n: number } }).largestDeletion!.n);
+    expect(largest).toBe(500);
+    const left = (await kube(stub, "GET", "/api/v1/namespaces/default/configmaps")).json.items.filter((c: { metadata: { name: string } }) => c.metadata.name.startsWith("dep-"));
+    expect(left).toEqual([]);
+  });
+
   it("finishes a foreground deletion the object was evicted in the middle of", async () => {
     const { id, stub } = await newSettledCluster();
     const boss = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "boss" } })).json;

@@ -14,6 +14,8 @@ import type { Controller, ControllerContext } from "../loop/loop";
 export const GARBAGE_COLLECTOR = "garbage-collector";
 export const FOREGROUND = "foregroundDeletion";
 export const ORPHAN = "orphan";
+/** Dependents of a deleted owner checked in one transaction (kube-controller-manager's burstReplicas). */
+const BATCH = 500;
 
 interface Ref {
   apiVersion: string;
@@ -162,9 +164,16 @@ export function garbageCollectorController(): Controller {
       const i = key.indexOf("|");
       const what = key.slice(0, i);
       const rest = key.slice(i + 1);
+      if (what === "gone") {
+        // In batches, as kube's collector deletes each dependent with its own call: one transaction
+        // for an owner of 5,000 pods held all 5,000 changes in memory at once. A run cut off
+        // between batches leaves dependents whose owner is gone, which resync finds.
+        const deps = dependents(ctx, rest);
+        for (let i = 0; i < deps.length; i += BATCH) ctx.store.transaction(() => deps.slice(i, i + BATCH).forEach((dep) => checkDependent(ctx, dep)));
+        return;
+      }
       ctx.store.transaction(() => {
-        if (what === "gone") for (const dep of dependents(ctx, rest)) checkDependent(ctx, dep);
-        else if (what === "check") checkDependent(ctx, dec(rest));
+        if (what === "check") checkDependent(ctx, dec(rest));
         else if (what === "owner") finishOwner(ctx, dec(rest), dependents);
         else if (what === "owner-uid") {
           const owner = foreground.get(rest);
