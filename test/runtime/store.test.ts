@@ -28,6 +28,35 @@ describe("store", () => {
     expect(list.json.metadata.resourceVersion).toBe(changed.json.metadata.resourceVersion);
   });
 
+  it("keeps meta values in memory that agree with SQLite through writes, deletes and rollbacks", async () => {
+    const { stub } = await newCluster();
+    const seen = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const inSql = (key: string) => store.sqlStorage.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+      const before = store.meta("test_key");
+      store.setMeta("test_key", "one");
+      const written = [store.meta("test_key"), inSql("test_key")];
+      try {
+        store.transaction(() => {
+          store.setMeta("test_key", "two");
+          store.deleteMeta("other_key");
+          throw new Error("rolled back");
+        });
+      } catch {
+        // the rollback is the point
+      }
+      const rolledBack = [store.meta("test_key"), inSql("test_key")];
+      store.deleteMeta("test_key");
+      return { before, written, rolledBack, deleted: [store.meta("test_key"), inSql("test_key")], signingKey: !!store.meta("sa_signing_key") };
+    });
+    expect(seen.before).toBeUndefined();
+    expect(seen.written).toEqual(["one", "one"]);
+    expect(seen.rolledBack).toEqual(["one", "one"]);
+    expect(seen.deleted).toEqual([undefined, undefined]);
+    // Made with the cluster: a container's files sign with it through SQL alone.
+    expect(seen.signingKey).toBe(true);
+  });
+
   it("answers a stale update with 409 Conflict in Kubernetes' words and writes nothing", async () => {
     const { stub } = await newCluster();
     const created = await kube(stub, "POST", CMS, cm("c"));

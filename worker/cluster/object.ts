@@ -40,7 +40,7 @@ import { bindingAction } from "./subresources/binding";
 import { evictionAction } from "./subresources/eviction";
 import { logAction } from "./subresources/log";
 import { serviceAccountTokenAction } from "./subresources/serviceAccountToken";
-import { ServiceAccountTokens } from "./authentication/serviceAccountTokens";
+import { ServiceAccountTokens, signingKey } from "./authentication/serviceAccountTokens";
 import { inPodKubeRequest } from "./authentication/inPodRequest";
 import { wallNow } from "./api/http/wire";
 import { disruptionController } from "./controllers/disruption";
@@ -182,7 +182,8 @@ export class ClusterObject extends DurableObject<Env> {
     this.clock = new Clock(clockState ? (JSON.parse(clockState) as ClockState) : null, (s) => this.store.setMeta("clock", JSON.stringify(s)));
     const config = this.store.meta("config");
     this.config = config ? withNetworkingDefaults(JSON.parse(config) as ClusterConfig) : null;
-    this.machines = new Machines(this.store.sqlStorage);
+    if (this.config) signingKey(this.store); // a cluster made before init made it (see makeCluster)
+    this.machines = new Machines(this.store);
     // The simulation hands the registry what reads compute from: heartbeats and resource use.
     this.api = new ApiServer(this.store, this.clock, () => this.settings(), heartbeatReader((node) => this.machines.stoppedAt(node)));
     this.api.computeFrom = { usage: usageReader(() => this.simulation()) };
@@ -420,6 +421,9 @@ export class ClusterObject extends DurableObject<Env> {
     this.store.transaction(() => {
       this.store.setMeta("cluster_id", init.id);
       this.store.setMeta("config", JSON.stringify(init.config));
+      // Made now: the containers' files sign tokens through the SQL alone (metaOf), which the
+      // store's memory of meta would not see make it.
+      signingKey(this.store);
       this.config = withNetworkingDefaults(init.config);
       bootstrap(this.api, this.machines, this.config, this.clock.now());
     });

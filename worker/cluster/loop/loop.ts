@@ -327,7 +327,7 @@ export class ControlLoop {
   /** Keys are queued that no change records (a timer fired, a poke): the mark no longer holds. */
   private unsettle(): void {
     if (this.settledAt === null) return;
-    this.ctx.store.sqlStorage.exec("DELETE FROM meta WHERE key = ?", SETTLED_META);
+    this.ctx.store.deleteMeta(SETTLED_META);
     this.settledAt = null;
   }
 

@@ -72,6 +72,7 @@ export class Store {
   private revision: number;
   private compacted: number;
   private pending: Change[] | null = null;
+  private readonly metas = new Map<string, string | undefined>();
   private readonly listeners: ChangeListener[] = [];
   private readonly writeHooks: ChangeListener[] = [];
   private readonly rollbackHooks: ChangeListener[] = [];
@@ -115,13 +116,26 @@ export class Store {
   // -------------------------------------------------------------------------------------------
   // Meta
 
+  /**
+   * A meta value, from memory once read: the controllers ask for a few keys (the simulation
+   * settings, a node's last pod address) thousands of times a second. Every write goes through
+   * setMeta or deleteMeta, and a rollback forgets what it may have changed.
+   */
   meta(key: string): string | undefined {
-    const rows = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray();
-    return rows[0]?.value;
+    if (this.metas.has(key)) return this.metas.get(key);
+    const value = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+    this.metas.set(key, value);
+    return value;
   }
 
   setMeta(key: string, value: string): void {
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    this.metas.set(key, value);
+  }
+
+  deleteMeta(key: string): void {
+    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+    this.metas.set(key, undefined);
   }
 
   /** The cluster's current resourceVersion. */
@@ -165,7 +179,7 @@ export class Store {
     this.writeHooks.push(hook);
   }
 
-  /** Runs after a transaction rolled back, with the changes it had made (memory that mirrors them must forget them). */
+  /** Runs after a transaction rolled back, with the changes it had made, if any (memory that mirrors them must forget them). */
   onRollback(hook: ChangeListener): void {
     this.rollbackHooks.push(hook);
   }
@@ -201,17 +215,20 @@ export class Store {
             String(this.revision),
             `${this.count},${this.events}`,
           );
+        this.metas.delete("rv");
+        this.metas.delete("counts");
         return r;
       });
     } catch (e) {
       this.revision = startRevision;
       this.count = startCount;
       this.events = startEvents;
+      this.metas.clear();
       for (const c of pending) {
         this.bodies.delete(BodyCache.key(c.resource, c.namespace, c.name));
         this.tallies.delete(c.resource);
       }
-      if (pending.length) for (const h of this.rollbackHooks) h(pending);
+      for (const h of this.rollbackHooks) h(pending);
       throw e;
     } finally {
       this.pending = null;
