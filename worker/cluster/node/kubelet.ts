@@ -87,8 +87,7 @@ function allocateIp(ctx: ControllerContext, node: Node, pod: Pod): string | null
   for (let n = 1; n <= size; n++) {
     const i = (last + n) % size;
     const ip = nthAddress(cidr, i + 2);
-    if (!alloc.isTaken(pool, ip)) {
-      alloc.take(pool, ip, pod.metadata.uid!);
+    if (alloc.tryTake(pool, ip, pod.metadata.uid!)) {
       ctx.store.setMeta(lastKey, String(i));
       return ip;
     }
@@ -138,9 +137,14 @@ export const kubeletController: Controller = {
     ctx.store.transaction(() => {
       const pod = ctx.api.peek<Pod>("pods", ns, name);
       // Forget runtimes of pods that are gone, or were replaced by a pod of the same name (a static
-      // pod's outlives its mirror: it goes with the node, node/staticPods.ts).
-      if (pod) sql.exec("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid != ?", ns, name, runtimeId(pod));
-      else sql.exec("DELETE FROM pod_runtime WHERE namespace = ? AND name = ? AND uid NOT LIKE ?", ns, name, `${STATIC_RUNTIME}%`);
+      // pod's outlives its mirror: it goes with the node, node/staticPods.ts). One read finds
+      // them and this pod's own.
+      const id = pod ? runtimeId(pod) : null;
+      let stored: string | null = null;
+      for (const row of sql.exec<{ uid: string; state: string }>("SELECT uid, state FROM pod_runtime WHERE namespace = ? AND name = ?", ns, name).toArray()) {
+        if (row.uid === id) stored = row.state;
+        else if (pod || !row.uid.startsWith(STATIC_RUNTIME)) sql.exec("DELETE FROM pod_runtime WHERE uid = ?", row.uid);
+      }
       const nodeName = pod?.spec?.nodeName;
       if (!pod || !nodeName) {
         ctx.cancel(KUBELET, key);
@@ -156,7 +160,7 @@ export const kubeletController: Controller = {
         return;
       }
       const now = ctx.clock.now();
-      let rt = loadRuntime(ctx, pod);
+      let rt = stored === null ? null : (JSON.parse(stored) as PodRuntime);
       if (!rt) {
         if (pod.metadata.deletionTimestamp || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") {
           // Never started here (or long finished): nothing to stop.

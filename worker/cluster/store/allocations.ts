@@ -13,6 +13,11 @@ export class SqlAllocations implements Allocations {
     this.sql.exec("INSERT INTO allocations (pool, value, owner) VALUES (?, ?, ?)", pool, value, owner);
   }
 
+  /** Takes the value if it is free, in one statement; whether it was. */
+  tryTake(pool: string, value: string, owner: string): boolean {
+    return this.sql.exec("INSERT INTO allocations (pool, value, owner) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", pool, value, owner).rowsWritten > 0;
+  }
+
   release(pool: string, value: string): void {
     this.sql.exec("DELETE FROM allocations WHERE pool = ? AND value = ?", pool, value);
   }
