@@ -30,9 +30,16 @@ export function bootstrap(api: ApiServer, machines: Machines, config: ClusterCon
   for (const a of kubeSystemAddons(config)) api.create(a.kind, a.namespace, a.object, { manager: a.manager });
 }
 
-/** `kubeadm join` of every node but the first control plane (those not joined yet: it may run again). */
-export function joinTheRest(api: ApiServer, machines: Machines, config: ClusterConfig, now: number): void {
-  joinNodes(api, machines, config, now, (i) => i !== initNode(config));
+/** Nodes joined in one transaction at most: 5,000 in one held every change of them in memory at once. */
+export const JOIN_BATCH = 250;
+
+/**
+ * `kubeadm join` of every node but the first control plane (those not joined yet: it may run
+ * again), in batches of JOIN_BATCH by their place in the config, each run through `inTransaction`.
+ */
+export function joinTheRest(api: ApiServer, machines: Machines, config: ClusterConfig, now: number, inTransaction: (join: () => void) => void): void {
+  for (let from = 0; from < config.nodes.length; from += JOIN_BATCH)
+    inTransaction(() => joinNodes(api, machines, config, now, (i) => i >= from && i < from + JOIN_BATCH && i !== initNode(config)));
 }
 
 function initNode(config: ClusterConfig): number {

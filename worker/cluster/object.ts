@@ -415,7 +415,7 @@ export class ClusterObject extends DurableObject<Env> {
   private async makeCluster(init: ClusterInit): Promise<void> {
     if (this.store.meta("cluster_id")) {
       // A second call finishes what a first one cut off left undone.
-      this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
+      joinTheRest(this.api, this.machines, this.config!, this.clock.now(), (join) => this.store.transaction(join));
       return;
     }
     this.store.transaction(() => {
@@ -430,7 +430,7 @@ export class ClusterObject extends DurableObject<Env> {
     runPostStart(this.api, this.store, this.clock.now());
     // One pass of the loop on the first control plane (its addons' pods are placed), then the rest join.
     await this.runLoop();
-    this.store.transaction(() => joinTheRest(this.api, this.machines, this.config!, this.clock.now()));
+    joinTheRest(this.api, this.machines, this.config!, this.clock.now(), (join) => this.store.transaction(join));
   }
 
   /**

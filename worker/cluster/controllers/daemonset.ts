@@ -17,6 +17,8 @@ import { pruneRevisions, REVISION_HASH_LABEL, syncRevision } from "./revisions";
 
 export const DAEMONSET = "daemonset";
 const COMPONENT = "daemonset-controller";
+/** Pods created in one sync at most (kube-controller-manager's BurstReplicas for DaemonSets); the rest in the next. */
+const BURST = 250;
 
 /** Tolerations the controller adds to every daemon pod, so it stays through node trouble. */
 const DAEMON_TOLERATIONS: TolerationT[] = [
@@ -109,14 +111,20 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
   const { update, all: revisions } = syncRevision(ctx, ds, template, ds.status?.collisionCount ?? 0);
   const hash = update.metadata.labels?.[REVISION_HASH_LABEL] ?? "";
 
-  const nodes = [...ctx.api.scanStored<Node>("nodes", "")];
+  // Each node's name and whether the pod belongs there: parsed nodes are not kept (5,000 of them
+  // were tens of MiB).
+  const nodes: { name: string; run: boolean }[] = [];
+  for (const node of ctx.api.scanStored<Node>("nodes", "")) nodes.push({ name: node.metadata.name!, run: shouldRun(template, node) });
   const byNode = podsByNode(ctx, ds);
   const isNew = (p: Pod) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash;
   // After the object bound refuses one pod, no more are tried this pass (the set waits for room).
   let refused: Error | null = null;
   const report = { controller: DAEMONSET, key: `${ns}/${name}`, component: COMPONENT, message: errorCreating };
+  let created = 0;
   const create = (node: string) => {
     if (refused) return;
+    if (created++ === BURST) ctx.schedule(DAEMONSET, `${ns}/${name}`, now);
+    if (created > BURST) return;
     refused = createWithinBound(ctx, ds, report, () => {
       const pod = createPod(ctx, ds, podTemplate(template, hash, node));
       recordEvent(ctx.api, { regarding: refTo(ds), type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name}`, component: COMPONENT, at: now });
@@ -135,10 +143,8 @@ function sync(ctx: ControllerContext, ds: DaemonSet) {
   let desired = 0;
   let misscheduled = 0;
   const eligible: string[] = [];
-  const nodeNames = new Set(nodes.map((n) => n.metadata.name!));
-  for (const node of nodes) {
-    const nodeName = node.metadata.name!;
-    const run = shouldRun(template, node);
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  for (const { name: nodeName, run } of nodes) {
     const list = (byNode.get(nodeName) ?? []).filter((p) => !p.metadata.deletionTimestamp);
     if (!run) {
       if (list.length) misscheduled++;
