@@ -25,7 +25,8 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   const config = {
     kind: "Cluster",
     apiVersion: "kind.x-k8s.io/v1alpha4",
-    networking: { podSubnet: "10.240.0.0/12" },
+    // One /24 per node: a /12 holds 4,096 of them, a /11 8,192.
+    networking: { podSubnet: nodes > 4096 ? "10.224.0.0/11" : "10.240.0.0/12" },
     nodes: [{ role: "control-plane" }, ...Array.from({ length: nodes - 1 }, () => ({ role: "worker" }))],
   };
   const name = `bench-capacity-${run}`;

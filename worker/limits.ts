@@ -31,7 +31,7 @@ export const LIMITS = {
   snapshotsPerCluster: 10,
   snapshotBytes: 1024 * 1024,
   /** Nodes per cluster (a podSubnet larger than kind's /16 is needed past 256: one /24 per node). */
-  nodesPerCluster: 1000,
+  nodesPerCluster: 5000,
   /** Requests per token: steady rate per second and burst. */
   requestsPerSecond: 100,
   requestBurst: 200,

@@ -213,9 +213,9 @@ describe("a big cluster", () => {
     const small = await request("POST", `/v1/clusters?name=toosmall-${process.pid % 10000}`, { token: service.tenantToken, body: { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", nodes: nodes(300) } });
     expect(small.status).toBe(400);
     expect(small.json.error.message).toBe("networking.podSubnet: 10.244.0.0/16 holds 256 node ranges (/24), fewer than the 300 nodes");
-    const many = await request("POST", `/v1/clusters?name=toomany-${process.pid % 10000}`, { token: service.tenantToken, body: { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { podSubnet: "10.240.0.0/12" }, nodes: nodes(1001) } });
+    const many = await request("POST", `/v1/clusters?name=toomany-${process.pid % 10000}`, { token: service.tenantToken, body: { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { podSubnet: "10.240.0.0/12" }, nodes: nodes(5001) } });
     expect(many.status).toBe(400);
-    expect(many.json.error.message).toBe("nodes: 1001 nodes is more than the limit of 1000");
+    expect(many.json.error.message).toBe("nodes: 5001 nodes is more than the limit of 5000");
 
     const big = await newCluster("big", { kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", networking: { podSubnet: "10.240.0.0/12" }, nodes: nodes(300) });
     const listed = (await ok(big, ["get", "nodes", "--no-headers"])).trim().split("\n");
