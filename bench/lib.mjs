@@ -238,14 +238,19 @@ export async function inspector(inspectorPort) {
  * on one object's heap (a deployed object has its own isolate and 128 MB).
  */
 export async function heapWatch(insp, everyMs = 100) {
-  const used = async () => (await insp.send("Runtime.getHeapUsage", {}, 10_000)).result.usedSize / 1024 / 1024;
+  // The inspector answers between the isolate's tasks: a long one delays a sample (it is not
+  // lost), and the longest such wait is reported, since no request is answered meanwhile either.
+  const used = async (timeoutMs = 10_000) => (await insp.send("Runtime.getHeapUsage", {}, timeoutMs)).result.usedSize / 1024 / 1024;
   let max = await used();
   let samples = 1;
+  let longestWaitMs = 0;
   let stopped = false;
   let failed = null;
   const loop = (async () => {
     while (!stopped) {
-      max = Math.max(max, await used());
+      const t0 = performance.now();
+      max = Math.max(max, await used(900_000));
+      longestWaitMs = Math.max(longestWaitMs, performance.now() - t0);
       samples++;
       await new Promise((r) => setTimeout(r, everyMs));
     }
@@ -264,7 +269,7 @@ export async function heapWatch(insp, everyMs = 100) {
         rest = Math.min(rest, await used());
         await new Promise((r) => setTimeout(r, 200));
       }
-      return { maxMiB: max, restMiB: rest, samples };
+      return { maxMiB: max, restMiB: rest, samples, longestWaitMs };
     },
   };
 }
@@ -276,5 +281,6 @@ export function heapRows(runs) {
   return [
     [`JS heap, largest sample during a run (target <= 128 MB; ${HEAP_CAP_MB ? `isolate capped at ${HEAP_CAP_MB} MiB` : "uncapped"})`, `${Math.max(...seen.map((h) => h.maxMiB)).toFixed(0)} MiB (runs: ${seen.map((h) => h.maxMiB.toFixed(0)).join(", ")}; ${seen.reduce((n, h) => n + h.samples, 0)} samples)`],
     ["JS heap after a run (least sample of 2 s)", `${median(seen.map((h) => h.restMiB)).toFixed(0)} MiB`],
+    ["longest the isolate was busy without answering a heap sample", `${(Math.max(...seen.map((h) => h.longestWaitMs ?? 0)) / 1000).toFixed(1)} s`],
   ];
 }
