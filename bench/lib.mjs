@@ -7,7 +7,22 @@ import WebSocket from "ws";
 
 export function client(ready) {
   const agent = new https.Agent({ ca: readFileSync(ready.ca), keepAlive: true, maxSockets: 64 });
-  function request(method, path, { token, body, contentType } = {}) {
+  /**
+   * One request. A GET that gets no answer in a minute (a kept-alive socket gone quiet: a
+   * 5,000-node run waited on one for minutes while the server was idle and answered others)
+   * is sent again on a fresh socket, twice at most.
+   */
+  async function request(method, path, opts = {}) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await requestOnce(method, path, opts);
+      } catch (e) {
+        if (method !== "GET" || attempt === 3 || !(e instanceof Error) || !/no answer|ECONNRESET|socket hang up/.test(e.message)) throw e;
+        console.error(`  (${e.message}; sent again)`);
+      }
+    }
+  }
+  function requestOnce(method, path, { token, body, contentType } = {}) {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
       const req = https.request(
@@ -28,6 +43,7 @@ export function client(ready) {
         },
       );
       req.on("error", reject);
+      req.setTimeout(60_000, () => req.destroy(new Error(`no answer to ${method} ${path} in 60 s`)));
       if (data) req.write(data);
       req.end();
     });
