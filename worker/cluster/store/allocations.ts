@@ -33,10 +33,7 @@ export class SqlAllocations implements Allocations {
     const start = Math.floor(Math.random() * size);
     for (let i = 0; i < size; i++) {
       const v = nth((start + i) % size);
-      if (!this.isTaken(pool, v)) {
-        this.take(pool, v, owner);
-        return v;
-      }
+      if (this.tryTake(pool, v, owner)) return v;
     }
     return null;
   }
