@@ -6,33 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { kubectl, manage, newCluster, ok, request, service, type TestCluster } from "./helpers";
 
 let c: TestCluster;
-const agent = new https.Agent({ ca: readFileSync(service.ca), keepAlive: true });
+/** Streams get a socket of their own: a watch never goes back to a pool. */
+const agent = new https.Agent({ ca: readFileSync(service.ca), keepAlive: false });
 const CMS = () => `/k8s/${c.id}/api/v1/namespaces/default/configmaps`;
-const kube = (method: string, path: string, opts: { body?: unknown; contentType?: string } = {}) => send(method, `/k8s/${c.id}${path}`, opts.body, opts.contentType);
-
-/** A request with a Content-Length, as kubectl sends one (a DELETE's body is read only with it). */
-function send(method: string, urlPath: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; text: string; json: any }> { // any: assertions read whatever the endpoint answers
-  const data = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
-  const headers: Record<string, string | number> = { authorization: `Bearer ${c.token}` };
-  if (data) Object.assign(headers, { "content-type": contentType, "content-length": data.length });
-  return new Promise((resolve, reject) => {
-    const req = https.request(service.url + urlPath, { method, agent, headers }, (res) => {
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, text, json });
-      });
-    });
-    req.on("error", reject);
-    req.end(data);
-  });
-}
+const kube = (method: string, path: string, opts: { body?: unknown; contentType?: string } = {}) => request(method, `/k8s/${c.id}${path}`, { token: c.token, ...opts });
 
 beforeAll(async () => {
   c = await newCluster("bad");

@@ -15,13 +15,18 @@ export interface HttpResult {
   json: any; // any: e2e assertions read whatever shape the endpoint answers
 }
 
+/**
+ * One HTTPS request, sent with a Content-Length as kubectl sends it (a DELETE's body is read only
+ * with one). A kept-alive socket the server closed while idle fails at once with no answer; that
+ * request never reached the server, so it is sent once more on a fresh socket, as Node's docs advise.
+ */
 export function request(method: string, urlPath: string, opts: { token?: string; body?: unknown; contentType?: string } = {}): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const body = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
-    const req = https.request(
-      service.url + urlPath,
-      { method, agent, headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(body !== undefined ? { "content-type": opts.contentType ?? "application/json" } : {}) } },
-      (res) => {
+  const data = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body));
+  const headers: Record<string, string | number> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  if (data) Object.assign(headers, { "content-type": opts.contentType ?? "application/json", "content-length": data.length });
+  const once = (): Promise<HttpResult> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(service.url + urlPath, { method, agent, headers }, (res) => {
         let text = "";
         res.on("data", (c) => (text += c));
         res.on("end", () => {
@@ -33,11 +38,13 @@ export function request(method: string, urlPath: string, opts: { token?: string;
           }
           resolve({ status: res.statusCode ?? 0, text, json });
         });
-      },
-    );
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
+      });
+      req.on("error", (err: NodeJS.ErrnoException) => reject(Object.assign(err, { reused: req.reusedSocket })));
+      req.end(data);
+    });
+  return once().catch((err: NodeJS.ErrnoException & { reused?: boolean }) => {
+    if (err.reused && err.code === "ECONNRESET") return once();
+    throw err;
   });
 }
 
