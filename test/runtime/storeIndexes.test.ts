@@ -226,3 +226,49 @@ describe("a ReplicaSet's pods through pod_keys' owner index", () => {
     expect(now.map((p) => p.name)).not.toContain(first);
   });
 });
+
+describe("objects table", () => {
+  it("finds an object through its key's index, and a store of the older WITHOUT ROWID table keeps every object when migrated", async () => {
+    const { stub } = await newCluster({ name: "objrowid" });
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "kept", labels: { a: "b" } }, data: { k: "v" } })).status).toBe(201);
+    const result = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const sql = store.sqlStorage;
+      const plan = sql
+        .exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", "configmaps", "default", "kept")
+        .toArray()
+        .map((r) => r.detail)
+        .join("; ");
+      const rows = () => sql.exec("SELECT resource, namespace, name, uid, rv, body FROM objects ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
+      const before = rows();
+      // Back to the table as it was: the whole row in its key's b-tree.
+      const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE objects_by_rowid")));
+      sql.exec("CREATE TABLE objects_old (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL, rv INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, namespace, name)) WITHOUT ROWID");
+      sql.exec("INSERT INTO objects_old SELECT resource, namespace, name, uid, rv, body FROM objects");
+      sql.exec("DROP TABLE objects");
+      sql.exec("ALTER TABLE objects_old RENAME TO objects");
+      sql.exec("CREATE INDEX objects_uid ON objects(uid)");
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
+      migrate(sql);
+      const withoutRowid = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'objects'").one().sql.includes("WITHOUT ROWID");
+      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects' ORDER BY name").toArray().map((r) => r.name);
+      let duplicate = "";
+      try {
+        sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES ('configmaps', 'default', 'kept', 'x', 1, '{}')");
+      } catch (e) {
+        duplicate = String(e);
+      }
+      return { plan, before, after: rows(), withoutRowid, indexes, duplicate };
+    });
+    expect(result.plan).toContain("objects_key");
+    expect(result.before.some((r) => r.name === "kept")).toBe(true);
+    expect(result.after).toEqual(result.before);
+    expect(result.withoutRowid).toBe(false);
+    expect(result.indexes).toEqual(["objects_key", "objects_uid"]);
+    expect(result.duplicate).toContain("UNIQUE constraint failed");
+    // The store reads and writes the migrated table as before.
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/kept")).json.data).toEqual({ k: "v" });
+    expect((await kube(stub, "PUT", "/api/v1/namespaces/default/configmaps/kept", { metadata: { name: "kept" }, data: { k: "w" } })).status).toBe(200);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/kept")).json.data).toEqual({ k: "w" });
+  });
+});
