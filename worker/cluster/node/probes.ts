@@ -14,7 +14,7 @@ export interface ProbeTarget {
   program: Program;
   container: ContainerT;
   podIP: string;
-  env: Record<string, string>;
+  readonly env: Record<string, string>;
 }
 
 export interface ProbeVerdict {

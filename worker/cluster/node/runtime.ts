@@ -457,7 +457,18 @@ function firstRunVerdict(probe: NonNullable<ContainerT["livenessProbe"]>, t: Pro
 
 /** What a probe reaches: the image's server is up after the start delay of the cluster's simulation profile (none when instant), not the catalog's. */
 function probeTarget(rt: PodRuntime, c: ContainerRuntime, spec: ContainerT, image: ImageBehaviour, env: RuntimeEnv): ProbeTarget {
-  return { image: { ...image, startMs: env.timing.startMs(image) }, program: env.program(c), container: spec, podIP: rt.ip, env: env.environment(c) };
+  // The environment is read only by an exec probe that runs a command: a read of the run's stored
+  // env and a parse that every other container (and every planning pass) would do for nothing.
+  let environment: Record<string, string> | undefined;
+  return {
+    image: { ...image, startMs: env.timing.startMs(image) },
+    program: env.program(c),
+    container: spec,
+    podIP: rt.ip,
+    get env() {
+      return (environment ??= env.environment(c));
+    },
+  };
 }
 
 /** How far ahead of a plan a container's process is computed to find when it exits. */
