@@ -1,6 +1,8 @@
 // A cluster preloaded from YAML as `kubectl apply -f` makes it, captured back as YAML that makes
 // the same objects on a fresh cluster, and reset to its template; the usage counters.
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ClusterObject } from "../../worker/cluster/object";
 import { parseAllDocuments } from "yaml";
 import { clusterStubOf, env, kube, newSettledCluster, settle } from "./helpers";
 import { db, namespacesOf } from "../../worker/db/queries";
@@ -344,5 +346,19 @@ describe("usage", () => {
     const counted = (await stub.info()).requestsLastHour;
     await stub.reset({ id, config: parseClusterConfig(JSON.stringify({ name: "portable" }), null) });
     expect((await stub.info()).requestsLastHour).toBe(counted);
+  });
+
+  it("writes the counts of a burst of requests to storage on its own a moment later", async () => {
+    const { stub } = await initCluster("");
+    const stored = () => runInDurableObject(stub, (o: ClusterObject) => {
+      // internal access: the object's own storage, read without info() (which writes pending counts first)
+      const sql = (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
+      return Number(sql.exec<{ n: number | null }>("SELECT sum(requests) AS n FROM usage_minutes").one().n ?? 0);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = await stored();
+    for (let i = 0; i < 20; i++) await get(stub, "/api/v1/namespaces");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await stored()).toBe(before + 20);
   });
 });
