@@ -54,6 +54,23 @@ describe("the store's body cache", () => {
     expect(pods.json.items).toEqual([]);
   });
 
+  it("keeps what is written, but an Event only once it is read", async () => {
+    const { stub } = await newCluster({ name: "bodycacheevents" });
+    const event = { apiVersion: "v1", kind: "Event", metadata: { name: "e1" }, involvedObject: { kind: "ConfigMap", namespace: "default", name: "c1" }, reason: "Tested", message: "m", type: "Normal" };
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", cm("c1"))).status).toBe(201);
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/events", event)).status).toBe(201);
+    const cached = () =>
+      runInDurableObject(stub, (o: ClusterObject) => {
+        const { store } = inside(o);
+        const body = (resource: string, name: string) => [...store.bodies.entries()].find(([k]) => k === `${resource}\u0000default\u0000${name}`)?.[1] ?? null;
+        return { configMap: body("configmaps", "c1") !== null, event: body("events", "e1") !== null };
+      });
+    expect(await cached()).toEqual({ configMap: true, event: false });
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/events/e1")).status).toBe(200);
+    expect(await cached()).toEqual({ configMap: true, event: true });
+    expect((await audit(stub)).wrong).toEqual([]);
+  });
+
   it("forgets what a dry run and a rolled-back transaction wrote", async () => {
     const { stub } = await newCluster({ name: "bodycacheroll" });
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", cm("kept", { v: "1" }))).status).toBe(201);

@@ -524,7 +524,7 @@ export class ApiServer {
       this.store.remove(storage, stored, attrsOf(storedDef, oldStored));
       return this.toWire(def, stored);
     }
-    this.store.put(storage, stored, "MODIFIED", attrsOf(storedDef, oldStored), (size) => this.checkSize(def, stored, size));
+    this.store.put(storage, stored, "MODIFIED", attrsOf(storedDef, oldStored), (size) => this.checkSize(def, stored, size), oldStored);
     const out = this.toWire(def, structuredClone(stored));
     // A dry run stores nothing: its answer keeps the stored resourceVersion, as kube-apiserver's
     // dry-run storage does (kubectl diff shows no resourceVersion change).
@@ -670,7 +670,7 @@ export class ApiServer {
             this.store.remove(storage, obj, prev);
             return { body: this.deletedBody(def, obj), gone: true, object: this.toWire(def, obj), warnings };
           }
-          this.store.put(storage, obj, "MODIFIED", prev);
+          this.store.put(storage, obj, "MODIFIED", prev, undefined, old);
         }
         const wire = this.toWire(def, obj);
         return { body: wire, gone: false, object: wire, warnings };
@@ -679,7 +679,7 @@ export class ApiServer {
         obj.metadata.deletionTimestamp = formatTime(now + grace * 1000);
         obj.metadata.deletionGracePeriodSeconds = grace;
         storedDef.beginDelete?.(obj);
-        this.store.put(storage, obj, "MODIFIED", prev);
+        this.store.put(storage, obj, "MODIFIED", prev, undefined, old);
         const wire = this.toWire(def, structuredClone(obj));
         return { body: wire, gone: false, object: wire, warnings };
       }

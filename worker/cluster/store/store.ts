@@ -18,6 +18,17 @@ export interface Attrs {
   fields: Record<string, string>;
 }
 
+/** What pod_keys holds of a pod. */
+type PodKeyed = KObject & { spec?: { nodeName?: string }; status?: { podIP?: string } };
+
+function podKeysOf(pod: PodKeyed): { node: string | null; ip: string | null; owner: string | null } {
+  return {
+    node: pod.spec?.nodeName || null,
+    ip: pod.status?.podIP || null,
+    owner: (pod.metadata.ownerReferences as { uid?: string; controller?: boolean }[] | undefined)?.find((r) => r.controller)?.uid || null,
+  };
+}
+
 export interface Change {
   rv: number;
   type: ChangeType;
@@ -435,8 +446,10 @@ export class Store {
   /**
    * Writes a new or changed object; returns it with its new resourceVersion. `checkSize` sees the
    * stored body's length before anything is written (and may throw), so the body is serialized once.
+   * `was`, the stored object this write replaces (never the same object changed in place), lets a
+   * pod write that moves neither node, address nor owner leave pod_keys alone without a statement.
    */
-  put<T extends KObject>(resource: string, obj: T, type: "ADDED" | "MODIFIED", prev: Attrs | null, checkSize?: (bytes: number) => void): T {
+  put<T extends KObject>(resource: string, obj: T, type: "ADDED" | "MODIFIED", prev: Attrs | null, checkSize?: (bytes: number) => void, was?: KObject): T {
     const pending = this.requireTx();
     const rv = this.revision + 1;
     obj.metadata.resourceVersion = String(rv);
@@ -457,11 +470,14 @@ export class Store {
       // uid is immutable (updates keep the stored one), so objects_uid is left alone.
       this.sql.exec("UPDATE objects SET rv = ?, body = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, resource, namespace, name);
     }
-    if (resource === "pods") this.keepPodKeys(type, namespace, name, obj);
+    if (resource === "pods") this.keepPodKeys(type, namespace, name, obj, was);
     // deletionTimestamp, once set, stays until the object is removed.
     if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
     this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
-    this.bodies.set(key, body);
+    // An Event is written and seldom read back (a repeat's count is), while a pod is read by the
+    // scheduler, the kubelet and its controller after each write: Events kept on write took half
+    // the cache, and at 10,000 pods most pod reads went to SQLite.
+    if (resource !== "events") this.bodies.set(key, body);
     return obj;
   }
 
@@ -487,10 +503,12 @@ export class Store {
   }
 
   /** A pod's node and address in pod_keys; a write that changes neither leaves the row alone. */
-  private keepPodKeys(type: "ADDED" | "MODIFIED", namespace: string, name: string, pod: KObject & { spec?: { nodeName?: string }; status?: { podIP?: string } }) {
-    const node = pod.spec?.nodeName || null;
-    const ip = pod.status?.podIP || null;
-    const owner = (pod.metadata.ownerReferences as { uid?: string; controller?: boolean }[] | undefined)?.find((r) => r.controller)?.uid || null;
+  private keepPodKeys(type: "ADDED" | "MODIFIED", namespace: string, name: string, pod: PodKeyed, was?: PodKeyed) {
+    const { node, ip, owner } = podKeysOf(pod);
+    if (was && was !== pod) {
+      const before = podKeysOf(was);
+      if (before.node === node && before.ip === ip && before.owner === owner) return;
+    }
     if (type === "ADDED") this.sql.exec("INSERT INTO pod_keys (namespace, name, node, ip, owner) VALUES (?, ?, ?, ?, ?)", namespace, name, node, ip, owner);
     else
       this.sql.exec(
