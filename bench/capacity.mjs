@@ -1,9 +1,10 @@
 // Issue 15's scale scenario, whole: a cluster of 1,000 nodes; 100,000 pods from 20 Deployments
-// (instant profile), until every pod is Available; `kubectl get pods -A` of them, unchunked and in
-// pages of 500; a rolling update of one Deployment; half of the Deployments deleted, until their
-// pods are gone; then whether the cluster is idle (alarm null). The JS heap is sampled throughout.
+// (instant profile), until every pod is Available; every pod listed, unchunked and in pages of
+// 500, through the API and through the real `kubectl get pods -A`; a rolling update of one
+// Deployment; half of the Deployments deleted, until their pods are gone; then whether the
+// cluster is idle (alarm null). The JS heap is sampled throughout.
 // Long (tens of minutes a run): BENCH_CAPACITY_PODS and BENCH_CAPACITY_NODES shrink it.
-import { cluster, heapRows, heapWatch, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
+import { cluster, heapRows, heapWatch, kubectlLines, loadRow, median, must, nginxDeployment, report, RUNS, settle } from "./lib.mjs";
 
 const DEPLOYMENTS = 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +65,14 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   }
   const chunked = (performance.now() - t2) / 1000;
   progress(heap, `lists: unchunked ${unchunked.toFixed(2)} s (${all.found} pods, ${all.bytes} bytes), in pages ${chunked.toFixed(2)} s (${items} pods)`);
+  // What the issue names: kubectl itself, as a user runs it (a Table in pages of 500), and unchunked.
+  const kubectl = {};
+  for (const [key, args] of [["paged", ["get", "pods", "-A", "--no-headers"]], ["unchunked", ["get", "pods", "-A", "--no-headers", "--chunk-size=0"]]]) {
+    const r = await kubectlLines(c.kubeconfig, args);
+    if (r.code !== 0 || r.lines !== all.found) throw new Error(`kubectl ${args.join(" ")}: exit ${r.code}, ${r.lines} lines for ${all.found} pods: ${r.stderr}`);
+    kubectl[key] = r.seconds;
+  }
+  progress(heap, `kubectl get pods -A: ${kubectl.paged.toFixed(2)} s, with --chunk-size=0 ${kubectl.unchunked.toFixed(2)} s`);
 
   await must(http.request("PATCH", `${deployments}/${names[0]}`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
   const rolled = await waitFor("the rolling update", 3_600_000, async () => {
@@ -86,7 +95,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   const heapMiB = await heap?.stop();
   const info = (await must(http.request("GET", `/v1/clusters/${name}`, { token: tenantToken }))).json;
   await http.request("DELETE", `/v1/clusters/${name}`, { token: tenantToken });
-  return { heapMiB, available, unchunked, chunked, listed: all.found, listedBytes: all.bytes, paged: items, rolled, deleted, stillAvailable, objects: info.objects, alarm: info.alarm, per };
+  return { heapMiB, available, unchunked, chunked, kubectl, listed: all.found, listedBytes: all.bytes, paged: items, rolled, deleted, stillAvailable, objects: info.objects, alarm: info.alarm, per };
 }
 
 export default async function capacityBench(http, tenantToken, { insp } = {}) {
@@ -100,6 +109,8 @@ export default async function capacityBench(http, tenantToken, { insp } = {}) {
     ["created to every pod Available", `${m((r) => r.available).toFixed(0)} s (${(pods / m((r) => r.available)).toFixed(0)} pods/s)`],
     [`unchunked list of every pod (${last.listed}, ${(last.listedBytes / 1024 / 1024).toFixed(0)} MiB)`, `${m((r) => r.unchunked).toFixed(2)} s`],
     [`the same in pages of 500 (${last.paged} pods)`, `${m((r) => r.chunked).toFixed(2)} s`],
+    ["kubectl get pods -A (a Table, pages of 500; target <= 10 s)", `${m((r) => r.kubectl.paged).toFixed(2)} s`],
+    ["kubectl get pods -A --chunk-size=0 (target <= 10 s)", `${m((r) => r.kubectl.unchunked).toFixed(2)} s`],
     [`rolling update of one Deployment (${last.per} pods)`, `${m((r) => r.rolled).toFixed(0)} s`],
     [`half the Deployments deleted to their pods gone`, `${m((r) => r.deleted).toFixed(0)} s`],
     ["every Deployment left Available, objects, alarm once done", `${runs.every((r) => r.stillAvailable)}, ${last.objects}, alarm ${last.alarm}`],

@@ -1,6 +1,8 @@
 // What the benchmarks share: an HTTPS client for the local service, fresh clusters, and figures.
-import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
@@ -43,7 +45,9 @@ export function client(ready) {
         },
       );
       req.on("error", reject);
-      req.setTimeout(60_000, () => req.destroy(new Error(`no answer to ${method} ${path} in 60 s`)));
+      // Only a GET is given up on (and sent again): a write may work for minutes (moving the clock
+      // of a 5,000-node cluster settles every node first) and must not be sent twice.
+      if (method === "GET") req.setTimeout(60_000, () => req.destroy(new Error(`no answer to ${method} ${path} in 60 s`)));
       if (data) req.write(data);
       req.end();
     });
@@ -105,7 +109,33 @@ export async function must(p, want = [200, 201]) {
 export async function cluster(http, tenantToken, name, body = {}) {
   const made = await must(http.request("POST", `/v1/clusters?name=${name}`, { token: tenantToken, body }));
   const kc = await must(http.request("GET", `/v1/clusters/${name}/kubeconfig`, { token: tenantToken }));
-  return { name, id: made.json.id, token: /token: (\S+)/.exec(kc.text)[1], base: `/k8s/${made.json.id}` };
+  return { name, id: made.json.id, token: /token: (\S+)/.exec(kc.text)[1], base: `/k8s/${made.json.id}`, kubeconfig: kc.text };
+}
+
+/**
+ * The real kubectl on PATH against a cluster: its wall time and how many lines it printed (counted
+ * as they stream, never held), for figures that name a kubectl command.
+ */
+export async function kubectlLines(kubeconfig, args) {
+  const dir = mkdtempSync(join(tmpdir(), "kubedo-bench-kubectl-"));
+  const file = join(dir, "kubeconfig");
+  writeFileSync(file, kubeconfig);
+  const t0 = performance.now();
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn("kubectl", ["--kubeconfig", file, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let lines = 0;
+      let stderr = "";
+      child.stdout.on("data", (d) => {
+        for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+      });
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ seconds: (performance.now() - t0) / 1000, lines, code, stderr: stderr.slice(0, 2000) }));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function percentile(samples, p) {
