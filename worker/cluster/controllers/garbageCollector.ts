@@ -41,6 +41,8 @@ export function garbageCollectorController(): Controller {
   const indexedUnder = new Map<string, string[]>();
   /** owners waiting in foreground deletion, by uid */
   const foreground = new Map<string, Loc>();
+  /** A gone owner's dependents already looked at, by the owner's uid: the key of the last one. */
+  const goneAfter = new Map<string, string>();
 
   function note(loc: Loc, all: Ref[] | undefined) {
     if (!index) return;
@@ -165,11 +167,22 @@ export function garbageCollectorController(): Controller {
       const what = key.slice(0, i);
       const rest = key.slice(i + 1);
       if (what === "gone") {
-        // In batches, as kube's collector deletes each dependent with its own call: one transaction
-        // for an owner of 5,000 pods held all 5,000 changes in memory at once. A run cut off
-        // between batches leaves dependents whose owner is gone, which resync finds.
-        const deps = dependents(ctx, rest);
-        for (let i = 0; i < deps.length; i += BATCH) ctx.store.transaction(() => deps.slice(i, i + BATCH).forEach((dep) => checkDependent(ctx, dep)));
+        // A batch a reconcile, as kube's collector deletes each dependent with its own call: one
+        // transaction for an owner of 5,000 pods held all 5,000 changes in memory at once, and
+        // all the batches in one reconcile kept the object from answering anyone for seconds.
+        // The rest wait on a timer due now, after the key of the last one done (dependents still
+        // in their grace period are still listed); a restart starts the list again, harmlessly.
+        const after = goneAfter.get(rest);
+        const todo = dependents(ctx, rest)
+          .map(enc)
+          .filter((k) => after === undefined || k > after)
+          .sort();
+        const batch = todo.slice(0, BATCH);
+        ctx.store.transaction(() => batch.forEach((dep) => checkDependent(ctx, dec(dep))));
+        if (todo.length > BATCH) {
+          goneAfter.set(rest, batch[batch.length - 1]);
+          ctx.schedule(GARBAGE_COLLECTOR, key, ctx.clock.now());
+        } else goneAfter.delete(rest);
         return;
       }
       ctx.store.transaction(() => {
