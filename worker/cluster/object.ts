@@ -143,8 +143,8 @@ export interface ClusterInfo {
 
 /** Minutes of usage info() sums (requestsLastHour, alarmsLastHour). */
 const USAGE_MINUTES = 60;
-/** How long request and alarm counts wait in memory before one write of them. */
-const USAGE_FLUSH_MS = 1000;
+/** Requests and alarms counted in memory before one write of their counts. */
+const USAGE_WRITE_EVERY = 100;
 
 /** Header carrying a stream request's metadata from the Worker (which builds the request itself). */
 export const STREAM_REQUEST_HEADER = "x-kubedo-request";
@@ -684,27 +684,33 @@ export class ClusterObject extends DurableObject<Env> {
 
   // -------------------------------------------------------------------------------------------
   // Usage: kube requests and alarms per minute, for GET /v1/usage. Counted in memory and written
-  // a second later in one upsert: a statement (and a commit) of its own on every request cost a
-  // tenth of a ConfigMap create. Rows older than the hour are dropped as new minutes begin. No
-  // alarm is involved; whatever reads the counts writes the pending ones first.
+  // in one upsert per USAGE_WRITE_EVERY events or when the minute turns: a statement (and a
+  // commit) of its own on every request cost a tenth of a ConfigMap create. Whatever reads the
+  // counts writes the pending ones first. No timer and no alarm is involved (an idle cluster
+  // stays free); an object evicted with counts pending loses those, fewer than USAGE_WRITE_EVERY.
+  // Rows older than the hour are dropped as new minutes begin.
 
   /** The minute whose old rows were last dropped. */
   private usageMinute = 0;
+  /** The minute the pending counts belong to. */
+  private pendingMinute = 0;
   private usagePending = { requests: 0, alarms: 0 };
-  private usageFlush: ReturnType<typeof setTimeout> | null = null;
 
   private countUsage(what: "requests" | "alarms"): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.pendingMinute) {
+      this.flushUsage();
+      this.pendingMinute = minute;
+    }
     this.usagePending[what]++;
-    this.usageFlush ??= setTimeout(() => this.flushUsage(), USAGE_FLUSH_MS);
+    if (this.usagePending.requests + this.usagePending.alarms >= USAGE_WRITE_EVERY) this.flushUsage();
   }
 
   private flushUsage(): void {
-    if (this.usageFlush !== null) clearTimeout(this.usageFlush);
-    this.usageFlush = null;
     const { requests, alarms } = this.usagePending;
     if (!requests && !alarms) return;
     this.usagePending = { requests: 0, alarms: 0 };
-    const minute = Math.floor(Date.now() / 60_000);
+    const minute = this.pendingMinute;
     const sql = this.ctx.storage.sql;
     sql.exec(
       "INSERT INTO usage_minutes (minute, requests, alarms) VALUES (?, ?, ?) ON CONFLICT(minute) DO UPDATE SET requests = requests + excluded.requests, alarms = alarms + excluded.alarms",
@@ -720,8 +726,6 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Counts not yet written are forgotten with the rest of the cluster. */
   private dropPendingUsage(): void {
-    if (this.usageFlush !== null) clearTimeout(this.usageFlush);
-    this.usageFlush = null;
     this.usagePending = { requests: 0, alarms: 0 };
   }
 
