@@ -1,10 +1,10 @@
 // The control loop: work after changes, nothing when idle, and queues rebuilt after eviction.
 import { abortAllDurableObjects } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { clusterStubOf, kube, kubeRequest, newCluster, newSettledCluster, settle } from "./helpers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { ClusterObject } from "../../worker/cluster/object";
-import { RUN_RECONCILES, TURN_RECONCILES, type ControlLoop } from "../../worker/cluster/loop/loop";
+import { ControlLoop, RUN_RECONCILES, TURN_RECONCILES } from "../../worker/cluster/loop/loop";
 import { GARBAGE_COLLECTOR } from "../../worker/cluster/controllers/garbageCollector";
 import { STATEFULSET } from "../../worker/cluster/controllers/statefulset";
 import { DAEMONSET } from "../../worker/cluster/controllers/daemonset";
@@ -373,5 +373,42 @@ describe("daemonset controller", () => {
     expect(await podsByNode()).toEqual(expected);
     const ds = (await kube(stub, "GET", "/apis/apps/v1/namespaces/default/daemonsets/agent")).json;
     expect(ds.status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1 });
+  });
+});
+
+describe("a failed reconcile", () => {
+  // A loop over a store that is only a timers table: enough to see what a failure does.
+  function loopOver(exec: (query: string, ...args: unknown[]) => unknown) {
+    const ctx = { store: { sqlStorage: { exec } }, api: { writer: null }, clock: { now: () => 1_000, realTimeOf: (t: number) => t } };
+    const failing = { name: "failing", keysFor: () => [], resync: () => [], reconcile: () => Promise.reject(new Error("boom")) };
+    // any: a stand-in context with only what reconcileOne touches; reconcileOne is private
+    const loop = new ControlLoop([failing], ctx as any, () => {}) as any;
+    return (key: string) => loop.reconcileOne(failing, key) as Promise<void>;
+  }
+
+  it("stores its retry, then says so in the log", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const stored: unknown[][] = [];
+      await loopOver((query, ...args) => void stored.push([query.split(" ")[0], ...args]))("k");
+      expect(stored).toEqual([["INSERT", "failing", "k", 2_000]]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toContain("reconcile failing/k failed (attempt 1)");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("logs nothing when its object is going away (storage refuses the retry)", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const reconcile = loopOver(() => {
+        throw new Error("Durable Object reset");
+      });
+      await expect(reconcile("k")).rejects.toThrow("Durable Object reset");
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -282,8 +282,11 @@ export class ControlLoop {
       this.failures.set(id, n);
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (n - 1));
       const message = e instanceof Error ? e.message : String(e);
-      console.warn(`reconcile ${id} failed (attempt ${n}), retrying in ${delay} ms:`, message);
+      // The retry is stored before anything is logged: when the object itself is going away
+      // (reset, evicted mid-run) storage throws here and the alarm ends without a word, as a
+      // log line from a broken object can never be delivered (the test pool waited on one forever).
       this.schedule(c.name, key, this.ctx.clock.now() + delay);
+      console.warn(`reconcile ${id} failed (attempt ${n}), retrying in ${delay} ms:`, message);
       const regarding = c.regarding?.(key);
       if (regarding) {
         try {
