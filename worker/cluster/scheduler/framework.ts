@@ -152,22 +152,40 @@ export function fitError(total: number, verdicts: NodeVerdict[], postFilter?: st
   return `${preFilter ?? unavailable(total, rejected.map((r) => r.reasons))}${post ? ` ${post}` : ""}`;
 }
 
-/** The scheduler's reasoning as text a learner can read (kept in an annotation on the pod). */
-export function explain(decision: Decision, limit = 12): string {
-  const lines: string[] = [];
-  const feasible = decision.verdicts.filter((v) => !v.rejectedBy).sort((a, b) => (b.total ?? 0) - (a.total ?? 0));
+/**
+ * The scheduler's reasoning as text a learner can read (kept in an annotation on the pod): the
+ * choice, then the nodes best first, those with the same verdict (equal scores, or filtered for
+ * the same reasons) on one line. On a cluster of like nodes a line per node made this text a fifth
+ * of every pod's stored size, and of what `kubectl get pods` reads.
+ */
+export function explain(decision: Decision, limit = 12, namesPerLine = 3): string {
+  const chosen = decision.node;
+  const feasible = decision.verdicts
+    .filter((v) => !v.rejectedBy)
+    .sort((a, b) => (b.total ?? 0) - (a.total ?? 0) || Number(b.node === chosen) - Number(a.node === chosen));
   const rejected = decision.verdicts.filter((v) => v.rejectedBy);
   const checked = decision.ofNodes ? ` (the filters stop at ${feasible.length} that fit, of ${decision.ofNodes} nodes)` : "";
-  lines.push(decision.node ? `chose ${decision.node}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`);
-  for (const v of [...feasible, ...rejected].slice(0, limit)) {
-    if (v.rejectedBy) lines.push(`${v.node}: filtered by ${v.rejectedBy.plugin}: ${v.rejectedBy.rejection.reasons.join(", ")}`);
-    else {
-      const parts = Object.entries(v.scores ?? {})
-        .filter(([, s]) => s !== 0)
-        .map(([p, s]) => `${p} ${s}`);
-      lines.push(`${v.node}: fits, score ${v.total ?? 0}${parts.length ? ` (${parts.join(", ")})` : ""}`);
-    }
+  const lines = [chosen ? `chose ${chosen}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`];
+  const groups = new Map<string, string[]>();
+  for (const v of [...feasible, ...rejected]) {
+    const verdict = v.rejectedBy ? `filtered by ${v.rejectedBy.plugin}: ${v.rejectedBy.rejection.reasons.join(", ")}` : fits(v);
+    const nodes = groups.get(verdict);
+    if (nodes) nodes.push(v.node);
+    else groups.set(verdict, [v.node]);
   }
-  if (decision.verdicts.length > limit) lines.push(`... and ${decision.verdicts.length - limit} more nodes`);
+  let told = 0;
+  for (const [verdict, nodes] of [...groups].slice(0, limit)) {
+    const more = nodes.length - namesPerLine;
+    lines.push(`${nodes.slice(0, namesPerLine).join(", ")}${more > 0 ? ` and ${more} more` : ""}: ${verdict}`);
+    told += nodes.length;
+  }
+  if (told < decision.verdicts.length) lines.push(`... and ${decision.verdicts.length - told} more nodes`);
   return lines.join("\n");
+}
+
+function fits(v: NodeVerdict): string {
+  const parts = Object.entries(v.scores ?? {})
+    .filter(([, s]) => s !== 0)
+    .map(([p, s]) => `${p} ${s}`);
+  return `fits, score ${v.total ?? 0}${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
