@@ -24,12 +24,12 @@ export function client(ready) {
       }
     }
   }
-  function requestOnce(method, path, { token, body, contentType } = {}) {
+  function requestOnce(method, path, { token, body, contentType, accept } = {}) {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
       const req = https.request(
         ready.url + path,
-        { method, agent, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { "content-type": contentType ?? "application/json" } : {}) } },
+        { method, agent, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(accept ? { accept } : {}), ...(data ? { "content-type": contentType ?? "application/json" } : {}) } },
         (res) => {
           let text = "";
           res.on("data", (c) => (text += c));

@@ -10,6 +10,7 @@
 //   node bench/profile.mjs wake [pods] [workers]   (the start of a cluster that slept, and its resync)
 //   node bench/profile.mjs writes [count]           (ConfigMap creates, 16 in flight, as the api bench)
 //   node bench/profile.mjs create 0 [workers]       (a cluster made, until its system pods run and it is idle)
+//   node bench/profile.mjs table [pods] [workers]   (every pod listed three times as kubectl get pods -A does: Table pages of 500)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,7 +92,7 @@ try {
   await must(http.request("PATCH", `/v1/clusters/profiled`, { token: tenant.token, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenant.token, "profiled", 900_000);
   if (scenario === "create") console.log(`a cluster of ${workers} workers made and settled in ${((performance.now() - made) / 1000).toFixed(2)} s`);
-  else if (scenario !== "wake") await startProfile();
+  else if (scenario !== "wake" && scenario !== "table") await startProfile();
   if (scenario === "writes") {
     const n = Number(a ?? 3000);
     const w0 = performance.now();
@@ -101,7 +102,7 @@ try {
   }
   if (scenario !== "writes" && scenario !== "create") {
     const t0 = performance.now();
-    const replicas = Number(a ?? (scenario === "deployment" ? 1000 : 10000));
+    const replicas = Number(a ?? (scenario === "deployment" ? 1000 : scenario === "table" ? 5000 : 10000));
     const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
     const body = nginxDeployment("web", replicas, { cpu: "10m", memory: "16Mi" });
     const available = (d) => d.status?.availableReplicas === replicas && d.status?.updatedReplicas === replicas && d.status?.replicas === replicas && (d.status?.observedGeneration ?? 0) >= d.metadata.generation;
@@ -114,6 +115,22 @@ try {
       await until(http, c, `${path}/web`, (d) => available(d) && d.metadata.generation === 2);
       console.log(`rolling update done after ${((performance.now() - up) / 1000).toFixed(2)} s`);
     }
+  }
+  if (scenario === "table") {
+    await settle(http, tenant.token, "profiled", 900_000);
+    await startProfile();
+    const accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+    let pages = 0;
+    const t0 = performance.now();
+    for (let round = 0; round < 3; round++) {
+      let cont = "";
+      do {
+        const r = await must(http.request("GET", `${c.base}/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`, { token: c.token, accept }));
+        cont = r.json.metadata?.continue ?? "";
+        pages++;
+      } while (cont);
+    }
+    console.log(`${pages} Table pages of 500 pods: ${((performance.now() - t0) / pages).toFixed(1)} ms a page`);
   }
   if (scenario === "wake") {
     // Idle, then no requests until the runtime evicts the object; the profile covers its start

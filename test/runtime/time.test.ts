@@ -54,6 +54,21 @@ describe("the schema walk", () => {
     expect(shiftTimes(leases.schema, lease, 0)).toBe(lease);
   });
 
+  it("moves a time it has moved before by the lead of the moment, in the form of its field", () => {
+    // Times already moved are remembered: the same text must come out right for each lead and field.
+    const lease = { metadata: { name: "l", creationTimestamp: T }, spec: { acquireTime: T, renewTime: T } };
+    for (let i = 0; i < 3; i++) {
+      expect(shiftTimes(leases.schema, lease, MINUTE)).toMatchObject({ metadata: { creationTimestamp: "2026-11-30T10:01:00Z" }, spec: { acquireTime: "2026-11-30T10:01:00.000000Z", renewTime: "2026-11-30T10:01:00.000000Z" } });
+      expect(shiftTimes(leases.schema, lease, -MINUTE)).toMatchObject({ metadata: { creationTimestamp: "2026-11-30T09:59:00Z" }, spec: { acquireTime: "2026-11-30T09:59:00.000000Z" } });
+    }
+    // More distinct times than are remembered at once, each moved right.
+    for (let s = 0; s < 5_000; s++) {
+      const at = new Date(Date.parse(T) + s * 1000).toISOString().replace(".000Z", "Z");
+      const want = new Date(Date.parse(at) + MINUTE).toISOString().replace(".000Z", "Z");
+      expect(shiftTimes(configmaps.schema, { metadata: { name: "c", creationTimestamp: at } }, MINUTE).metadata.creationTimestamp).toBe(want);
+    }
+  });
+
   it("finds a JSON patch's times by path, and a merge patch's by shape", () => {
     const json = [
       { op: "replace", path: "/spec/renewTime", value: "2026-11-30T10:00:00.500000Z" },
