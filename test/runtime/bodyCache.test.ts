@@ -138,3 +138,26 @@ describe("the store's body cache", () => {
     expect(cache.get("k99")).toBeUndefined();
   });
 });
+
+describe("a write's answer", () => {
+  it("is the caller's own: changing it changes nothing stored, cached or written next", async () => {
+    const { stub } = await newCluster({ name: "answers", nodes: [{ role: "control-plane" }] });
+    const stored = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api } = inside(o);
+      const made = api.create(configMaps, "default", { metadata: { name: "mine", labels: { a: "1" } }, data: { k: "v" } }, { trusted: true }).object as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+      const body = { ...made, data: { k: "w" } };
+      const updated = api.update(configMaps, "default", "mine", body, { trusted: true }).object as typeof made;
+      const status = api.update(configMaps, "default", "mine", { ...updated, data: { k: "x" } }).object as typeof made;
+      // The answers and the bodies sent are changed after the writes.
+      for (const o of [made, body, updated, status]) {
+        o.data.k = "changed";
+        o.metadata.labels.a = "changed";
+      }
+      return api.get(configMaps, "default", "mine") as typeof made;
+    });
+    expect(stored.data).toEqual({ k: "x" });
+    expect(stored.metadata.labels).toEqual({ a: "1" });
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/mine")).json.data).toEqual({ k: "x" });
+    expect((await audit(stub)).wrong).toEqual([]);
+  });
+});

@@ -130,7 +130,7 @@ function write(api: ApiServer, e: EventReport, seen: number): void {
   st.recording = true;
   try {
     if (existing) {
-      api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + seen, message: e.message, lastTimestamp: t }, { trusted: true });
+      api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + seen, message: e.message, lastTimestamp: t }, { trusted: true, owned: true });
     } else {
       // Full: the oldest Events make room (the newest are what a reader wants), a hundredth of the bound at a time.
       if (!api.hasRoomFor("events")) dropOldest(api);
@@ -148,7 +148,7 @@ function write(api: ApiServer, e: EventReport, seen: number): void {
         eventTime: eventMicroTime(api, e.at),
         reportingComponent: e.component,
         reportingInstance: e.host ?? e.component,
-      }, { trusted: true });
+      }, { trusted: true, owned: true });
     }
   } catch (err) {
     // An event is best effort: a namespace being deleted refuses new content.

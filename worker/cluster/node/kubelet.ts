@@ -227,7 +227,7 @@ export const kubeletController: Controller = {
       const status = podStatusOf(pod, rt, hostIP, now);
       const cni = runningCni(pod, rt, settings);
       if (cni) networkConfigured(ctx, nodeName, cni, now);
-      const seen = sameJson(status, pod.status) ? pod : ctx.api.update(pods, ns, name, { ...pod, status }, { subresource: "status", trusted: true }).object;
+      const seen = sameJson(status, pod.status) ? pod : ctx.api.update(pods, ns, name, { ...pod, metadata: { ...pod.metadata }, status }, { subresource: "status", trusted: true, owned: true }).object;
       sql.exec(
         "INSERT INTO pod_runtime (uid, namespace, name, node, state, seen_rv) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state, seen_rv = excluded.seen_rv",
         rt.uid,
