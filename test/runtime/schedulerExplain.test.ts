@@ -33,6 +33,19 @@ describe("the scheduler's explanation", () => {
     expect(why.length).toBeLessThan(500);
   });
 
+  it("keeps apart nodes of one total whose scores differ, and nodes filtered for other reasons", () => {
+    const other = { TaintToleration: 300, NodeResourcesFit: 90, NodeResourcesBalancedAllocation: 91 };
+    const full = (node: string, what: string): NodeVerdict => ({ node, rejectedBy: { plugin: "NodeResourcesFit", rejection: { reasons: [`Insufficient ${what}`] } } });
+    const why = explain({ node: "a", verdicts: [fitting("a"), fitting("b", 481, other), fitting("c"), full("d", "cpu"), full("e", "memory"), full("f", "cpu")] });
+    expect(why.split("\n")).toEqual([
+      "chose a: 3 of 6 nodes fit",
+      "a, c: fits, score 481 (TaintToleration 300, NodeResourcesFit 87, NodeResourcesBalancedAllocation 94)",
+      "b: fits, score 481 (TaintToleration 300, NodeResourcesFit 90, NodeResourcesBalancedAllocation 91)",
+      "d, f: filtered by NodeResourcesFit: Insufficient cpu",
+      "e: filtered by NodeResourcesFit: Insufficient memory",
+    ]);
+  });
+
   it("counts the nodes past its last line", () => {
     const verdicts = Array.from({ length: 20 }, (_, i) => fitting(`n${i}`, 500 - i));
     const why = explain({ node: "n0", verdicts }, 5).split("\n");

@@ -16,8 +16,25 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
 
-/** Parses a reference; null when it is not one (the kubelet's InvalidImageName). */
-export function parseImageRef(raw: string): ImageRef | null {
+/**
+ * References already parsed, frozen: a cluster names a few images many times (every status of
+ * every pod of a Deployment parses its containers' images), and the regular expressions were a
+ * percent of a 1,000-pod Deployment.
+ */
+const parsed = new Map<string, Readonly<ImageRef> | null>();
+const PARSED_KEPT = 1024;
+
+/** Parses a reference; null when it is not one (the kubelet's InvalidImageName). The answer is shared: read it, never change it. */
+export function parseImageRef(raw: string): Readonly<ImageRef> | null {
+  const known = parsed.get(raw);
+  if (known !== undefined) return known;
+  const ref = parse(raw);
+  if (parsed.size >= PARSED_KEPT) parsed.clear();
+  parsed.set(raw, ref && Object.freeze(ref));
+  return ref;
+}
+
+function parse(raw: string): ImageRef | null {
   if (!raw || raw.length > 255 || raw !== raw.trim()) return null;
   let rest = raw;
   let digest: string | null = null;

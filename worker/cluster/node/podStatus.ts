@@ -7,6 +7,18 @@ import type { ContainerStatusT, PodStatusT } from "../resources/types/core";
 import { parseImageRef } from "./imageRef";
 import { isOwn, specOf, type ContainerRuntime, type PodRuntime, type Run } from "./runtime";
 
+/** The image ID a container status shows, by the image's full reference (kept: a few images, many statuses). */
+const imageIds = new Map<string, string>();
+
+function imageIdOf(full: string): string {
+  let id = imageIds.get(full);
+  if (id === undefined) {
+    if (imageIds.size >= 1024) imageIds.clear();
+    imageIds.set(full, (id = `${full.replace(/:[^:/@]+$/, "").replace(/@.*$/, "")}@sha256:${digestOf(full)}`));
+  }
+  return id;
+}
+
 function digestOf(s: string): string {
   let out = "";
   let h = 2166136261;
@@ -39,7 +51,7 @@ function containerStatus(pod: Pod, c: ContainerRuntime): ContainerStatusT {
     ready: c.ready,
     restartCount: c.restarts,
     image: ref ? ref.full : spec.image ?? "",
-    imageID: everRan && ref ? `${ref.full.replace(/:[^:/@]+$/, "").replace(/@.*$/, "")}@sha256:${digestOf(ref.full)}` : "",
+    imageID: everRan && ref ? imageIdOf(ref.full) : "",
     started: c.stage === "running" ? c.started : false,
   };
   if (c.run?.id) status.containerID = c.run.id;

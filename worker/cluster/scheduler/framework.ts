@@ -166,21 +166,48 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   const rejected = decision.verdicts.filter((v) => v.rejectedBy);
   const checked = decision.ofNodes ? ` (the filters stop at ${feasible.length} that fit, of ${decision.ofNodes} nodes)` : "";
   const lines = [chosen ? `chose ${chosen}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`];
-  const groups = new Map<string, string[]>();
+  // Grouped by comparing with each group's first node (in a bucket by score or filter), so the
+  // text is written once a group, not once a node: this runs for every pod bound.
+  const groups: { first: NodeVerdict; nodes: string[] }[] = [];
+  const buckets = new Map<string | number, { first: NodeVerdict; nodes: string[] }[]>();
   for (const v of [...feasible, ...rejected]) {
-    const verdict = v.rejectedBy ? `filtered by ${v.rejectedBy.plugin}: ${v.rejectedBy.rejection.reasons.join(", ")}` : fits(v);
-    const nodes = groups.get(verdict);
-    if (nodes) nodes.push(v.node);
-    else groups.set(verdict, [v.node]);
+    const bucketKey = v.rejectedBy ? v.rejectedBy.plugin : (v.total ?? 0);
+    const bucket = buckets.get(bucketKey) ?? [];
+    const group = bucket.find((g) => sameVerdict(g.first, v));
+    if (group) group.nodes.push(v.node);
+    else {
+      const made = { first: v, nodes: [v.node] };
+      groups.push(made);
+      bucket.push(made);
+      buckets.set(bucketKey, bucket);
+    }
   }
   let told = 0;
-  for (const [verdict, nodes] of [...groups].slice(0, limit)) {
+  for (const { first, nodes } of groups.slice(0, limit)) {
     const more = nodes.length - namesPerLine;
+    const verdict = first.rejectedBy ? `filtered by ${first.rejectedBy.plugin}: ${first.rejectedBy.rejection.reasons.join(", ")}` : fits(first);
     lines.push(`${nodes.slice(0, namesPerLine).join(", ")}${more > 0 ? ` and ${more} more` : ""}: ${verdict}`);
     told += nodes.length;
   }
   if (told < decision.verdicts.length) lines.push(`... and ${decision.verdicts.length - told} more nodes`);
   return lines.join("\n");
+}
+
+/** Whether two nodes would read the same: filtered by one plugin for the same reasons, or fitting with the same scores. */
+function sameVerdict(a: NodeVerdict, b: NodeVerdict): boolean {
+  if (a.rejectedBy || b.rejectedBy) {
+    if (!a.rejectedBy || !b.rejectedBy || a.rejectedBy.plugin !== b.rejectedBy.plugin) return false;
+    const x = a.rejectedBy.rejection.reasons;
+    const y = b.rejectedBy.rejection.reasons;
+    return x.length === y.length && x.every((r, i) => r === y[i]);
+  }
+  if (a.total !== b.total) return false;
+  const x = a.scores ?? {};
+  const y = b.scores ?? {};
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) if (x[k] !== y[k]) return false;
+  return true;
 }
 
 function fits(v: NodeVerdict): string {
