@@ -4,6 +4,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ApiServer } from "../../worker/cluster/api/apiserver";
+import type { KObject } from "../../worker/cluster/resources/define";
 import type { ClusterObject } from "../../worker/cluster/object";
 import { configmaps as configMaps } from "../../worker/cluster/resources/configmap";
 import { BodyCache } from "../../worker/cluster/store/bodyCache";
@@ -144,16 +145,17 @@ describe("a write's answer", () => {
     const { stub } = await newCluster({ name: "answers", nodes: [{ role: "control-plane" }] });
     const stored = await runInDurableObject(stub, (o: ClusterObject) => {
       const { api } = inside(o);
-      const made = api.create(configMaps, "default", { metadata: { name: "mine", labels: { a: "1" } }, data: { k: "v" } }, { trusted: true }).object as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+      type Cm = KObject & { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+      const made = api.create(configMaps, "default", { metadata: { name: "mine", labels: { a: "1" } }, data: { k: "v" } }, { trusted: true }).object as Cm;
       const body = { ...made, data: { k: "w" } };
-      const updated = api.update(configMaps, "default", "mine", body, { trusted: true }).object as typeof made;
-      const status = api.update(configMaps, "default", "mine", { ...updated, data: { k: "x" } }).object as typeof made;
+      const updated = api.update(configMaps, "default", "mine", body, { trusted: true }).object as Cm;
+      const status = api.update(configMaps, "default", "mine", { ...updated, data: { k: "x" } }).object as Cm;
       // The answers and the bodies sent are changed after the writes.
       for (const o of [made, body, updated, status]) {
         o.data.k = "changed";
         o.metadata.labels.a = "changed";
       }
-      return api.get(configMaps, "default", "mine") as typeof made;
+      return api.get(configMaps, "default", "mine") as Cm;
     });
     expect(stored.data).toEqual({ k: "x" });
     expect(stored.metadata.labels).toEqual({ a: "1" });
