@@ -5,7 +5,7 @@
 // (pod uid, volume), so a container sees the same files until then.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64 } from "@scure/base";
-import { API_AUDIENCES, boundTokenClaims, clusterIdOf, extendForPod, metaOf, signClaims } from "../../authentication/serviceAccountTokens";
+import { API_AUDIENCES, boundTokenClaims, clusterIdOf, extendForPod, metaOf, signClaims, type Meta } from "../../authentication/serviceAccountTokens";
 import type { NetworkView } from "../../network/types";
 import type { KObject } from "../../resources/define";
 import type { Pod } from "../../resources/pod";
@@ -121,7 +121,19 @@ export function serviceAccountTokenClaims(sql: SqlStorage, view: Pick<NetworkVie
   const node = pod.spec?.nodeName ? (view.node(pod.spec.nodeName) ?? { apiVersion: "v1", kind: "Node", metadata: { name: pod.spec.nodeName } }) : undefined;
   const meta = metaOf(sql);
   const t = extendForPod({ serviceAccount: account, pod, ...(node ? { node } : {}), audiences: audience ? [audience] : API_AUDIENCES, expirationSeconds });
-  return boundTokenClaims({ store: meta, clusterId: clusterIdOf(meta), now }, t).claims;
+  return boundTokenClaims({ store: meta, clusterId: clusterIdIn(sql, meta), now }, t).claims;
+}
+
+/** The cluster's id, read once: it is set when the cluster is made and never changes (every pod's token names it). */
+const clusterIds = new WeakMap<SqlStorage, string>();
+
+function clusterIdIn(sql: SqlStorage, meta: Meta): string {
+  let id = clusterIds.get(sql);
+  if (id === undefined) {
+    id = clusterIdOf(meta);
+    if (id) clusterIds.set(sql, id);
+  }
+  return id;
 }
 
 /** A file's bytes as base64, its token signed if it is one. */
