@@ -1,13 +1,13 @@
 // The event recorder's TTL sweep: Events last seen more than an hour ago are deleted, whether the
 // recorder or a client wrote them, and a sweep that cannot find a stale Event reads none.
-import { runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import { recordEvent, sweepEvents, type EventReport } from "../../worker/cluster/events";
 import { formatTime } from "../../worker/cluster/machinery/time";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
-import { kube, newCluster } from "./helpers";
+import { clusterStubOf, kube, newCluster } from "./helpers";
 
 const MIN = 60_000;
 
@@ -127,5 +127,48 @@ describe("event times", () => {
     const byTime = [...times].sort((a, b) => a[1].localeCompare(b[1]));
     expect(byTime.map(([reason]) => reason)).toEqual([...steps, "Killing"]);
     expect(byTime.map(([, t]) => t)).toEqual(["250000", "250001", "250002", "250003", "250004"].map((us) => `2030-01-01T00:00:00.${us}Z`).concat("2030-01-01T00:00:02.250000Z"));
+  });
+});
+
+describe("recording an Event the recorder has not written lately", () => {
+  it("creates it without a read first, and counts on one that exists already (a restarted recorder's, a client's)", async () => {
+    const { id, stub } = await newCluster();
+    const at = Date.parse("2030-01-01T00:00:00Z");
+    const report: EventReport = { regarding: { apiVersion: "v1", kind: "Pod", name: "again", namespace: "default", uid: "5a0b6f4e-0000-4000-8000-000000000001" }, type: "Normal", reason: "Test", message: "again", component: "test", at };
+    const mine = (o: ClusterObject) => {
+      const store = (o as unknown as { store: Store }).store;
+      return [...store.scan("events", "default")].map((r) => JSON.parse(r.body)).filter((e) => e.reason === "Test");
+    };
+    const first = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api, store } = o as unknown as { api: ApiServer; store: Store };
+      // Read counts: a new Event's name is not looked up before its row goes in.
+      const reads = { n: 0 };
+      const sql = store.sqlStorage;
+      const exec = sql.exec.bind(sql);
+      (sql as unknown as { exec: typeof exec }).exec = ((q: string, ...a: unknown[]) => {
+        if (q.startsWith("SELECT body FROM objects")) reads.n++;
+        return exec(q, ...(a as never[]));
+      }) as typeof exec;
+      try {
+        store.transaction(() => recordEvent(api, report));
+      } finally {
+        (sql as unknown as { exec: typeof exec }).exec = exec;
+      }
+      return { reads: reads.n, events: mine(o) };
+    });
+    expect(first.reads).toBe(0);
+    expect(first.events.map((e) => e.count)).toEqual([1]);
+    // The object starts again: its recorder has forgotten what it wrote; the Event is still stored.
+    await abortAllDurableObjects().catch(() => {});
+    const again = await runInDurableObject(clusterStubOf(id), (o: ClusterObject) => {
+      const { api, store } = o as unknown as { api: ApiServer; store: Store };
+      const rv = store.rv;
+      store.transaction(() => recordEvent(api, { ...report, at: at + 1_000 }));
+      return { events: mine(o), moved: store.rv - rv };
+    });
+    expect(again.events.map((e) => [e.metadata.name, e.count]).length).toBe(1);
+    expect(again.events[0]).toMatchObject({ metadata: { name: first.events[0].metadata.name }, count: 2, lastTimestamp: "2030-01-01T00:00:01Z", firstTimestamp: "2030-01-01T00:00:00Z" });
+    // One write (the count), no revision spent on the refused row.
+    expect(again.moved).toBe(1);
   });
 });

@@ -118,38 +118,59 @@ function eventMicroTime(api: ApiServer, at: number): string {
   return formatMicroTime(micros / 1000);
 }
 
+/**
+ * The names of the Events each cluster's recorder wrote lately. One not among them is nearly
+ * always new (its name hashes the object's uid and the message), so it is created without a read
+ * first; one that exists after all (written before a restart, or by a client) is counted on then.
+ */
+const recentlyWritten = new WeakMap<ApiServer, Lru<true>>();
+
+function recentOf(api: ApiServer): Lru<true> {
+  let r = recentlyWritten.get(api);
+  if (!r) recentlyWritten.set(api, (r = new Lru(CACHE_ENTRIES)));
+  return r;
+}
+
 /** Writes a report: a new Event, or `seen` more on the count of the one already kept for it. */
 function write(api: ApiServer, e: EventReport, seen: number): void {
   const { ns, name } = e.key ?? eventKey(e);
   const t = formatTime(e.at);
-  const existing = api.peek<CoreEvent>("events", ns, name);
+  const recent = recentOf(api);
+  const known = recent.get(`${ns}/${name}`) !== undefined;
+  let existing = known ? api.peek<CoreEvent>("events", ns, name) : undefined;
   const st = sweepState(api);
   // Lowered before the write, so a write that rolls back only costs a scan, never a missed Event.
   const written = parseTime(t)!;
   if (st.floor !== null && written < st.floor) st.floor = written;
   st.recording = true;
   try {
-    if (existing) {
-      api.update(events, ns, name, { ...existing, count: (existing.count ?? 1) + seen, message: e.message, lastTimestamp: t }, { trusted: true, owned: true });
-    } else {
+    const countOn = (ev: CoreEvent) => api.update(events, ns, name, { ...ev, count: (ev.count ?? 1) + seen, message: e.message, lastTimestamp: t }, { trusted: true, owned: true });
+    if (existing) countOn(existing);
+    else {
       // Full: the oldest Events make room (the newest are what a reader wants), a hundredth of the bound at a time.
       if (!api.hasRoomFor("events")) dropOldest(api);
       const source = { component: e.component, ...(e.host ? { host: e.host } : {}) };
-      api.create(events, ns, {
-        metadata: { name },
-        involvedObject: e.regarding,
-        reason: e.reason,
-        message: e.message,
-        source,
-        firstTimestamp: t,
-        lastTimestamp: t,
-        count: seen,
-        type: e.type,
-        eventTime: eventMicroTime(api, e.at),
-        reportingComponent: e.component,
-        reportingInstance: e.host ?? e.component,
-      }, { trusted: true, owned: true });
+      try {
+        api.create(events, ns, {
+          metadata: { name },
+          involvedObject: e.regarding,
+          reason: e.reason,
+          message: e.message,
+          source,
+          firstTimestamp: t,
+          lastTimestamp: t,
+          count: seen,
+          type: e.type,
+          eventTime: eventMicroTime(api, e.at),
+          reportingComponent: e.component,
+          reportingInstance: e.host ?? e.component,
+        }, { trusted: true, owned: true, nameUnread: !known });
+      } catch (err) {
+        if (known || !(err instanceof ApiError && err.code === 409) || !(existing = api.peek<CoreEvent>("events", ns, name))) throw err;
+        countOn(existing);
+      }
     }
+    recent.set(`${ns}/${name}`, true);
   } catch (err) {
     // An event is best effort: a namespace being deleted refuses new content.
     if (!(err instanceof ApiError)) throw err;

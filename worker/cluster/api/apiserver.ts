@@ -20,7 +20,7 @@ import type { Connection, Failure } from "../network/types";
 
 /** What a webhook call met: no connection, or a server that does (admission) or does not serve webhooks on that port. */
 export type WebhookReach = { ok: false; error: Failure } | { ok: true; admission: boolean; http: boolean };
-import { ObjectBoundError, type ChangeListener, type Store } from "../store/store";
+import { KeyTakenError, ObjectBoundError, type ChangeListener, type Store } from "../store/store";
 import { attrsOf, selectableFields } from "./attrs";
 import { ApiError, errors, successStatus, type Status } from "../machinery/errors";
 import { applyPatch, type PatchType } from "../machinery/patch";
@@ -49,6 +49,13 @@ export interface WriteOptions {
    * metadata's in place, nothing deeper: parts below may be shared with objects the caller read.
    */
   owned?: boolean;
+  /**
+   * A create that goes straight to the row: a name already taken is found by the key's unique
+   * index as the row goes in (AlreadyExists then) instead of by a read first. For a trusted writer
+   * whose names are nearly always new and whose create changes nothing else first (the event
+   * recorder: a read for every new Event was a tenth of a Deployment's statements).
+   */
+  nameUnread?: boolean;
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
   subresource?: string;
@@ -410,10 +417,11 @@ export class ApiServer {
     const storage = storageOf(def);
     const ns = def.namespaced ? obj.metadata.namespace! : "";
     this.admitNamespace(def, ns, obj.metadata.name!);
-    for (let attempt = 0; this.store.has(storage, ns, obj.metadata.name!); attempt++) {
-      if (!generated || attempt >= 8) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
-      obj.metadata.name = generateName(obj.metadata.generateName!);
-    }
+    if (!opts.nameUnread || generated)
+      for (let attempt = 0; this.store.has(storage, ns, obj.metadata.name!); attempt++) {
+        if (!generated || attempt >= 8) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
+        obj.metadata.name = generateName(obj.metadata.generateName!);
+      }
     // A generated name is left out so that every refusal reads the same (controllers report it once).
     if (!this.store.hasRoomFor(storage)) throw new ObjectBoundError(storage === "events" ? this.store.eventBound : this.store.objectBound, def.group, def.plural, generated ? "" : obj.metadata.name!);
     this.admit("validate", "CREATE", def, obj, null, opts, warnings);
@@ -424,7 +432,12 @@ export class ApiServer {
     this.recordManagers(def, null, obj, opts, sent);
     def.prepareCreate?.(obj, this.hookContext(opts.dryRun ?? false, def, obj));
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
-    this.store.put(storage, stored, "ADDED", null, (size) => this.checkSize(def, stored, size));
+    try {
+      this.store.put(storage, stored, "ADDED", null, (size) => this.checkSize(def, stored, size));
+    } catch (e) {
+      if (e instanceof KeyTakenError) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
+      throw e;
+    }
     // Nothing keeps `stored` (the store keeps its text), so it goes back as it is.
     return this.toWire(def, stored);
   }

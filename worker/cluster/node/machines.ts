@@ -95,7 +95,10 @@ export class Machines {
   }
 
   addImage(node: string, image: string): void {
+    // Every start of a container whose image is present says so: only a new image is a write.
+    const images = this.imagesOf(node);
+    if (images.has(image)) return;
     this.sql.exec("INSERT OR IGNORE INTO node_images (node, image) VALUES (?, ?)", node, image);
-    this.imagesOf(node).add(image);
+    images.add(image);
   }
 }

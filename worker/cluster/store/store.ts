@@ -72,6 +72,9 @@ export class ObjectBoundError extends ApiError {
   }
 }
 
+/** A new object's key is already taken: the key's unique index refused the row. */
+export class KeyTakenError extends Error {}
+
 /** podKeysBy's lookups, each answered from one of pod_keys' indexes. */
 export const POD_KEYS_BY = {
   podIP: "SELECT namespace, name FROM pod_keys WHERE ip = ?",
@@ -462,7 +465,14 @@ export class Store {
     const key = BodyCache.key(resource, namespace, name);
     this.bodies.delete(key);
     if (type === "ADDED") {
-      this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv, body);
+      try {
+        this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv, body);
+      } catch (e) {
+        if (!String(e).includes("UNIQUE constraint failed: objects.")) throw e;
+        // The refused statement wrote nothing: only the revision had moved.
+        this.revision = rv - 1;
+        throw new KeyTakenError(`${resource} ${namespace}/${name} exists`);
+      }
       this.count++;
       if (resource === "events") this.events++;
       this.bump(resource, namespace, 1);
