@@ -120,6 +120,8 @@ export class ContainerWorlds {
   private readonly answers = new Map<string, { list: Answered[]; certain: () => number }>();
   private readonly sessions = new Map<string, ProcessInfo[]>();
   private nextPid = 20;
+  /** Whether any process has been signalled (a row in process_signals); null until asked. */
+  private signalled: boolean | null = null;
   /** Pods whose processes took input or a signal since the kubelet last planned them. */
   private readonly poked = new Set<string>();
 
@@ -306,6 +308,8 @@ export class ContainerWorlds {
   }
 
   private signalOf(runId: string): { at: number; code: number } | null {
+    // Most clusters never signal a process: no statement for every container that starts then.
+    if (!(this.signalled ??= this.deps.store.sqlStorage.exec("SELECT 1 FROM process_signals LIMIT 1").toArray().length > 0)) return null;
     const row = this.deps.store.sqlStorage.exec<{ at: number; code: number }>("SELECT at, code FROM process_signals WHERE run = ? ORDER BY at LIMIT 1", runId).toArray()[0];
     return row ?? null;
   }
@@ -396,6 +400,7 @@ export class ContainerWorlds {
   /** A signal that ends a container's process: recorded, so the process's history keeps it. */
   private signal(pod: Pod, run: RunRef, signal: number, code: number): void {
     this.deps.store.sqlStorage.exec("INSERT INTO process_signals (run, at, signal, code) VALUES (?, ?, ?, ?)", run.id, this.deps.clock.now(), signal, code);
+    this.signalled = true;
     this.invalidate(pod.metadata.uid!, run.id);
     this.wake(pod);
   }
