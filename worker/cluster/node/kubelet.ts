@@ -227,6 +227,10 @@ export const kubeletController: Controller = {
       const status = podStatusOf(pod, rt, hostIP, now);
       const cni = runningCni(pod, rt, settings);
       if (cni) networkConfigured(ctx, nodeName, cni, now);
+      // A pod with nothing to wait for, now or last time, has no timer to drop: no statement for it.
+      const hadWake = rt.wake !== undefined;
+      if (next !== null) rt.wake = next;
+      else delete rt.wake;
       const seen = sameJson(status, pod.status) ? pod : ctx.api.update(pods, ns, name, { ...pod, metadata: { ...pod.metadata }, status }, { subresource: "status", trusted: true, owned: true }).object;
       sql.exec(
         "INSERT INTO pod_runtime (uid, namespace, name, node, state, seen_rv) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state, seen_rv = excluded.seen_rv",
@@ -238,7 +242,7 @@ export const kubeletController: Controller = {
         Number(seen.metadata.resourceVersion),
       );
       if (next !== null) ctx.schedule(KUBELET, key, next);
-      else ctx.cancel(KUBELET, key);
+      else if (hadWake) ctx.cancel(KUBELET, key);
     });
   },
 };

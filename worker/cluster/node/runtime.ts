@@ -64,6 +64,8 @@ export interface PodRuntime {
   finishing?: { since: number; deadline: number };
   /** When the kubelet must have stopped everything (deletion or completion), cluster ms. */
   killDeadline?: number;
+  /** The kubelet's own timer for the pod when it last looked (cluster ms); absent when none. */
+  wake?: number;
 }
 
 export interface RuntimeEvent {
