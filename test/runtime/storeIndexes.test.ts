@@ -147,17 +147,23 @@ describe("deleting", () => {
 });
 
 describe("objects by uid", () => {
-  it("answers which object has a uid through objects_uid", async () => {
+  it("answers which object has a uid through objects_uid, which leaves Events out", async () => {
     const { stub } = await newCluster({ name: "uids" });
     const made = (await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "c" } })).json;
+    const event = (
+      await kube(stub, "POST", "/api/v1/namespaces/default/events", { metadata: { name: "e" }, involvedObject: { kind: "ConfigMap", name: "c", namespace: "default" }, reason: "R", message: "m", type: "Normal" })
+    ).json;
     const found = await runInDurableObject(stub, (o: ClusterObject) => {
       const store = storeOf(o);
-      const plan = store.sqlStorage.exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT namespace, name FROM objects WHERE uid = ? LIMIT 1", "x").toArray().map((r) => r.detail).join("; ");
-      return { plan, key: store.keyOfUid(made.metadata.uid), none: store.keyOfUid("no-such-uid") ?? null };
+      const plan = store.sqlStorage.exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT namespace, name FROM objects WHERE uid = ? AND resource <> 'events' LIMIT 1", "x").toArray().map((r) => r.detail).join("; ");
+      const indexed = store.sqlStorage.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'objects_uid'").one().sql;
+      return { plan, key: store.keyOfUid(made.metadata.uid), none: store.keyOfUid("no-such-uid") ?? null, event: store.keyOfUid(event.metadata.uid) ?? null, indexed };
     });
     expect(found.plan).toContain("objects_uid");
     expect(found.key).toEqual({ namespace: "default", name: "c" });
     expect(found.none).toBeNull();
+    expect(found.event).toBeNull();
+    expect(found.indexed).toContain("WHERE resource <> 'events'");
   });
 });
 

@@ -147,6 +147,13 @@ export const STEPS: readonly (readonly string[])[] = [
     `CREATE UNIQUE INDEX objects_key ON objects(resource, namespace, name)`,
     `CREATE INDEX objects_uid ON objects(uid)`,
   ],
+  [
+    // Events are found by uid by no one (the collector looks up owners by uid, and an Event owns
+    // nothing): leaving them out of the uid index spares four in five object inserts of a rollout
+    // a random write into a b-tree that, at 10,000 pods, no longer fits SQLite's page cache.
+    `DROP INDEX objects_uid`,
+    `CREATE INDEX objects_uid ON objects(uid) WHERE resource <> 'events'`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {
