@@ -20,17 +20,27 @@ describe("the scheduler's explanation", () => {
     ]);
   });
 
-  it("puts nodes with the same verdict on one line, the chosen one first, and stays short on 101 like nodes", () => {
-    const workers = Array.from({ length: 100 }, (_, i) => fitting(`worker${i}`, i < 12 ? 481 : 479));
+  it("puts nodes with the same verdict on one line, the chosen one first, and stays short on 81 like nodes", () => {
+    const workers = Array.from({ length: 80 }, (_, i) => fitting(`worker${i}`, i < 12 ? 481 : 479));
     const why = explain({ node: "worker7", verdicts: [tainted("cp"), ...workers] });
     expect(why.split("\n")).toEqual([
-      "chose worker7: 100 of 101 nodes fit",
+      "chose worker7: 80 of 81 nodes fit",
       "worker7, worker0, worker1 and 9 more: fits, score 481 (TaintToleration 300, NodeResourcesFit 87, NodeResourcesBalancedAllocation 94)",
-      "worker12, worker13, worker14 and 85 more: fits, score 479 (TaintToleration 300, NodeResourcesFit 87, NodeResourcesBalancedAllocation 94)",
+      "worker12, worker13, worker14 and 65 more: fits, score 479 (TaintToleration 300, NodeResourcesFit 87, NodeResourcesBalancedAllocation 94)",
       "cp: filtered by TaintToleration: node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
     ]);
     // A line a node came to about 1.2 KB on such a cluster, a fifth of the pod.
     expect(why.length).toBeLessThan(500);
+  });
+
+  it("groups the best 100 nodes and counts the rest", () => {
+    const workers = Array.from({ length: 420 }, (_, i) => fitting(`w${i}`, 481));
+    const why = explain({ node: "w0", verdicts: [...workers, tainted("cp")] }).split("\n");
+    expect(why).toEqual([
+      "chose w0: 420 of 421 nodes fit",
+      "w0, w1, w2 and 97 more: fits, score 481 (TaintToleration 300, NodeResourcesFit 87, NodeResourcesBalancedAllocation 94)",
+      "... and 321 more nodes",
+    ]);
   });
 
   it("keeps apart nodes of one total whose scores differ, and nodes filtered for other reasons", () => {
