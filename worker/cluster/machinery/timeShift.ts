@@ -6,6 +6,7 @@
 // lead to a timestamp, so shifting an object costs a handful of property reads.
 import type { z } from "zod";
 import { typeOf, type TypeNode } from "./schema/dsl";
+import { Memo } from "./memo";
 import { formatMicroTime, formatTime, parseTime } from "./time";
 
 type Plan =
@@ -68,25 +69,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * (a Deployment's thousand pods were created in the same few seconds), so a list of them parses
  * and formats each distinct time once instead of every one: that was a tenth of a Table page.
  */
-const moved = new Map<string, string>();
 let movedBy = 0;
-const MOVED_KEPT = 4096;
+// A time and a micro time never share their text (only the micro form has a fraction), but one
+// written without a fraction in a micro field is formatted with one: the key's first letter says which.
+const moved = new Memo((key: string) => {
+  const value = key.slice(1);
+  // Unparseable text is left for decoding to report, as the client wrote it.
+  const t = parseTime(value);
+  return t === null ? value : key[0] === "µ" ? formatMicroTime(t + movedBy) : formatTime(t + movedBy);
+}, 4096);
 
 function shiftTime(value: string, micro: boolean, deltaMs: number): string {
-  if (deltaMs !== movedBy || moved.size >= MOVED_KEPT) {
+  if (deltaMs !== movedBy) {
     moved.clear();
     movedBy = deltaMs;
   }
-  // A time and a micro time never share their text (only the micro form has a fraction), but
-  // one written without a fraction in a micro field is formatted with one: the key says which.
-  const key = micro ? `µ${value}` : value;
-  const known = moved.get(key);
-  if (known !== undefined) return known;
-  // Unparseable text is left for decoding to report, as the client wrote it.
-  const t = parseTime(value);
-  const out = t === null ? value : micro ? formatMicroTime(t + deltaMs) : formatTime(t + deltaMs);
-  moved.set(key, out);
-  return out;
+  return moved.get(`${micro ? "µ" : "t"}${value}`);
 }
 
 /** `value` with every timestamp moved by `deltaMs`; untouched parts are shared, not copied. */

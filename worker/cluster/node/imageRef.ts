@@ -1,5 +1,7 @@
 // Image references as containerd reads them: [registry/]path[:tag][@digest], Docker Hub's
 // library/ namespace for bare names, "latest" when no tag is given.
+import { Memo } from "../machinery/memo";
+
 export interface ImageRef {
   /** As written in the pod spec. */
   raw: string;
@@ -21,17 +23,14 @@ const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:
  * every pod of a Deployment parses its containers' images), and the regular expressions were a
  * percent of a 1,000-pod Deployment.
  */
-const parsed = new Map<string, Readonly<ImageRef> | null>();
-const PARSED_KEPT = 1024;
+const parsed = new Memo((raw: string): Readonly<ImageRef> | null => {
+  const ref = parse(raw);
+  return ref && Object.freeze(ref);
+}, 1024);
 
 /** Parses a reference; null when it is not one (the kubelet's InvalidImageName). The answer is shared: read it, never change it. */
 export function parseImageRef(raw: string): Readonly<ImageRef> | null {
-  const known = parsed.get(raw);
-  if (known !== undefined) return known;
-  const ref = parse(raw);
-  if (parsed.size >= PARSED_KEPT) parsed.clear();
-  parsed.set(raw, ref && Object.freeze(ref));
-  return ref;
+  return parsed.get(raw);
 }
 
 function parse(raw: string): ImageRef | null {

@@ -1,6 +1,7 @@
 // The status a kubelet reports for a pod, written from its runtime state: phase, conditions,
 // container statuses (waiting/running/terminated, last state, restarts, ready, started, IDs),
 // IPs and start time. Condition transition times are kept while a condition does not change.
+import { Memo } from "../machinery/memo";
 import { formatTime } from "../machinery/time";
 import { qosClass, type Pod } from "../resources/pod";
 import type { ContainerStatusT, PodStatusT } from "../resources/types/core";
@@ -8,16 +9,7 @@ import { parseImageRef } from "./imageRef";
 import { isOwn, specOf, type ContainerRuntime, type PodRuntime, type Run } from "./runtime";
 
 /** The image ID a container status shows, by the image's full reference (kept: a few images, many statuses). */
-const imageIds = new Map<string, string>();
-
-function imageIdOf(full: string): string {
-  let id = imageIds.get(full);
-  if (id === undefined) {
-    if (imageIds.size >= 1024) imageIds.clear();
-    imageIds.set(full, (id = `${full.replace(/:[^:/@]+$/, "").replace(/@.*$/, "")}@sha256:${digestOf(full)}`));
-  }
-  return id;
-}
+const imageIds = new Memo((full: string) => `${full.replace(/:[^:/@]+$/, "").replace(/@.*$/, "")}@sha256:${digestOf(full)}`, 1024);
 
 function digestOf(s: string): string {
   let out = "";
@@ -51,7 +43,7 @@ function containerStatus(pod: Pod, c: ContainerRuntime): ContainerStatusT {
     ready: c.ready,
     restartCount: c.restarts,
     image: ref ? ref.full : spec.image ?? "",
-    imageID: everRan && ref ? imageIdOf(ref.full) : "",
+    imageID: everRan && ref ? imageIds.get(ref.full) : "",
     started: c.stage === "running" ? c.started : false,
   };
   if (c.run?.id) status.containerID = c.run.id;

@@ -2,9 +2,9 @@
 // that real CRDs use: leading flag groups such as (?i), \A and \z anchors, and classes like
 // \pL. They are translated here; anything else is tried as written.
 
-export type Compiled = { re: RegExp } | { error: string };
+import { Memo } from "../memo";
 
-const cache = new Map<string, Compiled>();
+export type Compiled = { re: RegExp } | { error: string };
 
 function translate(pattern: string): { source: string; flags: string } {
   let source = pattern;
@@ -21,22 +21,20 @@ function translate(pattern: string): { source: string; flags: string } {
   return { source, flags };
 }
 
+const compiled = new Memo((pattern: string): Compiled => {
+  const { source, flags } = translate(pattern);
+  try {
+    return { re: new RegExp(source, flags + "u") };
+  } catch {
+    try {
+      return { re: new RegExp(source, flags) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+}, 501);
+
 /** The pattern compiled, or why it cannot be (JavaScript's words: Go's are not known here). */
 export function compilePattern(pattern: string): Compiled {
-  let c = cache.get(pattern);
-  if (!c) {
-    const { source, flags } = translate(pattern);
-    try {
-      c = { re: new RegExp(source, flags + "u") };
-    } catch {
-      try {
-        c = { re: new RegExp(source, flags) };
-      } catch (e) {
-        c = { error: (e as Error).message };
-      }
-    }
-    if (cache.size > 500) cache.clear();
-    cache.set(pattern, c);
-  }
-  return c;
+  return compiled.get(pattern);
 }
