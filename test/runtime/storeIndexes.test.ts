@@ -278,3 +278,60 @@ describe("objects table", () => {
     expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/kept")).json.data).toEqual({ k: "w" });
   });
 });
+
+describe("the kubelet's tables", () => {
+  it("finds runtimes and volume snapshots through small unique indexes, and an older store keeps them all when migrated", async () => {
+    const { stub } = await newCluster({ name: "kubeletrows", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    const pod = { metadata: { name: "web" }, spec: { containers: [{ name: "c", image: "nginx" }] } };
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", pod)).status).toBe(201);
+    await settle(stub);
+    const tables = (sql: SqlStorage) => ({
+      runtimes: sql.exec("SELECT uid, namespace, name, node, state, seen_rv FROM pod_runtime ORDER BY uid").toArray().map((r) => ({ ...r })),
+      snapshots: sql.exec("SELECT pod_uid, volume, written_at, files, pending_since FROM pod_volume_files ORDER BY pod_uid, volume").toArray().map((r) => ({ ...r })),
+    });
+    const result = await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = storeOf(o).sqlStorage;
+      const plan = (q: string, ...args: SqlStorageValue[]) => sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...args).toArray().map((r) => r.detail).join("; ");
+      const plans = [plan("SELECT state FROM pod_runtime WHERE uid = ?", "x"), plan("SELECT files FROM pod_volume_files WHERE pod_uid = ? AND volume = ?", "x", "v")];
+      const before = tables(sql);
+      // Back to the tables as they were: each row in its key's b-tree.
+      const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE pod_runtime_by_rowid")));
+      sql.exec("CREATE TABLE pod_runtime_old (uid TEXT PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, state TEXT NOT NULL, seen_rv INTEGER) WITHOUT ROWID");
+      sql.exec("INSERT INTO pod_runtime_old SELECT uid, namespace, name, node, state, seen_rv FROM pod_runtime");
+      sql.exec("DROP TABLE pod_runtime");
+      sql.exec("ALTER TABLE pod_runtime_old RENAME TO pod_runtime");
+      sql.exec("CREATE INDEX pod_runtime_name ON pod_runtime(namespace, name)");
+      sql.exec(
+        "CREATE TABLE pod_volume_files_old (pod_uid TEXT NOT NULL, volume TEXT NOT NULL, written_at INTEGER NOT NULL, files TEXT NOT NULL, pending_since INTEGER, PRIMARY KEY (pod_uid, volume)) WITHOUT ROWID",
+      );
+      sql.exec("INSERT INTO pod_volume_files_old SELECT pod_uid, volume, written_at, files, pending_since FROM pod_volume_files");
+      sql.exec("DROP TABLE pod_volume_files");
+      sql.exec("ALTER TABLE pod_volume_files_old RENAME TO pod_volume_files");
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
+      migrate(sql);
+      const withoutRowid = sql
+        .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('pod_runtime', 'pod_volume_files')")
+        .toArray()
+        .filter((r) => r.sql.includes("WITHOUT ROWID")).length;
+      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('pod_runtime', 'pod_volume_files') ORDER BY name").toArray().map((r) => r.name);
+      return { plans, before, after: tables(sql), withoutRowid, indexes };
+    });
+    expect(result.plans[0]).toContain("pod_runtime_uid");
+    expect(result.plans[1]).toContain("pod_volume_files_key");
+    // The running pod has a runtime and its service account's projected volume a snapshot.
+    expect(result.before.runtimes.some((r) => r.name === "web" && r.namespace === "default")).toBe(true);
+    expect(result.before.snapshots.length).toBeGreaterThan(0);
+    expect(result.after).toEqual(result.before);
+    expect(result.withoutRowid).toBe(0);
+    expect(result.indexes).toEqual(["pod_runtime_name", "pod_runtime_uid", "pod_volume_files_key"]);
+    // The kubelet goes on with the migrated rows: the pod's containers stop and its runtime and snapshots go with it.
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/web")).status).toBe(200);
+    await (stub as unknown as { moveClock(r: { advanceSeconds: number }): Promise<unknown> }).moveClock({ advanceSeconds: 60 });
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/web")).status).toBe(404);
+    const left = await runInDurableObject(stub, (o: ClusterObject) => tables(storeOf(o).sqlStorage));
+    const uid = result.before.runtimes.find((r) => r.name === "web")!.uid;
+    expect(left.runtimes.some((r) => r.uid === uid)).toBe(false);
+    expect(left.snapshots.some((r) => r.pod_uid === uid)).toBe(false);
+  });
+});
