@@ -1,6 +1,6 @@
 // InterPodAffinity: required and preferred pod affinity and anti-affinity, including the
 // anti-affinity of pods already running (they keep newcomers they select out of their domain).
-import type { Plugin } from "../framework";
+import { scoreRange, type Plugin } from "../framework";
 import type { NodeInfo, PodInfo, Snapshot } from "../snapshot";
 import { termSelects, type AffinityTermT } from "../match";
 
@@ -97,9 +97,7 @@ export const interPodAffinity: Plugin = {
     return (state.get(KEY) as State).preferred?.get(node.name) ?? 0;
   },
   normalize(scores) {
-    const vals = [...scores.values()];
-    const max = Math.max(...vals);
-    const min = Math.min(...vals);
-    for (const [k, v] of scores) scores.set(k, max === min ? 0 : ((v - min) * 100) / (max - min));
+    const [min, max] = scoreRange(scores);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === min ? 0 : ((scores[i] - min) * 100) / (max - min);
   },
 };

@@ -1,6 +1,6 @@
 // Plugins that judge a node by itself: NodeUnschedulable, NodeName, TaintToleration,
 // NodeAffinity (nodeSelector and node affinity) and NodePorts.
-import type { Plugin } from "../framework";
+import { scoreRange, type Plugin } from "../framework";
 import { termMatches, tolerates, untolerated, type NodeSelectorTermT } from "../match";
 
 export const nodeUnschedulable: Plugin = {
@@ -33,8 +33,8 @@ export const taintToleration: Plugin = {
   },
   normalize(scores) {
     // fewer intolerable PreferNoSchedule taints is better
-    const max = Math.max(0, ...scores.values());
-    for (const [k, v] of scores) scores.set(k, max === 0 ? 100 : 100 - (v * 100) / max);
+    const max = Math.max(0, scoreRange(scores)[1]);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? 100 : 100 - (scores[i] * 100) / max;
   },
 };
 
@@ -56,8 +56,8 @@ export const nodeAffinity: Plugin = {
     return sum;
   },
   normalize(scores) {
-    const max = Math.max(0, ...scores.values());
-    for (const [k, v] of scores) scores.set(k, max === 0 ? 0 : (v * 100) / max);
+    const max = Math.max(0, scoreRange(scores)[1]);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? 0 : (scores[i] * 100) / max;
   },
 };
 

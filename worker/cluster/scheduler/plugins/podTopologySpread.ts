@@ -1,7 +1,7 @@
 // PodTopologySpread: keeps matching pods spread over topology domains (zones, hosts) within
 // maxSkew. DoNotSchedule constraints filter; ScheduleAnyway constraints score.
 import { fromStructured, matchesLabels } from "../../machinery/selectors";
-import type { CycleState, Plugin } from "../framework";
+import { scoreRange, type CycleState, type Plugin } from "../framework";
 import type { NodeInfo, PodInfo, Snapshot } from "../snapshot";
 import { termMatches, type NodeSelectorTermT } from "../match";
 
@@ -66,13 +66,11 @@ export const podTopologySpread: Plugin = {
   },
   normalize(scores, state) {
     if (!(state.get(KEY) as Constraint[]).some((c) => !c.hard)) {
-      for (const k of scores.keys()) scores.set(k, 0);
+      scores.fill(0);
       return;
     }
     // fewer matching pods in the node's domains is better
-    const vals = [...scores.values()];
-    const max = Math.max(...vals);
-    const min = Math.min(...vals);
-    for (const [k, v] of scores) scores.set(k, max === min ? 100 : (100 * (max + min - v)) / max);
+    const [min, max] = scoreRange(scores);
+    for (let i = 0; i < scores.length; i++) scores[i] = max === min ? 100 : (100 * (max + min - scores[i])) / max;
   },
 };
