@@ -4,7 +4,7 @@
 // through the Chrome DevTools protocol while the scenario runs, and prints the functions with
 // the most self time and the source files they are in. KUBEDO_PROFILE_HEAP=file also writes a
 // heap snapshot of the isolate when the scenario is done (for a viewer, or bench/heapsnapshot.mjs). KUBEDO_PROFILE_OUT=file keeps the
-// .cpuprofile for a viewer.
+// .cpuprofile for a viewer, and file.js the bundle its line numbers point into.
 //   node bench/profile.mjs deployment [replicas] [workers]
 //   node bench/profile.mjs pods [pods] [workers]
 //   node bench/profile.mjs wake [pods] [workers]   (the start of a cluster that slept, and its resync)
@@ -146,7 +146,16 @@ try {
     console.log(`first request after sleeping ${first.toFixed(0)} ms, idle again after ${(performance.now() - w0).toFixed(0)} ms; object started again: ${Date.parse(info.awakeSince) > slept}`);
   }
   const { result } = await insp.send("Profiler.stop");
-  if (process.env.KUBEDO_PROFILE_OUT) writeFileSync(process.env.KUBEDO_PROFILE_OUT, JSON.stringify(result.profile));
+  if (process.env.KUBEDO_PROFILE_OUT) {
+    writeFileSync(process.env.KUBEDO_PROFILE_OUT, JSON.stringify(result.profile));
+    // The bundle the profile's line numbers point into (workerd's copy is deleted when it stops).
+    const scripts = [];
+    insp.onEvent("Debugger.scriptParsed", (p) => scripts.push(p));
+    await insp.send("Debugger.enable");
+    const main = scripts.filter((p) => p.url.endsWith("index.js")).sort((x, y) => y.length - x.length)[0];
+    if (main) writeFileSync(process.env.KUBEDO_PROFILE_OUT + ".js", (await insp.send("Debugger.getScriptSource", { scriptId: main.scriptId })).result.scriptSource);
+    await insp.send("Debugger.disable");
+  }
   if (process.env.KUBEDO_PROFILE_HEAP) {
     const chunks = [];
     insp.onEvent("HeapProfiler.addHeapSnapshotChunk", (p) => chunks.push(p.chunk));
