@@ -641,14 +641,16 @@ export class ApiServer {
       if (stored.spec?.nodeName) throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${stored.spec.nodeName}"`);
       const def = BUILT_IN.storageKind("pods")!;
       const prev = attrsOf(def, stored);
-      // The store parsed a fresh copy for this call: it is changed in place, not cloned.
+      // The store parsed a fresh copy for this call: it is changed in place, not cloned (`was`
+      // keeps the spec and status it had, for pod_keys).
       const obj = stored;
+      const was = { ...stored };
       obj.spec = { ...obj.spec, nodeName };
       if (opts.annotations) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ...opts.annotations };
       const conditions = (obj.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled");
       conditions.push({ type: "PodScheduled", status: "True", lastTransitionTime: formatTime(this.clock.now()) } as { type: string });
       obj.status = { ...(obj.status ?? {}), conditions };
-      this.store.put("pods", obj, "MODIFIED", prev);
+      this.store.put("pods", obj, "MODIFIED", prev, undefined, was);
       return this.toWire(def, obj);
     });
   }
