@@ -13,6 +13,7 @@ import { MemoryFs, populate } from "../../worker/cluster/container/fs/memory";
 import { containerEnv, expand } from "../../worker/cluster/container/env";
 import { FsError, text, type FileSystem } from "../../worker/cluster/container/types";
 import { catalogImage } from "../../worker/cluster/node/images";
+import { volumeSyncController } from "../../worker/cluster/container/fs/volumeSync";
 import { kube, newSettledCluster, settle } from "./helpers";
 
 function code(f: () => unknown): string {
@@ -362,6 +363,27 @@ describe("containerFs", () => {
     await stub.moveClock({ advanceSeconds: 61 });
     await settle(stub);
     expect(await labels()).toBe('app="web"\ntier="front"');
+  });
+
+  it("has the pod's volume snapshots written when the kubelet starts it, and follows only the pod writes that can change them", async () => {
+    const stub = await clusterWithPod();
+    const snapshots = await runInDurableObject(stub, (o: ClusterObject) =>
+      inside(o).store.sqlStorage
+        .exec<{ volume: string }>("SELECT volume FROM pod_volume_files WHERE pod_uid = ? ORDER BY volume", podOf(o).metadata.uid!)
+        .toArray()
+        .map((r) => r.volume),
+    );
+    expect(snapshots).toEqual(expect.arrayContaining(["config", "info", "secret"]));
+    expect(snapshots.some((v) => v.startsWith("kube-api-access-"))).toBe(true);
+    const change = (body: unknown) => ({ rv: 1, type: "MODIFIED" as const, resource: "pods", namespace: "default", name: "web", body: JSON.stringify(body), prev: null });
+    const stored = await runInDurableObject(stub, (o: ClusterObject) => podOf(o));
+    // Its downwardAPI volume reads its labels: a write of the pod may change that file.
+    expect(volumeSyncController.keysFor(change(stored), {} as never)).toEqual(["pod:default/web"]);
+    // A pod whose only downwardAPI item is its namespace (the service account's volume) has nothing to follow.
+    const spec = stored.spec!;
+    const plain = { ...stored, spec: { ...spec, containers: spec.containers.map(({ env: _env, ...c }) => c), volumes: spec.volumes!.filter((v) => v.name.startsWith("kube-api-access-")) } };
+    expect(JSON.stringify(plain)).toContain('"downwardAPI"');
+    expect(volumeSyncController.keysFor(change(plain), {} as never)).toEqual([]);
   });
 
   it("gives the node's files to hostPath volumes and to nodeFs", async () => {

@@ -17,6 +17,7 @@ import { waitForClaims } from "./claimMounts";
 import { advance, imageOf, newRuntime, replan, runRef, specOf, type PodRuntime, type RuntimeEnv, type RuntimeEvent } from "./runtime";
 import { NETWORK_NOT_READY_MESSAGE } from "./register";
 import { isMirrorPod, MIRROR_ANNOTATION } from "../addons/controlPlane";
+import { syncPodVolumes } from "../container/fs/volumeSync";
 
 /** Prefix of a static pod's runtime key (see runtimeId). */
 export const STATIC_RUNTIME = "static:";
@@ -180,6 +181,9 @@ export const kubeletController: Controller = {
         if (waitForClaims(ctx, pod, nodeName, nodeIP(node), now, (at) => ctx.schedule(KUBELET, key, at))) return;
         const ip = pod.spec?.hostNetwork ? nodeIP(node) : allocateIp(ctx, node, pod);
         if (!ip) return;
+        // Its configMap, secret, downwardAPI and projected volumes are written before the sandbox
+        // starts (the kubelet's volume manager), from the pod this sync has read.
+        syncPodVolumes(ctx, pod);
         rt = { ...newRuntime(pod, ip, now), uid: runtimeId(pod) };
       }
       const settings = ctx.simulation();

@@ -1,7 +1,7 @@
-// The kubelet's refresh of configMap, secret, downwardAPI and projected volumes: it writes a
-// pod's snapshot when the pod lands on its node and, when a source changes (the object, or the
-// pod's own labels and annotations for downwardAPI), rewrites it after its sync period (60 s on
-// the cluster clock). subPath mounts keep the files they started with (their snapshots are kept
+// The kubelet's refresh of configMap, secret, downwardAPI and projected volumes: the kubelet
+// writes a pod's snapshot when it starts the pod on its node (node/kubelet.ts) and, when a source
+// changes (the object, or the pod's own labels, annotations or resources for downwardAPI), this
+// rewrites it after its sync period (60 s on the cluster clock). subPath mounts keep the files they started with (their snapshots are kept
 // under their own keys and never refreshed), as in Kubernetes.
 import type { Controller, ControllerContext } from "../../loop/loop";
 import type { NetworkView } from "../../network/types";
@@ -14,7 +14,8 @@ export const VOLUME_SYNC = "kubelet-volumes";
 /** The kubelet's sync period (syncFrequency: 1m). */
 export const VOLUME_SYNC_PERIOD_MS = 60_000;
 
-const ATOMIC_MARKERS = ['"configMap"', '"secret"', '"downwardAPI"', '"projected"'];
+/** What a downwardAPI item reads of the pod that a write may change (its name, namespace and uid cannot). */
+const CHANGING_FIELDS = ['"fieldPath":"metadata.labels', '"fieldPath":"metadata.annotations', '"resourceFieldRef"'];
 
 function split(key: string): [string, string] {
   const i = key.indexOf("/");
@@ -77,10 +78,10 @@ export const volumeSyncController: Controller = {
   keysFor(c) {
     if (c.resource === "pods") {
       if (c.type === "DELETED" || !c.body.includes('"nodeName"')) return [];
-      // Labels and annotations reach downwardAPI files; other volumes are written once, when the
-      // pod lands on its node (before it has an IP), and then follow their objects.
-      if (c.body.includes('"downwardAPI"') || (!c.body.includes('"podIP"') && ATOMIC_MARKERS.some((m) => c.body.includes(m)))) return [`pod:${c.namespace}/${c.name}`];
-      return [];
+      // Labels, annotations and resources reach downwardAPI files that name them. Every pod's
+      // service account volume has a downwardAPI item too (its namespace, which never changes):
+      // following every write of every pod re-read each pod and its snapshots for nothing.
+      return CHANGING_FIELDS.some((m) => c.body.includes(m)) ? [`pod:${c.namespace}/${c.name}`] : [];
     }
     if (c.resource === "configmaps" || c.resource === "secrets") return [`${c.resource}:${c.namespace}/${c.name}`];
     return [];
