@@ -57,27 +57,36 @@ export function isActive(p: Pod): boolean {
   return !p.metadata.deletionTimestamp && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed";
 }
 
-/** When the pod became Ready (cluster ms), or null when it is not ready. */
-export function readySince(p: Pod): number | null {
+/** The pod's Ready condition when it is True. */
+function readyCondition(p: Pod) {
   const c = p.status?.conditions?.find((x) => x.type === "Ready");
-  if (c?.status !== "True") return null;
-  return parseTime(c.lastTransitionTime ?? "") ?? 0;
+  return c?.status === "True" ? c : null;
 }
 
+/** When the pod became Ready (cluster ms), or null when it is not ready. */
+export function readySince(p: Pod): number | null {
+  const c = readyCondition(p);
+  return c ? (parseTime(c.lastTransitionTime ?? "") ?? 0) : null;
+}
+
+// The time is parsed only when minReadySeconds asks for it: a sync counts every pod of its
+// ReplicaSet, thousands of them, each time it runs.
 export function isReady(p: Pod): boolean {
-  return readySince(p) !== null;
+  return readyCondition(p) !== null;
 }
 
 /** Ready for at least minReadySeconds at `now`. */
 export function isAvailable(p: Pod, minReadySeconds: number, now: number): boolean {
+  if (minReadySeconds <= 0) return isReady(p);
   const since = readySince(p);
-  return since !== null && (minReadySeconds <= 0 || since + minReadySeconds * 1000 <= now);
+  return since !== null && since + minReadySeconds * 1000 <= now;
 }
 
 /** When a ready pod will become available, for a timer; null if it is not ready or already is. */
 export function availableAt(p: Pod, minReadySeconds: number, now: number): number | null {
+  if (minReadySeconds <= 0) return null;
   const since = readySince(p);
-  if (since === null || minReadySeconds <= 0) return null;
+  if (since === null) return null;
   const at = since + minReadySeconds * 1000;
   return at > now ? at : null;
 }
