@@ -162,4 +162,27 @@ describe("a write's answer", () => {
     expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/mine")).json.data).toEqual({ k: "x" });
     expect((await audit(stub)).wrong).toEqual([]);
   });
+
+  it("is the caller's own for a deletion that waits, and the object it answers is the one stored", async () => {
+    const { stub } = await newCluster({ name: "deleting", nodes: [{ role: "control-plane" }] });
+    const result = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api } = inside(o);
+      type Cm = KObject & { metadata: { labels: Record<string, string>; finalizers?: string[] }; data: Record<string, string> };
+      api.create(configMaps, "default", { metadata: { name: "held", labels: { a: "1" }, finalizers: ["example.com/hold"] }, data: { k: "v" } }, { trusted: true });
+      const answer = api.delete(configMaps, "default", "held").object as Cm;
+      const stored = api.get(configMaps, "default", "held") as Cm;
+      const same = JSON.stringify(answer) === JSON.stringify(stored);
+      answer.data.k = "changed";
+      answer.metadata.labels.a = "changed";
+      answer.metadata.finalizers!.push("changed");
+      return { same, answer, after: api.get(configMaps, "default", "held") as Cm };
+    });
+    expect(result.same).toBe(true);
+    expect(result.answer.metadata.deletionTimestamp).toBeTruthy();
+    expect(result.after.data).toEqual({ k: "v" });
+    expect(result.after.metadata.labels).toEqual({ a: "1" });
+    expect(result.after.metadata.finalizers).toEqual(["example.com/hold"]);
+    expect(result.after.metadata.deletionTimestamp).toBe(result.answer.metadata.deletionTimestamp);
+    expect((await audit(stub)).wrong).toEqual([]);
+  });
 });

@@ -677,7 +677,9 @@ export class ApiServer {
       const prev = attrsOf(storedDef, old);
       const now = this.clock.now();
       const grace = Math.max(0, storedDef.gracePeriod?.(old, req.gracePeriodSeconds) ?? 0);
-      const obj = structuredClone(old);
+      // `old` was parsed for this call: a copy of its top level and metadata (what a deletion
+      // sets) keeps it as it was for pod_keys, without a deep clone of the whole object.
+      const obj: KObject = { ...old, metadata: { ...old.metadata } };
       // Foreground and Orphan deletion hand the object to the garbage collector under a finalizer.
       const gcFinalizer = req.propagationPolicy === "Foreground" ? "foregroundDeletion" : req.propagationPolicy === "Orphan" ? "orphan" : null;
       if (gcFinalizer && !obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).includes(gcFinalizer))
@@ -705,7 +707,7 @@ export class ApiServer {
         obj.metadata.deletionGracePeriodSeconds = grace;
         storedDef.beginDelete?.(obj);
         this.store.put(storage, obj, "MODIFIED", prev, undefined, old);
-        const wire = this.toWire(def, structuredClone(obj));
+        const wire = this.toWire(def, obj);
         return { body: wire, gone: false, object: wire, warnings };
       }
       storedDef.onDelete?.(obj, ctx);
