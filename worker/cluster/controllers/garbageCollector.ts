@@ -197,10 +197,10 @@ export function garbageCollectorController(): Controller {
   };
 }
 
-/** Whether the object a reference names exists (same uid); an owner of a kind not served counts as existing. */
-function ownerExists(ctx: ControllerContext, ref: Ref, namespace: string): boolean {
+/** Whether this cluster serves the kind a reference names (an owner of a kind not served counts as existing). */
+function servedKind(ctx: ControllerContext, ref: Ref): boolean {
   const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
-  return !ctx.api.registry.findKind(group, version, ref.kind) || !!ownerObject(ctx, ref, namespace);
+  return !!ctx.api.registry.findKind(group, version, ref.kind);
 }
 
 function remove(ctx: ControllerContext, loc: Loc, propagationPolicy?: "Foreground" | "Background") {
@@ -218,11 +218,12 @@ function checkDependent(ctx: ControllerContext, loc: Loc) {
   const obj = ctx.api.peek<KObject>(loc.storage, loc.namespace, loc.name);
   const refs = (obj?.metadata.ownerReferences as Ref[] | undefined) ?? [];
   if (!obj || !refs.length) return;
-  const alive = refs.filter((r) => ownerExists(ctx, r, loc.namespace));
+  // Each owner read once (a ReplicaSet's body, template and all, for every pod it makes).
+  const owners = refs.map((r) => (servedKind(ctx, r) ? (ownerObject(ctx, r, loc.namespace) ?? null) : undefined));
+  const alive = refs.filter((_, i) => owners[i] !== null);
   if (alive.length === refs.length) {
     // an owner being deleted in the foreground takes its dependents with it
-    for (const r of refs) {
-      const owner = ownerObject(ctx, r, loc.namespace);
+    for (const owner of owners) {
       if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND) && !obj.metadata.deletionTimestamp) remove(ctx, loc, "Foreground");
     }
     return;
