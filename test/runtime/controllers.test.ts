@@ -306,6 +306,37 @@ describe("control loop", () => {
     expect(seen.during).toEqual([true, true]);
   });
 
+  it("works in a turn the keys queued when it began: a ReplicaSet's next 500 pods wait until the scheduler has had the first", async () => {
+    const { stub } = await newSettledCluster({ name: "turns", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    const rs = {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "many" },
+      spec: {
+        replicas: 1100,
+        selector: { matchLabels: { app: "many" } },
+        template: { metadata: { labels: { app: "many" } }, spec: { containers: [{ name: "c", image: "nginx", resources: { requests: { cpu: "1m", memory: "1Mi" } } }] } },
+      },
+    };
+    expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs)).status).toBe(201);
+    await settle(stub);
+    const order = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = (o as unknown as { store: { changesSince(rv: number, resource?: string): Iterable<{ rv: number; type: string; name: string; body: string }> } }).store;
+      const created: number[] = [];
+      let firstBound = Infinity;
+      for (const c of store.changesSince(0, "pods")) {
+        if (!c.name.startsWith("many-")) continue;
+        if (c.type === "ADDED") created.push(c.rv);
+        else if (c.body.includes('"nodeName"')) firstBound = Math.min(firstBound, c.rv);
+      }
+      return { created: created.length, firstBound, created501st: created[500], created1001st: created[1000] };
+    });
+    expect(order.created).toBe(1100);
+    // The scheduler bound pods of the first 500 before the ReplicaSet's next sync made more.
+    expect(order.firstBound).toBeLessThan(order.created501st);
+    expect(order.created501st).toBeLessThan(order.created1001st);
+  });
+
   it("gives every controller its turn: a long queue ahead of another does not hold it back for the whole run", async () => {
     const { stub } = await newSettledCluster();
     const seen = await runInDurableObject(stub, async (o: ClusterObject) => {

@@ -237,7 +237,12 @@ export class ControlLoop {
         const at = (this.turn + i) % n;
         const c = this.controllers[at];
         const q = this.queues.get(c.name)!;
-        for (let turn = 0; q.size && turn < TURN_RECONCILES; turn++) {
+        // The keys queued when its turn began: one its own writes queue again (a ReplicaSet's
+        // pods, created 500 a sync) waits for its next turn, after the scheduler and kubelets
+        // have had theirs. Otherwise one turn made all 10,000 pods of a Deployment before any
+        // was scheduled, and their bodies had left the cache by the time the scheduler read them.
+        const turns = Math.min(q.size, TURN_RECONCILES);
+        for (let turn = 0; q.size && turn < turns; turn++) {
           if (Date.now() - started > budgetMs || done >= RUN_RECONCILES) {
             // The next run goes on from here: the controllers after this one are not starved.
             this.turn = at;
