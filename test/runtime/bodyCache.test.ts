@@ -55,6 +55,24 @@ describe("the store's body cache", () => {
     expect(pods.json.items).toEqual([]);
   });
 
+  it("leaves out what a pass over many objects reads, and still answers from what it holds", async () => {
+    const { stub } = await newCluster({ name: "bodycachepass" });
+    for (const n of ["read-once", "kept"]) expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", cm(n))).status).toBe(201);
+    const seen = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { store } = inside(o);
+      const key = (n: string) => BodyCache.key("configmaps", "default", n);
+      store.bodies.delete(key("read-once"));
+      const passed = store.get<KObject>("configmaps", "default", "read-once", false)?.metadata.name;
+      const held = store.bodies.get(key("read-once"));
+      // A pass still reads what the cache holds (the last write of "kept").
+      const hitsBefore = store.bodies.hits;
+      const kept = store.get<KObject>("configmaps", "default", "kept", false)?.metadata.name;
+      return { passed, held, kept, hit: store.bodies.hits - hitsBefore, again: store.get<KObject>("configmaps", "default", "read-once")?.metadata.name, heldAfter: store.bodies.get(key("read-once")) !== undefined };
+    });
+    expect(seen).toEqual({ passed: "read-once", held: undefined, kept: "kept", hit: 1, again: "read-once", heldAfter: true });
+    expect((await audit(stub)).wrong).toEqual([]);
+  });
+
   it("keeps what is written, but an Event only once it is read", async () => {
     const { stub } = await newCluster({ name: "bodycacheevents" });
     const event = { apiVersion: "v1", kind: "Event", metadata: { name: "e1" }, involvedObject: { kind: "ConfigMap", namespace: "default", name: "c1" }, reason: "Tested", message: "m", type: "Normal" };

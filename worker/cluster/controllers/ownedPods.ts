@@ -80,7 +80,8 @@ export function ownedPods(ctx: ControllerContext, namespace: string, uid: string
     const key = `${namespace}/${name}`;
     let pod = cache.pods.get(key);
     if (!pod) {
-      const full = ctx.store.get<Pod>("pods", namespace, name);
+      // Not kept in the body cache: a sync reads every pod written since the last one.
+      const full = ctx.store.get<Pod>("pods", namespace, name, false);
       if (!full) continue;
       pod = slim(cache, full);
       cache.pods.set(key, pod);

@@ -258,12 +258,17 @@ export class Store {
   // -------------------------------------------------------------------------------------------
   // Reads
 
-  getRaw(resource: string, namespace: string, name: string): string | undefined {
+  /**
+   * An object's stored text. `keep` false leaves a miss out of the body cache: for a pass over
+   * many objects (a ReplicaSet's sync re-reading thousands of its pods), which would otherwise
+   * push out the pods the scheduler and the kubelets are about to read.
+   */
+  getRaw(resource: string, namespace: string, name: string, keep = true): string | undefined {
     const key = BodyCache.key(resource, namespace, name);
     const cached = this.bodies.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const body = this.sql.exec<{ body: string }>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray()[0]?.body;
-    this.bodies.set(key, body ?? null);
+    if (keep) this.bodies.set(key, body ?? null);
     return body;
   }
 
@@ -271,8 +276,8 @@ export class Store {
     return this.getRaw(resource, namespace, name) !== undefined;
   }
 
-  get<T extends KObject = KObject>(resource: string, namespace: string, name: string): T | undefined {
-    const raw = this.getRaw(resource, namespace, name);
+  get<T extends KObject = KObject>(resource: string, namespace: string, name: string, keep = true): T | undefined {
+    const raw = this.getRaw(resource, namespace, name, keep);
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
