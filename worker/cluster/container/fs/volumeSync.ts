@@ -1,8 +1,9 @@
 // The kubelet's refresh of configMap, secret, downwardAPI and projected volumes: the kubelet
 // writes a pod's snapshot when it starts the pod on its node (node/kubelet.ts) and, when a source
 // changes (the object, or the pod's own labels, annotations or resources for downwardAPI), this
-// rewrites it after its sync period (60 s on the cluster clock). subPath mounts keep the files they started with (their snapshots are kept
-// under their own keys and never refreshed), as in Kubernetes.
+// rewrites it after its sync period (60 s on the cluster clock). subPath mounts keep the files
+// they started with (their snapshots are kept under their own keys and never refreshed), as in
+// Kubernetes.
 import type { Controller, ControllerContext } from "../../loop/loop";
 import type { NetworkView } from "../../network/types";
 import type { KObject } from "../../resources/define";
