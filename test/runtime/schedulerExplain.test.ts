@@ -63,4 +63,29 @@ describe("the scheduler's explanation", () => {
     expect(why[5]).toBe("n4: fits, score 496 (TaintToleration 300, NodeResourcesFit 87, NodeResourcesBalancedAllocation 94)");
     expect(why[6]).toBe("... and 15 more nodes");
   });
+
+  it("reads the same whatever order nodes of equal total were given in the stable order a sort would keep, the chosen node first among them", () => {
+    // A small generator with a fixed seed: many ties, a few totals, some filtered nodes.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const count = 1 + next(160);
+      const verdicts: NodeVerdict[] = Array.from({ length: count }, (_, i) =>
+        next(5) === 0 ? tainted(`n${i}`) : fitting(`n${i}`, 470 + 5 * next(4), next(2) ? scores : { ...scores, NodeResourcesFit: 80 }),
+      );
+      const fit = verdicts.filter((v) => !v.rejectedBy);
+      // As the scheduler picks: one of the nodes of the best total.
+      const best = Math.max(...fit.map((v) => v.total ?? 0));
+      const top = fit.filter((v) => v.total === best);
+      const chosen = top.length ? top[next(top.length)].node : null;
+      // The reference: a stable sort by total, best first, the chosen node first among its equals.
+      const sorted = [...fit].sort((a, b) => (b.total ?? 0) - (a.total ?? 0) || Number(b.node === chosen) - Number(a.node === chosen));
+      const reference = [...sorted, ...verdicts.filter((v) => v.rejectedBy)];
+      expect(explain({ node: chosen, verdicts })).toBe(explain({ node: chosen, verdicts: reference }));
+      if (chosen) expect(explain({ node: chosen, verdicts }).split("\n")[1].startsWith(chosen)).toBe(true);
+    }
+  });
 });

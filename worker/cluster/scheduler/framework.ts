@@ -203,9 +203,7 @@ const GROUPED = 100;
  */
 export function explain(decision: Decision, limit = 12, namesPerLine = 3): string {
   const chosen = decision.node;
-  const feasible = decision.verdicts
-    .filter((v) => !v.rejectedBy)
-    .sort((a, b) => (b.total ?? 0) - (a.total ?? 0) || Number(b.node === chosen) - Number(a.node === chosen));
+  const feasible = bestFirst(decision.verdicts, chosen);
   const rejected = decision.verdicts.filter((v) => v.rejectedBy);
   const checked = decision.ofNodes ? ` (the filters stop at ${feasible.length} that fit, of ${decision.ofNodes} nodes)` : "";
   const lines = [chosen ? `chose ${chosen}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`];
@@ -214,7 +212,7 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   // (the rest are counted): this runs for every pod bound, with 420 nodes that fit of 1,000.
   const groups: { first: NodeVerdict; nodes: string[] }[] = [];
   const buckets = new Map<string | number, { first: NodeVerdict; nodes: string[] }[]>();
-  for (const v of [...feasible, ...rejected].slice(0, GROUPED)) {
+  for (const v of feasible.length >= GROUPED ? feasible.slice(0, GROUPED) : [...feasible, ...rejected.slice(0, GROUPED - feasible.length)]) {
     const bucketKey = v.rejectedBy ? v.rejectedBy.plugin : (v.total ?? 0);
     const bucket = buckets.get(bucketKey) ?? [];
     const group = bucket.find((g) => sameVerdict(g.first, v));
@@ -235,6 +233,30 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   }
   if (told < decision.verdicts.length) lines.push(`... and ${decision.verdicts.length - told} more nodes`);
   return lines.join("\n");
+}
+
+/**
+ * The nodes that fit, best total first, the chosen one first among its equals, the rest in the
+ * order they were looked at: by buckets of equal totals (a few on a cluster of like nodes), not
+ * a sort of 420 verdicts for every pod bound.
+ */
+function bestFirst(verdicts: readonly NodeVerdict[], chosen: string | null): NodeVerdict[] {
+  const byTotal = new Map<number, NodeVerdict[]>();
+  for (const v of verdicts) {
+    if (v.rejectedBy) continue;
+    const t = v.total ?? 0;
+    const same = byTotal.get(t);
+    if (same) same.push(v);
+    else byTotal.set(t, [v]);
+  }
+  const out: NodeVerdict[] = [];
+  for (const t of [...byTotal.keys()].sort((a, b) => b - a)) {
+    const same = byTotal.get(t)!;
+    const at = chosen === null ? -1 : same.findIndex((v) => v.node === chosen);
+    if (at > 0) same.unshift(...same.splice(at, 1));
+    for (const v of same) out.push(v);
+  }
+  return out;
 }
 
 /** Whether two nodes would read the same: filtered by one plugin for the same reasons, or fitting with the same scores. */
