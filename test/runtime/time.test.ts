@@ -3,6 +3,7 @@
 // with the cluster's.
 import { describe, expect, it } from "vitest";
 import { Clock } from "../../worker/cluster/clock";
+import { formatTime } from "../../worker/cluster/machinery/time";
 import { shiftPatchTimes, shiftTimes } from "../../worker/cluster/machinery/timeShift";
 import { configmaps } from "../../worker/cluster/resources/configmap";
 import { events, eventsV1 } from "../../worker/cluster/resources/event";
@@ -12,6 +13,21 @@ import { kube, newCluster } from "./helpers";
 
 const T = "2026-11-30T10:00:00Z";
 const MINUTE = 60_000;
+
+describe("formatTime", () => {
+  it("answers each instant's own second, whatever was formatted before it", () => {
+    const base = Date.parse(T);
+    // the same second again, the next, back to an earlier one, and within a second
+    expect(formatTime(base)).toBe(T);
+    expect(formatTime(base + 999)).toBe(T);
+    expect(formatTime(base + 1000)).toBe("2026-11-30T10:00:01Z");
+    expect(formatTime(base + 500)).toBe(T);
+    expect(formatTime(base - 1)).toBe("2026-11-30T09:59:59Z");
+    expect(formatTime(0)).toBe("1970-01-01T00:00:00Z");
+    expect(() => formatTime(NaN)).toThrow(RangeError);
+    expect(formatTime(0)).toBe("1970-01-01T00:00:00Z");
+  });
+});
 
 describe("the schema walk", () => {
   it("moves metadata times and leaves a ConfigMap's time-like values and annotations alone", () => {

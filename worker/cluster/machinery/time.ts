@@ -12,9 +12,18 @@ export function parseTime(s: string): number | null {
   return base + frac;
 }
 
+let lastSecond = NaN;
+let lastFormatted = "";
+
 /** metav1.Time: whole seconds, UTC. */
 export function formatTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  // A pass stamps many objects within one second of the cluster clock: the last answer is kept.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastFormatted = new Date(second * 1000).toISOString().replace(".000Z", "Z");
+    lastSecond = second;
+  }
+  return lastFormatted;
 }
 
 /** metav1.MicroTime: microseconds, UTC. */
