@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import { recordEvent, sweepEvents, type EventReport } from "../../worker/cluster/events";
 import { formatTime } from "../../worker/cluster/machinery/time";
+import { events } from "../../worker/cluster/resources/event";
 import type { ClusterObject } from "../../worker/cluster/object";
 import type { Store } from "../../worker/cluster/store/store";
 import { clusterStubOf, kube, newCluster } from "./helpers";
@@ -170,5 +171,49 @@ describe("recording an Event the recorder has not written lately", () => {
     expect(again.events[0]).toMatchObject({ metadata: { name: first.events[0].metadata.name }, count: 2, lastTimestamp: "2030-01-01T00:00:01Z", firstTimestamp: "2030-01-01T00:00:00Z" });
     // One write (the count), no revision spent on the refused row.
     expect(again.moved).toBe(1);
+  });
+});
+
+describe("the managed fields of recorded Events", () => {
+  it("are the ones a create of the same Event would record, for each shape of Event in any order", async () => {
+    const { stub } = await newCluster();
+    const at = Date.parse("2030-01-01T00:00:00Z");
+    const reports: EventReport[] = [
+      // a kubelet's (a host, a field path), the scheduler's (neither), a node's (no namespace), then each again for another object
+      { regarding: { apiVersion: "v1", kind: "Pod", name: "p1", namespace: "default", uid: "u-p1", fieldPath: "spec.containers{c}" }, type: "Normal", reason: "Shape", message: "m", component: "kubelet", host: "n1", at },
+      { regarding: { apiVersion: "v1", kind: "Pod", name: "p1", namespace: "default", uid: "u-p1" }, type: "Normal", reason: "Shape", message: "m", component: "default-scheduler", at },
+      { regarding: { apiVersion: "v1", kind: "Node", name: "n1", uid: "u-n1" }, type: "Normal", reason: "Shape", message: "m", component: "kubelet", host: "n1", at },
+      { regarding: { apiVersion: "v1", kind: "Pod", name: "p2", namespace: "default", uid: "u-p2", fieldPath: "spec.containers{d}" }, type: "Warning", reason: "Shape", message: "other", component: "kubelet", host: "n2", at },
+      { regarding: { apiVersion: "v1", kind: "Pod", name: "p2", namespace: "default", uid: "u-p2" }, type: "Normal", reason: "Shape", message: "m", component: "default-scheduler", at },
+      { regarding: { apiVersion: "v1", kind: "Node", name: "n2" }, type: "Normal", reason: "Shape", message: "m", component: "kubelet", at },
+    ];
+    const out = await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api, store } = o as unknown as { api: ApiServer; store: Store };
+      store.transaction(() => {
+        for (const r of reports) recordEvent(api, r);
+      });
+      const recorded = [...store.scan("events", "default")].map((r) => JSON.parse(r.body)).filter((e) => e.reason === "Shape");
+      // The same bodies created again under other names, with the managed fields worked out afresh.
+      const fresh = store.transaction(() =>
+        recorded.map((e) => {
+          const { managedFields: _m, uid: _u, resourceVersion: _r, creationTimestamp: _c, ...meta } = e.metadata;
+          return api.create(events, "default", { ...e, metadata: { ...meta, name: `${meta.name}.fresh` } }, { trusted: true }).object;
+        }),
+      );
+      return { recorded, fresh };
+    });
+    expect(out.recorded).toHaveLength(reports.length);
+    for (let i = 0; i < out.recorded.length; i++) {
+      const [mine] = out.recorded[i].metadata.managedFields;
+      const [theirs] = out.fresh[i].metadata.managedFields ?? [];
+      expect({ ...mine, time: undefined }).toEqual({ ...theirs, time: undefined });
+    }
+    // involvedObject is atomic (one field whatever it holds), source is not: Events with a host and
+    // without one differ, so one list of fields for every Event would fail here
+    const fieldsOf = (name: string, component: string) =>
+      JSON.stringify(out.recorded.find((e) => e.involvedObject.name === name && e.source.component === component).metadata.managedFields[0].fieldsV1);
+    expect(fieldsOf("n1", "kubelet")).not.toBe(fieldsOf("n2", "kubelet"));
+    expect(fieldsOf("p1", "kubelet")).not.toBe(fieldsOf("p1", "default-scheduler"));
+    expect(fieldsOf("p1", "kubelet")).toBe(fieldsOf("n1", "kubelet"));
   });
 });

@@ -164,7 +164,7 @@ function write(api: ApiServer, e: EventReport, seen: number): void {
           eventTime: eventMicroTime(api, e.at),
           reportingComponent: e.component,
           reportingInstance: e.host ?? e.component,
-        }, { trusted: true, owned: true, nameUnread: !known });
+        }, { trusted: true, owned: true, nameUnread: !known, shape: `${Object.keys(e.regarding).join()}|${e.host ? "host" : ""}` });
       } catch (err) {
         if (known || !(err instanceof ApiError && err.code === 409) || !(existing = api.peek<CoreEvent>("events", ns, name))) throw err;
         countOn(existing);
