@@ -384,6 +384,13 @@ describe("containerFs", () => {
     const plain = { ...stored, spec: { ...spec, containers: spec.containers.map(({ env: _env, ...c }) => c), volumes: spec.volumes!.filter((v) => v.name.startsWith("kube-api-access-")) } };
     expect(JSON.stringify(plain)).toContain('"downwardAPI"');
     expect(volumeSyncController.keysFor(change(plain), {} as never)).toEqual([]);
+    // A ConfigMap's write is followed where pods are, and not looked for in a namespace without any.
+    const keys = await runInDurableObject(stub, (o: ClusterObject) => {
+      const ctx = { store: inside(o).store } as never;
+      const cm = (namespace: string) => ({ rv: 1, type: "MODIFIED" as const, resource: "configmaps", namespace, name: "app-config", body: "{}", prev: null });
+      return [volumeSyncController.keysFor(cm("default"), ctx), volumeSyncController.keysFor(cm("no-pods-here"), ctx)];
+    });
+    expect(keys).toEqual([["configmaps:default/app-config"], []]);
   });
 
   it("gives the node's files to hostPath volumes and to nodeFs", async () => {

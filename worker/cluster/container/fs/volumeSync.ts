@@ -76,7 +76,7 @@ export function syncPodVolumes(ctx: ControllerContext, pod: Pod): void {
 
 export const volumeSyncController: Controller = {
   name: VOLUME_SYNC,
-  keysFor(c) {
+  keysFor(c, ctx) {
     if (c.resource === "pods") {
       if (c.type === "DELETED" || !c.body.includes('"nodeName"')) return [];
       // Labels, annotations and resources reach downwardAPI files that name them. Every pod's
@@ -84,7 +84,9 @@ export const volumeSyncController: Controller = {
       // following every write of every pod re-read each pod and its snapshots for nothing.
       return CHANGING_FIELDS.some((m) => c.body.includes(m)) ? [`pod:${c.namespace}/${c.name}`] : [];
     }
-    if (c.resource === "configmaps" || c.resource === "secrets") return [`${c.resource}:${c.namespace}/${c.name}`];
+    // A namespace without pods has nothing to refresh (a pod made later is written when it starts):
+    // a ConfigMap written there is not looked for in pods at all.
+    if ((c.resource === "configmaps" || c.resource === "secrets") && ctx.store.countOf("pods", c.namespace) > 0) return [`${c.resource}:${c.namespace}/${c.name}`];
     return [];
   },
   resync() {
