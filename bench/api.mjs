@@ -1,6 +1,6 @@
 // The kube API's request path: worker → auth → cluster object → store, measured end to end over
 // HTTPS on the local service (workerd). Figures include TLS and wrangler's local proxy.
-import { cluster, loadRow, ms, must, percentile, pool, report, timed } from "./lib.mjs";
+import { cluster, loadRow, median, ms, must, percentile, pool, report, timed } from "./lib.mjs";
 
 export default async function apiBench(http, tenantToken) {
   const creations = [];
@@ -18,13 +18,26 @@ export default async function apiBench(http, tenantToken) {
   const seq = [];
   for (let i = 0; i < 200; i++) seq.push(await timed(() => must(http.request("POST", ns, { token: c.token, body: cm(i) }))));
   const N = 1000;
-  const t0 = performance.now();
-  await pool(N - 200, 16, (i) => must(http.request("POST", ns, { token: c.token, body: cm(200 + i) })));
-  const concurrentSecs = (performance.now() - t0) / 1000;
-  // The floor of the HTTPS path on this server: the same number of requests that reach no cluster.
-  const t1 = performance.now();
-  await pool(N - 200, 16, () => must(http.request("GET", "/healthz")));
-  const healthzSecs = (performance.now() - t1) / 1000;
+  // Writes, 16 in flight, against the floor of the HTTPS path on this server: the same number of
+  // requests that reach no cluster. In alternating rounds, each ratio taken from a round of each
+  // side by side: this machine's load drifts over a minute, and one long run of each compared
+  // the two at different loads (the same code gave 0.75 and 0.86 in two runs).
+  const ROUNDS = 4;
+  const perRound = (N - 200) / ROUNDS;
+  let concurrentSecs = 0;
+  let healthzSecs = 0;
+  const ratios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = performance.now();
+    await pool(perRound, 16, (i) => must(http.request("POST", ns, { token: c.token, body: cm(200 + r * perRound + i) })));
+    const w = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    await pool(perRound, 16, () => must(http.request("GET", "/healthz")));
+    const h = (performance.now() - t1) / 1000;
+    concurrentSecs += w;
+    healthzSecs += h;
+    ratios.push(h / w);
+  }
 
   const gets = [];
   for (let i = 0; i < 200; i++) gets.push(await timed(() => must(http.request("GET", `${ns}/cm-${i}`, { token: c.token }))));
@@ -90,7 +103,7 @@ export default async function apiBench(http, tenantToken) {
     ["create, sequential p95", ms(percentile(seq, 95))],
     ["create, 16 in flight", `${((N - 200) / concurrentSecs).toFixed(0)} writes/s`],
     ["GET /healthz, 16 in flight", `${((N - 200) / healthzSecs).toFixed(0)} requests/s`],
-    ["writes as a share of /healthz's rate (target >= 0.8)", (healthzSecs / concurrentSecs).toFixed(2)],
+    [`writes as a share of /healthz's rate, median of ${ROUNDS} alternating rounds (target >= 0.8)`, `${median(ratios).toFixed(2)} (rounds: ${ratios.map((x) => x.toFixed(2)).join(", ")}; all rounds together ${(healthzSecs / concurrentSecs).toFixed(2)})`],
     ["get p50", ms(percentile(gets, 50))],
     ["merge patch p50", ms(percentile(patches, 50))],
     ["list 500 p50", ms(percentile(lists, 50))],
