@@ -32,6 +32,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   };
   const name = `bench-capacity-${run}`;
   const heap = insp ? await heapWatch(insp, 500) : undefined;
+  heap?.mark("the cluster made and settling");
   const c = await cluster(http, tenantToken, name, config);
   await must(http.request("PATCH", `/v1/clusters/${name}`, { token: tenantToken, body: { simulation: { profile: "instant" } } }));
   await settle(http, tenantToken, name, 900_000);
@@ -41,6 +42,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   const done = (d, generation = 1) =>
     d.status?.availableReplicas === d.spec.replicas && d.status?.updatedReplicas === d.spec.replicas && d.status?.replicas === d.spec.replicas && (d.status?.observedGeneration ?? 0) >= generation;
 
+  heap?.mark("the Deployments made, until every pod is Available");
   const t0 = performance.now();
   for (const n of names) await must(http.request("POST", deployments, { token: c.token, body: nginxDeployment(n, per, { cpu: "10m", memory: "16Mi" }) }));
   const available = await waitFor("all Available", 3_600_000, async () => {
@@ -49,6 +51,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   });
   progress(heap, `every pod Available after ${available.toFixed(0)} s`);
 
+  heap?.mark("every pod listed through the API");
   const t1 = performance.now();
   // Counted as it streams (it is more than a string can hold): every pod has one spec.restartPolicy
   // (defaulted), and these pods have no sidecar that would carry another.
@@ -66,6 +69,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   const chunked = (performance.now() - t2) / 1000;
   progress(heap, `lists: unchunked ${unchunked.toFixed(2)} s (${all.found} pods, ${all.bytes} bytes), in pages ${chunked.toFixed(2)} s (${items} pods)`);
   // What the issue names: kubectl itself, as a user runs it (a Table in pages of 500), and unchunked.
+  heap?.mark("kubectl get pods -A");
   const kubectl = {};
   for (const [key, args] of [["paged", ["get", "pods", "-A", "--no-headers"]], ["unchunked", ["get", "pods", "-A", "--no-headers", "--chunk-size=0"]]]) {
     const r = await kubectlLines(c.kubeconfig, args);
@@ -74,6 +78,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   }
   progress(heap, `kubectl get pods -A: ${kubectl.paged.toFixed(2)} s, with --chunk-size=0 ${kubectl.unchunked.toFixed(2)} s`);
 
+  heap?.mark("the rolling update");
   await must(http.request("PATCH", `${deployments}/${names[0]}`, { token: c.token, contentType: "application/strategic-merge-patch+json", body: { spec: { template: { spec: { containers: [{ name: "nginx", image: "nginx:1.26" }] } } } } }));
   const rolled = await waitFor("the rolling update", 3_600_000, async () => {
     const d = (await must(http.request("GET", `${deployments}/${names[0]}`, { token: c.token }))).json;
@@ -82,6 +87,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
   progress(heap, `rolling update done after ${rolled.toFixed(0)} s`);
 
   const half = names.slice(DEPLOYMENTS / 2);
+  heap?.mark("half the Deployments deleted, until their pods are gone");
   for (const n of half) await must(http.request("DELETE", `${deployments}/${n}`, { token: c.token }));
   const kept = per * (DEPLOYMENTS - half.length);
   const deleted = await waitFor("half deleted", 3_600_000, async () => {
@@ -90,6 +96,7 @@ async function once(http, tenantToken, run, { pods, nodes, insp }) {
     return count === kept || count;
   });
   progress(heap, `half deleted after ${deleted.toFixed(0)} s`);
+  heap?.mark("settling after the deletions");
   await settle(http, tenantToken, name, 900_000);
   const stillAvailable = (await statusOf()).every((d) => done(d, d.metadata.name === names[0] ? 2 : 1));
   const heapMiB = await heap?.stop();

@@ -290,13 +290,21 @@ export async function heapWatch(insp, everyMs = 100) {
   let max = await used();
   let samples = 1;
   let longestWaitMs = 0;
+  // What the benchmark was doing when the longest wait began (its last mark), to know where to look.
+  let longestDuring = "";
+  let phase = "";
   let stopped = false;
   let failed = null;
   const loop = (async () => {
     while (!stopped) {
       const t0 = performance.now();
+      const during = phase;
       max = Math.max(max, await used(900_000));
-      longestWaitMs = Math.max(longestWaitMs, performance.now() - t0);
+      const waited = performance.now() - t0;
+      if (waited > longestWaitMs) {
+        longestWaitMs = waited;
+        longestDuring = during;
+      }
       samples++;
       await new Promise((r) => setTimeout(r, everyMs));
     }
@@ -304,6 +312,8 @@ export async function heapWatch(insp, everyMs = 100) {
   return {
     /** The largest sample so far, in MiB. */
     peek: () => max,
+    /** Names what the benchmark does from now on (reported with the longest wait). */
+    mark: (label) => void (phase = label),
     async stop() {
       stopped = true;
       await loop;
@@ -315,7 +325,7 @@ export async function heapWatch(insp, everyMs = 100) {
         rest = Math.min(rest, await used());
         await new Promise((r) => setTimeout(r, 200));
       }
-      return { maxMiB: max, restMiB: rest, samples, longestWaitMs };
+      return { maxMiB: max, restMiB: rest, samples, longestWaitMs, longestDuring };
     },
   };
 }
@@ -327,6 +337,9 @@ export function heapRows(runs) {
   return [
     [`JS heap, largest sample during a run (target <= 128 MB; ${HEAP_CAP_MB ? `isolate capped at ${HEAP_CAP_MB} MiB` : "uncapped"})`, `${Math.max(...seen.map((h) => h.maxMiB)).toFixed(0)} MiB (runs: ${seen.map((h) => h.maxMiB.toFixed(0)).join(", ")}; ${seen.reduce((n, h) => n + h.samples, 0)} samples)`],
     ["JS heap after a run (least sample of 2 s)", `${median(seen.map((h) => h.restMiB)).toFixed(0)} MiB`],
-    ["longest the isolate was busy without answering a heap sample", `${(Math.max(...seen.map((h) => h.longestWaitMs ?? 0)) / 1000).toFixed(1)} s`],
+    (() => {
+      const longest = seen.reduce((a, h) => ((h.longestWaitMs ?? 0) > (a.longestWaitMs ?? 0) ? h : a));
+      return ["longest the isolate was busy without answering a heap sample", `${((longest.longestWaitMs ?? 0) / 1000).toFixed(1)} s${longest.longestDuring ? ` (while: ${longest.longestDuring})` : ""}`];
+    })(),
   ];
 }
