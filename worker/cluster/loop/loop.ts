@@ -77,6 +77,12 @@ const YIELD_EVERY_MS = 50;
 export const YIELD_EVERY_RECONCILES = 64;
 export const RUN_RECONCILES = 2_000;
 /**
+ * And in writes, since one reconcile may write hundreds (a collector's batch of 500 deletions, a
+ * ReplicaSet's sync of 500 pods): counted in reconciles alone, several such batches ran back to
+ * back with nothing answered between them.
+ */
+export const YIELD_EVERY_WRITES = 256;
+/**
  * Keys one controller works before the next gets its turn. kube-controller-manager's controllers
  * and the kubelets run side by side: without turns, the first controller with a long queue (a
  * ReplicaSet creating 100,000 pods) would hold back the scheduler and the kubelets until it was
@@ -229,6 +235,7 @@ export class ControlLoop {
     let slice = started;
     let done = 0;
     let sinceYield = 0;
+    let rvAtYield = this.ctx.store.rv;
     this.fireDueTimers();
     const n = this.controllers.length;
     for (;;) {
@@ -250,10 +257,11 @@ export class ControlLoop {
           }
           // Let requests in between slices of work: a long reconcile burst (a rollout of
           // thousands of pods) must not hold kubectl's requests for the whole budget.
-          if (Date.now() - slice > YIELD_EVERY_MS || sinceYield >= YIELD_EVERY_RECONCILES) {
+          if (Date.now() - slice > YIELD_EVERY_MS || sinceYield >= YIELD_EVERY_RECONCILES || this.ctx.store.rv - rvAtYield >= YIELD_EVERY_WRITES) {
             await new Promise((r) => setTimeout(r, 0));
             slice = Date.now();
             sinceYield = 0;
+            rvAtYield = this.ctx.store.rv;
           }
           const key = q.values().next().value as string;
           q.delete(key);
