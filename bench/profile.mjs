@@ -7,6 +7,7 @@
 // .cpuprofile for a viewer, and file.js the bundle its line numbers point into.
 //   node bench/profile.mjs deployment [replicas] [workers]
 //   node bench/profile.mjs pods [pods] [workers]
+//   node bench/profile.mjs deployments [pods] [workers]  (20 Deployments sharing the pods, as the capacity run)
 //   node bench/profile.mjs wake [pods] [workers]   (the start of a cluster that slept, and its resync)
 //   node bench/profile.mjs writes [count]           (ConfigMap creates, 16 in flight, as the api bench)
 //   node bench/profile.mjs create 0 [workers]       (a cluster made, until its system pods run and it is idle)
@@ -100,7 +101,16 @@ try {
     await pool(n, 16, (i) => must(http.request("POST", cms, { token: c.token, body: { metadata: { name: `cm-${i}` }, data: { a: "x".repeat(200) } } })));
     console.log(`${n} ConfigMap creates, 16 in flight: ${(n / ((performance.now() - w0) / 1000)).toFixed(0)} writes/s`);
   }
-  if (scenario !== "writes" && scenario !== "create") {
+  if (scenario === "deployments") {
+    // As the capacity run makes its pods: 20 Deployments sharing the count.
+    const pods = Number(a ?? 20000);
+    const per = Math.ceil(pods / 20);
+    const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await must(http.request("POST", path, { token: c.token, body: nginxDeployment(`d${String(i).padStart(2, "0")}`, per, { cpu: "10m", memory: "16Mi" }) }));
+    await until(http, c, path, (l) => l.items.length === 20 && l.items.every((d) => d.status?.availableReplicas === per && (d.status?.observedGeneration ?? 0) >= d.metadata.generation));
+    console.log(`20 Deployments of ${per} on ${workers} workers: Available after ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  } else if (scenario !== "writes" && scenario !== "create") {
     const t0 = performance.now();
     const replicas = Number(a ?? (scenario === "deployment" ? 1000 : scenario === "table" ? 5000 : 10000));
     const path = `${c.base}/apis/apps/v1/namespaces/default/deployments`;
