@@ -347,6 +347,42 @@ describe("control loop", () => {
     expect(order.created501st).toBeLessThan(order.created1001st);
   });
 
+  it("ends a turn once it has written 500 objects: ReplicaSets queued together make 500 pods, then the scheduler has its turn", async () => {
+    const { stub } = await newSettledCluster({ name: "written", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    await runInDurableObject(stub, async (o: ClusterObject) => {
+      const { replicaSets } = await import("../../worker/cluster/resources/replicaset");
+      // any: the API server and the store are private
+      const { api, store } = o as any;
+      // Three ReplicaSets in one transaction: their keys are queued for the same turn.
+      store.transaction(() => {
+        for (const name of ["one", "two", "three"])
+          api.create(replicaSets, "default", {
+            metadata: { name },
+            spec: {
+              replicas: 600,
+              selector: { matchLabels: { app: name } },
+              template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "nginx", resources: { requests: { cpu: "1m", memory: "1Mi" } } }] } },
+            },
+          });
+      });
+    });
+    await settle(stub);
+    const order = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = (o as unknown as { store: { changesSince(rv: number, resource?: string): Iterable<{ rv: number; type: string; name: string; body: string }> } }).store;
+      const created: number[] = [];
+      let firstBound = Infinity;
+      for (const c of store.changesSince(0, "pods")) {
+        if (!/^(one|two|three)-/.test(c.name)) continue;
+        if (c.type === "ADDED") created.push(c.rv);
+        else if (c.body.includes('"nodeName"')) firstBound = Math.min(firstBound, c.rv);
+      }
+      return { created: created.length, firstBound, created501st: created[500] };
+    });
+    expect(order.created).toBe(1800);
+    // One sync of 500 pods ended the ReplicaSets' turn: pods were bound before the next 500 were made.
+    expect(order.firstBound).toBeLessThan(order.created501st);
+  });
+
   it("gives every controller its turn: a long queue ahead of another does not hold it back for the whole run", async () => {
     const { stub } = await newSettledCluster();
     const seen = await runInDurableObject(stub, async (o: ClusterObject) => {

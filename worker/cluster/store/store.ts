@@ -97,6 +97,7 @@ export class Store {
   private readonly writeHooks: ChangeListener[] = [];
   private readonly rollbackHooks: ChangeListener[] = [];
   private writesSinceCompaction = 0;
+  private payloadWrites = 0;
   /**
    * Objects per namespace of each resource counted so far (one pass over its rows, the first time
    * it is asked), then kept by put and remove, and forgotten by a rollback: a count is then a
@@ -167,6 +168,11 @@ export class Store {
   /** Changes at or below this revision are gone from the log. */
   get compactedRv(): number {
     return this.compacted;
+  }
+
+  /** Writes and removals of objects other than Events since the object started (the control loop measures a controller's turn in them). */
+  get objectWrites(): number {
+    return this.payloadWrites;
   }
 
   get objectCount(): number {
@@ -486,6 +492,7 @@ export class Store {
     // deletionTimestamp, once set, stays until the object is removed.
     if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
     this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
+    if (resource !== "events") this.payloadWrites++;
     // An Event is written and seldom read back (a repeat's count is), while a pod is read by the
     // scheduler, the kubelet and its controller after each write: Events kept on write took half
     // the cache, and at 10,000 pods most pod reads went to SQLite.
@@ -510,6 +517,7 @@ export class Store {
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
     this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev });
+    if (resource !== "events") this.payloadWrites++;
     this.bodies.set(key, null);
     return obj;
   }
