@@ -330,17 +330,7 @@ describe("control loop", () => {
     };
     expect((await kube(stub, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs)).status).toBe(201);
     await settle(stub);
-    const order = await runInDurableObject(stub, (o: ClusterObject) => {
-      const store = (o as unknown as { store: { changesSince(rv: number, resource?: string): Iterable<{ rv: number; type: string; name: string; body: string }> } }).store;
-      const created: number[] = [];
-      let firstBound = Infinity;
-      for (const c of store.changesSince(0, "pods")) {
-        if (!c.name.startsWith("many-")) continue;
-        if (c.type === "ADDED") created.push(c.rv);
-        else if (c.body.includes('"nodeName"')) firstBound = Math.min(firstBound, c.rv);
-      }
-      return { created: created.length, firstBound, created501st: created[500], created1001st: created[1000] };
-    });
+    const order = await podOrder(stub, /^many-/);
     expect(order.created).toBe(1100);
     // The scheduler bound pods of the first 500 before the ReplicaSet's next sync made more.
     expect(order.firstBound).toBeLessThan(order.created501st);
@@ -367,17 +357,7 @@ describe("control loop", () => {
       });
     });
     await settle(stub);
-    const order = await runInDurableObject(stub, (o: ClusterObject) => {
-      const store = (o as unknown as { store: { changesSince(rv: number, resource?: string): Iterable<{ rv: number; type: string; name: string; body: string }> } }).store;
-      const created: number[] = [];
-      let firstBound = Infinity;
-      for (const c of store.changesSince(0, "pods")) {
-        if (!/^(one|two|three)-/.test(c.name)) continue;
-        if (c.type === "ADDED") created.push(c.rv);
-        else if (c.body.includes('"nodeName"')) firstBound = Math.min(firstBound, c.rv);
-      }
-      return { created: created.length, firstBound, created501st: created[500] };
-    });
+    const order = await podOrder(stub, /^(one|two|three)-/);
     expect(order.created).toBe(1800);
     // One sync of 500 pods ended the ReplicaSets' turn: pods were bound before the next 500 were made.
     expect(order.firstBound).toBeLessThan(order.created501st);
@@ -452,6 +432,21 @@ describe("daemonset controller", () => {
     expect(ds.status).toMatchObject({ desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1 });
   });
 });
+
+/** When the pods named so were created (their revisions, in order) and when the first was bound, from the change log. */
+function podOrder(stub: DurableObjectStub<ClusterObject>, names: RegExp) {
+  return runInDurableObject(stub, (o: ClusterObject) => {
+    const store = (o as unknown as { store: { changesSince(rv: number, resource?: string): Iterable<{ rv: number; type: string; name: string; body: string }> } }).store;
+    const created: number[] = [];
+    let firstBound = Infinity;
+    for (const c of store.changesSince(0, "pods")) {
+      if (!names.test(c.name)) continue;
+      if (c.type === "ADDED") created.push(c.rv);
+      else if (c.body.includes('"nodeName"')) firstBound = Math.min(firstBound, c.rv);
+    }
+    return { created: created.length, firstBound, created501st: created[500]!, created1001st: created[1000]! };
+  });
+}
 
 describe("a failed reconcile", () => {
   // A loop over a store that is only a timers table: enough to see what a failure does.
