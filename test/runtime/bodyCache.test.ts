@@ -23,7 +23,7 @@ function audit(stub: Stub) {
     for (const [key, body] of store.bodies.entries()) {
       n++;
       const [resource, namespace, name] = key.split("\u0000");
-      const row = store.sqlStorage.exec<{ body: string }>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray()[0];
+      const row = store.sqlStorage.exec<{ body: string }>("SELECT body FROM object_bodies WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray()[0];
       if ((row?.body ?? null) !== body) wrong.push(`${resource} ${namespace}/${name}: cached ${body === null ? "absent" : "a body"}, stored ${row ? "a body" : "nothing"}`);
     }
     return { wrong, n };

@@ -147,7 +147,7 @@ describe("recording an Event the recorder has not written lately", () => {
       const sql = store.sqlStorage;
       const exec = sql.exec.bind(sql);
       (sql as unknown as { exec: typeof exec }).exec = ((q: string, ...a: unknown[]) => {
-        if (q.startsWith("SELECT body FROM objects")) reads.n++;
+        if (q.startsWith("SELECT body FROM object_bodies")) reads.n++;
         return exec(q, ...(a as never[]));
       }) as typeof exec;
       try {

@@ -6,11 +6,25 @@ import { describe, expect, it } from "vitest";
 import type { ClusterObject } from "../../worker/cluster/object";
 import { migrate, STEPS } from "../../worker/cluster/store/schema";
 import { POD_KEYS_BY, type Store } from "../../worker/cluster/store/store";
-import { kube, newCluster, settle } from "./helpers";
+import { kube, newCluster, settle, watch } from "./helpers";
 
 type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
 
 const storeOf = (o: ClusterObject) => (o as unknown as { store: Store }).store;
+
+/**
+ * Puts the bodies back into objects, as every store before the change log held them, so that a
+ * test can migrate again from an older step (whose statements read objects.body).
+ */
+function bodiesBackInObjects(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE objects_old (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL, rv INTEGER NOT NULL, body TEXT NOT NULL)");
+  sql.exec("INSERT INTO objects_old SELECT resource, namespace, name, uid, rv, body FROM object_bodies");
+  sql.exec("DROP VIEW object_bodies");
+  sql.exec("DROP TABLE objects");
+  sql.exec("ALTER TABLE objects_old RENAME TO objects");
+  sql.exec("CREATE UNIQUE INDEX objects_key ON objects(resource, namespace, name)");
+  sql.exec("CREATE INDEX objects_uid ON objects(uid) WHERE resource <> 'events'");
+}
 
 describe("pod_keys", () => {
   it("finds pods by address and by node through pod_keys' indexes, not a pass over every pod", async () => {
@@ -79,6 +93,7 @@ describe("pod_keys", () => {
       // Back to the schema before pod_keys: no table, the expression indexes in its place.
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE pod_keys")));
       sql.exec("DROP TABLE pod_keys");
+      bodiesBackInObjects(sql);
       sql.exec(`CREATE INDEX objects_pod_ip ON objects(json_extract(body, '$.status.podIP')) WHERE resource = 'pods'`);
       sql.exec(`CREATE INDEX objects_pod_node ON objects(json_extract(body, '$.spec.nodeName')) WHERE resource = 'pods'`);
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
@@ -137,9 +152,13 @@ describe("deleting", () => {
     const result = await runInDurableObject(stub, (o: ClusterObject) => {
       const sql = storeOf(o).sqlStorage;
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.includes("CREATE TABLE IF NOT EXISTS deleting")));
-      // The step's own statements on an emptied table (later steps are not repeatable).
+      // The step's own statements on an emptied table, over objects as they were then (with their
+      // bodies); then the step that moved the bodies into the change log, again.
       sql.exec("DELETE FROM deleting");
+      bodiesBackInObjects(sql);
       for (const q of STEPS[step]) sql.exec(q);
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(STEPS.findIndex((stmts) => stmts.some((q) => q.includes("CREATE VIEW object_bodies")))));
+      migrate(sql);
       return [...storeOf(o).beingDeleted()].map((r) => `${r.resource}/${r.namespace}/${r.name}`);
     });
     expect(result).toContain("configmaps/default/held");
@@ -234,48 +253,156 @@ describe("a ReplicaSet's pods through pod_keys' owner index", () => {
 });
 
 describe("objects table", () => {
-  it("finds an object through its key's index, and a store of the older WITHOUT ROWID table keeps every object when migrated", async () => {
+  it("finds an object through its key, and a store of the older WITHOUT ROWID table keeps every object when migrated", async () => {
     const { stub } = await newCluster({ name: "objrowid" });
     expect((await kube(stub, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "kept", labels: { a: "b" } }, data: { k: "v" } })).status).toBe(201);
     const result = await runInDurableObject(stub, (o: ClusterObject) => {
       const store = storeOf(o);
       const sql = store.sqlStorage;
-      const plan = sql
-        .exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", "configmaps", "default", "kept")
-        .toArray()
-        .map((r) => r.detail)
-        .join("; ");
-      const rows = () => sql.exec("SELECT resource, namespace, name, uid, rv, body FROM objects ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
+      const rows = () => sql.exec("SELECT resource, namespace, name, uid, rv, body FROM object_bodies ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
       const before = rows();
-      // Back to the table as it was: the whole row in its key's b-tree.
+      // Back to the table as it was: the whole row, body and all, in its key's b-tree.
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE objects_by_rowid")));
       sql.exec("CREATE TABLE objects_old (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL, rv INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, namespace, name)) WITHOUT ROWID");
-      sql.exec("INSERT INTO objects_old SELECT resource, namespace, name, uid, rv, body FROM objects");
+      sql.exec("INSERT INTO objects_old SELECT resource, namespace, name, uid, rv, body FROM object_bodies");
+      sql.exec("DROP VIEW object_bodies");
       sql.exec("DROP TABLE objects");
       sql.exec("ALTER TABLE objects_old RENAME TO objects");
       sql.exec("CREATE INDEX objects_uid ON objects(uid)");
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
       migrate(sql);
-      const withoutRowid = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'objects'").one().sql.includes("WITHOUT ROWID");
-      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects' ORDER BY name").toArray().map((r) => r.name);
-      let duplicate = "";
-      try {
-        sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES ('configmaps', 'default', 'kept', 'x', 1, '{}')");
-      } catch (e) {
-        duplicate = String(e);
-      }
-      return { plan, before, after: rows(), withoutRowid, indexes, duplicate };
+      return { before, after: rows() };
     });
-    expect(result.plan).toContain("objects_key");
     expect(result.before.some((r) => r.name === "kept")).toBe(true);
     expect(result.after).toEqual(result.before);
-    expect(result.withoutRowid).toBe(false);
-    expect(result.indexes).toEqual(["objects_key", "objects_uid"]);
-    expect(result.duplicate).toContain("UNIQUE constraint failed");
     // The store reads and writes the migrated table as before.
     expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/kept")).json.data).toEqual({ k: "v" });
     expect((await kube(stub, "PUT", "/api/v1/namespaces/default/configmaps/kept", { metadata: { name: "kept" }, data: { k: "w" } })).status).toBe(200);
     expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/kept")).json.data).toEqual({ k: "w" });
+  });
+});
+
+describe("bodies in the change log", () => {
+  const CMS = "/api/v1/namespaces/default/configmaps";
+  /** Compacts the whole log now, as an idle cluster's compaction past the log's age does. */
+  const compactAll = (store: Store) => {
+    const s = store as unknown as { retention: { maxChanges: number; maxAgeMs: number } };
+    const kept = s.retention;
+    s.retention = { maxChanges: 0, maxAgeMs: kept.maxAgeMs };
+    try {
+      store.compact();
+    } finally {
+      s.retention = kept;
+    }
+  };
+  const rowsOf = (store: Store, name: string) =>
+    store.sqlStorage.exec<{ rv: number; type: string }>("SELECT rv, type FROM changes WHERE resource = 'configmaps' AND namespace = 'default' AND name = ? ORDER BY rv", name).toArray().map((r) => ({ ...r }));
+
+  it("stores each body once: objects hold a key's revision, and its change row is the body", async () => {
+    const { stub } = await newCluster({ name: "onebody" });
+    expect((await kube(stub, "POST", CMS, { metadata: { name: "one" }, data: { k: "v" } })).status).toBe(201);
+    const seen = await runInDurableObject(stub, (o: ClusterObject) => {
+      const sql = storeOf(o).sqlStorage;
+      const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('objects')").toArray().map((r) => r.name);
+      const withoutRowid = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'objects'").one().sql.includes("WITHOUT ROWID");
+      const plan = sql
+        .exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT body FROM object_bodies WHERE resource = ? AND namespace = ? AND name = ?", "configmaps", "default", "one")
+        .toArray()
+        .map((r) => r.detail);
+      // Every object's current state is in the log.
+      const orphans = Number(sql.exec("SELECT count(*) AS n FROM objects o WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.rv = o.rv)").one().n);
+      let duplicate = "";
+      try {
+        sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv) VALUES ('configmaps', 'default', 'one', 'x', 1)");
+      } catch (e) {
+        duplicate = String(e);
+      }
+      return { columns, withoutRowid, plan, orphans, duplicate };
+    });
+    expect(seen.columns).toEqual(["resource", "namespace", "name", "uid", "rv"]);
+    expect(seen.withoutRowid).toBe(true);
+    // One lookup by key, then one by the change's rowid: no pass over either table.
+    expect(seen.plan).toHaveLength(2);
+    expect(seen.plan[0]).toMatch(/SEARCH o USING PRIMARY KEY \(resource=\? AND namespace=\? AND name=\?\)/);
+    expect(seen.plan[1]).toMatch(/SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(seen.orphans).toBe(0);
+    expect(seen.duplicate).toContain("UNIQUE constraint failed: objects.");
+  });
+
+  it("keeps the body of an object whose last change is compacted, and drops what a later write or a deletion supersedes", async () => {
+    const { stub } = await newCluster({ name: "compactbodies" });
+    for (const name of ["a", "b", "c"]) expect((await kube(stub, "POST", CMS, { metadata: { name }, data: { k: name } })).status).toBe(201);
+    expect((await kube(stub, "PUT", `${CMS}/b`, { metadata: { name: "b" }, data: { k: "b2" } })).status).toBe(200);
+    expect((await kube(stub, "DELETE", `${CMS}/c`)).status).toBe(200);
+    const compacted = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const before = { a: rowsOf(store, "a"), b: rowsOf(store, "b"), c: rowsOf(store, "c") };
+      compactAll(store);
+      for (const [key] of [...store.bodies.entries()]) store.bodies.delete(key);
+      return { before, after: { a: rowsOf(store, "a"), b: rowsOf(store, "b"), c: rowsOf(store, "c") }, rv: store.rv, compactedRv: store.compactedRv };
+    });
+    expect(compacted.before.b.map((r) => r.type)).toEqual(["ADDED", "MODIFIED"]);
+    expect(compacted.before.c.map((r) => r.type)).toEqual(["ADDED", "DELETED"]);
+    expect(compacted.compactedRv).toBe(compacted.rv);
+    // Only the current states stay: b's first version and c's whole history are gone.
+    expect(compacted.after).toEqual({ a: compacted.before.a, b: compacted.before.b.slice(1), c: [] });
+    // Read from SQLite (the body cache was emptied), in a list and one by one.
+    expect((await kube(stub, "GET", `${CMS}/a`)).json.data).toEqual({ k: "a" });
+    expect((await kube(stub, "GET", `${CMS}/b`)).json.data).toEqual({ k: "b2" });
+    const listed = (await kube(stub, "GET", CMS)).json.items
+      .filter((i: { metadata: { name: string } }) => i.metadata.name.length === 1)
+      .map((i: { metadata: { name: string }; data: unknown }) => [i.metadata.name, i.data]);
+    expect(listed).toEqual([
+      ["a", { k: "a" }],
+      ["b", { k: "b2" }],
+    ]);
+    // A watch from before the compaction is told it is too old; one from its revision sees what follows.
+    const old = await watch(stub, `${CMS}?watch=true&resourceVersion=${compacted.rv - 1}`);
+    expect((await old.next(1))[0]).toMatchObject({ type: "ERROR", object: { code: 410 } });
+    const fresh = await watch(stub, `${CMS}?watch=true&resourceVersion=${compacted.rv}`);
+
+    // An update of a (whose row is below the compacted revision) and the deletion of b take their old rows at once.
+    expect((await kube(stub, "PUT", `${CMS}/a`, { metadata: { name: "a" }, data: { k: "a2" } })).status).toBe(200);
+    expect((await fresh.next(1))[0]).toMatchObject({ type: "MODIFIED", object: { metadata: { name: "a" }, data: { k: "a2" } } });
+    await fresh.cancel();
+    expect((await kube(stub, "DELETE", `${CMS}/b`)).status).toBe(200);
+    const later = await runInDurableObject(stub, async (o: ClusterObject) => {
+      const store = storeOf(o);
+      const now = { a: rowsOf(store, "a"), b: rowsOf(store, "b") };
+      compactAll(store);
+      const { Store } = await import("../../worker/cluster/store/store");
+      const restarted = new Store((o as unknown as { ctx: DurableObjectState }).ctx.storage);
+      return { now, compactedAgain: { a: rowsOf(store, "a"), b: rowsOf(store, "b") }, restartedA: restarted.get("configmaps", "default", "a") };
+    });
+    expect(later.now.a.map((r) => r.type)).toEqual(["MODIFIED"]);
+    expect(later.now.b.map((r) => r.type)).toEqual(["DELETED"]);
+    expect(later.compactedAgain).toEqual({ a: later.now.a, b: [] });
+    expect(later.restartedA?.data).toEqual({ k: "a2" });
+  });
+
+  it("moves into the log the bodies of objects whose last change was compacted when an older store is migrated", async () => {
+    const { stub } = await newCluster({ name: "bodymigrate" });
+    for (const name of ["x", "y"]) expect((await kube(stub, "POST", CMS, { metadata: { name }, data: { k: name } })).status).toBe(201);
+    const result = await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const sql = store.sqlStorage;
+      const rows = () => sql.exec("SELECT resource, namespace, name, uid, rv, body FROM object_bodies ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
+      const before = rows();
+      // The store before this step: bodies in objects, and the log compacted past x's creation.
+      const step = STEPS.findIndex((stmts) => stmts.some((q) => q.includes("CREATE VIEW object_bodies")));
+      bodiesBackInObjects(sql);
+      const xRv = sql.exec<{ rv: number }>("SELECT rv FROM objects WHERE resource = 'configmaps' AND name = 'x'").one().rv;
+      sql.exec("DELETE FROM changes WHERE rv <= ?", xRv);
+      const xGone = sql.exec("SELECT 1 FROM changes WHERE rv = ?", xRv).toArray().length === 0;
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
+      migrate(sql);
+      const xRow = sql.exec<{ type: string; body: string }>("SELECT type, body FROM changes WHERE rv = ?", xRv).toArray()[0];
+      return { before, after: rows(), xGone, xRow: xRow && { type: xRow.type, data: JSON.parse(xRow.body).data } };
+    });
+    expect(result.xGone).toBe(true);
+    expect(result.after).toEqual(result.before);
+    expect(result.xRow).toEqual({ type: "MODIFIED", data: { k: "x" } });
+    expect((await kube(stub, "GET", `${CMS}/x`)).json.data).toEqual({ k: "x" });
   });
 });
 
@@ -307,6 +434,7 @@ describe("the kubelet's tables", () => {
       sql.exec("INSERT INTO pod_volume_files_old SELECT pod_uid, volume, written_at, files, pending_since FROM pod_volume_files");
       sql.exec("DROP TABLE pod_volume_files");
       sql.exec("ALTER TABLE pod_volume_files_old RENAME TO pod_volume_files");
+      bodiesBackInObjects(sql);
       sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(step));
       migrate(sql);
       const withoutRowid = sql

@@ -56,7 +56,7 @@ export const serviceLoadBalancerController: Controller = {
       if (asked) {
         // docker run --ip: an address on kind's network that nothing else holds.
         const onNetwork = /^172\.18\.\d{1,3}\.\d{1,3}$/.test(asked) && asked.split(".").every((x) => Number(x) <= 255);
-        const node = ctx.store.sqlStorage.exec("SELECT 1 FROM objects WHERE resource = 'nodes' AND body LIKE ? LIMIT 1", `%"address":"${asked}"%`).toArray().length > 0;
+        const node = ctx.store.sqlStorage.exec("SELECT 1 FROM object_bodies WHERE resource = 'nodes' AND body LIKE ? LIMIT 1", `%"address":"${asked}"%`).toArray().length > 0;
         if (!onNetwork || node || alloc.isTaken(POOL, asked)) {
           event(ctx, s, "SyncLoadBalancerFailed", `Error syncing load balancer: failed to ensure load balancer: loadBalancerIP ${asked} is ${!onNetwork ? "not on the kind network 172.18.0.0/16" : "already in use"}`, "Warning");
           return;

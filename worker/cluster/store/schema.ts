@@ -171,6 +171,33 @@ export const STEPS: readonly (readonly string[])[] = [
     `ALTER TABLE pod_volume_files_by_rowid RENAME TO pod_volume_files`,
     `CREATE UNIQUE INDEX pod_volume_files_key ON pod_volume_files(pod_uid, volume)`,
   ],
+  [
+    // Each body stored once, in the change log: objects keeps each key's uid and the revision of
+    // its current state, and that state is the change row at that revision (object_bodies). Every
+    // write wrote its body of several KB twice (the row and its change), a sixth of a 1,000-pod
+    // Deployment's time. Compaction keeps the rows objects points at (store.compact), so an object
+    // whose last change is older than the log still has its body. First, the bodies of objects
+    // whose last change was compacted move into the log, below the compacted revision, where no
+    // watch reads.
+    `DROP VIEW IF EXISTS object_bodies`,
+    `INSERT INTO changes (rv, type, resource, namespace, name, body, prev, at)
+       SELECT o.rv, 'MODIFIED', o.resource, o.namespace, o.name, o.body, NULL, 0 FROM objects o
+        WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.rv = o.rv)`,
+    // Rows of a few dozen bytes: the whole table is its key's b-tree again.
+    `CREATE TABLE objects_by_key (
+       resource TEXT NOT NULL,
+       namespace TEXT NOT NULL,
+       name TEXT NOT NULL,
+       uid TEXT NOT NULL,
+       rv INTEGER NOT NULL,
+       PRIMARY KEY (resource, namespace, name)
+     ) WITHOUT ROWID`,
+    `INSERT INTO objects_by_key (resource, namespace, name, uid, rv) SELECT resource, namespace, name, uid, rv FROM objects`,
+    `DROP TABLE objects`,
+    `ALTER TABLE objects_by_key RENAME TO objects`,
+    `CREATE INDEX objects_uid ON objects(uid) WHERE resource <> 'events'`,
+    `CREATE VIEW object_bodies AS SELECT o.resource, o.namespace, o.name, o.uid, o.rv, c.body FROM objects o JOIN changes c ON c.rv = o.rv`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -59,6 +59,9 @@ export interface Retention {
 
 const COMPACT_EVERY = 256;
 
+/** The highest revision written before a time (compaction by age). */
+export const COMPACT_AGE_QUERY = "SELECT rv FROM changes INDEXED BY changes_at WHERE at < ? ORDER BY at DESC, rv DESC LIMIT 1";
+
 
 /** A new object refused because the cluster holds as many objects as its bound allows. */
 export class ObjectBoundError extends ApiError {
@@ -273,7 +276,7 @@ export class Store {
     const key = BodyCache.key(resource, namespace, name);
     const cached = this.bodies.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const body = this.sql.exec<{ body: string }>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray()[0]?.body;
+    const body = this.sql.exec<{ body: string }>("SELECT body FROM object_bodies WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name).toArray()[0]?.body;
     if (keep) this.bodies.set(key, body ?? null);
     return body;
   }
@@ -295,17 +298,17 @@ export class Store {
     let cursor: SqlStorageCursor<{ namespace: string; name: string; body: string }>;
     if (namespace !== null) {
       cursor = after
-        ? this.sql.exec("SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? AND name > ? ORDER BY name", resource, namespace, after.name)
-        : this.sql.exec("SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? ORDER BY name", resource, namespace);
+        ? this.sql.exec("SELECT namespace, name, body FROM object_bodies WHERE resource = ? AND namespace = ? AND name > ? ORDER BY name", resource, namespace, after.name)
+        : this.sql.exec("SELECT namespace, name, body FROM object_bodies WHERE resource = ? AND namespace = ? ORDER BY name", resource, namespace);
     } else {
       cursor = after
         ? this.sql.exec(
-            "SELECT namespace, name, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name",
+            "SELECT namespace, name, body FROM object_bodies WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name",
             resource,
             after.namespace,
             after.name,
           )
-        : this.sql.exec("SELECT namespace, name, body FROM objects WHERE resource = ? ORDER BY namespace, name", resource);
+        : this.sql.exec("SELECT namespace, name, body FROM object_bodies WHERE resource = ? ORDER BY namespace, name", resource);
     }
     for (const row of cursor) yield row;
   }
@@ -318,7 +321,7 @@ export class Store {
    */
   *scanContaining(resource: string, namespace: string, text: string): Generator<StoredRow> {
     const cursor = this.sql.exec<{ namespace: string; name: string; body: string }>(
-      "SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? AND instr(body, ?) > 0 ORDER BY name",
+      "SELECT namespace, name, body FROM object_bodies WHERE resource = ? AND namespace = ? AND instr(body, ?) > 0 ORDER BY name",
       resource,
       namespace,
       text,
@@ -335,8 +338,8 @@ export class Store {
     const cols = paths.map((_, i) => `json_extract(body, ?) AS v${i}`).join(", ");
     const cursor =
       namespace !== null
-        ? this.sql.exec<Record<string, SqlStorageValue>>(`SELECT namespace, name, ${cols} FROM objects WHERE resource = ? AND namespace = ? ORDER BY name`, ...paths, resource, namespace)
-        : this.sql.exec<Record<string, SqlStorageValue>>(`SELECT namespace, name, ${cols} FROM objects WHERE resource = ? ORDER BY namespace, name`, ...paths, resource);
+        ? this.sql.exec<Record<string, SqlStorageValue>>(`SELECT namespace, name, ${cols} FROM object_bodies WHERE resource = ? AND namespace = ? ORDER BY name`, ...paths, resource, namespace)
+        : this.sql.exec<Record<string, SqlStorageValue>>(`SELECT namespace, name, ${cols} FROM object_bodies WHERE resource = ? ORDER BY namespace, name`, ...paths, resource);
     for (const row of cursor) yield { namespace: row.namespace as string, name: row.name as string, values: paths.map((_, i) => row[`v${i}`]) };
   }
 
@@ -348,7 +351,7 @@ export class Store {
     const cursor = this.sql.exec<{ resource: string; namespace: string; name: string; ownerUid: string | null; ownerName: string | null; controller: number | null }>(
       `SELECT o.resource, o.namespace, o.name, json_extract(r.value, '$.uid') AS ownerUid, json_extract(r.value, '$.name') AS ownerName,
               json_extract(r.value, '$.controller') AS controller
-         FROM objects o, json_each(o.body, '$.metadata.ownerReferences') r
+         FROM object_bodies o, json_each(o.body, '$.metadata.ownerReferences') r
         WHERE instr(o.body, '"ownerReferences"') > 0`,
     );
     for (const row of cursor) if (row.ownerUid) yield { resource: row.resource, namespace: row.namespace, name: row.name, ownerUid: row.ownerUid, ownerName: row.ownerName ?? "", controller: row.controller === 1 };
@@ -379,7 +382,7 @@ export class Store {
   /** The objects being deleted (a deletionTimestamp set), from the deleting table. */
   *beingDeleted(): Generator<{ resource: string; namespace: string; name: string; body: string }> {
     yield* this.sql.exec<{ resource: string; namespace: string; name: string; body: string }>(
-      "SELECT o.resource, o.namespace, o.name, o.body FROM deleting d JOIN objects o ON o.resource = d.resource AND o.namespace = d.namespace AND o.name = d.name",
+      "SELECT o.resource, o.namespace, o.name, o.body FROM deleting d JOIN object_bodies o ON o.resource = d.resource AND o.namespace = d.namespace AND o.name = d.name",
     );
   }
 
@@ -463,6 +466,8 @@ export class Store {
   put<T extends KObject>(resource: string, obj: T, type: "ADDED" | "MODIFIED", prev: Attrs | null, checkSize?: (bytes: number) => void, was?: KObject): T {
     const pending = this.requireTx();
     const rv = this.revision + 1;
+    // The revision this write supersedes, when the caller knows it (read before it is replaced: `was` may share obj's metadata).
+    const superseded = was ? Number(was.metadata.resourceVersion) : NaN;
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
     checkSize?.(body.length);
@@ -474,7 +479,7 @@ export class Store {
     this.bodies.delete(key);
     if (type === "ADDED") {
       try {
-        this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv, body);
+        this.sql.exec("INSERT INTO objects (resource, namespace, name, uid, rv) VALUES (?, ?, ?, ?, ?)", resource, namespace, name, obj.metadata.uid!, rv);
       } catch (e) {
         if (!String(e).includes("UNIQUE constraint failed: objects.")) throw e;
         // The refused statement wrote nothing: only the revision had moved.
@@ -485,8 +490,9 @@ export class Store {
       if (resource === "events") this.events++;
       this.bump(resource, namespace, 1);
     } else {
+      this.dropSuperseded(resource, namespace, name, superseded);
       // uid is immutable (updates keep the stored one), so objects_uid is left alone.
-      this.sql.exec("UPDATE objects SET rv = ?, body = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, body, resource, namespace, name);
+      this.sql.exec("UPDATE objects SET rv = ? WHERE resource = ? AND namespace = ? AND name = ?", rv, resource, namespace, name);
     }
     if (resource === "pods") this.keepPodKeys(type, namespace, name, obj, was);
     // deletionTimestamp, once set, stays until the object is removed.
@@ -508,7 +514,8 @@ export class Store {
     const name = obj.metadata.name!;
     const key = BodyCache.key(resource, namespace, name);
     this.bodies.delete(key);
-    this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
+    const gone = this.sql.exec<{ rv: number }>("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ? RETURNING rv", resource, namespace, name).toArray()[0]?.rv;
+    if (gone !== undefined) this.dropSuperseded(resource, namespace, name, gone);
     if (resource === "pods") this.sql.exec("DELETE FROM pod_keys WHERE namespace = ? AND name = ?", namespace, name);
     if (obj.metadata.deletionTimestamp) this.sql.exec("DELETE FROM deleting WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
     this.count--;
@@ -520,6 +527,27 @@ export class Store {
     if (resource !== "events") this.payloadWrites++;
     this.bodies.set(key, null);
     return obj;
+  }
+
+  /**
+   * The change row of an object's state that a write replaces, when compaction has passed it:
+   * compaction keeps the rows objects points at, so nothing else would take it. A row the log
+   * still holds stays for watches and goes with the log (compact). `rv` NaN: not known, read.
+   */
+  private dropSuperseded(resource: string, namespace: string, name: string, rv: number): void {
+    if (this.compacted === 0) return;
+    if (Number.isSafeInteger(rv)) {
+      // Scoped by key too: a wrong `was` can then only leave a row behind, never take another object's.
+      if (rv <= this.compacted) this.sql.exec("DELETE FROM changes WHERE rv = ? AND resource = ? AND namespace = ? AND name = ?", rv, resource, namespace, name);
+      return;
+    }
+    this.sql.exec(
+      "DELETE FROM changes WHERE rv <= ? AND rv = (SELECT rv FROM objects WHERE resource = ? AND namespace = ? AND name = ?)",
+      this.compacted,
+      resource,
+      namespace,
+      name,
+    );
   }
 
   /**
@@ -591,12 +619,20 @@ export class Store {
     this.writesSinceCompaction = 0;
     const byCount = this.revision - this.retention.maxChanges;
     const cutoff = this.realNow() - this.retention.maxAgeMs;
-    // Through the time index: only the rows old enough to go are read, not the whole log.
-    const old = this.sql.exec<{ rv: number | null }>("SELECT max(rv) AS rv FROM changes INDEXED BY changes_at WHERE at < ?", cutoff).one().rv ?? 0;
+    // The newest change old enough to go, from the end of the time index: one entry read, where
+    // max(rv) over every old entry would walk the objects' current states the log keeps (times
+    // follow revisions, so the newest old change is the highest old revision).
+    const old = this.sql.exec<{ rv: number }>(COMPACT_AGE_QUERY, cutoff).toArray()[0]?.rv ?? 0;
     const upTo = Math.max(byCount, old);
     if (upTo <= this.compacted) return;
     this.storage.transactionSync(() => {
-      this.sql.exec("DELETE FROM changes WHERE rv <= ?", upTo);
+      // The rows objects point at are their current bodies and stay (below compacted_rv no watch reads them).
+      this.sql.exec(
+        `DELETE FROM changes WHERE rv > ? AND rv <= ?
+           AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.resource = changes.resource AND o.namespace = changes.namespace AND o.name = changes.name AND o.rv = changes.rv)`,
+        this.compacted,
+        upTo,
+      );
       this.compacted = upTo;
       this.setMeta("compacted_rv", String(upTo));
     });
