@@ -61,6 +61,37 @@ describe("scheduler scores", () => {
     expect(decision.node).toBe("n2");
   });
 
+  it("filters by DoNotSchedule spread, node selectors, taints and room, in kube-scheduler's words", () => {
+    const nodes = [
+      node("a1", { zone: "a" }),
+      node("a2", { zone: "a" }),
+      node("b1", { zone: "b" }),
+      node("b2", { zone: "b", disk: "ssd" }),
+      node("nozone", {}),
+      node("tainted", { zone: "c" }, [{ key: "gpu", value: "yes", effect: "NoSchedule" }]),
+      node("small", { zone: "c" }, [], "500m"),
+    ];
+    // Two web pods in zone a, none in b; zone c's nodes hold none either.
+    const snap = new Snapshot(nodes, [pod("web-1", { app: "web" }, {}, "a1"), pod("web-2", { app: "web" }, {}, "a2")]);
+    const spread = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "web" } } }] };
+    const rejected = (d: ReturnType<typeof schedule>) => Object.fromEntries(d.verdicts.filter((v) => v.rejectedBy).map((v) => [v.node, [v.rejectedBy!.plugin, ...v.rejectedBy!.rejection.reasons]]));
+    const web = schedule(podInfo(pod("web-3", { app: "web" }, spread)), snap, DEFAULT_PLUGINS, (best) => best[0]);
+    expect(rejected(web)).toEqual({
+      // Zone a would hold 3 against 0 in the emptiest zone: a skew of 3, over 1.
+      a1: ["PodTopologySpread", "node(s) didn't match pod topology spread constraints"],
+      a2: ["PodTopologySpread", "node(s) didn't match pod topology spread constraints"],
+      nozone: ["PodTopologySpread", "node(s) didn't match pod topology spread constraints (missing required label)"],
+      tainted: ["TaintToleration", "node(s) had untolerated taint {gpu: yes}"],
+      small: ["NodeResourcesFit", "Insufficient cpu"],
+    });
+    expect(["b1", "b2"]).toContain(web.node);
+    // A pod the constraint does not select is spread nowhere; a node selector keeps it to b2.
+    const other = schedule(podInfo(pod("db", { app: "db" }, { ...spread, nodeSelector: { disk: "ssd" } })), snap, DEFAULT_PLUGINS, (best) => best[0]);
+    expect(Object.keys(rejected(other)).sort()).toEqual(["a1", "a2", "b1", "nozone", "small", "tainted"]);
+    expect(rejected(other).a1).toEqual(["NodeAffinity", "node(s) didn't match Pod's node affinity/selector"]);
+    expect(other.node).toBe("b2");
+  });
+
   it("scores nothing apart when every node ties, and places the pod on one of them", () => {
     const snap = new Snapshot([node("n1", {}), node("n2", {}), node("n3", {})], []);
     const decision = schedule(podInfo(pod("p", {})), snap, DEFAULT_PLUGINS, (best) => best[best.length - 1]);

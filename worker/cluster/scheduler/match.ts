@@ -54,7 +54,7 @@ export function tolerates(t: TolerationT, taint: TaintT): boolean {
   return (t.value ?? "") === (taint.value ?? "");
 }
 
-export function untolerated(taints: TaintT[], tolerations: TolerationT[], effects: string[]): TaintT | undefined {
+export function untolerated(taints: TaintT[], tolerations: readonly TolerationT[], effects: readonly string[]): TaintT | undefined {
   return taints.find((taint) => effects.includes(taint.effect) && !tolerations.some((t) => tolerates(t, taint)));
 }
 

@@ -1,6 +1,7 @@
 // Plugins that judge a node by itself: NodeUnschedulable, NodeName, TaintToleration,
 // NodeAffinity (nodeSelector and node affinity) and NodePorts.
 import { scoreRange, type Plugin } from "../framework";
+import type { TolerationT } from "../../resources/types/core";
 import { termMatches, tolerates, untolerated, type NodeSelectorTermT } from "../match";
 
 export const nodeUnschedulable: Plugin = {
@@ -20,16 +21,28 @@ export const nodeName: Plugin = {
   },
 };
 
+const FILTERED_EFFECTS = ["NoSchedule", "NoExecute"];
+const PREFER_TOLERATIONS = "TaintToleration/prefer";
+const NO_TOLERATIONS: readonly TolerationT[] = [];
+
 export const taintToleration: Plugin = {
   name: "TaintToleration",
   weight: 3,
   filter(pod, node) {
-    const taint = untolerated(node.taints, pod.pod.spec?.tolerations ?? [], ["NoSchedule", "NoExecute"]);
+    if (!node.taints.length) return null;
+    const taint = untolerated(node.taints, pod.pod.spec?.tolerations ?? NO_TOLERATIONS, FILTERED_EFFECTS);
     return taint ? { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`], unresolvable: true } : null;
   },
-  score(pod, node) {
-    const tolerations = (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === "PreferNoSchedule");
-    return node.taints.filter((taint) => taint.effect === "PreferNoSchedule" && !tolerations.some((t) => tolerates(t, taint))).length;
+  // The pod's tolerations of PreferNoSchedule taints, once per cycle (kube-scheduler's PreScore state), not once per node.
+  preScore(pod, _feasible, state) {
+    state.set(PREFER_TOLERATIONS, (pod.pod.spec?.tolerations ?? NO_TOLERATIONS).filter((t) => !t.effect || t.effect === "PreferNoSchedule"));
+  },
+  score(pod, node, state) {
+    if (!node.taints.length) return 0;
+    const tolerations = state.get(PREFER_TOLERATIONS) as TolerationT[];
+    let n = 0;
+    for (const taint of node.taints) if (taint.effect === "PreferNoSchedule" && !tolerations.some((t) => tolerates(t, taint))) n++;
+    return n;
   },
   normalize(scores) {
     // fewer intolerable PreferNoSchedule taints is better
@@ -38,15 +51,17 @@ export const taintToleration: Plugin = {
   },
 };
 
+const notAffine = () => ({ reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true });
+
 export const nodeAffinity: Plugin = {
   name: "NodeAffinity",
   weight: 2,
   filter(pod, node) {
     const spec = pod.pod.spec!;
-    const bad = { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
-    for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (node.labels[k] !== v) return bad;
+    const selector = spec.nodeSelector;
+    if (selector) for (const k in selector) if (node.labels[k] !== selector[k]) return notAffine();
     const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    if (required && !required.nodeSelectorTerms.some((t) => termMatches(t as NodeSelectorTermT, node))) return bad;
+    if (required && !required.nodeSelectorTerms.some((t) => termMatches(t as NodeSelectorTermT, node))) return notAffine();
     return null;
   },
   score(pod, node) {

@@ -13,6 +13,15 @@ interface Constraint {
   /** Pods per domain value. */
   counts: Map<string, number>;
   matches: (p: PodInfo) => boolean;
+  /** Pods in the emptiest domain, and whether the pod itself matches: filled by the cycle's first filter. */
+  least?: number;
+  self?: number;
+}
+
+/** A cycle's constraints: DoNotSchedule ones filter, ScheduleAnyway ones score. */
+interface Split {
+  hard: Constraint[];
+  soft: Constraint[];
 }
 
 const KEY = "PodTopologySpread";
@@ -43,29 +52,30 @@ export const podTopologySpread: Plugin = {
   name: KEY,
   weight: 2,
   preFilter(pod, snapshot, state) {
-    state.set(KEY, constraintsOf(pod, snapshot));
+    const all = constraintsOf(pod, snapshot);
+    state.set(KEY, { hard: all.filter((c) => c.hard), soft: all.filter((c) => !c.hard) } satisfies Split);
   },
   filter(pod, node, state) {
-    for (const c of (state.get(KEY) as Constraint[]).filter((c) => c.hard)) {
+    for (const c of (state.get(KEY) as Split).hard) {
       const domain = node.labels[c.topologyKey];
       if (domain === undefined) return { reasons: ["node(s) didn't match pod topology spread constraints (missing required label)"], unresolvable: true };
-      const values = [...c.counts.values()];
-      const min = values.length < c.minDomains ? 0 : Math.min(...values);
-      const self = c.matches(pod) ? 1 : 0;
-      if ((c.counts.get(domain) ?? 0) + self - min > c.maxSkew) return { reasons: ["node(s) didn't match pod topology spread constraints"] };
+      // The counts do not change within a cycle: the least and the pod's own match are worked out once.
+      c.least ??= c.counts.size < c.minDomains ? 0 : Math.min(...c.counts.values());
+      c.self ??= c.matches(pod) ? 1 : 0;
+      if ((c.counts.get(domain) ?? 0) + c.self - c.least > c.maxSkew) return { reasons: ["node(s) didn't match pod topology spread constraints"] };
     }
     return null;
   },
   score(pod, node, state: CycleState) {
     let sum = 0;
-    for (const c of (state.get(KEY) as Constraint[]).filter((c) => !c.hard)) {
+    for (const c of (state.get(KEY) as Split).soft) {
       const domain = node.labels[c.topologyKey];
       if (domain !== undefined) sum += (c.counts.get(domain) ?? 0) + c.maxSkew - 1;
     }
     return sum;
   },
   normalize(scores, state) {
-    if (!(state.get(KEY) as Constraint[]).some((c) => !c.hard)) {
+    if (!(state.get(KEY) as Split).soft.length) {
       scores.fill(0);
       return;
     }

@@ -2,14 +2,28 @@
 // LeastAllocated scoring, and NodeResourcesBalancedAllocation.
 import type { Plugin } from "../framework";
 
+function fitsScalars(want: Record<string, number>, allocatable: Record<string, number>, requested: Record<string, number>): boolean {
+  for (const k in want) if (want[k] > 0 && want[k] > (allocatable[k] ?? 0) - (requested[k] ?? 0)) return false;
+  return true;
+}
+
 export const nodeResourcesFit: Plugin = {
   name: "NodeResourcesFit",
   weight: 1,
   filter(pod, node) {
-    const reasons: string[] = [];
     const a = node.allocatable;
     const r = node.requested;
     const want = pod.requests;
+    // The common case, a pod that fits, allocates nothing: this runs for every node a pod is tried on.
+    if (
+      r.pods + 1 <= a.pods &&
+      !(want.milliCPU > 0 && want.milliCPU > a.milliCPU - r.milliCPU) &&
+      !(want.memory > 0 && want.memory > a.memory - r.memory) &&
+      !(want.ephemeralStorage > 0 && want.ephemeralStorage > a.ephemeralStorage - r.ephemeralStorage) &&
+      fitsScalars(want.scalar, a.scalar, r.scalar)
+    )
+      return null;
+    const reasons: string[] = [];
     if (r.pods + 1 > a.pods) reasons.push("Too many pods");
     if (want.milliCPU > 0 && want.milliCPU > a.milliCPU - r.milliCPU) reasons.push("Insufficient cpu");
     if (want.memory > 0 && want.memory > a.memory - r.memory) reasons.push("Insufficient memory");
