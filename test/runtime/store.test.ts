@@ -93,6 +93,27 @@ describe("store", () => {
     ]);
   });
 
+  it("hands listeners each change with the uid of its object, as its body says, deletions included", async () => {
+    const { stub } = await newCluster();
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const seen: (string | undefined)[][] = [];
+      store.onCommit((changes) => {
+        for (const c of changes) if (c.name === "uidcm") seen.push([c.type, c.uid, (JSON.parse(c.body) as { metadata: { uid?: string } }).metadata.uid]);
+      });
+      (globalThis as unknown as { __uidSeen: typeof seen }).__uidSeen = seen;
+    });
+    await kube(stub, "POST", CMS, cm("uidcm"));
+    await kube(stub, "PATCH", `${CMS}/uidcm`, { data: { a: "2" } }, { contentType: "application/merge-patch+json" });
+    await kube(stub, "DELETE", `${CMS}/uidcm`);
+    const seen = await runInDurableObject(stub, () => (globalThis as unknown as { __uidSeen: (string | undefined)[][] }).__uidSeen);
+    expect(seen.map((s) => s[0])).toEqual(["ADDED", "MODIFIED", "DELETED"]);
+    for (const [, uid, inBody] of seen) {
+      expect(uid).toBeTruthy();
+      expect(uid).toBe(inBody);
+    }
+  });
+
   it("watches from a resourceVersion: only later changes, then live ones", async () => {
     const { stub } = await newCluster();
     const first = await kube(stub, "POST", CMS, cm("w1"));

@@ -108,16 +108,19 @@ export function garbageCollectorController(): Controller {
       const loc = { storage: c.resource, namespace: c.namespace, name: c.name };
       const keys: string[] = [];
       if (c.type === "DELETED") {
-        const obj = JSON.parse(c.body) as KObject;
+        // The uid from the write that made the change, and the references read out of the body:
+        // a deletion of thousands of pods is not a full parse of each (only a change read back
+        // from the log after a restart has no uid).
+        const uid = c.uid ?? (JSON.parse(c.body) as KObject).metadata.uid!;
         note(loc, undefined);
         // Only an owner's deletion concerns dependents: the index knows every owner, so the Events
         // the recorder drops (most deletions) queue nothing, as kube's graph builder ignores the
         // deletion of a node that is not in its graph. Built here if no key has needed it yet: a
         // collector that has not had its turn would otherwise queue every deletion meanwhile.
-        if (owns(ctx, obj.metadata.uid!)) keys.push(`gone|${obj.metadata.uid}`);
-        foreground.delete(obj.metadata.uid!);
+        if (owns(ctx, uid)) keys.push(`gone|${uid}`);
+        foreground.delete(uid);
         // an owner waiting in foreground deletion may now be free to go
-        for (const r of (obj.metadata.ownerReferences as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
+        for (const r of (ownerReferencesIn(c.body) as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
         return keys;
       }
       const hasRefs = c.body.includes('"ownerReferences"');

@@ -41,6 +41,8 @@ export interface Change {
   prev: Attrs | null;
   /** The in-process writer that made it (a controller's name, "kubelet"), absent for clients' writes. Not persisted. */
   writer?: string;
+  /** The object's uid, known to the write that made the change (so a listener need not parse the body for it). Not persisted. */
+  uid?: string;
 }
 
 export interface StoredRow {
@@ -497,7 +499,7 @@ export class Store {
     if (resource === "pods") this.keepPodKeys(type, namespace, name, obj, was);
     // deletionTimestamp, once set, stays until the object is removed.
     if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
-    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev });
+    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev, uid: obj.metadata.uid });
     if (resource !== "events") this.payloadWrites++;
     // An Event is written and seldom read back (a repeat's count is), while a pod is read by the
     // scheduler, the kubelet and its controller after each write: Events kept on write took half
@@ -523,7 +525,7 @@ export class Store {
     this.bump(resource, namespace, -1);
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
-    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev });
+    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev, uid: obj.metadata.uid });
     if (resource !== "events") this.payloadWrites++;
     this.bodies.set(key, null);
     return obj;
