@@ -309,6 +309,19 @@ describe("bodies in the change log", () => {
         .exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT body FROM object_bodies WHERE resource = ? AND namespace = ? AND name = ?", "configmaps", "default", "one")
         .toArray()
         .map((r) => r.detail);
+      // A list reads in key order through the key, with no sort of its own (at 100,000 pods a sort
+      // would hold every body before the first row).
+      const listPlans = [
+        ["SELECT namespace, name, body FROM object_bodies WHERE resource = ? ORDER BY namespace, name", "pods"],
+        ["SELECT namespace, name, body FROM object_bodies WHERE resource = ? AND namespace = ? ORDER BY name", "pods", "default"],
+        ["SELECT namespace, name, body FROM object_bodies WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name", "pods", "a", "b"],
+      ].map(([q, ...args]) =>
+        sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...args)
+          .toArray()
+          .map((r) => r.detail)
+          .join("; "),
+      );
       // Every object's current state is in the log.
       const orphans = Number(sql.exec("SELECT count(*) AS n FROM objects o WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.rv = o.rv)").one().n);
       let duplicate = "";
@@ -317,7 +330,7 @@ describe("bodies in the change log", () => {
       } catch (e) {
         duplicate = String(e);
       }
-      return { columns, withoutRowid, plan, orphans, duplicate };
+      return { columns, withoutRowid, plan, listPlans, orphans, duplicate };
     });
     expect(seen.columns).toEqual(["resource", "namespace", "name", "uid", "rv"]);
     expect(seen.withoutRowid).toBe(true);
@@ -325,6 +338,13 @@ describe("bodies in the change log", () => {
     expect(seen.plan).toHaveLength(2);
     expect(seen.plan[0]).toMatch(/SEARCH o USING PRIMARY KEY \(resource=\? AND namespace=\? AND name=\?\)/);
     expect(seen.plan[1]).toMatch(/SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    for (const p of seen.listPlans) {
+      expect(p).toMatch(/SEARCH o USING PRIMARY KEY/);
+      expect(p).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
+      expect(p).not.toMatch(/TEMP B-TREE/);
+    }
+    // A page after the first starts at its continue key, not at the resource's first row.
+    expect(seen.listPlans[2]).toContain("(namespace,name)>(?,?)");
     expect(seen.orphans).toBe(0);
     expect(seen.duplicate).toContain("UNIQUE constraint failed: objects.");
   });
