@@ -218,21 +218,26 @@ function remove(ctx: ControllerContext, loc: Loc, propagationPolicy?: "Foregroun
 
 /** A dependent whose owners are all gone is deleted; references to missing owners are dropped. */
 function checkDependent(ctx: ControllerContext, loc: Loc) {
-  const obj = ctx.api.peek<KObject>(loc.storage, loc.namespace, loc.name);
-  const refs = (obj?.metadata.ownerReferences as Ref[] | undefined) ?? [];
-  if (!obj || !refs.length) return;
+  // The references are read out of the stored text: the usual check (a new pod whose ReplicaSet is
+  // there) ends without parsing the dependent, which only an owner gone or going needs.
+  const raw = ctx.store.getRaw(loc.storage, loc.namespace, loc.name);
+  if (raw === undefined) return;
+  const refs = (ownerReferencesIn(raw) as Ref[] | undefined) ?? [];
+  if (!refs.length) return;
+  let parsed: KObject | undefined;
+  const deleting = () => !!(parsed ??= JSON.parse(raw) as KObject).metadata.deletionTimestamp;
   // Each owner read once (a ReplicaSet's body, template and all, for every pod it makes).
   const owners = refs.map((r) => (servedKind(ctx, r) ? (ownerObject(ctx, r, loc.namespace) ?? null) : undefined));
   const alive = refs.filter((_, i) => owners[i] !== null);
   if (alive.length === refs.length) {
     // an owner being deleted in the foreground takes its dependents with it
     for (const owner of owners) {
-      if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND) && !obj.metadata.deletionTimestamp) remove(ctx, loc, "Foreground");
+      if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND) && !deleting()) remove(ctx, loc, "Foreground");
     }
     return;
   }
   if (!alive.length) {
-    if (!obj.metadata.deletionTimestamp) remove(ctx, loc);
+    if (!deleting()) remove(ctx, loc);
     return;
   }
   const def = ctx.api.registry.storageKind(loc.storage);
