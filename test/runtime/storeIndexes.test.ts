@@ -12,6 +12,11 @@ type Stub = Awaited<ReturnType<typeof newCluster>>["stub"];
 
 const storeOf = (o: ClusterObject) => (o as unknown as { store: Store }).store;
 
+/** Every stored object with its body, in key order. */
+function objectRows(sql: SqlStorage): Record<string, SqlStorageValue>[] {
+  return sql.exec("SELECT resource, namespace, name, uid, rv, body FROM object_bodies ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
+}
+
 /**
  * Puts the bodies back into objects, as every store before the change log held them, so that a
  * test can migrate again from an older step (whose statements read objects.body).
@@ -259,7 +264,7 @@ describe("objects table", () => {
     const result = await runInDurableObject(stub, (o: ClusterObject) => {
       const store = storeOf(o);
       const sql = store.sqlStorage;
-      const rows = () => sql.exec("SELECT resource, namespace, name, uid, rv, body FROM object_bodies ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
+      const rows = () => objectRows(sql);
       const before = rows();
       // Back to the table as it was: the whole row, body and all, in its key's b-tree.
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.startsWith("CREATE TABLE objects_by_rowid")));
@@ -406,7 +411,7 @@ describe("bodies in the change log", () => {
     const result = await runInDurableObject(stub, (o: ClusterObject) => {
       const store = storeOf(o);
       const sql = store.sqlStorage;
-      const rows = () => sql.exec("SELECT resource, namespace, name, uid, rv, body FROM object_bodies ORDER BY resource, namespace, name").toArray().map((r) => ({ ...r }));
+      const rows = () => objectRows(sql);
       const before = rows();
       // The store before this step: bodies in objects, and the log compacted past x's creation.
       const step = STEPS.findIndex((stmts) => stmts.some((q) => q.includes("CREATE VIEW object_bodies")));

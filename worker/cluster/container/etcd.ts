@@ -75,7 +75,9 @@ function suffixQuery(store: Store, resource: string, lo: string, hi: string | nu
   const key = "(CASE WHEN namespace = '' THEN name ELSE namespace || '/' || name END)";
   const where = `resource = ? AND ${key} >= ?` + (hi !== null ? ` AND ${key} < ?` : "");
   const args: SqlStorageValue[] = hi !== null ? [resource, lo, hi] : [resource, lo];
-  return store.sqlStorage.exec(`SELECT ${select.replaceAll("$key", key)} FROM object_bodies WHERE ${where} ${tail.replaceAll("$key", key)}`, ...args);
+  // Counts and keys come from objects alone; only a select of the values joins the bodies.
+  const from = /\bbody\b/.test(select) ? "object_bodies" : "objects";
+  return store.sqlStorage.exec(`SELECT ${select.replaceAll("$key", key)} FROM ${from} WHERE ${where} ${tail.replaceAll("$key", key)}`, ...args);
 }
 
 /** Creation revision and version of each key of a resource, from what the change log still holds. */
