@@ -1,6 +1,6 @@
 // Nodes and Services are read from parsed, frozen copies (api/objectCache.ts, api/kindCache.ts):
 // every kubelet sync reads its node and every container's environment lists its namespace's
-// Services. A write is seen by the next read, in its own transaction too; one that rolled back
+// Services; and so are owners, for the garbage collector's checks (api/sharedObjects.ts). A write is seen by the next read, in its own transaction too; one that rolled back
 // is never seen; and the node copies stay within their bound.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import { ObjectCache } from "../../worker/cluster/api/objectCache";
 import type { ClusterNetwork } from "../../worker/cluster/network/dial";
 import type { ClusterObject } from "../../worker/cluster/object";
-import { configmaps } from "../../worker/cluster/resources/configmap";
+import { configmaps, type ConfigMap } from "../../worker/cluster/resources/configmap";
 import { nodes, type Node } from "../../worker/cluster/resources/node";
 import type { Store } from "../../worker/cluster/store/store";
 import { kube, newSettledCluster } from "./helpers";
@@ -45,6 +45,30 @@ describe("shared reads", () => {
     expect((await kube(stub, "PATCH", "/api/v1/nodes/test-control-plane", { metadata: { labels: { tier: "silver" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
     await runInDurableObject(stub, (o: ClusterObject) => {
       expect(inside(o).api.sharedGet<Node>("nodes", "", "test-control-plane")!.metadata.labels?.tier).toBe("silver");
+    });
+  });
+
+  it("give an owner of any kind parsed once and frozen, the current one after every write, and never a rolled-back one", async () => {
+    const { stub } = await newSettledCluster();
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const { api, store } = inside(o);
+      store.transaction(() => api.create(configmaps, "default", { metadata: { name: "owner" }, data: { v: "1" } }, { trusted: true }));
+      const first = api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!;
+      expect(first.data?.v).toBe("1");
+      expect(Object.isFrozen(first.metadata)).toBe(true);
+      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")).toBe(first);
+      expect(() =>
+        store.transaction(() => {
+          api.patch(configmaps, "default", "owner", "merge", { data: { v: "2" } }, { trusted: true });
+          expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("2");
+          throw new Error("roll back");
+        }),
+      ).toThrow("roll back");
+      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("1");
+      store.transaction(() => api.patch(configmaps, "default", "owner", "merge", { data: { v: "3" } }, { trusted: true }));
+      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("3");
+      store.transaction(() => api.delete(configmaps, "default", "owner"));
+      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")).toBeUndefined();
     });
   });
 

@@ -13,6 +13,7 @@ import { apiVersionOf, storageOf, type ClusterSettings, type ComputeContext, typ
 import { BUILT_IN, type Registry } from "../resources/registry";
 import { deepFreeze, KindCache } from "./kindCache";
 import { ObjectCache } from "./objectCache";
+import { SharedObjects } from "./sharedObjects";
 import { CRD_STORAGE, type CustomResourceDefinition } from "../resources/customresourcedefinition";
 import { servedRegistry } from "../resources/custom/served";
 import { SqlAllocations } from "../store/allocations";
@@ -152,6 +153,8 @@ const ADMISSION_READS: ReadonlySet<string> = new Set([
 const READ_MOSTLY: ReadonlySet<string> = new Set(["services"]);
 /** Kinds whose objects are read one by one far more often than written: every kubelet sync reads its node. */
 const READ_MOSTLY_ONE_BY_ONE: ReadonlySet<string> = new Set(["nodes"]);
+/** Owners kept parsed: more than the controllers that create dependents in one pass. */
+const OWNERS_KEPT = 512;
 
 export class ApiServer {
   private readonly allocations: SqlAllocations;
@@ -166,6 +169,7 @@ export class ApiServer {
     this.admissionReads = new KindCache(store, ADMISSION_READS);
     this.readMostly = new KindCache(store, READ_MOSTLY);
     this.readMostlyOneByOne = new ObjectCache(store, READ_MOSTLY_ONE_BY_ONE);
+    this.owners = new SharedObjects(store, OWNERS_KEPT);
     store.onWrite((changes) => {
       if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
     });
@@ -183,6 +187,8 @@ export class ApiServer {
   private readonly readMostly: KindCache;
   /** Nodes, kept parsed one by one (READ_MOSTLY_ONE_BY_ONE). */
   private readonly readMostlyOneByOne: ObjectCache;
+  /** Objects that others name as owner, kept parsed between their writes (sharedOwner). */
+  private readonly owners: SharedObjects;
   /** The managed fields of a create, by the shape its writer vouches for (WriteOptions.shape). */
   private readonly fieldsByShape = new Map<string, Record<string, unknown>>();
 
@@ -253,6 +259,14 @@ export class ApiServer {
   /** One object of a kind kept in memory (services, nodes), frozen: for reads that change nothing. */
   sharedGet<T extends KObject>(storage: "services" | "nodes", namespace: string, name: string): T | undefined {
     return storage === "nodes" ? this.readMostlyOneByOne.get<T>(storage, namespace, name) : this.readMostly.get<T>(storage, namespace, name);
+  }
+
+  /**
+   * An object of any kind that many dependents name as owner, frozen: the garbage collector reads
+   * a ReplicaSet for each pod it makes, and a thousand pods were a thousand parses of its body.
+   */
+  sharedOwner<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
+    return this.owners.get<T>(storage, namespace, name);
   }
 
   /** Every stored object of a storage key (all namespaces when `namespace` is null), parsed, for controllers. */
