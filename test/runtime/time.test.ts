@@ -3,7 +3,7 @@
 // with the cluster's.
 import { describe, expect, it } from "vitest";
 import { Clock } from "../../worker/cluster/clock";
-import { formatTime } from "../../worker/cluster/machinery/time";
+import { formatMicroTime, formatTime } from "../../worker/cluster/machinery/time";
 import { shiftPatchTimes, shiftTimes } from "../../worker/cluster/machinery/timeShift";
 import { configmaps } from "../../worker/cluster/resources/configmap";
 import { events, eventsV1 } from "../../worker/cluster/resources/event";
@@ -13,6 +13,20 @@ import { kube, newCluster } from "./helpers";
 
 const T = "2026-11-30T10:00:00Z";
 const MINUTE = 60_000;
+
+describe("formatMicroTime", () => {
+  it("answers each instant's own microsecond, whatever was formatted before it", () => {
+    const base = Date.parse(T);
+    expect(formatMicroTime(base)).toBe("2026-11-30T10:00:00.000000Z");
+    expect(formatMicroTime(base + 1.001)).toBe("2026-11-30T10:00:00.001001Z");
+    expect(formatMicroTime(base + 999.999)).toBe("2026-11-30T10:00:00.999999Z");
+    expect(formatMicroTime(base + 999.9996)).toBe("2026-11-30T10:00:01.000000Z");
+    expect(formatMicroTime(base + 500.25)).toBe("2026-11-30T10:00:00.500250Z");
+    expect(formatMicroTime(base - 0.001)).toBe("2026-11-30T09:59:59.999999Z");
+    expect(formatMicroTime(0)).toBe("1970-01-01T00:00:00.000000Z");
+    expect(() => formatMicroTime(NaN)).toThrow(RangeError);
+  });
+});
 
 describe("formatTime", () => {
   it("answers each instant's own second, whatever was formatted before it", () => {

@@ -26,12 +26,19 @@ export function formatTime(ms: number): string {
   return lastFormatted;
 }
 
+let microSecond = NaN;
+let microPrefix = "";
+
 /** metav1.MicroTime: microseconds, UTC. */
 export function formatMicroTime(ms: number): string {
   const total = Math.round(ms * 1000); // microseconds; rounding absorbs float error in sub-ms offsets
-  const whole = Math.floor(total / 1000);
-  const iso = new Date(whole).toISOString(); // ...SS.mmmZ
-  return iso.slice(0, 23) + String(total - whole * 1000).padStart(3, "0") + "Z";
+  // Every Event is stamped: the date and time to the second are kept from the last call, as formatTime does.
+  const second = Math.floor(total / 1_000_000);
+  if (second !== microSecond) {
+    microPrefix = new Date(second * 1000).toISOString().slice(0, 20); // ...SS.
+    microSecond = second;
+  }
+  return microPrefix + String(total - second * 1_000_000).padStart(6, "0") + "Z";
 }
 
 /**
