@@ -2,7 +2,9 @@
 // resourceVersion, and 410 Gone once the log has been compacted past it.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import type { ClusterObject } from "../../worker/cluster/object";
+import { configmaps } from "../../worker/cluster/resources/configmap";
 import { COMPACT_AGE_QUERY, type Store } from "../../worker/cluster/store/store";
 import { canonical, sameCanonical } from "../../worker/cluster/machinery/json";
 import { cm, kube, newCluster, newSettledCluster, watch } from "./helpers";
@@ -77,6 +79,43 @@ describe("store", () => {
     const upd = await kube(stub, "PUT", `${CMS}/${made.json.metadata.name}`, { ...made.json, metadata: { ...made.json.metadata, creationTimestamp: "2000-01-01T00:00:00Z" }, data: { x: "y" } });
     expect(upd.json.metadata.creationTimestamp).toBe(made.json.metadata.creationTimestamp);
     expect(upd.json.metadata.uid).toBe(made.json.metadata.uid);
+  });
+
+  it("makes a taken generated name again, and answers AlreadyExists after 8 taken names with nothing written", async () => {
+    const { stub } = await newCluster();
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const api = (o as unknown as { api: ApiServer }).api; // internal access: the create path itself
+      const real = crypto.getRandomValues.bind(crypto);
+      let fixed = 0;
+      // The next `fixed` names drawn are all "gen-bbbbb".
+      crypto.getRandomValues = ((a: Uint8Array): Uint8Array => {
+        if (fixed > 0) {
+          fixed--;
+          a.fill(0);
+          return a;
+        }
+        return real(a);
+      }) as typeof crypto.getRandomValues;
+      try {
+        const make = () => store.transaction(() => api.create(configmaps, "default", { metadata: { generateName: "gen-" } }, { trusted: true }).object.metadata.name);
+        fixed = 1;
+        expect(make()).toBe("gen-bbbbb");
+        fixed = 3;
+        const next = make();
+        expect(next).toMatch(/^gen-[a-z0-9]{5}$/);
+        expect(next).not.toBe("gen-bbbbb");
+        expect(fixed).toBe(0);
+        fixed = 8;
+        const rv = store.rv;
+        const count = store.objectCount;
+        expect(make).toThrow(expect.objectContaining({ code: 409, message: 'configmaps "gen-bbbbb" already exists' }));
+        expect(fixed).toBe(0);
+        expect([store.rv, store.objectCount]).toEqual([rv, count]);
+      } finally {
+        crypto.getRandomValues = real;
+      }
+    });
   });
 
   it("records every change in the log, in order", async () => {

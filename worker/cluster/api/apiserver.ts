@@ -440,11 +440,8 @@ export class ApiServer {
     const storage = storageOf(def);
     const ns = def.namespaced ? obj.metadata.namespace! : "";
     this.admitNamespace(def, ns, obj.metadata.name!);
-    if (!opts.nameUnread || generated)
-      for (let attempt = 0; this.store.has(storage, ns, obj.metadata.name!); attempt++) {
-        if (!generated || attempt >= 8) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
-        obj.metadata.name = generateName(obj.metadata.generateName!);
-      }
+    // A generated name is not looked up first: the store refuses a taken one, and it is tried again.
+    if (!opts.nameUnread && !generated && this.store.has(storage, ns, obj.metadata.name!)) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
     // A generated name is left out so that every refusal reads the same (controllers report it once).
     if (!this.store.hasRoomFor(storage)) throw new ObjectBoundError(storage === "events" ? this.store.eventBound : this.store.objectBound, def.group, def.plural, generated ? "" : obj.metadata.name!);
     this.admit("validate", "CREATE", def, obj, null, opts, warnings);
@@ -455,11 +452,16 @@ export class ApiServer {
     this.recordManagers(def, null, obj, opts, sent);
     def.prepareCreate?.(obj, this.hookContext(opts.dryRun ?? false, def, obj));
     const stored = def.storage ? def.storage.toStorage(obj) : obj;
-    try {
-      this.store.put(storage, stored, "ADDED", null, (size) => this.checkSize(def, stored, size));
-    } catch (e) {
-      if (e instanceof KeyTakenError) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
-      throw e;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.store.put(storage, stored, "ADDED", null, (size) => this.checkSize(def, stored, size));
+        break;
+      } catch (e) {
+        if (!(e instanceof KeyTakenError)) throw e;
+        // kube-apiserver makes a taken generated name again, up to 8 tries in all (RetryGenerateName).
+        if (!generated || attempt >= GENERATE_NAME_TRIES) throw errors.alreadyExists(def.group, def.plural, obj.metadata.name!);
+        obj.metadata.name = stored.metadata.name = generateName(obj.metadata.generateName!);
+      }
     }
     // Nothing keeps `stored` (the store keeps its text), so it goes back as it is.
     return this.toWire(def, stored);
@@ -973,6 +975,9 @@ function managedScope(def: ResourceDef, sub: string | undefined): { only?: strin
   const hasStatus = def.subresources?.some((s) => s.name === "status") ?? false;
   return sub === "status" ? { only: ["metadata", "status"] } : sub === "scale" ? { only: ["spec"] } : hasStatus ? { skip: ["status"] } : {};
 }
+
+/** Names kube-apiserver generates for one create before it answers AlreadyExists. */
+const GENERATE_NAME_TRIES = 8;
 
 function generateName(prefix: string): string {
   const alphabet = "bcdfghjklmnpqrstvwxz2456789";
