@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import type { ClusterObject } from "../../worker/cluster/object";
-import { configmaps } from "../../worker/cluster/resources/configmap";
+import { configmaps, type ConfigMap } from "../../worker/cluster/resources/configmap";
 import { COMPACT_AGE_QUERY, type Store } from "../../worker/cluster/store/store";
 import { canonical, sameCanonical } from "../../worker/cluster/machinery/json";
 import { cm, kube, newCluster, newSettledCluster, watch } from "./helpers";
@@ -115,6 +115,32 @@ describe("store", () => {
       } finally {
         crypto.getRandomValues = real;
       }
+    });
+  });
+
+  it("takes a caller's read of an object as the old one only while it is the stored state", async () => {
+    const { stub } = await newCluster();
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const api = (o as unknown as { api: ApiServer }).api; // internal access: the write path itself
+      store.transaction(() => api.create(configmaps, "default", { metadata: { name: "r", finalizers: ["example.com/keep"] }, data: { v: "1" } }, { trusted: true }));
+      const read = store.get<ConfigMap>("configmaps", "default", "r")!;
+      expect(store.isCurrent("configmaps", "default", "r", read)).toBe(true);
+      expect(store.isCurrent("configmaps", "default", "r", structuredClone(read))).toBe(false);
+      // Current: the update goes through on it.
+      const v2 = store.transaction(() => api.update(configmaps, "default", "r", { ...read, data: { v: "2" } }, { trusted: true, read })).object;
+      expect(v2.data).toEqual({ v: "2" });
+      // Stale (the object was written since): the stored state is read, and the old resourceVersion conflicts.
+      expect(store.isCurrent("configmaps", "default", "r", read)).toBe(false);
+      expect(() => store.transaction(() => api.update(configmaps, "default", "r", { ...read, data: { v: "3" } }, { trusted: true, read }))).toThrow(expect.objectContaining({ code: 409 }));
+      // A deletion with a stale read keeps what was written since.
+      const before = store.get<ConfigMap>("configmaps", "default", "r")!;
+      store.transaction(() => api.patch(configmaps, "default", "r", "merge", { metadata: { labels: { late: "yes" } } }, { trusted: true }));
+      store.transaction(() => api.delete(configmaps, "default", "r", { read: before }));
+      const terminating = store.get<ConfigMap>("configmaps", "default", "r")!;
+      expect(terminating.metadata.deletionTimestamp).toBeTruthy();
+      expect(terminating.metadata.labels).toEqual({ late: "yes" });
+      expect(terminating.data).toEqual({ v: "2" });
     });
   });
 

@@ -58,6 +58,12 @@ export interface WriteOptions {
    */
   nameUnread?: boolean;
   /**
+   * For an update: the stored object as the caller read it (the store's get, or the API's peek)
+   * and has not changed since. While it is still the stored state it is used as the old object
+   * instead of a second parse of the same text (the kubelet's status of the pod it just read).
+   */
+  read?: KObject;
+  /**
    * For a trusted create: the caller vouches that every object it creates under this key has the
    * same fields (the same keys at every level, no lists), so the managed fields are worked out
    * once per key and reused (the event recorder: working them out was a fifth of an Event's cost).
@@ -88,6 +94,8 @@ export interface DeleteRequest {
   dryRun?: boolean;
   /** Who asks, as admission sees it; absent for the control plane's own deletes. */
   user?: UserInfo;
+  /** As WriteOptions.read: the stored object as the caller read it and left it. */
+  read?: KObject;
 }
 
 export interface DeleteResult {
@@ -244,6 +252,11 @@ export class ApiServer {
     const stored = this.store.get(storageOf(def), def.namespaced ? namespace : "", name);
     if (!stored) throw errors.notFound(def.group, def.plural, name);
     return this.toWire(def, stored);
+  }
+
+  /** The stored object: the caller's own read of it while that is still current, else parsed for this call. */
+  private storedOrRead(storage: string, namespace: string, name: string, read: KObject | undefined): KObject | undefined {
+    return read && this.store.isCurrent(storage, namespace, name, read) ? read : this.store.get(storage, namespace, name);
   }
 
   /** An object in storage form, or undefined (for controllers). */
@@ -476,7 +489,7 @@ export class ApiServer {
     this.checkIdentity(def, namespace, name, obj);
     const result = this.run(opts.dryRun, () => {
       const storage = storageOf(def);
-      const stored = this.store.get(storage, def.namespaced ? namespace : "", name);
+      const stored = this.storedOrRead(storage, def.namespaced ? namespace : "", name, opts.read);
       if (!stored) {
         if (!def.allowCreateOnUpdate || opts.subresource) throw errors.notFound(def.group, def.plural, name);
         def.defaults?.(obj);
@@ -687,7 +700,7 @@ export class ApiServer {
     return this.run(req.dryRun, () => {
       const storage = storageOf(def);
       const storedDef = this.storedDef(def);
-      const old = this.store.get(storage, def.namespaced ? namespace : "", name);
+      const old = this.storedOrRead(storage, def.namespaced ? namespace : "", name, req.read);
       if (!old) throw errors.notFound(def.group, def.plural, name);
       const forbidden = storedDef.forbidDelete?.(old);
       if (forbidden) throw errors.forbidden(def.group, def.plural, name, forbidden);

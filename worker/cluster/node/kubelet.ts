@@ -157,7 +157,7 @@ export const kubeletController: Controller = {
       if (pod.metadata.deletionTimestamp && isMirrorPod(pod)) {
         // Deleting a mirror pod does not stop its static pod: the kubelet drops the mirror and
         // posts it again.
-        remove(ctx, ns, name);
+        remove(ctx, ns, name, pod);
         return;
       }
       const now = ctx.clock.now();
@@ -165,7 +165,7 @@ export const kubeletController: Controller = {
       if (!rt) {
         if (pod.metadata.deletionTimestamp || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") {
           // Never started here (or long finished): nothing to stop.
-          if (pod.metadata.deletionTimestamp) remove(ctx, ns, name);
+          if (pod.metadata.deletionTimestamp) remove(ctx, ns, name, pod);
           return;
         }
         if (!pod.spec?.hostNetwork && ctx.machines.cniOf(nodeName) === null) {
@@ -224,7 +224,7 @@ export const kubeletController: Controller = {
         ctx.cancel(KUBELET, key);
         sql.exec("DELETE FROM pod_runtime WHERE uid = ?", rt.uid);
         ctx.containers.forgetPod(pod, rt.containers.flatMap((c) => [c.run?.id, c.last?.id].filter((x): x is string => !!x)));
-        remove(ctx, ns, name);
+        remove(ctx, ns, name, pod);
         return;
       }
       const hostIP = nodeIP(node);
@@ -235,7 +235,7 @@ export const kubeletController: Controller = {
       const hadWake = rt.wake !== undefined;
       if (next !== null) rt.wake = next;
       else delete rt.wake;
-      const seen = sameJson(status, pod.status) ? pod : ctx.api.update(pods, ns, name, { ...pod, metadata: { ...pod.metadata }, status }, { subresource: "status", trusted: true, owned: true }).object;
+      const seen = sameJson(status, pod.status) ? pod : ctx.api.update(pods, ns, name, { ...pod, metadata: { ...pod.metadata }, status }, { subresource: "status", trusted: true, owned: true, read: pod }).object;
       sql.exec(
         "INSERT INTO pod_runtime (uid, namespace, name, node, state, seen_rv) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET state = excluded.state, seen_rv = excluded.seen_rv",
         rt.uid,
@@ -251,9 +251,10 @@ export const kubeletController: Controller = {
   },
 };
 
-function remove(ctx: ControllerContext, ns: string, name: string) {
+/** Deletes the pod at once; `read`, the pod as this sync read it, saves parsing it again. */
+function remove(ctx: ControllerContext, ns: string, name: string, read?: Pod) {
   try {
-    ctx.api.delete(pods, ns, name, { gracePeriodSeconds: 0 });
+    ctx.api.delete(pods, ns, name, { gracePeriodSeconds: 0, read });
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 404)) throw e;
   }

@@ -289,7 +289,23 @@ export class Store {
 
   get<T extends KObject = KObject>(resource: string, namespace: string, name: string, keep = true): T | undefined {
     const raw = this.getRaw(resource, namespace, name, keep);
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+    if (raw === undefined) return undefined;
+    const obj = JSON.parse(raw) as T;
+    this.parsedFrom.set(obj, raw);
+    return obj;
+  }
+
+  /** The text each object `get` returned was parsed from (isCurrent). */
+  private readonly parsedFrom = new WeakMap<object, string>();
+
+  /**
+   * Whether `obj`, as `get` returned it, is still the stored state of its key: a write since has
+   * stored other text. The text is compared (the very string while the body cache keeps it), not
+   * the object, so the caller must not have changed it.
+   */
+  isCurrent(resource: string, namespace: string, name: string, obj: KObject): boolean {
+    const text = this.parsedFrom.get(obj);
+    return text !== undefined && text === this.getRaw(resource, namespace, name);
   }
 
   /**
