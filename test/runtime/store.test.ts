@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ApiServer } from "../../worker/cluster/api/apiserver";
 import type { ClusterObject } from "../../worker/cluster/object";
 import { configmaps, type ConfigMap } from "../../worker/cluster/resources/configmap";
+import { pods, type Pod } from "../../worker/cluster/resources/pod";
 import { COMPACT_AGE_QUERY, type Store } from "../../worker/cluster/store/store";
 import { canonical, sameCanonical } from "../../worker/cluster/machinery/json";
 import { cm, kube, newCluster, newSettledCluster, watch } from "./helpers";
@@ -141,6 +142,13 @@ describe("store", () => {
       expect(terminating.metadata.deletionTimestamp).toBeTruthy();
       expect(terminating.metadata.labels).toEqual({ late: "yes" });
       expect(terminating.data).toEqual({ v: "2" });
+      // A binding with a stale read of its pod keeps what was written since, too.
+      store.transaction(() => api.create(pods, "default", { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "nginx" }] } }, { trusted: true }));
+      const unbound = store.get<Pod>("pods", "default", "p")!;
+      store.transaction(() => api.patch(pods, "default", "p", "merge", { metadata: { labels: { late: "yes" } } }, { trusted: true }));
+      store.transaction(() => api.bind("default", "p", "node-a", { read: unbound }));
+      const bound = store.get<Pod>("pods", "default", "p")!;
+      expect([bound.spec?.nodeName, bound.metadata.labels]).toEqual(["node-a", { late: "yes" }]);
     });
   });
 

@@ -669,9 +669,10 @@ export class ApiServer {
   // -------------------------------------------------------------------------------------------
   // Binding (pods/binding): the one way a pod's spec.nodeName is set after creation
 
-  bind(namespace: string, name: string, nodeName: string, opts: { uid?: string; annotations?: Record<string, string>; dryRun?: boolean } = {}): KObject {
+  bind(namespace: string, name: string, nodeName: string, opts: { uid?: string; annotations?: Record<string, string>; dryRun?: boolean; read?: KObject } = {}): KObject {
     return this.run(opts.dryRun, () => {
-      const stored = this.store.get<KObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string }[] } }>("pods", namespace, name);
+      // A caller's read (WriteOptions.read) is changed in place as a fresh parse would be: its spec, status and annotations are replaced, not edited.
+      const stored = this.storedOrRead("pods", namespace, name, opts.read) as (KObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string }[] } }) | undefined;
       if (!stored) throw errors.notFound("", "pods", name);
       if (opts.uid && opts.uid !== stored.metadata.uid)
         throw errors.conflict("", "pods/binding", name, `Operation cannot be fulfilled on pods/binding "${name}": UID in precondition: ${opts.uid}, UID in object meta: ${stored.metadata.uid}`);

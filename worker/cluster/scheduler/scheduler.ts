@@ -251,7 +251,7 @@ export function schedulerController(): Controller {
     }
     if (decision.node) {
       ctx.store.transaction(() => {
-        ctx.api.bind(ns, name, decision.node!, { annotations: { [DECISION_ANNOTATION]: why } });
+        ctx.api.bind(ns, name, decision.node!, { annotations: { [DECISION_ANNOTATION]: why }, read: pod });
         recordEvent(ctx.api, { regarding: refTo(pod), type: "Normal", reason: "Scheduled", message: `Successfully assigned ${ns}/${name} to ${decision.node}`, component: SCHEDULER_NAME, at: now });
       });
       snap.place(info, decision.node);
