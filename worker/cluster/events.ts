@@ -6,6 +6,7 @@ import type { ApiServer } from "./api/apiserver";
 import { ApiError } from "./machinery/errors";
 import { formatMicroTime, formatTime, parseTime } from "./machinery/time";
 import type { KObject } from "./resources/define";
+import { Lru } from "./machinery/lru";
 import { events, type CoreEvent } from "./resources/event";
 
 export interface EventReport {
@@ -194,7 +195,7 @@ function write(api: ApiServer, e: EventReport, seen: number): void {
  * - the observer: repeats of an Event are counted, the count kept even when the next step drops it;
  * - the spam filter: each source may write 25 Events about one object, then one per 5 minutes
  *   (a token bucket); what it drops is not written, and its count shows on the next that is.
- * Each keeps its 4,096 most recent keys, as client-go's LRU caches do.
+ * Each keeps its 4,096 most recent keys (at least 3,840 of them: Lru), as client-go's LRU caches do.
  */
 interface Correlator {
   aggregates: Lru<{ messages: Set<string>; last: number }>;
@@ -208,25 +209,6 @@ const AGGREGATE_WINDOW_MS = 600_000;
 const SPAM_BURST = 25;
 const SPAM_REFILL_MS = 300_000;
 const COMBINED = "(combined from similar events): ";
-
-/** A map that forgets its least recently used key past `max` entries. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-}
 
 const correlators = new WeakMap<ApiServer, Correlator>();
 

@@ -5,6 +5,7 @@
 // the same transaction, or one rolled back, is never hidden.
 import type { KObject } from "../resources/define";
 import type { Store } from "../store/store";
+import { dropOldest } from "../machinery/lru";
 import { deepFreeze } from "./kindCache";
 
 export class SharedObjects {
@@ -24,8 +25,8 @@ export class SharedObjects {
     if (text === undefined) return undefined;
     // Identity first: an unchanged object's text is the very string kept.
     const obj = hit && hit.text === text ? hit.obj : deepFreeze(JSON.parse(text) as KObject);
-    if (this.kept.size >= this.capacity) this.kept.delete(this.kept.keys().next().value!);
     this.kept.set(key, { text, obj });
+    dropOldest(this.kept, this.capacity);
     return obj as T;
   }
 }

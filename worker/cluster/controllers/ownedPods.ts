@@ -8,6 +8,7 @@ import type { Pod } from "../resources/pod";
 import type { Store } from "../store/store";
 import type { ControllerContext } from "../loop/loop";
 import { Interner } from "../machinery/interner";
+import { dropOldest } from "../machinery/lru";
 
 /** Slim pods kept at most (about 250 bytes each); past it the oldest are dropped and parsed again when asked for. */
 export const OWNED_POD_CACHE_SIZE = 25_000;
@@ -85,7 +86,7 @@ export function ownedPods(ctx: ControllerContext, namespace: string, uid: string
       if (!full) continue;
       pod = slim(cache, full);
       cache.pods.set(key, pod);
-      if (cache.pods.size > OWNED_POD_CACHE_SIZE) cache.pods.delete(cache.pods.keys().next().value as string);
+      dropOldest(cache.pods, OWNED_POD_CACHE_SIZE);
     }
     out.push(pod);
   }
