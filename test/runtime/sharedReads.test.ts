@@ -53,22 +53,22 @@ describe("shared reads", () => {
     await runInDurableObject(stub, (o: ClusterObject) => {
       const { api, store } = inside(o);
       store.transaction(() => api.create(configmaps, "default", { metadata: { name: "owner" }, data: { v: "1" } }, { trusted: true }));
-      const first = api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!;
+      const first = api.sharedPeek<ConfigMap>("configmaps", "default", "owner")!;
       expect(first.data?.v).toBe("1");
       expect(Object.isFrozen(first.metadata)).toBe(true);
-      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")).toBe(first);
+      expect(api.sharedPeek<ConfigMap>("configmaps", "default", "owner")).toBe(first);
       expect(() =>
         store.transaction(() => {
           api.patch(configmaps, "default", "owner", "merge", { data: { v: "2" } }, { trusted: true });
-          expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("2");
+          expect(api.sharedPeek<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("2");
           throw new Error("roll back");
         }),
       ).toThrow("roll back");
-      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("1");
+      expect(api.sharedPeek<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("1");
       store.transaction(() => api.patch(configmaps, "default", "owner", "merge", { data: { v: "3" } }, { trusted: true }));
-      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("3");
+      expect(api.sharedPeek<ConfigMap>("configmaps", "default", "owner")!.data?.v).toBe("3");
       store.transaction(() => api.delete(configmaps, "default", "owner"));
-      expect(api.sharedOwner<ConfigMap>("configmaps", "default", "owner")).toBeUndefined();
+      expect(api.sharedPeek<ConfigMap>("configmaps", "default", "owner")).toBeUndefined();
     });
   });
 

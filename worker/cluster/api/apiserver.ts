@@ -161,8 +161,8 @@ const ADMISSION_READS: ReadonlySet<string> = new Set([
 const READ_MOSTLY: ReadonlySet<string> = new Set(["services"]);
 /** Kinds whose objects are read one by one far more often than written: every kubelet sync reads its node. */
 const READ_MOSTLY_ONE_BY_ONE: ReadonlySet<string> = new Set(["nodes"]);
-/** Owners kept parsed: more than the controllers that create dependents in one pass. */
-const OWNERS_KEPT = 512;
+/** Objects kept by sharedPeek: more than the owners and volume sources one pass reads again. */
+const SHARED_KEPT = 512;
 
 export class ApiServer {
   private readonly allocations: SqlAllocations;
@@ -177,7 +177,7 @@ export class ApiServer {
     this.admissionReads = new KindCache(store, ADMISSION_READS);
     this.readMostly = new KindCache(store, READ_MOSTLY);
     this.readMostlyOneByOne = new ObjectCache(store, READ_MOSTLY_ONE_BY_ONE);
-    this.owners = new SharedObjects(store, OWNERS_KEPT);
+    this.shared = new SharedObjects(store, SHARED_KEPT);
     store.onWrite((changes) => {
       if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
     });
@@ -195,8 +195,8 @@ export class ApiServer {
   private readonly readMostly: KindCache;
   /** Nodes, kept parsed one by one (READ_MOSTLY_ONE_BY_ONE). */
   private readonly readMostlyOneByOne: ObjectCache;
-  /** Objects that others name as owner, kept parsed between their writes (sharedOwner). */
-  private readonly owners: SharedObjects;
+  /** Objects of any kind kept parsed between their writes (sharedPeek). */
+  private readonly shared: SharedObjects;
   /** The managed fields of a create, by the shape its writer vouches for (WriteOptions.shape). */
   private readonly fieldsByShape = new Map<string, Record<string, unknown>>();
 
@@ -275,11 +275,12 @@ export class ApiServer {
   }
 
   /**
-   * An object of any kind that many dependents name as owner, frozen: the garbage collector reads
-   * a ReplicaSet for each pod it makes, and a thousand pods were a thousand parses of its body.
+   * An object of any kind, parsed once while its stored text stands, frozen: for readers that read
+   * the same one again and again and change nothing. The garbage collector reads a ReplicaSet for
+   * each pod it makes, and each pod's kube-api-access volume reads the same ConfigMap.
    */
-  sharedOwner<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
-    return this.owners.get<T>(storage, namespace, name);
+  sharedPeek<T extends KObject>(storage: string, namespace: string, name: string): T | undefined {
+    return this.shared.get<T>(storage, namespace, name);
   }
 
   /** Every stored object of a storage key (all namespaces when `namespace` is null), parsed, for controllers. */

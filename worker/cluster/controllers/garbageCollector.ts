@@ -248,7 +248,7 @@ function ownerObject(ctx: ControllerContext, ref: Ref, namespace: string): KObje
   const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
   const def = ctx.api.registry.findKind(group, version, ref.kind);
   if (!def) return undefined;
-  const o = ctx.api.sharedOwner<KObject>(storageOf(def), def.namespaced ? namespace : "", ref.name);
+  const o = ctx.api.sharedPeek<KObject>(storageOf(def), def.namespaced ? namespace : "", ref.name);
   return o?.metadata.uid === ref.uid ? o : undefined;
 }
 

@@ -38,7 +38,8 @@ function readsObject(pod: Pod, kind: "configmaps" | "secrets", name: string): bo
 
 function viewOf(ctx: ControllerContext): Pick<NetworkView, "get" | "node"> {
   return {
-    get: <T extends KObject>(storage: string, namespace: string, name: string) => ctx.api.peek<T>(storage, namespace, name),
+    // Read only: the same ConfigMap (kube-root-ca.crt) and ServiceAccount go into pod after pod.
+    get: <T extends KObject>(storage: string, namespace: string, name: string) => ctx.api.sharedPeek<T>(storage, namespace, name),
     node: (name: string) => ctx.api.sharedGet("nodes", "", name),
   };
 }

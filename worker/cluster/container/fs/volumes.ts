@@ -12,6 +12,7 @@ import type { Pod } from "../../resources/pod";
 import type { ContainerT, VolumeT } from "../../resources/types/core";
 import { dataOf, fieldValue, formatMap, resourceValue } from "../env";
 import { bytes } from "../types";
+import { dropOldest } from "../../machinery/lru";
 import { MemoryFs } from "./memory";
 
 export interface VolFile {
@@ -47,8 +48,19 @@ export function isTmpfsVolume(v: VolumeT): boolean {
   return !!(v.secret || v.projected);
 }
 
+/** Text encoded lately (kube-root-ca.crt's certificate goes into every pod), by its text. */
+const encoded = new Map<string, string>();
+
 function b64(s: string): string {
-  return base64.encode(bytes(s));
+  let out = encoded.get(s);
+  if (out === undefined) {
+    out = base64.encode(bytes(s));
+    if (s.length <= 16_384) {
+      encoded.set(s, out);
+      dropOldest(encoded, 64);
+    }
+  }
+  return out;
 }
 
 /** Keys of a ConfigMap or Secret as base64 (Secret data already is). */
