@@ -1,6 +1,10 @@
 // The scheduler's decision annotation: what a learner reads on the pod, and how big it is.
 import { describe, expect, it } from "vitest";
-import { explain, type NodeVerdict } from "../../worker/cluster/scheduler/framework";
+import { explain, schedule, type NodeVerdict } from "../../worker/cluster/scheduler/framework";
+import { DEFAULT_PLUGINS } from "../../worker/cluster/scheduler/plugins";
+import { podInfo, Snapshot } from "../../worker/cluster/scheduler/snapshot";
+import type { Node } from "../../worker/cluster/resources/node";
+import type { Pod } from "../../worker/cluster/resources/pod";
 
 const scores = { TaintToleration: 300, NodeResourcesFit: 87, NodeResourcesBalancedAllocation: 94 };
 const fitting = (node: string, total = 481, s: Record<string, number> = scores): NodeVerdict => ({ node, scores: s, total });
@@ -87,5 +91,20 @@ describe("the scheduler's explanation", () => {
       expect(explain({ node: chosen, verdicts })).toBe(explain({ node: chosen, verdicts: reference }));
       if (chosen) expect(explain({ node: chosen, verdicts }).split("\n")[1].startsWith(chosen)).toBe(true);
     }
+  });
+
+  it("groups a scheduling cycle's own verdicts: like nodes on one line, a node of another shape on its own", () => {
+    const node = (name: string, cpu: string, memory: string): Node =>
+      ({ apiVersion: "v1", kind: "Node", metadata: { name, labels: { "kubernetes.io/hostname": name } }, spec: {}, status: { allocatable: { cpu, memory, pods: "110" } } }) as Node;
+    // a and b alike; c, larger, scores otherwise.
+    const nodes = [node("a", "4", "8Gi"), node("b", "4", "8Gi"), node("c", "64", "16Gi")];
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", uid: "u", labels: {} }, spec: { containers: [{ name: "c", image: "nginx", resources: { requests: { cpu: "1", memory: "1Gi" } } }] }, status: {} } as Pod;
+    const decision = schedule(podInfo(pod), new Snapshot(nodes, []), DEFAULT_PLUGINS, (best) => best[0]);
+    const why = explain(decision).split("\n");
+    const fitsOf = (n: string) => why.find((l) => l.split(":")[0]!.split(", ").includes(n));
+    expect(fitsOf("a")).toBe(fitsOf("b"));
+    expect(fitsOf("a")).toMatch(/^(a, b|b, a): fits, score \d+/);
+    expect(fitsOf("c")).toMatch(/^c: fits, score \d+/);
+    expect(why).toHaveLength(3);
   });
 });

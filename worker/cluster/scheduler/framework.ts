@@ -88,6 +88,24 @@ class Fitting implements NodeVerdict {
     }
     return this.made;
   }
+
+  /** verdictKey's text, from the cycle's score columns (the same plugins, in the same order, for every node of a cycle). */
+  get key(): string {
+    let k = `fits\u0000${this.total}`;
+    for (const w of this.weighted) k += `\u0000${w.scores[this.at]}`;
+    return k;
+  }
+}
+
+/** Text equal for two verdicts of one cycle exactly when they read the same: filtered by one plugin for the same reasons, or fitting with the same scores. */
+function verdictKey(v: NodeVerdict): string {
+  if (v.rejectedBy) return `${v.rejectedBy.plugin}\u0000${v.rejectedBy.rejection.reasons.join("\u0000")}`;
+  if (v instanceof Fitting) return v.key;
+  const scores = v.scores ?? {};
+  return `fits\u0000${v.total ?? 0}\u0000${Object.keys(scores)
+    .sort()
+    .map((p) => `${p}=${scores[p]}`)
+    .join("\u0000")}`;
 }
 
 /** Where the filters start and how many feasible nodes they look for before they stop. */
@@ -207,23 +225,17 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   const rejected = decision.verdicts.filter((v) => v.rejectedBy);
   const checked = decision.ofNodes ? ` (the filters stop at ${feasible.length} that fit, of ${decision.ofNodes} nodes)` : "";
   const lines = [chosen ? `chose ${chosen}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`];
-  // Grouped by comparing with each group's first node (in a bucket by score or filter), so the
-  // text is written once a group, not once a node; and only the best GROUPED nodes are looked at
-  // (the rest are counted): this runs for every pod bound, with 420 nodes that fit of 1,000.
-  const groups: { first: NodeVerdict; nodes: string[] }[] = [];
-  const buckets = new Map<string | number, { first: NodeVerdict; nodes: string[] }[]>();
+  // Grouped by what each node's verdict reads (verdictKey), so the text is written once a group,
+  // not once a node; and only the best GROUPED nodes are looked at (the rest are counted): this
+  // runs for every pod bound, with 420 nodes that fit of 1,000.
+  const byKey = new Map<string, { first: NodeVerdict; nodes: string[] }>();
   for (const v of feasible.length >= GROUPED ? feasible.slice(0, GROUPED) : [...feasible, ...rejected.slice(0, GROUPED - feasible.length)]) {
-    const bucketKey = v.rejectedBy ? v.rejectedBy.plugin : (v.total ?? 0);
-    const bucket = buckets.get(bucketKey) ?? [];
-    const group = bucket.find((g) => sameVerdict(g.first, v));
+    const key = verdictKey(v);
+    const group = byKey.get(key);
     if (group) group.nodes.push(v.node);
-    else {
-      const made = { first: v, nodes: [v.node] };
-      groups.push(made);
-      bucket.push(made);
-      buckets.set(bucketKey, bucket);
-    }
+    else byKey.set(key, { first: v, nodes: [v.node] });
   }
+  const groups = [...byKey.values()];
   let told = 0;
   for (const { first, nodes } of groups.slice(0, limit)) {
     const more = nodes.length - namesPerLine;
@@ -257,23 +269,6 @@ function bestFirst(verdicts: readonly NodeVerdict[], chosen: string | null): Nod
     for (const v of same) out.push(v);
   }
   return out;
-}
-
-/** Whether two nodes would read the same: filtered by one plugin for the same reasons, or fitting with the same scores. */
-function sameVerdict(a: NodeVerdict, b: NodeVerdict): boolean {
-  if (a.rejectedBy || b.rejectedBy) {
-    if (!a.rejectedBy || !b.rejectedBy || a.rejectedBy.plugin !== b.rejectedBy.plugin) return false;
-    const x = a.rejectedBy.rejection.reasons;
-    const y = b.rejectedBy.rejection.reasons;
-    return x.length === y.length && x.every((r, i) => r === y[i]);
-  }
-  if (a.total !== b.total) return false;
-  const x = a.scores ?? {};
-  const y = b.scores ?? {};
-  const keys = Object.keys(x);
-  if (keys.length !== Object.keys(y).length) return false;
-  for (const k of keys) if (x[k] !== y[k]) return false;
-  return true;
 }
 
 function fits(v: NodeVerdict): string {
