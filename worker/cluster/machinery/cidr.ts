@@ -1,4 +1,5 @@
 // IPv4 CIDR arithmetic for service, pod and node ranges.
+import { dropOldest } from "./lru";
 
 export interface Cidr {
   base: number; // network address as an unsigned 32-bit integer
@@ -23,8 +24,21 @@ export function intToIp(v: number): string {
   return [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
 }
 
+/** Ranges parsed lately: each pod's address is taken from its node's podCIDR, parsed again every time. */
+const parsed = new Map<string, Readonly<Cidr> | null>();
+
 /** Parses "10.96.0.0/16"; null if it is not an IPv4 CIDR. The address is masked to the network. */
-export function parseCidr(s: string): Cidr | null {
+export function parseCidr(s: string): Readonly<Cidr> | null {
+  let c = parsed.get(s);
+  if (c === undefined) {
+    c = parseCidrText(s);
+    parsed.set(s, c && Object.freeze(c));
+    dropOldest(parsed, 4096);
+  }
+  return c;
+}
+
+function parseCidrText(s: string): Cidr | null {
   const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(s.trim());
   if (!m) return null;
   const ip = ipToInt(m[1]);
