@@ -4,6 +4,7 @@
 // nodes that are joining does not parse them all again after each join.
 import type { KObject } from "../resources/define";
 import type { Change, Store } from "../store/store";
+import { dropOldest } from "../machinery/lru";
 import { deepFreeze } from "./kindCache";
 
 export class ObjectCache {
@@ -36,9 +37,9 @@ export class ObjectCache {
     } else {
       obj = (this.store.get(storage, namespace, name) as KObject | undefined) ?? null;
       if (obj) deepFreeze(obj);
-      if (this.objects.size >= this.capacity) this.objects.delete(this.objects.keys().next().value!);
     }
     this.objects.set(key, obj);
+    dropOldest(this.objects, this.capacity);
     return (obj ?? undefined) as T | undefined;
   }
 }
