@@ -139,9 +139,16 @@ describe("deleting", () => {
     expect((await kube(stub, "GET", "/api/v1/namespaces/default/configmaps/held")).status).toBe(404);
     expect(await rows(stub)).toEqual([]);
 
-    // A pod in its grace period, until the kubelet has stopped it.
-    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "nginx" }] } })).status).toBe(201);
-    await settle(stub);
+    // A pod in its grace period, until the kubelet has stopped it. Running, and with a process that
+    // ignores SIGTERM, so that nothing ends it before the grace period does: a pod still being
+    // created had nothing to stop, and went at the next pass (sometimes before the table was read).
+    expect((await kube(stub, "POST", "/api/v1/namespaces/default/pods", { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] } })).status).toBe(201);
+    for (let i = 0; i < 20; i++) {
+      await settle(stub);
+      if ((await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).json.status?.phase === "Running") break;
+      await stub.moveClock({ advanceSeconds: 5 });
+    }
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).json.status?.phase).toBe("Running");
     expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/p")).status).toBe(200);
     expect(await rows(stub)).toEqual(["pods/p"]);
     await stub.moveClock({ advanceSeconds: 40 });
