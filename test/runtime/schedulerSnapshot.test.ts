@@ -51,6 +51,15 @@ describe("scheduler snapshot", () => {
     snap.place(podInfo(guard), "n1");
     snap.place(podInfo(guard), "n2");
     expect(counted(snap)).toEqual(counted(new Snapshot([node("n1"), node("n2")], [other, { ...guard, spec: { ...guard.spec!, nodeName: "n2" } }])));
+    // The guard's terms follow it to n2 (the cycle reads them from the nodes that hold such pods).
+    const moved = schedule(web, snap, DEFAULT_PLUGINS, (b) => b[0]);
+    expect(moved.verdicts.find((v) => v.node === "n2")?.rejectedBy?.rejection.reasons).toEqual(["node(s) didn't satisfy existing pods anti-affinity rules"]);
+    expect(moved.node).toBe("n1");
+
+    // A pod assumed on a node (a nominated pod holding its place) counts its terms there too.
+    const fresh = new Snapshot([node("n1"), node("n2")], [other]);
+    fresh.assume(podInfo(pod("held", "1", { affinity: antiWeb })), "n1");
+    expect(schedule(web, fresh, DEFAULT_PLUGINS, (b) => b[0]).verdicts.find((v) => v.node === "n1")?.rejectedBy?.rejection.reasons).toEqual(["node(s) didn't satisfy existing pods anti-affinity rules"]);
   });
 
   it("keeps of a placed pod what plugins and preemption read, and lets the rest go", () => {

@@ -56,7 +56,7 @@ function terminatingByPreemption(p: PodInfo): boolean {
 function stateFollowsPods(pod: PodInfo, snapshot: Snapshot): boolean {
   const spec = pod.pod.spec;
   if (spec?.affinity?.podAffinity || spec?.affinity?.podAntiAffinity || spec?.topologySpreadConstraints?.length) return true;
-  for (const node of snapshot.list()) if (node.withRequiredAntiAffinity.length) return true;
+  for (const node of snapshot.withRequiredAntiAffinity()) if (node.withRequiredAntiAffinity.length) return true;
   return false;
 }
 

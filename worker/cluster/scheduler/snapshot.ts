@@ -151,12 +151,22 @@ export class Snapshot {
     readonly namespaceLabels: (ns: string) => Record<string, string> = () => ({}),
   ) {
     for (const n of nodes) this.nodes.set(n.metadata.name!, nodeInfo(n));
+    this.all = [...this.nodes.values()];
     for (const p of pods) {
       const phase = p.status?.phase;
       if (!p.spec?.nodeName || phase === "Succeeded" || phase === "Failed") continue;
       this.place(podInfo(p), p.spec.nodeName);
     }
   }
+
+  /** The nodes, in one array for every cycle: the set is fixed for the snapshot's life (a node's change builds a new one). */
+  private readonly all: readonly NodeInfo[];
+  /**
+   * Nodes that have held a pod with required anti-affinity: every pod's cycle looks at those pods'
+   * terms, and on 1,000 nodes without any, a pass over every node for each pod was wasted. A node
+   * may stay here with none left (preemption's what-ifs take pods off directly): a superset.
+   */
+  private readonly antiAffinityNodes = new Set<NodeInfo>();
 
   /** Where each pod the snapshot counts is (by namespace/name), so that one can be taken off again without a rebuild. */
   private readonly placed = new Map<string, PodInfo>();
@@ -179,6 +189,7 @@ export class Snapshot {
       hostPorts: info.hostPorts.length ? this.shared.value(info.hostPorts) : NO_PORTS,
     };
     addPod(n, kept);
+    if (n.withRequiredAntiAffinity.length) this.antiAffinityNodes.add(n);
     this.placed.set(info.key, kept);
   }
 
@@ -195,11 +206,18 @@ export class Snapshot {
   /** Counts a pod on a node for one cycle's what-if (a nominated pod holding its place); removePod takes it off. */
   assume(info: PodInfo, nodeName: string): void {
     const n = this.nodes.get(nodeName);
-    if (n) addPod(n, info);
+    if (!n) return;
+    addPod(n, info);
+    if (n.withRequiredAntiAffinity.length) this.antiAffinityNodes.add(n);
   }
 
-  list(): NodeInfo[] {
-    return [...this.nodes.values()];
+  list(): readonly NodeInfo[] {
+    return this.all;
+  }
+
+  /** The nodes where a pod with required anti-affinity may be (every such node, perhaps more). */
+  withRequiredAntiAffinity(): Iterable<NodeInfo> {
+    return this.antiAffinityNodes;
   }
 }
 

@@ -43,7 +43,7 @@ export const interPodAffinity: Plugin = {
       for (const { pod: other, node } of all) if (node.labels[term.topologyKey] !== undefined && termSelects(term, pod, other, nsLabels)) domains.add(node.labels[term.topologyKey]);
       s.anti.push({ term, domains });
     }
-    for (const node of snapshot.list()) {
+    for (const node of snapshot.withRequiredAntiAffinity()) {
       for (const other of node.withRequiredAntiAffinity) {
         for (const term of (other.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as AffinityTermT[]) {
           const domain = node.labels[term.topologyKey];
