@@ -187,6 +187,34 @@ describe("store", () => {
     }
   });
 
+  it("hands listeners each change's owners and finalizers as its body says, copied when it was written", async () => {
+    const { stub } = await newCluster();
+    await runInDurableObject(stub, (o: ClusterObject) => {
+      const store = storeOf(o);
+      const api = (o as unknown as { api: ApiServer }).api; // internal access: the write path itself
+      const seen: { meta: unknown; body: unknown }[] = [];
+      store.onCommit((changes) => {
+        for (const c of changes) if (c.name === "owned") seen.push({ meta: c.meta, body: JSON.parse(c.body).metadata });
+      });
+      const owner = { apiVersion: "v1", kind: "ConfigMap", name: "boss", uid: "u-boss", controller: true };
+      store.transaction(() => {
+        const made = api.create(configmaps, "default", { metadata: { name: "owned", ownerReferences: [owner], finalizers: ["example.com/keep"] }, data: { v: "1" } }, { trusted: true }).object;
+        // The caller changes what it was given back, in the same transaction: the change keeps what was written.
+        made.metadata.ownerReferences!.push({ ...owner, uid: "u-other", controller: false });
+        made.metadata.finalizers!.push("example.com/later");
+      });
+      store.transaction(() => api.patch(configmaps, "default", "owned", "merge", { metadata: { ownerReferences: null, finalizers: ["foregroundDeletion"] } }, { trusted: true }));
+      store.transaction(() => api.patch(configmaps, "default", "owned", "merge", { metadata: { finalizers: null } }, { trusted: true }));
+      expect(seen.map((s) => s.meta)).toEqual([{ ownerReferences: [owner], finalizers: ["example.com/keep"] }, { finalizers: ["foregroundDeletion"] }, {}]);
+      for (const { meta, body } of seen) {
+        const m = meta as { ownerReferences?: unknown; finalizers?: unknown };
+        const b = body as { ownerReferences?: unknown; finalizers?: unknown };
+        expect(m.ownerReferences).toEqual(b.ownerReferences);
+        expect(m.finalizers).toEqual(b.finalizers);
+      }
+    });
+  });
+
   it("watches from a resourceVersion: only later changes, then live ones", async () => {
     const { stub } = await newCluster();
     const first = await kube(stub, "POST", CMS, cm("w1"));

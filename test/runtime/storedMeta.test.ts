@@ -1,7 +1,8 @@
 // Owner references read from a stored body without parsing it whole (machinery/storedMeta.ts),
 // checked against a full parse.
 import { describe, expect, it } from "vitest";
-import { controllerRefIn, ownerReferencesIn } from "../../worker/cluster/machinery/storedMeta";
+import { controllerRefIn, controllerRefOf, mayHaveFinalizer, ownerReferencesIn, ownerReferencesOf } from "../../worker/cluster/machinery/storedMeta";
+import type { Change } from "../../worker/cluster/store/store";
 
 const ref = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d9c]x", uid: "u-1", controller: true, blockOwnerDeletion: true };
 
@@ -19,5 +20,26 @@ describe("ownerReferencesIn", () => {
     // spec before metadata: the whole body is parsed.
     const reordered = JSON.stringify({ spec: { x: 1 }, metadata: { name: "p", ownerReferences: [ref] } });
     expect(controllerRefIn(reordered)).toEqual(ref);
+  });
+});
+
+describe("a change's owners and finalizers", () => {
+  const body = JSON.stringify({ metadata: { name: "p", annotations: { say: "foregroundDeletion" }, ownerReferences: [ref], finalizers: ["orphan"] }, spec: {} });
+  const change = (meta?: Change["meta"]): Change => ({ rv: 1, type: "ADDED", resource: "pods", namespace: "default", name: "p", body, prev: null, ...(meta ? { meta } : {}) });
+
+  it("come from what the write copied when it did, and from the body otherwise", () => {
+    // What the write copied is the object's state; the body (here made to differ) is not searched.
+    const written = change({ finalizers: ["foregroundDeletion"] });
+    expect(ownerReferencesOf(written)).toBeUndefined();
+    expect(controllerRefOf(written)).toBeUndefined();
+    expect(mayHaveFinalizer(written, "foregroundDeletion")).toBe(true);
+    expect(mayHaveFinalizer(written, "orphan")).toBe(false);
+    // A change read back from the log has only its body.
+    const logged = change();
+    expect(ownerReferencesOf(logged)).toEqual([ref]);
+    expect(controllerRefOf(logged)).toEqual(ref);
+    expect(mayHaveFinalizer(logged, "orphan")).toBe(true);
+    // A search of the body: the annotation's text says yes wrongly (a superset, read again whole where it counts).
+    expect(mayHaveFinalizer(logged, "foregroundDeletion")).toBe(true);
   });
 });

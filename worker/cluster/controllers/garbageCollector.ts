@@ -6,7 +6,7 @@
 // except a pod's controller reference: pod_keys indexes those in SQLite already, and at 100,000
 // pods they would be most of the index.
 import { ApiError } from "../machinery/errors";
-import { ownerReferencesIn } from "../machinery/storedMeta";
+import { mayHaveFinalizer, ownerReferencesIn, ownerReferencesOf } from "../machinery/storedMeta";
 import type { KObject, ResourceDef } from "../resources/define";
 import { storageOf } from "../resources/define";
 import type { Controller, ControllerContext } from "../loop/loop";
@@ -120,15 +120,15 @@ export function garbageCollectorController(): Controller {
         if (owns(ctx, uid)) keys.push(`gone|${uid}`);
         foreground.delete(uid);
         // an owner waiting in foreground deletion may now be free to go
-        for (const r of (ownerReferencesIn(c.body) as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
+        for (const r of (ownerReferencesOf(c) as Ref[] | undefined) ?? []) keys.push(`owner-uid|${r.uid}`);
         return keys;
       }
-      const hasRefs = c.body.includes('"ownerReferences"');
+      const hasRefs = c.meta ? c.meta.ownerReferences !== undefined : c.body.includes('"ownerReferences"');
       if (hasRefs || indexedUnder.has(enc(loc))) {
-        note(loc, ownerReferencesIn(c.body) as Ref[] | undefined);
+        note(loc, ownerReferencesOf(c) as Ref[] | undefined);
         if (c.type === "ADDED" && hasRefs) keys.push(`check|${enc(loc)}`);
       }
-      if (c.body.includes(`"${FOREGROUND}"`) || c.body.includes(`"${ORPHAN}"`)) {
+      if (mayHaveFinalizer(c, FOREGROUND) || mayHaveFinalizer(c, ORPHAN)) {
         keys.push(`owner|${enc(loc)}`);
         const meta = (JSON.parse(c.body) as KObject).metadata;
         if (meta.uid && meta.finalizers?.includes(FOREGROUND)) foreground.set(meta.uid, loc);

@@ -3,7 +3,7 @@
 // the order in which surplus pods are deleted (kube-controller-manager's ActivePodsWithRanks).
 import { parseTime } from "../machinery/time";
 import { ApiError } from "../machinery/errors";
-import { controllerRefIn, type StoredOwnerRef } from "../machinery/storedMeta";
+import { controllerRefOf, type StoredOwnerRef } from "../machinery/storedMeta";
 import { recordEvent, recordEventOnce, refTo } from "../events";
 import type { KObject } from "../resources/define";
 import { pods, type Pod } from "../resources/pod";
@@ -43,8 +43,9 @@ export function* podsOf(ctx: ControllerContext, namespace: string, uid: string, 
  */
 export function ownerKeys(c: Change, storage: string, kind: string, dependents = "pods"): string[] {
   if (c.resource === storage) return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
-  if (c.resource !== dependents || !c.body.includes(`"kind":"${kind}"`)) return [];
-  const owner = controllerRefIn(c.body);
+  if (c.resource !== dependents) return [];
+  if (!c.meta && !c.body.includes(`"kind":"${kind}"`)) return [];
+  const owner = controllerRefOf(c);
   return owner?.kind === kind ? [`${c.namespace}/${owner.name}`] : [];
 }
 

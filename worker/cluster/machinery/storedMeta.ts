@@ -1,6 +1,7 @@
 // Reading one field of a stored object's JSON without parsing the whole body: the work queues
 // look at every committed change (a pod's body is several kilobytes), and most of them only need
 // to know who owns it.
+import type { Change } from "../store/store";
 
 export interface StoredOwnerRef {
   apiVersion: string;
@@ -40,6 +41,21 @@ export function ownerReferencesIn(body: string): StoredOwnerRef[] | undefined {
 /** The controlling owner reference of a stored body, if any. */
 export function controllerRefIn(body: string): StoredOwnerRef | undefined {
   return ownerReferencesIn(body)?.find((r) => r.controller);
+}
+
+/** metadata.ownerReferences of a change's object: as its write copied them, else read out of the body. */
+export function ownerReferencesOf(c: Change): readonly StoredOwnerRef[] | undefined {
+  return c.meta ? c.meta.ownerReferences : ownerReferencesIn(c.body);
+}
+
+/** The controlling owner reference of a change's object, if any. */
+export function controllerRefOf(c: Change): StoredOwnerRef | undefined {
+  return ownerReferencesOf(c)?.find((r) => r.controller);
+}
+
+/** Whether a change's object has the finalizer (for a change read back from the log, a search of its body that may say yes wrongly). */
+export function mayHaveFinalizer(c: Change, finalizer: string): boolean {
+  return c.meta ? !!c.meta.finalizers?.includes(finalizer) : c.body.includes(`"${finalizer}"`);
 }
 
 function whole(body: string): StoredOwnerRef[] | undefined {

@@ -6,6 +6,7 @@
 // commits, so nobody sees a change that was rolled back.
 import { LIMITS } from "../../limits";
 import { ApiError, errors } from "../machinery/errors";
+import type { StoredOwnerRef } from "../machinery/storedMeta";
 import type { KObject } from "../resources/define";
 import { BodyCache } from "./bodyCache";
 import { migrate } from "./schema";
@@ -43,6 +44,27 @@ export interface Change {
   writer?: string;
   /** The object's uid, known to the write that made the change (so a listener need not parse the body for it). Not persisted. */
   uid?: string;
+  /**
+   * What listeners read of its metadata, copied by the write that made the change: every work
+   * queue looks at every change, and searching a pod's several kilobytes of JSON for owners and
+   * finalizers was most of that. Absent for a change read back from the log. Not persisted.
+   */
+  meta?: ChangeMeta;
+}
+
+export interface ChangeMeta {
+  ownerReferences?: readonly StoredOwnerRef[];
+  finalizers?: readonly string[];
+}
+
+/** A copy (the caller keeps the object, and may change it before the listeners run). */
+function changeMetaOf(obj: KObject): ChangeMeta {
+  const refs = obj.metadata.ownerReferences as StoredOwnerRef[] | undefined;
+  const finalizers = obj.metadata.finalizers;
+  return {
+    ...(refs ? { ownerReferences: refs.map((r) => ({ ...r })) } : {}),
+    ...(finalizers ? { finalizers: [...finalizers] } : {}),
+  };
 }
 
 export interface StoredRow {
@@ -515,7 +537,7 @@ export class Store {
     if (resource === "pods") this.keepPodKeys(type, namespace, name, obj, was);
     // deletionTimestamp, once set, stays until the object is removed.
     if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
-    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev, uid: obj.metadata.uid });
+    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev, uid: obj.metadata.uid, meta: changeMetaOf(obj) });
     if (resource !== "events") this.payloadWrites++;
     // An Event is written and seldom read back (a repeat's count is), while a pod is read by the
     // scheduler, the kubelet and its controller after each write: Events kept on write took half
@@ -541,7 +563,7 @@ export class Store {
     this.bump(resource, namespace, -1);
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
-    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev, uid: obj.metadata.uid });
+    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev, uid: obj.metadata.uid, meta: changeMetaOf(obj) });
     if (resource !== "events") this.payloadWrites++;
     this.bodies.set(key, null);
     return obj;
