@@ -1,6 +1,8 @@
 // Token format: "kdo_" followed by 40 random base62 characters. Shown once; stored only as a
 // SHA-256 hash (the secrets are long and random, so a fast hash is enough); the first characters
 // are kept to recognise a token in listings.
+import { randomHex } from "../cluster/machinery/hex";
+
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 export const TOKEN_PREFIX = "kdo_";
 const SECRET_LENGTH = 40;
@@ -60,7 +62,7 @@ export async function hashToken(token: string): Promise<string> {
 }
 
 export function randomId(prefix: string, bytes = 8): string {
-  return prefix + [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return prefix + randomHex(bytes);
 }
 
 /** Compares secrets without leaking where they differ. */

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { claimDownload, db, downloadByHash, sandboxById } from "../db/queries";
 import { errorResponse, type AppEnv } from "./http";
 import { kubeconfigFor } from "./sandboxes";
+import { toHex as hex } from "../cluster/machinery/hex";
 
 const CODE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -17,7 +18,6 @@ async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
 
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 async function keyOf(code: string, use: "encrypt" | "decrypt"): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", await sha256(`kubedo-download:${code}`), { name: "AES-GCM" }, false, [use]);

@@ -13,6 +13,7 @@ import { encodeObject } from "../machinery/protobufEncode";
 import { BUILT_IN } from "../resources/registry";
 import type { Store } from "../store/store";
 import type { Etcd, EtcdKeyValue } from "./types";
+import { toHex } from "../machinery/hex";
 
 /** kube-apiserver's prefixes that are not the resource's name (DefaultStorageFactory's specials). */
 const SPECIAL_PREFIXES: Record<string, string> = {
@@ -52,7 +53,7 @@ export function etcdPrefix(storage: string): string {
 /** etcd's member ID: the first 8 bytes of sha1(peer URLs + cluster token), as etcd computes it for an initial member. */
 function memberId(peerURL: string, token = "etcd-cluster"): { hex: string; bytes: Uint8Array } {
   const h = sha1(new TextEncoder().encode(peerURL + token)).subarray(0, 8);
-  return { hex: [...h].map((b) => b.toString(16).padStart(2, "0")).join(""), bytes: h };
+  return { hex: toHex(h), bytes: h };
 }
 
 /** Kubernetes' minor → the etcd kubeadm installs with it. */
@@ -113,7 +114,7 @@ function storedValue(resource: string, body: string): Uint8Array {
 export function etcdOf(store: Store, opts: EtcdOptions): Etcd {
   const peerURL = `https://${opts.nodeIP}:2380`;
   const id = memberId(peerURL);
-  const clusterId = [...sha1(id.bytes).subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const clusterId = toHex(sha1(id.bytes).subarray(0, 8));
 
   const prefixes = (): Prefixed[] =>
     store.sqlStorage

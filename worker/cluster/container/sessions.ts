@@ -10,6 +10,7 @@ import { Pipe, Sink } from "./streams";
 import { TtyInput, TtyOutput } from "./tty";
 import type { Input, Output } from "./types";
 import { specOfContainer, type ContainerWorlds, type RunRef } from "./world";
+import { randomHex } from "../machinery/hex";
 
 /** How often an attach looks for what the process wrote (real ms). */
 const ATTACH_POLL_MS = 200;
@@ -21,10 +22,6 @@ export interface SessionDeps {
   runOf(pod: Pod, container: string): RunRef | null;
   /** The pod as stored now (attach ends when the container does). */
   reload(pod: Pod): Pod | null;
-}
-
-function hex(n: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Real milliseconds for `ms` of cluster time. */
@@ -125,7 +122,7 @@ function execSession(deps: SessionDeps, req: SessionRequest & { command: string[
         io: { stdin, stdout: io.stdout, stderr: io.stderr },
       });
       if ("error" in started) {
-        failure = `error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(hex(32))}: OCI runtime exec failed: exec failed: unable to start container process: ${started.message}: unknown`;
+        failure = `error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(randomHex(32))}: OCI runtime exec failed: exec failed: unable to start container process: ${started.message}: unknown`;
         return -1;
       }
       for (;;) {

@@ -3,6 +3,7 @@
 import { formatTime } from "../machinery/time";
 import type { NodeRole } from "../config";
 import type { Node } from "../resources/node";
+import { randomHex } from "../machinery/hex";
 
 export interface NodeSpecInput {
   name: string;
@@ -40,10 +41,6 @@ export function notReadyTaints(now: number) {
     { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" as const },
     { key: "node.kubernetes.io/not-ready", effect: "NoExecute" as const, timeAdded: formatTime(now) },
   ];
-}
-
-function hex(n: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** What the kubelet reports while the container runtime has no CNI config (containerd's words). */
@@ -107,7 +104,7 @@ export function buildNode(input: NodeSpecInput, now: number): Node {
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
-        machineID: hex(16),
+        machineID: randomHex(16),
         systemUUID: crypto.randomUUID(),
         bootID: crypto.randomUUID(),
         kernelVersion: "6.8.0-1021-gcp",

@@ -12,6 +12,7 @@ import { firstRun, timingOf as probeTiming, type ProbeTarget } from "./probes";
 import { argvOf, staticProgram, type Program } from "./program";
 import type { RunRef } from "../container/world";
 import { asContainer } from "../subresources/ephemeralContainers";
+import { randomHex } from "../machinery/hex";
 
 export type Stage = "blocked" | "waiting" | "pulling" | "pullFailed" | "pullBackoff" | "invalid" | "creating" | "running" | "stopping" | "backoff" | "exited";
 
@@ -149,10 +150,6 @@ export function imageOf(spec: ContainerT, settings: SimulationSettings): ImageBe
 /** Whether a container runs its image's service (which stops promptly on TERM when the image says so). */
 export function servesOf(spec: ContainerT, image: ImageBehaviour): boolean {
   return staticProgram(image, argvOf(image, spec.command, spec.args))?.serves ?? false;
-}
-
-function hex(n: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function memoryMi(q: string | undefined): number | null {
@@ -351,7 +348,7 @@ function step(rt: PodRuntime, c: ContainerRuntime, at: number, env: RuntimeEnv) 
         return;
       }
       c.configFailures = undefined;
-      const id = `containerd://${hex(32)}`;
+      const id = `containerd://${randomHex(32)}`;
       c.run = { id, startedAt: at };
       const program = env.program(c);
       if (program.startError) {
