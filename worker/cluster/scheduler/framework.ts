@@ -112,6 +112,35 @@ function verdictKey(v: NodeVerdict): string {
 export interface NodeSearch {
   start: number;
   find: number;
+  /**
+   * The pod's signature when the plugins' verdicts on a node depend on nothing but the pod and
+   * that node (plugins/index.ts says when): the verdicts are kept on the node for the next pod of
+   * the same signature, until a pod is counted there or taken off. A ReplicaSet's pods are alike,
+   * and binding one changes one node: judging all 420 nodes again for each was most of a cycle.
+   */
+  signature?: string;
+}
+
+/** The filters' verdict on a node and the plugins' raw scores, for pods of one signature, as of the node's generation. */
+export interface NodeMemo {
+  generation: number;
+  rejectedBy: NodeVerdict["rejectedBy"] | null;
+  /** One per scoring plugin, in the plugins' order, before normalizing; null until the node is scored. */
+  raw: number[] | null;
+}
+
+/** Signatures kept per node: pods of a few templates at a time, not every template that ever ran. */
+const MEMOS_PER_NODE = 8;
+
+function memoOf(node: NodeInfo, signature: string): NodeMemo | undefined {
+  const m = node.memo?.get(signature);
+  return m && m.generation === node.generation ? m : undefined;
+}
+
+function remember(node: NodeInfo, signature: string, memo: NodeMemo): void {
+  const all = (node.memo ??= new Map());
+  if (all.size >= MEMOS_PER_NODE && !all.has(signature)) all.clear();
+  all.set(signature, memo);
 }
 
 const MIN_FEASIBLE_NODES = 100;
@@ -136,22 +165,32 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
   }
   const verdicts: NodeVerdict[] = [];
   const feasible: NodeInfo[] = [];
+  const memos: (NodeMemo | undefined)[] = [];
+  const signature = search?.signature;
   const all = snapshot.list();
   const find = search?.find ?? all.length;
   let processed = 0;
   for (let i = 0; i < all.length && feasible.length < find; i++) {
     const node = all[((search?.start ?? 0) + i) % all.length];
     processed++;
+    let memo = signature === undefined ? undefined : memoOf(node, signature);
     let rejected: NodeVerdict["rejectedBy"];
-    for (const p of plugins) {
-      const r = p.filter?.(pod, node, state);
-      if (r) {
-        rejected = { plugin: p.name, rejection: r };
-        break;
+    if (memo) rejected = memo.rejectedBy ?? undefined;
+    else {
+      for (const p of plugins) {
+        const r = p.filter?.(pod, node, state);
+        if (r) {
+          rejected = { plugin: p.name, rejection: r };
+          break;
+        }
       }
+      if (signature !== undefined) remember(node, signature, (memo = { generation: node.generation, rejectedBy: rejected ?? null, raw: null }));
     }
     if (rejected) verdicts.push({ node: node.name, rejectedBy: rejected });
-    else feasible.push(node);
+    else {
+      feasible.push(node);
+      memos.push(memo);
+    }
   }
   if (!feasible.length) return { node: null, verdicts, state };
   // Scores in arrays by the feasible nodes' order, not maps by name: with 420 nodes that fit of
@@ -161,10 +200,21 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
   const weighted: { plugin: string; scores: number[] }[] = [];
   if (n > 1) {
     for (const p of plugins) p.preScore?.(pod, feasible, state);
-    for (const p of plugins) {
-      if (!p.score) continue;
-      const scores = new Array<number>(n);
-      for (let i = 0; i < n; i++) scores[i] = p.score(pod, feasible[i], state);
+    const scoring = plugins.filter((p) => p.score);
+    const columns = scoring.map(() => new Array<number>(n));
+    for (let i = 0; i < n; i++) {
+      const memo = memos[i];
+      let raw = memo?.raw;
+      if (!raw) {
+        raw = new Array<number>(scoring.length);
+        for (let j = 0; j < scoring.length; j++) raw[j] = scoring[j].score!(pod, feasible[i], state);
+        if (memo) memo.raw = raw;
+      }
+      for (let j = 0; j < scoring.length; j++) columns[j][i] = raw[j];
+    }
+    for (let j = 0; j < scoring.length; j++) {
+      const p = scoring[j];
+      const scores = columns[j];
       p.normalize?.(scores, state);
       const weight = p.weight ?? 1;
       for (let i = 0; i < n; i++) {

@@ -15,7 +15,7 @@ import type { Node } from "../resources/node";
 import { pods, type Pod } from "../resources/pod";
 import type { PodDisruptionBudget } from "../resources/poddisruptionbudget";
 import { explain, feasibleNodesToFind, fitError, preBind, schedule, type Decision } from "./framework";
-import { DEFAULT_PLUGINS } from "./plugins";
+import { DEFAULT_PLUGINS, nodeLocalSignature } from "./plugins";
 import { preempt, priorityOf, type Budget, type Candidate, type PreemptionOutcome } from "./preemption";
 import { podInfo, removePod, Snapshot, type PodInfo } from "./snapshot";
 
@@ -235,7 +235,7 @@ export function schedulerController(): Controller {
     let preemption: PreemptionOutcome | undefined;
     try {
       const count = snap.list().length;
-      decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)], { start: nextStartNode % Math.max(1, count), find: feasibleNodesToFind(count) });
+      decision = schedule(info, snap, DEFAULT_PLUGINS, (best) => best[Math.floor(Math.random() * best.length)], { start: nextStartNode % Math.max(1, count), find: feasibleNodesToFind(count), signature: nodeLocalSignature(info, snap) });
       // The next pod's filters start after the last node this one looked at (kube-scheduler's nextStartNodeIndex).
       if (count) nextStartNode = (nextStartNode + decision.verdicts.length) % count;
       if (!decision.node) preemption = preempt(info, snap, DEFAULT_PLUGINS, decision.verdicts, () => budgets(ctx), now);

@@ -1,6 +1,7 @@
 // What the scheduler knows of the cluster in one cycle: every node with the pods bound to it
 // and what they request, the way kube-scheduler's NodeInfo cache holds it. Built from the store
 // when something outside the scheduler changed, and updated in place as the scheduler binds.
+import type { NodeMemo } from "./framework";
 import { milliValue, quantityToNumber } from "../machinery/quantity";
 import type { Node } from "../resources/node";
 import type { Pod } from "../resources/pod";
@@ -46,6 +47,10 @@ export interface NodeInfo {
    * found by a pass over every pod of the cluster per pod scheduled.
    */
   withRequiredAntiAffinity: PodInfo[];
+  /** Moves on whenever a pod is counted on the node or taken off: what was judged of it before is stale. */
+  generation: number;
+  /** The plugins' verdicts on the node for pods that read nothing else, by the pods' signature (framework.ts). */
+  memo?: Map<string, NodeMemo>;
 }
 
 function empty(): Resources {
@@ -136,6 +141,7 @@ function nodeInfo(node: Node): NodeInfo {
     nonZeroRequested: { milliCPU: 0, memory: 0 },
     pods: [],
     withRequiredAntiAffinity: [],
+    generation: 0,
   };
 }
 
@@ -281,6 +287,7 @@ export function removePod(node: NodeInfo, info: PodInfo): void {
 }
 
 function charge(node: NodeInfo, info: PodInfo, sign: 1 | -1): void {
+  node.generation++;
   const r = node.requested;
   r.milliCPU += sign * info.requests.milliCPU;
   r.memory += sign * info.requests.memory;
