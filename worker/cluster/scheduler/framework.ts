@@ -132,15 +132,33 @@ export interface NodeMemo {
 /** Signatures kept per node: pods of a few templates at a time, not every template that ever ran. */
 const MEMOS_PER_NODE = 8;
 
-function memoOf(node: NodeInfo, signature: string): NodeMemo | undefined {
-  const m = node.memo?.get(signature);
+/**
+ * Signatures as small numbers, looked up once a cycle: a node's memo found by a text of a few
+ * hundred characters compared the text again at every node. Never reused (dropping the table
+ * only makes a signature seen again a new number, whose memos start empty).
+ */
+const signatureIds = new Map<string, number>();
+let lastSignatureId = 0;
+const SIGNATURES_KEPT = 4096;
+
+function signatureId(signature: string): number {
+  let id = signatureIds.get(signature);
+  if (id === undefined) {
+    if (signatureIds.size >= SIGNATURES_KEPT) signatureIds.clear();
+    signatureIds.set(signature, (id = ++lastSignatureId));
+  }
+  return id;
+}
+
+function memoOf(node: NodeInfo, id: number): NodeMemo | undefined {
+  const m = node.memo?.get(id);
   return m && m.generation === node.generation ? m : undefined;
 }
 
-function remember(node: NodeInfo, signature: string, memo: NodeMemo): void {
+function remember(node: NodeInfo, id: number, memo: NodeMemo): void {
   const all = (node.memo ??= new Map());
-  if (all.size >= MEMOS_PER_NODE && !all.has(signature)) all.clear();
-  all.set(signature, memo);
+  if (all.size >= MEMOS_PER_NODE && !all.has(id)) all.clear();
+  all.set(id, memo);
 }
 
 const MIN_FEASIBLE_NODES = 100;
@@ -166,7 +184,7 @@ export function schedule(pod: PodInfo, snapshot: Snapshot, plugins: Plugin[], pi
   const verdicts: NodeVerdict[] = [];
   const feasible: NodeInfo[] = [];
   const memos: (NodeMemo | undefined)[] = [];
-  const signature = search?.signature;
+  const signature = search?.signature === undefined ? undefined : signatureId(search.signature);
   const all = snapshot.list();
   const find = search?.find ?? all.length;
   let processed = 0;
