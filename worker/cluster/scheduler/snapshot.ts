@@ -50,7 +50,7 @@ export interface NodeInfo {
   /** Moves on whenever a pod is counted on the node or taken off: what was judged of it before is stale. */
   generation: number;
   /** The plugins' verdicts on the node for pods that read nothing else, by the pods' signature (framework.ts). */
-  memo?: Map<number, NodeMemo>;
+  memo?: NodeMemo[];
 }
 
 function empty(): Resources {
