@@ -187,25 +187,31 @@ describe("store", () => {
     }
   });
 
-  it("hands listeners each change's owners and finalizers as its body says, copied when it was written", async () => {
+  it("hands listeners each change's owners, finalizers, labels and fields as its body says, copied when it was written", async () => {
     const { stub } = await newCluster();
     await runInDurableObject(stub, (o: ClusterObject) => {
       const store = storeOf(o);
       const api = (o as unknown as { api: ApiServer }).api; // internal access: the write path itself
-      const seen: { meta: unknown; body: unknown }[] = [];
+      const seen: { meta: unknown; attrs: unknown; body: unknown }[] = [];
       store.onCommit((changes) => {
-        for (const c of changes) if (c.name === "owned") seen.push({ meta: c.meta, body: JSON.parse(c.body).metadata });
+        for (const c of changes) if (c.name === "owned") seen.push({ meta: c.meta, attrs: c.attrs, body: JSON.parse(c.body).metadata });
       });
       const owner = { apiVersion: "v1", kind: "ConfigMap", name: "boss", uid: "u-boss", controller: true };
       store.transaction(() => {
-        const made = api.create(configmaps, "default", { metadata: { name: "owned", ownerReferences: [owner], finalizers: ["example.com/keep"] }, data: { v: "1" } }, { trusted: true }).object;
+        const made = api.create(configmaps, "default", { metadata: { name: "owned", labels: { tier: "a" }, ownerReferences: [owner], finalizers: ["example.com/keep"] }, data: { v: "1" } }, { trusted: true }).object;
         // The caller changes what it was given back, in the same transaction: the change keeps what was written.
         made.metadata.ownerReferences!.push({ ...owner, uid: "u-other", controller: false });
         made.metadata.finalizers!.push("example.com/later");
+        made.metadata.labels!.tier = "b";
       });
       store.transaction(() => api.patch(configmaps, "default", "owned", "merge", { metadata: { ownerReferences: null, finalizers: ["foregroundDeletion"] } }, { trusted: true }));
       store.transaction(() => api.patch(configmaps, "default", "owned", "merge", { metadata: { finalizers: null } }, { trusted: true }));
       expect(seen.map((s) => s.meta)).toEqual([{ ownerReferences: [owner], finalizers: ["example.com/keep"] }, { finalizers: ["foregroundDeletion"] }, {}]);
+      expect(seen.map((s) => s.attrs)).toEqual([
+        { labels: { tier: "a" }, fields: { "metadata.name": "owned", "metadata.namespace": "default" } },
+        { labels: { tier: "a" }, fields: { "metadata.name": "owned", "metadata.namespace": "default" } },
+        { labels: { tier: "a" }, fields: { "metadata.name": "owned", "metadata.namespace": "default" } },
+      ]);
       for (const { meta, body } of seen) {
         const m = meta as { ownerReferences?: unknown; finalizers?: unknown };
         const b = body as { ownerReferences?: unknown; finalizers?: unknown };

@@ -1,7 +1,7 @@
 // Owner references read from a stored body without parsing it whole (machinery/storedMeta.ts),
 // checked against a full parse.
 import { describe, expect, it } from "vitest";
-import { controllerRefIn, controllerRefOf, mayHaveFinalizer, ownerReferencesIn, ownerReferencesOf } from "../../worker/cluster/machinery/storedMeta";
+import { controllerRefIn, controllerRefOf, mayHaveFinalizer, ownerReferencesIn, ownerReferencesOf, podHasFinished, podIsBound } from "../../worker/cluster/machinery/storedMeta";
 import type { Change } from "../../worker/cluster/store/store";
 
 const ref = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d9c]x", uid: "u-1", controller: true, blockOwnerDeletion: true };
@@ -41,5 +41,23 @@ describe("a change's owners and finalizers", () => {
     expect(mayHaveFinalizer(logged, "orphan")).toBe(true);
     // A search of the body: the annotation's text says yes wrongly (a superset, read again whole where it counts).
     expect(mayHaveFinalizer(logged, "foregroundDeletion")).toBe(true);
+  });
+});
+
+describe("a change's pod node and phase", () => {
+  const pod = (spec: object, status: object) => JSON.stringify({ metadata: { name: "p", annotations: { note: '"nodeName" "phase":"Failed"' } }, spec, status });
+  const change = (body: string, fields?: Record<string, string>): Change => ({ rv: 1, type: "MODIFIED", resource: "pods", namespace: "default", name: "p", body, prev: null, ...(fields ? { attrs: { labels: {}, fields } } : {}) });
+
+  it("come from the fields the write described, and from a search of the body otherwise", () => {
+    const pending = pod({ containers: [] }, { phase: "Pending" });
+    // Described: the annotation's text does not count.
+    expect(podIsBound(change(pending, { "spec.nodeName": "", "status.phase": "Pending" }))).toBe(false);
+    expect(podHasFinished(change(pending, { "spec.nodeName": "", "status.phase": "Pending" }))).toBe(false);
+    expect(podIsBound(change(pending, { "spec.nodeName": "n1", "status.phase": "Succeeded" }))).toBe(true);
+    expect(podHasFinished(change(pending, { "spec.nodeName": "n1", "status.phase": "Succeeded" }))).toBe(true);
+    // Read back from the log: the body is searched (a superset).
+    expect(podIsBound(change(pod({ nodeName: "n1" }, {})))).toBe(true);
+    expect(podHasFinished(change(pod({}, { phase: "Failed" })))).toBe(true);
+    expect(podHasFinished(change(JSON.stringify({ metadata: { name: "p" }, spec: {}, status: { phase: "Running" } })))).toBe(false);
   });
 });

@@ -178,6 +178,10 @@ export class ApiServer {
     this.readMostly = new KindCache(store, READ_MOSTLY);
     this.readMostlyOneByOne = new ObjectCache(store, READ_MOSTLY_ONE_BY_ONE);
     this.shared = new SharedObjects(store, SHARED_KEPT);
+    store.describeWith((resource, obj) => {
+      const def = this.registry.storageKind(resource);
+      return def && attrsOf(def, obj);
+    });
     store.onWrite((changes) => {
       if (changes.some((c) => c.resource === CRD_STORAGE)) this.registryStale = true;
     });

@@ -6,6 +6,7 @@ import { persistentVolumeClaims, type PersistentVolumeClaim } from "../resources
 import type { Pod } from "../resources/pod";
 import { PVC_PROTECTION_FINALIZER } from "../admission/storageObjectInUseProtection";
 import { podClaimNames, podIsActive } from "../resources/volumeMatch";
+import { podHasFinished } from "../machinery/storedMeta";
 
 export const PVC_PROTECTION = "pvc-protection";
 
@@ -25,7 +26,7 @@ export const pvcProtectionController: Controller = {
   keysFor(c) {
     if (c.resource === "persistentvolumeclaims" && c.type !== "DELETED" && c.body.includes('"deletionTimestamp"')) return [`${c.namespace}/${c.name}`];
     // A pod that goes or finishes may free its claims.
-    if (c.resource === "pods" && (c.type === "DELETED" || c.body.includes('"phase":"Succeeded"') || c.body.includes('"phase":"Failed"')))
+    if (c.resource === "pods" && (c.type === "DELETED" || podHasFinished(c)))
       return claimsIn(c.body).map((n) => `${c.namespace}/${n}`);
     return [];
   },

@@ -73,7 +73,7 @@ export class ServiceIndex {
   /** The Service keys a pod change concerns: those selecting the pod before or after it. */
   private servicesOfPod(c: Change): string[] {
     let keys = this.answered.get(c);
-    if (!keys) this.answered.set(c, (keys = this.byNamespace.has(c.namespace) ? this.matching(c.namespace, [labelsOf(c.body), c.prev?.labels]) : []));
+    if (!keys) this.answered.set(c, (keys = this.byNamespace.has(c.namespace) ? this.matching(c.namespace, [c.attrs ? c.attrs.labels : labelsOf(c.body), c.prev?.labels]) : []));
     return keys;
   }
 }

@@ -61,3 +61,17 @@ export function mayHaveFinalizer(c: Change, finalizer: string): boolean {
 function whole(body: string): StoredOwnerRef[] | undefined {
   return (JSON.parse(body) as { metadata?: { ownerReferences?: StoredOwnerRef[] } }).metadata?.ownerReferences;
 }
+
+/** Whether a change's pod is bound to a node: its selectable spec.nodeName, else a search of its body. */
+export function podIsBound(c: Change): boolean {
+  return c.attrs ? (c.attrs.fields["spec.nodeName"] ?? "") !== "" : c.body.includes('"nodeName"');
+}
+
+/** Whether a change's pod has finished (Succeeded or Failed): its selectable status.phase, else a search of its body. */
+export function podHasFinished(c: Change): boolean {
+  if (c.attrs) {
+    const phase = c.attrs.fields["status.phase"];
+    return phase === "Succeeded" || phase === "Failed";
+  }
+  return c.body.includes('"phase":"Succeeded"') || c.body.includes('"phase":"Failed"');
+}

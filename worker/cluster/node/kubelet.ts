@@ -23,6 +23,7 @@ import { syncPodVolumes } from "../container/fs/volumeSync";
 export const STATIC_RUNTIME = "static:";
 import { NODE_LIFECYCLE, podsOnNode } from "../controllers/nodeLifecycle";
 import type { SimulationSettings } from "../simulation";
+import { podIsBound } from "../machinery/storedMeta";
 
 export const KUBELET = "kubelet";
 
@@ -107,7 +108,7 @@ export const kubeletController: Controller = {
     // Its own writes need no second look: the reconcile that made one set its next timer.
     if (c.writer === KUBELET) return [];
     if (c.type === "DELETED") return [`${c.namespace}/${c.name}`];
-    return c.body.includes('"nodeName"') ? [`${c.namespace}/${c.name}`] : [];
+    return podIsBound(c) ? [`${c.namespace}/${c.name}`] : [];
   },
   resync(ctx) {
     // Not every pod: a running pod's next transition is a stored timer, so only what changed

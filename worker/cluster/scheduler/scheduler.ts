@@ -18,6 +18,7 @@ import { explain, feasibleNodesToFind, fitError, preBind, schedule, type Decisio
 import { DEFAULT_PLUGINS, nodeLocalSignature } from "./plugins";
 import { preempt, priorityOf, type Budget, type Candidate, type PreemptionOutcome } from "./preemption";
 import { podInfo, removePod, Snapshot, type PodInfo } from "./snapshot";
+import { podIsBound, podHasFinished } from "../machinery/storedMeta";
 
 export const SCHEDULER = "scheduler";
 export const SCHEDULER_NAME = "default-scheduler";
@@ -155,13 +156,13 @@ export function schedulerController(): Controller {
         snapshot?.forget(key);
         return retryAll();
       }
-      if (!c.body.includes('"nodeName"')) return enqueue(key, priorityIn(c.body));
+      if (!podIsBound(c)) return enqueue(key, priorityIn(c.body));
       nominated.delete(key);
       if (c.type === "ADDED") {
         snapshot = null;
         return retryAll();
       }
-      if (c.body.includes('"phase":"Succeeded"') || c.body.includes('"phase":"Failed"')) {
+      if (podHasFinished(c)) {
         snapshot?.forget(key);
         return retryAll();
       }

@@ -50,6 +50,12 @@ export interface Change {
    * finalizers was most of that. Absent for a change read back from the log. Not persisted.
    */
   meta?: ChangeMeta;
+  /**
+   * The object's labels and selectable fields as written (for DELETED, as it was): a pod's node
+   * and phase without a search of its body. Absent for a change read back from the log, or when
+   * no one describes the resource (Store.describeWith). Not persisted.
+   */
+  attrs?: Attrs;
 }
 
 export interface ChangeMeta {
@@ -229,6 +235,19 @@ export class Store {
   }
 
   /** Runs inside the write's transaction, for writes that must commit with it (the outbox). */
+  /** How the changes' `attrs` are made: the API server knows the kinds. */
+  describeWith(attrsOf: (resource: string, obj: KObject) => Attrs | undefined): void {
+    this.describe = attrsOf;
+  }
+
+  private describe: ((resource: string, obj: KObject) => Attrs | undefined) | null = null;
+
+  /** A copy of the labels: the caller keeps the object. */
+  private attrsOfWrite(resource: string, obj: KObject): Attrs | undefined {
+    const a = this.describe?.(resource, obj);
+    return a && { labels: { ...a.labels }, fields: a.fields };
+  }
+
   onWrite(hook: ChangeListener): void {
     this.writeHooks.push(hook);
   }
@@ -537,7 +556,7 @@ export class Store {
     if (resource === "pods") this.keepPodKeys(type, namespace, name, obj, was);
     // deletionTimestamp, once set, stays until the object is removed.
     if (obj.metadata.deletionTimestamp) this.sql.exec("INSERT OR IGNORE INTO deleting (resource, namespace, name) VALUES (?, ?, ?)", resource, namespace, name);
-    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev, uid: obj.metadata.uid, meta: changeMetaOf(obj) });
+    this.appendChange(pending, { rv, type, resource, namespace, name, body, prev, uid: obj.metadata.uid, meta: changeMetaOf(obj), attrs: this.attrsOfWrite(resource, obj) });
     if (resource !== "events") this.payloadWrites++;
     // An Event is written and seldom read back (a repeat's count is), while a pod is read by the
     // scheduler, the kubelet and its controller after each write: Events kept on write took half
@@ -563,7 +582,7 @@ export class Store {
     this.bump(resource, namespace, -1);
     obj.metadata.resourceVersion = String(rv);
     const body = JSON.stringify(obj);
-    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev, uid: obj.metadata.uid, meta: changeMetaOf(obj) });
+    this.appendChange(pending, { rv, type: "DELETED", resource, namespace, name, body, prev, uid: obj.metadata.uid, meta: changeMetaOf(obj), attrs: this.attrsOfWrite(resource, obj) });
     if (resource !== "events") this.payloadWrites++;
     this.bodies.set(key, null);
     return obj;

@@ -10,6 +10,7 @@ import type { KObject } from "../../resources/define";
 import type { Pod } from "../../resources/pod";
 import type { VolumeT } from "../../resources/types/core";
 import { isAtomicVolume, loadSnapshot, sameFiles, saveSnapshot, setPending, volumeContent } from "./volumes";
+import { podIsBound } from "../../machinery/storedMeta";
 
 export const VOLUME_SYNC = "kubelet-volumes";
 /** The kubelet's sync period (syncFrequency: 1m). */
@@ -79,7 +80,7 @@ export const volumeSyncController: Controller = {
   name: VOLUME_SYNC,
   keysFor(c, ctx) {
     if (c.resource === "pods") {
-      if (c.type === "DELETED" || !c.body.includes('"nodeName"')) return [];
+      if (c.type === "DELETED" || !podIsBound(c)) return [];
       // Labels, annotations and resources reach downwardAPI files that name them. Every pod's
       // service account volume has a downwardAPI item too (its namespace, which never changes):
       // following every write of every pod re-read each pod and its snapshots for nothing.
