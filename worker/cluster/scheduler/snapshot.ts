@@ -50,7 +50,7 @@ export interface NodeInfo {
   /** Moves on whenever a pod is counted on the node or taken off: what was judged of it before is stale. */
   generation: number;
   /** The plugins' verdicts on the node for pods that read nothing else, by the pods' signature (framework.ts). */
-  memo?: NodeMemo[];
+  memo: NodeMemo[];
 }
 
 function empty(): Resources {
@@ -142,6 +142,8 @@ function nodeInfo(node: Node): NodeInfo {
     pods: [],
     withRequiredAntiAffinity: [],
     generation: 0,
+    // Present from the start: every NodeInfo keeps one shape for the plugins' hot paths.
+    memo: [],
   };
 }
 
