@@ -331,6 +331,42 @@ describe("containerFs", () => {
     });
   });
 
+  it("drops every volume snapshot and layer of a pod removed from its node, its runs' subPath snapshots too", async () => {
+    const stub = await clusterWithPod();
+    const uid = await runInDurableObject(stub, (o: ClusterObject) => podOf(o).metadata.uid!);
+    let runIds: string[] = [];
+    const rows = () =>
+      runInDurableObject(stub, (o: ClusterObject) => {
+        const sql = inside(o).store.sqlStorage;
+        const layers = ["pod/" + uid + "/", ...runIds.map((id) => `ctr/${id}/`)];
+        return {
+          snapshots: sql.exec<{ volume: string }>("SELECT volume FROM pod_volume_files WHERE pod_uid = ?", uid).toArray().map((r) => r.volume),
+          layers: layers.reduce((n, l) => n + sql.exec<{ n: number }>("SELECT count(*) AS n FROM container_files WHERE layer >= ? AND layer < ?", l, l + "\uffff").one().n, 0),
+        };
+      });
+    // The kubelet's own runs bind the subPath mount: a snapshot of their own.
+    runIds = await runInDurableObject(stub, (o: ClusterObject) => {
+      const state = inside(o).store.sqlStorage.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE name = 'web'").one().state;
+      const ids = (JSON.parse(state) as { containers: { name: string; run?: { id: string } }[] }).containers.filter((c) => c.run).map((c) => ({ name: c.name, id: c.run!.id }));
+      // Each writes to its own layer.
+      for (const c of ids) fsOf(o, podOf(o), c.name, c.id).write("/tmp/note", `from ${c.name}`);
+      text(fsOf(o, podOf(o), "nginx", ids.find((c) => c.name === "nginx")!.id).read("/etc/app.conf"));
+      return ids.map((c) => c.id);
+    });
+    const before = await rows();
+    expect(before.snapshots.some((v) => runIds.some((id) => v.includes(`#${id}#`)))).toBe(true);
+    expect(before.snapshots.length).toBeGreaterThan(3);
+    expect(before.layers).toBeGreaterThan(0);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/web", { gracePeriodSeconds: 0 })).status).toBe(200);
+    await settle(stub);
+    await stub.moveClock({ advanceSeconds: 5 });
+    await settle(stub);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/web")).status).toBe(404);
+    const after = await rows();
+    expect(after.snapshots).toEqual([]);
+    expect(after.layers).toBe(0);
+  });
+
   it("rewrites a configMap volume 60 s after the ConfigMap changes; a subPath mount keeps its first files", async () => {
     const stub = await clusterWithPod();
     const read = (path: string) => runInDurableObject(stub, (o: ClusterObject) => text(fsOf(o, podOf(o), "nginx", "run-1").read(path)));

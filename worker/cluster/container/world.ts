@@ -354,23 +354,23 @@ export class ContainerWorlds {
     }
   }
 
-  /** A dead container's writable layer and inputs, no longer kept. */
-  forgetRun(pod: Pod, runId: string): void {
+  /** A dead container's writable layer and inputs, no longer kept. `podGoing`: the pod's volume snapshots all go next (forgetPod), its own need no statement. */
+  forgetRun(podUid: string, runId: string, podGoing = false): void {
     const sql = this.deps.store.sqlStorage;
-    dropContainerLayer(sql, pod.metadata.uid ?? "", runId);
+    dropContainerLayer(sql, podUid, runId, !podGoing);
     sql.exec("DELETE FROM process_input WHERE run = ?", runId);
     sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
     sql.exec("DELETE FROM process_env WHERE run = ?", runId);
     sql.exec("DELETE FROM process_committed WHERE run = ?", runId);
     for (const k of [...this.answers.keys()]) if (k.endsWith(`/${runId}`)) this.answers.delete(k);
-    this.invalidate(pod.metadata.uid!, runId);
+    this.invalidate(podUid, runId);
   }
 
-  /** A pod removed from its node: its containers' layers and its emptyDirs go. */
-  forgetPod(pod: Pod, runIds: string[]): void {
-    for (const id of runIds) this.forgetRun(pod, id);
-    dropPodVolumes(this.deps.store.sqlStorage, pod.metadata.uid!);
-    this.invalidate(pod.metadata.uid!);
+  /** A pod removed from its node (or gone from the API before the kubelet stopped it): its containers' layers and its emptyDirs go. */
+  forgetPod(podUid: string, runIds: string[]): void {
+    for (const id of runIds) this.forgetRun(podUid, id, true);
+    dropPodVolumes(this.deps.store.sqlStorage, podUid);
+    this.invalidate(podUid);
   }
 
   /** Bytes typed into a container's own process (attach), at the cluster's now. */

@@ -97,6 +97,11 @@ function allocateIp(ctx: ControllerContext, node: Node, pod: Pod): string | null
   return null;
 }
 
+/** Every container run a runtime knows of, the current and the last. */
+function runIdsOf(rt: PodRuntime): string[] {
+  return rt.containers.flatMap((c) => [c.run?.id, c.last?.id].filter((x): x is string => !!x));
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -145,7 +150,12 @@ export const kubeletController: Controller = {
       let stored: string | null = null;
       for (const row of sql.exec<{ uid: string; state: string }>("SELECT uid, state FROM pod_runtime WHERE namespace = ? AND name = ?", ns, name).toArray()) {
         if (row.uid === id) stored = row.state;
-        else if (pod || !row.uid.startsWith(STATIC_RUNTIME)) sql.exec("DELETE FROM pod_runtime WHERE uid = ?", row.uid);
+        else if (pod || !row.uid.startsWith(STATIC_RUNTIME)) {
+          sql.exec("DELETE FROM pod_runtime WHERE uid = ?", row.uid);
+          // A pod deleted at once (grace period 0) never came back here to stop: its layers,
+          // volume snapshots and processes are the kubelet's orphaned pod dirs, cleaned up now.
+          if (!row.uid.startsWith(STATIC_RUNTIME)) ctx.containers.forgetPod(row.uid, runIdsOf(JSON.parse(row.state) as PodRuntime));
+        }
       }
       const nodeName = pod?.spec?.nodeName;
       if (!pod || !nodeName) {
@@ -201,7 +211,7 @@ export const kubeletController: Controller = {
         program: (c) => ctx.containers.program(pod, runRef(c)),
         environment: (c) => ctx.containers.runEnv(pod, runRef(c)),
         configError: (c) => ctx.containers.configError(pod, c.name),
-        forget: (runId) => ctx.containers.forgetRun(pod, runId),
+        forget: (runId) => ctx.containers.forgetRun(pod.metadata.uid!, runId),
         ended: (c) => ctx.containers.commitRun(pod, runRef(c), c.run!.finishedAt ?? now),
       };
       const live = rt;
@@ -224,7 +234,7 @@ export const kubeletController: Controller = {
       if (rt.stopped) {
         ctx.cancel(KUBELET, key);
         sql.exec("DELETE FROM pod_runtime WHERE uid = ?", rt.uid);
-        ctx.containers.forgetPod(pod, rt.containers.flatMap((c) => [c.run?.id, c.last?.id].filter((x): x is string => !!x)));
+        ctx.containers.forgetPod(pod.metadata.uid!, runIdsOf(rt));
         remove(ctx, ns, name, pod);
         return;
       }

@@ -398,9 +398,9 @@ function shortHash(s: string): number {
  * integrator calls this when the container restarts. The snapshots are found through their pod's
  * uid, the key's first column (a pass over every pod's snapshots made a rollout quadratic).
  */
-export function dropContainerLayer(sql: SqlStorage, podUid: string, runId: string): void {
+export function dropContainerLayer(sql: SqlStorage, podUid: string, runId: string, volumeFiles = true): void {
   dropLayers(sql, layerKey.container(runId));
-  sql.exec("DELETE FROM pod_volume_files WHERE pod_uid = ? AND instr(volume, ?) > 0", podUid, `#${runId}#`);
+  if (volumeFiles) sql.exec("DELETE FROM pod_volume_files WHERE pod_uid = ? AND instr(volume, ?) > 0", podUid, `#${runId}#`);
 }
 
 /** Drops a pod's trees (emptyDirs, /dev/shm, its /etc files) and its volume snapshots: when the pod is removed. */
