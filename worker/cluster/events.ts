@@ -223,11 +223,11 @@ function correlate(c: Correlator, e: EventReport): { report: EventReport; seen: 
   const r = e.regarding;
   const about = [e.component, e.host ?? "", r.kind, r.namespace ?? "", r.name, r.uid ?? "", r.apiVersion].join("\u0000");
   const similar = [about, e.type, e.reason].join("\u0000");
+  // An entry read is the most recent already (Lru.get): only a new one is set.
   let agg = c.aggregates.get(similar);
-  if (!agg || e.at - agg.last > AGGREGATE_WINDOW_MS) agg = { messages: new Set(), last: e.at };
+  if (!agg || e.at - agg.last > AGGREGATE_WINDOW_MS) c.aggregates.set(similar, (agg = { messages: new Set(), last: e.at }));
   agg.messages.add(e.message);
   agg.last = e.at;
-  c.aggregates.set(similar, agg);
   let report = e;
   if (agg.messages.size >= AGGREGATE_AFTER) {
     // client-go drops one message so the set stays just under the threshold: the next new one combines too.
@@ -235,13 +235,13 @@ function correlate(c: Correlator, e: EventReport): { report: EventReport; seen: 
     report = { ...e, message: COMBINED + e.message, key: { ns: r.namespace || "default", name: `${r.name}.${fnv(similar, 2166136261)}${fnv(similar, 84696351)}` } };
   }
   const observedKey = report.key ? similar : [about, r.fieldPath ?? "", e.type, e.reason, e.message].join("\u0000");
-  const obs = c.observed.get(observedKey) ?? { count: 0, written: 0 };
+  let obs = c.observed.get(observedKey);
+  if (!obs) c.observed.set(observedKey, (obs = { count: 0, written: 0 }));
   obs.count++;
-  c.observed.set(observedKey, obs);
-  const bucket = c.spam.get(about) ?? { tokens: SPAM_BURST, at: e.at };
+  let bucket = c.spam.get(about);
+  if (!bucket) c.spam.set(about, (bucket = { tokens: SPAM_BURST, at: e.at }));
   bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + Math.max(0, e.at - bucket.at) / SPAM_REFILL_MS);
   bucket.at = e.at;
-  c.spam.set(about, bucket);
   if (bucket.tokens < 1) return null;
   bucket.tokens--;
   const seen = obs.count - obs.written;
