@@ -3,7 +3,7 @@
 // releasing owned pods that no longer do, deleting surplus pods in Kubernetes' order, and
 // writing the status kubectl reads.
 import { ApiError } from "../machinery/errors";
-import { controllerRefIn, controllerRefOf } from "../machinery/storedMeta";
+import { controllerRefOf } from "../machinery/storedMeta";
 import { formatTime } from "../machinery/time";
 import { fromStructured, matchesLabels, type LabelSelector } from "../machinery/selectors";
 import { recordEvent, refTo } from "../events";
@@ -37,10 +37,10 @@ export function replicatedController(k: ReplicatedKind): Controller {
     keysFor(c) {
       if (c.resource === k.storage) return c.type === "DELETED" ? [] : [`${c.namespace}/${c.name}`];
       if (c.resource !== "pods") return [];
-      const owner = c.meta ? controllerRefOf(c) : c.body.includes(`"kind":"${k.kind}"`) ? controllerRefIn(c.body) : c.body.includes('"controller":true') ? null : undefined;
+      const owner = controllerRefOf(c);
       // A pod no controller owns may be one to adopt.
-      if (owner === undefined) return c.type === "DELETED" ? [] : [`${c.namespace}/*`];
-      return owner?.kind === k.kind ? [`${c.namespace}/${owner.name}`] : [];
+      if (!owner) return c.type === "DELETED" ? [] : [`${c.namespace}/*`];
+      return owner.kind === k.kind ? [`${c.namespace}/${owner.name}`] : [];
     },
     resync(ctx) {
       return allKeys(ctx, k.storage);

@@ -63,10 +63,14 @@ export interface ChangeMeta {
   finalizers?: readonly string[];
 }
 
+const NO_META: ChangeMeta = Object.freeze({});
+
 /** A copy (the caller keeps the object, and may change it before the listeners run). */
 function changeMetaOf(obj: KObject): ChangeMeta {
   const refs = obj.metadata.ownerReferences as StoredOwnerRef[] | undefined;
   const finalizers = obj.metadata.finalizers;
+  // Most writes (every Event) have neither: one shared answer, not an object per change.
+  if (!refs && !finalizers) return NO_META;
   return {
     ...(refs ? { ownerReferences: refs.map((r) => ({ ...r })) } : {}),
     ...(finalizers ? { finalizers: [...finalizers] } : {}),
