@@ -367,6 +367,25 @@ describe("containerFs", () => {
     expect(after.layers).toBe(0);
   });
 
+  it("keeps the volume snapshots a pod has when its kubelet starts it again", async () => {
+    const stub = await clusterWithPod();
+    const dataDir = () => runInDurableObject(stub, (o: ClusterObject) => fsOf(o, podOf(o), "nginx", "run-1").readlink("/etc/config/..data"));
+    const runtimes = () => runInDurableObject(stub, (o: ClusterObject) => inside(o).store.sqlStorage.exec<{ n: number }>("SELECT count(*) AS n FROM pod_runtime WHERE name = 'web'").one().n);
+    const first = await dataDir();
+    await stub.moveClock({ advanceSeconds: 5 });
+    await settle(stub);
+    // The node's runtime forgets the pod (as a node whose container runtime lost its state): the
+    // kubelet's next sync starts it as new, while its volume snapshots are still there.
+    await runInDurableObject(stub, (o: ClusterObject) => void inside(o).store.sqlStorage.exec("DELETE FROM pod_runtime WHERE name = 'web'"));
+    expect(await runtimes()).toBe(0);
+    expect((await kube(stub, "PATCH", "/api/v1/namespaces/default/pods/web", { metadata: { annotations: { poke: "1" } } }, { contentType: "application/merge-patch+json" })).status).toBe(200);
+    await settle(stub);
+    expect(await runtimes()).toBe(1);
+    // The files are those it had (written 5 s earlier), not a snapshot written again now.
+    expect(await dataDir()).toBe(first);
+    expect(await runInDurableObject(stub, (o: ClusterObject) => text(fsOf(o, podOf(o), "nginx", "run-1").read("/etc/config/greeting")))).toBe("hello");
+  });
+
   it("rewrites a configMap volume 60 s after the ConfigMap changes; a subPath mount keeps its first files", async () => {
     const stub = await clusterWithPod();
     const read = (path: string) => runInDurableObject(stub, (o: ClusterObject) => text(fsOf(o, podOf(o), "nginx", "run-1").read(path)));

@@ -1,8 +1,14 @@
 // A container's own process over cluster time (the timeline), its files as exec sees them, and
 // the kubelet following it: the Kubernetes docs' counter, a sidecar reading its app's log from a
 // shared emptyDir, and an interactive shell fed through attach.
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ContainerWorlds, RunRef } from "../../worker/cluster/container/world";
 import { runsForever } from "../../worker/cluster/container/forever";
+import type { ApiServer } from "../../worker/cluster/api/apiserver";
+import type { ClusterObject } from "../../worker/cluster/object";
+import type { Pod } from "../../worker/cluster/resources/pod";
+import type { Store } from "../../worker/cluster/store/store";
 import { kube, kubeRequest, newSettledCluster, settle } from "./helpers";
 
 type Stub = Awaited<ReturnType<typeof newSettledCluster>>["stub"];
@@ -81,6 +87,56 @@ describe("volumes outlive a container's run", () => {
     expect(later).toBeGreaterThan(first);
     const p = (await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).json;
     expect(later).toBeGreaterThanOrEqual(p.status.containerStatuses[0].restartCount);
+  }, 30_000);
+});
+
+describe("what a container's runs leave behind", () => {
+  type Inside = { store: Store; api: ApiServer; containers: ContainerWorlds };
+  const inside = (o: ClusterObject) => o as unknown as Inside;
+  const PROCESS_TABLES = ["process_committed", "process_input", "process_signals", "process_env"];
+
+  it("keeps a crashed run's final log; a pod removed takes every row of its runs along", async () => {
+    const { stub } = await newSettledCluster();
+    await pod(stub, { containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "echo run; sleep 2; exit 1"], stdin: true }] });
+    await advanceClock(stub, 5);
+    // The runs the kubelet knows, and the rows each process table holds for them.
+    const rows = () =>
+      runInDurableObject(stub, (o: ClusterObject) => {
+        const sql = inside(o).store.sqlStorage;
+        const runs: string[] = [];
+        for (const r of sql.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE name = 'p'")) {
+          for (const c of (JSON.parse(r.state) as { containers: { run?: { id: string }; last?: { id: string } }[] }).containers) for (const id of [c.run?.id, c.last?.id]) if (id) runs.push(id);
+        }
+        const held: Record<string, string[]> = {};
+        for (const t of PROCESS_TABLES) held[t] = sql.exec<{ run: string }>(`SELECT DISTINCT run FROM ${t}`).toArray().map((x) => x.run);
+        return { runs, held };
+      });
+    const crashed = await rows();
+    // The first run crashed and is the container's last: its log is kept (for --previous, across restarts of the object).
+    expect(crashed.runs.length).toBeGreaterThan(0);
+    expect(crashed.held.process_committed.length).toBeGreaterThan(0);
+    expect(crashed.held.process_committed.every((r) => crashed.runs.includes(r))).toBe(true);
+    // Input typed into the live run, and its environment asked for (exec does): rows of their own.
+    await advanceClock(stub, 10);
+    const typedInto = await runInDurableObject(stub, (o: ClusterObject) => {
+      const x = inside(o);
+      const p = x.api.peek<Pod>("pods", "default", "p")!;
+      const state = JSON.parse(x.store.sqlStorage.exec<{ state: string }>("SELECT state FROM pod_runtime WHERE name = 'p'").one().state) as { containers: { name: string; run?: { id: string; startedAt: number } }[] };
+      const c = state.containers[0]!;
+      const run: RunRef = { container: c.name, kind: "app", id: c.run!.id, startedAt: c.run!.startedAt };
+      x.containers.type(p, run, new TextEncoder().encode("hello\n"));
+      x.containers.runEnv(p, run);
+      return run.id;
+    });
+    const live = await rows();
+    expect(live.held.process_input).toEqual([typedInto]);
+    expect(live.held.process_env).toContain(typedInto);
+    expect((await kube(stub, "DELETE", "/api/v1/namespaces/default/pods/p")).status).toBe(200);
+    await advanceClock(stub, 35);
+    expect((await kube(stub, "GET", "/api/v1/namespaces/default/pods/p")).status).toBe(404);
+    const after = await rows();
+    expect(after.runs).toEqual([]);
+    for (const t of PROCESS_TABLES) expect(after.held[t]!.filter((r) => live.runs.includes(r) || crashed.runs.includes(r))).toEqual([]);
   }, 30_000);
 });
 

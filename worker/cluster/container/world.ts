@@ -30,6 +30,8 @@ export interface RunRef {
   kind: "init" | "app" | "ephemeral";
   id: string;
   startedAt: number;
+  /** Whether the run has ended, when the caller knows (false: it has no final log to look for). */
+  finished?: boolean;
 }
 
 export interface WorldDeps {
@@ -122,6 +124,9 @@ export class ContainerWorlds {
   private nextPid = 20;
   /** Whether any process has been signalled (a row in process_signals); null until asked. */
   private signalled: boolean | null = null;
+  /** Whether any process took input (process_input) or had its environment kept (process_env); null until asked. */
+  private typedInto: boolean | null = null;
+  private envKept: boolean | null = null;
   /** Pods whose processes took input or a signal since the kubelet last planned them. */
   private readonly poked = new Set<string>();
 
@@ -146,7 +151,7 @@ export class ContainerWorlds {
     const key = `${pod.metadata.uid}/${run.container}/${run.id}`;
     const hit = this.cache.get(key);
     // A run that has ended has a final history (its log as written): the store keeps it.
-    if (!hit) {
+    if (!hit && run.finished !== false) {
       const row = this.deps.store.sqlStorage.exec<{ log: string | null }>("SELECT log FROM process_committed WHERE run = ?", run.id).toArray()[0];
       if (row?.log) {
         const program = { ...(JSON.parse(row.log) as Program), known: Infinity };
@@ -307,9 +312,13 @@ export class ContainerWorlds {
     return { typed, closedAt };
   }
 
+  private holdsRows(table: "process_input" | "process_signals" | "process_env"): boolean {
+    return this.deps.store.sqlStorage.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0;
+  }
+
   private signalOf(runId: string): { at: number; code: number } | null {
     // Most clusters never signal a process: no statement for every container that starts then.
-    if (!(this.signalled ??= this.deps.store.sqlStorage.exec("SELECT 1 FROM process_signals LIMIT 1").toArray().length > 0)) return null;
+    if (!(this.signalled ??= this.holdsRows("process_signals"))) return null;
     const row = this.deps.store.sqlStorage.exec<{ at: number; code: number }>("SELECT at, code FROM process_signals WHERE run = ? ORDER BY at LIMIT 1", runId).toArray()[0];
     return row ?? null;
   }
@@ -324,17 +333,19 @@ export class ContainerWorlds {
 
   /**
    * A run ended: what its process wrote to the pod's volumes up to its end is written to the
-   * stored files (an emptyDir keeps it for the container's next run and its neighbours, a PVC
-   * beyond the pod). Its own layer goes with it, so that is left alone.
+   * stored files at once (an emptyDir keeps it for the container's next run and its neighbours,
+   * a PVC beyond the pod). Its own layer goes with it, so that is left alone. Its final log goes
+   * into `logs`, for keepLogs when the caller's sync is done: a pod removed in that same sync takes
+   * its logs with it, and writing them first cost a row written and deleted again.
    */
-  commitRun(pod: Pod, run: RunRef, until: number): void {
+  commitRun(pod: Pod, run: RunRef, until: number, logs: Map<string, string>): void {
     const sql = this.deps.store.sqlStorage;
-    if (sql.exec("SELECT 1 FROM process_committed WHERE run = ?", run.id).toArray().length) return;
+    if (logs.has(run.id) || sql.exec("SELECT 1 FROM process_committed WHERE run = ?", run.id).toArray().length) return;
     const program = this.program(pod, run);
     program.extend?.(until - run.startedAt);
     const end = until - run.startedAt;
     const frozen: Program = { steps: program.steps.filter((st) => st.log !== undefined && st.at <= end), exit: program.exit, serves: program.serves, ...(program.startError ? { startError: program.startError } : {}) };
-    sql.exec("INSERT INTO process_committed (run, log) VALUES (?, ?)", run.id, JSON.stringify(frozen));
+    logs.set(run.id, JSON.stringify(frozen));
     const timeline = this.cache.get(`${pod.metadata.uid}/${run.container}/${run.id}`)?.timeline;
     const mine = timeline?.effects.filter((e) => e.loc.startsWith("vol:") && e.at <= until && e.path) ?? [];
     if (!mine.length) return;
@@ -354,13 +365,20 @@ export class ContainerWorlds {
     }
   }
 
+  /** Keeps the final logs commitRun gave (a dead container's log, for `kubectl logs --previous`). */
+  keepLogs(logs: Map<string, string>): void {
+    for (const [run, log] of logs) this.deps.store.sqlStorage.exec("INSERT INTO process_committed (run, log) VALUES (?, ?)", run, log);
+  }
+
   /** A dead container's writable layer and inputs, no longer kept. `podGoing`: the pod's volume snapshots all go next (forgetPod), its own need no statement. */
   forgetRun(podUid: string, runId: string, podGoing = false): void {
     const sql = this.deps.store.sqlStorage;
     dropContainerLayer(sql, podUid, runId, !podGoing);
-    sql.exec("DELETE FROM process_input WHERE run = ?", runId);
-    sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
-    sql.exec("DELETE FROM process_env WHERE run = ?", runId);
+    // Most runs took no input, no signal and never had their environment asked for: no statement
+    // for tables that hold nothing (once one has had a row, it is always asked).
+    if ((this.typedInto ??= this.holdsRows("process_input"))) sql.exec("DELETE FROM process_input WHERE run = ?", runId);
+    if ((this.signalled ??= this.holdsRows("process_signals"))) sql.exec("DELETE FROM process_signals WHERE run = ?", runId);
+    if ((this.envKept ??= this.holdsRows("process_env"))) sql.exec("DELETE FROM process_env WHERE run = ?", runId);
     sql.exec("DELETE FROM process_committed WHERE run = ?", runId);
     for (const k of [...this.answers.keys()]) if (k.endsWith(`/${runId}`)) this.answers.delete(k);
     this.invalidate(podUid, runId);
@@ -376,6 +394,7 @@ export class ContainerWorlds {
   /** Bytes typed into a container's own process (attach), at the cluster's now. */
   type(pod: Pod, run: RunRef, data: Uint8Array): void {
     this.deps.store.sqlStorage.exec("INSERT INTO process_input (run, at, data) VALUES (?, ?, ?)", run.id, this.deps.clock.now(), data);
+    this.typedInto = true;
     this.invalidate(pod.metadata.uid!, run.id);
     this.wake(pod);
   }
@@ -393,6 +412,7 @@ export class ContainerWorlds {
   /** The attached client closed the process's stdin (stdinOnce). */
   closeInput(pod: Pod, run: RunRef): void {
     this.deps.store.sqlStorage.exec("INSERT INTO process_input (run, at, data, closed) VALUES (?, ?, NULL, 1)", run.id, this.deps.clock.now());
+    this.typedInto = true;
     this.invalidate(pod.metadata.uid!, run.id);
     this.wake(pod);
   }
@@ -462,6 +482,7 @@ export class ContainerWorlds {
     const made = containerEnv({ view: this.deps.network.view(), pod, spec: s, imageName: s.image ?? "", image: image === undefined ? this.deps.image(pod, s) : image });
     const env = "env" in made ? made.env : {};
     sql.exec("INSERT OR REPLACE INTO process_env (run, env) VALUES (?, ?)", run.id, JSON.stringify(env));
+    this.envKept = true;
     return env;
   }
 

@@ -194,11 +194,13 @@ export const kubeletController: Controller = {
         if (!ip) return;
         // Its configMap, secret, downwardAPI and projected volumes are written before the sandbox
         // starts (the kubelet's volume manager), from the pod this sync has read.
-        syncPodVolumes(ctx, pod);
+        syncPodVolumes(ctx, pod, true);
         rt = { ...newRuntime(pod, ip, now), uid: runtimeId(pod) };
       }
       const settings = ctx.simulation();
       const pending: RuntimeEvent[] = [];
+      // Final logs of runs that ended in this sync, kept when it is done (commitRun).
+      const logs = new Map<string, string>();
       const runtimeEnv: RuntimeEnv = {
         pod,
         node: nodeName,
@@ -211,8 +213,11 @@ export const kubeletController: Controller = {
         program: (c) => ctx.containers.program(pod, runRef(c)),
         environment: (c) => ctx.containers.runEnv(pod, runRef(c)),
         configError: (c) => ctx.containers.configError(pod, c.name),
-        forget: (runId) => ctx.containers.forgetRun(pod.metadata.uid!, runId),
-        ended: (c) => ctx.containers.commitRun(pod, runRef(c), c.run!.finishedAt ?? now),
+        forget: (runId) => {
+          logs.delete(runId);
+          ctx.containers.forgetRun(pod.metadata.uid!, runId);
+        },
+        ended: (c) => ctx.containers.commitRun(pod, runRef(c), c.run!.finishedAt ?? now, logs),
       };
       const live = rt;
       const next = ctx.containers.whileSyncing(
@@ -232,12 +237,14 @@ export const kubeletController: Controller = {
         recordEvent(ctx.api, { regarding: refTo(pod, e.fieldPath), type: e.type, reason: e.reason, message: e.message, component: "kubelet", host: nodeName, at });
       }
       if (rt.stopped) {
+        // Its runs' logs go with it: never written.
         ctx.cancel(KUBELET, key);
         sql.exec("DELETE FROM pod_runtime WHERE uid = ?", rt.uid);
         ctx.containers.forgetPod(pod.metadata.uid!, runIdsOf(rt));
         remove(ctx, ns, name, pod);
         return;
       }
+      ctx.containers.keepLogs(logs);
       const hostIP = nodeIP(node);
       const status = podStatusOf(pod, rt, hostIP, now);
       const cni = runningCni(pod, rt, settings);

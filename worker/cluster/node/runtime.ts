@@ -172,7 +172,7 @@ export function replan(rt: PodRuntime, env: RuntimeEnv): void {
 
 /** A container's current run, as the container world names it. */
 export function runRef(c: ContainerRuntime): RunRef {
-  return { container: c.name, kind: c.kind === "ephemeral" ? "ephemeral" : c.init ? "init" : "app", id: c.run!.id, startedAt: c.run!.startedAt };
+  return { container: c.name, kind: c.kind === "ephemeral" ? "ephemeral" : c.init ? "init" : "app", id: c.run!.id, startedAt: c.run!.startedAt, finished: c.run!.finishedAt !== undefined };
 }
 
 /** Replays every transition due by env.now. Returns the time of the next one, or null. */

@@ -9,7 +9,7 @@ import type { NetworkView } from "../../network/types";
 import type { KObject } from "../../resources/define";
 import type { Pod } from "../../resources/pod";
 import type { VolumeT } from "../../resources/types/core";
-import { isAtomicVolume, loadSnapshot, sameFiles, saveSnapshot, setPending, volumeContent } from "./volumes";
+import { isAtomicVolume, loadSnapshot, sameFiles, saveFirstSnapshot, saveSnapshot, setPending, volumeContent } from "./volumes";
 import { podIsBound } from "../../machinery/storedMeta";
 
 export const VOLUME_SYNC = "kubelet-volumes";
@@ -45,8 +45,8 @@ function viewOf(ctx: ControllerContext): Pick<NetworkView, "get" | "node"> {
   };
 }
 
-/** Brings one pod's snapshots up to date: first write at once, a change after the sync period. */
-export function syncPodVolumes(ctx: ControllerContext, pod: Pod): void {
+/** Brings one pod's snapshots up to date: first write at once, a change after the sync period. `starting`: the kubelet is starting the pod. */
+export function syncPodVolumes(ctx: ControllerContext, pod: Pod, starting = false): void {
   const ns = pod.metadata.namespace ?? "default";
   const uid = pod.metadata.uid ?? "";
   if (!pod.spec?.nodeName || pod.metadata.deletionTimestamp || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
@@ -57,6 +57,13 @@ export function syncPodVolumes(ctx: ControllerContext, pod: Pod): void {
   let next: number | null = null;
   for (const v of (pod.spec.volumes ?? []) as VolumeT[]) {
     if (!isAtomicVolume(v)) continue;
+    if (starting) {
+      // A pod starting on its node has no snapshots yet as a rule: written in one statement, not
+      // looked for first. One it has already is compared below, as on any sync.
+      const first = volumeContent(sql, view, pod, v, now, null);
+      if (!Array.isArray(first)) continue;
+      if (saveFirstSnapshot(sql, uid, v.name, now, first)) continue;
+    }
     const snap = loadSnapshot(sql, uid, v.name);
     const content = volumeContent(sql, view, pod, v, now, snap);
     if (!Array.isArray(content)) continue; // a missing source: the files stay as they were

@@ -208,6 +208,11 @@ export function saveSnapshot(sql: SqlStorage, podUid: string, key: string, writt
   sql.exec("INSERT OR REPLACE INTO pod_volume_files (pod_uid, volume, written_at, files, pending_since) VALUES (?, ?, ?, ?, NULL)", podUid, key, writtenAt, JSON.stringify(files));
 }
 
+/** Writes the volume's first snapshot; false (nothing written) when it has one already. */
+export function saveFirstSnapshot(sql: SqlStorage, podUid: string, key: string, writtenAt: number, files: VolFile[]): boolean {
+  return sql.exec("INSERT INTO pod_volume_files (pod_uid, volume, written_at, files, pending_since) VALUES (?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING", podUid, key, writtenAt, JSON.stringify(files)).rowsWritten > 0;
+}
+
 export function setPending(sql: SqlStorage, podUid: string, key: string, since: number | null): void {
   sql.exec("UPDATE pod_volume_files SET pending_since = ? WHERE pod_uid = ? AND volume = ?", since, podUid, key);
 }
