@@ -2,7 +2,7 @@
 // init-container rule, scopes, claims, services, object counts) and the quota controller's status.
 import { describe, expect, it } from "vitest";
 import { computeUsed, podResources, podUsage, serviceUsage, type QuotaReads } from "../../worker/cluster/admission/quotaUsage";
-import { formatQuantity } from "../../worker/cluster/machinery/quantity";
+import { canonicalQuantity, formatQuantity, milliValue, parseQuantity, QuantityError } from "../../worker/cluster/machinery/quantity";
 import type { KObject } from "../../worker/cluster/resources/define";
 import type { Pod } from "../../worker/cluster/resources/pod";
 import type { ResourceQuota } from "../../worker/cluster/resources/resourcequota";
@@ -23,6 +23,23 @@ function reads(objects: Record<string, KObject[]>, counts: Record<string, number
 }
 
 const show = (m: Map<string, { m: bigint; e: number; format: "DecimalSI" | "BinarySI" | "DecimalExponent" }>) => Object.fromEntries([...m].map(([k, q]) => [k, formatQuantity(q)]));
+
+describe("quantities", () => {
+  it("parses a text once and shares the frozen result; bad text is refused every time", () => {
+    const q = parseQuantity("1500m");
+    expect(parseQuantity("1500m")).toBe(q);
+    expect(Object.isFrozen(q)).toBe(true);
+    expect([milliValue("1500m"), canonicalQuantity("1500m"), formatQuantity(q)]).toEqual([1500, "1500m", "1500m"]);
+    // Padded text is the same quantity, and numbers are parsed as ever.
+    expect(milliValue(" 1500m ")).toBe(1500);
+    expect(milliValue(1.5)).toBe(1500);
+    for (let i = 0; i < 2; i++) expect(() => parseQuantity("12x")).toThrow(QuantityError);
+    // Past its bound the table starts again: still the same answers.
+    for (let i = 0; i < 5000; i++) parseQuantity(`${i}Mi`);
+    expect(milliValue("1500m")).toBe(1500);
+    expect(canonicalQuantity("4999Mi")).toBe("4999Mi");
+  });
+});
 
 describe("quota accounting", () => {
   it("sums app containers and sidecars, and takes the largest init container when it is larger", () => {

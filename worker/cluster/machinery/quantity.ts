@@ -18,9 +18,23 @@ const NUMBER_RE = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/;
 
 export class QuantityError extends Error {}
 
-/** Parses "500m", "1.5Gi", "1e3", or a JSON number. */
+/** Quantities parsed from text, shared (frozen): a cluster's pods name the same few ("100m", "64Mi") in every scheduling cycle. */
+const parsed = new Map<string, Quantity>();
+const PARSED_MAX = 4096;
+
+/** Parses "500m", "1.5Gi", "1e3", or a JSON number. The result is shared: never change it. */
 export function parseQuantity(input: string | number): Quantity {
-  const s = typeof input === "number" ? numberToString(input) : input.trim();
+  if (typeof input === "number") return parseText(numberToString(input));
+  let q = parsed.get(input);
+  if (!q) {
+    q = Object.freeze(parseText(input.trim()));
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(input, q);
+  }
+  return q;
+}
+
+function parseText(s: string): Quantity {
   if (s.length === 0) throw new QuantityError("quantities must match the regular expression '" + QUANTITY_REGEX + "'");
   const mm = NUMBER_RE.exec(s);
   if (!mm) throw new QuantityError("quantities must match the regular expression '" + QUANTITY_REGEX + "'");
