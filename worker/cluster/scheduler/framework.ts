@@ -89,6 +89,14 @@ class Fitting implements NodeVerdict {
     return this.made;
   }
 
+  /** Whether `o` reads the same, compared number by number when both come from one cycle's score columns (no text made). */
+  readsAs(o: Fitting): boolean | undefined {
+    if (o.weighted !== this.weighted) return undefined;
+    if (o.total !== this.total) return false;
+    for (const w of this.weighted) if (w.scores[this.at] !== w.scores[o.at]) return false;
+    return true;
+  }
+
   /** verdictKey's text, from the cycle's score columns (the same plugins, in the same order, for every node of a cycle). */
   get key(): string {
     let k = `fits\u0000${this.total}`;
@@ -309,14 +317,18 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   // Grouped by what each node's verdict reads (verdictKey), so the text is written once a group,
   // not once a node; and only the best GROUPED nodes are looked at (the rest are counted): this
   // runs for every pod bound, with 420 nodes that fit of 1,000.
-  const byKey = new Map<string, { first: NodeVerdict; nodes: string[] }>();
+  // Two fitting verdicts of the cycle are compared score by score (a text per node was most of this
+  // function's time); groups are few, so each verdict is held against them in turn.
+  const groups: { first: NodeVerdict; key?: string; nodes: string[] }[] = [];
   for (const v of feasible.length >= GROUPED ? feasible.slice(0, GROUPED) : [...feasible, ...rejected.slice(0, GROUPED - feasible.length)]) {
-    const key = verdictKey(v);
-    const group = byKey.get(key);
+    let key: string | undefined;
+    const group = groups.find((g) => {
+      const same = g.first instanceof Fitting && v instanceof Fitting ? g.first.readsAs(v) : undefined;
+      return same ?? (g.key ??= verdictKey(g.first)) === (key ??= verdictKey(v));
+    });
     if (group) group.nodes.push(v.node);
-    else byKey.set(key, { first: v, nodes: [v.node] });
+    else groups.push({ first: v, key, nodes: [v.node] });
   }
-  const groups = [...byKey.values()];
   let told = 0;
   for (const { first, nodes } of groups.slice(0, limit)) {
     const more = nodes.length - namesPerLine;
