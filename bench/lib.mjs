@@ -179,6 +179,19 @@ export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
  */
 export const HEAP_CAP_MB = Number(process.env.BENCH_HEAP_CAP_MB ?? 128);
 
+/**
+ * Where a benchmark's service keeps its state (its clusters' SQLite files): BENCH_STATE_DIR, else
+ * /dev/shm when the machine has it, else the temp folder. Locally a cluster's storage is a file
+ * and each commit writes its pages there; on the shared disk of these machines those writes took
+ * a fifth of a Deployment's time, and moved with other tenants' load. A deployed cluster's storage
+ * is not this machine's disk, so the figures are of the cluster with the disk left out; set
+ * BENCH_STATE_DIR=/tmp to count it.
+ */
+export function benchHome(prefix) {
+  const base = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
+  return mkdtempSync(join(base, prefix));
+}
+
 /** The service's environment for a benchmark host: workerd capped at HEAP_CAP_MB through V8 flags. */
 export function serviceEnv(extra) {
   const capped = HEAP_CAP_MB > 0 ? { MINIFLARE_WORKERD_PATH: fileURLToPath(new URL("./heapcap/workerd.sh", import.meta.url)), KUBEDO_V8_FLAGS: `--max-heap-size=${HEAP_CAP_MB}` } : {};

@@ -12,14 +12,13 @@
 //   node bench/profile.mjs writes [count]           (ConfigMap creates, 16 in flight, as the api bench)
 //   node bench/profile.mjs create 0 [workers]       (a cluster made, until its system pods run and it is idle)
 //   node bench/profile.mjs table [pods] [workers]   (every pod listed three times as kubectl get pods -A does: Table pages of 500)
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, cluster, idle, inspector, must, nginxDeployment, pool, serviceEnv, settle } from "./lib.mjs";
+import { benchHome, client, cluster, idle, inspector, must, nginxDeployment, pool, serviceEnv, settle } from "./lib.mjs";
 
 const [scenario = "deployment", a, b] = process.argv.slice(2);
-const home = mkdtempSync(join(tmpdir(), "kubedo-profile-"));
+const home = benchHome("kubedo-profile-");
 const port = await freePort();
 const { child, ready } = await startService(home, port, serviceEnv({ ADMIN_TOKEN: "profile-" + Math.random().toString(36).slice(2) }));
 

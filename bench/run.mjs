@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: starts the local service as `npm start` does, in a scratch state folder, runs
 // every benchmark and prints its figures. `npm run bench -- api` runs only the named ones.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, startService, stopService } from "../scripts/service.mjs";
-import { client, HEAP_CAP_MB, inspector, outOfMemory, serviceEnv } from "./lib.mjs";
+import { benchHome, client, HEAP_CAP_MB, inspector, outOfMemory, serviceEnv } from "./lib.mjs";
 import api from "./api.mjs";
 import scheduling from "./scheduling.mjs";
 import deployment from "./deployment.mjs";
@@ -23,7 +22,7 @@ const suites = { api, scheduling, deployment, traffic, endpoints, exec, sandboxe
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 for (const name of chosen) if (!suites[name]) throw new Error(`no benchmark named ${name}; have ${Object.keys(suites).join(", ")}`);
 
-const home = mkdtempSync(join(tmpdir(), "kubedo-bench-"));
+const home = benchHome("kubedo-bench-");
 const port = await freePort();
 const adminToken = "bench-admin-" + Math.random().toString(36).slice(2);
 // The inspector is on (127.0.0.1 only, for the run's length) so that the heap figures can be read;
@@ -33,7 +32,7 @@ let failed = false;
 try {
   const http = client(ready);
   const tenant = JSON.parse(readFileSync(join(home, "tenant.json"), "utf8"));
-  console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version}; ${HEAP_CAP_MB ? `isolate heap capped at ${HEAP_CAP_MB} MiB` : "isolate heap uncapped"})`);
+  console.log(`kubedo benchmarks on ${ready.url} (workerd via wrangler dev, node ${process.version}; state in ${home}; ${HEAP_CAP_MB ? `isolate heap capped at ${HEAP_CAP_MB} MiB` : "isolate heap uncapped"})`);
   const insp = await inspector(port + 1000);
   for (const name of chosen) await suites[name](http, tenant.token, { adminToken, ready, insp });
   insp.close();
