@@ -317,17 +317,26 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   // Grouped by what each node's verdict reads (verdictKey), so the text is written once a group,
   // not once a node; and only the best GROUPED nodes are looked at (the rest are counted): this
   // runs for every pod bound, with 420 nodes that fit of 1,000.
-  // Two fitting verdicts of the cycle are compared score by score (a text per node was most of this
-  // function's time); groups are few, so each verdict is held against them in turn.
-  const groups: { first: NodeVerdict; key?: string; nodes: string[] }[] = [];
+  // A cycle's fitting nodes are held against the groups of their total, score by score (a text
+  // per node was most of this function's time); verdicts of other making go by their text.
+  type Group = { first: NodeVerdict; nodes: string[] };
+  const groups: Group[] = [];
+  const ofTotal = new Map<number, Group[]>();
+  const ofText = new Map<string, Group>();
   for (const v of feasible.length >= GROUPED ? feasible.slice(0, GROUPED) : [...feasible, ...rejected.slice(0, GROUPED - feasible.length)]) {
-    let key: string | undefined;
-    const group = groups.find((g) => {
-      const same = g.first instanceof Fitting && v instanceof Fitting ? g.first.readsAs(v) : undefined;
-      return same ?? (g.key ??= verdictKey(g.first)) === (key ??= verdictKey(v));
-    });
-    if (group) group.nodes.push(v.node);
-    else groups.push({ first: v, key, nodes: [v.node] });
+    let group: Group | undefined;
+    if (v instanceof Fitting) {
+      let same = ofTotal.get(v.total);
+      if (!same) ofTotal.set(v.total, (same = []));
+      group = same.find((g) => (g.first as Fitting).readsAs(v) ?? verdictKey(g.first) === verdictKey(v));
+      if (!group) same.push((group = { first: v, nodes: [] }));
+    } else {
+      const key = verdictKey(v);
+      group = ofText.get(key);
+      if (!group) ofText.set(key, (group = { first: v, nodes: [] }));
+    }
+    if (!group.nodes.length) groups.push(group);
+    group.nodes.push(v.node);
   }
   let told = 0;
   for (const { first, nodes } of groups.slice(0, limit)) {
