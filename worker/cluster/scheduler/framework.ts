@@ -314,11 +314,11 @@ export function explain(decision: Decision, limit = 12, namesPerLine = 3): strin
   const rejected = decision.verdicts.filter((v) => v.rejectedBy);
   const checked = decision.ofNodes ? ` (the filters stop at ${feasible.length} that fit, of ${decision.ofNodes} nodes)` : "";
   const lines = [chosen ? `chose ${chosen}: ${feasible.length} of ${decision.verdicts.length} nodes fit${checked}` : `no node fits: ${rejected.length} of ${decision.verdicts.length} nodes filtered out`];
-  // Grouped by what each node's verdict reads (verdictKey), so the text is written once a group,
-  // not once a node; and only the best GROUPED nodes are looked at (the rest are counted): this
-  // runs for every pod bound, with 420 nodes that fit of 1,000.
-  // A cycle's fitting nodes are held against the groups of their total, score by score (a text
-  // per node was most of this function's time); verdicts of other making go by their text.
+  // Grouped by what each node's verdict reads, so the text is written once a group, not once a
+  // node; and only the best GROUPED nodes are looked at (the rest are counted): this runs for
+  // every pod bound, with 420 nodes that fit of 1,000. A cycle's fitting nodes are held against
+  // the groups of their own total, score by score (a text made per node was most of this
+  // function's time); verdicts of other making are grouped by their text (verdictKey).
   type Group = { first: NodeVerdict; nodes: string[] };
   const groups: Group[] = [];
   const ofTotal = new Map<number, Group[]>();
