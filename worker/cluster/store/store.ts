@@ -238,7 +238,6 @@ export class Store {
     this.listeners.push(listener);
   }
 
-  /** Runs inside the write's transaction, for writes that must commit with it (the outbox). */
   /** How the changes' `attrs` are made: the API server knows the kinds. */
   describeWith(attrsOf: (resource: string, obj: KObject) => Attrs | undefined): void {
     this.describe = attrsOf;
@@ -252,6 +251,7 @@ export class Store {
     return a && { labels: { ...a.labels }, fields: a.fields };
   }
 
+  /** Runs inside the write's transaction, for writes that must commit with it (the outbox). */
   onWrite(hook: ChangeListener): void {
     this.writeHooks.push(hook);
   }
